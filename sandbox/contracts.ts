@@ -1,0 +1,95 @@
+// The seams between the sandbox's parts: the AWS gateway, the Kubernetes stand-ins and their controllers.
+// Sandbox only; the product never imports anything under sandbox/.
+import type { ObjectStore } from './kube/store.ts';
+import type { PodLogStore } from './kube/logs.ts';
+
+/** Durations of the simulated cloud, in milliseconds (already multiplied by the profile's time scale). */
+export interface TimeProfile {
+  name: 'fast' | 'real' | string;
+  clusterCreateMs: number;
+  clusterDeleteMs: number;
+  nodegroupCreateMs: number;
+  nodegroupUpdateMs: number;
+  nodegroupDeleteMs: number;
+  natCreateMs: number;
+  natDeleteMs: number;
+  /** A new node becomes Ready this long after it appears (with a working CNI). */
+  nodeReadyMs: number;
+  /** A pod becomes Ready this long after it is scheduled on a Ready node. */
+  podReadyMs: number;
+  /** calico-system components become Available this long after the Installation is applied. */
+  calicoReadyMs: number;
+  /** A RemoteClusterConfiguration syncs this long after its preconditions hold. */
+  federationSyncMs: number;
+}
+
+/** What the EKS control plane of one simulated cluster sits in, as the gateway knows it from moto. */
+export interface ClusterPlacement {
+  name: string;
+  region: string;
+  accountId: string;
+  vpcId: string;
+  subnetIds: string[];
+  clusterSecurityGroupId: string;
+  kubernetesVersion: string;
+}
+
+export interface NodeGroupShape {
+  name: string;
+  desiredSize: number;
+  instanceType: string;
+  subnetIds: string[];
+}
+
+/** Implemented by the Kubernetes side; called by the AWS gateway as EKS state changes. */
+export interface ClusterHost {
+  /** Starts the API stand-in for a cluster that just became ACTIVE; returns what DescribeCluster shows. */
+  startCluster(placement: ClusterPlacement): Promise<{ endpoint: string; caPem: string }>;
+  stopCluster(region: string, name: string): Promise<void>;
+  /** Nodes follow this: called on CreateNodegroup (when ACTIVE) and on every resize. */
+  setNodeGroup(region: string, cluster: string, shape: NodeGroupShape): void;
+  deleteNodeGroup(region: string, cluster: string, nodegroup: string): void;
+}
+
+/** Implemented by the AWS gateway; the API stand-ins ask it whether an EKS bearer token is good. */
+export type EksTokenVerifier = (
+  token: string,
+  clusterName: string,
+) => Promise<{ ok: true; arn: string } | { ok: false; reason: string }>;
+
+/** What one API stand-in exposes to its controllers. */
+export interface SimClusterHandle {
+  placement: ClusterPlacement;
+  store: ObjectStore;
+  logs: PodLogStore;
+  endpoint: string;
+  caPem: string;
+}
+
+/** What a command run in a container printed. */
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+export type ExecHandler = (req: { namespace: string; pod: string; container?: string; command: string[] }) => Promise<ExecResult>;
+
+/** What controllers get from the world around their cluster. */
+export interface ControllerEnv {
+  profile: TimeProfile;
+  /** moto's own endpoint (no gateway faults), for the network model to read VPCs, routes, peerings and rules. */
+  motoEndpoint: string;
+  /** Every live simulated cluster, in every region: the network model resolves remote pods through them. */
+  clusters(): SimClusterHandle[];
+}
+
+/** The controllers running inside one stand-in. */
+export interface ClusterControllers {
+  setNodeGroup(shape: NodeGroupShape): void;
+  deleteNodeGroup(name: string): void;
+  /** Answers exec requests (ping in netshoot, and a few shell basics). */
+  exec: ExecHandler;
+  stop(): void;
+}
+
+export type InstallControllers = (handle: SimClusterHandle, env: ControllerEnv) => ClusterControllers;
