@@ -57,11 +57,50 @@ export type EksTokenVerifier = (
   clusterName: string,
 ) => Promise<{ ok: true; arn: string } | { ok: false; reason: string }>;
 
+/** An API resource the stand-in serves (built in, from a CRD, or registered by a simulated API server). */
+export interface ApiResourceDef {
+  group: string;
+  version: string;
+  kind: string;
+  /** Plural, lower case: the URL segment. */
+  plural: string;
+  singular?: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  /** e.g. ['status', 'scale'] */
+  subresources?: string[];
+}
+
+/** The stand-in's table of served resources; the Calico API server simulation adds projectcalico.org/v3 here. */
+export interface ApiRegistry {
+  register(def: ApiResourceDef): void;
+  unregister(group: string, version: string, plural: string): void;
+  find(group: string, kind: string): ApiResourceDef | undefined;
+}
+
+/** Who a request is, once authenticated. */
+export interface UserInfo {
+  username: string;
+  groups: string[];
+}
+
+export interface AccessRequest {
+  verb: string;
+  group: string;
+  /** Plural resource, with '/subresource' when there is one (e.g. 'pods/log'). */
+  resource: string;
+  namespace?: string;
+  name?: string;
+}
+
 /** What one API stand-in exposes to its controllers. */
 export interface SimClusterHandle {
   placement: ClusterPlacement;
   store: ObjectStore;
   logs: PodLogStore;
+  api: ApiRegistry;
+  /** RBAC evaluation, as the API server does it (used by the federation simulation for calico-typha's rights). */
+  authorize(user: UserInfo, req: AccessRequest): boolean;
   endpoint: string;
   caPem: string;
 }
