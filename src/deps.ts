@@ -1,0 +1,47 @@
+// What a job talks to, built once from configuration and injected (eksctl's awsapi, probot's options):
+// the same jobs run against AWS and real clusters, or the sandbox.
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { EKSClient } from '@aws-sdk/client-eks';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Clock } from './clock.ts';
+import type { ClusterSpec, MeshSpec } from './config/spec-types.ts';
+
+export interface AwsClients {
+  ec2(region: string): EC2Client;
+  eks(region: string): EKSClient;
+  /** IAM is global. */
+  iam(): IAMClient;
+}
+
+export interface KubeAccess {
+  /**
+   * A KubeConfig for the cluster, from DescribeCluster's endpoint and CA and an EKS token minted from the
+   * worker's own AWS credentials; renewed before the token expires. No kubeconfig on disk.
+   */
+  forCluster(cluster: ClusterSpec): Promise<KubeConfig>;
+}
+
+/** Calico Enterprise / Cloud credentials from configuration (never in job data, never logged). */
+export interface CalicoCredentials {
+  /** Calico Enterprise: the LicenseKey manifest (YAML) Tigera issued. */
+  enterpriseLicense?: string;
+  /** Calico Enterprise: the .dockerconfigjson of the pull secret for Tigera's registry. */
+  enterprisePullSecret?: string;
+  /** Calico Cloud: the operator installer manifest URL and the join token of the managed-cluster deploy call. */
+  cloudInstallerUrl?: string;
+  cloudJoinUrl?: string;
+  cloudToken?: string;
+}
+
+export interface Deps {
+  spec: MeshSpec;
+  aws: AwsClients;
+  kube: KubeAccess;
+  calico: CalicoCredentials;
+  clock: Clock;
+  log: Logger;
+  /** How often waits poll AWS and clusters (30 s in production; shorter in the sandbox). */
+  pollIntervalMs: number;
+}
