@@ -1,0 +1,18 @@
+// One line of `/mesh status`: a person reads the mark first, then the subject and the reason.
+
+export type Health = 'ok' | 'warning' | 'failing' | 'absent';
+
+export interface StatusLine {
+  health: Health;
+  /** What the line is about: "VPC vpc-0abc (10.0.0.0/16)", "node group iad-nodes". */
+  subject: string;
+  /** The reason or the facts: "3/3 Ready", "peering pcx-1 is pending-acceptance". */
+  detail: string;
+}
+
+export interface ClusterStatus {
+  cluster: string;
+  region: string;
+  aws: StatusLine[];
+  kube: StatusLine[];
+}
