@@ -1,0 +1,42 @@
+// `/mesh status`: every region and cluster read side by side; an unreachable one is a failing line, not a
+// failed command. `--wait` polls (bounded) until everything is ok, then says what still is not.
+import type { Deps } from '../../src/deps.ts';
+import { errorMessage } from '../../src/errors.ts';
+import type { JobContext } from '../../src/queue/worker.ts';
+import type { JobResult } from '../../src/queue/job-types.ts';
+import { observeAws } from '../status/aws.ts';
+import { observeKube } from '../status/kube.ts';
+import { isAllOk, renderClusters, verdict } from './render.ts';
+import type { ClusterStatus } from './types.ts';
+
+export async function collectStatus(deps: Deps): Promise<ClusterStatus[]> {
+  return Promise.all(
+    deps.spec.clusters.map(async (cluster): Promise<ClusterStatus> => {
+      const [aws, kube] = await Promise.all([
+        observeAws(deps, cluster).catch((err: unknown) => [{ health: 'failing' as const, subject: `AWS ${cluster.region}`, detail: `could not read: ${errorMessage(err)}` }]),
+        observeKube(deps, cluster).catch((err: unknown) => [{ health: 'failing' as const, subject: 'Kubernetes API', detail: `unreachable: ${errorMessage(err)}` }]),
+      ]);
+      return { cluster: cluster.name, region: cluster.region, aws, kube };
+    }),
+  );
+}
+
+export const STATUS_WAIT_TIMEOUT_MS = 10 * 60 * 1000;
+
+export async function statusJob(deps: Deps, ctx: JobContext, wait: boolean): Promise<JobResult> {
+  let clusters = await collectStatus(deps);
+  if (wait) {
+    const started = deps.clock.now();
+    while (!isAllOk(clusters) && deps.clock.now() - started < STATUS_WAIT_TIMEOUT_MS) {
+      const v = verdict(deps.spec.name, clusters);
+      if (v.state === 'none') break;
+      ctx.reporter.note(`waiting for every check to be ok: ${v.headline.replace(/\*/g, '')}`);
+      await ctx.checkpoint();
+      await deps.clock.sleep(deps.pollIntervalMs, ctx.signal);
+      clusters = await collectStatus(deps);
+    }
+  }
+  const v = verdict(deps.spec.name, clusters);
+  const waited = wait && !isAllOk(clusters) && v.state !== 'none' ? `\nStill not ok after waiting ${Math.round(STATUS_WAIT_TIMEOUT_MS / 60000)} min (see the lines below).` : '';
+  return { ok: true, summary: v.headline + waited, details: v.state === 'none' ? [] : renderClusters(clusters) };
+}

@@ -1,0 +1,64 @@
+// One pino root logger; a child per job. Secrets never reach a log line: known secret fields are redacted by
+// path, and every string that looks like a token is scrubbed (the same scrubber guards what goes to Slack).
+import { pino, type Logger, type DestinationStream } from 'pino';
+
+const SECRET_PATTERNS: RegExp[] = [
+  /k8s-aws-v1\.[A-Za-z0-9_-]+/g, // EKS bearer tokens
+  /xox[abposr]-[A-Za-z0-9-]+/g, // Slack bot/user tokens
+  /xapp-[A-Za-z0-9-]+/g, // Slack app-level tokens
+  /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+/g, // JWTs: service-account tokens
+  /(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s"]+/g, // presigned URL parts
+  /((?:token|password|secret|client-key-data|kubeconfig)["']?\s*[:=]\s*["']?)[^\s"',}]{6,}/gi,
+];
+
+/** Replaces anything that looks like a credential with [REDACTED]. */
+export function scrubSecrets(text: string): string {
+  let out = text;
+  for (const pattern of SECRET_PATTERNS) {
+    out = out.replace(pattern, (match: string, prefix?: string) =>
+      typeof prefix === 'string' && match.startsWith(prefix) ? `${prefix}[REDACTED]` : '[REDACTED]',
+    );
+  }
+  return out;
+}
+
+export const REDACT_PATHS = [
+  'token',
+  '*.token',
+  'kubeconfig',
+  '*.kubeconfig',
+  'headers.authorization',
+  '*.headers.authorization',
+  'botToken',
+  'signingSecret',
+  'appToken',
+  '*.botToken',
+  '*.signingSecret',
+  '*.appToken',
+  'data.kubeconfig',
+  'data.token',
+];
+
+export function createLogger(opts: { level?: string; destination?: DestinationStream } = {}): Logger {
+  return pino(
+    {
+      level: opts.level ?? 'info',
+      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      base: { app: 'meshops' },
+      hooks: {
+        // Messages and error texts can carry tokens that no redact path names (an SDK error quoting a URL).
+        logMethod(args, method) {
+          const scrubbed = args.map((a) => (typeof a === 'string' ? scrubSecrets(a) : a));
+          method.apply(this, scrubbed as Parameters<typeof method>);
+        },
+      },
+      formatters: {
+        log(object) {
+          return JSON.parse(scrubSecrets(JSON.stringify(object))) as Record<string, unknown>;
+        },
+      },
+      serializers: { err: pino.stdSerializers.err },
+    },
+    opts.destination,
+  );
+}

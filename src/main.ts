@@ -1,0 +1,31 @@
+// Entry point: `npm start`. Configuration comes from the environment and the mesh spec (src/config).
+import { loadConfig, ConfigError } from './config/env.ts';
+import { createLogger } from './log.ts';
+import { startMeshops } from './start.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError || (err instanceof Error && err.name === 'SpecError')) {
+      process.stderr.write(`meshops cannot start:\n${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger({ level: config.logLevel });
+  log.info({ config: config.redacted() }, 'starting meshops');
+  const meshops = await startMeshops(config, { log });
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'shutting down: active jobs stop at their next safe point');
+    void meshops.stop().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`meshops failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

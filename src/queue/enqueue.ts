@@ -1,0 +1,74 @@
+// Turning an accepted command into a queued job with its anchor message: the user sees the job's number, who
+// asked, its place in line, and what it waits for.
+import type { Redis } from 'ioredis';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { MeshCommand } from '../../commands/types.ts';
+import { section } from '../slack/format.ts';
+import type { JobData, JobName } from './job-types.ts';
+import { positionOf, type MeshQueues } from './queues.ts';
+
+export interface EnqueueDeps {
+  queues: MeshQueues;
+  redis: Redis;
+  slack: WebClient;
+  prefix: string;
+  mesh: string;
+  log: Logger;
+  describe(data: JobData): string;
+}
+
+export interface Enqueued {
+  jobId: string;
+  anchorTs?: string;
+  position: number;
+  waitingFor?: string;
+}
+
+/** Job IDs are small increasing numbers, so people can say `/mesh cancel 12`. */
+async function nextJobId(redis: Redis, prefix: string): Promise<string> {
+  return String(await redis.incr(`${prefix}:job-seq`));
+}
+
+export async function enqueueCommand(
+  deps: EnqueueDeps,
+  req: { name: JobName; command: MeshCommand; userId: string; channelId: string },
+): Promise<Enqueued> {
+  const jobId = await nextJobId(deps.redis, deps.prefix);
+  const data: JobData = { name: req.name, command: req.command, mesh: deps.mesh, userId: req.userId, channelId: req.channelId, requestedAt: Date.now() };
+  const title = deps.describe(data);
+  // The anchor comes first so that the worker finds it in the job data; if Slack is down the worker posts it.
+  try {
+    const res = await deps.slack.chat.postMessage({
+      channel: req.channelId,
+      text: `:hourglass_flowing_sand: ${title} · job ${jobId} · asked by <@${req.userId}> · queued`,
+      blocks: [section(`:hourglass_flowing_sand: *${title}* · job ${jobId} · asked by <@${req.userId}>\nQueued.`)],
+    });
+    data.anchorTs = res.ts as string;
+  } catch (err) {
+    deps.log.warn({ err, jobId }, 'could not post the anchor message; the worker will post it');
+  }
+  const queue = deps.queues.queueFor(data);
+  const job = await queue.add(req.name, data, { jobId });
+  const pos = await positionOf(queue, job, deps.describe);
+  const waitingFor = pos.blockedBy
+    ? `job ${pos.blockedBy.id} (\`${pos.blockedBy.describe}\`, started by <@${pos.blockedBy.userId}>)`
+    : undefined;
+  if (data.anchorTs && (pos.position > 1 || waitingFor)) {
+    const line = `Queued: position ${pos.position}${waitingFor ? `, waiting for ${waitingFor} to finish` : ''}. Changes to the mesh run one at a time.`;
+    try {
+      const state = await job.getState();
+      if (state === 'waiting' || state === 'prioritized' || state === 'delayed') {
+        await deps.slack.chat.update({
+          channel: req.channelId,
+          ts: data.anchorTs,
+          text: `${title} · job ${jobId} · ${line}`,
+          blocks: [section(`:hourglass_flowing_sand: *${title}* · job ${jobId} · asked by <@${req.userId}>\n${line}`)],
+        });
+      }
+    } catch (err) {
+      deps.log.warn({ err, jobId }, 'could not update the anchor with the queue position');
+    }
+  }
+  return { jobId, anchorTs: data.anchorTs, position: pos.position, waitingFor };
+}

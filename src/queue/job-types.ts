@@ -1,0 +1,34 @@
+// What travels through Redis: plain JSON, no class instances, no secrets (credentials are resolved in the worker).
+import type { MeshCommand } from '../../commands/types.ts';
+
+/** Jobs the worker knows. `down-preview` lists what `down` would delete and posts the confirm button. */
+export type JobName = MeshCommand['kind'] | 'down-preview';
+
+export interface JobData {
+  name: JobName;
+  command: MeshCommand;
+  mesh: string;
+  /** Slack user ID (U...) of who asked; never a display name. */
+  userId: string;
+  channelId: string;
+  /** The anchor message in the channel that shows this job's progress; its thread holds the step replies. */
+  anchorTs?: string;
+  requestedAt: number;
+  /** How many times a worker has started this job (a resumed job says so in the thread). */
+  starts?: number;
+}
+
+export interface JobResult {
+  ok: boolean;
+  /** The headline on the job's message. */
+  summary: string;
+  /** More sections under it (a status per cluster, a ping matrix). */
+  details?: string[];
+}
+
+/** Jobs that change the mesh run one at a time per mesh, across every worker. */
+export function isMutatingJob(data: Pick<JobData, 'name' | 'command'>): boolean {
+  if (data.name === 'down-preview') return false;
+  const c = data.command;
+  return c.kind === 'down' || c.kind === 'scale' || (c.kind === 'up' && !c.dryRun);
+}

@@ -1,0 +1,155 @@
+// The worker role: BullMQ Workers on both queues of the mesh. Each job gets a child logger, a reporter, an
+// AbortSignal and a checkpoint (the safe points where cancel and shutdown take effect).
+import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { WebClient } from '@slack/web-api';
+import type { Clock } from '../clock.ts';
+import { CancelledError, PermanentError, errorMessage } from '../errors.ts';
+import { ProgressReporter } from '../slack/reporter.ts';
+import { cancelRequestedBy } from './cancel.ts';
+import type { JobData, JobName, JobResult } from './job-types.ts';
+import { queueNames } from './queues.ts';
+
+export interface JobContext {
+  job: Job<JobData, JobResult>;
+  data: JobData;
+  log: Logger;
+  signal: AbortSignal;
+  checkpoint(): Promise<void>;
+  reporter: ProgressReporter;
+  slack: WebClient;
+  /** True when this job was started before (a worker died or shut down): the thread says it resumes. */
+  resumed: boolean;
+}
+
+export type JobHandler = (ctx: JobContext) => Promise<JobResult>;
+
+export interface WorkerOptions {
+  connection: ConnectionOptions;
+  redis: Redis;
+  prefix: string;
+  mesh: string;
+  handlers: Record<JobName, JobHandler>;
+  slack: WebClient;
+  clock: Clock;
+  log: Logger;
+  readConcurrency?: number;
+  /** How long a job's lock lives without renewal: a dead worker's job is picked up again after about this. */
+  lockDurationMs?: number;
+  describe(data: JobData): string;
+}
+
+/** Thrown at a safe point when the process is shutting down: the job goes back to the queue, not failed. */
+export class ShuttingDown extends Error {}
+
+export interface RunningWorkers {
+  workers: Worker<JobData, JobResult>[];
+  /** SIGTERM path: active jobs stop at their next safe point and return to the queue, then the workers close. */
+  close(): Promise<void>;
+}
+
+export function startWorkers(opts: WorkerOptions): RunningWorkers {
+  const names = queueNames(opts.prefix, opts.mesh);
+  let shuttingDown = false;
+  const controllers = new Set<AbortController>();
+
+  const processor = async (job: Job<JobData, JobResult>, token?: string): Promise<JobResult> => {
+    const starts = (job.data.starts ?? 0) + 1;
+    await job.updateData({ ...job.data, starts });
+    const data: JobData = { ...job.data, starts };
+    const log = opts.log.child({ jobId: job.id, command: data.name, user: data.userId, channel: data.channelId });
+    const abort = new AbortController();
+    controllers.add(abort);
+    const reporter = new ProgressReporter({
+      client: opts.slack,
+      channel: data.channelId,
+      anchorTs: data.anchorTs,
+      title: opts.describe(data),
+      jobId: String(job.id),
+      userId: data.userId,
+      clock: opts.clock,
+      log,
+    });
+    const checkpoint = async () => {
+      if (shuttingDown) throw new ShuttingDown('worker shutting down');
+      const by = await cancelRequestedBy(opts.redis, opts.prefix, String(job.id));
+      if (by) {
+        abort.abort(new CancelledError(`cancelled by <@${by}>`));
+        throw new CancelledError(`cancelled by <@${by}>`);
+      }
+    };
+    const ctx: JobContext = { job, data, log, signal: abort.signal, checkpoint, reporter, slack: opts.slack, resumed: starts > 1 };
+    log.info({ attempt: job.attemptsMade + 1, starts }, 'job started');
+    try {
+      await checkpoint();
+      if (!data.anchorTs) {
+        const ts = await reporter.ensureAnchor();
+        await job.updateData({ ...data, anchorTs: ts });
+      }
+      if (starts > 1) void reporter.reply(':repeat: Resuming: an earlier run of this job stopped (worker restart or retry). Steps already done are checked and skipped.');
+      await reporter.setState('running', '');
+      const result = await opts.handlers[data.name](ctx);
+      await reporter.finish(result.ok ? 'succeeded' : 'failed', result.summary, result.details);
+      log.info({ ok: result.ok }, 'job finished');
+      return result;
+    } catch (err) {
+      if (err instanceof ShuttingDown || (shuttingDown && abort.signal.aborted)) {
+        log.info('job handed back to the queue at a safe point (shutdown)');
+        await reporter.setState('queued', 'Paused: the worker is restarting; another worker continues this job.');
+        await reporter.flush();
+        await job.moveToDelayed(Date.now() + 1000, token);
+        throw new DelayedError();
+      }
+      if (err instanceof CancelledError) {
+        log.info({ reason: err.message }, 'job cancelled');
+        await reporter.finish('cancelled', `${err.message}. What was made so far is left in place; \`/mesh up\` continues it, \`/mesh down\` removes it.`);
+        throw new UnrecoverableError(err.message);
+      }
+      const attemptsLeft = (job.opts.attempts ?? 1) - (job.attemptsMade + 1);
+      const permanent = err instanceof PermanentError || err instanceof UnrecoverableError;
+      log.error({ err, attemptsLeft, permanent }, 'job failed');
+      if (!permanent && attemptsLeft > 0) {
+        await reporter.setState('running', `:warning: ${errorMessage(err)} (transient): trying again automatically (${attemptsLeft} attempt${attemptsLeft === 1 ? '' : 's'} left).`);
+        await reporter.flush();
+        throw err;
+      }
+      await reporter.finish('failed', failureHeadline(data, err));
+      if (permanent) throw new UnrecoverableError(errorMessage(err));
+      throw err;
+    } finally {
+      controllers.delete(abort);
+      await reporter.flush().catch(() => undefined);
+    }
+  };
+
+  const common = {
+    connection: opts.connection,
+    lockDuration: opts.lockDurationMs ?? 30_000,
+    maxStalledCount: 5,
+    autorun: true,
+  };
+  const changes = new Worker<JobData, JobResult>(names.changes, processor, { ...common, concurrency: 1 });
+  const reads = new Worker<JobData, JobResult>(names.reads, processor, { ...common, concurrency: opts.readConcurrency ?? 4 });
+  for (const w of [changes, reads]) w.on('error', (err) => opts.log.error({ err }, 'worker error'));
+
+  return {
+    workers: [changes, reads],
+    close: async () => {
+      shuttingDown = true;
+      for (const c of controllers) c.abort(new ShuttingDown('worker shutting down'));
+      await Promise.allSettled([changes.close(), reads.close()]);
+    },
+  };
+}
+
+function failureHeadline(data: JobData, err: unknown): string {
+  const hint = err instanceof PermanentError && err.hint ? `\n${err.hint}` : '';
+  const next =
+    data.name === 'up'
+      ? 'Fix the cause, then run `/mesh up` again: it continues where it stopped and creates nothing twice.'
+      : data.name === 'down'
+        ? 'Run `/mesh down` again: it deletes only what is left.'
+        : `Run \`${data.name === 'down-preview' ? '/mesh down' : '/mesh ' + data.name}\` again once the cause is fixed.`;
+  return `Failed: ${errorMessage(err)}${hint}\n${next}`;
+}

@@ -1,0 +1,30 @@
+// Small text helpers for Slack messages: progress bars, code blocks, and Slack's size limits.
+import { scrubSecrets } from '../log.ts';
+
+/** A section block's text limit is 3000 characters; keep room for the code fence and a heading. */
+export const SECTION_TEXT_LIMIT = 3000;
+export const INLINE_EXCERPT_LIMIT = 2600;
+
+export function progressBar(done: number, total: number, width = 20): string {
+  const ratio = total <= 0 ? 0 : Math.min(1, Math.max(0, done / total));
+  const filled = Math.round(ratio * width);
+  return `${'▓'.repeat(filled)}${'░'.repeat(width - filled)} ${Math.round(ratio * 100)}%`;
+}
+
+export function codeBlock(text: string): string {
+  return '```\n' + text.replace(/```/g, "'''") + '\n```';
+}
+
+/** Everything meshops sends to Slack goes through this: no token ever leaves in a message. */
+export function safeText(text: string): string {
+  return scrubSecrets(text);
+}
+
+export function section(text: string): { type: 'section'; text: { type: 'mrkdwn'; text: string } } {
+  const t = safeText(text);
+  return { type: 'section', text: { type: 'mrkdwn', text: t.length > SECTION_TEXT_LIMIT ? `${t.slice(0, SECTION_TEXT_LIMIT - 2)}…` : t } };
+}
+
+export function context(text: string): { type: 'context'; elements: Array<{ type: 'mrkdwn'; text: string }> } {
+  return { type: 'context', elements: [{ type: 'mrkdwn', text: safeText(text).slice(0, 3000) }] };
+}

@@ -1,0 +1,110 @@
+// Starts meshops from a validated configuration: the web role, the worker role, or both in one process.
+// Returns a handle whose stop() is the SIGTERM path: workers stop at a safe point first, then the web server.
+import { WebClient } from '@slack/web-api';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { makeHandlers } from '../jobs/index.ts';
+import { describeJob } from '../jobs/describe.ts';
+import { makeAwsClients } from './aws/clients.ts';
+import { systemClock, type Clock } from './clock.ts';
+import type { AppConfig } from './config/env.ts';
+import type { Deps } from './deps.ts';
+import { makeKubeAccess } from './kube/access.ts';
+import { createLogger } from './log.ts';
+import { openQueues } from './queue/queues.ts';
+import { startWorkers, type RunningWorkers } from './queue/worker.ts';
+import { createWebApp, type WebApp } from './slack/app.ts';
+
+export interface StartOverrides {
+  log?: Logger;
+  clock?: Clock;
+  /** Queue name prefix; tests give each run its own. */
+  prefix?: string;
+  lockDurationMs?: number;
+  deps?: Partial<Deps>;
+}
+
+export interface Meshops {
+  log: Logger;
+  web?: WebApp;
+  workers?: RunningWorkers;
+  stop(): Promise<void>;
+}
+
+export async function startMeshops(config: AppConfig, overrides: StartOverrides = {}): Promise<Meshops> {
+  const log = overrides.log ?? createLogger({ level: config.logLevel });
+  const clock = overrides.clock ?? systemClock;
+  const prefix = overrides.prefix ?? 'meshops';
+  // BullMQ needs maxRetriesPerRequest null on the connections its workers block on.
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  redis.on('error', (err) => log.warn({ err: { message: err.message } }, 'redis connection error'));
+  const connection = redis;
+  const queues = await openQueues(connection, prefix, config.spec.name);
+  const slack = new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl });
+
+  const aws = overrides.deps?.aws ?? makeAwsClients();
+  const deps: Deps = {
+    spec: config.spec,
+    aws,
+    kube: overrides.deps?.kube ?? makeKubeAccess(aws, config.spec),
+    calico: config.calico,
+    clock,
+    log,
+    pollIntervalMs: overrides.deps?.pollIntervalMs ?? config.pollIntervalSeconds * 1000,
+    ...overrides.deps,
+  };
+
+  let web: WebApp | undefined;
+  let workers: RunningWorkers | undefined;
+  if (config.role === 'worker' || config.role === 'all') {
+    workers = startWorkers({
+      connection,
+      redis,
+      prefix,
+      mesh: config.spec.name,
+      handlers: makeHandlers(deps),
+      slack,
+      clock,
+      log: log.child({ role: 'worker' }),
+      readConcurrency: config.workerConcurrency,
+      lockDurationMs: overrides.lockDurationMs,
+      describe: describeJob,
+    });
+    log.info({ mesh: config.spec.name, clusters: config.spec.clusters.map((c) => c.name) }, 'worker role started');
+  }
+  if (config.role === 'web' || config.role === 'all') {
+    web = createWebApp({
+      botToken: config.slack.botToken,
+      signingSecret: config.slack.signingSecret ?? '',
+      appToken: config.slack.appToken,
+      slackApiUrl: config.slack.apiUrl,
+      port: config.port,
+      admins: config.admins,
+      channels: config.channels,
+      spec: config.spec,
+      redis,
+      log,
+      enqueue: { queues, redis, prefix, mesh: config.spec.name, log, describe: describeJob },
+    });
+    await web.start();
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      // Each cleanup is guarded so that one failure does not skip the rest.
+      const guard = async (what: string, fn: () => Promise<unknown>) => {
+        try {
+          await fn();
+        } catch (err) {
+          log.warn({ err, what }, 'shutdown step failed');
+        }
+      };
+      if (workers) await guard('workers', () => workers!.close());
+      if (web) await guard('web', () => web!.stop());
+      await guard('queues', () => queues.close());
+      await guard('redis', () => redis.quit());
+      log.info('stopped');
+    })());
+  return { log, web, workers, stop };
+}

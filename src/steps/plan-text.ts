@@ -1,0 +1,46 @@
+// The plan as the thread shows it before anything runs: the tree, and per leaf what was observed.
+import type { Observation, Step, StepContext } from './step.ts';
+import { leaves } from './step.ts';
+
+export type Observations = Map<string, Observation>;
+
+/** Observes every leaf that can, side by side; a failed observation reads as "unknown", never fails the plan. */
+export async function observePlan(root: Step, ctx: StepContext): Promise<Observations> {
+  const out: Observations = new Map();
+  await Promise.all(
+    leaves(root).map(async (leaf) => {
+      if (!leaf.observe) return;
+      try {
+        out.set(leaf.id, await leaf.observe(ctx));
+      } catch (err) {
+        out.set(leaf.id, { state: 'partial', detail: `could not check: ${err instanceof Error ? err.message : String(err)}` });
+      }
+    }),
+  );
+  return out;
+}
+
+const MARK: Record<Observation['state'], string> = { exists: 'exists', missing: 'will create', partial: 'will complete' };
+
+export function renderPlan(root: Step, observed: Observations): string {
+  const lines: string[] = [];
+  const walk = (step: Step, depth: number) => {
+    const pad = '  '.repeat(depth);
+    if (step.kind === 'leaf') {
+      const o = observed.get(step.id);
+      const what = o ? `${MARK[o.state]}${o.detail ? ` (${o.detail})` : ''}` : 'will check';
+      lines.push(`${pad}• ${step.title}: ${what}`);
+      return;
+    }
+    const how = step.kind === 'parallel' ? 'side by side' : 'in order';
+    lines.push(`${pad}${step.title} (${step.children.length} ${how})`);
+    for (const child of step.children) walk(child, depth + 1);
+  };
+  walk(root, 0);
+  return lines.join('\n');
+}
+
+/** True when every observed leaf already exists: `up` on a finished mesh has nothing to do. */
+export function nothingToDo(root: Step, observed: Observations): boolean {
+  return leaves(root).every((l) => observed.get(l.id)?.state === 'exists');
+}
