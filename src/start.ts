@@ -12,7 +12,8 @@ import type { Deps } from './deps.ts';
 import { makeKubeAccess } from './kube/access.ts';
 import { createLogger } from './log.ts';
 import { openQueues } from './queue/queues.ts';
-import { startWorkers, type RunningWorkers } from './queue/worker.ts';
+import { startWorkers, type JobHandler, type RunningWorkers } from './queue/worker.ts';
+import type { JobName } from './queue/job-types.ts';
 import { createWebApp, type WebApp } from './slack/app.ts';
 
 export interface StartOverrides {
@@ -22,6 +23,8 @@ export interface StartOverrides {
   prefix?: string;
   lockDurationMs?: number;
   deps?: Partial<Deps>;
+  /** Replaces job handlers: pipeline tests that exercise queueing, not a job's own work. */
+  handlers?: Partial<Record<JobName, JobHandler>>;
 }
 
 export interface Meshops {
@@ -62,7 +65,7 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
       redis,
       prefix,
       mesh: config.spec.name,
-      handlers: makeHandlers(deps),
+      handlers: { ...makeHandlers(deps), ...overrides.handlers },
       slack,
       clock,
       log: log.child({ role: 'worker' }),

@@ -1,6 +1,7 @@
 // Cancel requests live in Redis so that any web process can cancel a job that any worker runs.
 import type { Redis } from 'ioredis';
 import type { MeshQueues } from './queues.ts';
+import { jobIdOf, jobNumber } from './enqueue.ts';
 
 const TTL_SECONDS = 24 * 3600;
 
@@ -23,7 +24,7 @@ export async function cancelRequestedBy(redis: Redis, prefix: string, jobId: str
  * safe point and its thread says what was left in place. Without an ID: the running or next mutating job.
  */
 export async function cancelJob(queues: MeshQueues, redis: Redis, prefix: string, jobId: string | undefined, userId: string): Promise<string> {
-  let job = jobId ? ((await queues.changes.getJob(jobId)) ?? (await queues.reads.getJob(jobId))) : undefined;
+  let job = jobId ? ((await queues.changes.getJob(jobIdOf(jobId))) ?? (await queues.reads.getJob(jobIdOf(jobId)))) : undefined;
   if (!jobId) {
     const [active, waiting] = await Promise.all([queues.changes.getActive(0, 1), queues.changes.getWaiting(0, 50)]);
     job = active[0] ?? waiting.sort((a, b) => a.timestamp - b.timestamp)[0];
@@ -33,11 +34,11 @@ export async function cancelJob(queues: MeshQueues, redis: Redis, prefix: string
   const state = await job.getState();
   if (state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') {
     await job.remove();
-    return `Removed job ${job.id} (\`${job.name}\`) from the queue before it started: nothing was done.`;
+    return `Removed job ${jobNumber(job.id)} (\`${job.name}\`) from the queue before it started: nothing was done.`;
   }
   if (state === 'active') {
     await requestCancel(redis, prefix, String(job.id), userId);
-    return `Job ${job.id} (\`${job.name}\`) will stop at its next safe point; its thread will say what was left in place.`;
+    return `Job ${jobNumber(job.id)} (\`${job.name}\`) will stop at its next safe point; its thread will say what was left in place.`;
   }
-  return `Job ${job.id} is already ${state}: nothing to cancel.`;
+  return `Job ${jobNumber(job.id)} is already ${state}: nothing to cancel.`;
 }

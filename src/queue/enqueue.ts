@@ -25,9 +25,21 @@ export interface Enqueued {
   waitingFor?: string;
 }
 
-/** Job IDs are small increasing numbers, so people can say `/mesh cancel 12`. */
+/**
+ * Job numbers are small and increasing, so people can say `/mesh cancel 12`. BullMQ refuses integer-like
+ * custom IDs, so the queue knows job 12 as "job-12".
+ */
 async function nextJobId(redis: Redis, prefix: string): Promise<string> {
-  return String(await redis.incr(`${prefix}:job-seq`));
+  return jobIdOf(String(await redis.incr(`${prefix}:job-seq`)));
+}
+
+export function jobIdOf(number: string): string {
+  return number.startsWith('job-') ? number : `job-${number}`;
+}
+
+/** "job-12" -> "12": how people see and type it. */
+export function jobNumber(jobId: string | undefined): string {
+  return String(jobId ?? '?').replace(/^job-/, '');
 }
 
 export async function enqueueCommand(
@@ -37,12 +49,13 @@ export async function enqueueCommand(
   const jobId = await nextJobId(deps.redis, deps.prefix);
   const data: JobData = { name: req.name, command: req.command, mesh: deps.mesh, userId: req.userId, channelId: req.channelId, requestedAt: Date.now() };
   const title = deps.describe(data);
+  const number = jobNumber(jobId);
   // The anchor comes first so that the worker finds it in the job data; if Slack is down the worker posts it.
   try {
     const res = await deps.slack.chat.postMessage({
       channel: req.channelId,
-      text: `:hourglass_flowing_sand: ${title} · job ${jobId} · asked by <@${req.userId}> · queued`,
-      blocks: [section(`:hourglass_flowing_sand: *${title}* · job ${jobId} · asked by <@${req.userId}>\nQueued.`)],
+      text: `:hourglass_flowing_sand: ${title} · job ${number} · asked by <@${req.userId}> · queued`,
+      blocks: [section(`:hourglass_flowing_sand: *${title}* · job ${number} · asked by <@${req.userId}>\nQueued.`)],
     });
     data.anchorTs = res.ts as string;
   } catch (err) {
@@ -52,7 +65,7 @@ export async function enqueueCommand(
   const job = await queue.add(req.name, data, { jobId });
   const pos = await positionOf(queue, job, deps.describe);
   const waitingFor = pos.blockedBy
-    ? `job ${pos.blockedBy.id} (\`${pos.blockedBy.describe}\`, started by <@${pos.blockedBy.userId}>)`
+    ? `job ${jobNumber(pos.blockedBy.id)} (\`${pos.blockedBy.describe}\`, started by <@${pos.blockedBy.userId}>)`
     : undefined;
   if (data.anchorTs && (pos.position > 1 || waitingFor)) {
     const line = `Queued: position ${pos.position}${waitingFor ? `, waiting for ${waitingFor} to finish` : ''}. Changes to the mesh run one at a time.`;
@@ -62,8 +75,8 @@ export async function enqueueCommand(
         await deps.slack.chat.update({
           channel: req.channelId,
           ts: data.anchorTs,
-          text: `${title} · job ${jobId} · ${line}`,
-          blocks: [section(`:hourglass_flowing_sand: *${title}* · job ${jobId} · asked by <@${req.userId}>\n${line}`)],
+          text: `${title} · job ${number} · ${line}`,
+          blocks: [section(`:hourglass_flowing_sand: *${title}* · job ${number} · asked by <@${req.userId}>\n${line}`)],
         });
       }
     } catch (err) {

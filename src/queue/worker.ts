@@ -10,6 +10,7 @@ import { ProgressReporter } from '../slack/reporter.ts';
 import { cancelRequestedBy } from './cancel.ts';
 import type { JobData, JobName, JobResult } from './job-types.ts';
 import { queueNames } from './queues.ts';
+import { jobNumber } from './enqueue.ts';
 
 export interface JobContext {
   job: Job<JobData, JobResult>;
@@ -66,7 +67,7 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
       channel: data.channelId,
       anchorTs: data.anchorTs,
       title: opts.describe(data),
-      jobId: String(job.id),
+      jobId: jobNumber(job.id),
       userId: data.userId,
       clock: opts.clock,
       log,
@@ -126,6 +127,8 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
   const common = {
     connection: opts.connection,
     lockDuration: opts.lockDurationMs ?? 30_000,
+    // How often workers look for jobs whose worker died; with the lock duration this bounds the hand-over time.
+    stalledInterval: opts.lockDurationMs ?? 30_000,
     maxStalledCount: 5,
     autorun: true,
   };

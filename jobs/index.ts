@@ -1,0 +1,30 @@
+// The worker's table of jobs. Job modules load on first use: a web-only process never loads the AWS and
+// Kubernetes code, and a worker starts fast.
+import type { Deps } from '../src/deps.ts';
+import type { JobName, JobResult } from '../src/queue/job-types.ts';
+import type { JobContext, JobHandler } from '../src/queue/worker.ts';
+import { helpText } from '../commands/parse.ts';
+
+export function makeHandlers(deps: Deps): Record<JobName, JobHandler> {
+  const cmd = <K extends JobContext['data']['command']['kind']>(ctx: JobContext, kind: K) => {
+    const c = ctx.data.command;
+    if (c.kind !== kind) throw new Error(`job ${ctx.data.name} carries a ${c.kind} command`);
+    return c as Extract<JobContext['data']['command'], { kind: K }>;
+  };
+  return {
+    help: async (): Promise<JobResult> => ({ ok: true, summary: helpText(deps.spec) }),
+    cancel: async (): Promise<JobResult> => ({ ok: true, summary: 'cancel is handled by the web role at once' }),
+    status: async (ctx) => (await import('./status/index.ts')).statusJob(deps, ctx, cmd(ctx, 'status').wait),
+    up: async (ctx) => (await import('./up/index.ts')).upJob(deps, ctx, cmd(ctx, 'up').dryRun),
+    'down-preview': async (ctx) => (await import('./down/index.ts')).downPreviewJob(deps, ctx),
+    down: async (ctx) => (await import('./down/index.ts')).downJob(deps, ctx),
+    scale: async (ctx) => {
+      const c = cmd(ctx, 'scale');
+      return (await import('./scale-job.ts')).scaleJob(deps, ctx, c.cluster, c.replicas);
+    },
+    ping: async (ctx) => {
+      const c = cmd(ctx, 'ping');
+      return (await import('./ping-job.ts')).pingJob(deps, ctx, c.from, c.target);
+    },
+  };
+}

@@ -1,0 +1,47 @@
+// One SDK client per region and service, built once per worker. Credentials and endpoints come from the SDK's
+// default chain (env, profile, IMDS/IRSA; AWS_ENDPOINT_URL works by itself), so the same code talks to AWS or
+// to a local stand-in without knowing which.
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { EKSClient } from '@aws-sdk/client-eks';
+import { IAMClient } from '@aws-sdk/client-iam';
+import type { AwsClients } from '../deps.ts';
+
+export interface AwsClientOptions {
+  /** Attempts per call, including the first; throttling and 5xx are retried with backoff. */
+  maxAttempts?: number;
+  /** 'adaptive' also rate-limits the client when AWS throttles it. */
+  retryMode?: 'standard' | 'adaptive';
+  /** Explicit endpoint and credentials, for tools and tests that do not use the environment. */
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
+/** IAM is global; its signing region is us-east-1 in the commercial partition. */
+const IAM_REGION = 'us-east-1';
+
+export function makeAwsClients(opts: AwsClientOptions = {}): AwsClients {
+  const common = {
+    maxAttempts: opts.maxAttempts ?? 6,
+    retryMode: opts.retryMode ?? 'standard',
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
+  };
+  const ec2 = new Map<string, EC2Client>();
+  const eks = new Map<string, EKSClient>();
+  let iam: IAMClient | undefined;
+  return {
+    ec2(region) {
+      let c = ec2.get(region);
+      if (!c) ec2.set(region, (c = new EC2Client({ ...common, region })));
+      return c;
+    },
+    eks(region) {
+      let c = eks.get(region);
+      if (!c) eks.set(region, (c = new EKSClient({ ...common, region })));
+      return c;
+    },
+    iam() {
+      return (iam ??= new IAMClient({ ...common, region: IAM_REGION }));
+    },
+  };
+}

@@ -1,0 +1,104 @@
+// KubeAccess: a KubeConfig per cluster built in memory from DescribeCluster (endpoint + CA) and an EKS token
+// that renews itself. Nothing is written to disk, and the token never leaves the process.
+import { DescribeClusterCommand } from '@aws-sdk/client-eks';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { ClusterSpec, MeshSpec } from '../config/spec-types.ts';
+import type { AwsClients, KubeAccess } from '../deps.ts';
+import { PermanentError } from '../errors.ts';
+import { mintEksToken, type EksToken } from './eks-token.ts';
+
+/** Rebuild well before the 15-minute token lifetime, and pick up a recreated cluster's new endpoint. */
+export const KUBECONFIG_MAX_AGE_MS = 10 * 60_000;
+const AUTH_PROVIDER = 'meshops-eks-token';
+
+/** client-node's Authenticator interface (not exported by the package). */
+export type Authenticator = Parameters<KubeConfig['addAuthenticator']>[0];
+
+export interface KubeAccessOptions {
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  stsEndpoint?: string;
+  now?: () => number;
+}
+
+export interface ClusterEndpoint {
+  eksName: string;
+  endpoint: string;
+  /** base64 of the PEM, as DescribeCluster gives it (and as kubeconfig's certificate-authority-data wants it). */
+  caData: string;
+}
+
+export function eksClusterName(spec: MeshSpec, cluster: ClusterSpec): string {
+  return `${spec.name}-${cluster.name}`;
+}
+
+export async function describeEndpoint(aws: AwsClients, spec: MeshSpec, cluster: ClusterSpec): Promise<ClusterEndpoint> {
+  const eksName = eksClusterName(spec, cluster);
+  let out;
+  try {
+    out = await aws.eks(cluster.region).send(new DescribeClusterCommand({ name: eksName }));
+  } catch (err) {
+    if ((err as { name?: string }).name === 'ResourceNotFoundException') {
+      throw new PermanentError(`EKS cluster ${eksName} does not exist in ${cluster.region}`, {
+        code: 'ResourceNotFoundException',
+        hint: 'run `/mesh up` first',
+        cause: err,
+      });
+    }
+    throw err;
+  }
+  const c = out.cluster;
+  if (!c?.endpoint || !c.certificateAuthority?.data) {
+    throw new Error(`EKS cluster ${eksName} has no endpoint yet (status ${c?.status ?? 'unknown'})`);
+  }
+  return { eksName, endpoint: c.endpoint, caData: c.certificateAuthority.data };
+}
+
+/** An in-memory KubeConfig whose user is authenticated by `authenticate` on every request. */
+export function buildKubeConfig(ep: ClusterEndpoint, authenticator: Authenticator): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: ep.eksName, server: ep.endpoint, caData: ep.caData, skipTLSVerify: false }],
+    users: [{ name: 'meshops', authProvider: { name: AUTH_PROVIDER, config: {} } }],
+    contexts: [{ name: ep.eksName, cluster: ep.eksName, user: 'meshops' }],
+    currentContext: ep.eksName,
+  });
+  kc.addAuthenticator(authenticator);
+  return kc;
+}
+
+/** Puts a fresh EKS token on each request; mints a new one when the current one is ~10 minutes old. */
+export function eksTokenAuthenticator(mint: () => Promise<EksToken>, now: () => number): Authenticator {
+  let current: EksToken | undefined;
+  let pending: Promise<EksToken> | undefined;
+  return {
+    isAuthProvider: (user) => user.authProvider?.name === AUTH_PROVIDER,
+    async applyAuthentication(_user, opts) {
+      if (!current || now() - current.issuedAt >= KUBECONFIG_MAX_AGE_MS) {
+        pending ??= mint().finally(() => (pending = undefined));
+        current = await pending;
+      }
+      opts.headers = { ...(opts.headers ?? {}), Authorization: `Bearer ${current.token}` };
+    },
+  };
+}
+
+export function makeKubeAccess(aws: AwsClients, spec: MeshSpec, opts: KubeAccessOptions = {}): KubeAccess {
+  const now = opts.now ?? Date.now;
+  const cache = new Map<string, { kc: KubeConfig; builtAt: number }>();
+  return {
+    async forCluster(cluster) {
+      const key = `${cluster.region}/${cluster.name}`;
+      const hit = cache.get(key);
+      if (hit && now() - hit.builtAt < KUBECONFIG_MAX_AGE_MS) return hit.kc;
+      const ep = await describeEndpoint(aws, spec, cluster);
+      const auth = eksTokenAuthenticator(
+        () => mintEksToken({ clusterName: ep.eksName, region: cluster.region, credentials: opts.credentials, stsEndpoint: opts.stsEndpoint, now: now() }),
+        now,
+      );
+      const kc = buildKubeConfig(ep, auth);
+      cache.set(key, { kc, builtAt: now() });
+      return kc;
+    },
+  };
+}

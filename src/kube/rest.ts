@@ -1,0 +1,84 @@
+// One HTTP request to a cluster's API server, authenticated by whatever the KubeConfig holds (our EKS token
+// authenticator, a service-account token...). Raw REST keeps apply, discovery and errors in one predictable shape.
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+export interface KubeRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Return the body as text (pod logs). */
+  text?: boolean;
+}
+
+/** A Status the API server answered with (or a transport failure, code 0). */
+export class KubeApiError extends Error {
+  readonly code: number;
+  readonly reason: string;
+  constructor(code: number, reason: string, message: string) {
+    super(message);
+    this.name = 'KubeApiError';
+    this.code = code;
+    this.reason = reason;
+  }
+}
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof KubeApiError && err.code === 404;
+}
+
+export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest): Promise<T> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new KubeApiError(0, 'NoCluster', 'the KubeConfig has no current cluster');
+  const url = new URL(cluster.server.replace(/\/$/, '') + req.path);
+  for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+
+  const opts: https.RequestOptions = {};
+  await kc.applyToHTTPSOptions(opts);
+  const payload =
+    req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
+  const headers: Record<string, string> = { ...(opts.headers as Record<string, string> | undefined), accept: req.text ? '*/*' : 'application/json' };
+  if (payload !== undefined) {
+    headers['content-type'] = req.contentType ?? 'application/json';
+    headers['content-length'] = String(Buffer.byteLength(payload));
+  }
+  const transport = url.protocol === 'http:' ? http : https;
+  const timeoutMs = req.timeoutMs ?? 30_000;
+
+  const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const r = transport.request(
+      url,
+      { ...opts, ...(url.protocol === 'http:' ? { agent: undefined } : {}), method: req.method, headers, signal: req.signal },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    r.setTimeout(timeoutMs, () => r.destroy(new Error(`no answer from ${url.host} within ${timeoutMs} ms`)));
+    r.on('error', (e) => reject(new KubeApiError(0, 'Unreachable', `${req.method} ${req.path} on ${url.host}: ${e.message}`)));
+    if (payload !== undefined) r.write(payload);
+    r.end();
+  });
+
+  if (status >= 200 && status < 300) {
+    if (req.text) return body as T;
+    return (body ? JSON.parse(body) : undefined) as T;
+  }
+  let reason = http.STATUS_CODES[status] ?? 'Error';
+  let message = body.slice(0, 500);
+  try {
+    const s = JSON.parse(body) as { reason?: string; message?: string };
+    reason = s.reason ?? reason;
+    message = s.message ?? message;
+  } catch {
+    /* not a Status: keep the raw text */
+  }
+  throw new KubeApiError(status, reason, `${req.method} ${req.path}: ${status} ${reason}: ${message}`);
+}

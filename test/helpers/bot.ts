@@ -1,0 +1,57 @@
+// Starts meshops the way `npm start` does (configuration from environment variables), pointed at test services.
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { pino, type Logger } from 'pino';
+import { loadConfig, type AppConfig } from '../../src/config/env.ts';
+import { startMeshops, type Meshops, type StartOverrides } from '../../src/start.ts';
+import { freePort } from './redis.ts';
+
+export const ADMIN = 'U0ADMIN01';
+export const OPERATOR = 'U0OPERATOR';
+export const CHANNEL = 'C0MESHOPS1';
+export const OTHER_CHANNEL = 'C0RANDOM01';
+export const SIGNING_SECRET = 'test-signing-secret-8f14e45fceea167a';
+export const BOT_TOKEN = 'xoxb-test-meshops-bot';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export function botEnv(opts: { redisUrl: string; slackApiUrl: string; port: number; role?: 'web' | 'worker' | 'all'; extra?: Record<string, string> }): NodeJS.ProcessEnv {
+  return {
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: opts.slackApiUrl,
+    REDIS_URL: opts.redisUrl,
+    PORT: String(opts.port),
+    MESH_ADMINS: ADMIN,
+    MESH_CHANNELS: CHANNEL,
+    MESH_SPEC: `${root}infra/mesh.yaml`,
+    ROLE: opts.role ?? 'all',
+    LOG_LEVEL: 'silent',
+    CALICO_LICENSE_FILE: `${root}sandbox/credentials/license.yaml`,
+    CALICO_PULL_SECRET_FILE: `${root}sandbox/credentials/pull-secret.json`,
+    ...opts.extra,
+  };
+}
+
+export interface TestBot {
+  meshops: Meshops;
+  config: AppConfig;
+  eventsUrl: string;
+  prefix: string;
+}
+
+export async function startTestBot(opts: {
+  redisUrl: string;
+  slackApiUrl: string;
+  role?: 'web' | 'worker' | 'all';
+  prefix?: string;
+  overrides?: StartOverrides;
+  log?: Logger;
+  extraEnv?: Record<string, string>;
+}): Promise<TestBot> {
+  const port = await freePort();
+  const config = loadConfig(botEnv({ redisUrl: opts.redisUrl, slackApiUrl: opts.slackApiUrl, port, role: opts.role, extra: opts.extraEnv }));
+  const prefix = opts.prefix ?? `test-${randomUUID().slice(0, 8)}`;
+  const meshops = await startMeshops(config, { log: opts.log ?? pino({ level: 'silent' }), prefix, ...opts.overrides });
+  return { meshops, config, eventsUrl: `http://127.0.0.1:${port}/slack/events`, prefix };
+}
