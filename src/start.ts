@@ -5,16 +5,14 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { makeHandlers } from '../jobs/index.ts';
 import { describeJob } from '../jobs/describe.ts';
-import { makeAwsClients } from './aws/clients.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { AppConfig } from './config/env.ts';
 import type { Deps } from './deps.ts';
-import { makeKubeAccess } from './kube/access.ts';
 import { createLogger } from './log.ts';
 import { openQueues } from './queue/queues.ts';
 import { startWorkers, type JobHandler, type RunningWorkers } from './queue/worker.ts';
 import type { JobName } from './queue/job-types.ts';
-import { createWebApp, type WebApp } from './slack/app.ts';
+import type { WebApp } from './slack/app.ts';
 
 export interface StartOverrides {
   log?: Logger;
@@ -45,11 +43,14 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
   const queues = await openQueues(connection, prefix, config.spec.name);
   const slack = new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl });
 
-  const aws = overrides.deps?.aws ?? makeAwsClients();
+  // Roles load only what they use: a web-only process never loads the AWS SDK or the Kubernetes client.
+  const runsJobs = config.role === 'worker' || config.role === 'all';
+  const aws = overrides.deps?.aws ?? (runsJobs ? (await import('./aws/clients.ts')).makeAwsClients() : undefined);
+  const kube = overrides.deps?.kube ?? (runsJobs && aws ? (await import('./kube/access.ts')).makeKubeAccess(aws, config.spec) : undefined);
   const deps: Deps = {
     spec: config.spec,
-    aws,
-    kube: overrides.deps?.kube ?? makeKubeAccess(aws, config.spec),
+    aws: aws!,
+    kube: kube!,
     calico: config.calico,
     clock,
     log,
@@ -59,7 +60,7 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
 
   let web: WebApp | undefined;
   let workers: RunningWorkers | undefined;
-  if (config.role === 'worker' || config.role === 'all') {
+  if (runsJobs) {
     workers = startWorkers({
       connection,
       redis,
@@ -76,6 +77,7 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
     log.info({ mesh: config.spec.name, clusters: config.spec.clusters.map((c) => c.name) }, 'worker role started');
   }
   if (config.role === 'web' || config.role === 'all') {
+    const { createWebApp } = await import('./slack/app.ts');
     web = createWebApp({
       botToken: config.slack.botToken,
       signingSecret: config.slack.signingSecret ?? '',

@@ -149,7 +149,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const admins = list('MESH_ADMINS');
   for (const a of admins) {
     if (USER_ID.test(a)) continue;
-    if (a.startsWith('@') || /[a-z]/.test(a)) {
+    if (USER_ID.test(a.toUpperCase()) && /\d/.test(a) && !a.startsWith('@')) {
+      bad('MESH_ADMINS', `"${a}" is not a member ID as Slack writes it; member IDs are upper case, like ${a.toUpperCase()}`);
+    } else if (a.startsWith('@') || /[a-z]/.test(a)) {
       bad('MESH_ADMINS', `"${a}" looks like a display name; use member IDs like U012ABCDEF (Slack: profile, ⋮, Copy member ID), comma-separated`);
     } else bad('MESH_ADMINS', `"${a}" is not a Slack member ID; expected U... or W..., comma-separated`);
   }
@@ -159,7 +161,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const channels = list('MESH_CHANNELS');
   for (const c of channels) {
     if (CHANNEL_ID.test(c)) continue;
-    if (c.startsWith('#') || /[a-z]/.test(c)) {
+    if (CHANNEL_ID.test(c.toUpperCase()) && /\d/.test(c) && !c.startsWith('#')) {
+      bad('MESH_CHANNELS', `"${c}" is not a channel ID as Slack writes it; channel IDs are upper case, like ${c.toUpperCase()}`);
+    } else if (c.startsWith('#') || /[a-z]/.test(c)) {
       bad('MESH_CHANNELS', `"${c}" looks like a channel name; use channel IDs like C012ABCDEF (Slack: channel details, bottom of About), comma-separated`);
     } else bad('MESH_CHANNELS', `"${c}" is not a channel ID; expected C... (public) or G... (private), comma-separated`);
   }

@@ -57,6 +57,8 @@ const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 const CALICO_VERSION = /^v\d+\.\d+\.\d+$/;
 const KUBERNETES_VERSION = /^1\.\d{1,2}$/;
 const IMAGE = /^[^\s]+$/;
+/** EKS's default service CIDRs (one of them, chosen by EKS, when the cluster sets none). */
+const EKS_SERVICE_RANGES = ['10.100.0.0/16', '172.20.0.0/16'];
 
 /** Longest cluster name that keeps `multi-cluster-rs-<name>-<ordinal>` and the StatefulSet name valid. */
 export function maxClusterNameLength(maxReplicas: number): number {
@@ -319,18 +321,37 @@ function crossFieldProblems(raw: Raw): Array<{ path: Path; message: string }> {
     }
   }
 
+  // EKS picks the service range itself (this spec does not set serviceIpv4Cidr): pods must stay out of both.
+  for (const r of ranges) {
+    if (r.field !== 'podCidr') continue;
+    const clash = EKS_SERVICE_RANGES.find((s) => overlaps(r.cidr, s));
+    if (clash) {
+      out.push({
+        path: ['clusters', r.i, 'podCidr'],
+        message: `${r.cidr.text} overlaps ${clash}, a range EKS may assign to Kubernetes services (it uses 10.100.0.0/16 or 172.20.0.0/16); pick a pod CIDR outside both, like 192.168.${r.i + 1}.0/24`,
+      });
+    }
+  }
+
   // Node groups: the top-level group merged with each cluster's override.
   const top = isMap(raw.nodeGroup) ? raw.nodeGroup : {};
   const topProblems = new Set<string>();
-  for (const { i, c } of entries) {
-    const own = isMap(c.nodeGroup) ? c.nodeGroup : {};
-    const from = (k: string): Path => (k in own ? ['clusters', i, 'nodeGroup', k] : ['nodeGroup', k]);
-    const val = (k: string) => (k in own ? own[k] : top[k]);
-    for (const k of NODE_GROUP_FIELDS) {
-      if (val(k) === undefined) {
+  const mapped = entries.filter(({ i }) => isMap(clusters[i]));
+  for (const k of NODE_GROUP_FIELDS) {
+    if (top[k] !== undefined) continue;
+    const lacking = mapped.filter(({ c }) => !isMap(c.nodeGroup) || c.nodeGroup[k] === undefined);
+    if (lacking.length > 0 && lacking.length === mapped.length) {
+      out.push({ path: ['nodeGroup', k], message: 'missing; set it in nodeGroup (every cluster) or in each cluster\'s nodeGroup' });
+    } else {
+      for (const { i } of lacking) {
         out.push({ path: ['clusters', i, 'nodeGroup', k], message: `missing; set it in nodeGroup (every cluster) or clusters[${i}].nodeGroup` });
       }
     }
+  }
+  for (const { i, c } of mapped) {
+    const own = isMap(c.nodeGroup) ? c.nodeGroup : {};
+    const from = (k: string): Path => (k in own ? ['clusters', i, 'nodeGroup', k] : ['nodeGroup', k]);
+    const val = (k: string) => (k in own ? own[k] : top[k]);
     const pairs: Array<[string, string, string]> = [
       ['desiredSize', 'maxSize', 'is greater than'],
       ['minSize', 'desiredSize', 'is greater than'],

@@ -1,0 +1,117 @@
+// What a mesh costs per hour: estimated from the spec before `up`, or from what is observed running. Only the
+// hourly items (control planes, nodes and their volumes, NAT gateways, public IPv4 addresses); traffic is
+// billed per GB and left out, and the breakdown says so.
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import type { MeshSpec } from './config/spec-types.ts';
+
+const RegionPricesSchema = z.object({
+  eksClusterHour: z.number().nonnegative(),
+  natGatewayHour: z.number().nonnegative(),
+  publicIpv4Hour: z.number().nonnegative(),
+  nodeVolumeGbMonth: z.number().nonnegative(),
+  instances: z.record(z.string(), z.number().nonnegative()),
+});
+
+const PriceTableSchema = z.object({
+  currency: z.literal('USD'),
+  hoursPerMonth: z.number().positive(),
+  regions: z.record(z.string(), RegionPricesSchema),
+});
+
+export type PriceTable = z.infer<typeof PriceTableSchema>;
+
+export const DEFAULT_PRICES_PATH = new URL('../infra/prices.yaml', import.meta.url);
+
+export function parsePrices(text: string): PriceTable {
+  return PriceTableSchema.parse(parse(text));
+}
+
+export async function loadPrices(path: string | URL = DEFAULT_PRICES_PATH): Promise<PriceTable> {
+  return parsePrices(await readFile(path, 'utf8'));
+}
+
+/** What is (or will be) billed by the hour in one region. */
+export interface ObservedRegion {
+  region: string;
+  eksClusters: number;
+  nodes: { instanceType: string; count: number; diskGiB: number }[];
+  natGateways: number;
+  /** Elastic IPs (the NAT gateways' addresses); nodes are in private subnets and have none. */
+  publicIpv4: number;
+}
+
+export interface CostLine {
+  region: string;
+  item: string;
+  quantity: number;
+  /** USD per hour for one. */
+  unitHourly: number;
+  hourly: number;
+}
+
+export interface CostBreakdown {
+  lines: CostLine[];
+  totalHourly: number;
+  totalMonthly: number;
+  /** Items the price table has no price for (not in the total). */
+  unpriced: string[];
+  note: string;
+}
+
+const round = (n: number, digits = 4) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+export function costOfObserved(observed: ObservedRegion[], prices: PriceTable): CostBreakdown {
+  const lines: CostLine[] = [];
+  const unpriced: string[] = [];
+  const add = (region: string, item: string, quantity: number, unitHourly: number | undefined) => {
+    if (quantity <= 0) return;
+    if (unitHourly === undefined) {
+      unpriced.push(`${quantity} × ${item} in ${region}`);
+      return;
+    }
+    lines.push({ region, item, quantity, unitHourly, hourly: round(quantity * unitHourly) });
+  };
+  for (const r of observed) {
+    const p = prices.regions[r.region];
+    add(r.region, 'EKS control plane', r.eksClusters, p?.eksClusterHour);
+    for (const n of r.nodes) {
+      add(r.region, `${n.instanceType} node`, n.count, p?.instances[n.instanceType]);
+      const volumeHourly = p ? (n.diskGiB * p.nodeVolumeGbMonth) / prices.hoursPerMonth : undefined;
+      add(r.region, `${n.diskGiB} GiB node volume`, n.count, volumeHourly === undefined ? undefined : round(volumeHourly, 5));
+    }
+    add(r.region, 'NAT gateway', r.natGateways, p?.natGatewayHour);
+    add(r.region, 'public IPv4 address', r.publicIpv4, p?.publicIpv4Hour);
+  }
+  const totalHourly = round(lines.reduce((s, l) => s + l.hourly, 0));
+  return {
+    lines,
+    totalHourly,
+    totalMonthly: round(totalHourly * prices.hoursPerMonth, 2),
+    unpriced,
+    note: 'hourly items only: NAT data processing and traffic across the peering are billed per GB on top',
+  };
+}
+
+/** What the spec will cost once `up` has run and the node groups are at their desired size. */
+export function estimateHourlyCost(spec: MeshSpec, prices: PriceTable): CostBreakdown {
+  const byRegion = new Map<string, ObservedRegion>();
+  for (const c of spec.clusters) {
+    const r = byRegion.get(c.region) ?? { region: c.region, eksClusters: 0, nodes: [], natGateways: 0, publicIpv4: 0 };
+    r.eksClusters += 1;
+    r.nodes.push({ instanceType: c.nodeGroup.instanceType, count: c.nodeGroup.desiredSize, diskGiB: c.nodeGroup.diskSizeGiB });
+    // One NAT gateway per AZ, two AZs, each with its Elastic IP.
+    r.natGateways += 2;
+    r.publicIpv4 += 2;
+    byRegion.set(c.region, r);
+  }
+  return costOfObserved([...byRegion.values()], prices);
+}
+
+export function formatCost(b: CostBreakdown): string {
+  const rows = b.lines.map((l) => `${l.region}  ${l.quantity} × ${l.item} @ $${l.unitHourly}/h = $${l.hourly.toFixed(3)}/h`);
+  if (b.unpriced.length) rows.push(`not priced: ${b.unpriced.join('; ')}`);
+  rows.push(`total ≈ $${b.totalHourly.toFixed(2)}/h (≈ $${b.totalMonthly.toFixed(0)}/month); ${b.note}`);
+  return rows.join('\n');
+}

@@ -1,0 +1,78 @@
+// Progress in Slack under Slack's own limits: the anchor is edited about once a second however fast steps
+// finish, 429s are waited out, and output too long for a message goes up as a file.
+import { WebClient } from '@slack/web-api';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/clock.ts';
+import { ProgressReporter } from '../../src/slack/reporter.ts';
+import { startSlackStandIn, type SlackStandIn } from '../../sandbox/slack/web-api.ts';
+
+const CHANNEL = 'C0PROGRESS';
+let slack: SlackStandIn;
+let client: WebClient;
+
+beforeEach(async () => {
+  slack = await startSlackStandIn({ botToken: 'xoxb-test-meshops-bot', channels: [{ id: CHANNEL, name: 'progress' }] });
+  client = new WebClient('xoxb-test-meshops-bot', { slackApiUrl: slack.apiUrl });
+});
+afterEach(async () => {
+  await slack.close();
+});
+
+const reporter = (jobId = '1') =>
+  new ProgressReporter({ client, channel: CHANNEL, title: '/mesh up', jobId, userId: 'U0ADMIN01', clock: systemClock, log: pino({ level: 'silent' }) });
+
+describe('the progress message', () => {
+  it('is edited at most about once a second while steps finish hundreds of times faster', async () => {
+    const r = reporter();
+    const anchor = await r.ensureAnchor();
+    r.setTotal(300);
+    const started = Date.now();
+    for (let i = 0; i < 300; i++) {
+      r.note(`working on ${i}`);
+      if (i % 100 === 99) r.stepFinished(`batch ${i}`, `did ${i}`, 5);
+      await new Promise((res) => setTimeout(res, 10));
+    }
+    await r.finish('succeeded', 'All done: 300 steps.');
+    const seconds = (Date.now() - started) / 1000;
+    const msg = slack.messages(CHANNEL).find((m) => m.ts === anchor)!;
+    expect(msg.edits).toBeLessThanOrEqual(Math.ceil(seconds / 1.2) + 2);
+    expect(msg.edits).toBeGreaterThanOrEqual(2);
+    expect(slack.stats()['chat.update']?.rateLimited ?? 0).toBe(0);
+    expect(msg.text).toContain('All done: 300 steps.');
+    expect(slack.thread(CHANNEL, anchor).map((m) => m.text)).toEqual([
+      expect.stringContaining('batch 99'),
+      expect.stringContaining('batch 199'),
+      expect.stringContaining('batch 299'),
+    ]);
+  }, 30_000);
+
+  it('waits out Slack 429s (Retry-After) when many jobs edit at once, and every final state still arrives', async () => {
+    // A tighter chat.update budget than Slack's, so that the test meets 429s within seconds.
+    await slack.close();
+    slack = await startSlackStandIn({ botToken: 'xoxb-test-meshops-bot', channels: [{ id: CHANNEL, name: 'progress' }], rateLimits: { 'chat.update': { burst: 4, perSecond: 3, scope: 'workspace' } } });
+    client = new WebClient('xoxb-test-meshops-bot', { slackApiUrl: slack.apiUrl });
+    const reporters = Array.from({ length: 5 }, (_, i) => reporter(String(i + 1)));
+    const anchors = await Promise.all(reporters.map((r) => r.ensureAnchor()));
+    for (let tick = 0; tick < 10; tick++) {
+      for (const r of reporters) r.note(`tick ${tick}`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    await Promise.all(reporters.map((r, i) => r.finish('succeeded', `job ${i + 1} finished`)));
+    expect(slack.stats()['chat.update']?.rateLimited ?? 0).toBeGreaterThan(0);
+    anchors.forEach((ts, i) => {
+      expect(slack.messages(CHANNEL).find((m) => m.ts === ts)!.text).toContain(`job ${i + 1} finished`);
+    });
+  }, 60_000);
+
+  it('posts output longer than a message allows as a file in the thread', async () => {
+    const r = reporter();
+    const anchor = await r.ensureAnchor();
+    const longLog = Array.from({ length: 400 }, (_, i) => `2026-11-25 14:00:${String(i % 60).padStart(2, '0')} [INFO] calico-typha: line ${i}`).join('\n');
+    await r.reply('typha log', longLog, 'typha.log');
+    const thread = slack.thread(CHANNEL, anchor);
+    const withFile = thread.find((m) => m.files.length > 0);
+    expect(withFile?.files[0]?.name).toBe('typha.log');
+    expect(slack.stats()['chat.postMessage']?.errors ?? 0).toBe(0);
+  });
+});

@@ -1,0 +1,87 @@
+// A worker that dies mid-job, or is asked to stop, hands its job to another worker, which continues where the
+// first stopped: steps already done are not done again.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queueNames } from '../../src/queue/queues.ts';
+import { startSlackStandIn, type SlackStandIn } from '../../sandbox/slack/web-api.ts';
+import { ADMIN, CHANNEL, SIGNING_SECRET, botEnv, startTestBot, type TestBot } from '../helpers/bot.ts';
+import { freePort, startRedis, type TestRedis } from '../helpers/redis.ts';
+
+const fixture = fileURLToPath(new URL('../fixtures/worker-process.ts', import.meta.url));
+
+let redis: TestRedis;
+let slack: SlackStandIn;
+let web: TestBot;
+let marks: Redis;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  slack = await startSlackStandIn({ rateLimits: false, botToken: 'xoxb-test-meshops-bot', channels: [{ id: CHANNEL, name: 'mesh-ops' }] });
+  web = await startTestBot({ redisUrl: redis.url, slackApiUrl: slack.apiUrl, role: 'web' });
+  marks = new Redis(redis.url);
+});
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await marks?.quit();
+  await web?.meshops.stop();
+  await slack?.close();
+  await redis?.stop();
+});
+
+async function startWorker(prefix: string): Promise<ChildProcess> {
+  const env = { ...process.env, ...botEnv({ redisUrl: redis.url, slackApiUrl: slack.apiUrl, port: await freePort(), role: 'worker' }), TEST_PREFIX: prefix };
+  const child = spawn(process.execPath, [fixture], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('worker did not start')), 20_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      if (String(d).includes('ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  return child;
+}
+
+async function sendUp(): Promise<void> {
+  const res = await slack.slashCommand({ text: 'up', userId: ADMIN, channelId: CHANNEL, to: { http: { url: web.eventsUrl, signingSecret: SIGNING_SECRET } } });
+  expect(res.status).toBe(200);
+}
+
+async function finishedJob(prefix: string) {
+  const q = new Queue(queueNames(prefix, web.config.spec.name).changes, { connection: { host: '127.0.0.1', port: redis.port } });
+  try {
+    const jobs = await q.getJobs(['completed', 'failed']);
+    return jobs[0] ? { state: await jobs[0].getState(), result: jobs[0].returnvalue } : undefined;
+  } finally {
+    await q.close();
+  }
+}
+
+describe('a job outlives its worker', () => {
+  it('a worker killed mid-job: another worker picks the job up and continues without redoing finished steps', async () => {
+    const prefix = web.prefix;
+    const first = await startWorker(prefix);
+    await sendUp();
+    await expect.poll(() => marks.llen(`${prefix}:runs`), { timeout: 20_000, interval: 50 }).toBeGreaterThanOrEqual(2);
+    first.kill('SIGKILL');
+    const second = await startWorker(prefix);
+    await expect.poll(() => finishedJob(prefix), { timeout: 30_000, interval: 250 }).toMatchObject({ state: 'completed' });
+    // Every step completed exactly once across both workers.
+    expect((await marks.lrange(`${prefix}:runs`, 0, -1)).map(Number)).toEqual([0, 1, 2, 3, 4]);
+    const started = await marks.lrange(`${prefix}:started`, 0, -1);
+    expect(started.some((s) => s.startsWith(`${first.pid}:`))).toBe(true);
+    expect(started.some((s) => s.startsWith(`${second.pid}:`))).toBe(true);
+    // The thread says the job resumed.
+    const anchor = slack.messages(CHANNEL).find((m) => /\/mesh up/.test(m.text ?? ''));
+    expect(anchor).toBeDefined();
+    expect(slack.thread(CHANNEL, anchor!.ts).some((m) => /Resuming/.test(m.text ?? ''))).toBe(true);
+    second.kill('SIGTERM');
+  }, 90_000);
+});
