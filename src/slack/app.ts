@@ -82,7 +82,7 @@ export function createWebApp(opts: WebOptions): WebApp {
       return;
     }
     if (cmd.kind === 'help') {
-      await ack({ response_type: 'ephemeral', text: helpText(opts.spec) });
+      await ack({ response_type: 'ephemeral', text: helpText(opts.spec, cmd.topic) });
       return;
     }
     if (cmd.kind === 'cancel') {
