@@ -1,5 +1,6 @@
 // The `/mesh down` confirmation button: valid for 5 minutes, for this mesh only. Slack signs the click, so the
 // value cannot be forged; the expiry stops an old message from deleting a mesh built since.
+import type { KnownBlock } from '@slack/types';
 import { context, section } from './format.ts';
 
 export const DOWN_CONFIRM_ACTION = 'mesh_down_confirm';
@@ -22,7 +23,7 @@ export function readConfirmValue(value: string, mesh: string, now: number): { ok
 }
 
 /** The confirmation message: what will be deleted, what it costs now, and the button (with Slack's confirm dialog). */
-export function confirmBlocks(mesh: string, inventory: string, hourlyCost: string, now: number): object[] {
+export function confirmBlocks(mesh: string, inventory: string, hourlyCost: string, now: number): KnownBlock[] {
   return [
     section(`:warning: *Delete mesh ${mesh}?* This removes everything it owns:\n${inventory}`),
     section(`It costs about *${hourlyCost}/hour* now.`),
@@ -32,7 +33,7 @@ export function confirmBlocks(mesh: string, inventory: string, hourlyCost: strin
         {
           type: 'button',
           action_id: DOWN_CONFIRM_ACTION,
-          style: 'danger',
+          style: 'danger' as const,
           text: { type: 'plain_text', text: `Delete ${mesh}` },
           value: confirmValue(mesh, now),
           confirm: {

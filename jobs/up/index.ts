@@ -1,0 +1,53 @@
+// `/mesh up [--dry-run]`: post the plan with what exists and the hourly cost, then build what is missing.
+// Every step observes before it acts, so a second run continues where the first stopped and creates nothing twice.
+import { eksClusterName } from '../../src/aws/tags.ts';
+import { estimateHourlyCost, formatCost, loadPrices } from '../../src/cost.ts';
+import type { Deps } from '../../src/deps.ts';
+import type { JobResult } from '../../src/queue/job-types.ts';
+import type { JobContext } from '../../src/queue/worker.ts';
+import { formatDuration } from '../../src/steps/wait.ts';
+import { leaves } from '../../src/steps/step.ts';
+import { codeBlock } from '../../src/slack/format.ts';
+import { runPlanJob, timingTable } from '../run-plan.ts';
+import { planUp } from './plan.ts';
+
+export function kubeconfigCommands(deps: Deps): string {
+  return deps.spec.clusters
+    .map((c) => `aws eks update-kubeconfig --region ${c.region} --name ${eksClusterName(deps.spec.name, c.name)} --alias ${c.name}`)
+    .join('\n');
+}
+
+export async function upJob(deps: Deps, ctx: JobContext, dryRun: boolean): Promise<JobResult> {
+  const plan = planUp(deps);
+  const cost = formatCost(estimateHourlyCost(deps.spec, await loadPrices()));
+  const total = leaves(plan).length;
+  const run = await runPlanJob(ctx, deps.clock, plan, {
+    heading: dryRun ? `*Dry run*: the plan for mesh *${deps.spec.name}* (${total} steps). Nothing will be changed.` : `The plan for mesh *${deps.spec.name}* (${total} steps):`,
+    extra: `Estimated cost once up:\n${codeBlock(cost)}`,
+    dryRun,
+  });
+  if (dryRun) {
+    const missing = [...run.observed.values()].filter((o) => o.state !== 'exists').length;
+    return {
+      ok: true,
+      summary: run.alreadyDone
+        ? `Dry run: mesh *${deps.spec.name}* is complete; \`/mesh up\` would change nothing.`
+        : `Dry run: \`/mesh up\` would create or complete ${missing} of ${total} steps (plan in the thread). Nothing was changed.`,
+    };
+  }
+  const report = run.report!;
+  const changed = report.results.filter((r) => r.status === 'done' && r.outcome.changed).length;
+  const headline =
+    changed === 0
+      ? `Mesh *${deps.spec.name}* was already up: nothing changed (${total} steps checked), and every ping answered.`
+      : `Mesh *${deps.spec.name}* is up and verified in ${formatDuration(report.ms)}: ${changed} of ${total} steps changed something; every cross-cluster ping answered.`;
+  return {
+    ok: true,
+    summary: headline,
+    details: [
+      `*Time per step*\n${codeBlock(timingTable(report))}`,
+      `*kubectl access* (your own AWS credentials):\n${codeBlock(kubeconfigCommands(deps))}`,
+      `*Cost*\n${codeBlock(cost)}`,
+    ],
+  };
+}
