@@ -1,10 +1,11 @@
 // `/mesh status`: every region and cluster read side by side; an unreachable one is a failing line, not a
 // failed command. `--wait` polls (bounded) until everything is ok, then says what still is not.
+import { costOfObserved, loadPrices } from '../../src/cost.ts';
 import type { Deps } from '../../src/deps.ts';
 import { errorMessage } from '../../src/errors.ts';
 import type { JobContext } from '../../src/queue/worker.ts';
 import type { JobResult } from '../../src/queue/job-types.ts';
-import { observeAws } from '../status/aws.ts';
+import { observeAws, observeBilled } from '../status/aws.ts';
 import { observeKube } from '../status/kube.ts';
 import { isAllOk, renderClusters, verdict } from './render.ts';
 import type { ClusterStatus } from './types.ts';
@@ -37,6 +38,17 @@ export async function statusJob(deps: Deps, ctx: JobContext, wait: boolean): Pro
     }
   }
   const v = verdict(deps.spec.name, clusters);
+  const cost = v.state === 'none' ? undefined : await hourlyCost(deps);
   const waited = wait && !isAllOk(clusters) && v.state !== 'none' ? `\nStill not ok after waiting ${Math.round(STATUS_WAIT_TIMEOUT_MS / 60000)} min (see the lines below).` : '';
-  return { ok: true, summary: v.headline + waited, details: v.state === 'none' ? [] : renderClusters(clusters) };
+  return { ok: true, summary: `${v.headline}${waited}${cost ? `\n${cost}` : ''}`, details: v.state === 'none' ? [] : renderClusters(clusters) };
+}
+
+/** What is running now costs, from what is observed (not from the spec). */
+async function hourlyCost(deps: Deps): Promise<string> {
+  try {
+    const b = costOfObserved(await observeBilled(deps), await loadPrices());
+    return `Running now: about *$${b.totalHourly.toFixed(2)}/hour* (≈ $${b.totalMonthly.toFixed(0)}/month; per-GB traffic not included).`;
+  } catch (err) {
+    return `Hourly cost unknown: ${errorMessage(err)}`;
+  }
 }
