@@ -71,7 +71,7 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
       clock,
       log: log.child({ role: 'worker' }),
       readConcurrency: config.workerConcurrency,
-      lockDurationMs: overrides.lockDurationMs,
+      lockDurationMs: overrides.lockDurationMs ?? config.workerLockSeconds * 1000,
       describe: describeJob,
     });
     log.info({ mesh: config.spec.name, clusters: config.spec.clusters.map((c) => c.name) }, 'worker role started');

@@ -41,6 +41,8 @@ export interface AppConfig {
   logLevel: LogLevel;
   pollIntervalSeconds: number;
   workerConcurrency: number;
+  /** How long a worker's hold on a job lasts unrenewed: a dead worker's job moves on after about this. */
+  workerLockSeconds: number;
   calico: CalicoCredentials;
   /** The same configuration with every secret replaced: safe to log. JSON.stringify and inspect use it too. */
   redacted(): Record<string, unknown>;
@@ -136,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const portNumber = number('PORT', port, 3000, 'a port number from 0 to 65535 (default 3000)');
   const pollIntervalSeconds = number('POLL_INTERVAL_SECONDS', positiveSeconds, 30, 'seconds above 0, at most 3600 (default 30)');
   const workerConcurrency = number('WORKER_CONCURRENCY', concurrency, 4, 'a whole number from 1 to 64 (default 4)');
+  const workerLockSeconds = number('WORKER_LOCK_SECONDS', positiveSeconds, 30, 'seconds above 0, at most 3600 (default 30)');
 
   let logLevel: LogLevel = 'info';
   const levelText = get('LOG_LEVEL');
@@ -269,6 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     logLevel,
     pollIntervalSeconds,
     workerConcurrency,
+    workerLockSeconds,
     calico,
     redacted: () => redact(config),
   };
@@ -312,6 +316,7 @@ function redact(c: AppConfig): Record<string, unknown> {
     logLevel: c.logLevel,
     pollIntervalSeconds: c.pollIntervalSeconds,
     workerConcurrency: c.workerConcurrency,
+    workerLockSeconds: c.workerLockSeconds,
     calico: {
       enterpriseLicense: c.calico.enterpriseLicense ? SET : undefined,
       enterprisePullSecret: c.calico.enterprisePullSecret ? SET : undefined,

@@ -1,0 +1,275 @@
+// The whole sandbox as one object, for the console and the end-to-end tests: Redis, moto behind the AWS gateway
+// with Kubernetes stand-ins, the Slack stand-in, and the bot itself, started as in production (`node src/main.ts`)
+// with only endpoints and test credentials in its environment. Commands go in as signed Slack requests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml, stringify } from 'yaml';
+import { parseMeshCommand } from '../commands/parse.ts';
+import { parseSpec } from '../src/config/spec.ts';
+import type { MeshSpec } from '../src/config/spec-types.ts';
+import type { TimeProfile } from './contracts.ts';
+import { startCloud, type Cloud } from './cloud.ts';
+import { keepKubeconfig } from './kubeconfig.ts';
+import { freePort, redisAnswers, startRedis, type LocalRedis } from './redis.ts';
+import type { SlackMessage } from './slack/state.ts';
+import { startSlackStandIn, type SlackStandIn } from './slack/web-api.ts';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const ADMIN = 'U0ALICE01';
+export const NON_ADMIN = 'U0BOB0001';
+export const CHANNEL = 'C0MESHOPS';
+const SIGNING_SECRET = 'sandbox-signing-secret';
+const BOT_TOKEN = 'xoxb-sandbox-meshops';
+const ENTERPRISE_VERSION = 'v3.22.2';
+const OSS_VERSION = 'v3.31.7';
+
+export interface SandboxOptions {
+  profile?: 'fast' | 'real' | TimeProfile;
+  timeScale?: number;
+  /** A mesh spec file (YAML); default infra/mesh.yaml. Its manifest location is pointed at the sandbox. */
+  specPath?: string;
+  /** Where the sandbox writes its spec, kubeconfig and the bot's log; default .sandbox/ */
+  dir?: string;
+  /** Use this Redis instead of starting one (the console honours REDIS_URL). */
+  redisUrl?: string;
+  /** Slack rate limits on (default) or off. */
+  slackRateLimits?: boolean;
+  /** Extra environment for the bot (e.g. WORKER_LOCK_SECONDS for hand-over tests). */
+  botEnv?: Record<string, string>;
+  log?: (line: string) => void;
+}
+
+/** How a command ended, as the user saw it. */
+export interface CommandOutcome {
+  ok: boolean;
+  /** The job's anchor message (absent for commands answered at once, like help or bad input). */
+  anchor?: SlackMessage;
+  /** The thread under the anchor. */
+  thread: SlackMessage[];
+  /** What the bot answered only to the user (acks, refusals, usage errors). */
+  ephemeral: string[];
+}
+
+export interface Sandbox {
+  slack: SlackStandIn;
+  cloud: Cloud;
+  spec: MeshSpec;
+  specPath: string;
+  redisUrl: string;
+  botUrl: string;
+  kubeconfigPath: string;
+  bot(): ChildProcess;
+  /** Kills the bot process (SIGKILL: a crash; SIGTERM: a graceful stop) and waits until it is gone. */
+  killBot(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts the bot again on the same port, as a restarted container would. */
+  startBot(): Promise<void>;
+  /** Sends `/mesh <text>` as `user` and waits for the outcome: an immediate answer, or its job's final state. */
+  run(text: string, opts?: { user?: string; timeoutMs?: number }): Promise<CommandOutcome>;
+  /** Sends the command and returns once its job's anchor message exists (for tests that act while it runs). */
+  send(text: string, opts?: { user?: string }): Promise<SlackMessage | undefined>;
+  /** Waits for the job behind an anchor to reach its final state. */
+  settle(anchor: SlackMessage, timeoutMs?: number): Promise<CommandOutcome>;
+  /** Presses the latest `/mesh down` button as `user`. */
+  clickConfirm(opts?: { user?: string; timeoutMs?: number; messageTs?: string }): Promise<CommandOutcome>;
+  stop(): Promise<void>;
+}
+
+const FINAL = /^(:white_check_mark:|:x:|:no_entry_sign:)/;
+const BOT_USER = 'U0MESHBOT';
+
+async function writeSandboxSpec(cloud: Cloud, source: string, dir: string): Promise<string> {
+  const doc = parseYaml(await readFile(source, 'utf8')) as { calico?: { variant?: string; version?: string; manifestBaseUrl?: string } };
+  doc.calico ??= {};
+  // The sandbox serves its own copies of the operator manifests; Enterprise is what the mesh needs.
+  if (doc.calico.variant === 'oss') {
+    doc.calico.manifestBaseUrl = cloud.manifestBaseUrl.oss;
+    doc.calico.version = OSS_VERSION;
+  } else {
+    doc.calico.manifestBaseUrl = cloud.manifestBaseUrl.enterprise;
+    doc.calico.version = ENTERPRISE_VERSION;
+  }
+  const path = `${dir}/mesh.yaml`;
+  await writeFile(path, `# Written by the sandbox from ${source}: manifests served by the sandbox.\n${stringify(doc)}`);
+  return path;
+}
+
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const log = opts.log ?? (() => undefined);
+  const dir = opts.dir ?? `${ROOT}.sandbox`;
+  await mkdir(dir, { recursive: true });
+  const cleanups: Array<() => Promise<unknown>> = [];
+  try {
+    let redis: LocalRedis | undefined;
+    let redisUrl = opts.redisUrl ?? '';
+    if (redisUrl && (await redisAnswers(redisUrl))) {
+      log(`Redis: using ${redisUrl}`);
+    } else {
+      if (redisUrl) log(`Redis: nothing answers at ${redisUrl}; starting a private redis-server`);
+      redis = await startRedis();
+      cleanups.push(() => redis!.stop());
+      redisUrl = redis.url;
+      log(`Redis: redis-server on ${redisUrl}`);
+    }
+
+    const [slack, cloud] = await Promise.all([
+      startSlackStandIn({ botToken: BOT_TOKEN, rateLimits: opts.slackRateLimits ?? true }),
+      startCloud({ profile: opts.profile ?? 'fast', timeScale: opts.timeScale, warmUp: true }),
+    ]);
+    cleanups.push(() => slack.close(), () => cloud.stop());
+    log(`Slack stand-in: ${slack.apiUrl}`);
+    log(`AWS (moto behind the gateway, ${cloud.profile.name} profile): ${cloud.awsEndpoint}`);
+
+    const specPath = await writeSandboxSpec(cloud, opts.specPath ?? `${ROOT}infra/mesh.yaml`, dir);
+    const spec = parseSpec(await readFile(specPath, 'utf8'), specPath);
+    const port = await freePort();
+    const botUrl = `http://127.0.0.1:${port}`;
+    const logFile: WriteStream = createWriteStream(`${dir}/bot.log`, { flags: 'a' });
+    cleanups.push(() => new Promise((r) => logFile.end(r)));
+    const env = {
+      ...process.env,
+      ...cloud.awsEnv,
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      REDIS_URL: redisUrl,
+      PORT: String(port),
+      MESH_ADMINS: ADMIN,
+      MESH_CHANNELS: CHANNEL,
+      MESH_SPEC: specPath,
+      POLL_INTERVAL_SECONDS: '0.5',
+      CALICO_LICENSE_FILE: `${ROOT}sandbox/credentials/license.yaml`,
+      CALICO_PULL_SECRET_FILE: `${ROOT}sandbox/credentials/pull-secret.json`,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      ...opts.botEnv,
+    };
+    let bot: ChildProcess | undefined;
+    const startBot = async () => {
+      bot = spawn(process.execPath, [`${ROOT}src/main.ts`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      bot.stdout!.pipe(logFile, { end: false });
+      bot.stderr!.pipe(logFile, { end: false });
+      await waitHealthy(botUrl, bot, 60_000);
+    };
+    const killBot = async (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (!bot || bot.exitCode !== null || bot.signalCode !== null) return;
+      const exited = new Promise((r) => bot!.once('exit', r));
+      bot.kill(signal);
+      const timer = setTimeout(() => bot?.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    };
+    await startBot();
+    cleanups.unshift(() => killBot('SIGTERM'));
+    log(`bot: ${botUrl}/slack/events (logs in ${dir}/bot.log)`);
+
+    const kubeconfigPath = `${dir}/kubeconfig`;
+    const stopKubeconfig = keepKubeconfig(kubeconfigPath, () => cloud.kube?.clusters() ?? [], spec.name, cloud.awsEnv);
+    cleanups.unshift(async () => stopKubeconfig());
+
+    const to = { http: { url: `${botUrl}/slack/events`, signingSecret: SIGNING_SECRET } };
+    const messages = () => slack.messages(CHANNEL);
+    const outcomeOf = (anchor: SlackMessage): CommandOutcome => {
+      const current = messages().find((m) => m.ts === anchor.ts) ?? anchor;
+      return { ok: current.text.startsWith(':white_check_mark:'), anchor: current, thread: slack.thread(CHANNEL, anchor.ts), ephemeral: [] };
+    };
+    const settle = async (anchor: SlackMessage, timeoutMs = 30 * 60_000): Promise<CommandOutcome> => {
+      const current = messages().find((m) => m.ts === anchor.ts) ?? anchor;
+      if (!FINAL.test(current.text)) await slack.waitFor((m) => m.ts === anchor.ts && FINAL.test(m.text), timeoutMs);
+      // The reporter posts its last replies before the final edit; give the stand-in a moment to record them.
+      await new Promise((r) => setTimeout(r, 100));
+      return outcomeOf(anchor);
+    };
+    const newAnchor = (before: Set<string>) => (m: SlackMessage) => !before.has(m.ts) && !m.threadTs && m.user === BOT_USER && /· job \d+/.test(m.text);
+
+    const send = async (text: string, o: { user?: string } = {}) => {
+      const user = o.user ?? ADMIN;
+      const before = new Set(messages().map((m) => m.ts));
+      const res = await slack.slashCommand({ text, userId: user, channelId: CHANNEL, to });
+      if (!res.acked || res.status !== 200) throw new Error(`the bot did not ack /mesh ${text} within 3 s (HTTP ${res.status ?? 'none'})`);
+      return slack.waitFor(newAnchor(before), 10_000).catch(() => undefined);
+    };
+
+    const run = async (text: string, o: { user?: string; timeoutMs?: number } = {}): Promise<CommandOutcome> => {
+      const user = o.user ?? ADMIN;
+      const ephemeralBefore = slack.ephemeral(CHANNEL, user).length;
+      const parsed = parseMeshCommand(text, spec);
+      const before = new Set(messages().map((m) => m.ts));
+      const res = await slack.slashCommand({ text, userId: user, channelId: CHANNEL, to });
+      if (!res.acked || res.status !== 200) throw new Error(`the bot did not ack /mesh ${text} within 3 s (HTTP ${res.status ?? 'none'})`);
+      const ephemeral = () => slack.ephemeral(CHANNEL, user).slice(ephemeralBefore).map((m) => m.text);
+      // Commands the web role answers itself: help, cancel, bad input, refusals.
+      const answeredAtOnce = !parsed.ok || parsed.command.kind === 'help' || parsed.command.kind === 'cancel';
+      if (answeredAtOnce) {
+        await new Promise((r) => setTimeout(r, parsed.ok && parsed.command.kind === 'cancel' ? 500 : 50));
+        const said = ephemeral();
+        const ok = parsed.ok && !said.some((t) => /could not|:no_entry:/i.test(t));
+        return { ok, thread: [], ephemeral: said };
+      }
+      let anchor: SlackMessage;
+      try {
+        anchor = await slack.waitFor(newAnchor(before), 10_000);
+      } catch {
+        return { ok: false, thread: [], ephemeral: ephemeral() };
+      }
+      const outcome = await settle(anchor, o.timeoutMs);
+      return { ...outcome, ephemeral: ephemeral() };
+    };
+
+    const clickConfirm = async (o: { user?: string; timeoutMs?: number; messageTs?: string } = {}): Promise<CommandOutcome> => {
+      const user = o.user ?? ADMIN;
+      const msg = o.messageTs
+        ? messages().find((m) => m.ts === o.messageTs)
+        : [...messages()].reverse().find((m) => JSON.stringify(m.blocks ?? []).includes('mesh_down_confirm'));
+      if (!msg) return { ok: false, thread: [], ephemeral: ['no /mesh down confirmation to click'] };
+      const ephemeralBefore = slack.ephemeral(CHANNEL, user).length;
+      const before = new Set(messages().map((m) => m.ts));
+      await slack.clickButton({ userId: user, channelId: CHANNEL, messageTs: msg.ts, actionId: 'mesh_down_confirm', to });
+      const anchor = await slack.waitFor(newAnchor(before), 5_000).catch(() => undefined);
+      const ephemeral = slack.ephemeral(CHANNEL, user).slice(ephemeralBefore).map((m) => m.text);
+      if (!anchor) return { ok: false, thread: [], ephemeral };
+      return { ...(await settle(anchor, o.timeoutMs)), ephemeral };
+    };
+
+    let stopped = false;
+    const stop = async () => {
+      if (stopped) return;
+      stopped = true;
+      for (const c of cleanups) await c().catch(() => undefined);
+    };
+    return {
+      slack,
+      cloud,
+      spec,
+      specPath,
+      redisUrl,
+      botUrl,
+      kubeconfigPath,
+      bot: () => bot!,
+      killBot,
+      startBot,
+      run,
+      send,
+      settle,
+      clickConfirm,
+      stop,
+    };
+  } catch (err) {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function waitHealthy(url: string, bot: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (bot.exitCode !== null) throw new Error(`the bot exited with code ${bot.exitCode}; see its log`);
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the bot did not become ready in time; see its log');
+}

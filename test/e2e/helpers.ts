@@ -1,0 +1,64 @@
+// Shared by the end-to-end files: a sandbox per file, and counts of what carries the mesh's tag, read from moto
+// directly (not through product code and not through the gateway's injected faults).
+import { DescribeVpcPeeringConnectionsCommand } from '@aws-sdk/client-ec2';
+import { pino } from 'pino';
+import { makeAwsClients } from '../../src/aws/clients.ts';
+import type { Deps } from '../../src/deps.ts';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/sandbox.ts';
+import { countRoles, countTagged, type Counts } from '../aws/count.ts';
+
+export async function sandboxFor(name: string, opts: SandboxOptions = {}): Promise<Sandbox> {
+  return startSandbox({ dir: `${process.cwd()}/.sandbox/test-${name}`, slackRateLimits: false, ...opts });
+}
+
+function readerDeps(sb: Sandbox): Deps {
+  const aws = makeAwsClients({ endpoint: sb.cloud.motoEndpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 3 });
+  return { spec: sb.spec, aws, log: pino({ level: 'silent' }) } as unknown as Deps;
+}
+
+export type MeshCounts = Counts & { roles: number };
+
+/** Every tagged resource of the mesh, summed over the spec's regions, plus its IAM roles. */
+export async function countMesh(sb: Sandbox): Promise<MeshCounts> {
+  const deps = readerDeps(sb);
+  const regions = [...new Set(sb.spec.clusters.map((c) => c.region))];
+  const per = await Promise.all(regions.map((r) => countTagged(deps, r, sb.spec.name)));
+  const sum = per.reduce((a, b) => {
+    const out = { ...a };
+    for (const k of Object.keys(b) as Array<keyof Counts>) out[k] = (a[k] ?? 0) + b[k];
+    return out;
+  });
+  // A peering can be seen from both of its regions: count distinct IDs.
+  const peeringIds = new Set<string>();
+  for (const region of regions) {
+    const res = await deps.aws.ec2(region).send(new DescribeVpcPeeringConnectionsCommand({ Filters: [{ Name: 'tag:meshops:mesh', Values: [sb.spec.name] }] }));
+    for (const p of res.VpcPeeringConnections ?? []) {
+      const live = ['initiating-request', 'pending-acceptance', 'provisioning', 'active'].includes(p.Status?.Code ?? '');
+      if (live && p.Tags?.some((t) => t.Key === 'meshops:mesh' && t.Value === sb.spec.name)) peeringIds.add(p.VpcPeeringConnectionId!);
+    }
+  }
+  return { ...sum, peerings: peeringIds.size, roles: await countRoles(deps, sb.spec.name) };
+}
+
+/** What a complete mesh of n clusters (one per region) has. */
+export function expectedCounts(n: number): MeshCounts {
+  return {
+    vpcs: n,
+    subnets: 4 * n,
+    igws: n,
+    addresses: 2 * n,
+    nats: 2 * n,
+    routeTables: 3 * n,
+    securityGroups: 0,
+    peerings: (n * (n - 1)) / 2,
+    clusters: n,
+    nodegroups: n,
+    roles: 2,
+  };
+}
+
+export const ZERO: MeshCounts = { vpcs: 0, subnets: 0, igws: 0, addresses: 0, nats: 0, routeTables: 0, securityGroups: 0, peerings: 0, clusters: 0, nodegroups: 0, roles: 0 };
+
+export function threadText(outcome: { anchor?: { text: string }; thread: Array<{ text: string }> }): string {
+  return [outcome.anchor?.text ?? '', ...outcome.thread.map((m) => m.text)].join('\n');
+}
