@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { makeAwsClients } from '../../src/aws/clients.ts';
 import type { Deps } from '../../src/deps.ts';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/sandbox.ts';
+import type { SlackMessage } from '../../sandbox/slack/state.ts';
 import { countRoles, countTagged, type Counts } from '../aws/count.ts';
 
 export async function sandboxFor(name: string, opts: SandboxOptions = {}): Promise<Sandbox> {
@@ -61,4 +62,11 @@ export const ZERO: MeshCounts = { vpcs: 0, subnets: 0, igws: 0, addresses: 0, na
 
 export function threadText(outcome: { anchor?: { text: string }; thread: Array<{ text: string }> }): string {
   return [outcome.anchor?.text ?? '', ...outcome.thread.map((m) => m.text)].join('\n');
+}
+
+/** A message as a person reads it: its text, every section of its blocks, and the files attached to it. */
+export function seen(m: SlackMessage | undefined): string {
+  if (!m) return '';
+  const blocks = (m.blocks ?? []) as Array<{ text?: { text?: string } }>;
+  return [m.text, ...blocks.map((b) => b.text?.text ?? ''), ...m.files.map((f) => f.bytes?.toString('utf8') ?? '')].join('\n');
 }

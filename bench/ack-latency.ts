@@ -1,0 +1,125 @@
+// Slash-command ack latency under load: signed `/mesh status` requests at 50, 200 and 500 per second against the
+// web role (with Redis: every request queues a job), side by side in the same run with a bare Bolt app that only
+// acks. Then the idle memory of one process running web and worker. Prints the figures; run on demand:
+//   npm run bench -- ack
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { request } from 'node:http';
+import { slashCommandFields, signSlackRequest } from '../sandbox/slack/sender.ts';
+import { startSlackStandIn } from '../sandbox/slack/web-api.ts';
+import { freePort, startRedis } from '../sandbox/redis.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const SECRET = 'bench-signing-secret';
+const RATES = [50, 200, 500];
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+
+function env(redisUrl: string, apiUrl: string, port: number, role: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    SLACK_BOT_TOKEN: 'xoxb-bench',
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: apiUrl,
+    REDIS_URL: redisUrl,
+    PORT: String(port),
+    MESH_ADMINS: 'U0ALICE01',
+    MESH_CHANNELS: 'C0MESHOPS',
+    ROLE: role,
+    LOG_LEVEL: 'warn',
+    CALICO_LICENSE_FILE: `${root}sandbox/credentials/license.yaml`,
+    CALICO_PULL_SECRET_FILE: `${root}sandbox/credentials/pull-secret.json`,
+    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_REGION: 'us-east-1',
+  };
+}
+
+async function startProcess(script: string, e: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [script], { env: e, stdio: ['ignore', 'ignore', 'inherit'] });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return child;
+    } catch {
+      // starting
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${script} did not start`);
+}
+
+function send(port: number): Promise<number> {
+  const body = new URLSearchParams(slashCommandFields({ text: 'status', userId: 'U0ALICE01', channelId: 'C0MESHOPS' })).toString();
+  const headers = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...signSlackRequest(SECRET, body) };
+  const t0 = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/slack/events', method: 'POST', headers, agent: keepAlive }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve(Number(process.hrtime.bigint() - t0) / 1e6) : reject(new Error(`HTTP ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+import { Agent } from 'node:http';
+const keepAlive = new Agent({ keepAlive: true, maxSockets: 256 });
+
+async function load(port: number, rate: number): Promise<{ p50: number; p99: number; errors: number; n: number }> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const total = rate * SECONDS;
+  const interval = 1000 / rate;
+  const start = performance.now();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + i * interval;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    inflight.push(send(port).then((ms) => void latencies.push(ms), () => void errors++));
+  }
+  await Promise.all(inflight);
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
+  return { p50: q(0.5), p99: q(0.99), errors, n: latencies.length };
+}
+
+async function rssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+const redis = await startRedis();
+const slack = await startSlackStandIn({ rateLimits: false, botToken: 'xoxb-bench' });
+const [meshPort, barePort, allPort] = [await freePort(), await freePort(), await freePort()];
+const mesh = await startProcess(`${root}src/main.ts`, env(redis.url, slack.apiUrl, meshPort, 'web'), meshPort);
+const bare = await startProcess(`${root}bench/bare-bolt.ts`, env(redis.url, slack.apiUrl, barePort, 'web'), barePort);
+try {
+  // Warm both up so that lazy imports and JIT do not land in the first rate's figures.
+  await load(meshPort, 20);
+  await load(barePort, 20);
+  console.log(`ack latency, ${SECONDS} s per rate (ms)`);
+  console.log('rate/s   meshops p50   p99     bare Bolt p50   p99     p99 ratio');
+  for (const rate of RATES) {
+    const m = await load(meshPort, rate);
+    const b = await load(barePort, rate);
+    console.log(
+      `${String(rate).padEnd(8)} ${m.p50.toFixed(1).padStart(8)} ${m.p99.toFixed(1).padStart(8)}   ${b.p50.toFixed(1).padStart(10)} ${b.p99.toFixed(1).padStart(8)}   ${(m.p99 / b.p99).toFixed(2).padStart(6)}` +
+        (m.errors + b.errors ? `   errors: meshops ${m.errors}, bare ${b.errors}` : ''),
+    );
+  }
+} finally {
+  mesh.kill('SIGTERM');
+  bare.kill('SIGTERM');
+}
+
+// Idle memory of one process running web and worker.
+const all = await startProcess(`${root}src/main.ts`, env(redis.url, slack.apiUrl, allPort, 'all'), allPort);
+await new Promise((r) => setTimeout(r, 10_000));
+console.log(`idle RSS, web + worker in one process: ${(await rssMb(all.pid!)).toFixed(0)} MB (target <= 150 MB)`);
+all.kill('SIGTERM');
+await slack.close();
+await redis.stop();
+keepAlive.destroy();
