@@ -9,6 +9,7 @@ import { systemClock, type Clock } from './clock.ts';
 import type { AppConfig } from './config/env.ts';
 import type { Deps } from './deps.ts';
 import { createLogger } from './log.ts';
+import { slackLogger } from './slack/logger.ts';
 import { openQueues } from './queue/queues.ts';
 import { startWorkers, type JobHandler, type RunningWorkers } from './queue/worker.ts';
 import type { JobName } from './queue/job-types.ts';
@@ -41,7 +42,7 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
   redis.on('error', (err) => log.warn({ err: { message: err.message } }, 'redis connection error'));
   const connection = redis;
   const queues = await openQueues(connection, prefix, config.spec.name);
-  const slack = new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl });
+  const slack = new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, logger: slackLogger(log) });
 
   // Roles load only what they use: a web-only process never loads the AWS SDK or the Kubernetes client.
   const runsJobs = config.role === 'worker' || config.role === 'all';

@@ -12,6 +12,7 @@ import { cancelJob } from '../queue/cancel.ts';
 import { enqueueCommand, type EnqueueDeps } from '../queue/enqueue.ts';
 import type { JobName } from '../queue/job-types.ts';
 import { DOWN_CONFIRM_ACTION, readConfirmValue } from './down-confirm.ts';
+import { slackLogger } from './logger.ts';
 
 export interface WebOptions {
   botToken: string;
@@ -57,6 +58,7 @@ export function createWebApp(opts: WebOptions): WebApp {
     port: opts.port,
     customRoutes: health,
     logLevel: LogLevel.WARN,
+    logger: slackLogger(log),
     clientOptions: opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : undefined,
     // Socket Mode still serves the health routes on PORT.
     installerOptions: socketMode ? { port: opts.port } : undefined,
