@@ -84,4 +84,38 @@ describe('a job outlives its worker', () => {
     expect(slack.thread(CHANNEL, anchor!.ts).some((m) => /Resuming/.test(m.text ?? ''))).toBe(true);
     second.kill('SIGTERM');
   }, 90_000);
+
+  it('SIGTERM lets the running job reach a safe point and hands it back; another worker finishes it', async () => {
+    const prefix = web.prefix;
+    await marks.del(...[0, 1, 2, 3, 4].map((i) => `${prefix}:done:${i}`), `${prefix}:runs`, `${prefix}:started`);
+    const first = await startWorker(prefix);
+    const finishedBefore = (await finishedJobs(prefix)).length;
+    await sendUp();
+    await expect.poll(() => marks.llen(`${prefix}:runs`), { timeout: 20_000, interval: 50 }).toBeGreaterThanOrEqual(1);
+    const exited = new Promise<number | null>((resolve) => first.once('exit', (code) => resolve(code)));
+    const stoppedAt = Date.now();
+    first.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    // It stopped at the next safe point (one step at most), not after the whole job.
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+    const runsAtStop = Number(await marks.llen(`${prefix}:runs`));
+    expect(runsAtStop).toBeLessThan(5);
+    await startWorker(prefix);
+    await expect.poll(async () => (await finishedJobs(prefix)).length, { timeout: 30_000, interval: 250 }).toBe(finishedBefore + 1);
+    expect((await marks.lrange(`${prefix}:runs`, 0, -1)).map(Number)).toEqual([0, 1, 2, 3, 4]);
+    const last = (await finishedJobs(prefix)).at(-1)!;
+    expect(last.state).toBe('completed');
+    // Handed back, not failed: the only attempt counted is the one that completed.
+    expect(last.attemptsMade).toBe(1);
+  }, 90_000);
 });
+
+async function finishedJobs(prefix: string) {
+  const q = new Queue(queueNames(prefix, web.config.spec.name).changes, { connection: { host: '127.0.0.1', port: redis.port } });
+  try {
+    const jobs = (await q.getJobs(['completed', 'failed'])).sort((a, b) => a.timestamp - b.timestamp);
+    return Promise.all(jobs.map(async (j) => ({ id: j.id, state: await j.getState(), attemptsMade: j.attemptsMade })));
+  } finally {
+    await q.close();
+  }
+}

@@ -1,0 +1,261 @@
+// EKS clusters on a timeline: CreateCluster -> CREATING for clusterCreateMs -> the Kubernetes stand-in
+// starts -> ACTIVE with its endpoint and CA; DeleteCluster -> DELETING for clusterDeleteMs -> gone. Also the
+// cluster security group EKS creates, and the accessConfig moto drops (also on UpdateClusterConfig).
+import { randomInt, randomUUID } from 'node:crypto';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DeleteSecurityGroupCommand,
+  DescribeSubnetsCommand,
+} from '@aws-sdk/client-ec2';
+import { GetRoleCommand } from '@aws-sdk/client-iam';
+import type { HttpReply } from './aws-errors.ts';
+import { json, restJsonError } from './aws-errors.ts';
+import type { AccessConfig, ClusterRecord } from './eks-records.ts';
+import { presentCluster, presentUpdate } from './eks-records.ts';
+import type { EksContext } from './eks-context.ts';
+import { parseJsonBody, readJson } from './eks-context.ts';
+import { SANDBOX_ACCOUNT_ID } from './identity.ts';
+import type { AwsRequest } from './request-info.ts';
+
+const AUTH_MODES = ['API', 'API_AND_CONFIG_MAP', 'CONFIG_MAP'];
+
+export async function createCluster(ctx: EksContext, req: AwsRequest): Promise<HttpReply> {
+  const body = parseJsonBody(req);
+  const name = String(body.name ?? '');
+  const existing = ctx.records.get(req.region, name);
+  if (existing) return restJsonError(409, 'ResourceInUseException', `Cluster already exists with name: ${name}`, { clusterName: name });
+
+  const access = accessConfigOf(body.accessConfig);
+  if (typeof access === 'string') return restJsonError(400, 'InvalidParameterException', access);
+  const vpc = body.resourcesVpcConfig ?? {};
+  const subnetIds: string[] = vpc.subnetIds ?? [];
+  const placement = await subnetsPlacement(ctx, req.region, subnetIds);
+  if (typeof placement === 'string') return restJsonError(400, 'InvalidParameterException', placement, { clusterName: name });
+  const roleProblem = await roleProblemOf(ctx, String(body.roleArn ?? ''));
+  if (roleProblem) return restJsonError(400, 'InvalidParameterException', roleProblem, { clusterName: name });
+
+  const moto = await ctx.forward(req);
+  if (moto.status !== 200) return moto;
+  const motoCluster = readJson(moto).cluster;
+
+  const clusterSecurityGroupId = await createClusterSecurityGroup(ctx, req.region, name, placement.vpcId);
+  const record: ClusterRecord = {
+    region: req.region,
+    name,
+    status: 'CREATING',
+    version: String(motoCluster.version ?? body.version),
+    accessConfig: access,
+    vpcId: placement.vpcId,
+    subnetIds,
+    securityGroupIds: vpc.securityGroupIds ?? [],
+    clusterSecurityGroupId,
+    endpointPublicAccess: vpc.endpointPublicAccess ?? true,
+    endpointPrivateAccess: vpc.endpointPrivateAccess ?? false,
+    publicAccessCidrs: vpc.publicAccessCidrs ?? ['0.0.0.0/0'],
+    nodegroups: new Map(),
+    updates: new Map(),
+  };
+  ctx.records.put(record);
+  ctx.log(`eks ${req.region}/${name}: CREATING (ACTIVE in ${ctx.profile.clusterCreateMs} ms)`);
+  ctx.timers.after(ctx.profile.clusterCreateMs, `activating cluster ${req.region}/${name}`, () => activate(ctx, record));
+  return json(200, { cluster: presentCluster(record, motoCluster) });
+}
+
+async function activate(ctx: EksContext, record: ClusterRecord): Promise<void> {
+  if (ctx.records.get(record.region, record.name) !== record || record.status !== 'CREATING') return;
+  try {
+    const started = await ctx.host.startCluster({
+      name: record.name,
+      region: record.region,
+      accountId: SANDBOX_ACCOUNT_ID,
+      vpcId: record.vpcId,
+      subnetIds: record.subnetIds,
+      clusterSecurityGroupId: record.clusterSecurityGroupId,
+      kubernetesVersion: record.version,
+    });
+    record.endpoint = started.endpoint;
+    record.caPem = started.caPem;
+    record.status = 'ACTIVE';
+    ctx.log(`eks ${record.region}/${record.name}: ACTIVE at ${started.endpoint}`);
+  } catch (err) {
+    record.status = 'FAILED';
+    ctx.log(`eks ${record.region}/${record.name}: FAILED, the Kubernetes stand-in did not start: ${(err as Error).message}`);
+  }
+}
+
+export async function describeCluster(ctx: EksContext, req: AwsRequest, name: string): Promise<HttpReply> {
+  const record = ctx.records.get(req.region, name);
+  const moto = await ctx.forward(req);
+  if (!record) return moto;
+  if (moto.status === 404) {
+    if (record.status === 'DELETING' && record.ghost) return json(200, { cluster: record.ghost });
+    ctx.records.remove(req.region, name);
+    return moto;
+  }
+  if (moto.status !== 200) return moto;
+  return json(200, { cluster: presentCluster(record, readJson(moto).cluster) });
+}
+
+export async function listClusters(ctx: EksContext, req: AwsRequest): Promise<HttpReply> {
+  const moto = await ctx.forward(req);
+  if (moto.status !== 200) return moto;
+  const body = readJson(moto);
+  const names = new Set<string>(body.clusters ?? []);
+  for (const r of ctx.records.inRegion(req.region)) if (r.status === 'DELETING') names.add(r.name);
+  return json(200, { ...body, clusters: [...names] });
+}
+
+export async function deleteCluster(ctx: EksContext, req: AwsRequest, name: string): Promise<HttpReply> {
+  const record = ctx.records.get(req.region, name);
+  if (!record) return ctx.forward(req);
+  if (record.status === 'DELETING') {
+    return restJsonError(409, 'ResourceInUseException', `Cluster ${name} is already being deleted.`, { clusterName: name });
+  }
+  if (record.status === 'CREATING') {
+    return restJsonError(409, 'ResourceInUseException', `Cluster ${name} is currently being created; it can be deleted once it is ACTIVE or FAILED.`, { clusterName: name });
+  }
+  if (record.nodegroups.size > 0) {
+    return restJsonError(409, 'ResourceInUseException', 'Cluster has nodegroups attached', { clusterName: name });
+  }
+  const moto = await ctx.forward(req);
+  if (moto.status !== 200) return moto;
+  record.status = 'DELETING';
+  record.ghost = presentCluster(record, readJson(moto).cluster);
+  ctx.log(`eks ${req.region}/${name}: DELETING (gone in ${ctx.profile.clusterDeleteMs} ms)`);
+  ctx.timers.after(ctx.profile.clusterDeleteMs, `deleting cluster ${req.region}/${name}`, () => finishDelete(ctx, record));
+  return json(200, { cluster: record.ghost });
+}
+
+/**
+ * UpdateClusterConfig: moto applies logging and VPC changes and answers with the cluster; EKS answers with an
+ * update. The gateway also applies what moto drops (accessConfig, endpoint access) and keeps the update for
+ * DescribeUpdate / ListUpdates. Applied at once (EKS takes minutes, UPDATING meanwhile).
+ */
+export async function updateClusterConfig(ctx: EksContext, req: AwsRequest, name: string): Promise<HttpReply> {
+  const record = ctx.records.get(req.region, name);
+  if (!record) return ctx.forward(req);
+  if (record.status !== 'ACTIVE') {
+    return restJsonError(409, 'ResourceInUseException', `Cluster ${name} is in ${record.status} state; wait until it is ACTIVE.`, { clusterName: name });
+  }
+  const body = parseJsonBody(req);
+  const mode = body.accessConfig?.authenticationMode;
+  if (mode !== undefined) {
+    // EKS only moves towards API: CONFIG_MAP -> API_AND_CONFIG_MAP -> API.
+    const order = ['CONFIG_MAP', 'API_AND_CONFIG_MAP', 'API'];
+    if (order.indexOf(mode) < 0 || order.indexOf(mode) < order.indexOf(record.accessConfig.authenticationMode)) {
+      return restJsonError(400, 'InvalidParameterException', `Unsupported authentication mode update from ${record.accessConfig.authenticationMode} to ${mode}`, { clusterName: name });
+    }
+  }
+  const reply = await ctx.forward(req);
+  if (reply.status !== 200) return reply;
+  const params: Array<{ type: string; value: string }> = [];
+  let type = 'ConfigUpdate';
+  if (mode !== undefined) {
+    record.accessConfig.authenticationMode = mode;
+    params.push({ type: 'AuthenticationMode', value: mode });
+    type = 'AccessConfigUpdate';
+  }
+  const vpc = body.resourcesVpcConfig ?? {};
+  for (const key of ['endpointPublicAccess', 'endpointPrivateAccess'] as const) {
+    if (vpc[key] === undefined) continue;
+    record[key] = Boolean(vpc[key]);
+    params.push({ type: key === 'endpointPublicAccess' ? 'EndpointPublicAccess' : 'EndpointPrivateAccess', value: String(vpc[key]) });
+    type = 'EndpointAccessUpdate';
+  }
+  if (vpc.publicAccessCidrs) {
+    record.publicAccessCidrs = vpc.publicAccessCidrs;
+    params.push({ type: 'PublicAccessCidrs', value: JSON.stringify(vpc.publicAccessCidrs) });
+    type = 'EndpointAccessUpdate';
+  }
+  if (body.logging) {
+    params.push({ type: 'ClusterLogging', value: JSON.stringify(body.logging.clusterLogging ?? []) });
+    type = 'LoggingUpdate';
+  }
+  const update = { id: randomUUID(), status: 'Successful' as const, type, params, createdAt: new Date() };
+  record.updates.set(update.id, update);
+  return json(200, { update: presentUpdate(update) });
+}
+
+async function finishDelete(ctx: EksContext, record: ClusterRecord): Promise<void> {
+  try {
+    if (record.endpoint !== undefined) await ctx.host.stopCluster(record.region, record.name);
+  } catch (err) {
+    ctx.log(`eks ${record.region}/${record.name}: the Kubernetes stand-in did not stop cleanly: ${(err as Error).message}`);
+  }
+  // The security group goes before the cluster disappears, so whoever waits for "gone" can delete the VPC.
+  try {
+    await ctx.moto.ec2(record.region).send(new DeleteSecurityGroupCommand({ GroupId: record.clusterSecurityGroupId }));
+  } catch (err) {
+    // EKS leaves its security group behind too when something else still references it.
+    ctx.log(`eks ${record.region}/${record.name}: cluster security group ${record.clusterSecurityGroupId} kept: ${(err as Error).message}`);
+  }
+  ctx.records.remove(record.region, record.name);
+  ctx.log(`eks ${record.region}/${record.name}: deleted`);
+}
+
+function accessConfigOf(raw: any): AccessConfig | string {
+  const mode = raw?.authenticationMode ?? 'CONFIG_MAP';
+  if (!AUTH_MODES.includes(mode)) {
+    return `1 validation error detected: Value '${mode}' at 'accessConfig.authenticationMode' failed to satisfy constraint: Member must satisfy enum value set: [${AUTH_MODES.join(', ')}]`;
+  }
+  return { authenticationMode: mode, bootstrapClusterCreatorAdminPermissions: raw?.bootstrapClusterCreatorAdminPermissions ?? true };
+}
+
+async function subnetsPlacement(ctx: EksContext, region: string, subnetIds: string[]): Promise<{ vpcId: string } | string> {
+  if (subnetIds.length === 0) return 'Subnets specified must be in at least two different AZs';
+  let subnets;
+  try {
+    subnets = (await ctx.moto.ec2(region).send(new DescribeSubnetsCommand({ SubnetIds: subnetIds }))).Subnets ?? [];
+  } catch (err) {
+    return `${(err as Error).message} (Service: AmazonEC2; Status Code: 400; Error Code: InvalidSubnetID.NotFound)`;
+  }
+  const vpcs = new Set(subnets.map((s) => s.VpcId));
+  if (vpcs.size !== 1) return 'Subnets specified must belong to the same VPC';
+  const zones = new Set(subnets.map((s) => s.AvailabilityZone));
+  if (zones.size < 2) return 'Subnets specified must be in at least two different AZs';
+  return { vpcId: subnets[0].VpcId! };
+}
+
+async function roleProblemOf(ctx: EksContext, roleArn: string): Promise<string | undefined> {
+  const roleName = /:role\/(?:.*\/)?([^/]+)$/.exec(roleArn)?.[1];
+  const problem = `Role with arn: ${roleArn}, could not be assumed because it does not exist or the trusted entity is not correct`;
+  if (!roleName) return problem;
+  try {
+    await ctx.moto.iam().send(new GetRoleCommand({ RoleName: roleName }));
+    return undefined;
+  } catch {
+    return problem;
+  }
+}
+
+async function createClusterSecurityGroup(ctx: EksContext, region: string, cluster: string, vpcId: string): Promise<string> {
+  const ec2 = ctx.moto.ec2(region);
+  const groupName = `eks-cluster-sg-${cluster}-${randomInt(1_000_000_000, 9_999_999_999)}`;
+  const created = await ec2.send(
+    new CreateSecurityGroupCommand({
+      GroupName: groupName,
+      VpcId: vpcId,
+      Description: 'EKS created security group applied to ENI that is attached to EKS Control Plane master nodes, as well as any managed workloads.',
+      TagSpecifications: [
+        {
+          ResourceType: 'security-group',
+          Tags: [
+            { Key: 'Name', Value: groupName },
+            { Key: 'aws:eks:cluster-name', Value: cluster },
+            { Key: `kubernetes.io/cluster/${cluster}`, Value: 'owned' },
+          ],
+        },
+      ],
+    }),
+  );
+  const groupId = created.GroupId!;
+  // As EKS makes it: members talk to each other freely (egress to anywhere is the default).
+  await ec2.send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId: groupId,
+      IpPermissions: [{ IpProtocol: '-1', UserIdGroupPairs: [{ GroupId: groupId }] }],
+    }),
+  );
+  return groupId;
+}

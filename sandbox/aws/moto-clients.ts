@@ -1,0 +1,31 @@
+// AWS SDK clients aimed straight at moto (no gateway, no faults), for what the gateway does on AWS's behalf:
+// the EKS cluster security group, subnet look-ups, the EIP a deleted NAT gateway lets go of.
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { SANDBOX_CREDENTIALS } from './identity.ts';
+
+export interface MotoClients {
+  ec2(region: string): EC2Client;
+  iam(): IAMClient;
+  destroy(): void;
+}
+
+export function createMotoClients(motoEndpoint: string): MotoClients {
+  const ec2 = new Map<string, EC2Client>();
+  let iam: IAMClient | undefined;
+  const base = { endpoint: motoEndpoint, credentials: SANDBOX_CREDENTIALS, maxAttempts: 2 };
+  return {
+    ec2(region) {
+      let c = ec2.get(region);
+      if (!c) ec2.set(region, (c = new EC2Client({ ...base, region })));
+      return c;
+    },
+    iam() {
+      return (iam ??= new IAMClient({ ...base, region: 'us-east-1' }));
+    },
+    destroy() {
+      for (const c of ec2.values()) c.destroy();
+      iam?.destroy();
+    },
+  };
+}
