@@ -1,0 +1,44 @@
+// The controllers of one simulated EKS cluster, working on its object store directly.
+import type { InstallControllers, ClusterControllers } from '../../contracts.ts';
+import { ControllerContext } from './runtime.ts';
+import { AwsReads } from './aws-reads.ts';
+import { NodeController } from './nodes.ts';
+import { Kubelet } from './kubelet.ts';
+import { DaemonSetController, DeploymentController, ReplicaSetController, StatefulSetController } from './workloads.ts';
+import { ServiceController } from './services.ts';
+import { ServiceAccountController } from './serviceaccounts.ts';
+import { GarbageCollector } from './garbage.ts';
+import { TigeraOperator } from './tigera-operator.ts';
+import { FederationController } from './federation.ts';
+import { FederatedServicesController } from './federated-services.ts';
+import { NetworkExec } from '../network/exec.ts';
+import { CalicoV3Mirror } from './calico-v3-mirror.ts';
+
+export const installControllers: InstallControllers = (handle, env): ClusterControllers => {
+  const ctx = new ControllerContext(handle, env);
+  const aws = new AwsReads(env.motoEndpoint, handle.placement.region);
+  const nodes = new NodeController(ctx, aws);
+  ctx.add(nodes);
+  ctx.add(new ServiceAccountController());
+  ctx.add(new DeploymentController());
+  ctx.add(new ReplicaSetController());
+  ctx.add(new DaemonSetController());
+  ctx.add(new StatefulSetController());
+  ctx.add(new Kubelet(nodes));
+  ctx.add(new ServiceController());
+  ctx.add(new TigeraOperator(aws));
+  ctx.add(new CalicoV3Mirror());
+  const federation = new FederationController(ctx);
+  ctx.add(federation);
+  ctx.add(new FederatedServicesController(federation));
+  ctx.add(new GarbageCollector());
+  const unsubscribe = handle.store.subscribe(() => ctx.kick());
+  ctx.onStop(unsubscribe);
+  ctx.kick();
+  return {
+    setNodeGroup: (shape) => nodes.setNodeGroup(shape),
+    deleteNodeGroup: (name) => nodes.deleteNodeGroup(name),
+    exec: new NetworkExec(handle, env).exec,
+    stop: () => ctx.stop(),
+  };
+};
