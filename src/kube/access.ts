@@ -1,6 +1,7 @@
 // KubeAccess: a KubeConfig per cluster built in memory from DescribeCluster (endpoint + CA) and an EKS token
 // that renews itself. Nothing is written to disk, and the token never leaves the process.
 import { DescribeClusterCommand } from '@aws-sdk/client-eks';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { ClusterSpec, MeshSpec } from '../config/spec-types.ts';
@@ -19,6 +20,8 @@ export interface KubeAccessOptions {
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   stsEndpoint?: string;
   now?: () => number;
+  /** Mint a new token when the current one is this old (default 10 minutes; EKS accepts 15). */
+  tokenMaxAgeMs?: number;
 }
 
 export interface ClusterEndpoint {
@@ -68,13 +71,13 @@ export function buildKubeConfig(ep: ClusterEndpoint, authenticator: Authenticato
 }
 
 /** Puts a fresh EKS token on each request; mints a new one when the current one is ~10 minutes old. */
-export function eksTokenAuthenticator(mint: () => Promise<EksToken>, now: () => number): Authenticator {
+export function eksTokenAuthenticator(mint: () => Promise<EksToken>, now: () => number, maxAgeMs = KUBECONFIG_MAX_AGE_MS): Authenticator {
   let current: EksToken | undefined;
   let pending: Promise<EksToken> | undefined;
   return {
     isAuthProvider: (user) => user.authProvider?.name === AUTH_PROVIDER,
     async applyAuthentication(_user, opts) {
-      if (!current || now() - current.issuedAt >= KUBECONFIG_MAX_AGE_MS) {
+      if (!current || now() - current.issuedAt >= maxAgeMs) {
         pending ??= mint().finally(() => (pending = undefined));
         current = await pending;
       }
@@ -85,6 +88,8 @@ export function eksTokenAuthenticator(mint: () => Promise<EksToken>, now: () => 
 
 export function makeKubeAccess(aws: AwsClients, spec: MeshSpec, opts: KubeAccessOptions = {}): KubeAccess {
   const now = opts.now ?? Date.now;
+  // One credential chain for all clusters: it caches what it resolved (IMDS, web identity) until expiry.
+  const credentials = opts.credentials ?? defaultProvider();
   const cache = new Map<string, { kc: KubeConfig; builtAt: number }>();
   return {
     async forCluster(cluster) {
@@ -93,8 +98,9 @@ export function makeKubeAccess(aws: AwsClients, spec: MeshSpec, opts: KubeAccess
       if (hit && now() - hit.builtAt < KUBECONFIG_MAX_AGE_MS) return hit.kc;
       const ep = await describeEndpoint(aws, spec, cluster);
       const auth = eksTokenAuthenticator(
-        () => mintEksToken({ clusterName: ep.eksName, region: cluster.region, credentials: opts.credentials, stsEndpoint: opts.stsEndpoint, now: now() }),
+        () => mintEksToken({ clusterName: ep.eksName, region: cluster.region, credentials, stsEndpoint: opts.stsEndpoint, now: now() }),
         now,
+        opts.tokenMaxAgeMs,
       );
       const kc = buildKubeConfig(ep, auth);
       cache.set(key, { kc, builtAt: now() });

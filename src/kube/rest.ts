@@ -3,6 +3,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { PermanentError } from '../errors.ts';
 
 export interface KubeRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -80,5 +81,14 @@ export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest)
   } catch {
     /* not a Status: keep the raw text */
   }
-  throw new KubeApiError(status, reason, `${req.method} ${req.path}: ${status} ${reason}: ${message}`);
+  const text = `${req.method} ${req.path}: ${status} ${reason}: ${message}`;
+  // What a retry cannot fix: missing rights, or an object the API refuses as written.
+  if (status === 403) {
+    throw new PermanentError(text, {
+      code: 'Forbidden',
+      hint: "the worker's AWS identity lacks Kubernetes rights in this cluster: give it an EKS access entry with AmazonEKSClusterAdminPolicy (the identity that created the cluster has one when bootstrapClusterCreatorAdminPermissions is true)",
+    });
+  }
+  if (status === 422) throw new PermanentError(text, { code: 'Invalid', hint: 'the API server refused the object as written' });
+  throw new KubeApiError(status, reason, text);
 }
