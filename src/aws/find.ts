@@ -26,6 +26,24 @@ import { aws } from './errors.ts';
 import { meshFilters } from './tags.ts';
 import type { Component } from './tags.ts';
 
+type Tagged = { Tags?: { Key?: string; Value?: string }[] };
+
+/**
+ * Applies the tag filters again on our side. AWS applies them itself, but some EC2-compatible endpoints (moto
+ * for NAT gateways and peering connections) ignore filters they do not know: a find must never return another
+ * mesh's resources, since down deletes what find returns.
+ */
+export function keepMatching<T extends Tagged>(items: T[], filters: Filter[]): T[] {
+  const tagFilters = filters.filter((f) => f.Name?.startsWith('tag:'));
+  return items.filter((item) =>
+    tagFilters.every((f) => {
+      const key = f.Name!.slice('tag:'.length);
+      const v = item.Tags?.find((t) => t.Key === key)?.Value;
+      return v !== undefined && (f.Values ?? []).includes(v);
+    }),
+  );
+}
+
 export interface Scope {
   mesh: string;
   cluster?: string;
@@ -39,46 +57,45 @@ export const LIVE_NAT_STATES = ['pending', 'available'];
 export const LIVE_PEERING_STATES = ['initiating-request', 'pending-acceptance', 'provisioning', 'active'];
 
 export async function findVpcs(ec2: EC2Client, s: Scope): Promise<Vpc[]> {
-  const out = await aws('ec2:DescribeVpcs', () => ec2.send(new DescribeVpcsCommand({ Filters: meshFilters(s.mesh, s) })));
-  return out.Vpcs ?? [];
+  const filters = meshFilters(s.mesh, s);
+  const out = await aws('ec2:DescribeVpcs', () => ec2.send(new DescribeVpcsCommand({ Filters: filters })));
+  return keepMatching(out.Vpcs ?? [], filters);
 }
 
-/** The cluster's VPC; the oldest first if a race ever made two (status reports the extra). */
+/** The cluster's VPC (if a race ever made two, the first listed; status reports the extra one). */
 export async function findVpc(ec2: EC2Client, mesh: string, cluster: string): Promise<Vpc | undefined> {
   return (await findVpcs(ec2, { mesh, cluster, component: 'vpc' }))[0];
 }
 
 export async function findSubnets(ec2: EC2Client, s: Scope, extra: Filter[] = []): Promise<Subnet[]> {
-  const out = await aws('ec2:DescribeSubnets', () =>
-    ec2.send(new DescribeSubnetsCommand({ Filters: [...meshFilters(s.mesh, s), ...extra] })),
-  );
-  return out.Subnets ?? [];
+  const filters = [...meshFilters(s.mesh, s), ...extra];
+  const out = await aws('ec2:DescribeSubnets', () => ec2.send(new DescribeSubnetsCommand({ Filters: filters })));
+  return keepMatching(out.Subnets ?? [], filters);
 }
 
 export async function findInternetGateways(ec2: EC2Client, s: Scope): Promise<InternetGateway[]> {
-  const out = await aws('ec2:DescribeInternetGateways', () =>
-    ec2.send(new DescribeInternetGatewaysCommand({ Filters: meshFilters(s.mesh, s) })),
-  );
-  return out.InternetGateways ?? [];
+  const filters = meshFilters(s.mesh, s);
+  const out = await aws('ec2:DescribeInternetGateways', () => ec2.send(new DescribeInternetGatewaysCommand({ Filters: filters })));
+  return keepMatching(out.InternetGateways ?? [], filters);
 }
 
 export async function findNatGateways(ec2: EC2Client, s: Scope, extra: Filter[] = [], states = LIVE_NAT_STATES): Promise<NatGateway[]> {
   const filters = [...meshFilters(s.mesh, s), ...extra];
   if (states.length) filters.push({ Name: 'state', Values: states });
   const out = await aws('ec2:DescribeNatGateways', () => ec2.send(new DescribeNatGatewaysCommand({ Filter: filters })));
-  return out.NatGateways ?? [];
+  return keepMatching(out.NatGateways ?? [], filters).filter((n) => !states.length || states.includes(n.State!));
 }
 
 export async function findAddresses(ec2: EC2Client, s: Scope): Promise<Address[]> {
-  const out = await aws('ec2:DescribeAddresses', () => ec2.send(new DescribeAddressesCommand({ Filters: meshFilters(s.mesh, s) })));
-  return out.Addresses ?? [];
+  const filters = meshFilters(s.mesh, s);
+  const out = await aws('ec2:DescribeAddresses', () => ec2.send(new DescribeAddressesCommand({ Filters: filters })));
+  return keepMatching(out.Addresses ?? [], filters);
 }
 
 export async function findRouteTables(ec2: EC2Client, s: Scope, extra: Filter[] = []): Promise<RouteTable[]> {
-  const out = await aws('ec2:DescribeRouteTables', () =>
-    ec2.send(new DescribeRouteTablesCommand({ Filters: [...meshFilters(s.mesh, s), ...extra] })),
-  );
-  return out.RouteTables ?? [];
+  const filters = [...meshFilters(s.mesh, s), ...extra];
+  const out = await aws('ec2:DescribeRouteTables', () => ec2.send(new DescribeRouteTablesCommand({ Filters: filters })));
+  return keepMatching(out.RouteTables ?? [], filters);
 }
 
 export async function describeRouteTables(ec2: EC2Client, filters: Filter[]): Promise<RouteTable[]> {
@@ -87,10 +104,9 @@ export async function describeRouteTables(ec2: EC2Client, filters: Filter[]): Pr
 }
 
 export async function findSecurityGroups(ec2: EC2Client, s: Scope): Promise<SecurityGroup[]> {
-  const out = await aws('ec2:DescribeSecurityGroups', () =>
-    ec2.send(new DescribeSecurityGroupsCommand({ Filters: meshFilters(s.mesh, s) })),
-  );
-  return out.SecurityGroups ?? [];
+  const filters = meshFilters(s.mesh, s);
+  const out = await aws('ec2:DescribeSecurityGroups', () => ec2.send(new DescribeSecurityGroupsCommand({ Filters: filters })));
+  return keepMatching(out.SecurityGroups ?? [], filters);
 }
 
 export async function describeSecurityGroup(ec2: EC2Client, groupId: string): Promise<SecurityGroup | undefined> {
@@ -104,7 +120,14 @@ export async function describePeerings(ec2: EC2Client, filters: Filter[], states
   const out = await aws('ec2:DescribeVpcPeeringConnections', () =>
     ec2.send(new DescribeVpcPeeringConnectionsCommand({ Filters: all })),
   );
-  return out.VpcPeeringConnections ?? [];
+  const only = (f: Filter | undefined, value: string | undefined) => !f || (value !== undefined && (f.Values ?? []).includes(value));
+  const by = (name: string) => all.find((f) => f.Name === name);
+  return keepMatching(out.VpcPeeringConnections ?? [], all).filter(
+    (p) =>
+      only(by('status-code'), p.Status?.Code) &&
+      only(by('requester-vpc-info.vpc-id'), p.RequesterVpcInfo?.VpcId) &&
+      only(by('accepter-vpc-info.vpc-id'), p.AccepterVpcInfo?.VpcId),
+  );
 }
 
 /** Live peering connections between two VPCs, whichever side requested them. */
