@@ -13,7 +13,7 @@ let sb: Sandbox;
 
 beforeAll(async () => {
   // A short lock, so that a killed worker's job moves to the next worker within seconds.
-  sb = await sandboxFor('resilience', { botEnv: { WORKER_LOCK_SECONDS: '2' } });
+  sb = await sandboxFor('resilience', { botEnv: { WORKER_LOCK_SECONDS: '4' } });
 }, 120_000);
 
 afterAll(async () => {

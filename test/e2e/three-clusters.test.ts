@@ -9,7 +9,7 @@ let sb: Sandbox;
 
 
 beforeAll(async () => {
-  sb = await sandboxFor('three', { specPath: `${process.cwd()}/test/fixtures/mesh-three.yaml`, botEnv: { WORKER_LOCK_SECONDS: '2' } });
+  sb = await sandboxFor('three', { specPath: `${process.cwd()}/test/fixtures/mesh-three.yaml` });
 }, 120_000);
 
 afterAll(async () => {
@@ -30,6 +30,19 @@ describe('a three-cluster mesh', () => {
     expect(all.ok, seen(all.anchor)).toBe(true);
     expect(seen(all.anchor)).toMatch(/All 6 pings answered/);
   }, 120_000);
+
+  it('status --wait waits out a scale in progress and then reports every check ok', async () => {
+    const scaling = (await sb.send('scale fra 3'))!;
+    // Ask for status once the StatefulSet has been patched, while its new pods are still coming up.
+    const fra = sb.cloud.kube!.find('eu-central-1', 'trio-fra')!;
+    const desired = () => (fra.store.get('apps', 'StatefulSet', 'default', 'multi-cluster-rs-fra')?.spec as { replicas?: number } | undefined)?.replicas;
+    await expect.poll(desired, { timeout: 60_000 }).toBe(3);
+    const status = await sb.run('status --wait');
+    expect(status.ok).toBe(true);
+    expect(seen(status.anchor)).toMatch(/Mesh \*trio\* is healthy/);
+    expect(seen(status.anchor)).toContain('StatefulSet multi-cluster-rs-fra: 3/3 Ready');
+    expect((await sb.settle(scaling)).ok).toBe(true);
+  }, 300_000);
 
   it('down removes all of it', async () => {
     const down = await sb.run('down --confirm trio', { timeoutMs: 300_000 });
