@@ -1,0 +1,191 @@
+// Issue 4: how close `/mesh up` comes to the fastest AWS allows, and how gently it polls.
+// Run on demand: `npm run bench -- up [--time-scale 0.02]` (the `real` profile scaled: control plane 12 min -> 14.4 s).
+// Prints: up's wall time; the critical path of its dependency graph from the profile's durations, and the ratio
+// (target <= 1.1x); the same steps run one after another (sum of the leaves' measured times) and the ratio
+// (target <= 0.55x); AWS API calls per resource created; and the most describes of one resource in one poll interval
+// (target: at most 1).
+import type { TimeProfile } from '../sandbox/contracts.ts';
+import { timeProfile } from '../sandbox/aws/profiles.ts';
+import { describeRates, startAwsRecorder } from './lib-aws-recorder.ts';
+import { writeFileSync } from 'node:fs';
+import { ROOT, arg, benchSandbox, leafSpans, loadCaveat, sec, table, threadStepSeconds, timeCommand, timingRows } from './lib-bench.ts';
+
+const TIME_SCALE = arg('time-scale', 0.02);
+/** What sandbox/sandbox.ts gives the bot as POLL_INTERVAL_SECONDS. */
+const POLL_MS = 500;
+
+// ---- the model ----
+// The plan (jobs/up/plan.ts) as a graph of events with the profile's durations; API calls count as 0.
+//   foundation (parallel, a barrier): IAM roles | per cluster: VPC, subnets, IGW, routes, NAT x2 side by side
+//       (natCreate), private routes
+//   clusters (parallel, a barrier): peerings (~0) | per cluster, in sequence:
+//       control plane (clusterCreate) -> security rules (~0) -> node group at 0 (nodegroupCreate) -> CNI swap (~0)
+//       -> scale node group (nodegroupUpdate) -> Calico ready: nodes Ready and TigeraStatus Available, where
+//          * the tigera-operator renders calico-system calicoReady after the CNI swap (sandbox tigera-operator.ts),
+//          * a node is Ready once its kubelet is up (nodeReady after the update) and calico-node runs on it
+//            (podReady after both the render and the node exist)
+//   mesh (parallel): federation [pairs (~0) -> Typha in sync (federationSync)] | workloads (podReady)
+//   verify (pings, ~0)
+interface Node {
+  id: string;
+  ms: number;
+  after: string[];
+}
+
+function upGraph(p: TimeProfile, clusters: string[]): Node[] {
+  const g: Node[] = [{ id: 'IAM roles', ms: 0, after: [] }];
+  for (const c of clusters) g.push({ id: `${c}: NAT gateways`, ms: p.natCreateMs, after: [] });
+  g.push({ id: 'foundation done', ms: 0, after: g.map((n) => n.id) });
+  const clusterEnds: string[] = [];
+  for (const c of clusters) {
+    g.push(
+      { id: `${c}: control plane`, ms: p.clusterCreateMs, after: ['foundation done'] },
+      { id: `${c}: node group at 0`, ms: p.nodegroupCreateMs, after: [`${c}: control plane`] },
+      { id: `${c}: CNI swap`, ms: 0, after: [`${c}: node group at 0`] },
+      { id: `${c}: node group update`, ms: p.nodegroupUpdateMs, after: [`${c}: CNI swap`] },
+      { id: `${c}: kubelets up`, ms: p.nodeReadyMs, after: [`${c}: node group update`] },
+      { id: `${c}: calico-system rendered`, ms: p.calicoReadyMs, after: [`${c}: CNI swap`] },
+      { id: `${c}: calico-node Ready`, ms: p.podReadyMs, after: [`${c}: calico-system rendered`, `${c}: node group update`] },
+      { id: `${c}: Calico ready`, ms: 0, after: [`${c}: kubelets up`, `${c}: calico-node Ready`] },
+    );
+    clusterEnds.push(`${c}: Calico ready`);
+  }
+  g.push({ id: 'peerings', ms: 0, after: ['foundation done'] });
+  g.push({ id: 'clusters done', ms: 0, after: [...clusterEnds, 'peerings'] });
+  const meshEnds: string[] = [];
+  for (const c of clusters) {
+    g.push({ id: `${c}: Typha in sync`, ms: p.federationSyncMs, after: ['clusters done'] }, { id: `${c}: workloads Ready`, ms: p.podReadyMs, after: ['clusters done'] });
+    meshEnds.push(`${c}: Typha in sync`, `${c}: workloads Ready`);
+  }
+  g.push({ id: 'verify', ms: 0, after: meshEnds });
+  return g;
+}
+
+/** Longest path (the graph is listed in dependency order). */
+function criticalPath(g: Node[]): { ms: number; path: Node[] } {
+  const finish = new Map<string, number>();
+  const via = new Map<string, string | undefined>();
+  for (const n of g) {
+    let start = 0;
+    let from: string | undefined;
+    for (const a of n.after) {
+      if (finish.get(a)! >= start) {
+        start = finish.get(a)!;
+        from = a;
+      }
+    }
+    finish.set(n.id, start + n.ms);
+    via.set(n.id, from);
+  }
+  const last = g[g.length - 1]!;
+  const path: Node[] = [];
+  for (let id: string | undefined = last.id; id; id = via.get(id)) path.unshift(g.find((n) => n.id === id)!);
+  return { ms: finish.get(last.id)!, path };
+}
+
+// ---- the run ----
+const CREATES: Record<string, string> = {
+  'ec2:CreateVpc': 'VPCs',
+  'ec2:CreateSubnet': 'subnets',
+  'ec2:CreateInternetGateway': 'internet gateways',
+  'ec2:AllocateAddress': 'Elastic IPs',
+  'ec2:CreateNatGateway': 'NAT gateways',
+  'ec2:CreateRouteTable': 'route tables',
+  'ec2:CreateVpcPeeringConnection': 'peerings',
+  'iam:CreateRole': 'IAM roles',
+  'eks:CreateCluster': 'EKS clusters',
+  'eks:CreateNodegroup': 'node groups',
+};
+
+console.log(`bench up: /mesh up, two clusters, real profile x${TIME_SCALE}, poll interval ${POLL_MS} ms`);
+console.log(loadCaveat());
+const recorder = await startAwsRecorder();
+const sb = await benchSandbox('up', {
+  profile: 'real',
+  timeScale: TIME_SCALE,
+  botEnv: { AWS_ENDPOINT_URL_EC2: recorder.url, AWS_ENDPOINT_URL_EKS: recorder.url },
+});
+let exitCode = 0;
+try {
+  recorder.setTarget(sb.cloud.awsEndpoint);
+  sb.cloud.calls.reset();
+  const up = await timeCommand(sb, 'up');
+  if (!up.ok) throw new Error(`/mesh up failed: ${up.anchor?.text}`);
+  const counts = sb.cloud.calls.counts();
+  const profile = timeProfile('real', TIME_SCALE);
+  const cp = criticalPath(upGraph(profile, sb.spec.clusters.map((c) => c.name)));
+  const rows = timingRows(up.anchor);
+  const leafSumMs = rows.reduce((a, r) => a + r.seconds, 0) * 1000;
+  const threadSumMs = threadStepSeconds(up.thread).reduce((a, b) => a + b, 0) * 1000;
+
+  console.log(`\ncritical path (profile ${profile.name}, API calls as 0):`);
+  for (const n of cp.path.filter((x) => x.ms > 0)) console.log(`  ${sec(n.ms).padStart(9)}  ${n.id}`);
+  console.log(
+    '\n' +
+      table([
+        ['measure', 'time', 'ratio', 'target'],
+        ['up wall time (command to final message)', sec(up.ms), '', ''],
+        ['critical path of the plan', sec(cp.ms), `wall/path ${(up.ms / cp.ms).toFixed(2)}x`, '<= 1.1x'],
+        [`same steps one after another (${rows.length} leaves, summary table)`, sec(leafSumMs), `wall/sum ${(up.ms / leafSumMs).toFixed(2)}x`, '<= 0.55x'],
+        ['  (cross-check: sum of thread replies, whole seconds)', sec(threadSumMs), '', ''],
+      ]),
+  );
+  console.log('slowest steps:');
+  for (const r of [...rows].sort((a, b) => b.seconds - a.seconds).slice(0, 8)) console.log(`  ${r.seconds.toFixed(1).padStart(6)} s  ${r.title}`);
+
+  // API calls: everything the gateway answered during up (the bot's calls; the stand-ins read moto directly).
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  const describes = Object.entries(counts).filter(([k]) => /:(Describe|List|Get)/.test(k)).reduce((a, [, v]) => a + v, 0);
+  const created = Object.entries(CREATES).map(([k, what]) => [what, counts[k] ?? 0] as const);
+  const resources = created.reduce((a, [, n]) => a + n, 0);
+  console.log(`\nAWS API calls during up (gateway counter): ${total} in all, ${describes} Describe/List/Get; ${resources} resources created:`);
+  console.log(`  ${created.map(([w, n]) => `${n} ${w}`).join(', ')}`);
+  console.log(
+    table([
+      ['per resource created', 'calls'],
+      ['all calls', (total / resources).toFixed(1)],
+      ['Describe/List/Get calls', (describes / resources).toFixed(1)],
+    ]),
+  );
+  console.log('most frequent actions:');
+  for (const [k, v] of Object.entries(counts).sort(([, a], [, b]) => b - a).slice(0, 10)) console.log(`  ${String(v).padStart(5)}  ${k}`);
+
+  // When each leaf ran: where the wall time goes against the model.
+  console.log('\nleaf timeline (s from the command; end = its thread reply):');
+  for (const l of leafSpans(up.thread, rows, up.t0)) console.log(`  ${(l.startMs / 1000).toFixed(1).padStart(6)} -> ${(l.endMs / 1000).toFixed(1).padStart(6)}  ${l.title}`);
+
+  // Polling pressure: the same describe request (same action, region and parameters) within one poll interval,
+  // over the whole job and from the plan reply on (the observation before it reads every leaf's state at once).
+  const calls = recorder.calls.filter((c) => c.atMs >= up.t0);
+  const planPostedMs = up.thread[0]?.postedAtMs ?? up.t0;
+  writeFileSync(`${ROOT}.sandbox/bench-up/aws-calls.json`, JSON.stringify(calls.map((c) => ({ ...c, atMs: c.atMs - up.t0 }))));
+  const worstOf = (subset: typeof calls) => describeRates(subset, POLL_MS).sort((a, b) => b.maxInWindow - a.maxInWindow || a.minGapMs - b.minGapMs);
+  const rates = worstOf(calls);
+  const running = worstOf(calls.filter((c) => c.atMs >= planPostedMs));
+  const worst = rates[0];
+  console.log(`\ndescribes of one resource per poll interval (${POLL_MS} ms), bot's EC2 and EKS calls (${calls.length} recorded; all in .sandbox/bench-up/aws-calls.json):`);
+  console.log(
+    table([
+      ['phase', 'max same describe in one interval', 'distinct describes > 1', 'target'],
+      ['whole up', worst?.maxInWindow ?? 0, `${rates.filter((r) => r.maxInWindow > 1).length} of ${rates.length}`, '<= 1'],
+      [`after the plan (from ${sec(planPostedMs - up.t0, 1)})`, running[0]?.maxInWindow ?? 0, `${running.filter((r) => r.maxInWindow > 1).length} of ${running.length}`, '<= 1'],
+    ]),
+  );
+  if (worst) console.log(`  whole up, worst: ${worst.maxInWindow} in ${POLL_MS} ms (min gap ${worst.minGapMs} ms): ${worst.key.slice(0, 120)}`);
+  // What the waits poll (jobs/up: cluster, node group, NAT gateway, peering): the typical gap is the poll cadence.
+  const polled = rates.filter((r) => /:(DescribeCluster|DescribeNodegroup|DescribeNatGateways|DescribeUpdate) /.test(r.key) && r.count >= 5).sort((a, b) => a.medianGapMs - b.medianGapMs);
+  console.log(
+    `waits' describes (cluster, node group, NAT gateway, update; ${polled.length} resources): shortest median gap between two describes ` +
+      `${polled[0] ? `${polled[0].medianGapMs} ms (${polled[0].key.slice(0, 80)})` : '-'}, poll interval ${POLL_MS} ms`,
+  );
+  console.log('the same describe more than once in one interval, worst first (repeats of lookups by sibling or successive steps, or the first observation):');
+  for (const r of running.slice(0, 6)) console.log(`  max ${r.maxInWindow} in ${POLL_MS} ms, min gap ${r.minGapMs === Infinity ? '-' : `${r.minGapMs} ms`}, ${r.count} calls: ${r.key.slice(0, 150)}`);
+  console.log(JSON.stringify({ bench: 'up', timeScale: TIME_SCALE, wallMs: up.ms, criticalPathMs: cp.ms, leafSumMs, totalCalls: total, describes, resources, maxDescribesPerInterval: worst?.maxInWindow ?? 0 }));
+} catch (err) {
+  console.error(`bench up: ${(err as Error).message}`);
+  exitCode = 1;
+} finally {
+  await sb.stop();
+  await recorder.close();
+}
+process.exit(exitCode);
