@@ -86,6 +86,13 @@ async function load(port: number, rate: number): Promise<{ p50: number; p99: num
   return { p50: q(0.5), p99: q(0.99), errors, n: latencies.length };
 }
 
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
 async function rssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
@@ -111,15 +118,17 @@ try {
     );
   }
 } finally {
-  mesh.kill('SIGTERM');
-  bare.kill('SIGTERM');
+  await Promise.all([stopProcess(mesh), stopProcess(bare)]);
 }
 
-// Idle memory of one process running web and worker.
-const all = await startProcess(`${root}src/main.ts`, env(redis.url, slack.apiUrl, allPort, 'all'), allPort);
+// Idle memory of one process running web and worker, on an empty Redis (the load above left thousands of
+// queued status jobs that a worker would otherwise start on).
+const idleRedis = await startRedis();
+const all = await startProcess(`${root}src/main.ts`, env(idleRedis.url, slack.apiUrl, allPort, 'all'), allPort);
 await new Promise((r) => setTimeout(r, 10_000));
 console.log(`idle RSS, web + worker in one process: ${(await rssMb(all.pid!)).toFixed(0)} MB (target <= 150 MB)`);
-all.kill('SIGTERM');
+await stopProcess(all);
+await idleRedis.stop();
 await slack.close();
 await redis.stop();
 keepAlive.destroy();

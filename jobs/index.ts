@@ -5,26 +5,26 @@ import type { JobName, JobResult } from '../src/queue/job-types.ts';
 import type { JobContext, JobHandler } from '../src/queue/worker.ts';
 import { helpText } from '../commands/parse.ts';
 
-export function makeHandlers(deps: Deps): Record<JobName, JobHandler> {
+export function makeHandlers(getDeps: () => Promise<Deps>): Record<JobName, JobHandler> {
   const cmd = <K extends JobContext['data']['command']['kind']>(ctx: JobContext, kind: K) => {
     const c = ctx.data.command;
     if (c.kind !== kind) throw new Error(`job ${ctx.data.name} carries a ${c.kind} command`);
     return c as Extract<JobContext['data']['command'], { kind: K }>;
   };
   return {
-    help: async (): Promise<JobResult> => ({ ok: true, summary: helpText(deps.spec) }),
+    help: async (): Promise<JobResult> => ({ ok: true, summary: helpText((await getDeps()).spec) }),
     cancel: async (): Promise<JobResult> => ({ ok: true, summary: 'cancel is handled by the web role at once' }),
-    status: async (ctx) => (await import('./status/index.ts')).statusJob(deps, ctx, cmd(ctx, 'status').wait),
-    up: async (ctx) => (await import('./up/index.ts')).upJob(deps, ctx, cmd(ctx, 'up').dryRun),
-    'down-preview': async (ctx) => (await import('./down/index.ts')).downPreviewJob(deps, ctx),
-    down: async (ctx) => (await import('./down/index.ts')).downJob(deps, ctx),
+    status: async (ctx) => (await import('./status/index.ts')).statusJob(await getDeps(), ctx, cmd(ctx, 'status').wait),
+    up: async (ctx) => (await import('./up/index.ts')).upJob(await getDeps(), ctx, cmd(ctx, 'up').dryRun),
+    'down-preview': async (ctx) => (await import('./down/index.ts')).downPreviewJob(await getDeps(), ctx),
+    down: async (ctx) => (await import('./down/index.ts')).downJob(await getDeps(), ctx),
     scale: async (ctx) => {
       const c = cmd(ctx, 'scale');
-      return (await import('./scale-job.ts')).scaleJob(deps, ctx, c.cluster, c.replicas);
+      return (await import('./scale-job.ts')).scaleJob(await getDeps(), ctx, c.cluster, c.replicas);
     },
     ping: async (ctx) => {
       const c = cmd(ctx, 'ping');
-      return (await import('./ping-job.ts')).pingJob(deps, ctx, c.from, c.target);
+      return (await import('./ping-job.ts')).pingJob(await getDeps(), ctx, c.from, c.target);
     },
   };
 }

@@ -44,20 +44,25 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
   const queues = await openQueues(connection, prefix, config.spec.name);
   const slack = new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, logger: slackLogger(log) });
 
-  // Roles load only what they use: a web-only process never loads the AWS SDK or the Kubernetes client.
+  // Roles load only what they use, when they first use it: a web-only process never loads the AWS SDK or the
+  // Kubernetes client, and an idle worker loads them with its first job (they are most of its memory).
   const runsJobs = config.role === 'worker' || config.role === 'all';
-  const aws = overrides.deps?.aws ?? (runsJobs ? (await import('./aws/clients.ts')).makeAwsClients() : undefined);
-  const kube = overrides.deps?.kube ?? (runsJobs && aws ? (await import('./kube/access.ts')).makeKubeAccess(aws, config.spec) : undefined);
-  const deps: Deps = {
-    spec: config.spec,
-    aws: aws!,
-    kube: kube!,
-    calico: config.calico,
-    clock,
-    log,
-    pollIntervalMs: overrides.deps?.pollIntervalMs ?? config.pollIntervalSeconds * 1000,
-    ...overrides.deps,
-  };
+  let deps: Promise<Deps> | undefined;
+  const getDeps = () =>
+    (deps ??= (async (): Promise<Deps> => {
+      const aws = overrides.deps?.aws ?? (await import('./aws/clients.ts')).makeAwsClients();
+      const kube = overrides.deps?.kube ?? (await import('./kube/access.ts')).makeKubeAccess(aws, config.spec);
+      return {
+        spec: config.spec,
+        aws,
+        kube,
+        calico: config.calico,
+        clock,
+        log,
+        pollIntervalMs: overrides.deps?.pollIntervalMs ?? config.pollIntervalSeconds * 1000,
+        ...overrides.deps,
+      };
+    })());
 
   let web: WebApp | undefined;
   let workers: RunningWorkers | undefined;
@@ -67,7 +72,7 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
       redis,
       prefix,
       mesh: config.spec.name,
-      handlers: { ...makeHandlers(deps), ...overrides.handlers },
+      handlers: { ...makeHandlers(getDeps), ...overrides.handlers },
       slack,
       clock,
       log: log.child({ role: 'worker' }),

@@ -63,6 +63,9 @@ export async function enqueueCommand(
   }
   const queue = deps.queues.queueFor(data);
   const job = await queue.add(req.name, data, { jobId });
+  // Read-only jobs run side by side: there is no line to tell anyone about, and not asking keeps the web
+  // role's work per command constant however many are queued.
+  if (queue !== deps.queues.changes) return { jobId, anchorTs: data.anchorTs, position: 1 };
   const pos = await positionOf(queue, job, deps.describe);
   const waitingFor = pos.blockedBy
     ? `job ${jobNumber(pos.blockedBy.id)} (\`${pos.blockedBy.describe}\`, started by <@${pos.blockedBy.userId}>)`
