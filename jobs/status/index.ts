@@ -1,5 +1,6 @@
 // `/mesh status`: every region and cluster read side by side; an unreachable one is a failing line, not a
 // failed command. `--wait` polls (bounded) until everything is ok, then says what still is not.
+import { memoizeReads } from '../../src/aws/memo.ts';
 import { costOfObserved, loadPrices } from '../../src/cost.ts';
 import type { Deps } from '../../src/deps.ts';
 import { errorMessage } from '../../src/errors.ts';
@@ -25,7 +26,10 @@ export async function collectStatus(deps: Deps): Promise<ClusterStatus[]> {
 export const STATUS_WAIT_TIMEOUT_MS = 10 * 60 * 1000;
 
 export async function statusJob(deps: Deps, ctx: JobContext, wait: boolean): Promise<JobResult> {
-  let clusters = await collectStatus(deps);
+  // Each pass reads each AWS answer once, however many clusters (and the cost) ask for it.
+  const pass = (): Deps => ({ ...deps, aws: memoizeReads(deps.aws) });
+  let passDeps = pass();
+  let clusters = await collectStatus(passDeps);
   if (wait) {
     const started = deps.clock.now();
     while (!isAllOk(clusters) && deps.clock.now() - started < STATUS_WAIT_TIMEOUT_MS) {
@@ -34,11 +38,12 @@ export async function statusJob(deps: Deps, ctx: JobContext, wait: boolean): Pro
       ctx.reporter.note(`waiting for every check to be ok: ${v.headline.replace(/\*/g, '')}`);
       await ctx.checkpoint();
       await deps.clock.sleep(deps.pollIntervalMs, ctx.signal);
-      clusters = await collectStatus(deps);
+      passDeps = pass();
+      clusters = await collectStatus(passDeps);
     }
   }
   const v = verdict(deps.spec.name, clusters);
-  const cost = v.state === 'none' ? undefined : await hourlyCost(deps);
+  const cost = v.state === 'none' ? undefined : await hourlyCost(passDeps);
   const waited = wait && !isAllOk(clusters) && v.state !== 'none' ? `\nStill not ok after waiting ${Math.round(STATUS_WAIT_TIMEOUT_MS / 60000)} min (see the lines below).` : '';
   return { ok: true, summary: `${v.headline}${waited}${cost ? `\n${cost}` : ''}`, details: v.state === 'none' ? [] : renderClusters(clusters) };
 }

@@ -1,0 +1,43 @@
+// Identical AWS reads within one status pass share one request; writes and failures are never shared.
+import { CreateTagsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoizeReads } from '../../src/aws/memo.ts';
+import type { AwsClients } from '../../src/deps.ts';
+import { startCloud, type Cloud } from '../../sandbox/cloud.ts';
+
+let cloud: Cloud;
+let aws: AwsClients;
+
+beforeAll(async () => {
+  cloud = await startCloud({ profile: 'fast', clusterHost: { startCluster: async () => ({ endpoint: 'https://127.0.0.1:1', caPem: '' }), stopCluster: async () => undefined, setNodeGroup: () => undefined, deleteNodeGroup: () => undefined } });
+  const client = new EC2Client({ region: 'us-east-1', endpoint: cloud.awsEndpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 });
+  aws = { ec2: () => client, eks: () => { throw new Error('unused'); }, iam: () => { throw new Error('unused'); } } as unknown as AwsClients;
+}, 120_000);
+
+afterAll(async () => {
+  await cloud?.stop();
+});
+
+const calls = (action: string) => cloud.calls.counts()[`ec2:${action}`] ?? 0;
+
+describe('memoized reads', () => {
+  it('sends one DescribeVpcs for identical questions asked side by side, and a new pass asks again', async () => {
+    const before = calls('DescribeVpcs');
+    const pass = memoizeReads(aws);
+    const answers = await Promise.all([1, 2, 3].map(() => pass.ec2('us-east-1').send(new DescribeVpcsCommand({}))));
+    expect(answers[0]).toBe(answers[2]);
+    expect(calls('DescribeVpcs') - before).toBe(1);
+    await memoizeReads(aws).ec2('us-east-1').send(new DescribeVpcsCommand({}));
+    expect(calls('DescribeVpcs') - before).toBe(2);
+  });
+
+  it('never shares writes', async () => {
+    const before = calls('CreateTags');
+    const pass = memoizeReads(aws);
+    const vpcs = await pass.ec2('us-east-1').send(new DescribeVpcsCommand({}));
+    // moto's default VPC is always there.
+    const id = vpcs.Vpcs![0]!.VpcId!;
+    for (let i = 0; i < 2; i++) await pass.ec2('us-east-1').send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: 'k', Value: 'v' }] }));
+    expect(calls('CreateTags') - before).toBe(2);
+  });
+});
