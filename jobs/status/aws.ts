@@ -11,7 +11,7 @@ import {
   findAddresses,
   findInternetGateways,
   findNatGateways,
-  findPeeringsBetween,
+  findPeeringsOf,
   findRouteTables,
   findSubnets,
   findVpcs,
@@ -104,6 +104,8 @@ async function observeCluster(deps: Deps, cluster: ClusterSpec): Promise<StatusL
 
   // Peering, per other cluster, and the routes to each peer in every private route table.
   const peers: { name: string; cidr: string; pcx?: string }[] = [];
+  // One read of this VPC's peerings serves every pair (status stays linear in the number of clusters).
+  const ours = vpc ? await findPeeringsOf(ec2, vpc.VpcId!) : [];
   for (const { o, vpc: ovpc } of otherVpcs) {
     const subject = `peering ${cluster.name} <-> ${o.name}`;
     if (!vpc || !ovpc) {
@@ -111,7 +113,8 @@ async function observeCluster(deps: Deps, cluster: ClusterSpec): Promise<StatusL
       peers.push({ name: o.name, cidr: o.vpcCidr });
       continue;
     }
-    const pcx = (await findPeeringsBetween(ec2, vpc.VpcId!, ovpc.VpcId!))[0];
+    const between = (x: (typeof ours)[number]) => [x.RequesterVpcInfo?.VpcId, x.AccepterVpcInfo?.VpcId].includes(ovpc.VpcId!);
+    const pcx = ours.find(between);
     const state = pcx?.Status?.Code;
     if (!pcx) lines.push(line('absent', subject, `no live peering between ${vpc.VpcId} and ${ovpc.VpcId}`));
     else lines.push(line(state === 'active' ? 'ok' : 'warning', subject, `${pcx.VpcPeeringConnectionId} is ${state}`));

@@ -145,6 +145,15 @@ export async function findPeeringsBetween(ec2: EC2Client, vpcA: string, vpcB: st
   return [...ab, ...ba];
 }
 
+/** Every live peering one VPC takes part in, either side: two reads, whatever the number of peers. */
+export async function findPeeringsOf(ec2: EC2Client, vpcId: string): Promise<VpcPeeringConnection[]> {
+  const [asRequester, asAccepter] = await Promise.all([
+    describePeerings(ec2, [{ Name: 'requester-vpc-info.vpc-id', Values: [vpcId] }]),
+    describePeerings(ec2, [{ Name: 'accepter-vpc-info.vpc-id', Values: [vpcId] }]),
+  ]);
+  return [...asRequester, ...asAccepter];
+}
+
 /** The two AZs for a cluster's subnets: the spec's, or the first two (by name) the region offers. */
 export async function chooseAvailabilityZones(ec2: EC2Client, specAzs: string[] | undefined): Promise<[string, string]> {
   if (specAzs && specAzs.length >= 2) return [specAzs[0]!, specAzs[1]!];
