@@ -1,9 +1,8 @@
 // The worker's table of jobs. Job modules load on first use: a web-only process never loads the AWS and
 // Kubernetes code, and a worker starts fast.
 import type { Deps } from '../src/deps.ts';
-import type { JobName, JobResult } from '../src/queue/job-types.ts';
+import type { JobName } from '../src/queue/job-types.ts';
 import type { JobContext, JobHandler } from '../src/queue/worker.ts';
-import { helpText } from '../commands/parse.ts';
 
 export function makeHandlers(getDeps: () => Promise<Deps>): Record<JobName, JobHandler> {
   const cmd = <K extends JobContext['data']['command']['kind']>(ctx: JobContext, kind: K) => {
@@ -12,8 +11,6 @@ export function makeHandlers(getDeps: () => Promise<Deps>): Record<JobName, JobH
     return c as Extract<JobContext['data']['command'], { kind: K }>;
   };
   return {
-    help: async (): Promise<JobResult> => ({ ok: true, summary: helpText((await getDeps()).spec) }),
-    cancel: async (): Promise<JobResult> => ({ ok: true, summary: 'cancel is handled by the web role at once' }),
     status: async (ctx) => (await import('./status/index.ts')).statusJob(await getDeps(), ctx, cmd(ctx, 'status').wait),
     up: async (ctx) => (await import('./up/index.ts')).upJob(await getDeps(), ctx, cmd(ctx, 'up').dryRun),
     'down-preview': async (ctx) => (await import('./down/index.ts')).downPreviewJob(await getDeps(), ctx),

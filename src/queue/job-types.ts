@@ -1,8 +1,11 @@
 // What travels through Redis: plain JSON, no class instances, no secrets (credentials are resolved in the worker).
 import type { MeshCommand } from '../../commands/types.ts';
 
-/** Jobs the worker knows. `down-preview` lists what `down` would delete and posts the confirm button. */
-export type JobName = MeshCommand['kind'] | 'down-preview';
+/**
+ * Jobs the worker knows. `help` and `cancel` are answered by the web role at once and never queued;
+ * `down-preview` lists what `down` would delete and posts the confirm button.
+ */
+export type JobName = Exclude<MeshCommand['kind'], 'help' | 'cancel'> | 'down-preview';
 
 export interface JobData {
   name: JobName;
