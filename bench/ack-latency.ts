@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { request } from 'node:http';
+import { botEnvironment } from '../sandbox/bot-env.ts';
 import { slashCommandFields, signSlackRequest } from '../sandbox/slack/sender.ts';
 import { startSlackStandIn } from '../sandbox/slack/web-api.ts';
 import { freePort, startRedis } from '../sandbox/redis.ts';
@@ -18,17 +19,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 function env(redisUrl: string, apiUrl: string, port: number, role: string): NodeJS.ProcessEnv {
   return {
     ...process.env,
-    SLACK_BOT_TOKEN: 'xoxb-bench',
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_API_URL: apiUrl,
-    REDIS_URL: redisUrl,
-    PORT: String(port),
-    MESH_ADMINS: 'U0ALICE01',
-    MESH_CHANNELS: 'C0MESHOPS',
-    ROLE: role,
-    LOG_LEVEL: 'warn',
-    CALICO_LICENSE_FILE: `${root}sandbox/credentials/license.yaml`,
-    CALICO_PULL_SECRET_FILE: `${root}sandbox/credentials/pull-secret.json`,
+    ...botEnvironment({ botToken: 'xoxb-bench', signingSecret: SECRET, slackApiUrl: apiUrl, redisUrl, port, admins: 'U0ALICE01', channels: 'C0MESHOPS', role: role as 'web' | 'all', logLevel: 'warn' }),
     AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
     AWS_ACCESS_KEY_ID: 'testing',
     AWS_SECRET_ACCESS_KEY: 'testing',

@@ -11,6 +11,7 @@ import { parseSpec } from '../src/config/spec.ts';
 import type { MeshSpec } from '../src/config/spec-types.ts';
 import type { TimeProfile } from './contracts.ts';
 import { startCloud, type Cloud } from './cloud.ts';
+import { botEnvironment } from './bot-env.ts';
 import { keepKubeconfig } from './kubeconfig.ts';
 import { freePort, redisAnswers, startRedis, type LocalRedis } from './redis.ts';
 import type { SlackMessage } from './slack/state.ts';
@@ -130,19 +131,18 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const env = {
       ...process.env,
       ...cloud.awsEnv,
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      REDIS_URL: redisUrl,
-      PORT: String(port),
-      MESH_ADMINS: ADMIN,
-      MESH_CHANNELS: CHANNEL,
-      MESH_SPEC: specPath,
-      POLL_INTERVAL_SECONDS: '0.5',
-      CALICO_LICENSE_FILE: `${ROOT}sandbox/credentials/license.yaml`,
-      CALICO_PULL_SECRET_FILE: `${ROOT}sandbox/credentials/pull-secret.json`,
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-      ...opts.botEnv,
+      ...botEnvironment({
+        botToken: BOT_TOKEN,
+        signingSecret: SIGNING_SECRET,
+        slackApiUrl: slack.apiUrl,
+        redisUrl,
+        port,
+        admins: ADMIN,
+        channels: CHANNEL,
+        specPath,
+        logLevel: process.env.LOG_LEVEL ?? 'info',
+        extra: { POLL_INTERVAL_SECONDS: '0.5', ...opts.botEnv },
+      }),
     };
     let bot: ChildProcess | undefined;
     const startBot = async () => {

@@ -4,7 +4,7 @@ import { DescribeVpcPeeringConnectionsCommand } from '@aws-sdk/client-ec2';
 import { pino } from 'pino';
 import { makeAwsClients } from '../../src/aws/clients.ts';
 import type { Deps } from '../../src/deps.ts';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/sandbox.ts';
+import { CHANNEL, startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/sandbox.ts';
 import type { SlackMessage } from '../../sandbox/slack/state.ts';
 import { countRoles, countTagged, type Counts } from '../aws/count.ts';
 
@@ -69,4 +69,12 @@ export function seen(m: SlackMessage | undefined): string {
   if (!m) return '';
   const blocks = (m.blocks ?? []) as Array<{ text?: { text?: string } }>;
   return [m.text, ...blocks.map((b) => b.text?.text ?? ''), ...m.files.map((f) => f.bytes?.toString('utf8') ?? '')].join('\n');
+}
+
+/**
+ * Steps under a job's anchor that did new work. A resumed run re-checks finished steps quickly ("already in
+ * place"); those must not count, or a test killing the bot per N steps would kill faster than the job progresses.
+ */
+export function stepsOfNewWork(sb: Sandbox, anchorTs: string): number {
+  return sb.slack.thread(CHANNEL, anchorTs).filter((m) => m.text.startsWith(':white_check_mark:') && !m.text.includes('already in place')).length;
 }

@@ -3,7 +3,7 @@
 // resource exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../sandbox/sandbox.ts';
-import { countMesh, expectedCounts, sandboxFor, ZERO, seen } from './helpers.ts';
+import { countMesh, expectedCounts, sandboxFor, ZERO, seen, stepsOfNewWork } from './helpers.ts';
 
 /** Kill after every Nth finished step: 1 kills at every step boundary (slow); CI uses a spread. */
 const KILL_EVERY = Number(process.env.E2E_KILL_EVERY ?? 5);
@@ -41,9 +41,7 @@ describe('faults during /mesh up', () => {
     expect(anchor).toBeDefined();
     let kills = 0;
     let lastKillAt = 0;
-    // Steps that did new work: a resumed run re-checks finished steps quickly ("already in place"), which must
-    // not count, or the kills would come faster than the progress.
-    const doneSteps = () => sb.slack.thread('C0MESHOPS', anchor.ts).filter((m) => m.text.startsWith(':white_check_mark:') && !m.text.includes('already in place')).length;
+    const doneSteps = () => stepsOfNewWork(sb, anchor.ts);
     const isFinal = () => /^(:white_check_mark:|:x:|:no_entry_sign:)/.test(sb.slack.messages('C0MESHOPS').find((m) => m.ts === anchor.ts)?.text ?? '');
     const deadline = Date.now() + 600_000;
     while (!isFinal() && Date.now() < deadline) {

@@ -3,7 +3,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../sandbox/sandbox.ts';
-import { countMesh, expectedCounts, sandboxFor, ZERO, seen } from './helpers.ts';
+import { countMesh, expectedCounts, sandboxFor, ZERO, seen, stepsOfNewWork } from './helpers.ts';
 
 let sb: Sandbox;
 
@@ -52,7 +52,7 @@ describe('a three-cluster mesh', () => {
 
   it('an up killed halfway, with its queue lost, is still cleaned up completely by down', async () => {
     const anchor = (await sb.send('up'))!;
-    const done = () => sb.slack.thread('C0MESHOPS', anchor.ts).filter((m) => m.text.startsWith(':white_check_mark:')).length;
+    const done = () => stepsOfNewWork(sb, anchor.ts);
     const deadline = Date.now() + 300_000;
     while (done() < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     await sb.killBot('SIGKILL');

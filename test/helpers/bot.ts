@@ -1,10 +1,10 @@
 // Starts meshops the way `npm start` does (configuration from environment variables), pointed at test services.
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { loadConfig, type AppConfig } from '../../src/config/env.ts';
 import { startMeshops, type Meshops, type StartOverrides } from '../../src/start.ts';
 import { freePort } from './redis.ts';
+import { botEnvironment } from '../../sandbox/bot-env.ts';
 
 export const ADMIN = 'U0ADMIN01';
 export const OPERATOR = 'U0OPERATOR';
@@ -13,24 +13,9 @@ export const OTHER_CHANNEL = 'C0RANDOM01';
 export const SIGNING_SECRET = 'test-signing-secret-8f14e45fceea167a';
 export const BOT_TOKEN = 'xoxb-test-meshops-bot';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export function botEnv(opts: { redisUrl: string; slackApiUrl: string; port: number; role?: 'web' | 'worker' | 'all'; extra?: Record<string, string> }): NodeJS.ProcessEnv {
-  return {
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: opts.slackApiUrl,
-    REDIS_URL: opts.redisUrl,
-    PORT: String(opts.port),
-    MESH_ADMINS: ADMIN,
-    MESH_CHANNELS: CHANNEL,
-    MESH_SPEC: `${root}infra/mesh.yaml`,
-    ROLE: opts.role ?? 'all',
-    LOG_LEVEL: 'silent',
-    CALICO_LICENSE_FILE: `${root}sandbox/credentials/license.yaml`,
-    CALICO_PULL_SECRET_FILE: `${root}sandbox/credentials/pull-secret.json`,
-    ...opts.extra,
-  };
+  return botEnvironment({ ...opts, botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, admins: ADMIN, channels: CHANNEL, logLevel: 'silent' });
 }
 
 export interface TestBot {
