@@ -4,12 +4,12 @@ import type { PingTarget } from '../commands/types.ts';
 import type { ClusterSpec } from '../src/config/spec-types.ts';
 import type { Deps } from '../src/deps.ts';
 import { errorMessage } from '../src/errors.ts';
-import { diagnose, type Diagnosis } from './ping/diagnose.ts';
-import { pingCell } from './ping/parse.ts';
-import { pingFrom, type PingProbe } from './ping/probe.ts';
-import { renderTable } from './ping/table.ts';
-import { kubeFor, otherClusters, podDnsName, statefulSetName } from './up/kube/common.ts';
-import { statefulSetState } from './up/kube/workloads.ts';
+import { clusterNamed, kubeFor, otherClusters, podDnsName, statefulSetName } from '../src/mesh/kube/names.ts';
+import { statefulSetState } from '../src/mesh/kube/workloads.ts';
+import { diagnose, type Diagnosis } from '../src/mesh/ping/diagnose.ts';
+import { pingCell } from '../src/mesh/ping/parse.ts';
+import { pingFrom, type PingProbe } from '../src/mesh/ping/probe.ts';
+import { renderTable } from '../src/mesh/ping/table.ts';
 
 export interface PingReport {
   ok: boolean;
@@ -18,12 +18,6 @@ export interface PingReport {
   matrix: string;
   /** One diagnosis per failed probe, in probe order. */
   diagnoses: Array<{ probe: PingProbe; diagnosis: Diagnosis }>;
-}
-
-function clusterNamed(deps: Deps, name: string): ClusterSpec {
-  const c = deps.spec.clusters.find((x) => x.name === name);
-  if (!c) throw new Error(`no cluster ${name} in mesh ${deps.spec.name}`);
-  return c;
 }
 
 /** The names to ping, each with the cluster it lives in. */

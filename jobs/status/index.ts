@@ -6,8 +6,8 @@ import type { Deps } from '../../src/deps.ts';
 import { errorMessage } from '../../src/errors.ts';
 import type { JobContext } from '../../src/queue/worker.ts';
 import type { JobResult } from '../../src/queue/job-types.ts';
-import { observeAws, observeBilled } from '../status/aws.ts';
-import { observeKube } from '../status/kube.ts';
+import { observeAws, observeBilled } from './aws.ts';
+import { observeKube } from './kube.ts';
 import { isAllOk, renderClusters, verdict } from './render.ts';
 import type { ClusterStatus } from './types.ts';
 

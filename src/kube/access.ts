@@ -4,6 +4,7 @@ import { DescribeClusterCommand } from '@aws-sdk/client-eks';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { eksClusterName } from '../aws/tags.ts';
 import type { ClusterSpec, MeshSpec } from '../config/spec-types.ts';
 import type { AwsClients, KubeAccess } from '../deps.ts';
 import { PermanentError } from '../errors.ts';
@@ -31,12 +32,8 @@ export interface ClusterEndpoint {
   caData: string;
 }
 
-export function eksClusterName(spec: MeshSpec, cluster: ClusterSpec): string {
-  return `${spec.name}-${cluster.name}`;
-}
-
 export async function describeEndpoint(aws: AwsClients, spec: MeshSpec, cluster: ClusterSpec): Promise<ClusterEndpoint> {
-  const eksName = eksClusterName(spec, cluster);
+  const eksName = eksClusterName(spec.name, cluster.name);
   let out;
   try {
     out = await aws.eks(cluster.region).send(new DescribeClusterCommand({ name: eksName }));

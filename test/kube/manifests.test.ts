@@ -5,9 +5,9 @@ import { systemClock } from '../../src/clock.ts';
 import type { MeshSpec } from '../../src/config/spec-types.ts';
 import type { Deps } from '../../src/deps.ts';
 import { renderManifests } from '../../src/kube/template.ts';
-import { installationObjects } from '../../jobs/up/kube/cni-swap.ts';
-import { destinationObjects, federationKubeconfig } from '../../jobs/up/kube/mesh-pair.ts';
-import { workloadObjects } from '../../jobs/up/kube/workloads.ts';
+import { installationObjects } from '../../src/mesh/kube/calico-install.ts';
+import { destinationObjects, federationKubeconfig } from '../../src/mesh/kube/federation.ts';
+import { workloadObjects } from '../../src/mesh/kube/workloads.ts';
 
 function spec(variant: MeshSpec['calico']['variant'] = 'enterprise', namespace = 'default'): MeshSpec {
   const ng = { instanceType: 'm5.xlarge', desiredSize: 3, minSize: 0, maxSize: 8, diskSizeGiB: 100 };

@@ -1,8 +1,7 @@
 // One ping from a cluster's netshoot pod, by name, as a person would type it there.
-import type { ClusterSpec } from '../../src/config/spec-types.ts';
-import type { Deps } from '../../src/deps.ts';
-import { execInPod } from '../../src/kube/exec.ts';
-import { NETSHOOT } from '../up/kube/workloads.ts';
+import type { ClusterSpec } from '../../config/spec-types.ts';
+import type { Deps } from '../../deps.ts';
+import { kubeFor, NETSHOOT } from '../kube/names.ts';
 import { parsePing, type PingResult } from './parse.ts';
 
 export const PING_COUNT = 3;
@@ -19,11 +18,11 @@ export interface PingProbe {
 }
 
 export async function pingFrom(deps: Deps, from: ClusterSpec, to: string, target: string): Promise<PingProbe> {
-  const kc = await deps.kube.forCluster(from);
+  const client = await kubeFor(deps, from);
   let output = '';
   let result: PingResult;
   try {
-    const out = await execInPod(kc, {
+    const out = await client.exec({
       namespace: deps.spec.workloads.namespace,
       pod: NETSHOOT,
       command: ['ping', '-c', String(PING_COUNT), target],

@@ -2,13 +2,12 @@
 // rule (UDP 4789 from the peer VPC CIDR) on each cluster security group. Read-only.
 import { DescribeRouteTablesCommand, DescribeSecurityGroupsCommand, DescribeVpcPeeringConnectionsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import type { IpPermission } from '@aws-sdk/client-ec2';
-import type { ClusterSpec } from '../../src/config/spec-types.ts';
-import type { Deps } from '../../src/deps.ts';
 import { DescribeClusterCommand } from '@aws-sdk/client-eks';
-import { eksClusterName } from '../../src/kube/access.ts';
-import { cidrContains } from './cidr.ts';
-
-export const VXLAN_PORT = 4789;
+import { VXLAN_PORT } from '../../aws/node-rules.ts';
+import { eksClusterName } from '../../aws/tags.ts';
+import { contains } from '../../config/cidr.ts';
+import type { ClusterSpec } from '../../config/spec-types.ts';
+import type { Deps } from '../../deps.ts';
 
 export interface Finding {
   ok: boolean;
@@ -24,9 +23,9 @@ interface Side {
 }
 
 async function sideOf(deps: Deps, cluster: ClusterSpec): Promise<Side> {
-  const out = await deps.aws.eks(cluster.region).send(new DescribeClusterCommand({ name: eksClusterName(deps.spec, cluster) }));
+  const out = await deps.aws.eks(cluster.region).send(new DescribeClusterCommand({ name: eksClusterName(deps.spec.name, cluster.name) }));
   const vpcId = out.cluster?.resourcesVpcConfig?.vpcId;
-  if (!vpcId) throw new Error(`EKS cluster ${eksClusterName(deps.spec, cluster)} reports no VPC`);
+  if (!vpcId) throw new Error(`EKS cluster ${eksClusterName(deps.spec.name, cluster.name)} reports no VPC`);
   const vpcs = await deps.aws.ec2(cluster.region).send(new DescribeVpcsCommand({ VpcIds: [vpcId] }));
   return {
     cluster,
@@ -40,7 +39,7 @@ function allowsVxlanFrom(perms: IpPermission[] | undefined, cidr: string): boole
   return (perms ?? []).some((p) => {
     const proto = p.IpProtocol ?? '';
     const portOk = proto === '-1' || ((proto === 'udp' || proto === '17') && (p.FromPort ?? 0) <= VXLAN_PORT && VXLAN_PORT <= (p.ToPort ?? 65535));
-    return portOk && (p.IpRanges ?? []).some((r) => r.CidrIp && cidrContains(r.CidrIp, cidr));
+    return portOk && (p.IpRanges ?? []).some((r) => r.CidrIp && contains(r.CidrIp, cidr));
   });
 }
 

@@ -1,16 +1,15 @@
 // Why a ping failed: walk the chain from the target outwards and name the first broken link with its evidence
 // (subctl#961: a diagnose that says *why*). Target pod -> name resolution (federation) -> AWS path -> Calico.
-import type { ClusterSpec } from '../../src/config/spec-types.ts';
-import type { Deps } from '../../src/deps.ts';
-import { errorMessage } from '../../src/errors.ts';
-import type { KubeClient } from '../../src/kube/client.ts';
-import { tigeraStatus } from '../up/kube/calico-ready.ts';
-import { CALICO_NS, inSyncLine, kubeFor, statefulSetName } from '../up/kube/common.ts';
-import { remoteSecretName } from '../up/kube/mesh-pair.ts';
-import { readTyphaSync } from '../up/kube/mesh-sync.ts';
-import { podReady, statefulSetState } from '../up/kube/workloads.ts';
+import { overlaps } from '../../config/cidr.ts';
+import type { Deps } from '../../deps.ts';
+import { errorMessage } from '../../errors.ts';
+import type { KubeApi } from '../../kube/client.ts';
+import { tigeraStatus } from '../kube/calico.ts';
+import { CALICO_NS, clusterNamed, inSyncLine, kubeFor, remoteSecretName, statefulSetName } from '../kube/names.ts';
+import { podReady } from '../kube/netshoot.ts';
+import { readTyphaSync } from '../kube/typha.ts';
+import { statefulSetState } from '../kube/workloads.ts';
 import { checkAwsPath, type Finding } from './aws-path.ts';
-import { cidrsOverlap } from './cidr.ts';
 import type { PingProbe } from './probe.ts';
 
 export interface Diagnosis {
@@ -21,12 +20,6 @@ export interface Diagnosis {
   text: string;
 }
 
-function clusterByName(deps: Deps, name: string): ClusterSpec {
-  const c = deps.spec.clusters.find((x) => x.name === name);
-  if (!c) throw new Error(`no cluster ${name} in mesh ${deps.spec.name}`);
-  return c;
-}
-
 /** The pod a DNS name points at (`multi-cluster-rs-pdx-0.multi-cluster-rs-pdx` -> `multi-cluster-rs-pdx-0`). */
 export function podOfTarget(target: string, cluster: string): string | undefined {
   const sts = statefulSetName(cluster);
@@ -34,7 +27,7 @@ export function podOfTarget(target: string, cluster: string): string | undefined
   return m?.[1];
 }
 
-async function targetFindings(deps: Deps, to: KubeClient, toName: string, target: string): Promise<Finding[]> {
+async function targetFindings(deps: Deps, to: KubeApi, toName: string, target: string): Promise<Finding[]> {
   const ns = deps.spec.workloads.namespace;
   const pod = podOfTarget(target, toName);
   if (pod) {
@@ -50,7 +43,7 @@ interface EndpointsObj {
   subsets?: Array<{ addresses?: Array<{ ip: string; hostname?: string; targetRef?: { name?: string } }>; notReadyAddresses?: unknown[] }>;
 }
 
-async function federationFindings(deps: Deps, from: KubeClient, fromName: string, toName: string, target: string): Promise<Finding[]> {
+async function federationFindings(deps: Deps, from: KubeApi, fromName: string, toName: string, target: string): Promise<Finding[]> {
   const ns = deps.spec.workloads.namespace;
   const svc = statefulSetName(toName);
   const out: Finding[] = [];
@@ -92,16 +85,16 @@ async function federationFindings(deps: Deps, from: KubeClient, fromName: string
   return out;
 }
 
-async function calicoFindings(deps: Deps, pairs: Array<[string, KubeClient]>): Promise<Finding[]> {
+async function calicoFindings(deps: Deps, pairs: Array<[string, KubeApi]>): Promise<Finding[]> {
   const out: Finding[] = [];
   const pools: Array<[string, string]> = [];
   for (const [name, client] of pairs) {
     const inst = await client.get<{ spec?: { calicoNetwork?: { ipPools?: Array<{ cidr?: string }> } } }>('operator.tigera.io/v1', 'Installation', 'default');
-    const cidr = inst?.spec?.calicoNetwork?.ipPools?.[0]?.cidr ?? clusterByName(deps, name).podCidr;
+    const cidr = inst?.spec?.calicoNetwork?.ipPools?.[0]?.cidr ?? clusterNamed(deps, name).podCidr;
     pools.push([name, cidr]);
   }
   const [[a, ca], [b, cb]] = pools;
-  out.push(cidrsOverlap(ca, cb) ? { ok: false, link: 'pod CIDRs', detail: `pod CIDRs overlap: ${a} ${ca} and ${b} ${cb}` } : { ok: true, link: 'pod CIDRs', detail: `${a} ${ca}, ${b} ${cb}: distinct` });
+  out.push(overlaps(ca, cb) ? { ok: false, link: 'pod CIDRs', detail: `pod CIDRs overlap: ${a} ${ca} and ${b} ${cb}` } : { ok: true, link: 'pod CIDRs', detail: `${a} ${ca}, ${b} ${cb}: distinct` });
   for (const [name, client] of pairs) {
     const ts = await tigeraStatus(client, 'calico');
     out.push({ ok: ts.available, link: `Calico in ${name}`, detail: `TigeraStatus ${ts.text}` });
@@ -126,8 +119,8 @@ export function renderDiagnosis(probe: Pick<PingProbe, 'from' | 'target'>, findi
 }
 
 export async function diagnose(deps: Deps, probe: PingProbe): Promise<Diagnosis> {
-  const fromSpec = clusterByName(deps, probe.from);
-  const toSpec = clusterByName(deps, probe.to);
+  const fromSpec = clusterNamed(deps, probe.from);
+  const toSpec = clusterNamed(deps, probe.to);
   const findings: Finding[] = [];
   const [from, to] = await Promise.all([kubeFor(deps, fromSpec), kubeFor(deps, toSpec)]);
   // Every link is read side by side; the findings keep the chain's order, so the first broken one is the answer.
