@@ -211,6 +211,8 @@ describe('tigera-operator validation', () => {
     [{ cidr: '10.0.0.0/24' }, /overlaps with the VPC CIDR 10\.0\.0\.0\/16/],
     [{ cidr: '192.168.1.0/24', provider: 'GKE' }, /kubernetesProvider 'GKE' does not match auto-detected value 'EKS'/],
     [{ cidr: '192.168.1.0/24', encapsulation: 'IPIP' }, /requires BGP/],
+    // tigera/operator pkg/controller/installation/validation.go: unencapsulated pools need BGP to program routes.
+    [{ cidr: '192.168.1.0/24', encapsulation: 'None' }, /Unencapsulated IP pools require that BGP is enabled/],
     [{ cidr: '192.168.1.0/24', enterprise: true }, /Enterprise resources are not installed/],
   ])('degrades TigeraStatus calico for %o', async (opts, message) => {
     const vpc = eastVpc;

@@ -254,6 +254,10 @@ export class TigeraOperator implements Reconciler {
       if (bgpOff && enc.startsWith('IPIP')) {
         return invalid(`IP pool ${name} (${pool.cidr}): ${enc} encapsulation requires BGP, but spec.calicoNetwork.bgp is Disabled; use VXLAN`, true);
       }
+      // As tigera/operator's installation validation: without BGP nothing programs routes for plain pod IPs.
+      if (bgpOff && enc === 'None') {
+        return invalid(`IP pool ${name} (${pool.cidr}): Unencapsulated IP pools require that BGP is enabled`, true);
+      }
       if (vpcCidr && cidrsOverlap(pool.cidr, vpcCidr)) {
         return invalid(`IP pool ${name} (${pool.cidr}) overlaps with the VPC CIDR ${vpcCidr} of ${vpcId}; pick a pod CIDR outside the VPC`, true);
       }
