@@ -8,10 +8,12 @@ import type { KubeApi } from '../../src/kube/client.ts';
 import * as calico from '../../src/mesh/kube/calico.ts';
 import * as federation from '../../src/mesh/kube/federation.ts';
 import type { HealthLine } from '../../src/mesh/kube/health.ts';
-import { kubeFor, otherClusters } from '../../src/mesh/kube/names.ts';
+import { kubeFor, otherClusters, statefulSetName } from '../../src/mesh/kube/names.ts';
 import * as netshoot from '../../src/mesh/kube/netshoot.ts';
 import { readTyphaSync } from '../../src/mesh/kube/typha.ts';
 import * as workloads from '../../src/mesh/kube/workloads.ts';
+import { pingCell } from '../../src/mesh/ping/parse.ts';
+import { pingFrom } from '../../src/mesh/ping/probe.ts';
 import type { StatusLine } from './types.ts';
 
 async function federationLines(deps: Deps, client: KubeApi, cluster: ClusterSpec): Promise<HealthLine[]> {
@@ -23,6 +25,25 @@ async function federationLines(deps: Deps, client: KubeApi, cluster: ClusterSpec
 async function workloadLines(deps: Deps, client: KubeApi, cluster: ClusterSpec): Promise<HealthLine[]> {
   const [sets, pod] = await Promise.all([workloads.health(deps, client, cluster), netshoot.health(deps, client)]);
   return [...sets, pod];
+}
+
+/** One ping per other cluster, ending with a full-MTU packet with fragmentation forbidden: the path carries it. */
+async function pathLines(deps: Deps, client: KubeApi, cluster: ClusterSpec): Promise<HealthLine[]> {
+  const others = otherClusters(deps, cluster);
+  if ((await netshoot.find(deps, client)) !== 'ready') {
+    return others.map((o) => ({ health: 'absent', subject: `ping to ${o.name}`, detail: 'no Ready netshoot to ping from' }));
+  }
+  return Promise.all(
+    others.map(async (o): Promise<HealthLine> => {
+      const p = await pingFrom(deps, cluster, o.name, statefulSetName(o.name));
+      const subject = `ping to ${o.name}`;
+      if (p.result.ok) {
+        const detail = `${statefulSetName(o.name)} answers, also one ${p.result.mtu}-byte packet with fragmentation forbidden`;
+        return { health: 'ok', subject, detail };
+      }
+      return { health: 'failing', subject, detail: `${pingCell(p.result)}${p.result.message ? `: ${p.result.message}` : ''}` };
+    }),
+  );
 }
 
 const asStatus = (l: HealthLine): StatusLine => ({ health: l.health, subject: l.subject, detail: l.detail });
@@ -42,6 +63,7 @@ export async function observeKube(deps: Deps, cluster: ClusterSpec): Promise<Sta
       calico.health(client, cluster),
       federationLines(deps, client, cluster),
       workloadLines(deps, client, cluster),
+      pathLines(deps, client, cluster),
     ]);
     return groups.flat().map(asStatus);
   } catch (err) {

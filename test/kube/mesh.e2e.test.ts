@@ -14,6 +14,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kube/client.ts';
+import { kubeRequest } from '../../src/kube/rest.ts';
 import { leaves, parallel, sequential } from '../../src/steps/step.ts';
 import { calicoReadyStep } from '../../jobs/up/kube/calico-ready.ts';
 import { cniSwapStep } from '../../jobs/up/kube/cni-swap.ts';
@@ -157,6 +158,40 @@ describe('ping says which link is broken', () => {
     }));
     return out.RouteTables!;
   }
+
+  it('sends one full-MTU packet with fragmentation forbidden, and names the MTU when an Installation lost it', async () => {
+    for (const name of ['iad', 'pdx'] as const) {
+      const inst = await (await client(name)).get<{ spec: { calicoNetwork: { mtu?: number } } }>('operator.tigera.io/v1', 'Installation', 'default');
+      expect(inst!.spec.calicoNetwork.mtu).toBe(8450);
+    }
+    const fine = await runPing(mesh.deps, 'iad', { kind: 'service', cluster: 'pdx' });
+    expect(fine.ok).toBe(true);
+    expect(fine.probes[0].output).toMatch(/^PING multi-cluster-rs-pdx \(192\.168\.2\.\d+\) 8422\(8450\) bytes of data\.$/m);
+
+    // A cluster set up without the MTU: Calico falls back to 8951, which a cross-Region peering cannot carry.
+    const kc = await mesh.deps.kube.forCluster(mesh.iad);
+    await kubeRequest(kc, {
+      method: 'PATCH',
+      path: '/apis/operator.tigera.io/v1/installations/default',
+      body: { spec: { calicoNetwork: { mtu: null } } },
+      contentType: 'application/merge-patch+json',
+    });
+    const r = await runPing(mesh.deps, 'iad', { kind: 'service', cluster: 'pdx' });
+    expect(r.ok).toBe(false);
+    expect(r.probes[0].result).toMatchObject({ failure: 'mtu', mtu: 8951 });
+    expect(r.matrix).toContain('FAIL: 8951-byte packet lost (MTU)');
+    const d = r.diagnoses[0].diagnosis;
+    expect(d.broken?.link).toBe('MTU in iad');
+    expect(d.broken?.detail).toMatch(/^pod MTU 8951, auto-detected .*9001 bytes, more than the 8500 an inter-Region VPC peering carries/);
+    const status = await observeKube(mesh.deps, mesh.iad);
+    expect(status.find((l) => l.subject === 'Calico MTU')).toMatchObject({ health: 'warning' });
+    expect(status.find((l) => l.subject === 'ping to pdx')).toMatchObject({ health: 'failing' });
+
+    // `/mesh up` puts it back.
+    await runOk(mesh, cniSwapStep(mesh.deps, mesh.iad));
+    expect((await runPing(mesh.deps, 'iad', { kind: 'service', cluster: 'pdx' })).ok).toBe(true);
+    expect((await observeKube(mesh.deps, mesh.iad)).find((l) => l.subject === 'ping to pdx')).toMatchObject({ health: 'ok' });
+  }, 60_000);
 
   it('names the route tables that lost the route to the peer VPC', async () => {
     const tables = await privateTables('iad');

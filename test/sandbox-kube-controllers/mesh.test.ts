@@ -274,6 +274,38 @@ describe('network model: ping between pods', () => {
     expect(r.stdout).toMatch(/--- nginx-iad-0\.nginx-federated ping statistics ---\n3 packets transmitted, 3 received, 0% packet loss, time \d+ms\nrtt min\/avg\/max\/mdev = [\d.]+\/[\d.]+\/[\d.]+\/[\d.]+ ms/);
   });
 
+  it('drops a large cross-Region packet that exceeds the 8500-byte peering MTU, until the Installation sets mtu 8450', async () => {
+    const target = 'nginx-iad-0.nginx-federated';
+    const big = (size: number) => hostExec(['ping', '-c', '1', '-M', 'do', '-s', String(size), target]);
+    // Calico auto-detects 8951 (9001 less VXLAN's 50): an 8950-byte packet leaves the node as 9000 bytes.
+    const dropped = await big(8922);
+    expect(dropped.exitCode).toBe(1);
+    expect(dropped.stdout).toMatch(/^PING nginx-iad-0\.nginx-federated \(192\.168\.1\.\d+\) 8922\(8950\) bytes of data\.$/m);
+    expect(dropped.stdout).toContain('1 packets transmitted, 0 received, 100% packet loss');
+    const why = await explainPing(pdx.handle, env, 'default', 'netshoot', target);
+    expect(why.ok).toBe(true); // a small packet still passes: `ping -c 1` never shows it
+    // Fragments are no better: each one is encapsulated to more than 8500 bytes.
+    expect((await hostExec(['ping', '-c', '1', '-s', '8922', target])).exitCode).toBe(1);
+
+    const setMtu = (c: typeof iad, mtu: number | undefined) =>
+      c.handle.store.mutate('operator.tigera.io', 'Installation', undefined, 'default', (o) => {
+        (o.spec as { calicoNetwork: { mtu?: number } }).calicoNetwork.mtu = mtu;
+      });
+    setMtu(iad, 8450);
+    setMtu(pdx, 8450);
+    try {
+      const fits = await big(8422);
+      expect(fits.exitCode).toBe(0);
+      expect(fits.stdout).toMatch(/^8430 bytes from 192\.168\.1\.\d+: icmp_seq=1 ttl=62 time=[\d.]+ ms$/m);
+      const refused = await big(8423);
+      expect(refused).toMatchObject({ exitCode: 1, stderr: 'ping: local error: message too long, mtu=8450\n' });
+      expect(refused.stdout).toContain('1 packets transmitted, 0 received, +1 errors, 100% packet loss');
+    } finally {
+      setMtu(iad, undefined);
+      setMtu(pdx, undefined);
+    }
+  });
+
   it('answers within the cluster in under a millisecond, and resolves names like cluster DNS', async () => {
     await waitFor('nginx-pdx-0 ready in endpoints', () => {
       const subs = pdx.handle.store.get('', 'Endpoints', 'default', 'nginx-pdx')?.subsets as Array<{ addresses?: Array<{ hostname?: string }> }> | undefined;

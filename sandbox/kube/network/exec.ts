@@ -3,7 +3,7 @@
 import type { ControllerEnv, ExecHandler, ExecResult, SimClusterHandle } from '../../contracts.ts';
 import type { KubeObject } from '../store.ts';
 import { resolveName, resolvConf, clusterDnsIp, type Resolution } from './dns.ts';
-import { explainPath, locateIp, type PathEnd, type PathVerdict } from './path.ts';
+import { explainPath, locateIp, podMtu, type PathEnd, type PathVerdict } from './path.ts';
 import { sampleRtt } from './latency.ts';
 
 const ok = (stdout: string): ExecResult => ({ stdout, stderr: '', exitCode: 0 });
@@ -31,10 +31,14 @@ interface PingOpts {
   waitS: number;
   intervalS: number;
   target: string;
+  /** ICMP payload bytes (-s, default 56); the IP packet is 28 more. */
+  size: number;
+  /** -M do: path MTU discovery, fragmentation forbidden. */
+  dontFragment: boolean;
 }
 
 function parsePing(args: string[]): PingOpts | string {
-  const o: PingOpts = { count: 4, waitS: 10, intervalS: 1, target: '' };
+  const o: PingOpts = { count: 4, waitS: 10, intervalS: 1, target: '', size: 56, dontFragment: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const val = () => args[++i];
@@ -43,12 +47,19 @@ function parsePing(args: string[]): PingOpts | string {
     else if (a === '-W') o.waitS = Number(val());
     else if (a === '-w') val();
     else if (a === '-i') o.intervalS = Number(val());
+    else if (a === '-s') o.size = Number(val());
+    else if (a === '-M') {
+      const hint = val();
+      if (!['do', 'want', 'dont', 'probe'].includes(hint)) return `ping: invalid -M argument: ${hint}`;
+      o.dontFragment = hint === 'do' || hint === 'probe';
+    }
     else if (a === '-q' || a === '-n' || a === '-4') continue;
     else if (a.startsWith('-')) return `ping: invalid option -- '${a.replace(/^-+/, '')}'`;
     else o.target = a;
   }
   if (!o.target) return 'ping: usage error: Destination address required';
   if (!Number.isFinite(o.count) || o.count < 1) return `ping: invalid argument: '${o.count}'`;
+  if (!Number.isInteger(o.size) || o.size < 0 || o.size > 65507) return `ping: invalid argument: '${o.size}': out of range: 0 <= value <= 65507`;
   o.count = Math.min(10, Math.floor(o.count)); // bounded: the sandbox never pings forever
   return o;
 }
@@ -196,8 +207,15 @@ export class NetworkExec {
     const r = etcHosts(pod, opts.target) ?? resolveName(this.handle, ns, opts.target);
     if (!r) return { stdout: '', stderr: `ping: ${opts.target}: Name or service not known\n`, exitCode: 2 };
     const ip = r.ips[0];
-    const head = `PING ${opts.target} (${ip}) 56(84) bytes of data.\n`;
+    const head = `PING ${opts.target} (${ip}) ${opts.size}(${opts.size + 28}) bytes of data.\n`;
     if (ip.startsWith('127.')) return this.replies(head, opts, ip, { rtt: [0.02, 0.06], ttl: 64 });
+    const mtu = podMtu(this.handle);
+    if (opts.dontFragment && opts.size + 28 > mtu) {
+      // iputils: the kernel refuses to send it at all, once per packet.
+      const errors = Array.from({ length: opts.count }, () => `ping: local error: message too long, mtu=${mtu}\n`).join('');
+      const stats = `${opts.count} packets transmitted, 0 received, +${opts.count} errors, 100% packet loss, time 0ms`;
+      return { stdout: `${head}\n--- ${opts.target} ping statistics ---\n${stats}\n\n`, stderr: errors, exitCode: 1 };
+    }
     const nodeName = (pod.spec as { nodeName?: string }).nodeName ?? '';
     const src: PathEnd = { handle: this.handle, pod, nodeName, nodeIp: nodeIpOf(this.handle, nodeName), ip: podIp(pod) };
     const where = locateIp(this.env, this.handle, ip);
@@ -206,7 +224,7 @@ export class NetworkExec {
     if (!where) why = `no pod or node holds ${ip}`;
     else if ('service' in where) why = `${ip} is a ClusterIP: a virtual address that answers no ICMP`;
     else {
-      const verdict = await explainPath(this.env, src, where);
+      const verdict = await explainPath(this.env, src, where, { bytes: opts.size + 28, dontFragment: opts.dontFragment });
       if (verdict.ok) reply = { rtt: verdict.rtt, ttl: verdict.ttl };
       else why = `${verdict.reason} ${JSON.stringify(verdict.evidence)}`;
     }
@@ -232,7 +250,7 @@ export class NetworkExec {
     const rtts = Array.from({ length: opts.count }, () => sampleRtt(reply.rtt));
     // A short pause of about one round trip, capped, so callers see a plausible but prompt answer.
     await new Promise((res) => setTimeout(res, Math.min(150, rtts[0])));
-    const lines = rtts.map((t, i) => `64 bytes from ${ip}: icmp_seq=${i + 1} ttl=${reply.ttl} time=${t < 10 ? t.toFixed(3) : t.toFixed(1)} ms\n`);
+    const lines = rtts.map((t, i) => `${opts.size + 8} bytes from ${ip}: icmp_seq=${i + 1} ttl=${reply.ttl} time=${t < 10 ? t.toFixed(3) : t.toFixed(1)} ms\n`);
     const min = Math.min(...rtts);
     const max = Math.max(...rtts);
     const avg = rtts.reduce((s, t) => s + t, 0) / rtts.length;

@@ -28,6 +28,18 @@ export interface PathEnd {
   ip: string;
 }
 
+/** One ICMP packet as ping sends it: IP bytes (payload + 28), and whether fragmentation is forbidden (-M do). */
+export interface Packet {
+  bytes: number;
+  dontFragment: boolean;
+}
+
+/** EC2's network MTU (EC2 user guide, network MTU): 9001 in a VPC and over intra-Region peering, 8500 across Regions. */
+export const INSTANCE_MTU = 9001;
+export const INTER_REGION_PEERING_MTU = 8500;
+/** VXLAN's outer headers (IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14). */
+export const VXLAN_OVERHEAD = 50;
+
 export type PathVerdict =
   | { ok: true; scope: 'same-node' | 'same-cluster' | 'cross-cluster'; rtt: [number, number]; ttl: number }
   | { ok: false; check: string; reason: string; evidence: Record<string, string> };
@@ -99,6 +111,31 @@ function vxlanProblem(h: SimClusterHandle): string | undefined {
   if (enc !== 'VXLAN' && enc !== 'VXLANCrossSubnet') return `cluster ${name}: IP pool encapsulation is ${enc}, not VXLAN`;
   if (!calicoAvailable(h)) return `cluster ${name}: Calico is not Available yet (TigeraStatus calico)`;
   return undefined;
+}
+
+/**
+ * The MTU of a pod's interface: the Installation's calicoNetwork.mtu, else what Calico auto-detects (the node's
+ * 9001-byte ENI less VXLAN's 50).
+ */
+export function podMtu(h: SimClusterHandle): number {
+  const inst = h.store.get('operator.tigera.io', 'Installation', undefined, 'default');
+  const mtu = (inst?.spec as { calicoNetwork?: { mtu?: number } } | undefined)?.calicoNetwork?.mtu;
+  return typeof mtu === 'number' && mtu > 0 ? mtu : INSTANCE_MTU - VXLAN_OVERHEAD;
+}
+
+/** A packet VXLAN carries between two clusters: dropped when its outer size exceeds the path's MTU. */
+function checkMtu(a: SimClusterHandle, b: SimClusterHandle, packet: Packet): PathVerdict | undefined {
+  const pathMtu = a.placement.region === b.placement.region ? INSTANCE_MTU : INTER_REGION_PEERING_MTU;
+  // Without -M do the sender's kernel fragments to its pod MTU first; each fragment is then encapsulated.
+  const inner = packet.dontFragment ? packet.bytes : Math.min(packet.bytes, podMtu(a));
+  const outer = inner + VXLAN_OVERHEAD;
+  if (outer <= pathMtu) return undefined;
+  return fail(
+    'mtu',
+    `a ${inner}-byte packet from ${a.placement.name} is ${outer} bytes in VXLAN, more than the ${pathMtu}-byte MTU of the ` +
+      `path to ${b.placement.name} (${a.placement.region === b.placement.region ? 'within a Region' : 'inter-Region VPC peering'}): dropped`,
+    { cluster: a.placement.name, podMtu: String(podMtu(a)), pathMtu: String(pathMtu), packet: String(packet.bytes) },
+  );
 }
 
 function podCidr(h: SimClusterHandle): string | undefined {
@@ -203,7 +240,7 @@ function checkVxlanRule(side: SimClusterHandle, state: SideState, peerNodeIp: st
 }
 
 /** Explains whether `src` reaches `dst` now; the first broken condition wins. */
-export async function explainPath(env: ControllerEnv, src: PathEnd, dst: PathEnd): Promise<PathVerdict> {
+export async function explainPath(env: ControllerEnv, src: PathEnd, dst: PathEnd, packet?: Packet): Promise<PathVerdict> {
   if (dst.pod && (dst.pod.status as { phase?: string } | undefined)?.phase !== 'Running') {
     return fail('target', `pod ${dst.pod.metadata.namespace}/${dst.pod.metadata.name} in cluster ${dst.handle.placement.name} is not running`, {
       phase: String((dst.pod.status as { phase?: string } | undefined)?.phase ?? 'unknown'),
@@ -267,5 +304,10 @@ export async function explainPath(env: ControllerEnv, src: PathEnd, dst: PathEnd
   if (s1) return s1;
   const s2 = checkVxlanRule(a, sa, dst.nodeIp, vpcB);
   if (s2) return s2;
+  if (packet) {
+    // The echo reply is as large as the request and travels back the same way.
+    const m = checkMtu(a, b, packet) ?? checkMtu(b, a, packet);
+    if (m) return m;
+  }
   return { ok: true, scope: 'cross-cluster', rtt: rttRange(a.placement.region, b.placement.region), ttl: 62 };
 }

@@ -10,12 +10,17 @@ import type { StepContext } from '../../steps/step.ts';
 import { meshLabels, TIGERA_OPERATOR_NS } from './names.ts';
 
 export const PULL_SECRET = 'tigera-pull-secret';
+/** The pod MTU every Installation carries: 8500 across an inter-Region VPC peering, less VXLAN's 50 bytes. */
+export const CALICO_MTU = 8450;
+/** What Calico sets when the Installation names none: the node's 9001-byte ENI (m5) less VXLAN's 50. */
+export const AUTO_DETECTED_MTU = 8951;
 
 export function installationObjects(deps: Deps, cluster: ClusterSpec): KubeObject[] {
   const objs = renderManifestFile('calico-installation.yaml', {
     mesh: deps.spec.name,
     podCidr: cluster.podCidr,
     encapsulation: deps.spec.calico.encapsulation,
+    mtu: CALICO_MTU,
   });
   const installation = objs.find((o) => o.kind === 'Installation')!;
   const spec = installation.spec as Record<string, unknown>;

@@ -8,7 +8,9 @@ import { conditionOf, type KubeApi } from '../../kube/client.ts';
 import type { StepContext, StepOutcome } from '../../steps/step.ts';
 import { waitFor } from '../../steps/wait.ts';
 import {
+  AUTO_DETECTED_MTU,
   applyLicenseIfServed,
+  CALICO_MTU,
   applyOperator,
   installationObjects,
   joinCalicoCloud,
@@ -68,6 +70,29 @@ export async function tigeraStatus(client: KubeApi, name: string): Promise<{ ava
   return { available, text: `${name}: ${conds.length ? conds.join(', ') : 'no conditions yet'}` };
 }
 
+/** The MTU of the cluster's pod interfaces: the Installation's, else what Calico auto-detects. */
+export async function podMtu(client: KubeApi): Promise<{ mtu: number; configured: boolean }> {
+  const mtu = (await find(client)).installation?.spec?.calicoNetwork?.mtu;
+  return typeof mtu === 'number' ? { mtu, configured: true } : { mtu: AUTO_DETECTED_MTU, configured: false };
+}
+
+/** Judges the Installation's MTU against what an inter-Region peering carries. */
+export function mtuHealth(found: CalicoFound): HealthLine | undefined {
+  if (!found.installation) return undefined;
+  const mtu = found.installation.spec?.calicoNetwork?.mtu;
+  const subject = 'Calico MTU';
+  if (mtu === undefined) {
+    const detail =
+      `Installation sets no calicoNetwork.mtu: Calico uses ${AUTO_DETECTED_MTU}, and packets over 8500 bytes ` +
+      `between Regions are dropped; run \`/mesh up\` to set ${CALICO_MTU}`;
+    return { health: 'warning', subject, detail };
+  }
+  if (mtu > CALICO_MTU) {
+    return { health: 'warning', subject, detail: `${mtu} is more than the ${CALICO_MTU} an inter-Region peering carries in VXLAN` };
+  }
+  return { health: 'ok', subject, detail: `${mtu} (8500 across Regions less VXLAN's 50)` };
+}
+
 /** Throws the plain "needs Enterprise" error when the cluster has no RemoteClusterConfiguration API. */
 export async function requireClusterMeshApi(client: KubeApi, deps: Deps, cluster: ClusterSpec): Promise<void> {
   if (await client.serves(RCC_API.apiVersion, RCC_API.plural)) return;
@@ -90,13 +115,16 @@ export async function health(client: KubeApi, cluster: ClusterSpec): Promise<Hea
   const nodeHealth = n.total === 0 ? 'absent' : n.ready >= want ? 'ok' : n.ready > 0 ? 'warning' : 'failing';
   const notReady = n.notReady.length ? ` (not Ready: ${n.notReady.slice(0, 4).join(', ')})` : '';
   const lines: HealthLine[] = [{ health: nodeHealth, subject: 'nodes', detail: `${n.ready}/${want} Ready${notReady}` }];
-  if ((await find(client)).awsNode) {
+  const found = await find(client);
+  if (found.awsNode) {
     lines.push({
       health: 'warning',
       subject: 'DaemonSet kube-system/aws-node',
       detail: 'the AWS VPC CNI is still installed (the CNI swap has not run)',
     });
   }
+  const mtu = mtuHealth(found);
+  if (mtu) lines.push(mtu);
   for (const name of TIGERA_STATUSES) {
     const ts = await tigeraStatus(client, name);
     const absent = ts.text.endsWith('no TigeraStatus yet');

@@ -4,7 +4,8 @@ import { overlaps } from '../../config/cidr.ts';
 import type { Deps } from '../../deps.ts';
 import { errorMessage } from '../../errors.ts';
 import type { KubeApi } from '../../kube/client.ts';
-import { tigeraStatus } from '../kube/calico.ts';
+import { podMtu, tigeraStatus } from '../kube/calico.ts';
+import { CALICO_MTU } from '../kube/calico-install.ts';
 import { CALICO_NS, clusterNamed, inSyncLine, kubeFor, remoteSecretName, statefulSetName } from '../kube/names.ts';
 import { podReady } from '../kube/netshoot.ts';
 import { readTyphaSync } from '../kube/typha.ts';
@@ -99,7 +100,23 @@ async function calicoFindings(deps: Deps, pairs: Array<[string, KubeApi]>): Prom
     const ts = await tigeraStatus(client, 'calico');
     out.push({ ok: ts.available, link: `Calico in ${name}`, detail: `TigeraStatus ${ts.text}` });
   }
+  const crossRegion = clusterNamed(deps, a).region !== clusterNamed(deps, b).region;
+  for (const [name, client] of pairs) out.push(mtuFinding(name, await podMtu(client), crossRegion));
   return out;
+}
+
+/** A pod MTU whose VXLAN packets exceed an inter-Region peering's 8500 bytes loses every large packet. */
+function mtuFinding(cluster: string, m: { mtu: number; configured: boolean }, crossRegion: boolean): Finding {
+  const link = `MTU in ${cluster}`;
+  const source = m.configured ? 'Installation calicoNetwork.mtu' : 'auto-detected (the Installation sets no mtu)';
+  if (!crossRegion || m.mtu <= CALICO_MTU) return { ok: true, link, detail: `pod MTU ${m.mtu}, ${source}` };
+  return {
+    ok: false,
+    link,
+    detail:
+      `pod MTU ${m.mtu}, ${source}: in VXLAN that is ${m.mtu + 50} bytes, more than the 8500 an inter-Region ` +
+      `VPC peering carries, so large packets are dropped; set calicoNetwork.mtu ${CALICO_MTU} (\`/mesh up\` does)`,
+  };
 }
 
 async function guarded(link: string, f: () => Promise<Finding[]>): Promise<Finding[]> {
@@ -127,7 +144,7 @@ export async function diagnose(deps: Deps, probe: PingProbe): Promise<Diagnosis>
   // A name that resolved proves federation delivered the endpoints: only check it when resolution failed.
   const groups = await Promise.all([
     guarded(`Kubernetes API of ${probe.to}`, () => targetFindings(deps, to, probe.to, probe.target)),
-    probe.result.failure !== 'no-reply' ? guarded(`Kubernetes API of ${probe.from}`, () => federationFindings(deps, from, probe.from, probe.to, probe.target)) : Promise.resolve([]),
+    probe.result.failure !== 'no-reply' && probe.result.failure !== 'mtu' ? guarded(`Kubernetes API of ${probe.from}`, () => federationFindings(deps, from, probe.from, probe.to, probe.target)) : Promise.resolve([]),
     guarded('AWS path', () => checkAwsPath(deps, fromSpec, toSpec)),
     guarded('Calico', () => calicoFindings(deps, [[probe.from, from], [probe.to, to]])),
   ]);

@@ -1,6 +1,7 @@
 // Reads what `ping -c N <name>` printed (iputils, as in netshoot; busybox's summary too) into numbers.
 
-export type PingFailure = 'resolve' | 'no-reply' | 'error';
+/** `mtu`: small packets answered, one as large as the pod MTU (fragmentation forbidden) did not. */
+export type PingFailure = 'resolve' | 'no-reply' | 'mtu' | 'error';
 
 export interface PingResult {
   target: string;
@@ -14,6 +15,8 @@ export interface PingResult {
   /** Why it failed: the name did not resolve, no reply came back, or something else (see message). */
   failure?: PingFailure;
   message?: string;
+  /** The pod MTU a full-size packet was sent at (`ping -M do -s <mtu - 28>`), when one was sent. */
+  mtu?: number;
 }
 
 const RESOLVE_ERRORS = /Name or service not known|Temporary failure in name resolution|bad address|unknown host|No address associated/i;
@@ -49,5 +52,6 @@ export function pingCell(r: PingResult | undefined): string {
   }
   if (r.failure === 'resolve') return 'FAIL: name does not resolve';
   if (r.failure === 'no-reply') return 'FAIL: no reply (100% loss)';
+  if (r.failure === 'mtu') return `FAIL: ${r.mtu ?? 'full'}-byte packet lost (MTU)`;
   return `FAIL: ${r.message ?? 'error'}`;
 }
