@@ -90,7 +90,7 @@ describe('the Calico Installation', () => {
     expect(inst.spec).toEqual({
       kubernetesProvider: 'EKS',
       cni: { type: 'Calico', ipam: { type: 'Calico' } },
-      calicoNetwork: { bgp: 'Disabled', ipPools: [{ name: 'default-ipv4-ippool', cidr: '192.168.2.0/24', encapsulation: 'VXLAN', natOutgoing: 'Enabled', nodeSelector: 'all()' }] },
+      calicoNetwork: { bgp: 'Disabled', mtu: 8450, ipPools: [{ name: 'default-ipv4-ippool', cidr: '192.168.2.0/24', encapsulation: 'VXLAN', natOutgoing: 'Enabled', nodeSelector: 'all()' }] },
     });
     expect(apiServer).toMatchObject({ kind: 'APIServer', metadata: { name: 'default' } });
   });
