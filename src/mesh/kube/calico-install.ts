@@ -91,15 +91,39 @@ async function fetchOptional(ctx: StepContext, url: string): Promise<string | un
   }
 }
 
+interface OperatorFile {
+  file: string;
+  /** Absent on 404 is fine (see each reason). */
+  optional?: boolean;
+}
+
+/**
+ * The install manifests, in the order Tigera's EKS instructions apply them, all from
+ * `<manifestBaseUrl>/<version>/manifests/<file>`: Calico Open Source from projectcalico (operator-crds.yaml exists
+ * from 3.30 on; older releases carry the CRDs in tigera-operator.yaml), Calico Enterprise from downloads.tigera.io/ee.
+ */
+export function operatorFiles(deps: Deps): OperatorFile[] {
+  if (deps.spec.calico.variant !== 'enterprise') {
+    return [{ file: 'operator-crds.yaml', optional: true }, { file: 'tigera-operator.yaml' }];
+  }
+  return [
+    { file: 'operator-crds.yaml' },
+    { file: 'tigera-operator.yaml' },
+    // Optional only while the sandbox's old v3.22.2 Enterprise stand-in lacks it; every Enterprise release has it.
+    { file: 'tigera-prometheus-operator.yaml', optional: true },
+  ];
+}
+
 /** The operator's CRDs and the operator itself, server-side; returns how many objects were applied. */
 export async function applyOperator(ctx: StepContext, deps: Deps, client: KubeApi): Promise<number> {
   const opts = { pollIntervalMs: deps.pollIntervalMs };
   let applied = 0;
-  // operator-crds.yaml exists from Calico 3.30 on; older releases carry the CRDs in tigera-operator.yaml.
-  const crdsText = await fetchOptional(ctx, operatorUrl(deps, 'operator-crds.yaml'));
-  if (crdsText) applied += (await applyObjects(ctx, client, parseManifests(crdsText), opts)).applied;
-  await ctx.checkpoint();
-  applied += (await applyManifestUrl(ctx, client, operatorUrl(deps, 'tigera-operator.yaml'), opts)).applied;
+  for (const { file, optional } of operatorFiles(deps)) {
+    const url = operatorUrl(deps, file);
+    const text = optional ? await fetchOptional(ctx, url) : await fetchManifest(url, { signal: ctx.signal });
+    if (text) applied += (await applyObjects(ctx, client, parseManifests(text), opts)).applied;
+    await ctx.checkpoint();
+  }
   return applied;
 }
 
