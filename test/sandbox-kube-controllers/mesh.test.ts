@@ -1,3 +1,4 @@
+import { request as httpsRequest } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMoto, type MotoServer } from '../../sandbox/aws/moto.ts';
 import type { SimClusterHost } from '../../sandbox/kube/host.ts';
@@ -376,6 +377,78 @@ describe('network model: ping between pods', () => {
 function execIn(c: MeshCluster, env: ControllerEnv, pod: string, command: string[]) {
   return new NetworkExec(c.handle, env).exec({ namespace: 'default', pod, command });
 }
+
+/** GET through pdx's API server with a token, as the product's client does. */
+async function apiGet(c: MeshCluster, token: string, path: string): Promise<{ status: number; body: string }> {
+  const url = new URL(path, c.handle.endpoint);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { ca: c.handle.caPem, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('calico-typha metrics, through the API server pod proxy', () => {
+  it('serves remote_cluster_connection_status per replica on typhaMetricsPort; a replica can fall out of sync; logs rotate', async () => {
+    const s = pdx.handle.store;
+    const token = await federationToken(pdx);
+    s.create({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'metrics-reader' },
+      rules: [{ apiGroups: [''], resources: ['pods/proxy'], verbs: ['get'] }],
+    });
+    s.create({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'metrics-reader' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'metrics-reader' },
+      subjects: [{ kind: 'ServiceAccount', name: 'tigera-federation-remote-cluster', namespace: 'calico-system' }],
+    });
+    const typhas = s.list('', 'Pod', 'calico-system').filter((p) => p.metadata.labels?.['k8s-app'] === 'calico-typha');
+    expect(typhas).toHaveLength(2); // the operator runs one per node, up to three
+    const [a, b] = typhas.map((p) => p.metadata.name);
+    const metrics = (pod: string) => apiGet(pdx, token, `/api/v1/namespaces/calico-system/pods/${pod}:9093/proxy/metrics`);
+    const line = 'remote_cluster_connection_status{remote_cluster_name="iad"} ';
+
+    // Without Installation.spec.typhaMetricsPort nothing listens on the port.
+    const refused = await metrics(a);
+    expect(refused.status).toBe(503);
+    expect(refused.body).toContain('connect: connection refused');
+
+    const setPort = (port: number | undefined) =>
+      s.mutate('operator.tigera.io', 'Installation', undefined, 'default', (o) => {
+        (o.spec as { typhaMetricsPort?: number }).typhaMetricsPort = port;
+      });
+    const annotate = (pod: string, value: string | undefined) =>
+      s.mutate('', 'Pod', 'calico-system', pod, (o) => {
+        o.metadata.annotations = { ...o.metadata.annotations, 'sandbox.meshops.io/remote-sync': value as string };
+        if (value === undefined) delete o.metadata.annotations['sandbox.meshops.io/remote-sync'];
+      });
+    setPort(9093);
+    try {
+      for (const pod of [a, b]) expect((await metrics(pod)).body).toContain(`${line}2\n`);
+      annotate(b, 'broken');
+      expect((await metrics(a)).body).toContain(`${line}2\n`);
+      expect((await metrics(b)).body).toContain(`${line}1\n`);
+
+      // The kubelet rotates the log: the in-sync line is gone from what the API returns, the metric stays.
+      expect(typhaLog(pdx)).toContain('Sending in-sync update for RemoteClusterConfiguration(iad)');
+      for (const pod of [a, b]) pdx.handle.logs.rotate('calico-system', pod);
+      expect(typhaLog(pdx)).not.toContain('Sending in-sync update for RemoteClusterConfiguration(iad)');
+      expect((await metrics(a)).body).toContain(`${line}2\n`);
+    } finally {
+      annotate(b, undefined);
+      setPort(undefined);
+      s.delete('rbac.authorization.k8s.io', 'ClusterRoleBinding', undefined, 'metrics-reader');
+      s.delete('rbac.authorization.k8s.io', 'ClusterRole', undefined, 'metrics-reader');
+    }
+  });
+});
 
 describe('a settled mesh', () => {
   it('writes nothing while nothing changes (controllers settle; federation keeps polling quietly)', async () => {

@@ -95,7 +95,10 @@ class RemoteSync {
 
   private typhaLog(line: string): void {
     for (const pod of this.ctx.store.list('', 'Pod', 'calico-system')) {
-      if (pod.metadata.labels?.['k8s-app'] === 'calico-typha' && isPodRunning(pod)) this.ctx.handle.logs.append('calico-system', pod.metadata.name, line);
+      if (pod.metadata.labels?.['k8s-app'] !== 'calico-typha' || !isPodRunning(pod)) continue;
+      // A replica put out of sync never reaches the in-sync state, so it never says so.
+      if (replicaOutOfSync(pod) && line.includes('in-sync')) continue;
+      this.ctx.handle.logs.append('calico-system', pod.metadata.name, line);
     }
   }
 
@@ -223,6 +226,29 @@ export interface RemoteRouteInfo {
   state: SyncState['state'];
   overlayRouting: boolean;
   reason: string;
+}
+
+/**
+ * The sandbox's switch for one typha replica that cannot keep its remote syncs (its connection to the remote API
+ * server breaks while the other replica's holds): annotate the pod. Its metrics then say Connecting.
+ */
+export const OUT_OF_SYNC_ANNOTATION = 'sandbox.meshops.io/remote-sync';
+
+export function replicaOutOfSync(pod: KubeObject): boolean {
+  return pod.metadata.annotations?.[OUT_OF_SYNC_ANNOTATION] === 'broken';
+}
+
+/** Typha's remote_cluster_connection_status values (tigera/docs, federation overview). */
+const CONNECTION_STATUS: Record<SyncState['state'], number> = { NotConnecting: 0, Connecting: 1, InSync: 2 };
+
+/** Per remote cluster, the value one typha replica reports for remote_cluster_connection_status. */
+export function replicaConnectionStatus(endpoint: string, pod: KubeObject): Array<{ name: string; value: number }> {
+  const fc = byEndpoint.get(endpoint);
+  if (!fc) return [];
+  return [...fc.syncs.values()].map((s) => ({
+    name: s.name,
+    value: replicaOutOfSync(pod) ? CONNECTION_STATUS.Connecting : CONNECTION_STATUS[s.status.state],
+  }));
 }
 
 export function remoteClustersOf(endpoint: string): RemoteRouteInfo[] {

@@ -13,6 +13,7 @@ import { FederationController } from './federation.ts';
 import { FederatedServicesController } from './federated-services.ts';
 import { NetworkExec } from '../network/exec.ts';
 import { CalicoV3Mirror } from './calico-v3-mirror.ts';
+import { typhaMetrics } from './typha-metrics.ts';
 
 export const installControllers: InstallControllers = (handle, env): ClusterControllers => {
   const ctx = new ControllerContext(handle, env);
@@ -39,6 +40,7 @@ export const installControllers: InstallControllers = (handle, env): ClusterCont
     setNodeGroup: (shape) => nodes.setNodeGroup(shape),
     deleteNodeGroup: (name) => nodes.deleteNodeGroup(name),
     exec: new NetworkExec(handle, env).exec,
+    http: typhaMetrics(handle),
     stop: () => ctx.stop(),
   };
 };
