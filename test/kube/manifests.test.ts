@@ -89,6 +89,7 @@ describe('the Calico Installation', () => {
     const [inst, apiServer] = installationObjects(deps(spec('oss')), spec().clusters[1]);
     expect(inst.spec).toEqual({
       kubernetesProvider: 'EKS',
+      typhaMetricsPort: 9093,
       cni: { type: 'Calico', ipam: { type: 'Calico' } },
       calicoNetwork: { bgp: 'Disabled', mtu: 8450, ipPools: [{ name: 'default-ipv4-ippool', cidr: '192.168.2.0/24', encapsulation: 'VXLAN', natOutgoing: 'Enabled', nodeSelector: 'all()' }] },
     });

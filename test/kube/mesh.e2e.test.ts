@@ -29,6 +29,7 @@ import { observeKube } from '../../jobs/status/kube.ts';
 import { planDownKube } from '../../jobs/down/kube.ts';
 import { awsPlan, meshIn, run, runOk, scalePlan, startMesh, type Mesh } from './harness.ts';
 import { PermanentError } from '../../src/errors.ts';
+import type { SimClusterHost } from '../../sandbox/kube/host.ts';
 
 let mesh: Mesh;
 /** A one-cluster mesh on Calico Open Source, in the same sandbox. */
@@ -143,6 +144,50 @@ describe('day two', () => {
     expect(by('federated Service multi-cluster-rs-pdx')).toMatchObject({ health: 'ok' });
     expect(by('pod netshoot')).toMatchObject({ health: 'ok' });
   }, 20_000);
+});
+
+describe('sync, as Typha reports it on every replica', () => {
+  async function annotateTypha(pod: string, value: string | null) {
+    const kc = await mesh.deps.kube.forCluster(mesh.iad);
+    await kubeRequest(kc, {
+      method: 'PATCH',
+      path: `/api/v1/namespaces/calico-system/pods/${pod}`,
+      body: { metadata: { annotations: { 'sandbox.meshops.io/remote-sync': value } } },
+      contentType: 'application/merge-patch+json',
+    });
+  }
+  const rccLine = async () => (await observeKube(mesh.deps, mesh.iad)).find((l) => l.subject === 'RemoteClusterConfiguration pdx');
+
+  it('reads a rotated log as in sync, and reports a replica that is out of sync in status and in the ping diagnosis', async () => {
+    const typhas = (await (await client('iad')).list<{ metadata: { name: string } }>('v1', 'Pod', { namespace: 'calico-system', labelSelector: 'k8s-app=calico-typha' }))
+      .map((p) => p.metadata.name)
+      .sort();
+    expect(typhas).toHaveLength(2);
+    const sim = (mesh.cloud.host as SimClusterHost).find(mesh.iad.region, `${mesh.spec.name}-${mesh.iad.name}`)!;
+    for (const t of typhas) sim.logs.rotate('calico-system', t);
+    expect(await rccLine()).toMatchObject({ health: 'ok', detail: 'in sync (calico-typha)' });
+
+    const [a, b] = typhas;
+    try {
+      await annotateTypha(b, 'broken');
+      const one = await rccLine();
+      expect(one).toMatchObject({ health: 'failing' });
+      expect(one!.detail).toBe(`not in sync per calico-typha: ${b} reports 1 (Connecting)`);
+
+      // With every replica out of sync no Felix has routes to pdx's pods: the ping fails and says why.
+      await annotateTypha(a, 'broken');
+      const r = await runPing(mesh.deps, 'iad', { kind: 'service', cluster: 'pdx' });
+      expect(r.ok).toBe(false);
+      const d = r.diagnoses[0].diagnosis;
+      expect(d.broken?.link).toBe('federation sync');
+      expect(d.broken?.detail).toContain(`calico-typha in iad is not in sync with pdx: ${a} reports 1 (Connecting); ${b} reports 1 (Connecting)`);
+    } finally {
+      await annotateTypha(a, null);
+      await annotateTypha(b, null);
+    }
+    expect(await rccLine()).toMatchObject({ health: 'ok' });
+    expect((await runPing(mesh.deps, 'iad', { kind: 'service', cluster: 'pdx' })).ok).toBe(true);
+  }, 60_000);
 });
 
 describe('ping says which link is broken', () => {

@@ -18,7 +18,7 @@ import type { KubeObject } from '../store.ts';
 import { ec2For } from './moto.ts';
 import { rttRange } from './latency.ts';
 import { cidrContains, cidrsOverlap, parseCidr } from '../controllers/util.ts';
-import { remoteClustersOf } from '../controllers/federation.ts';
+import { remoteClustersOf, replicaOutOfSync } from '../controllers/federation.ts';
 
 export interface PathEnd {
   handle: SimClusterHandle;
@@ -265,10 +265,15 @@ export async function explainPath(env: ControllerEnv, src: PathEnd, dst: PathEnd
   // with overlay routing: needed on both sides (the reply travels back the same way).
   for (const [here, there] of [[a, b], [b, a]] as const) {
     const remotes = remoteClustersOf(here.endpoint).filter((r) => sameServer(r.server, there.endpoint));
-    const usable = remotes.find((r) => r.state === 'InSync' && r.overlayRouting);
+    // Each Felix takes its routes from one typha replica; the model routes while any replica holds the sync.
+    const typhas = here.store.list('', 'Pod', 'calico-system').filter((p) => p.metadata.labels?.['k8s-app'] === 'calico-typha');
+    const allTyphasOut = typhas.length > 0 && typhas.every(replicaOutOfSync);
+    const usable = allTyphasOut ? undefined : remotes.find((r) => r.state === 'InSync' && r.overlayRouting);
     if (!usable) {
       const seen = remotes[0];
-      const detail = !seen
+      const detail = allTyphasOut
+        ? `every calico-typha replica in ${here.placement.name} is out of sync with ${there.placement.name}`
+        : !seen
         ? `no RemoteClusterConfiguration in ${here.placement.name} points at ${there.placement.name}'s API server (${there.endpoint})`
         : seen.state !== 'InSync'
           ? `RemoteClusterConfiguration(${seen.name}) in ${here.placement.name} is not in sync: ${seen.reason}`

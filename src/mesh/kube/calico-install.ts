@@ -8,6 +8,7 @@ import type { KubeApi, KubeObject } from '../../kube/client.ts';
 import { renderManifestFile } from '../../kube/template.ts';
 import type { StepContext } from '../../steps/step.ts';
 import { meshLabels, TIGERA_OPERATOR_NS } from './names.ts';
+import { TYPHA_METRICS_PORT } from './typha.ts';
 
 export const PULL_SECRET = 'tigera-pull-secret';
 /** The pod MTU every Installation carries: 8500 across an inter-Region VPC peering, less VXLAN's 50 bytes. */
@@ -21,6 +22,7 @@ export function installationObjects(deps: Deps, cluster: ClusterSpec): KubeObjec
     podCidr: cluster.podCidr,
     encapsulation: deps.spec.calico.encapsulation,
     mtu: CALICO_MTU,
+    typhaMetricsPort: TYPHA_METRICS_PORT,
   });
   const installation = objs.find((o) => o.kind === 'Installation')!;
   const spec = installation.spec as Record<string, unknown>;

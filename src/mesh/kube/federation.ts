@@ -70,8 +70,9 @@ export async function health(dst: KubeApi, dest: string, source: string, typha?:
   if (!secret) return { health: 'failing', subject, detail: `Secret ${CALICO_NS}/${remoteSecretName(source)} is missing` };
   const synced = typha?.inSync.get(source);
   if (synced) return { health: 'ok', subject, detail: 'in sync (calico-typha)', evidence: synced };
+  const why = typha ? typha.notInSync.get(source) : 'calico-typha could not be read';
   const last = typha?.relevant.filter((l) => l.includes(`(${source})`)).at(-1);
-  return { health: 'failing', subject, detail: `not in sync per calico-typha${last ? `; last: ${last}` : ''}` };
+  return { health: 'failing', subject, detail: `not in sync per calico-typha: ${why}${last ? `; last log line: ${last}` : ''}` };
 }
 
 async function ensureSourceToken(ctx: StepContext, deps: Deps, src: KubeApi, source: ClusterSpec): Promise<string> {
@@ -126,7 +127,7 @@ export async function ensure(
   };
 }
 
-/** Waits until the destination's calico-typha is in sync with every source; on timeout, typha's last words. */
+/** Waits until every Ready calico-typha replica reports InSync for every source; on timeout, typha's last words. */
 export async function awaitSync(ctx: StepContext, deps: Deps, dst: KubeApi, dest: string, sources: string[]): Promise<StepOutcome> {
   const what = `${dest}: calico-typha in sync with ${sources.join(', ')}`;
   let last: TyphaSync | undefined;
@@ -138,8 +139,8 @@ export async function awaitSync(ctx: StepContext, deps: Deps, dst: KubeApi, dest
       poll: async () => {
         last = await readTyphaSync(dst, sources);
         const missing = sources.filter((s) => !last!.inSync.has(s));
-        const status =
-          last.pods.length === 0 ? 'no calico-typha pod yet' : missing.length ? `not in sync yet: ${missing.join(', ')}` : 'in sync';
+        const why = missing.map((s) => `${s} (${last!.notInSync.get(s)})`).join(', ');
+        const status = last.pods.length === 0 ? 'no Ready calico-typha pod yet' : missing.length ? `not in sync yet: ${why}` : 'in sync';
         return { done: last.pods.length > 0 && missing.length === 0, status };
       },
     });

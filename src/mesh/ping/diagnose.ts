@@ -6,9 +6,9 @@ import { errorMessage } from '../../errors.ts';
 import type { KubeApi } from '../../kube/client.ts';
 import { podMtu, tigeraStatus } from '../kube/calico.ts';
 import { CALICO_MTU } from '../kube/calico-install.ts';
-import { CALICO_NS, clusterNamed, inSyncLine, kubeFor, remoteSecretName, statefulSetName } from '../kube/names.ts';
+import { CALICO_NS, clusterNamed, kubeFor, remoteSecretName, statefulSetName } from '../kube/names.ts';
 import { podReady } from '../kube/netshoot.ts';
-import { readTyphaSync } from '../kube/typha.ts';
+import { readTyphaSync, type TyphaSync } from '../kube/typha.ts';
 import { statefulSetState } from '../kube/workloads.ts';
 import { checkAwsPath, type Finding } from './aws-path.ts';
 import type { PingProbe } from './probe.ts';
@@ -67,13 +67,7 @@ async function federationFindings(deps: Deps, from: KubeApi, fromName: string, t
       ? { ok: true, link: 'remote cluster secret', detail: `Secret ${CALICO_NS}/${remoteSecretName(toName)} exists in ${fromName}` }
       : { ok: false, link: 'remote cluster secret', detail: `Secret ${CALICO_NS}/${remoteSecretName(toName)} is missing in ${fromName}: RemoteClusterConfiguration ${toName} has no credentials for ${toName}` },
   );
-  const synced = typha.inSync.get(toName);
-  const lines = typha.relevant.filter((l) => l.includes(`(${toName})`)).slice(-5);
-  out.push(
-    synced
-      ? { ok: true, link: 'federation sync', detail: `calico-typha in ${fromName}: ${synced}` }
-      : { ok: false, link: 'federation sync', detail: `calico-typha in ${fromName} is not in sync with ${toName} (no "${inSyncLine(toName)}" as its last word on it); last lines about it:\n${lines.length ? lines.join('\n') : '(none)'}` },
-  );
+  out.push(syncFinding(fromName, toName, typha));
   const addrs = eps?.subsets?.flatMap((s) => s.addresses ?? []) ?? [];
   const remote = addrs.filter((a) => a.targetRef?.name?.startsWith(`${toName}/`));
   const pod = podOfTarget(target, toName);
@@ -84,6 +78,25 @@ async function federationFindings(deps: Deps, from: KubeApi, fromName: string, t
       : { ok: false, link: 'federated endpoints', detail: `${svc} in ${fromName} has no endpoint for ${pod ?? `any pod of ${toName}`} (remote endpoints: ${remote.map((a) => a.targetRef?.name).join(', ') || 'none'})` },
   );
   return out;
+}
+
+/** Every Ready typha replica must report InSync: Felix takes its overlay routes to remote pods from one of them. */
+function syncFinding(fromName: string, toName: string, typha: TyphaSync): Finding {
+  const synced = typha.inSync.get(toName);
+  if (synced) return { ok: true, link: 'federation sync', detail: `calico-typha in ${fromName}: ${synced}` };
+  const lines = typha.relevant.filter((l) => l.includes(`(${toName})`)).slice(-5);
+  return {
+    ok: false,
+    link: 'federation sync',
+    detail:
+      `calico-typha in ${fromName} is not in sync with ${toName}: ${typha.notInSync.get(toName)}; ` +
+      `last log lines about it:\n${lines.length ? lines.join('\n') : '(none)'}`,
+  };
+}
+
+/** When the name resolved but nothing answered: the endpoints arrived, but routes come from typha's sync too. */
+async function routeSyncFindings(from: KubeApi, fromName: string, toName: string): Promise<Finding[]> {
+  return [syncFinding(fromName, toName, await readTyphaSync(from, [toName]))];
 }
 
 async function calicoFindings(deps: Deps, pairs: Array<[string, KubeApi]>): Promise<Finding[]> {
@@ -141,10 +154,15 @@ export async function diagnose(deps: Deps, probe: PingProbe): Promise<Diagnosis>
   const findings: Finding[] = [];
   const [from, to] = await Promise.all([kubeFor(deps, fromSpec), kubeFor(deps, toSpec)]);
   // Every link is read side by side; the findings keep the chain's order, so the first broken one is the answer.
-  // A name that resolved proves federation delivered the endpoints: only check it when resolution failed.
+  // A name that resolved proves federation delivered the endpoints: then only typha's sync (the routes) is checked.
+  const resolved = probe.result.failure === 'no-reply' || probe.result.failure === 'mtu';
   const groups = await Promise.all([
     guarded(`Kubernetes API of ${probe.to}`, () => targetFindings(deps, to, probe.to, probe.target)),
-    probe.result.failure !== 'no-reply' && probe.result.failure !== 'mtu' ? guarded(`Kubernetes API of ${probe.from}`, () => federationFindings(deps, from, probe.from, probe.to, probe.target)) : Promise.resolve([]),
+    guarded(`Kubernetes API of ${probe.from}`, () =>
+      resolved
+        ? routeSyncFindings(from, probe.from, probe.to)
+        : federationFindings(deps, from, probe.from, probe.to, probe.target),
+    ),
     guarded('AWS path', () => checkAwsPath(deps, fromSpec, toSpec)),
     guarded('Calico', () => calicoFindings(deps, [[probe.from, from], [probe.to, to]])),
   ]);

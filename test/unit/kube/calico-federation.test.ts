@@ -110,10 +110,55 @@ describe('federation.ensure', () => {
   });
 });
 
-function typhaPod(kube: FakeKube, name: string, lines: string[]) {
-  kube.put({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'calico-system', labels: { 'k8s-app': 'calico-typha' } } });
+/** A Ready typha replica with its log and the remote_cluster_connection_status values its metrics report. */
+function typhaPod(kube: FakeKube, name: string, lines: string[], status: Record<string, number> = {}) {
+  kube.put({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'calico-system', labels: { 'k8s-app': 'calico-typha' } },
+    status: { conditions: [{ type: 'Ready', status: 'True' }] },
+  });
   kube.logs.set(`calico-system/${name}`, lines);
+  metrics.set(name, status);
+  kube.proxy = async (_ns, pod, port, path) => {
+    if (port !== 9093 || path !== 'metrics' || !metrics.has(pod)) throw new Error('connection refused');
+    const body = Object.entries(metrics.get(pod)!).map(([n, v]) => `remote_cluster_connection_status{remote_cluster_name="${n}"} ${v}`);
+    return ['# TYPE remote_cluster_connection_status gauge', ...body, ''].join('\n');
+  };
 }
+const metrics = new Map<string, Record<string, number>>();
+
+describe('readTyphaSync', () => {
+  it('is in sync only when every Ready replica reports 2, and names the replica that does not', async () => {
+    const kube = enterpriseCluster();
+    typhaPod(kube, 'calico-typha-a', ['Sending in-sync update for RemoteClusterConfiguration(iad)'], { iad: 2 });
+    typhaPod(kube, 'calico-typha-b', [], { iad: 1 });
+    const s = await readTyphaSync(kube, ['iad']);
+    expect(s.inSync.has('iad')).toBe(false);
+    expect(s.notInSync.get('iad')).toBe('calico-typha-b reports 1 (Connecting)');
+    metrics.set('calico-typha-b', { iad: 2 });
+    const again = await readTyphaSync(kube, ['iad']);
+    expect(again.inSync.get('iad')).toBe(
+      'calico-typha-a, calico-typha-b: remote_cluster_connection_status 2 (InSync)\n' +
+        'calico-typha-a: Sending in-sync update for RemoteClusterConfiguration(iad)',
+    );
+  });
+
+  it('reads a rotated log (no in-sync line left) as in sync when the metric says so', async () => {
+    const kube = enterpriseCluster();
+    typhaPod(kube, 'calico-typha-a', [], { iad: 2 });
+    expect((await readTyphaSync(kube, ['iad'])).inSync.get('iad')).toBe('calico-typha-a: remote_cluster_connection_status 2 (InSync)');
+  });
+
+  it('says when a replica serves no metrics (the Installation sets no typhaMetricsPort)', async () => {
+    const kube = enterpriseCluster();
+    typhaPod(kube, 'calico-typha-a', ['Sending in-sync update for RemoteClusterConfiguration(iad)']);
+    metrics.delete('calico-typha-a');
+    expect((await readTyphaSync(kube, ['iad'])).notInSync.get('iad')).toMatch(
+      /^calico-typha-a: metrics not readable on port 9093 \(connection refused\); is typhaMetricsPort set\?$/,
+    );
+  });
+});
 
 describe('federation.health', () => {
   it('is absent without a RemoteClusterConfiguration, failing without its Secret, ok when typha is in sync', async () => {
@@ -122,21 +167,27 @@ describe('federation.health', () => {
     dst.put({ apiVersion: 'projectcalico.org/v3', kind: 'RemoteClusterConfiguration', metadata: { name: 'iad' } });
     expect((await federation.health(dst, 'pdx', 'iad')).detail).toBe('Secret calico-system/iad-secret is missing');
     dst.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'iad-secret', namespace: 'calico-system' } });
-    typhaPod(dst, 'calico-typha-a', ['Sending in-sync update for RemoteClusterConfiguration(iad)']);
+    typhaPod(dst, 'calico-typha-a', ['Sending in-sync update for RemoteClusterConfiguration(iad)'], { iad: 2 });
     const typha = await readTyphaSync(dst, ['iad']);
     expect(await federation.health(dst, 'pdx', 'iad', typha)).toEqual({
       health: 'ok',
       subject: 'RemoteClusterConfiguration iad',
       detail: 'in sync (calico-typha)',
-      evidence: 'calico-typha-a: Sending in-sync update for RemoteClusterConfiguration(iad)',
+      evidence:
+        'calico-typha-a: remote_cluster_connection_status 2 (InSync)\n' +
+        'calico-typha-a: Sending in-sync update for RemoteClusterConfiguration(iad)',
     });
+    metrics.set('calico-typha-a', { iad: 3 });
+    expect((await federation.health(dst, 'pdx', 'iad', await readTyphaSync(dst, ['iad']))).detail).toMatch(
+      /^not in sync per calico-typha: calico-typha-a reports 3 \(ReSyncInProgress\); last log line: /,
+    );
   });
 });
 
 describe('federation.awaitSync', () => {
   it("gives up after its timeout with calico-typha's last lines about the remote", async () => {
     const dst = enterpriseCluster();
-    typhaPod(dst, 'calico-typha-a', ['RemoteClusterConfiguration(iad): connection refused']);
+    typhaPod(dst, 'calico-typha-a', ['RemoteClusterConfiguration(iad): connection refused'], { iad: 1 });
     const err = await federation.awaitSync(fakeCtx(fakeClock()), testDeps(), dst, 'pdx', ['iad']).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WaitTimeoutError);
     expect((err as Error).message).toContain('calico-typha-a: RemoteClusterConfiguration(iad): connection refused');
