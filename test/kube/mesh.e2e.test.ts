@@ -91,6 +91,22 @@ describe('the Kubernetes half of /mesh up (Calico Enterprise)', () => {
     expect([...out.values()].map((o) => o.changed)).toEqual([false, false, false, false]);
   }, 60_000);
 
+  it("applies the blueprint's flow-log fields to FelixConfiguration and says where flows go", async () => {
+    const out = await runOk(mesh, calicoReadyStep(mesh.deps, mesh.iad));
+    expect(out.get('calico/iad/ready')!.summary).toMatch(
+      /flow logs every 15s \(DNS and L7 too\) to files under \/var\/log\/calico\/flowlogs on each node only: no LogStorage or LogCollector is configured/,
+    );
+    const felix = await (await client('iad')).get<{ spec: Record<string, unknown> }>('projectcalico.org/v3', 'FelixConfiguration', 'default');
+    expect(felix!.spec).toMatchObject({
+      dnsLogsFlushInterval: '15s',
+      l7LogsFlushInterval: '15s',
+      flowLogsFlushInterval: '15s',
+      flowLogsFileAggregationKindForAllowed: 1,
+      flowLogsEnableHostEndpoint: true,
+      flowLogsFileEnabled: true,
+    });
+  }, 30_000);
+
   it('keeps the federation token out of logs, notes and outcomes', async () => {
     const secret = await (await client('iad')).get<{ data: { token: string } }>('v1', 'Secret', 'tigera-federation-remote-cluster', 'calico-system');
     const token = Buffer.from(secret!.data.token, 'base64').toString();

@@ -214,15 +214,44 @@ export async function awaitReady(
   };
 }
 
-/** The blueprint's flow-log settings in FelixConfiguration default (Enterprise and Cloud only have them). */
-async function applyFlowLogs(client: KubeApi, deps: Deps): Promise<string> {
+/**
+ * The blueprint's flow-log settings in FelixConfiguration default, where the variant has them (Calico Enterprise
+ * and Cloud; Open Source's FelixConfiguration lacks all but flowLogsFlushInterval): DNS, L7 and flow logs flushed at
+ * the spec's interval, allowed flows aggregated by source port (1), host endpoints reported.
+ */
+export function flowLogFields(deps: Deps): Record<string, string | number | boolean> | undefined {
   const flow = deps.spec.calico.flowLogs;
-  if (!flow || deps.spec.calico.variant === 'oss') return '';
+  if (!flow || deps.spec.calico.variant === 'oss') return undefined;
+  const every = `${flow.flushIntervalSeconds}s`;
+  return {
+    dnsLogsFlushInterval: every,
+    l7LogsFlushInterval: every,
+    flowLogsFlushInterval: every,
+    flowLogsFileAggregationKindForAllowed: 1,
+    flowLogsEnableHostEndpoint: true,
+    // Not in the blueprint: set so that "files on each node" below holds whatever the operator defaults to.
+    flowLogsFileEnabled: true,
+  };
+}
+
+/** Where Felix's flow logs end up: files on each node, shipped on only when log storage and a collector exist. */
+async function flowLogDestination(client: KubeApi): Promise<string> {
+  const get = (kind: string) => client.get('operator.tigera.io/v1', kind, 'tigera-secure').catch(() => undefined);
+  const [collector, storage] = await Promise.all([get('LogCollector'), get('LogStorage')]);
+  const files = 'files under /var/log/calico/flowlogs on each node';
+  if (collector && storage) return `${files}, shipped by the LogCollector to the LogStorage (Elasticsearch)`;
+  if (collector) return `${files}, shipped by the LogCollector to where it forwards them`;
+  return `${files} only: no LogStorage or LogCollector is configured, so nothing collects them`;
+}
+
+async function applyFlowLogs(client: KubeApi, deps: Deps): Promise<string> {
+  const spec = flowLogFields(deps);
+  if (!spec) return '';
   if (!(await client.resourceFor('projectcalico.org/v3', 'FelixConfiguration'))) return '';
-  const spec = { flowLogsFlushInterval: `${flow.flushIntervalSeconds}s` };
   // Server-side apply owns just these fields; whatever else the operator or a person set stays.
   await client.apply({ apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'default' }, spec });
-  return `, flow logs every ${flow.flushIntervalSeconds}s`;
+  const every = deps.spec.calico.flowLogs!.flushIntervalSeconds;
+  return `, flow logs every ${every}s (DNS and L7 too) to ${await flowLogDestination(client)}`;
 }
 
 /**

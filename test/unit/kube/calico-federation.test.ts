@@ -61,9 +61,25 @@ describe('calico.awaitReady', () => {
     kube.put({ apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'default' }, spec: { logSeverityScreen: 'Info' } });
     const spec = { ...testSpec('cloud'), calico: { ...testSpec('cloud').calico, flowLogs: { flushIntervalSeconds: 15 } } };
     const out = await calico.awaitReady(fakeCtx(fakeClock()), testDeps(spec), kube, iad);
-    expect(out.summary).toMatch(/RemoteClusterConfiguration API served, flow logs every 15s$/);
-    const felix = await kube.get<{ spec: Record<string, string> }>('projectcalico.org/v3', 'FelixConfiguration', 'default');
-    expect(felix!.spec).toEqual({ logSeverityScreen: 'Info', flowLogsFlushInterval: '15s' });
+    expect(out.summary).toMatch(
+      /RemoteClusterConfiguration API served, flow logs every 15s \(DNS and L7 too\) to files under \/var\/log\/calico\/flowlogs on each node only: no LogStorage or LogCollector is configured, so nothing collects them$/,
+    );
+    const felix = await kube.get<{ spec: Record<string, unknown> }>('projectcalico.org/v3', 'FelixConfiguration', 'default');
+    expect(felix!.spec).toEqual({
+      logSeverityScreen: 'Info',
+      dnsLogsFlushInterval: '15s',
+      l7LogsFlushInterval: '15s',
+      flowLogsFlushInterval: '15s',
+      flowLogsFileAggregationKindForAllowed: 1,
+      flowLogsEnableHostEndpoint: true,
+      flowLogsFileEnabled: true,
+    });
+    // With a collector and storage the summary says where they are shipped.
+    kube.serve('operator.tigera.io/v1', 'LogCollector').serve('operator.tigera.io/v1', 'LogStorage');
+    kube.put({ apiVersion: 'operator.tigera.io/v1', kind: 'LogCollector', metadata: { name: 'tigera-secure' } });
+    kube.put({ apiVersion: 'operator.tigera.io/v1', kind: 'LogStorage', metadata: { name: 'tigera-secure' } });
+    const again = await calico.awaitReady(fakeCtx(fakeClock()), testDeps(spec), kube, iad);
+    expect(again.summary).toMatch(/shipped by the LogCollector to the LogStorage \(Elasticsearch\)$/);
   });
 });
 

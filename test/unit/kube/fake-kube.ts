@@ -23,6 +23,8 @@ const CLUSTER_SCOPED = new Set([
   'TigeraStatus',
   'CustomResourceDefinition',
   'LicenseKey',
+  'LogCollector',
+  'LogStorage',
 ]);
 
 const BUILT_IN = [
