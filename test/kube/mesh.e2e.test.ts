@@ -24,7 +24,7 @@ import { verifyStep } from '../../jobs/up/kube/verify.ts';
 import { workloadsStep } from '../../jobs/up/kube/workloads.ts';
 import { runPing } from '../../jobs/ping.ts';
 import { scaleStep } from '../../jobs/scale.ts';
-import { federatedPods, podCapacity } from '../../src/mesh/kube/workloads.ts';
+import { federatedEndpoints, federatedPods, podCapacity } from '../../src/mesh/kube/workloads.ts';
 import { observeKube } from '../../jobs/status/kube.ts';
 import { planDownKube } from '../../jobs/down/kube.ts';
 import { awsPlan, meshIn, run, runOk, scalePlan, startMesh, type Mesh } from './harness.ts';
@@ -252,6 +252,37 @@ describe('ping says which link is broken', () => {
     await runOk(mesh, cniSwapStep(mesh.deps, mesh.iad));
     expect((await runPing(mesh.deps, 'iad', { kind: 'service', cluster: 'pdx' })).ok).toBe(true);
     expect((await observeKube(mesh.deps, mesh.iad)).find((l) => l.subject === 'ping to pdx')).toMatchObject({ health: 'ok' });
+  }, 60_000);
+
+  it('says "federated endpoints carry no hostname" when a pod name stops resolving for that reason', async () => {
+    const kc = await mesh.deps.kube.forCluster(mesh.iad);
+    const switchHostnames = (value: string | null) =>
+      kubeRequest(kc, {
+        method: 'PATCH',
+        path: '/api/v1/namespaces/default/services/multi-cluster-rs-pdx',
+        body: { metadata: { annotations: { 'sandbox.meshops.io/federated-hostnames': value } } },
+        contentType: 'application/merge-patch+json',
+      });
+    const iad = await client('iad');
+    const hostnames = async () => (await federatedEndpoints(iad, mesh.deps, 'pdx')).map((e) => e.hostname ?? '-');
+    await switchHostnames('omit');
+    try {
+      for (let i = 0; (await hostnames()).some((h) => h !== '-') && i < 100; i++) await new Promise((res) => setTimeout(res, 100));
+      const r = await runPing(mesh.deps, 'iad', { kind: 'pod', cluster: 'pdx', ordinal: 0 });
+      expect(r.ok).toBe(false);
+      expect(r.probes[0].result.failure).toBe('resolve');
+      const d = r.diagnoses[0].diagnosis;
+      expect(d.broken?.link).toBe('federated endpoint hostname');
+      expect(d.broken?.detail).toMatch(
+        /^federated endpoints carry no hostname: multi-cluster-rs-pdx in iad lists pdx\/multi-cluster-rs-pdx-0 \(192\.168\.2\.\d+\) without hostname multi-cluster-rs-pdx-0/,
+      );
+      // The service name still answers.
+      expect((await runPing(mesh.deps, 'iad', { kind: 'service', cluster: 'pdx' })).ok).toBe(true);
+    } finally {
+      await switchHostnames(null);
+    }
+    for (let i = 0; (await hostnames()).includes('-') && i < 100; i++) await new Promise((res) => setTimeout(res, 100));
+    expect((await runPing(mesh.deps, 'iad', { kind: 'pod', cluster: 'pdx', ordinal: 0 })).ok).toBe(true);
   }, 60_000);
 
   it('names the route tables that lost the route to the peer VPC', async () => {

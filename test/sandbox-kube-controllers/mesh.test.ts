@@ -235,6 +235,33 @@ describe('federated services', () => {
       return names.length === 1 && names[0] === 'iad/nginx-iad-0';
     }, 10_000);
   });
+
+  it('mirrors federated Endpoints into EndpointSlices, and can be switched to federate endpoints without hostnames', async () => {
+    type Slice = { metadata: { labels?: Record<string, string> }; endpoints?: Array<{ addresses: string[]; hostname?: string; targetRef?: { name: string }; conditions?: { ready?: boolean } }> };
+    const slices = () =>
+      (pdx.handle.store.list('discovery.k8s.io', 'EndpointSlice', 'default') as unknown as Slice[]).filter(
+        (x) => x.metadata.labels?.['kubernetes.io/service-name'] === 'nginx-federated',
+      );
+    const mirrored = await waitFor('EndpointSlice of nginx-federated', () => {
+      const eps = slices().flatMap((x) => x.endpoints ?? []);
+      return eps.length === 1 && slices();
+    }, 10_000);
+    expect(mirrored[0].metadata.labels?.['endpointslice.kubernetes.io/managed-by']).toBe('endpointslicemirroring-controller.k8s.io');
+    expect(mirrored[0].endpoints).toMatchObject([{ hostname: 'nginx-iad-0', targetRef: { name: 'iad/nginx-iad-0' }, conditions: { ready: true } }]);
+
+    pdx.handle.store.mutate('', 'Service', 'default', 'nginx-federated', (o) => {
+      o.metadata.annotations = { ...o.metadata.annotations, 'sandbox.meshops.io/federated-hostnames': 'omit' };
+    });
+    try {
+      await waitFor('hostnames gone', () => slices().flatMap((x) => x.endpoints ?? []).every((e) => e.hostname === undefined), 10_000);
+      expect(slices().flatMap((x) => x.endpoints ?? []).map((e) => e.targetRef?.name)).toEqual(['iad/nginx-iad-0']);
+    } finally {
+      pdx.handle.store.mutate('', 'Service', 'default', 'nginx-federated', (o) => {
+        delete o.metadata.annotations!['sandbox.meshops.io/federated-hostnames'];
+      });
+    }
+    await waitFor('hostnames back', () => slices().flatMap((x) => x.endpoints ?? []).some((e) => e.hostname === 'nginx-iad-0'), 10_000);
+  });
 });
 
 describe('network model: ping between pods', () => {

@@ -12,6 +12,11 @@ import { isPodRunning } from './pod-status.ts';
 import { hasLicense, isEnterprise } from './tigera-operator.ts';
 
 export const federationAnnotation = 'federation.tigera.io/serviceSelector';
+/**
+ * The sandbox's switch for federated endpoints without hostnames (as a controller that copies addresses only
+ * would write them): annotate the federated Service. Then `<pod>.<service>` stops resolving while the service does.
+ */
+export const OMIT_HOSTNAMES_ANNOTATION = 'sandbox.meshops.io/federated-hostnames';
 
 export function isFederated(svc: KubeObject): boolean {
   const spec = svcSpec(svc);
@@ -43,14 +48,21 @@ export class FederatedServicesController implements Reconciler {
         continue; // the real controller logs and skips a bad selector
       }
       const fedPorts = svcSpec(svc).ports ?? [];
+      const omitHostnames = svc.metadata.annotations?.[OMIT_HOSTNAMES_ANNOTATION] === 'omit';
       const subsets: EndpointSubset[] = [];
       const take = (source: KubeObject, endpoints: KubeObject | undefined, remote?: string) => {
         if (isFederated(source) || !matches(source.metadata.labels ?? {})) return;
         for (const sub of (endpoints?.subsets ?? []) as EndpointSubset[]) {
           const ports = (sub.ports ?? []).filter((p) => fedPorts.some((f) => (f.name ?? '') === (p.name ?? '') && (f.protocol ?? 'TCP') === (p.protocol ?? 'TCP')));
           if (ports.length === 0) continue;
-          const rename = (a: EndpointAddress): EndpointAddress =>
+          const renamed = (a: EndpointAddress): EndpointAddress =>
             remote && a.targetRef ? { ...a, targetRef: { kind: a.targetRef.kind, name: `${remote}/${a.targetRef.name}`, namespace: a.targetRef.namespace } } : a;
+          const rename = (a: EndpointAddress): EndpointAddress => {
+            const out = renamed(a);
+            if (!omitHostnames) return out;
+            const { hostname: _dropped, ...rest } = out;
+            return rest;
+          };
           const out: EndpointSubset = { ports };
           if (sub.addresses?.length) out.addresses = sub.addresses.map(rename);
           if (sub.notReadyAddresses?.length) out.notReadyAddresses = sub.notReadyAddresses.map(rename);

@@ -14,6 +14,7 @@ import { FederatedServicesController } from './federated-services.ts';
 import { NetworkExec } from '../network/exec.ts';
 import { CalicoV3Mirror } from './calico-v3-mirror.ts';
 import { typhaMetrics } from './typha-metrics.ts';
+import { EndpointSliceController } from './endpointslices.ts';
 
 export const installControllers: InstallControllers = (handle, env): ClusterControllers => {
   const ctx = new ControllerContext(handle, env);
@@ -32,6 +33,7 @@ export const installControllers: InstallControllers = (handle, env): ClusterCont
   const federation = new FederationController(ctx);
   ctx.add(federation);
   ctx.add(new FederatedServicesController(federation));
+  ctx.add(new EndpointSliceController());
   ctx.add(new GarbageCollector());
   const unsubscribe = handle.store.subscribe(() => ctx.kick());
   ctx.onStop(unsubscribe);

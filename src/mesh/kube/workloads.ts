@@ -58,15 +58,29 @@ export async function applyStatefulSet(client: KubeApi, deps: Deps, cluster: Clu
   await client.apply(sts);
 }
 
-interface EndpointsLite {
-  subsets?: Array<{ addresses?: Array<{ ip?: string; hostname?: string; targetRef?: { name?: string } }> }>;
+interface SliceLite {
+  endpoints?: Array<{ addresses?: string[]; hostname?: string; targetRef?: { name?: string }; conditions?: { ready?: boolean } }>;
 }
 
-/** The addresses `viewer`'s federated Service for `source` lists; remote ones are named `<source>/<pod>`. */
-export async function federatedEndpoints(viewer: KubeApi, deps: Deps, source: string) {
+export interface FederatedEndpoint {
+  ip: string;
+  hostname?: string;
+  targetRef?: { name?: string };
+}
+
+/**
+ * The ready endpoints `viewer`'s federated Service for `source` lists, from its EndpointSlices (v1 Endpoints is
+ * deprecated from Kubernetes 1.33; the mirroring controller copies Calico's into slices). Remote ones are named
+ * `<source>/<pod>`.
+ */
+export async function federatedEndpoints(viewer: KubeApi, deps: Deps, source: string): Promise<FederatedEndpoint[]> {
   const ns = deps.spec.workloads.namespace;
-  const eps = await viewer.get<EndpointsLite>('v1', 'Endpoints', statefulSetName(source), ns);
-  return (eps?.subsets ?? []).flatMap((s) => s.addresses ?? []);
+  const labelSelector = `kubernetes.io/service-name=${statefulSetName(source)}`;
+  const slices = await viewer.list<SliceLite>('discovery.k8s.io/v1', 'EndpointSlice', { namespace: ns, labelSelector });
+  return slices
+    .flatMap((s) => s.endpoints ?? [])
+    .filter((e) => e.conditions?.ready !== false)
+    .flatMap((e) => (e.addresses ?? []).map((ip) => ({ ip, hostname: e.hostname, targetRef: e.targetRef })));
 }
 
 /** Pods of `source` that `viewer`'s federated Service lists, by pod name, sorted. */

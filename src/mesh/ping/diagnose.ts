@@ -9,7 +9,7 @@ import { CALICO_MTU } from '../kube/calico-install.ts';
 import { CALICO_NS, clusterNamed, kubeFor, remoteSecretName, statefulSetName } from '../kube/names.ts';
 import { podReady } from '../kube/netshoot.ts';
 import { readTyphaSync, type TyphaSync } from '../kube/typha.ts';
-import { statefulSetState } from '../kube/workloads.ts';
+import { federatedEndpoints, statefulSetState } from '../kube/workloads.ts';
 import { checkAwsPath, type Finding } from './aws-path.ts';
 import type { PingProbe } from './probe.ts';
 
@@ -40,10 +40,6 @@ async function targetFindings(deps: Deps, to: KubeApi, toName: string, target: s
   return [{ ok, link: 'target pods', detail: s ? `StatefulSet ${statefulSetName(toName)} in ${toName}: ${s.ready}/${s.desired} Ready` : `StatefulSet ${statefulSetName(toName)} is missing in ${toName}` }];
 }
 
-interface EndpointsObj {
-  subsets?: Array<{ addresses?: Array<{ ip: string; hostname?: string; targetRef?: { name?: string } }>; notReadyAddresses?: unknown[] }>;
-}
-
 async function federationFindings(deps: Deps, from: KubeApi, fromName: string, toName: string, target: string): Promise<Finding[]> {
   const ns = deps.spec.workloads.namespace;
   const svc = statefulSetName(toName);
@@ -54,7 +50,7 @@ async function federationFindings(deps: Deps, from: KubeApi, fromName: string, t
     from.get('projectcalico.org/v3', 'RemoteClusterConfiguration', toName),
     from.get('v1', 'Secret', remoteSecretName(toName), CALICO_NS),
     readTyphaSync(from, [toName]),
-    from.get<EndpointsObj>('v1', 'Endpoints', svc, ns),
+    federatedEndpoints(from, deps, toName),
   ]);
   out.push(
     fed
@@ -68,15 +64,25 @@ async function federationFindings(deps: Deps, from: KubeApi, fromName: string, t
       : { ok: false, link: 'remote cluster secret', detail: `Secret ${CALICO_NS}/${remoteSecretName(toName)} is missing in ${fromName}: RemoteClusterConfiguration ${toName} has no credentials for ${toName}` },
   );
   out.push(syncFinding(fromName, toName, typha));
-  const addrs = eps?.subsets?.flatMap((s) => s.addresses ?? []) ?? [];
-  const remote = addrs.filter((a) => a.targetRef?.name?.startsWith(`${toName}/`));
+  const remote = eps.filter((a) => a.targetRef?.name?.startsWith(`${toName}/`));
   const pod = podOfTarget(target, toName);
-  const hit = pod ? remote.some((a) => a.targetRef?.name === `${toName}/${pod}` || a.hostname === pod) : remote.length > 0;
+  const forPod = pod ? remote.filter((a) => a.targetRef?.name === `${toName}/${pod}` || a.hostname === pod) : remote;
+  const listed = remote.map((a) => a.targetRef?.name).join(', ') || 'none';
   out.push(
-    hit
+    forPod.length
       ? { ok: true, link: 'federated endpoints', detail: `${svc} in ${fromName} has ${remote.length} endpoints from ${toName}` }
-      : { ok: false, link: 'federated endpoints', detail: `${svc} in ${fromName} has no endpoint for ${pod ?? `any pod of ${toName}`} (remote endpoints: ${remote.map((a) => a.targetRef?.name).join(', ') || 'none'})` },
+      : { ok: false, link: 'federated endpoints', detail: `${svc} in ${fromName} has no endpoint for ${pod ?? `any pod of ${toName}`} (remote endpoints: ${listed})` },
   );
+  // A pod's name resolves from its endpoint's hostname: an endpoint without one answers only the service name.
+  if (pod && forPod.length && !forPod.some((a) => a.hostname === pod)) {
+    out.push({
+      ok: false,
+      link: 'federated endpoint hostname',
+      detail:
+        `federated endpoints carry no hostname: ${svc} in ${fromName} lists ${toName}/${pod} (${forPod[0].ip}) without ` +
+        `hostname ${pod}, so ${target} cannot resolve there (the service name still does)`,
+    });
+  }
   return out;
 }
 

@@ -84,11 +84,16 @@ describe('workloads.health', () => {
     for (const o of workloads.objects(deps, iad)) await kube.apply(o);
     (kube.objects.get(FakeKube.key('apps/v1', 'StatefulSet', 'multi-cluster-rs-iad', 'default')) as KubeObject).status = { readyReplicas: 0 };
     kube.put({
-      apiVersion: 'v1',
-      kind: 'Endpoints',
-      metadata: { name: 'multi-cluster-rs-pdx', namespace: 'default' },
-      subsets: [{ addresses: [{ ip: '192.168.2.5', targetRef: { name: 'pdx/multi-cluster-rs-pdx-0' } }] }],
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: 'multi-cluster-rs-pdx-abc', namespace: 'default', labels: { 'kubernetes.io/service-name': 'multi-cluster-rs-pdx' } },
+      endpoints: [
+        { addresses: ['192.168.2.5'], hostname: 'multi-cluster-rs-pdx-0', targetRef: { name: 'pdx/multi-cluster-rs-pdx-0' }, conditions: { ready: true } },
+        { addresses: ['192.168.2.6'], targetRef: { name: 'pdx/multi-cluster-rs-pdx-1' }, conditions: { ready: false } },
+      ],
     });
+    // v1 Endpoints are not read (deprecated from Kubernetes 1.33): a stale one changes nothing.
+    kube.put({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'multi-cluster-rs-pdx', namespace: 'default' }, subsets: [{ addresses: [{ ip: '1.2.3.4', targetRef: { name: 'pdx/stale' } }] }] });
     expect(await workloads.health(deps, kube, iad)).toEqual([
       { health: 'ok', subject: 'federated Service multi-cluster-rs-pdx', detail: '0 local, 1 remote endpoints' },
       { health: 'warning', subject: 'StatefulSet multi-cluster-rs-iad', detail: '0/1 Ready' },
