@@ -168,13 +168,24 @@ export function tigeraCondition(store: ObjectStore, name: string, type: string) 
   );
 }
 
+/** The pull secret for Tigera's private registry that an Enterprise Installation names. */
+export function pullSecret(): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/dockerconfigjson',
+    metadata: { name: 'tigera-pull-secret', namespace: 'tigera-operator' },
+    data: { '.dockerconfigjson': Buffer.from('{"auths":{"quay.io":{"auth":"eA=="}}}').toString('base64') },
+  };
+}
+
 export function installation(opts: { cidr: string; encapsulation?: string; provider?: string; enterprise?: boolean; cniType?: string }): KubeObject {
   return {
     apiVersion: 'operator.tigera.io/v1',
     kind: 'Installation',
     metadata: { name: 'default' },
     spec: {
-      ...(opts.enterprise ? { variant: 'TigeraSecureEnterprise' } : {}),
+      ...(opts.enterprise ? { variant: 'TigeraSecureEnterprise', imagePullSecrets: [{ name: 'tigera-pull-secret' }] } : {}),
       kubernetesProvider: opts.provider ?? 'EKS',
       cni: { type: opts.cniType ?? 'Calico', ipam: { type: opts.cniType === 'AmazonVPC' ? 'AmazonVPC' : 'Calico' } },
       calicoNetwork: { bgp: 'Disabled', ipPools: [{ cidr: opts.cidr, encapsulation: opts.encapsulation ?? 'VXLAN', natOutgoing: 'Enabled', nodeSelector: 'all()' }] },

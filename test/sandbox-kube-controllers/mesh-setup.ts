@@ -11,7 +11,7 @@ import { createClusterHost, type SimClusterHost } from '../../sandbox/kube/host.
 import { installControllers } from '../../sandbox/kube/controllers/index.ts';
 import type { SimClusterHandle } from '../../sandbox/contracts.ts';
 import type { KubeObject } from '../../sandbox/kube/store.ts';
-import { applyManifestFile, ec2, installation, makeVpc, tigeraCondition, tinyProfile, waitFor, type TestVpc } from './harness.ts';
+import { applyManifestFile, ec2, installation, pullSecret, makeVpc, tigeraCondition, tinyProfile, waitFor, type TestVpc } from './harness.ts';
 
 export interface MeshCluster {
   name: string;
@@ -48,6 +48,7 @@ export async function enterpriseCluster(host: SimClusterHost, motoEndpoint: stri
   const wantedCrds = new Set(['licensekeys.crd.projectcalico.org', 'remoteclusterconfigurations.crd.projectcalico.org']);
   applyManifestFile(store, `${enterpriseDir}/operator-crds.yaml`, (o) => wantedCrds.has(o.metadata.name));
   applyManifestFile(store, `${enterpriseDir}/tigera-operator.yaml`);
+  store.create(pullSecret());
   store.create(installation({ cidr: podCidr, enterprise: true }));
   store.create({ apiVersion: 'operator.tigera.io/v1', kind: 'APIServer', metadata: { name: 'default' }, spec: {} });
   store.create({ apiVersion: 'crd.projectcalico.org/v1', kind: 'LicenseKey', metadata: { name: 'default' }, spec: { token: 'eyJ.test.license', certificate: 'cert' } });

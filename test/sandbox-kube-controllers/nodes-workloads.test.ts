@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMoto, type MotoServer } from '../../sandbox/aws/moto.ts';
 import type { ControllerEnv } from '../../sandbox/contracts.ts';
 import type { KubeObject } from '../../sandbox/kube/store.ts';
-import { applyManifestFile, installation, makeCluster, makeVpc, readyCondition, tigeraCondition, tinyProfile, waitFor, type TestCluster, type TestVpc } from './harness.ts';
+import { applyManifestFile, installation, makeCluster, pullSecret, makeVpc, readyCondition, tigeraCondition, tinyProfile, waitFor, type TestCluster, type TestVpc } from './harness.ts';
 
 let moto: MotoServer;
 const clusters: TestCluster[] = [];
@@ -230,6 +230,30 @@ describe('tigera-operator validation', () => {
   });
 });
 
+describe('Calico Enterprise images', () => {
+  it('stay unpulled without a pull secret: TigeraStatus calico is Degraded with ImagePullBackOff', async () => {
+    const vpc = eastVpc;
+    const c = makeCluster(env, `pull-${clusters.length}`, vpc, clusters);
+    applyManifestFile(c.store, 'sandbox/calico/enterprise/v3.22.2/manifests/tigera-operator.yaml');
+    applyManifestFile(c.store, 'sandbox/calico/enterprise/v3.22.2/manifests/operator-crds.yaml', (o) => o.metadata.name === 'licensekeys.crd.projectcalico.org');
+    c.controllers.setNodeGroup({ name: 'ng', desiredSize: 1, instanceType: 'm5.xlarge', subnetIds: vpc.subnetIds });
+    const inst = installation({ cidr: '192.168.4.0/24', enterprise: true });
+    delete (inst.spec as { imagePullSecrets?: unknown }).imagePullSecrets;
+    c.store.create(inst);
+    const degraded = await waitFor('Degraded', () => {
+      const d = tigeraCondition(c.store, 'calico', 'Degraded');
+      return d?.status === 'True' && d;
+    });
+    expect(degraded.message).toMatch(/ImagePullBackOff: pulling quay\.io\/tigera\/cnx-node: unauthorized.*lists no imagePullSecrets/);
+    expect(c.store.get('apps', 'DaemonSet', 'calico-system', 'calico-node')).toBeUndefined();
+    c.store.create(pullSecret());
+    c.store.mutate('operator.tigera.io', 'Installation', undefined, 'default', (o) => {
+      (o.spec as { imagePullSecrets?: unknown }).imagePullSecrets = [{ name: 'tigera-pull-secret' }];
+    });
+    await waitFor('calico-node rendered', () => c.store.get('apps', 'DaemonSet', 'calico-system', 'calico-node'));
+  });
+});
+
 describe('Calico API server', () => {
   async function calicoCluster(enterprise: boolean, license: boolean) {
     const vpc = westVpc;
@@ -239,6 +263,7 @@ describe('Calico API server', () => {
       applyManifestFile(c.store, 'sandbox/calico/enterprise/v3.22.2/manifests/operator-crds.yaml', (o) => o.metadata.name === 'licensekeys.crd.projectcalico.org');
     }
     if (license) c.store.create({ apiVersion: 'crd.projectcalico.org/v1', kind: 'LicenseKey', metadata: { name: 'default' }, spec: { token: 'x.y.z', certificate: 'c' } });
+    if (enterprise) c.store.create(pullSecret());
     c.store.create(installation({ cidr: '192.168.3.0/24', enterprise }));
     c.store.create({ apiVersion: 'operator.tigera.io/v1', kind: 'APIServer', metadata: { name: 'default' }, spec: {} });
     c.controllers.setNodeGroup({ name: 'ng', desiredSize: 1, instanceType: 'm5.xlarge', subnetIds: vpc.subnetIds });

@@ -15,6 +15,7 @@ import { NetworkExec } from '../network/exec.ts';
 import { CalicoV3Mirror } from './calico-v3-mirror.ts';
 import { typhaMetrics } from './typha-metrics.ts';
 import { EndpointSliceController } from './endpointslices.ts';
+import { CalicoCloudInstaller } from './calico-cloud.ts';
 
 export const installControllers: InstallControllers = (handle, env): ClusterControllers => {
   const ctx = new ControllerContext(handle, env);
@@ -34,6 +35,7 @@ export const installControllers: InstallControllers = (handle, env): ClusterCont
   ctx.add(federation);
   ctx.add(new FederatedServicesController(federation));
   ctx.add(new EndpointSliceController());
+  ctx.add(new CalicoCloudInstaller());
   ctx.add(new GarbageCollector());
   const unsubscribe = handle.store.subscribe(() => ctx.kick());
   ctx.onStop(unsubscribe);

@@ -216,7 +216,17 @@ export class TigeraOperator implements Reconciler {
         message: 'Calico Enterprise resources are not installed (CRD licensekeys.crd.projectcalico.org not found): apply the Calico Enterprise operator-crds.yaml',
       };
     }
-    for (const ref of (spec as { imagePullSecrets?: Array<{ name?: string }> }).imagePullSecrets ?? []) {
+    const pullSecrets = (spec as { imagePullSecrets?: Array<{ name?: string }> }).imagePullSecrets ?? [];
+    if (spec.variant === 'TigeraSecureEnterprise' && pullSecrets.length === 0) {
+      // Calico Enterprise's images (quay.io/tigera) are private: without a pull secret every pod stays in ImagePullBackOff.
+      return {
+        reason: 'ImagePullBackOff',
+        message:
+          'calico-node: ImagePullBackOff: pulling quay.io/tigera/cnx-node: unauthorized: authentication required ' +
+          '(Calico Enterprise images are private and the Installation lists no imagePullSecrets)',
+      };
+    }
+    for (const ref of pullSecrets) {
       if (ref.name && !ctx.store.get('', 'Secret', 'tigera-operator', ref.name)) {
         return { reason: 'ResourceReadError', message: `Error retrieving pull secret: secrets "${ref.name}" not found in namespace "tigera-operator"` };
       }

@@ -26,8 +26,11 @@ export function installationObjects(deps: Deps, cluster: ClusterSpec): KubeObjec
   });
   const installation = objs.find((o) => o.kind === 'Installation')!;
   const spec = installation.spec as Record<string, unknown>;
-  if (deps.spec.calico.variant !== 'oss') spec.variant = 'TigeraSecureEnterprise';
-  if (deps.spec.calico.variant === 'enterprise') spec.imagePullSecrets = [{ name: PULL_SECRET }];
+  // Calico Cloud joins a cluster that runs Calico Open Source (variant Calico); its installer upgrades it.
+  if (deps.spec.calico.variant === 'enterprise') {
+    spec.variant = 'TigeraSecureEnterprise';
+    spec.imagePullSecrets = [{ name: PULL_SECRET }];
+  }
   return objs;
 }
 

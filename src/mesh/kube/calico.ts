@@ -22,6 +22,7 @@ import type { HealthLine, ObjectRef } from './health.ts';
 import { ENTERPRISE_HINT, MANAGED_BY, TIGERA_OPERATOR_NS } from './names.ts';
 
 export const NODES_READY_TIMEOUT_MS = 15 * 60_000;
+export const CLOUD_JOIN_TIMEOUT_MS = 15 * 60_000;
 export const CALICO_READY_TIMEOUT_MS = 15 * 60_000;
 export const RCC_API = { apiVersion: 'projectcalico.org/v3', plural: 'remoteclusterconfigurations' } as const;
 const TIGERA_STATUSES = ['calico', 'apiserver'];
@@ -166,6 +167,48 @@ export async function ensure(ctx: StepContext, deps: Deps, client: KubeApi, clus
   };
 }
 
+type InstallerLite = { status?: { state?: string; message?: string } };
+
+/**
+ * Calico Cloud's join, after Calico Open Source is Available: its installer (Installer calico-cloud/default,
+ * operator.calicocloud.io) reports done and has switched the Installation to TigeraSecureEnterprise.
+ */
+async function awaitCloudJoin(ctx: StepContext, deps: Deps, client: KubeApi, cluster: ClusterSpec): Promise<void> {
+  await waitFor(ctx, {
+    what: `${cluster.name}: Calico Cloud's installer done and the Installation upgraded`,
+    intervalMs: deps.pollIntervalMs,
+    timeoutMs: CLOUD_JOIN_TIMEOUT_MS,
+    poll: async () => {
+      const installer = await client
+        .get<InstallerLite>('operator.calicocloud.io/v1', 'Installer', 'default', 'calico-cloud')
+        .catch(() => undefined);
+      const state = installer?.status?.state;
+      if (state === 'failed') {
+        throw new PermanentError(`Calico Cloud could not connect cluster ${cluster.name}: ${installer?.status?.message ?? 'failed'}`, {
+          code: 'CalicoCloudJoinFailed',
+          hint: 'Calico Cloud needs the cluster to run Calico Open Source first (Installation variant Calico)',
+        });
+      }
+      const variant = (await find(client)).installation?.spec?.variant ?? 'Calico';
+      const done = state === 'done' && variant === 'TigeraSecureEnterprise';
+      const seen = installer ? `installer ${state ?? 'started'}${installer.status?.message ? ` (${installer.status.message})` : ''}` : 'no Installer yet';
+      return { done, status: `${seen}; Installation variant ${variant}` };
+    },
+  });
+}
+
+async function waitTigeraStatus(ctx: StepContext, deps: Deps, client: KubeApi, cluster: ClusterSpec): Promise<void> {
+  await waitFor(ctx, {
+    what: `${cluster.name}: TigeraStatus ${TIGERA_STATUSES.join(' and ')} Available`,
+    intervalMs: deps.pollIntervalMs,
+    timeoutMs: CALICO_READY_TIMEOUT_MS,
+    poll: async () => {
+      const all = await Promise.all(TIGERA_STATUSES.map((n) => tigeraStatus(client, n)));
+      return { done: all.every((s) => s.available), status: all.map((s) => s.text).join('; ') };
+    },
+  });
+}
+
 async function waitNodes(ctx: StepContext, deps: Deps, client: KubeApi, cluster: ClusterSpec): Promise<number> {
   const want = cluster.nodeGroup.desiredSize;
   await waitFor(ctx, {
@@ -189,16 +232,24 @@ export async function awaitReady(
   cluster: ClusterSpec,
 ): Promise<StepOutcome> {
   const nodes = await waitNodes(ctx, deps, client, cluster);
-  await waitFor(ctx, {
-    what: `${cluster.name}: TigeraStatus ${TIGERA_STATUSES.join(' and ')} Available`,
-    intervalMs: deps.pollIntervalMs,
-    timeoutMs: CALICO_READY_TIMEOUT_MS,
-    poll: async () => {
-      const all = await Promise.all(TIGERA_STATUSES.map((n) => tigeraStatus(client, n)));
-      return { done: all.every((s) => s.available), status: all.map((s) => s.text).join('; ') };
-    },
-  });
+  await waitTigeraStatus(ctx, deps, client, cluster);
   await ctx.checkpoint();
+  let cloud = '';
+  if (deps.spec.calico.variant === 'cloud') {
+    await awaitCloudJoin(ctx, deps, client, cluster);
+    // The upgrade restarts Calico as Enterprise: wait until its API serves RemoteClusterConfiguration, then Available.
+    await waitFor(ctx, {
+      what: `${cluster.name}: the Enterprise API (RemoteClusterConfiguration) served after the upgrade`,
+      intervalMs: deps.pollIntervalMs,
+      timeoutMs: CALICO_READY_TIMEOUT_MS,
+      poll: async () => {
+        const served = await client.serves(RCC_API.apiVersion, RCC_API.plural);
+        return { done: served, status: served ? 'served' : 'not served yet' };
+      },
+    });
+    await waitTigeraStatus(ctx, deps, client, cluster);
+    cloud = ', connected to Calico Cloud (installer done, Installation upgraded to TigeraSecureEnterprise)';
+  }
   let license = '';
   // Applied again on every run (server-side apply is idempotent) in case the install had to defer it.
   if (deps.spec.calico.variant === 'enterprise' && (await applyLicenseIfServed(client, deps))) {
@@ -209,7 +260,7 @@ export async function awaitReady(
   return {
     summary:
       `${cluster.name}: ${nodes} nodes Ready, TigeraStatus calico and apiserver Available, ` +
-      `RemoteClusterConfiguration API served${license}${flow}`,
+      `RemoteClusterConfiguration API served${cloud}${license}${flow}`,
     changed: false,
   };
 }

@@ -59,10 +59,14 @@ describe('calico.awaitReady', () => {
     for (const n of ['n1', 'n2']) kube.put(node(n, true));
     for (const t of ['calico', 'apiserver']) kube.put(tigera(t, [{ type: 'Available', status: 'True' }]));
     kube.put({ apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'default' }, spec: { logSeverityScreen: 'Info' } });
+    // A Calico Cloud cluster its installer has already upgraded.
+    kube.serve('operator.calicocloud.io/v1', 'Installer');
+    kube.put({ apiVersion: 'operator.calicocloud.io/v1', kind: 'Installer', metadata: { name: 'default', namespace: 'calico-cloud' }, status: { state: 'done' } });
+    kube.put({ apiVersion: 'operator.tigera.io/v1', kind: 'Installation', metadata: { name: 'default' }, spec: { variant: 'TigeraSecureEnterprise' } });
     const spec = { ...testSpec('cloud'), calico: { ...testSpec('cloud').calico, flowLogs: { flushIntervalSeconds: 15 } } };
     const out = await calico.awaitReady(fakeCtx(fakeClock()), testDeps(spec), kube, iad);
     expect(out.summary).toMatch(
-      /RemoteClusterConfiguration API served, flow logs every 15s \(DNS and L7 too\) to files under \/var\/log\/calico\/flowlogs on each node only: no LogStorage or LogCollector is configured, so nothing collects them$/,
+      /RemoteClusterConfiguration API served, connected to Calico Cloud \(installer done, Installation upgraded to TigeraSecureEnterprise\), flow logs every 15s \(DNS and L7 too\) to files under \/var\/log\/calico\/flowlogs on each node only: no LogStorage or LogCollector is configured, so nothing collects them$/,
     );
     const felix = await kube.get<{ spec: Record<string, unknown> }>('projectcalico.org/v3', 'FelixConfiguration', 'default');
     expect(felix!.spec).toEqual({
@@ -80,6 +84,20 @@ describe('calico.awaitReady', () => {
     kube.put({ apiVersion: 'operator.tigera.io/v1', kind: 'LogStorage', metadata: { name: 'tigera-secure' } });
     const again = await calico.awaitReady(fakeCtx(fakeClock()), testDeps(spec), kube, iad);
     expect(again.summary).toMatch(/shipped by the LogCollector to the LogStorage \(Elasticsearch\)$/);
+  });
+});
+
+describe('calico.awaitReady for Calico Cloud', () => {
+  it('stops with the installer\'s reason when the join fails', async () => {
+    const kube = new FakeKube().serve('operator.calicocloud.io/v1', 'Installer');
+    for (const n of ['n1', 'n2']) kube.put(node(n, true));
+    for (const t of ['calico', 'apiserver']) kube.put(tigera(t, [{ type: 'Available', status: 'True' }]));
+    const message = 'Calico Cloud connects a cluster that runs Calico Open Source; this Installation is set to TigeraSecureEnterprise';
+    kube.put({ apiVersion: 'operator.calicocloud.io/v1', kind: 'Installer', metadata: { name: 'default', namespace: 'calico-cloud' }, status: { state: 'failed', message } });
+    const err = await calico.awaitReady(fakeCtx(fakeClock()), testDeps(testSpec('cloud')), kube, iad).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PermanentError);
+    expect((err as PermanentError).code).toBe('CalicoCloudJoinFailed');
+    expect((err as Error).message).toBe(`Calico Cloud could not connect cluster iad: ${message}`);
   });
 });
 
