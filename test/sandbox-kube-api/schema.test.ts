@@ -155,6 +155,20 @@ describe('schemas in the API stand-in', () => {
     expect(lower.stderr).toBe('');
   });
 
+  it('holds projectcalico.org/v3 (calico-apiserver) to the Go types its crd.projectcalico.org/v1 CRD is made from', async () => {
+    // What the simulated calico-apiserver registers once it runs (sandbox/kube/controllers).
+    sb.handle.api.register({ group: 'projectcalico.org', version: 'v3', kind: 'FelixConfiguration', plural: 'felixconfigurations', singular: 'felixconfiguration', namespaced: false });
+    const client = new KubeClient(sb.kubeConfig());
+    const v3 = { apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'v3' } };
+    const err = (await failure(client.apply({ ...v3, spec: { flowLogsFlushInterval: '15s', flowLogsFileAggregationKindForAllowed: 7 } }))) as Error;
+    expect(err.message).toContain(
+      'FelixConfiguration.projectcalico.org "v3" is invalid: spec.flowLogsFileAggregationKindForAllowed: Unsupported value: 7: supported values: 0, 1, 2',
+    );
+    const unknown = (await failure(client.apply({ ...v3, spec: { flowLogsFlushIntervalSecs: 15 } }))) as Error;
+    expect(unknown.message).toContain('(/v3; projectcalico.org/v3, Kind=FelixConfiguration): .spec.flowLogsFlushIntervalSecs: field not declared in schema');
+    await client.apply({ ...v3, spec: { flowLogsFlushInterval: '15s', flowLogsFileAggregationKindForAllowed: 1 } });
+  });
+
   it('refuses a StatefulSet with an unknown field under Strict, prunes it otherwise, and refuses a wrong type', async () => {
     const typo = statefulSet(['          imagePullPolicyy: IfNotPresent']);
     const strict = await kubectl(admin, ['create', '-f', '-'], { input: typo, bin: KUBECTL_133 });

@@ -41,15 +41,28 @@ function validatorFor(entry: CompiledVersion): ValidateFunction {
   return v;
 }
 
+/**
+ * The CRD schema that governs a resource. projectcalico.org/v3, served by calico-apiserver, decodes into the same
+ * Go types that Calico's crd.projectcalico.org/v1 CRDs are generated from, so the installed v1 CRD of the kind
+ * (Open Source or Enterprise, whichever the cluster runs) is its schema.
+ */
+function governingCrd(ctx: ClusterContext, resource: ServedResource): { crd: KubeObject; version: string } | undefined {
+  const calicoV3 = resource.source === 'runtime' && resource.group === 'projectcalico.org' && resource.version === 'v3';
+  if (resource.source !== 'crd' && !calicoV3) return undefined;
+  const name = calicoV3 ? `${resource.plural}.crd.projectcalico.org` : `${resource.plural}.${resource.group}`;
+  const crd = ctx.store.get('apiextensions.k8s.io', 'CustomResourceDefinition', undefined, name);
+  return crd ? { crd, version: calicoV3 ? 'v1' : resource.version } : undefined;
+}
+
 function crdSchema(ctx: ClusterContext, resource: ServedResource): CompiledVersion | undefined {
-  if (resource.source !== 'crd') return undefined;
-  const crd = ctx.store.get('apiextensions.k8s.io', 'CustomResourceDefinition', undefined, `${resource.plural}.${resource.group}`);
-  if (!crd) return undefined;
+  const governing = governingCrd(ctx, resource);
+  if (!governing) return undefined;
+  const { crd } = governing;
   const versions = ((crd['spec'] as Rec | undefined)?.['versions'] ?? []) as Rec[];
-  const version = versions.find((v) => v['name'] === resource.version);
+  const version = versions.find((v) => v['name'] === governing.version);
   const schema = (version?.['schema'] as Rec | undefined)?.['openAPIV3Schema'] as JsonSchema | undefined;
   if (!schema) return undefined;
-  const slot = `${crd.metadata.uid ?? crd.metadata.name}/${resource.version}`;
+  const slot = `${crd.metadata.uid ?? crd.metadata.name}/${governing.version}`;
   const key = String(crd.metadata.generation ?? 0);
   const hit = compiled.get(slot);
   if (hit && hit.key === key) return hit;
