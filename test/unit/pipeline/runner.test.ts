@@ -1,10 +1,10 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/clock.ts';
-import { CancelledError } from '../../src/errors.ts';
-import { renderPlan } from '../../src/steps/plan-text.ts';
-import { runPlan } from '../../src/steps/runner.ts';
-import { leaf, parallel, sequential, type Step } from '../../src/steps/step.ts';
+import { systemClock } from '../../../src/clock.ts';
+import { CancelledError } from '../../../src/errors.ts';
+import { renderPlan } from '../../../src/steps/plan-text.ts';
+import { runPlan } from '../../../src/steps/runner.ts';
+import { leaf, parallel, sequential, type Step } from '../../../src/steps/step.ts';
 
 const log = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
