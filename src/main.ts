@@ -1,7 +1,7 @@
 // Entry point: `npm start`. Configuration comes from the environment and the mesh spec (src/config).
 import { loadConfig, ConfigError } from './config/env.ts';
 import { createLogger } from './log.ts';
-import { startMeshops } from './start.ts';
+import { startMeshops } from './compose-root.ts';
 
 async function main(): Promise<void> {
   let config;

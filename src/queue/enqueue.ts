@@ -3,7 +3,7 @@
 import type { Redis } from 'ioredis';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { MeshCommand } from '../../commands/types.ts';
+import type { MeshCommand } from '../mesh-command.ts';
 import { section } from '../slack/format.ts';
 import type { JobData, JobName } from './job-types.ts';
 import { positionOf, type MeshQueues } from './queues.ts';

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { loadConfig, type AppConfig } from '../../src/config/env.ts';
-import { startMeshops, type Meshops, type StartOverrides } from '../../src/start.ts';
+import { startMeshops, type Meshops, type StartOverrides } from '../../src/compose-root.ts';
 import { freePort } from './redis.ts';
 import { botEnvironment } from '../../sandbox/bot-env.ts';
 

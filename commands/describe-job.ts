@@ -1,5 +1,5 @@
 // How a job is named to people: the command as they would type it.
-import { describeCommand } from '../commands/parse.ts';
+import { describeCommand } from './parse.ts';
 import type { JobData } from '../src/queue/job-types.ts';
 
 export function describeJob(data: Pick<JobData, 'name' | 'command'>): string {
