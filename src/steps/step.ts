@@ -40,6 +40,8 @@ export interface GroupStep {
   id: string;
   title: string;
   children: Step[];
+  /** Parallel groups only: at most this many children run at once (say, to stay under an API's rate limit). */
+  limit?: number;
 }
 
 export type Step = LeafStep | GroupStep;
@@ -57,8 +59,12 @@ export function sequential(id: string, title: string, children: Step[]): GroupSt
   return { kind: 'sequential', id, title, children };
 }
 
-export function parallel(id: string, title: string, children: Step[]): GroupStep {
-  return { kind: 'parallel', id, title, children };
+export function parallel(id: string, title: string, children: Step[], opts: { limit?: number } = {}): GroupStep {
+  const { limit } = opts;
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
+    throw new RangeError(`parallel group ${id}: limit must be a whole number of at least 1, got ${limit}`);
+  }
+  return limit === undefined ? { kind: 'parallel', id, title, children } : { kind: 'parallel', id, title, children, limit };
 }
 
 export function leaves(step: Step): LeafStep[] {

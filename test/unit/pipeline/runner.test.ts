@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.ts';
 import { CancelledError } from '../../../src/errors.ts';
 import { renderPlan } from '../../../src/steps/plan-text.ts';
-import { runPlan } from '../../../src/steps/runner.ts';
+import { PlanFailedError, runPlan } from '../../../src/steps/runner.ts';
 import { leaf, parallel, sequential, type Step } from '../../../src/steps/step.ts';
 
 const log = pino({ level: 'silent' });
@@ -62,5 +62,64 @@ describe('running a plan', () => {
     const plan = sequential('up', 'mesh up', [parallel('net', 'networks', [step('iad'), step('pdx')])]);
     const text = renderPlan(plan, new Map([['iad', { state: 'exists' as const, detail: 'vpc-1' }], ['pdx', { state: 'missing' as const }]]));
     expect(text).toBe('mesh up (1 in order)\n  networks (2 side by side)\n    • step iad: exists (vpc-1)\n    • step pdx: will create');
+  });
+});
+
+describe('a parallel group', () => {
+  it('reports the error of every failed child, not only the first', async () => {
+    const { events, step } = recorder();
+    const plan = sequential('all', 'all', [parallel('p', 'three', [step('a', 5, true), step('b', 10), step('c', 0, true)]), step('d')]);
+    const report = await run(plan);
+    expect(report.ok).toBe(false);
+    expect(report.failures.map((f) => [f.step.id, (f.error as Error).message])).toEqual([
+      ['c', 'c broke'],
+      ['a', 'a broke'],
+    ]);
+    expect(report.failure).toBe(report.failures[0]);
+    expect(events).toContain('end b');
+    expect(report.results.map((r) => r.status)).toEqual(['failed', 'done', 'failed', 'not-run']);
+    expect(new PlanFailedError(report.failures).message).toBe('2 steps failed:\n• step c: c broke\n• step a: a broke');
+  });
+
+  it('runs at most `limit` children at once, in order, and every child even after one fails', async () => {
+    let running = 0;
+    let most = 0;
+    const started: string[] = [];
+    const child = (id: string, fail = false) =>
+      leaf(id, `step ${id}`, async () => {
+        started.push(id);
+        most = Math.max(most, ++running);
+        await sleep(5);
+        running -= 1;
+        if (fail) throw new Error(`${id} broke`);
+        return { summary: `${id} done`, changed: true };
+      });
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+    const report = await run(parallel('p', 'seven', ids.map((id) => child(id, id === 'b')), { limit: 2 }));
+    expect(most).toBe(2);
+    expect(started).toEqual(ids);
+    expect(report.failures.map((f) => f.step.id)).toEqual(['b']);
+    expect(report.results.filter((r) => r.status === 'done')).toHaveLength(6);
+  });
+
+  it('without a limit starts every child at once', async () => {
+    let running = 0;
+    let most = 0;
+    const child = (id: string) =>
+      leaf(id, id, async () => {
+        most = Math.max(most, ++running);
+        await sleep(5);
+        running -= 1;
+        return { summary: id, changed: false };
+      });
+    await run(parallel('p', 'five', ['a', 'b', 'c', 'd', 'e'].map(child)));
+    expect(most).toBe(5);
+  });
+
+  it('refuses a limit that is not a whole number of at least 1', () => {
+    for (const limit of [0, -1, 1.5, Number.NaN]) {
+      expect(() => parallel('p', 'x', [], { limit }), String(limit)).toThrow(/limit must be a whole number of at least 1/);
+    }
+    expect(parallel('p', 'x', [], { limit: 3 }).limit).toBe(3);
   });
 });
