@@ -63,8 +63,9 @@ module.exports = {
     },
     {
       name: 'product-stays-out-of-the-sandbox',
-      comment: 'The product (src/, commands/, jobs/) runs against real AWS, clusters and Slack: it imports nothing '
-        + 'from sandbox/, bench/ or test/.',
+      comment:
+        'The product (src/, commands/, jobs/) runs against real AWS, clusters and Slack: it imports nothing ' +
+        'from sandbox/, bench/ or test/.',
       severity: 'error',
       from: { path: '^(src|commands|jobs)/' },
       to: { path: '^(sandbox|bench|test)/' },
@@ -78,8 +79,9 @@ module.exports = {
     },
     {
       name: 'no-job-imports-another-job',
-      comment: 'A job folder (jobs/<name>/, with jobs/<name>.ts and jobs/<name>-job.ts) uses only src/, itself and '
-        + 'jobs/run-plan.ts. What two jobs share belongs in src/. jobs/index.ts is the table of all jobs.',
+      comment:
+        'A job folder (jobs/<name>/, with jobs/<name>.ts and jobs/<name>-job.ts) uses only src/, itself and ' +
+        'jobs/run-plan.ts. What two jobs share belongs in src/. jobs/index.ts is the table of all jobs.',
       severity: 'error',
       from: { path: '^jobs/([a-z]+)(?:-job)?(?:/|\\.ts$)', pathNot: '^jobs/index\\.ts$' },
       to: {
@@ -89,8 +91,9 @@ module.exports = {
     },
     {
       name: 'unit-tests-start-nothing',
-      comment: 'test/unit/ runs with no Redis, moto or sandbox (npm run test:unit, files in parallel): it may not '
-        + 'import what starts them. Such a test belongs elsewhere under test/ (the integration project).',
+      comment:
+        'test/unit/ runs with no Redis, moto or sandbox (npm run test:unit, files in parallel): it may not ' +
+        'import what starts them. Such a test belongs elsewhere under test/ (the integration project).',
       severity: 'error',
       from: { path: '^test/unit/' },
       to: {

@@ -1,11 +1,12 @@
 // Runs a job's plan with the thread as its voice: observe, post the plan, run the steps with live progress, and
 // turn the failures into one error that names every failed step.
-import { CancelledError, PermanentError, errorMessage } from '../src/errors.ts';
-import { ShuttingDown, type JobContext } from '../src/queue/worker.ts';
-import { observePlan, renderPlan, nothingToDo, type Observations } from '../src/steps/plan-text.ts';
-import { PlanFailedError, runPlan, type RunReport, type StepFailure } from '../src/steps/runner.ts';
-import { leaves, type Step, type StepContext } from '../src/steps/step.ts';
+
 import type { Clock } from '../src/clock.ts';
+import { CancelledError, errorMessage, PermanentError } from '../src/errors.ts';
+import { type JobContext, ShuttingDown } from '../src/queue/worker.ts';
+import { nothingToDo, type Observations, observePlan, renderPlan } from '../src/steps/plan-text.ts';
+import { PlanFailedError, type RunReport, runPlan, type StepFailure } from '../src/steps/runner.ts';
+import { leaves, type Step, type StepContext } from '../src/steps/step.ts';
 
 export function stepContextOf(ctx: JobContext, clock: Clock): StepContext {
   return { signal: ctx.signal, log: ctx.log, clock, note: (m) => ctx.reporter.note(m), checkpoint: ctx.checkpoint };
@@ -51,9 +52,16 @@ export async function runPlanJob(
     listener: {
       started: (step) => ctx.reporter.stepStarted(step.title),
       note: (_step, message) => ctx.reporter.note(message),
-      finished: (step, outcome, ms) => ctx.reporter.stepFinished(step.title, outcome.changed ? outcome.summary : `already in place: ${outcome.summary}`, ms, outcome.excerpt),
+      finished: (step, outcome, ms) =>
+        ctx.reporter.stepFinished(
+          step.title,
+          outcome.changed ? outcome.summary : `already in place: ${outcome.summary}`,
+          ms,
+          outcome.excerpt,
+        ),
       failed: (step, error, ms) => {
-        if (!(error instanceof CancelledError || error instanceof ShuttingDown)) ctx.reporter.stepFailed(step.title, errorMessage(error), ms);
+        if (!(error instanceof CancelledError || error instanceof ShuttingDown))
+          ctx.reporter.stepFailed(step.title, errorMessage(error), ms);
       },
     },
   });
@@ -73,7 +81,11 @@ function failureOf(failures: StepFailure[]): Error {
   if (failures.length === 1) {
     const { step, error } = failures[0]!;
     if (error instanceof PermanentError) {
-      return new PermanentError(`step "${step.title}" failed: ${error.message}`, { code: error.code, hint: error.hint, cause: error });
+      return new PermanentError(`step "${step.title}" failed: ${error.message}`, {
+        code: error.code,
+        hint: error.hint,
+        cause: error,
+      });
     }
     return new StepFailedError(step.title, error);
   }

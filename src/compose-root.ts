@@ -10,15 +10,15 @@ import { authorize } from '../commands/authorize.ts';
 import { describeJob } from '../commands/describe-job.ts';
 import { describeCommand, helpText, parseMeshCommand } from '../commands/parse.ts';
 import { makeHandlers } from '../jobs/index.ts';
-import { systemClock, type Clock } from './clock.ts';
+import { type Clock, systemClock } from './clock.ts';
 import type { AppConfig } from './config/env.ts';
 import type { Deps } from './deps.ts';
 import { createLogger } from './log.ts';
-import { slackLogger } from './slack/logger.ts';
-import { openQueues } from './queue/queues.ts';
-import { startWorkers, type JobHandler, type RunningWorkers } from './queue/worker.ts';
 import type { JobName } from './queue/job-types.ts';
+import { openQueues } from './queue/queues.ts';
+import { type JobHandler, type RunningWorkers, startWorkers } from './queue/worker.ts';
 import type { WebApp } from './slack/app.ts';
+import { slackLogger } from './slack/logger.ts';
 
 export interface StartOverrides {
   log?: Logger;

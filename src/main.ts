@@ -1,10 +1,11 @@
 // Entry point: `npm start`. Configuration comes from the environment and the mesh spec (src/config).
-import { loadConfig, ConfigError } from './config/env.ts';
-import { createLogger } from './log.ts';
+
 import { startMeshops } from './compose-root.ts';
+import { type AppConfig, ConfigError, loadConfig } from './config/env.ts';
+import { createLogger } from './log.ts';
 
 async function main(): Promise<void> {
-  let config;
+  let config: AppConfig;
   try {
     config = loadConfig();
   } catch (err) {

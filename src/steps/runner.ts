@@ -47,7 +47,9 @@ export interface RunReport {
 export class PlanFailedError extends Error {
   readonly failures: StepFailure[];
   constructor(failures: StepFailure[]) {
-    super(`${failures.length} steps failed:\n${failures.map((f) => `• ${f.step.title}: ${errorMessage(f.error)}`).join('\n')}`);
+    super(
+      `${failures.length} steps failed:\n${failures.map((f) => `• ${f.step.title}: ${errorMessage(f.error)}`).join('\n')}`,
+    );
     this.name = 'PlanFailedError';
     this.failures = failures;
   }

@@ -46,12 +46,7 @@ export interface GroupStep {
 
 export type Step = LeafStep | GroupStep;
 
-export function leaf(
-  id: string,
-  title: string,
-  run: LeafStep['run'],
-  observe?: LeafStep['observe'],
-): LeafStep {
+export function leaf(id: string, title: string, run: LeafStep['run'], observe?: LeafStep['observe']): LeafStep {
   return { kind: 'leaf', id, title, run, observe };
 }
 
@@ -64,7 +59,9 @@ export function parallel(id: string, title: string, children: Step[], opts: { li
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
     throw new RangeError(`parallel group ${id}: limit must be a whole number of at least 1, got ${limit}`);
   }
-  return limit === undefined ? { kind: 'parallel', id, title, children } : { kind: 'parallel', id, title, children, limit };
+  return limit === undefined
+    ? { kind: 'parallel', id, title, children }
+    : { kind: 'parallel', id, title, children, limit };
 }
 
 export function leaves(step: Step): LeafStep[] {

@@ -25,8 +25,23 @@ function jobContext() {
     },
     files: { uploadV2: async () => ({ ok: true }) },
   } as unknown as WebClient;
-  const reporter = new ProgressReporter({ client, channel: 'C1', anchorTs: '1.000100', title: '/mesh up', jobId: '7', userId: 'U1', clock: systemClock, log, minEditIntervalMs: 0 });
-  const ctx = { log, signal: new AbortController().signal, checkpoint: async () => {}, reporter } as unknown as JobContext;
+  const reporter = new ProgressReporter({
+    client,
+    channel: 'C1',
+    anchorTs: '1.000100',
+    title: '/mesh up',
+    jobId: '7',
+    userId: 'U1',
+    clock: systemClock,
+    log,
+    minEditIntervalMs: 0,
+  });
+  const ctx = {
+    log,
+    signal: new AbortController().signal,
+    checkpoint: async () => {},
+    reporter,
+  } as unknown as JobContext;
   return { ctx, reporter, thread };
 }
 
@@ -40,7 +55,11 @@ describe('a plan whose parallel siblings fail', () => {
   it('posts each failure in the thread and fails the job with all of them, to be retried', async () => {
     const { ctx, reporter, thread } = jobContext();
     const plan = sequential('up', 'mesh up', [
-      parallel('net', 'networks', [broken('iad', new Error('throttled')), ok('fra'), broken('pdx', new Error('connection reset'))]),
+      parallel('net', 'networks', [
+        broken('iad', new Error('throttled')),
+        ok('fra'),
+        broken('pdx', new Error('connection reset')),
+      ]),
       ok('after'),
     ]);
     const err = await runPlanJob(ctx, systemClock, plan, { heading: 'plan' }).catch((e: unknown) => e);
@@ -57,12 +76,17 @@ describe('a plan whose parallel siblings fail', () => {
 
   it('is permanent when one of them is, with every failure and every hint in the message', async () => {
     const { ctx } = jobContext();
-    const quota = new PermanentError('VpcLimitExceeded: the maximum number of VPCs has been reached', { code: 'VpcLimitExceeded', hint: 'Ask AWS for a higher VPC quota.' });
+    const quota = new PermanentError('VpcLimitExceeded: the maximum number of VPCs has been reached', {
+      code: 'VpcLimitExceeded',
+      hint: 'Ask AWS for a higher VPC quota.',
+    });
     const plan = parallel('net', 'networks', [broken('iad', quota), broken('pdx', new Error('connection reset'))]);
     const err = await runPlanJob(ctx, systemClock, plan, { heading: 'plan' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PermanentError);
     expect(err).toMatchObject({ code: 'VpcLimitExceeded', hint: 'Ask AWS for a higher VPC quota.' });
-    expect((err as Error).message).toContain('• make iad: VpcLimitExceeded: the maximum number of VPCs has been reached');
+    expect((err as Error).message).toContain(
+      '• make iad: VpcLimitExceeded: the maximum number of VPCs has been reached',
+    );
     expect((err as Error).message).toContain('• make pdx: connection reset');
   });
 

@@ -4,7 +4,7 @@ import { systemClock } from '../../../src/clock.ts';
 import { CancelledError } from '../../../src/errors.ts';
 import { renderPlan } from '../../../src/steps/plan-text.ts';
 import { PlanFailedError, runPlan } from '../../../src/steps/runner.ts';
-import { leaf, parallel, sequential, type Step } from '../../../src/steps/step.ts';
+import { leaf, parallel, type Step, sequential } from '../../../src/steps/step.ts';
 
 const log = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -60,15 +60,26 @@ describe('running a plan', () => {
   it('renders the plan with what was observed', () => {
     const { step } = recorder();
     const plan = sequential('up', 'mesh up', [parallel('net', 'networks', [step('iad'), step('pdx')])]);
-    const text = renderPlan(plan, new Map([['iad', { state: 'exists' as const, detail: 'vpc-1' }], ['pdx', { state: 'missing' as const }]]));
-    expect(text).toBe('mesh up (1 in order)\n  networks (2 side by side)\n    • step iad: exists (vpc-1)\n    • step pdx: will create');
+    const text = renderPlan(
+      plan,
+      new Map([
+        ['iad', { state: 'exists' as const, detail: 'vpc-1' }],
+        ['pdx', { state: 'missing' as const }],
+      ]),
+    );
+    expect(text).toBe(
+      'mesh up (1 in order)\n  networks (2 side by side)\n    • step iad: exists (vpc-1)\n    • step pdx: will create',
+    );
   });
 });
 
 describe('a parallel group', () => {
   it('reports the error of every failed child, not only the first', async () => {
     const { events, step } = recorder();
-    const plan = sequential('all', 'all', [parallel('p', 'three', [step('a', 5, true), step('b', 10), step('c', 0, true)]), step('d')]);
+    const plan = sequential('all', 'all', [
+      parallel('p', 'three', [step('a', 5, true), step('b', 10), step('c', 0, true)]),
+      step('d'),
+    ]);
     const report = await run(plan);
     expect(report.ok).toBe(false);
     expect(report.failures.map((f) => [f.step.id, (f.error as Error).message])).toEqual([
@@ -95,7 +106,14 @@ describe('a parallel group', () => {
         return { summary: `${id} done`, changed: true };
       });
     const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
-    const report = await run(parallel('p', 'seven', ids.map((id) => child(id, id === 'b')), { limit: 2 }));
+    const report = await run(
+      parallel(
+        'p',
+        'seven',
+        ids.map((id) => child(id, id === 'b')),
+        { limit: 2 },
+      ),
+    );
     expect(most).toBe(2);
     expect(started).toEqual(ids);
     expect(report.failures.map((f) => f.step.id)).toEqual(['b']);
@@ -118,7 +136,9 @@ describe('a parallel group', () => {
 
   it('refuses a limit that is not a whole number of at least 1', () => {
     for (const limit of [0, -1, 1.5, Number.NaN]) {
-      expect(() => parallel('p', 'x', [], { limit }), String(limit)).toThrow(/limit must be a whole number of at least 1/);
+      expect(() => parallel('p', 'x', [], { limit }), String(limit)).toThrow(
+        /limit must be a whole number of at least 1/,
+      );
     }
     expect(parallel('p', 'x', [], { limit: 3 }).limit).toBe(3);
   });
