@@ -1,19 +1,24 @@
+// The composition root: the one module of src/ that imports commands/ and jobs/ (the layers above src/) and
+// wires them in: the command layer into the web role, the job handlers into the workers. Everything else in src/
+// knows neither (.dependency-cruiser.cjs enforces it).
 // Starts meshops from a validated configuration: the web role, the worker role, or both in one process.
 // Returns a handle whose stop() is the SIGTERM path: workers stop at a safe point first, then the web server.
 import { WebClient } from '@slack/web-api';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { authorize } from '../commands/authorize.ts';
+import { describeJob } from '../commands/describe-job.ts';
+import { describeCommand, helpText, parseMeshCommand } from '../commands/parse.ts';
 import { makeHandlers } from '../jobs/index.ts';
-import { describeJob } from '../jobs/describe.ts';
-import { systemClock, type Clock } from './clock.ts';
+import { type Clock, systemClock } from './clock.ts';
 import type { AppConfig } from './config/env.ts';
 import type { Deps } from './deps.ts';
 import { createLogger } from './log.ts';
-import { slackLogger } from './slack/logger.ts';
-import { openQueues } from './queue/queues.ts';
-import { startWorkers, type JobHandler, type RunningWorkers } from './queue/worker.ts';
 import type { JobName } from './queue/job-types.ts';
+import { openQueues } from './queue/queues.ts';
+import { type JobHandler, type RunningWorkers, startWorkers } from './queue/worker.ts';
 import type { WebApp } from './slack/app.ts';
+import { slackLogger } from './slack/logger.ts';
 
 export interface StartOverrides {
   log?: Logger;
@@ -85,6 +90,7 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
   if (config.role === 'web' || config.role === 'all') {
     const { createWebApp } = await import('./slack/app.ts');
     web = createWebApp({
+      commands: { parse: parseMeshCommand, authorize, describe: describeCommand, help: helpText },
       botToken: config.slack.botToken,
       signingSecret: config.slack.signingSecret ?? '',
       appToken: config.slack.appToken,
