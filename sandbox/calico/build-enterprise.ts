@@ -74,7 +74,10 @@ function enterpriseCrds(src: string): Crd[] {
     ...yamlFiles(join(src, 'enterprise-crds', 'policy.networking.k8s.io')),
     join(src, 'enterprise-crds', '01-crd-eck-bundle.yaml'),
   ];
-  return files.flatMap(documents).map(crdOf).filter((c) => c.name !== 'tenants.operator.tigera.io');
+  return files
+    .flatMap(documents)
+    .map(crdOf)
+    .filter((c) => c.name !== 'tenants.operator.tigera.io');
 }
 
 function operatorCrdsYaml(crds: Crd[]): string {
@@ -96,7 +99,11 @@ function enterpriseRules(crds: Crd[]): Rule[] {
   return [
     { apiGroups: ['crd.projectcalico.org'], resources: calico, verbs: all },
     // The same kinds through calico-apiserver (LicenseKey, RemoteClusterConfiguration, Tier, ...).
-    { apiGroups: ['projectcalico.org'], resources: calico.filter((p) => !p.startsWith('ipam') && p !== 'blockaffinities'), verbs: all },
+    {
+      apiGroups: ['projectcalico.org'],
+      resources: calico.filter((p) => !p.startsWith('ipam') && p !== 'blockaffinities'),
+      verbs: all,
+    },
     { apiGroups: ['usage.tigera.io'], resources: plurals('usage.tigera.io'), verbs: all },
     { apiGroups: eckGroups, resources: ['*'], verbs: all },
     {
@@ -121,7 +128,11 @@ function tigeraOperatorYaml(ossManifest: string, crds: Crd[]): string {
     if (kind === 'ClusterRole' && name === 'tigera-operator') {
       const rules = obj['rules'] as Rule[];
       for (const rule of rules) {
-        if (rule.resourceNames && rule.apiGroups.includes('apiextensions.k8s.io') && rule.resourceNames.some((n) => n.endsWith('.operator.tigera.io'))) {
+        if (
+          rule.resourceNames &&
+          rule.apiGroups.includes('apiextensions.k8s.io') &&
+          rule.resourceNames.some((n) => n.endsWith('.operator.tigera.io'))
+        ) {
           rule.resourceNames = ownCrds;
         }
         if (rule.apiGroups.length === 1 && rule.apiGroups[0] === 'operator.tigera.io' && rule.verbs.includes('watch')) {
@@ -135,7 +146,8 @@ function tigeraOperatorYaml(ossManifest: string, crds: Crd[]): string {
       pod['imagePullSecrets'] = [{ name: PULL_SECRET }];
       for (const c of pod['containers'] as Rec[]) {
         c['image'] = OPERATOR_IMAGE;
-        for (const e of (c['env'] ?? []) as Rec[]) if (e['name'] === 'TIGERA_OPERATOR_INIT_IMAGE_VERSION') e['value'] = OPERATOR_IMAGE.split(':')[1];
+        for (const e of (c['env'] ?? []) as Rec[])
+          if (e['name'] === 'TIGERA_OPERATOR_INIT_IMAGE_VERSION') e['value'] = OPERATOR_IMAGE.split(':')[1];
       }
     }
     out.push(stringify(obj, { lineWidth: 0 }));
@@ -155,7 +167,12 @@ function prometheusOperatorYaml(): string {
   const labels = { 'k8s-app': name };
   const objects: Rec[] = [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { name: ns } } },
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: ns, labels }, imagePullSecrets: [{ name: PULL_SECRET }] },
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name, namespace: ns, labels },
+      imagePullSecrets: [{ name: PULL_SECRET }],
+    },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
@@ -165,9 +182,17 @@ function prometheusOperatorYaml(): string {
         { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['*'] },
         { apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['*'] },
         { apiGroups: [''], resources: ['pods'], verbs: ['list', 'delete'] },
-        { apiGroups: [''], resources: ['services', 'services/finalizers', 'endpoints'], verbs: ['get', 'create', 'update', 'delete'] },
+        {
+          apiGroups: [''],
+          resources: ['services', 'services/finalizers', 'endpoints'],
+          verbs: ['get', 'create', 'update', 'delete'],
+        },
         { apiGroups: [''], resources: ['nodes', 'namespaces'], verbs: ['get', 'list', 'watch'] },
-        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'] },
+        {
+          apiGroups: ['discovery.k8s.io'],
+          resources: ['endpointslices'],
+          verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
+        },
       ],
     },
     {
@@ -194,7 +219,10 @@ function prometheusOperatorYaml(): string {
               {
                 name,
                 image: `quay.io/tigera/prometheus-operator:${ENTERPRISE_VERSION}`,
-                args: ['--kubelet-service=kube-system/kubelet', `--prometheus-config-reloader=quay.io/tigera/prometheus-config-reloader:${ENTERPRISE_VERSION}`],
+                args: [
+                  '--kubelet-service=kube-system/kubelet',
+                  `--prometheus-config-reloader=quay.io/tigera/prometheus-config-reloader:${ENTERPRISE_VERSION}`,
+                ],
                 ports: [{ containerPort: 8080, name: 'http' }],
                 securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
               },

@@ -100,7 +100,11 @@ export function kubectlRelease(minor: string): string {
   return `/usr/lib/google-cloud-sdk/bin/kubectl.${minor}`;
 }
 
-export function kubectl(kubeconfig: string, args: string[], opts: { input?: string; timeoutMs?: number; bin?: string } = {}): Promise<KubectlResult> {
+export function kubectl(
+  kubeconfig: string,
+  args: string[],
+  opts: { input?: string; timeoutMs?: number; bin?: string } = {},
+): Promise<KubectlResult> {
   return new Promise((resolve) => {
     const child = execFile(
       opts.bin ?? 'kubectl',

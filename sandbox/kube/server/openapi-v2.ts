@@ -43,7 +43,13 @@ export function openApiV2Protobuf(registry: Registry): Buffer {
   const items = pathsOf(registry).map(({ path, gvk }) => {
     // QueryParameterSubSchema{in=2, name=4, type=6} in NonBodyParameter=3 in Parameter=2 in ParametersItem=1.
     const params = QUERY_PARAMS.map((name) =>
-      field(8, field(1, field(2, field(3, msg(field(2, 'query'), field(4, name), field(6, name === 'force' ? 'boolean' : 'string')))))),
+      field(
+        8,
+        field(
+          1,
+          field(2, field(3, msg(field(2, 'query'), field(4, name), field(6, name === 'force' ? 'boolean' : 'string')))),
+        ),
+      ),
     );
     const yaml = `group: "${gvk.group}"\nkind: ${gvk.kind}\nversion: ${gvk.version}\n`;
     const extension = field(13, msg(field(1, 'x-kubernetes-group-version-kind'), field(2, field(2, yaml))));
@@ -59,7 +65,12 @@ export function openApiV2Json(registry: Registry): Record<string, unknown> {
     paths[path] = {
       patch: {
         operationId: `patch${gvk.kind}`,
-        parameters: QUERY_PARAMS.map((name) => ({ in: 'query', name, type: name === 'force' ? 'boolean' : 'string', uniqueItems: true })),
+        parameters: QUERY_PARAMS.map((name) => ({
+          in: 'query',
+          name,
+          type: name === 'force' ? 'boolean' : 'string',
+          uniqueItems: true,
+        })),
         responses: { '200': { description: 'OK' } },
         'x-kubernetes-group-version-kind': gvk,
       },

@@ -155,7 +155,14 @@ async function handleRequest(ctx: ClusterContext, authenticate: Authenticator, r
   await handleRest({ ctx, info, resource, url, user, req, res });
 }
 
-function serveNonResource(ctx: ClusterContext, path: string, method: string, res: ServerResponse, serverAddress: string, accept: string): void {
+function serveNonResource(
+  ctx: ClusterContext,
+  path: string,
+  method: string,
+  res: ServerResponse,
+  serverAddress: string,
+  accept: string,
+): void {
   if (method !== 'GET' && method !== 'HEAD') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
   if (path === '/healthz' || path === '/livez' || path === '/readyz') return sendText(res, 200, 'ok');
   if (path === '/version') return sendJson(res, 200, versionInfo(ctx.placement));

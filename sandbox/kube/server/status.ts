@@ -39,7 +39,14 @@ export class ApiError extends Error {
   }
 
   toStatus(): Status {
-    const status: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, code: this.code };
+    const status: Status = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: this.message,
+      code: this.code,
+    };
     // An empty reason is left out, as Go's omitempty does (the API server sends some errors without one).
     if (this.reason) status.reason = this.reason;
     if (this.details) status.details = this.details;

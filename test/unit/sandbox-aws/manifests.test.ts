@@ -25,7 +25,7 @@ describe('the manifest server', () => {
   });
 
   it('serves the three Calico Enterprise v3.23.1 files the product fetches, from the sandbox\'s own folder', async () => {
-    const calico = join(import.meta.dirname, '../../sandbox/calico');
+    const calico = join(import.meta.dirname, '../../../sandbox/calico');
     for (const file of ['operator-crds.yaml', 'tigera-operator.yaml', 'tigera-prometheus-operator.yaml']) {
       const reply = await serveManifest(calico, 'GET', `/manifests/calico-enterprise/v3.23.1/manifests/${file}`);
       expect(reply.status, file).toBe(200);

@@ -9,9 +9,9 @@ import type { KubeObject } from '../../store.ts';
 import type { ClusterContext } from '../context.ts';
 import type { ServedResource } from '../registry.ts';
 import { ApiError, badRequest, invalid } from '../status.ts';
-import { builtinModel, walkBuiltin, type BuiltinWalk } from './builtin-schema.ts';
+import { type BuiltinWalk, builtinModel, walkBuiltin } from './builtin-schema.ts';
 import { compileSchema, fieldErrors } from './crd-validation.ts';
-import { pruneAndDefault, type JsonSchema, type StructuralResult } from './structural.ts';
+import { type JsonSchema, pruneAndDefault, type StructuralResult } from './structural.ts';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -90,7 +90,8 @@ function inspect(ctx: ClusterContext, resource: ServedResource, obj: KubeObject)
     pruneAndDefault(obj, schema.schema, '', out, true);
     return { unknown: out.unknown, typeErrors: [], errors: out.errors };
   }
-  const model = resource.source === 'builtin' ? builtinModel(resource.group, resource.version, resource.kind) : undefined;
+  const model =
+    resource.source === 'builtin' ? builtinModel(resource.group, resource.version, resource.kind) : undefined;
   const out: BuiltinWalk = { unknown: [], typeErrors: [] };
   if (model) walkBuiltin(obj as unknown as Rec, model, '', out);
   return { unknown: out.unknown, typeErrors: out.typeErrors, errors: [] };
@@ -112,14 +113,21 @@ export function admitDecoded(
   const found = inspect(ctx, resource, obj);
   const before = patchedFrom ? inspect(ctx, resource, structuredClone(patchedFrom)) : undefined;
   const unknown = before ? found.unknown.filter((f) => !before.unknown.includes(f)) : found.unknown;
-  const typeErrors = before ? found.typeErrors.filter((t) => !before.typeErrors.some((b) => b.path === t.path)) : found.typeErrors;
-  const prefix = patchedFrom ? '' : `${resource.kind} in version "${resource.version}" cannot be handled as a ${resource.kind}: `;
+  const typeErrors = before
+    ? found.typeErrors.filter((t) => !before.typeErrors.some((b) => b.path === t.path))
+    : found.typeErrors;
+  const prefix = patchedFrom
+    ? ''
+    : `${resource.kind} in version "${resource.version}" cannot be handled as a ${resource.kind}: `;
   const first = typeErrors[0];
   if (first) {
-    throw badRequest(`${prefix}json: cannot unmarshal ${first.got} into Go struct field ${first.struct}.${first.path} of type ${first.want}`);
+    throw badRequest(
+      `${prefix}json: cannot unmarshal ${first.got} into Go struct field ${first.struct}.${first.path} of type ${first.want}`,
+    );
   }
   if (unknown.length === 0 || directive === 'Ignore') return [];
-  if (directive === 'Strict') throw badRequest(`${prefix}strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+  if (directive === 'Strict')
+    throw badRequest(`${prefix}strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
   return unknown.map((f) => `unknown field "${f}"`);
 }
 
@@ -132,7 +140,10 @@ export function admitApplied(ctx: ClusterContext, resource: ServedResource, appl
   const { unknown, typeErrors } = inspect(ctx, resource, copy);
   const problems = [
     ...unknown.map((f) => `.${f}: field not declared in schema`),
-    ...typeErrors.map((t) => `.${t.path}: expected ${t.want.startsWith('int') || t.want === 'float64' ? 'numeric (int or float)' : t.want}, got ${t.got}`),
+    ...typeErrors.map(
+      (t) =>
+        `.${t.path}: expected ${t.want.startsWith('int') || t.want === 'float64' ? 'numeric (int or float)' : t.want}, got ${t.got}`,
+    ),
   ];
   if (problems.length === 0) return;
   const text = problems.length === 1 ? problems[0]! : `errors:\n  ${problems.join('\n  ')}`;
@@ -144,7 +155,12 @@ export function admitApplied(ctx: ClusterContext, resource: ServedResource, appl
  * Before a custom resource is stored: defaults, then value validation against the openAPIV3Schema. With a status
  * subresource, writes to the main resource are validated without status and status writes with it.
  */
-export function admitStored(ctx: ClusterContext, resource: ServedResource, obj: KubeObject, subresource?: 'status'): void {
+export function admitStored(
+  ctx: ClusterContext,
+  resource: ServedResource,
+  obj: KubeObject,
+  subresource?: 'status',
+): void {
   const schema = crdSchema(ctx, resource);
   if (!schema) return;
   const structural: StructuralResult = { unknown: [], errors: [] };

@@ -18,7 +18,10 @@ const fieldCache = new Map<string, Map<string, Attribute> | undefined>();
 function fieldsOf(model: string): Map<string, Attribute> | undefined {
   if (fieldCache.has(model)) return fieldCache.get(model);
   const cls = models[model];
-  const fields = typeof cls?.getAttributeTypeMap === 'function' ? new Map(cls.getAttributeTypeMap().map((a) => [a.baseName, a])) : undefined;
+  const fields =
+    typeof cls?.getAttributeTypeMap === 'function'
+      ? new Map(cls.getAttributeTypeMap().map((a) => [a.baseName, a]))
+      : undefined;
   fieldCache.set(model, fields);
   return fields;
 }
@@ -86,7 +89,18 @@ function fits(value: unknown, type: string, format: string): boolean {
  * Fields of type resource.Quantity, which decodes from a JSON number too; client-node types them as plain
  * strings, so they are known here by name.
  */
-const QUANTITY_FIELDS = new Set(['limits', 'requests', 'capacity', 'allocatable', 'hard', 'used', 'overhead', 'podFixed', 'sizeLimit', 'storage']);
+const QUANTITY_FIELDS = new Set([
+  'limits',
+  'requests',
+  'capacity',
+  'allocatable',
+  'hard',
+  'used',
+  'overhead',
+  'podFixed',
+  'sizeLimit',
+  'storage',
+]);
 
 function isQuantity(path: string, value: unknown): boolean {
   const names = path.replace(/\[\d+\]/g, '').split('.');
@@ -97,7 +111,12 @@ function walkType(value: unknown, type: string, format: string, path: string, st
   if (value === null || value === undefined) return;
   if (type === 'string' && isQuantity(path, value)) return;
   if (!fits(value, type, format)) {
-    out.typeErrors.push({ path: path.replace(/\[\d+\]/g, ''), struct, got: jsonKind(value), want: goType(type, format) });
+    out.typeErrors.push({
+      path: path.replace(/\[\d+\]/g, ''),
+      struct,
+      got: jsonKind(value),
+      want: goType(type, format),
+    });
     return;
   }
   if (type.startsWith('Array<')) {

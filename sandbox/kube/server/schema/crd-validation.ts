@@ -13,7 +13,16 @@ export interface FieldError {
 
 type Rec = Record<string, unknown>;
 
-const DROPPED = new Set(['default', 'description', 'example', 'externalDocs', 'x-kubernetes-validations', '$schema', 'id', 'title']);
+const DROPPED = new Set([
+  'default',
+  'description',
+  'example',
+  'externalDocs',
+  'x-kubernetes-validations',
+  '$schema',
+  'id',
+  'title',
+]);
 
 /** Formats kube-apiserver checks for CRDs (strfmt's registry); others (int32, int64, ...) are informational. */
 const CIDR4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
@@ -26,7 +35,10 @@ function ipv6(s: string): boolean {
   const halves = s.split('::');
   if (halves.length > 2) return false;
   const groups = halves.flatMap((h) => (h ? h.split(':') : []));
-  return groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g) || ipv4(g)) && (halves.length === 2 ? groups.length < 8 : groups.length === 8);
+  return (
+    groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g) || ipv4(g)) &&
+    (halves.length === 2 ? groups.length < 8 : groups.length === 8)
+  );
 }
 const FORMATS: Record<string, (s: string) => boolean> = {
   'date-time': (s) => /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(s),
@@ -41,7 +53,9 @@ const FORMATS: Record<string, (s: string) => boolean> = {
     return rest.length === 0 && !!ip && ipv6(ip) && /^\d{1,3}$/.test(bits ?? '') && Number(bits) <= 128;
   },
   uuid: (s) => /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(s),
-  hostname: (s) => s.length <= 253 && /^[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*$/.test(s),
+  hostname: (s) =>
+    s.length <= 253 &&
+    /^[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*$/.test(s),
   duration: (s) => /^(-?\d+(\.\d+)?\s*(ns|us|µs|ms|s|m|h|d|w)\s*)+$/.test(s),
 };
 
@@ -59,7 +73,11 @@ export function toAjvSchema(node: JsonSchema, root = true): Rec {
         props[name] = toAjvSchema(sub, false);
       }
       out['properties'] = props;
-    } else if ((key === 'items' || key === 'not' || key === 'additionalProperties') && value && typeof value === 'object') {
+    } else if (
+      (key === 'items' || key === 'not' || key === 'additionalProperties') &&
+      value &&
+      typeof value === 'object'
+    ) {
       out[key] = toAjvSchema(value as JsonSchema, false);
     } else if ((key === 'allOf' || key === 'anyOf' || key === 'oneOf') && Array.isArray(value)) {
       out[key] = (value as JsonSchema[]).map((s) => toAjvSchema(s, false));
@@ -104,7 +122,8 @@ function makeAjv(): Ajv {
     keyword: 'x-kubernetes-int-or-string',
     schemaType: 'boolean',
     errors: false,
-    validate: (on: boolean, data: unknown) => !on || typeof data === 'string' || (typeof data === 'number' && Number.isInteger(data)),
+    validate: (on: boolean, data: unknown) =>
+      !on || typeof data === 'string' || (typeof data === 'number' && Number.isInteger(data)),
   });
   return ajv;
 }
@@ -157,25 +176,61 @@ function toFieldError(err: ErrorObject, data: unknown): FieldError | undefined {
       return { field, message: 'Required value', reason: 'FieldValueRequired' };
     }
     case 'type':
-      return { field: path, message: `Invalid value: "${typeName(value)}": ${path} in body must be of type ${String(p['type'])}: "${typeName(value)}"`, reason: 'FieldValueTypeInvalid' };
+      return {
+        field: path,
+        message: `Invalid value: "${typeName(value)}": ${path} in body must be of type ${String(p['type'])}: "${typeName(value)}"`,
+        reason: 'FieldValueTypeInvalid',
+      };
     case 'x-kubernetes-int-or-string':
-      return { field: path, message: `Invalid value: "${typeName(value)}": ${path} in body must be of type integer,string: "${typeName(value)}"`, reason: 'FieldValueTypeInvalid' };
+      return {
+        field: path,
+        message: `Invalid value: "${typeName(value)}": ${path} in body must be of type integer,string: "${typeName(value)}"`,
+        reason: 'FieldValueTypeInvalid',
+      };
     case 'enum': {
       const allowed = (p['allowedValues'] as unknown[]).map((a) => shown(a)).join(', ');
-      return { field: path, message: `Unsupported value: ${shown(value)}: supported values: ${allowed}`, reason: 'FieldValueNotSupported' };
+      return {
+        field: path,
+        message: `Unsupported value: ${shown(value)}: supported values: ${allowed}`,
+        reason: 'FieldValueNotSupported',
+      };
     }
     case 'pattern':
-      return { field: path, message: `Invalid value: ${shown(value)}: ${path} in body should match '${String(p['pattern'])}'`, reason: 'FieldValueInvalid' };
+      return {
+        field: path,
+        message: `Invalid value: ${shown(value)}: ${path} in body should match '${String(p['pattern'])}'`,
+        reason: 'FieldValueInvalid',
+      };
     case 'format':
-      return { field: path, message: `Invalid value: ${shown(value)}: ${path} in body must be of type ${String(p['format'])}: ${shown(value)}`, reason: 'FieldValueInvalid' };
+      return {
+        field: path,
+        message: `Invalid value: ${shown(value)}: ${path} in body must be of type ${String(p['format'])}: ${shown(value)}`,
+        reason: 'FieldValueInvalid',
+      };
     case 'maxLength':
-      return { field: path, message: `Too long: may not be more than ${String(p['limit'])} bytes`, reason: 'FieldValueTooLong' };
+      return {
+        field: path,
+        message: `Too long: may not be more than ${String(p['limit'])} bytes`,
+        reason: 'FieldValueTooLong',
+      };
     case 'minLength':
-      return { field: path, message: `Invalid value: ${shown(value)}: ${path} in body should be at least ${String(p['limit'])} chars long`, reason: 'FieldValueInvalid' };
+      return {
+        field: path,
+        message: `Invalid value: ${shown(value)}: ${path} in body should be at least ${String(p['limit'])} chars long`,
+        reason: 'FieldValueInvalid',
+      };
     case 'maxItems':
-      return { field: path, message: `Too many: ${(value as unknown[]).length}: must have at most ${String(p['limit'])} items`, reason: 'FieldValueTooMany' };
+      return {
+        field: path,
+        message: `Too many: ${(value as unknown[]).length}: must have at most ${String(p['limit'])} items`,
+        reason: 'FieldValueTooMany',
+      };
     case 'minItems':
-      return { field: path, message: `Invalid value: ${(value as unknown[]).length}: ${path} in body should have at least ${String(p['limit'])} items`, reason: 'FieldValueInvalid' };
+      return {
+        field: path,
+        message: `Invalid value: ${(value as unknown[]).length}: ${path} in body should have at least ${String(p['limit'])} items`,
+        reason: 'FieldValueInvalid',
+      };
     case 'maximum':
     case 'minimum':
     case 'exclusiveMaximum':
@@ -186,24 +241,60 @@ function toFieldError(err: ErrorObject, data: unknown): FieldError | undefined {
         exclusiveMaximum: 'less than',
         exclusiveMinimum: 'greater than',
       };
-      return { field: path, message: `Invalid value: ${shown(value)}: ${path} in body should be ${words[err.keyword]} ${String(p['limit'])}`, reason: 'FieldValueInvalid' };
+      return {
+        field: path,
+        message: `Invalid value: ${shown(value)}: ${path} in body should be ${words[err.keyword]} ${String(p['limit'])}`,
+        reason: 'FieldValueInvalid',
+      };
     }
     case 'uniqueItems':
-      return { field: `${path}[${String(p['i'])}]`, message: `Duplicate value: ${shown((value as unknown[])[Number(p['i'])])}`, reason: 'FieldValueDuplicate' };
+      return {
+        field: `${path}[${String(p['i'])}]`,
+        message: `Duplicate value: ${shown((value as unknown[])[Number(p['i'])])}`,
+        reason: 'FieldValueDuplicate',
+      };
     case 'maxProperties':
-      return { field: path, message: `Too many: ${Object.keys(value as Rec).length}: must have at most ${String(p['limit'])} items`, reason: 'FieldValueTooMany' };
+      return {
+        field: path,
+        message: `Too many: ${Object.keys(value as Rec).length}: must have at most ${String(p['limit'])} items`,
+        reason: 'FieldValueTooMany',
+      };
     case 'minProperties':
-      return { field: path, message: `Invalid value: ${Object.keys(value as Rec).length}: ${path} in body should have at least ${String(p['limit'])} properties`, reason: 'FieldValueInvalid' };
+      return {
+        field: path,
+        message: `Invalid value: ${Object.keys(value as Rec).length}: ${path} in body should have at least ${String(p['limit'])} properties`,
+        reason: 'FieldValueInvalid',
+      };
     case 'multipleOf':
-      return { field: path, message: `Invalid value: ${shown(value)}: ${path} in body should be a multiple of ${String(p['multipleOf'])}`, reason: 'FieldValueInvalid' };
+      return {
+        field: path,
+        message: `Invalid value: ${shown(value)}: ${path} in body should be a multiple of ${String(p['multipleOf'])}`,
+        reason: 'FieldValueInvalid',
+      };
     case 'oneOf':
-      return { field: path, message: `Invalid value: ${shown(value)}: ${path} in body must validate one and only one schema (oneOf)`, reason: 'FieldValueInvalid' };
+      return {
+        field: path,
+        message: `Invalid value: ${shown(value)}: ${path} in body must validate one and only one schema (oneOf)`,
+        reason: 'FieldValueInvalid',
+      };
     case 'anyOf':
-      return { field: path, message: `Invalid value: ${shown(value)}: ${path} in body must validate at least one schema (anyOf)`, reason: 'FieldValueInvalid' };
+      return {
+        field: path,
+        message: `Invalid value: ${shown(value)}: ${path} in body must validate at least one schema (anyOf)`,
+        reason: 'FieldValueInvalid',
+      };
     case 'not':
-      return { field: path, message: `Invalid value: ${shown(value)}: ${path} in body should not validate the schema`, reason: 'FieldValueInvalid' };
+      return {
+        field: path,
+        message: `Invalid value: ${shown(value)}: ${path} in body should not validate the schema`,
+        reason: 'FieldValueInvalid',
+      };
     default:
-      return { field: path, message: `Invalid value: ${shown(value)}: ${err.message ?? 'invalid'}`, reason: 'FieldValueInvalid' };
+      return {
+        field: path,
+        message: `Invalid value: ${shown(value)}: ${err.message ?? 'invalid'}`,
+        reason: 'FieldValueInvalid',
+      };
   }
 }
 

@@ -40,10 +40,17 @@ export interface StructuralResult {
  * Prunes and defaults `value` in place against `schema`; `path` is where `value` sits. At the root of a custom
  * resource and of an embedded resource, apiVersion and kind are always allowed and metadata is ObjectMeta.
  */
-export function pruneAndDefault(value: unknown, schema: JsonSchema, path: string, out: StructuralResult, root: boolean): unknown {
+export function pruneAndDefault(
+  value: unknown,
+  schema: JsonSchema,
+  path: string,
+  out: StructuralResult,
+  root: boolean,
+): unknown {
   if (Array.isArray(value)) {
     if (schema.items) {
-      for (let i = 0; i < value.length; i++) value[i] = pruneAndDefault(value[i], schema.items, `${path}[${i}]`, out, false);
+      for (let i = 0; i < value.length; i++)
+        value[i] = pruneAndDefault(value[i], schema.items, `${path}[${i}]`, out, false);
     }
     return value;
   }
@@ -78,13 +85,23 @@ export function pruneAndDefault(value: unknown, schema: JsonSchema, path: string
       if (value[key] !== undefined || sub.default === undefined) continue;
       if (resource && key === 'metadata') continue;
       // Defaults are themselves pruned and defaulted, as the API server does when it publishes them.
-      value[key] = pruneAndDefault(structuredClone(sub.default), sub, childPath(path, key), { unknown: [], errors: [] }, false);
+      value[key] = pruneAndDefault(
+        structuredClone(sub.default),
+        sub,
+        childPath(path, key),
+        { unknown: [], errors: [] },
+        false,
+      );
     }
   }
   if (schema['x-kubernetes-embedded-resource'] === true && !root) {
     for (const key of ['apiVersion', 'kind']) {
       if (typeof value[key] !== 'string' || value[key] === '') {
-        out.errors.push({ field: childPath(path, key), message: 'Required value: must not be empty', reason: 'FieldValueRequired' });
+        out.errors.push({
+          field: childPath(path, key),
+          message: 'Required value: must not be empty',
+          reason: 'FieldValueRequired',
+        });
       }
     }
   }
