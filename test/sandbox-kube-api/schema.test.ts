@@ -226,6 +226,41 @@ describe('schemas in the API stand-in', () => {
     expect(lower.stderr).toBe('');
   });
 
+  it('types an applied Installation before validating it, as server-side apply does: 500, then 422', async () => {
+    const client = new KubeClient(sb.kubeConfig());
+    const installation = (spec: Record<string, unknown>) => ({
+      apiVersion: 'operator.tigera.io/v1',
+      kind: 'Installation',
+      metadata: { name: 'default' },
+      spec: { kubernetesProvider: 'EKS', cni: { type: 'Calico' }, ...spec },
+    });
+    const network = { bgp: 'Disabled', ipPools: [{ cidr: '192.168.1.0/24', encapsulation: 'VXLAN' }] };
+    const typed = (await failure(
+      client.apply(installation({ variant: 'TigeraSecureEnterprise', calicoNetwork: { ...network, mtu: '8450' } })),
+    )) as Error;
+    expect(typed.message).toContain(
+      '(/default; operator.tigera.io/v1, Kind=Installation): .spec.calicoNetwork.mtu: expected numeric (int or float), got string',
+    );
+    const invalid = (await failure(
+      client.apply(installation({ variant: 'Enterprise', calicoNetwork: network })),
+    )) as Error;
+    expect(invalid.message).toContain(
+      'Installation.operator.tigera.io "default" is invalid: spec.variant: Unsupported value: "Enterprise"',
+    );
+    const ok = await client.apply<{ spec: Record<string, unknown> }>(
+      installation({
+        variant: 'TigeraSecureEnterprise',
+        typhaMetricsPort: 9093,
+        calicoNetwork: { ...network, mtu: 8450 },
+      }),
+    );
+    expect(ok.spec).toMatchObject({
+      variant: 'TigeraSecureEnterprise',
+      typhaMetricsPort: 9093,
+      calicoNetwork: { mtu: 8450 },
+    });
+  });
+
   it('holds projectcalico.org/v3 (calico-apiserver) to the Go types its crd.projectcalico.org/v1 CRD is made from', async () => {
     // What the simulated calico-apiserver registers once it runs (sandbox/kube/controllers).
     sb.handle.api.register({
@@ -258,7 +293,9 @@ describe('schemas in the API stand-in', () => {
       'StatefulSet in version "v1" cannot be handled as a StatefulSet: strict decoding error: unknown field "spec.template.spec.containers[0].imagePullPolicyy"',
     );
     const ssa = await kubectl(admin, ['apply', '--server-side', '-f', '-'], { input: typo, bin: KUBECTL_127 });
-    expect(ssa.stderr).toContain('.spec.template.spec.containers[0].imagePullPolicyy: field not declared in schema');
+    expect(ssa.stderr).toContain(
+      '.spec.template.spec.containers[name="nginx"].imagePullPolicyy: field not declared in schema',
+    );
     const wrongType = await kubectl(admin, ['create', '-f', '-'], {
       input: typo.replace('  serviceName: web', '  serviceName: web\n  replicas: two'),
     });

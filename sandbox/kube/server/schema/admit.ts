@@ -11,7 +11,8 @@ import type { ServedResource } from '../registry.ts';
 import { ApiError, badRequest, invalid } from '../status.ts';
 import { type BuiltinWalk, builtinModel, walkBuiltin } from './builtin-schema.ts';
 import { compileSchema, fieldErrors } from './crd-validation.ts';
-import { type JsonSchema, pruneAndDefault, type StructuralResult } from './structural.ts';
+import { ssaPath } from './ssa-path.ts';
+import { type JsonSchema, pruneAndDefault, type StructuralResult, scalarMismatches } from './structural.ts';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -138,11 +139,18 @@ export function admitDecoded(
 export function admitApplied(ctx: ClusterContext, resource: ServedResource, applied: KubeObject): void {
   const copy = structuredClone(applied);
   const { unknown, typeErrors } = inspect(ctx, resource, copy);
+  const schema = crdSchema(ctx, resource)?.schema;
+  const at = (path: string): string => ssaPath(path, applied, schema);
+  const numeric = (want: string): boolean => want.startsWith('int') || want === 'float64';
+  const scalars: Array<{ path: string; want: string; got: string }> = [];
+  if (schema) scalarMismatches(copy, schema, '', scalars);
   const problems = [
-    ...unknown.map((f) => `.${f}: field not declared in schema`),
+    ...unknown.map((f) => `${at(f)}: field not declared in schema`),
+    ...scalars.map(
+      (m) => `${at(m.path)}: expected ${m.want === 'numeric' ? 'numeric (int or float)' : m.want}, got ${m.got}`,
+    ),
     ...typeErrors.map(
-      (t) =>
-        `.${t.path}: expected ${t.want.startsWith('int') || t.want === 'float64' ? 'numeric (int or float)' : t.want}, got ${t.got}`,
+      (t) => `${at(t.at)}: expected ${numeric(t.want) ? 'numeric (int or float)' : t.want}, got ${t.got}`,
     ),
   ];
   if (problems.length === 0) return;

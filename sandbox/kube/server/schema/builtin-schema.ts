@@ -36,6 +36,8 @@ export function builtinModel(group: string, version: string, kind: string): stri
 export interface TypeError {
   /** Full JSON path without indices, as Go's json decoder prints it. */
   path: string;
+  /** The same path with list indices (spec.containers[0].ports). */
+  at: string;
   /** Go struct that holds the field (StatefulSetSpec). */
   struct: string;
   got: string;
@@ -113,6 +115,7 @@ function walkType(value: unknown, type: string, format: string, path: string, st
   if (!fits(value, type, format)) {
     out.typeErrors.push({
       path: path.replace(/\[\d+\]/g, ''),
+      at: path,
       struct,
       got: jsonKind(value),
       want: goType(type, format),

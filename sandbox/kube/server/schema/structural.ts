@@ -107,3 +107,34 @@ export function pruneAndDefault(
   }
   return value;
 }
+
+/**
+ * Scalars of the wrong JSON type, as server-side apply's typed conversion finds them before any validation:
+ * `{ path, want, got }` with want as structured-merge-diff names it (numeric, string, boolean).
+ */
+export function scalarMismatches(
+  value: unknown,
+  schema: JsonSchema,
+  path: string,
+  out: Array<{ path: string; want: string; got: string }>,
+): void {
+  if (value === null || value === undefined || schema['x-kubernetes-int-or-string'] === true) return;
+  const got = Array.isArray(value) ? 'list' : typeof value === 'object' ? 'map' : typeof value;
+  const want: Record<string, string> = { integer: 'numeric', number: 'numeric', string: 'string', boolean: 'boolean' };
+  const scalar = schema.type ? want[schema.type] : undefined;
+  if (scalar) {
+    const ok = scalar === 'numeric' ? typeof value === 'number' : typeof value === scalar;
+    if (!ok) out.push({ path, want: scalar, got });
+    return;
+  }
+  if (Array.isArray(value)) {
+    if (schema.items) value.forEach((v, i) => scalarMismatches(v, schema.items!, `${path}[${i}]`, out));
+    return;
+  }
+  if (!isObject(value)) return;
+  for (const [key, v] of Object.entries(value)) {
+    const extra = schema.additionalProperties;
+    const sub = schema.properties?.[key] ?? (isObject(extra) ? (extra as JsonSchema) : undefined);
+    if (sub) scalarMismatches(v, sub, childPath(path, key), out);
+  }
+}
