@@ -16,7 +16,14 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: [UNIT], testTimeout: 10_000, sequence: { groupOrder: 0 } },
+        test: {
+          name: 'unit',
+          include: [UNIT],
+          testTimeout: 10_000,
+          // Vitest's default is one worker fewer than the cores: a single worker on this 2-core machine.
+          maxWorkers: '100%',
+          sequence: { groupOrder: 0 },
+        },
       },
       {
         extends: true,

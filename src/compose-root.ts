@@ -42,16 +42,20 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
   const log = overrides.log ?? createLogger({ level: config.logLevel });
   const clock = overrides.clock ?? systemClock;
   const prefix = overrides.prefix ?? 'meshops';
-  // BullMQ needs maxRetriesPerRequest null on the connections its workers block on.
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  redis.on('error', (err) => log.warn({ err: { message: err.message } }, 'redis connection error'));
-  const connection = redis;
-  const queues = await openQueues(connection, prefix, config.spec.name);
+  const onError = (err: Error) => log.warn({ err: { message: err.message } }, 'redis connection error');
+  // Queueing, cancel and /readyz answer people: while Redis is down they fail after one reconnect attempt
+  // ("could not queue", 503) instead of waiting in ioredis's offline queue until Redis is back.
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+  redis.on('error', onError);
+  const queues = await openQueues(redis, prefix, config.spec.name);
   const slack = new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, logger: slackLogger(log) });
 
   // Roles load only what they use, when they first use it: a web-only process never loads the AWS SDK or the
   // Kubernetes client, and an idle worker loads them with its first job (they are most of its memory).
   const runsJobs = config.role === 'worker' || config.role === 'all';
+  // Workers wait out a Redis outage; BullMQ needs maxRetriesPerRequest null on the connections they block on.
+  const workerRedis = runsJobs ? new Redis(config.redisUrl, { maxRetriesPerRequest: null }) : undefined;
+  workerRedis?.on('error', onError);
   let deps: Promise<Deps> | undefined;
   const getDeps = () =>
     (deps ??= (async (): Promise<Deps> => {
@@ -73,8 +77,8 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
   let workers: RunningWorkers | undefined;
   if (runsJobs) {
     workers = startWorkers({
-      connection,
-      redis,
+      connection: workerRedis!,
+      redis: workerRedis!,
       prefix,
       mesh: config.spec.name,
       handlers: { ...makeHandlers(getDeps), ...overrides.handlers },
@@ -120,7 +124,10 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
       if (workers) await guard('workers', () => workers!.close());
       if (web) await guard('web', () => web!.stop());
       await guard('queues', () => queues.close());
-      await guard('redis', () => redis.quit());
+      // QUIT needs an answer; a connection that is down is just dropped.
+      for (const r of [redis, workerRedis]) {
+        if (r) await guard('redis', async () => (r.status === 'ready' ? r.quit() : r.disconnect()));
+      }
       log.info('stopped');
     })());
   return { log, web, workers, stop };

@@ -177,3 +177,26 @@ describe('cancel', () => {
     expect(await events()).not.toContain('start scale:pdx:4');
   }, 60_000);
 });
+
+describe('cancel when there is nothing to stop', () => {
+  it('says so: nothing running or queued, no such job, or a job already finished', async () => {
+    const finished = slack
+      .messages(CHANNEL)
+      .find((m) => /scale iad 5/.test(m.text ?? '') && /^:white_check_mark:/.test(m.text ?? ''));
+    expect(finished, 'the job of the test before').toBeDefined();
+    const number = /job (\d+)/.exec(finished!.text ?? '')![1]!;
+
+    await run('cancel');
+    await expect
+      .poll(ephemeralTexts, { timeout: 5000 })
+      .toContainEqual(expect.stringMatching(/^Nothing to cancel: no change to the mesh is running or queued\./));
+    await run('cancel 999');
+    await expect
+      .poll(ephemeralTexts, { timeout: 5000 })
+      .toContainEqual(expect.stringMatching(/^There is no job 999\./));
+    await run(`cancel ${number}`);
+    await expect
+      .poll(ephemeralTexts, { timeout: 5000 })
+      .toContainEqual(`Job ${number} is already completed: nothing to cancel.`);
+  }, 60_000);
+});
