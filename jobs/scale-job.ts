@@ -11,11 +11,19 @@ import { scaleStep } from './scale.ts';
 export async function scaleJob(deps: Deps, ctx: JobContext, clusterName: string, replicas: number): Promise<JobResult> {
   const cluster = deps.spec.clusters.find((c) => c.name === clusterName);
   if (!cluster) {
-    throw new PermanentError(`no cluster "${clusterName}" in mesh ${deps.spec.name}; clusters: ${deps.spec.clusters.map((c) => c.name).join(', ')}`);
+    throw new PermanentError(
+      `no cluster "${clusterName}" in mesh ${deps.spec.name}; clusters: ${deps.spec.clusters.map((c) => c.name).join(', ')}`,
+    );
   }
   const step = scaleStep(deps, cluster, replicas);
-  const run = await runPlanJob(ctx, deps.clock, step, { heading: `Scaling ${statefulSetName(clusterName)} to ${replicas}:` });
+  const run = await runPlanJob(ctx, deps.clock, step, {
+    heading: `Scaling ${statefulSetName(clusterName)} to ${replicas}:`,
+  });
   const result = run.report!.results[0];
   const outcome = result?.status === 'done' ? result.outcome : undefined;
-  return { ok: true, summary: outcome?.summary ?? `${statefulSetName(clusterName)} scaled to ${replicas}`, details: outcome?.excerpt ? [outcome.excerpt] : [] };
+  return {
+    ok: true,
+    summary: outcome?.summary ?? `${statefulSetName(clusterName)} scaled to ${replicas}`,
+    details: outcome?.excerpt ? [outcome.excerpt] : [],
+  };
 }

@@ -5,7 +5,7 @@ import type { Deps } from '../src/deps.ts';
 import { PermanentError } from '../src/errors.ts';
 import { kubeFor, otherClusters, podDnsName, statefulSetName } from '../src/mesh/kube/names.ts';
 import * as workloads from '../src/mesh/kube/workloads.ts';
-import { leaf, type LeafStep } from '../src/steps/step.ts';
+import { type LeafStep, leaf } from '../src/steps/step.ts';
 import { waitFor } from '../src/steps/wait.ts';
 
 export const SCALE_READY_TIMEOUT_MS = 10 * 60_000;
@@ -70,7 +70,10 @@ export function scaleStep(deps: Deps, cluster: ClusterSpec, replicas: number, ti
         timeoutMs: timeouts.federationTimeoutMs ?? FEDERATION_TIMEOUT_MS,
         poll: async () => {
           const seen = await Promise.all(
-            viewers.map(async (v) => ({ name: v.name, pods: await workloads.federatedPods(v.client, deps, cluster.name) })),
+            viewers.map(async (v) => ({
+              name: v.name,
+              pods: await workloads.federatedPods(v.client, deps, cluster.name),
+            })),
           );
           const off = seen.filter((s) => s.pods.join(',') !== want.join(','));
           const status = off.map((s) => `${s.name} sees ${s.pods.length} (${s.pods.join(', ') || 'none'})`).join('; ');

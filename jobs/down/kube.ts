@@ -69,5 +69,9 @@ export async function planDownKube(deps: Deps): Promise<Step> {
     }
   }
   const names = present.map((c) => eksClusterName(deps.spec.name, c.name)).join(', ');
-  return parallel('down/kube', `delete meshops objects in ${names || 'no cluster'}`, present.map((c) => downKubeStep(deps, c)));
+  return parallel(
+    'down/kube',
+    `delete meshops objects in ${names || 'no cluster'}`,
+    present.map((c) => downKubeStep(deps, c)),
+  );
 }

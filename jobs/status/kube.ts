@@ -31,7 +31,11 @@ async function workloadLines(deps: Deps, client: KubeApi, cluster: ClusterSpec):
 async function pathLines(deps: Deps, client: KubeApi, cluster: ClusterSpec): Promise<HealthLine[]> {
   const others = otherClusters(deps, cluster);
   if ((await netshoot.find(deps, client)) !== 'ready') {
-    return others.map((o) => ({ health: 'absent', subject: `ping to ${o.name}`, detail: 'no Ready netshoot to ping from' }));
+    return others.map((o) => ({
+      health: 'absent',
+      subject: `ping to ${o.name}`,
+      detail: 'no Ready netshoot to ping from',
+    }));
   }
   return Promise.all(
     others.map(async (o): Promise<HealthLine> => {
@@ -41,7 +45,11 @@ async function pathLines(deps: Deps, client: KubeApi, cluster: ClusterSpec): Pro
         const detail = `${statefulSetName(o.name)} answers, also one ${p.result.mtu}-byte packet with fragmentation forbidden`;
         return { health: 'ok', subject, detail };
       }
-      return { health: 'failing', subject, detail: `${pingCell(p.result)}${p.result.message ? `: ${p.result.message}` : ''}` };
+      return {
+        health: 'failing',
+        subject,
+        detail: `${pingCell(p.result)}${p.result.message ? `: ${p.result.message}` : ''}`,
+      };
     }),
   );
 }

@@ -18,10 +18,16 @@ export function parseManifests(text: string): KubeObject[] {
   return out;
 }
 
-export async function fetchManifest(url: string, opts: { headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<string> {
+export async function fetchManifest(
+  url: string,
+  opts: { headers?: Record<string, string>; signal?: AbortSignal } = {},
+): Promise<string> {
   let res: Response;
   try {
-    res = await fetch(url, { headers: opts.headers, signal: AbortSignal.any([AbortSignal.timeout(60_000), ...(opts.signal ? [opts.signal] : [])]) });
+    res = await fetch(url, {
+      headers: opts.headers,
+      signal: AbortSignal.any([AbortSignal.timeout(60_000), ...(opts.signal ? [opts.signal] : [])]),
+    });
   } catch (err) {
     throw new Error(`could not fetch ${url}: ${(err as Error).message}`, { cause: err });
   }
@@ -57,7 +63,10 @@ export async function applyObjects(
           const live = await client.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', crd.metadata.name);
           if (conditionOf(live, 'Established')?.status !== 'True') pending.push(crd.metadata.name);
         }
-        return { done: pending.length === 0, status: pending.length ? `not Established yet: ${pending.slice(0, 5).join(', ')}` : 'all Established' };
+        return {
+          done: pending.length === 0,
+          status: pending.length ? `not Established yet: ${pending.slice(0, 5).join(', ')}` : 'all Established',
+        };
       },
     });
   }

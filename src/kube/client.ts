@@ -2,8 +2,8 @@
 // get/list/apply/delete by apiVersion + kind, exec, logs and the pod proxy. Server-side apply with field manager
 // `meshops`. KubeApi is what the mesh catalogue needs of a cluster; tests give it an in-memory one.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { execInPod, type ExecOptions, type ExecOutput } from './exec.ts';
-import { readPodLog, type LogQuery } from './logs.ts';
+import { type ExecOptions, type ExecOutput, execInPod } from './exec.ts';
+import { type LogQuery, readPodLog } from './logs.ts';
 import { isNotFound, KubeApiError, kubeRequest } from './rest.ts';
 
 export const FIELD_MANAGER = 'meshops';
@@ -39,7 +39,11 @@ export interface KubeApi {
   resourceFor(apiVersion: string, kind: string): Promise<ApiResource | undefined>;
   serves(apiVersion: string, plural: string): Promise<boolean>;
   get<T = KubeObject>(apiVersion: string, kind: string, name: string, namespace?: string): Promise<T | undefined>;
-  list<T = KubeObject>(apiVersion: string, kind: string, opts?: { namespace?: string; labelSelector?: string }): Promise<T[]>;
+  list<T = KubeObject>(
+    apiVersion: string,
+    kind: string,
+    opts?: { namespace?: string; labelSelector?: string },
+  ): Promise<T[]>;
   /** Server-side apply as `meshops`, forcing ownership of the fields in `obj`. */
   apply<T = KubeObject>(obj: KubeObject): Promise<T>;
   /** True when something was deleted, false when it was already gone. */
@@ -105,9 +109,17 @@ export class KubeClient implements KubeApi {
     return `${base}${ns}/${res.name}${name}`;
   }
 
-  async get<T = KubeObject>(apiVersion: string, kind: string, name: string, namespace?: string): Promise<T | undefined> {
+  async get<T = KubeObject>(
+    apiVersion: string,
+    kind: string,
+    name: string,
+    namespace?: string,
+  ): Promise<T | undefined> {
     try {
-      return await kubeRequest<T>(this.kc, { method: 'GET', path: await this.path({ apiVersion, kind, name, namespace }) });
+      return await kubeRequest<T>(this.kc, {
+        method: 'GET',
+        path: await this.path({ apiVersion, kind, name, namespace }),
+      });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -136,7 +148,12 @@ export class KubeClient implements KubeApi {
   async apply<T = KubeObject>(obj: KubeObject): Promise<T> {
     return kubeRequest<T>(this.kc, {
       method: 'PATCH',
-      path: await this.path({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace }),
+      path: await this.path({
+        apiVersion: obj.apiVersion,
+        kind: obj.kind,
+        name: obj.metadata.name,
+        namespace: obj.metadata.namespace,
+      }),
       query: { fieldManager: FIELD_MANAGER, force: true },
       body: obj,
       contentType: 'application/apply-patch+yaml',
@@ -178,8 +195,12 @@ export class KubeClient implements KubeApi {
 }
 
 /** Condition lookup on any object with status.conditions. */
-export function conditionOf(obj: unknown, type: string): { status?: string; reason?: string; message?: string } | undefined {
-  const conds = (obj as { status?: { conditions?: Array<{ type: string; status?: string; reason?: string; message?: string }> } })
-    ?.status?.conditions;
+export function conditionOf(
+  obj: unknown,
+  type: string,
+): { status?: string; reason?: string; message?: string } | undefined {
+  const conds = (
+    obj as { status?: { conditions?: Array<{ type: string; status?: string; reason?: string; message?: string }> } }
+  )?.status?.conditions;
   return conds?.find((c) => c.type === type);
 }

@@ -4,7 +4,7 @@ import type { ClusterSpec } from '../../../src/config/spec-types.ts';
 import type { Deps } from '../../../src/deps.ts';
 import * as calico from '../../../src/mesh/kube/calico.ts';
 import { kubeFor } from '../../../src/mesh/kube/names.ts';
-import { leaf, type LeafStep } from '../../../src/steps/step.ts';
+import { type LeafStep, leaf } from '../../../src/steps/step.ts';
 
 export function calicoReadyStep(deps: Deps, cluster: ClusterSpec): LeafStep {
   return leaf(

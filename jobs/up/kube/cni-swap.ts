@@ -3,7 +3,7 @@ import type { ClusterSpec } from '../../../src/config/spec-types.ts';
 import type { Deps } from '../../../src/deps.ts';
 import * as calico from '../../../src/mesh/kube/calico.ts';
 import { kubeFor } from '../../../src/mesh/kube/names.ts';
-import { leaf, type LeafStep, type Observation } from '../../../src/steps/step.ts';
+import { type LeafStep, leaf, type Observation } from '../../../src/steps/step.ts';
 
 export function cniSwapStep(deps: Deps, cluster: ClusterSpec): LeafStep {
   const { variant, version } = deps.spec.calico;

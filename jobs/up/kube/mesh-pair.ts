@@ -4,7 +4,7 @@ import type { Deps } from '../../../src/deps.ts';
 import { describeEndpoint } from '../../../src/kube/access.ts';
 import * as federation from '../../../src/mesh/kube/federation.ts';
 import { kubeFor, remoteSecretName } from '../../../src/mesh/kube/names.ts';
-import { leaf, type LeafStep } from '../../../src/steps/step.ts';
+import { type LeafStep, leaf } from '../../../src/steps/step.ts';
 
 export function meshPairStep(deps: Deps, source: ClusterSpec, dest: ClusterSpec): LeafStep {
   const secretName = remoteSecretName(source.name);
@@ -20,9 +20,13 @@ export function meshPairStep(deps: Deps, source: ClusterSpec, dest: ClusterSpec)
     async () => {
       const { secret, rcc } = await federation.find(await kubeFor(deps, dest), source.name);
       if (secret && rcc) {
-        return { state: 'exists', detail: `RemoteClusterConfiguration ${source.name} and Secret ${secretName} in ${dest.name}` };
+        return {
+          state: 'exists',
+          detail: `RemoteClusterConfiguration ${source.name} and Secret ${secretName} in ${dest.name}`,
+        };
       }
-      if (!secret && !rcc) return { state: 'missing', detail: `${dest.name} has no RemoteClusterConfiguration for ${source.name}` };
+      if (!secret && !rcc)
+        return { state: 'missing', detail: `${dest.name} has no RemoteClusterConfiguration for ${source.name}` };
       const missing = rcc ? `Secret ${secretName} missing` : `RemoteClusterConfiguration ${source.name} missing`;
       return { state: 'partial', detail: `${dest.name}: ${missing}` };
     },

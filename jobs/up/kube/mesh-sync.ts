@@ -4,7 +4,7 @@ import type { Deps } from '../../../src/deps.ts';
 import * as federation from '../../../src/mesh/kube/federation.ts';
 import { kubeFor, otherClusters } from '../../../src/mesh/kube/names.ts';
 import { readTyphaSync } from '../../../src/mesh/kube/typha.ts';
-import { leaf, type LeafStep } from '../../../src/steps/step.ts';
+import { type LeafStep, leaf } from '../../../src/steps/step.ts';
 
 export function meshSyncStep(deps: Deps, dest: ClusterSpec): LeafStep {
   const sources = otherClusters(deps, dest).map((c) => c.name);

@@ -5,9 +5,9 @@ import { WaitTimeoutError } from '../../../src/errors.ts';
 import { otherClusters, podDnsName, statefulSetName } from '../../../src/mesh/kube/names.ts';
 import { diagnose } from '../../../src/mesh/ping/diagnose.ts';
 import { pingCell } from '../../../src/mesh/ping/parse.ts';
-import { pingFrom, type PingProbe } from '../../../src/mesh/ping/probe.ts';
+import { type PingProbe, pingFrom } from '../../../src/mesh/ping/probe.ts';
 import { renderTable } from '../../../src/mesh/ping/table.ts';
-import { leaf, type LeafStep } from '../../../src/steps/step.ts';
+import { type LeafStep, leaf } from '../../../src/steps/step.ts';
 import { waitFor } from '../../../src/steps/wait.ts';
 
 export const VERIFY_TIMEOUT_MS = 2 * 60_000;
@@ -47,8 +47,13 @@ export function verifyStep(deps: Deps): LeafStep {
           poll: async () => {
             probes = await Promise.all(pairs.map((p) => pingFrom(deps, p.from, p.to, p.target)));
             const failed = probes.filter((p) => !p.result.ok);
-            const failing = failed.length ? `; failing: ${failed.map((f) => `${f.from} -> ${f.target}`).join(', ')}` : '';
-            return { done: failed.length === 0, status: `${probes.length - failed.length}/${probes.length} answered${failing}` };
+            const failing = failed.length
+              ? `; failing: ${failed.map((f) => `${f.from} -> ${f.target}`).join(', ')}`
+              : '';
+            return {
+              done: failed.length === 0,
+              status: `${probes.length - failed.length}/${probes.length} answered${failing}`,
+            };
           },
         });
       } catch (err) {

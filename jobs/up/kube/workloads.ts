@@ -5,7 +5,7 @@ import type { Deps } from '../../../src/deps.ts';
 import { kubeFor, otherClusters, statefulSetName } from '../../../src/mesh/kube/names.ts';
 import * as netshoot from '../../../src/mesh/kube/netshoot.ts';
 import * as workloads from '../../../src/mesh/kube/workloads.ts';
-import { leaf, type LeafStep } from '../../../src/steps/step.ts';
+import { type LeafStep, leaf } from '../../../src/steps/step.ts';
 
 export function workloadsStep(deps: Deps, cluster: ClusterSpec): LeafStep {
   const w = deps.spec.workloads;
@@ -14,7 +14,9 @@ export function workloadsStep(deps: Deps, cluster: ClusterSpec): LeafStep {
   return leaf(
     `workloads/${cluster.name}`,
     `${cluster.name}: StatefulSet ${sts} (${w.replicas} x ${w.image}), federated services for ` +
-      `${otherClusters(deps, cluster).map((c) => c.name).join(', ')}, netshoot`,
+      `${otherClusters(deps, cluster)
+        .map((c) => c.name)
+        .join(', ')}, netshoot`,
     async (ctx) => {
       const client = await kubeFor(deps, cluster);
       const [set, pod] = await Promise.all([

@@ -10,17 +10,18 @@ import type { ControllerContext, Reconciler } from './runtime.ts';
 import { installationSpec } from './tigera-operator.ts';
 
 const ENTERPRISE_DIR = new URL('../../calico/enterprise/', import.meta.url);
-const NEEDED_CRDS = new Set(['licensekeys.crd.projectcalico.org', 'remoteclusterconfigurations.crd.projectcalico.org']);
 
-/** The Enterprise CRDs the upgrade needs, from the newest Enterprise stand-in release in sandbox/calico/enterprise. */
+/** Calico Enterprise's CRDs (they replace Open Source's), from the newest Enterprise release in sandbox/calico/enterprise. */
 function enterpriseCrds(): KubeObject[] {
-  const versions = readdirSync(ENTERPRISE_DIR).filter((v) => existsSync(new URL(`${v}/manifests/operator-crds.yaml`, ENTERPRISE_DIR)));
+  const versions = readdirSync(ENTERPRISE_DIR).filter((v) =>
+    existsSync(new URL(`${v}/manifests/operator-crds.yaml`, ENTERPRISE_DIR)),
+  );
   const newest = versions.sort((a, b) => a.localeCompare(b, undefined, { numeric: true })).at(-1);
   if (!newest) return [];
   const text = readFileSync(new URL(`${newest}/manifests/operator-crds.yaml`, ENTERPRISE_DIR), 'utf8');
   return parseAllDocuments(text)
     .map((d) => d.toJS() as KubeObject | null)
-    .filter((o): o is KubeObject => !!o && o.kind === 'CustomResourceDefinition' && NEEDED_CRDS.has(o.metadata.name));
+    .filter((o): o is KubeObject => !!o && o.kind === 'CustomResourceDefinition');
 }
 
 function calicoAvailable(ctx: ControllerContext): boolean {
@@ -48,19 +49,34 @@ export class CalicoCloudInstaller implements Reconciler {
       return;
     }
     if (!inst || !calicoAvailable(ctx)) {
-      setStatus({ state: 'installing', message: 'waiting for Calico Open Source to be Available (TigeraStatus calico)' });
+      setStatus({
+        state: 'installing',
+        message: 'waiting for Calico Open Source to be Available (TigeraStatus calico)',
+      });
       return;
     }
-    for (const crd of enterpriseCrds()) ctx.ensure(crd);
+    for (const crd of enterpriseCrds()) {
+      const live = ctx.ensure(crd);
+      ctx.patchIfChanged(live, (o) => (o.spec = crd.spec));
+    }
     ctx.ensure({
       apiVersion: 'v1',
       kind: 'Secret',
       type: 'kubernetes.io/dockerconfigjson',
       metadata: { name: 'tigera-pull-secret', namespace: 'tigera-operator' },
-      data: { '.dockerconfigjson': Buffer.from('{"auths":{"quay.io":{"auth":"Y2FsaWNvLWNsb3Vk"}}}').toString('base64') },
+      data: {
+        '.dockerconfigjson': Buffer.from('{"auths":{"quay.io":{"auth":"Y2FsaWNvLWNsb3Vk"}}}').toString('base64'),
+      },
     });
-    if (ctx.store.get('apiextensions.k8s.io', 'CustomResourceDefinition', undefined, 'licensekeys.crd.projectcalico.org')) {
-      ctx.ensure({ apiVersion: 'crd.projectcalico.org/v1', kind: 'LicenseKey', metadata: { name: 'default' }, spec: { token: 'calico-cloud.license', certificate: 'cc' } });
+    if (
+      ctx.store.get('apiextensions.k8s.io', 'CustomResourceDefinition', undefined, 'licensekeys.crd.projectcalico.org')
+    ) {
+      ctx.ensure({
+        apiVersion: 'crd.projectcalico.org/v1',
+        kind: 'LicenseKey',
+        metadata: { name: 'default' },
+        spec: { token: 'calico-cloud.license', certificate: 'cc' },
+      });
     }
     ctx.patchIfChanged(inst, (o) => {
       const spec = o.spec as { variant?: string; imagePullSecrets?: Array<{ name: string }> };

@@ -4,7 +4,7 @@
 // selector-less ones (Calico's federated Services). Endpoints v1 is deprecated from Kubernetes 1.33 on.
 import type { KubeObject } from '../store.ts';
 import type { ControllerContext, Reconciler } from './runtime.ts';
-import { svcSpec, type EndpointAddress, type EndpointSubset } from './services.ts';
+import { type EndpointAddress, type EndpointSubset, svcSpec } from './services.ts';
 
 const MANAGED_BY = 'endpointslice.kubernetes.io/managed-by';
 const SERVICE_NAME = 'kubernetes.io/service-name';
@@ -30,10 +30,15 @@ function slicesFor(svc: KubeObject, ep: KubeObject): KubeObject[] {
       name: `${svc.metadata.name}-${i}`,
       namespace: ns,
       labels: { [SERVICE_NAME]: svc.metadata.name, [MANAGED_BY]: managedBy },
-      ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: svc.metadata.name, uid: svc.metadata.uid as string }],
+      ownerReferences: [
+        { apiVersion: 'v1', kind: 'Service', name: svc.metadata.name, uid: svc.metadata.uid as string },
+      ],
     },
     addressType: 'IPv4',
-    endpoints: [...(sub.addresses ?? []).map((a) => endpoint(a, true)), ...(sub.notReadyAddresses ?? []).map((a) => endpoint(a, false))],
+    endpoints: [
+      ...(sub.addresses ?? []).map((a) => endpoint(a, true)),
+      ...(sub.notReadyAddresses ?? []).map((a) => endpoint(a, false)),
+    ],
     ports: (sub.ports ?? []).map((p) => ({ name: p.name ?? '', port: p.port, protocol: p.protocol })),
   }));
 }
@@ -57,7 +62,8 @@ export class EndpointSliceController implements Reconciler {
     }
     for (const s of ctx.store.list('discovery.k8s.io', 'EndpointSlice')) {
       if (!CONTROLLERS.includes(s.metadata.labels?.[MANAGED_BY] ?? '')) continue;
-      if (!wanted.has(`${s.metadata.namespace}/${s.metadata.name}`)) ctx.deleteIfExists('discovery.k8s.io', 'EndpointSlice', s.metadata.namespace, s.metadata.name);
+      if (!wanted.has(`${s.metadata.namespace}/${s.metadata.name}`))
+        ctx.deleteIfExists('discovery.k8s.io', 'EndpointSlice', s.metadata.namespace, s.metadata.name);
     }
   }
 }

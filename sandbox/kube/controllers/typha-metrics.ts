@@ -2,8 +2,8 @@
 // in Calico Enterprise, remote_cluster_connection_status{remote_cluster_name} per RemoteClusterConfiguration
 // (0 NotConnecting, 1 Connecting, 2 InSync). Without typhaMetricsPort nothing listens.
 import type { PodHttpHandler, SimClusterHandle } from '../../contracts.ts';
-import { isPodRunning } from './pod-status.ts';
 import { replicaConnectionStatus } from './federation.ts';
+import { isPodRunning } from './pod-status.ts';
 
 export function typhaMetrics(handle: SimClusterHandle): PodHttpHandler {
   return async ({ namespace, pod: name, port, path }) => {

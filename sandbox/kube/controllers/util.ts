@@ -1,5 +1,5 @@
 // Small helpers the controllers share: owner references, label selectors, generated names, IPv4 arithmetic.
-import { randomBytes, createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { KubeObject } from '../store.ts';
 import { stableStringify } from './runtime.ts';
 
@@ -28,7 +28,10 @@ interface LabelSelector {
 }
 
 /** Kubernetes label selector semantics (matchLabels AND matchExpressions); an empty selector matches all. */
-export function matchesSelector(labels: Record<string, string> | undefined, selector: LabelSelector | undefined): boolean {
+export function matchesSelector(
+  labels: Record<string, string> | undefined,
+  selector: LabelSelector | undefined,
+): boolean {
   const l = labels ?? {};
   if (!selector) return false;
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (l[k] !== v) return false;
@@ -60,7 +63,9 @@ export function randomSuffix(n = 5): string {
 
 /** Stable 10-character hash of a pod template, like pod-template-hash. */
 export function templateHash(template: unknown): string {
-  const hex = createHash('sha256').update(stableStringify(template ?? {})).digest();
+  const hex = createHash('sha256')
+    .update(stableStringify(template ?? {}))
+    .digest();
   let s = '';
   for (let i = 0; i < 10; i++) s += alphabet[hex[i] % alphabet.length];
   return s;

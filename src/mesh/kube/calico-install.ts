@@ -114,8 +114,7 @@ export function operatorFiles(deps: Deps): OperatorFile[] {
   return [
     { file: 'operator-crds.yaml' },
     { file: 'tigera-operator.yaml' },
-    // Optional only while the sandbox's old v3.22.2 Enterprise stand-in lacks it; every Enterprise release has it.
-    { file: 'tigera-prometheus-operator.yaml', optional: true },
+    { file: 'tigera-prometheus-operator.yaml' },
   ];
 }
 

@@ -10,8 +10,8 @@ import { waitFor } from '../../steps/wait.ts';
 import {
   AUTO_DETECTED_MTU,
   applyLicenseIfServed,
-  CALICO_MTU,
   applyOperator,
+  CALICO_MTU,
   installationObjects,
   joinCalicoCloud,
   PULL_SECRET,
@@ -89,7 +89,11 @@ export function mtuHealth(found: CalicoFound): HealthLine | undefined {
     return { health: 'warning', subject, detail };
   }
   if (mtu > CALICO_MTU) {
-    return { health: 'warning', subject, detail: `${mtu} is more than the ${CALICO_MTU} an inter-Region peering carries in VXLAN` };
+    return {
+      health: 'warning',
+      subject,
+      detail: `${mtu} is more than the ${CALICO_MTU} an inter-Region peering carries in VXLAN`,
+    };
   }
   return { health: 'ok', subject, detail: `${mtu} (8500 across Regions less VXLAN's 50)` };
 }
@@ -139,7 +143,12 @@ export async function health(client: KubeApi, cluster: ClusterSpec): Promise<Hea
 }
 
 /** Removes aws-node, applies the operator and the Installation (and Enterprise's secret and license). */
-export async function ensure(ctx: StepContext, deps: Deps, client: KubeApi, cluster: ClusterSpec): Promise<StepOutcome> {
+export async function ensure(
+  ctx: StepContext,
+  deps: Deps,
+  client: KubeApi,
+  cluster: ClusterSpec,
+): Promise<StepOutcome> {
   const { variant, version, encapsulation } = deps.spec.calico;
   if (variant === 'enterprise') requireEnterpriseCredentials(deps);
   const before = (await find(client)).installation;
@@ -184,14 +193,19 @@ async function awaitCloudJoin(ctx: StepContext, deps: Deps, client: KubeApi, clu
         .catch(() => undefined);
       const state = installer?.status?.state;
       if (state === 'failed') {
-        throw new PermanentError(`Calico Cloud could not connect cluster ${cluster.name}: ${installer?.status?.message ?? 'failed'}`, {
-          code: 'CalicoCloudJoinFailed',
-          hint: 'Calico Cloud needs the cluster to run Calico Open Source first (Installation variant Calico)',
-        });
+        throw new PermanentError(
+          `Calico Cloud could not connect cluster ${cluster.name}: ${installer?.status?.message ?? 'failed'}`,
+          {
+            code: 'CalicoCloudJoinFailed',
+            hint: 'Calico Cloud needs the cluster to run Calico Open Source first (Installation variant Calico)',
+          },
+        );
       }
       const variant = (await find(client)).installation?.spec?.variant ?? 'Calico';
       const done = state === 'done' && variant === 'TigeraSecureEnterprise';
-      const seen = installer ? `installer ${state ?? 'started'}${installer.status?.message ? ` (${installer.status.message})` : ''}` : 'no Installer yet';
+      const seen = installer
+        ? `installer ${state ?? 'started'}${installer.status?.message ? ` (${installer.status.message})` : ''}`
+        : 'no Installer yet';
       return { done, status: `${seen}; Installation variant ${variant}` };
     },
   });
@@ -300,7 +314,12 @@ async function applyFlowLogs(client: KubeApi, deps: Deps): Promise<string> {
   if (!spec) return '';
   if (!(await client.resourceFor('projectcalico.org/v3', 'FelixConfiguration'))) return '';
   // Server-side apply owns just these fields; whatever else the operator or a person set stays.
-  await client.apply({ apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'default' }, spec });
+  await client.apply({
+    apiVersion: 'projectcalico.org/v3',
+    kind: 'FelixConfiguration',
+    metadata: { name: 'default' },
+    spec,
+  });
   const every = deps.spec.calico.flowLogs!.flushIntervalSeconds;
   return `, flow logs every ${every}s (DNS and L7 too) to ${await flowLogDestination(client)}`;
 }
@@ -318,7 +337,8 @@ export async function remove(client: KubeApi): Promise<ObjectRef[]> {
   const removed: ObjectRef[] = [];
   for (const ref of candidates) {
     const live = await client.get(ref.apiVersion, ref.kind, ref.name, ref.namespace).catch(() => undefined);
-    if (live?.metadata.labels?.['app.kubernetes.io/managed-by'] !== MANAGED_BY['app.kubernetes.io/managed-by']) continue;
+    if (live?.metadata.labels?.['app.kubernetes.io/managed-by'] !== MANAGED_BY['app.kubernetes.io/managed-by'])
+      continue;
     if (await client.delete(ref.apiVersion, ref.kind, ref.name, ref.namespace)) removed.push(ref);
   }
   return removed;

@@ -24,7 +24,11 @@ const RCC = { apiVersion: 'projectcalico.org/v3', kind: 'RemoteClusterConfigurat
  * The kubeconfig a destination's calico-typha uses to read the source. It holds a bearer token: callers put it
  * in a Secret and nowhere else (never in a log, an excerpt or an error).
  */
-export function federationKubeconfig(source: string, ep: Pick<ClusterEndpoint, 'endpoint' | 'caData'>, token: string): string {
+export function federationKubeconfig(
+  source: string,
+  ep: Pick<ClusterEndpoint, 'endpoint' | 'caData'>,
+  token: string,
+): string {
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
@@ -67,12 +71,17 @@ export async function health(dst: KubeApi, dest: string, source: string, typha?:
   const subject = `RemoteClusterConfiguration ${source}`;
   const { secret, rcc } = await find(dst, source);
   if (!rcc) return { health: 'absent', subject, detail: `not configured: ${dest} does not read ${source}` };
-  if (!secret) return { health: 'failing', subject, detail: `Secret ${CALICO_NS}/${remoteSecretName(source)} is missing` };
+  if (!secret)
+    return { health: 'failing', subject, detail: `Secret ${CALICO_NS}/${remoteSecretName(source)} is missing` };
   const synced = typha?.inSync.get(source);
   if (synced) return { health: 'ok', subject, detail: 'in sync (calico-typha)', evidence: synced };
   const why = typha ? typha.notInSync.get(source) : 'calico-typha could not be read';
   const last = typha?.relevant.filter((l) => l.includes(`(${source})`)).at(-1);
-  return { health: 'failing', subject, detail: `not in sync per calico-typha: ${why}${last ? `; last log line: ${last}` : ''}` };
+  return {
+    health: 'failing',
+    subject,
+    detail: `not in sync per calico-typha: ${why}${last ? `; last log line: ${last}` : ''}`,
+  };
 }
 
 async function ensureSourceToken(ctx: StepContext, deps: Deps, src: KubeApi, source: ClusterSpec): Promise<string> {
@@ -128,7 +137,13 @@ export async function ensure(
 }
 
 /** Waits until every Ready calico-typha replica reports InSync for every source; on timeout, typha's last words. */
-export async function awaitSync(ctx: StepContext, deps: Deps, dst: KubeApi, dest: string, sources: string[]): Promise<StepOutcome> {
+export async function awaitSync(
+  ctx: StepContext,
+  deps: Deps,
+  dst: KubeApi,
+  dest: string,
+  sources: string[],
+): Promise<StepOutcome> {
   const what = `${dest}: calico-typha in sync with ${sources.join(', ')}`;
   let last: TyphaSync | undefined;
   try {
@@ -140,14 +155,23 @@ export async function awaitSync(ctx: StepContext, deps: Deps, dst: KubeApi, dest
         last = await readTyphaSync(dst, sources);
         const missing = sources.filter((s) => !last!.inSync.has(s));
         const why = missing.map((s) => `${s} (${last!.notInSync.get(s)})`).join(', ');
-        const status = last.pods.length === 0 ? 'no Ready calico-typha pod yet' : missing.length ? `not in sync yet: ${why}` : 'in sync';
+        const status =
+          last.pods.length === 0
+            ? 'no Ready calico-typha pod yet'
+            : missing.length
+              ? `not in sync yet: ${why}`
+              : 'in sync';
         return { done: last.pods.length > 0 && missing.length === 0, status };
       },
     });
   } catch (err) {
     if (err instanceof WaitTimeoutError && last) {
       const lines = last.relevant.length ? last.relevant.join('\n') : '(none)';
-      throw new WaitTimeoutError(what, SYNC_TIMEOUT_MS, `${err.lastSeen}; calico-typha's last lines about remote clusters:\n${lines}`);
+      throw new WaitTimeoutError(
+        what,
+        SYNC_TIMEOUT_MS,
+        `${err.lastSeen}; calico-typha's last lines about remote clusters:\n${lines}`,
+      );
     }
     throw err;
   }

@@ -22,14 +22,23 @@ export async function findLabelled(deps: Deps, client: KubeApi, kinds: KindRef[]
       const items = await client.list<Listed>(k.apiVersion, k.kind, opts);
       return items
         .filter((x) => !x.metadata.ownerReferences?.length)
-        .map((i) => ({ apiVersion: k.apiVersion, kind: k.kind, name: i.metadata.name, namespace: i.metadata.namespace }));
+        .map((i) => ({
+          apiVersion: k.apiVersion,
+          kind: k.kind,
+          name: i.metadata.name,
+          namespace: i.metadata.namespace,
+        }));
     }),
   );
   return lists.flat();
 }
 
 /** Deletes each in order; returns what was deleted (an object already gone is not counted). */
-export async function deleteAll(client: KubeApi, refs: ObjectRef[], between: () => Promise<void>): Promise<ObjectRef[]> {
+export async function deleteAll(
+  client: KubeApi,
+  refs: ObjectRef[],
+  between: () => Promise<void>,
+): Promise<ObjectRef[]> {
   const deleted: ObjectRef[] = [];
   for (const o of refs) {
     if (await client.delete(o.apiVersion, o.kind, o.name, o.namespace)) deleted.push(o);

@@ -1,9 +1,10 @@
 // The names and labels of everything meshops makes inside a cluster, each built in this one place, and the
 // client for a cluster. Every kind of the catalogue (calico, federation, workloads, netshoot) names things here.
-import type { ClusterSpec } from '../../config/spec-types.ts';
+
 import { STATEFULSET_PREFIX } from '../../config/spec.ts';
+import type { ClusterSpec } from '../../config/spec-types.ts';
 import type { Deps } from '../../deps.ts';
-import { KubeClient, type KubeApi, type KubeObject } from '../../kube/client.ts';
+import { type KubeApi, KubeClient, type KubeObject } from '../../kube/client.ts';
 
 export const CALICO_NS = 'calico-system';
 export const TIGERA_OPERATOR_NS = 'tigera-operator';

@@ -35,7 +35,12 @@ export async function health(deps: Deps, client: KubeApi): Promise<HealthLine> {
 }
 
 /** Creates the pod when missing (a Pod's spec cannot change in place: an existing one is left alone), waits Ready. */
-export async function ensure(ctx: StepContext, deps: Deps, client: KubeApi, cluster: string): Promise<{ created: boolean }> {
+export async function ensure(
+  ctx: StepContext,
+  deps: Deps,
+  client: KubeApi,
+  cluster: string,
+): Promise<{ created: boolean }> {
   const before = await find(deps, client);
   if (before === 'missing') for (const o of [...namespaceObjects(deps), ...objects(deps)]) await client.apply(o);
   await ctx.checkpoint();

@@ -3,8 +3,9 @@
 // the API server's pod proxy (each Felix uses one replica, so one broken replica breaks some nodes). The log line
 // "Sending in-sync update for RemoteClusterConfiguration(<source>)" is kept as the human excerpt only: a rotated
 // log loses it while the mesh is healthy.
-import { conditionOf, type KubeApi } from '../../kube/client.ts';
+
 import { errorMessage } from '../../errors.ts';
+import { conditionOf, type KubeApi } from '../../kube/client.ts';
 import { CALICO_NS, inSyncLine } from './names.ts';
 
 const TYPHA_SELECTOR = 'k8s-app=calico-typha';
@@ -12,7 +13,14 @@ const LOG_TAIL = 2000;
 /** Installation.spec.typhaMetricsPort: Calico's usual Typha metrics port. */
 export const TYPHA_METRICS_PORT = 9093;
 const IN_SYNC = 2;
-const STATUS_NAMES = ['NotConnecting', 'Connecting', 'InSync', 'ReSyncInProgress', 'ConfigChangeRestartRequired', 'ConfigInComplete'];
+const STATUS_NAMES = [
+  'NotConnecting',
+  'Connecting',
+  'InSync',
+  'ReSyncInProgress',
+  'ConfigChangeRestartRequired',
+  'ConfigInComplete',
+];
 
 export interface TyphaSync {
   /** Source cluster -> the evidence, when every Ready replica reports InSync (the log line too, when still there). */
@@ -62,7 +70,8 @@ function verdict(replicas: Replica[], source: string): { ok: true; evidence: str
   if (replicas.length === 0) return { ok: false, why: 'no Ready calico-typha pod' };
   const off: string[] = [];
   for (const r of replicas) {
-    if (r.error) off.push(`${r.pod}: metrics not readable on port ${TYPHA_METRICS_PORT} (${r.error}); is typhaMetricsPort set?`);
+    if (r.error)
+      off.push(`${r.pod}: metrics not readable on port ${TYPHA_METRICS_PORT} (${r.error}); is typhaMetricsPort set?`);
     else if (!r.status!.has(source)) off.push(`${r.pod} reports no remote_cluster_connection_status for ${source}`);
     else if (r.status!.get(source) !== IN_SYNC) off.push(`${r.pod} reports ${statusName(r.status!.get(source)!)}`);
   }
@@ -72,7 +81,10 @@ function verdict(replicas: Replica[], source: string): { ok: true; evidence: str
     .map((r) => ({ pod: r.pod, last: r.lines.filter((l) => l.includes(`(${source})`)).at(-1) }))
     .filter((x) => x.last?.includes(inSyncLine(source)))
     .map((x) => `${x.pod}: ${x.last}`);
-  return { ok: true, evidence: [`${pods}: remote_cluster_connection_status ${statusName(IN_SYNC)}`, ...logged].join('\n') };
+  return {
+    ok: true,
+    evidence: [`${pods}: remote_cluster_connection_status ${statusName(IN_SYNC)}`, ...logged].join('\n'),
+  };
 }
 
 export async function readTyphaSync(client: KubeApi, sources: string[]): Promise<TyphaSync> {

@@ -24,28 +24,50 @@ export interface StatefulSetState {
 /** The headless Service and the StatefulSet at `replicas`. */
 export function statefulSetObjects(deps: Deps, cluster: ClusterSpec, replicas: number): KubeObject[] {
   const w = deps.spec.workloads;
-  const values = { mesh: deps.spec.name, namespace: w.namespace, statefulSet: statefulSetName(cluster.name), replicas, image: w.image };
+  const values = {
+    mesh: deps.spec.name,
+    namespace: w.namespace,
+    statefulSet: statefulSetName(cluster.name),
+    replicas,
+    image: w.image,
+  };
   return renderManifestFile('workloads.yaml', values);
 }
 
 export function federatedServiceObjects(deps: Deps, cluster: ClusterSpec): KubeObject[] {
   const base = { mesh: deps.spec.name, namespace: deps.spec.workloads.namespace, cluster: cluster.name };
   return otherClusters(deps, cluster).flatMap((other) =>
-    renderManifestFile('federated-service.yaml', { ...base, other: other.name, otherStatefulSet: statefulSetName(other.name) }),
+    renderManifestFile('federated-service.yaml', {
+      ...base,
+      other: other.name,
+      otherStatefulSet: statefulSetName(other.name),
+    }),
   );
 }
 
 /** Everything of the kind, in apply order. */
 export function objects(deps: Deps, cluster: ClusterSpec, replicas = deps.spec.workloads.replicas): KubeObject[] {
-  return [...namespaceObjects(deps), ...statefulSetObjects(deps, cluster, replicas), ...federatedServiceObjects(deps, cluster)];
+  return [
+    ...namespaceObjects(deps),
+    ...statefulSetObjects(deps, cluster, replicas),
+    ...federatedServiceObjects(deps, cluster),
+  ];
 }
 
 /** Every object of a cluster's test workload, netshoot included, as the blueprint's files hold them. */
-export function workloadObjects(deps: Deps, cluster: ClusterSpec, replicas = deps.spec.workloads.replicas): KubeObject[] {
+export function workloadObjects(
+  deps: Deps,
+  cluster: ClusterSpec,
+  replicas = deps.spec.workloads.replicas,
+): KubeObject[] {
   return [...objects(deps, cluster, replicas), ...netshoot.objects(deps)];
 }
 
-export async function statefulSetState(client: KubeApi, deps: Deps, cluster: string): Promise<StatefulSetState | undefined> {
+export async function statefulSetState(
+  client: KubeApi,
+  deps: Deps,
+  cluster: string,
+): Promise<StatefulSetState | undefined> {
   type Sts = { spec?: { replicas?: number }; status?: { readyReplicas?: number } };
   const sts = await client.get<Sts>('apps/v1', 'StatefulSet', statefulSetName(cluster), deps.spec.workloads.namespace);
   if (!sts) return undefined;
@@ -53,13 +75,23 @@ export async function statefulSetState(client: KubeApi, deps: Deps, cluster: str
 }
 
 /** The one way the replica count changes (see the top of this file). */
-export async function applyStatefulSet(client: KubeApi, deps: Deps, cluster: ClusterSpec, replicas: number): Promise<void> {
+export async function applyStatefulSet(
+  client: KubeApi,
+  deps: Deps,
+  cluster: ClusterSpec,
+  replicas: number,
+): Promise<void> {
   const sts = statefulSetObjects(deps, cluster, replicas).find((o) => o.kind === 'StatefulSet')!;
   await client.apply(sts);
 }
 
 interface SliceLite {
-  endpoints?: Array<{ addresses?: string[]; hostname?: string; targetRef?: { name?: string }; conditions?: { ready?: boolean } }>;
+  endpoints?: Array<{
+    addresses?: string[];
+    hostname?: string;
+    targetRef?: { name?: string };
+    conditions?: { ready?: boolean };
+  }>;
 }
 
 export interface FederatedEndpoint {
@@ -86,7 +118,10 @@ export async function federatedEndpoints(viewer: KubeApi, deps: Deps, source: st
 /** Pods of `source` that `viewer`'s federated Service lists, by pod name, sorted. */
 export async function federatedPods(viewer: KubeApi, deps: Deps, source: string): Promise<string[]> {
   const names = (await federatedEndpoints(viewer, deps, source)).map((a) => a.targetRef?.name ?? '');
-  return names.filter((n) => n.startsWith(`${source}/`)).map((n) => n.slice(source.length + 1)).sort();
+  return names
+    .filter((n) => n.startsWith(`${source}/`))
+    .map((n) => n.slice(source.length + 1))
+    .sort();
 }
 
 export function expectedPods(cluster: string, replicas: number): string[] {
@@ -137,8 +172,13 @@ export async function awaitReplicas(
       const pending = pods.filter((p) => p.status?.phase === 'Pending');
       const scheduled = pending.map((p) => conditionOf(p, 'PodScheduled'));
       const unschedulable = scheduled.find((c) => c?.reason === 'Unschedulable')?.message;
-      const names = pending.slice(0, 3).map((p) => p.metadata.name).join(', ');
-      const pendingText = pending.length ? `, ${pending.length} Pending (${names}${pending.length > 3 ? ', ...' : ''})` : '';
+      const names = pending
+        .slice(0, 3)
+        .map((p) => p.metadata.name)
+        .join(', ');
+      const pendingText = pending.length
+        ? `, ${pending.length} Pending (${names}${pending.length > 3 ? ', ...' : ''})`
+        : '';
       return {
         done: pods.length === replicas && ready === replicas,
         status: `${ready}/${replicas} Ready, ${pods.length} pods${pendingText}${unschedulable ? `; scheduler: ${unschedulable}` : ''}`,

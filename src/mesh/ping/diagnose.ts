@@ -33,14 +33,37 @@ async function targetFindings(deps: Deps, to: KubeApi, toName: string, target: s
   const pod = podOfTarget(target, toName);
   if (pod) {
     const state = await podReady(to, pod, ns);
-    return [{ ok: state === 'ready', link: 'target pod', detail: state === 'ready' ? `${toName}/${pod} is Ready` : `pod ${ns}/${pod} in ${toName} is ${state === 'missing' ? 'missing (is the StatefulSet scaled below it?)' : state}` }];
+    return [
+      {
+        ok: state === 'ready',
+        link: 'target pod',
+        detail:
+          state === 'ready'
+            ? `${toName}/${pod} is Ready`
+            : `pod ${ns}/${pod} in ${toName} is ${state === 'missing' ? 'missing (is the StatefulSet scaled below it?)' : state}`,
+      },
+    ];
   }
   const s = await statefulSetState(to, deps, toName);
   const ok = !!s && s.ready > 0;
-  return [{ ok, link: 'target pods', detail: s ? `StatefulSet ${statefulSetName(toName)} in ${toName}: ${s.ready}/${s.desired} Ready` : `StatefulSet ${statefulSetName(toName)} is missing in ${toName}` }];
+  return [
+    {
+      ok,
+      link: 'target pods',
+      detail: s
+        ? `StatefulSet ${statefulSetName(toName)} in ${toName}: ${s.ready}/${s.desired} Ready`
+        : `StatefulSet ${statefulSetName(toName)} is missing in ${toName}`,
+    },
+  ];
 }
 
-async function federationFindings(deps: Deps, from: KubeApi, fromName: string, toName: string, target: string): Promise<Finding[]> {
+async function federationFindings(
+  deps: Deps,
+  from: KubeApi,
+  fromName: string,
+  toName: string,
+  target: string,
+): Promise<Finding[]> {
   const ns = deps.spec.workloads.namespace;
   const svc = statefulSetName(toName);
   const out: Finding[] = [];
@@ -54,14 +77,42 @@ async function federationFindings(deps: Deps, from: KubeApi, fromName: string, t
   ]);
   out.push(
     fed
-      ? { ok: true, link: 'federated service', detail: `Service ${ns}/${svc} in ${fromName} selects \`${fed.metadata.annotations?.['federation.tigera.io/serviceSelector'] ?? '(no selector annotation)'}\`` }
-      : { ok: false, link: 'federated service', detail: `there is no federated Service ${ns}/${svc} in ${fromName}, so the name cannot resolve there` },
+      ? {
+          ok: true,
+          link: 'federated service',
+          detail: `Service ${ns}/${svc} in ${fromName} selects \`${fed.metadata.annotations?.['federation.tigera.io/serviceSelector'] ?? '(no selector annotation)'}\``,
+        }
+      : {
+          ok: false,
+          link: 'federated service',
+          detail: `there is no federated Service ${ns}/${svc} in ${fromName}, so the name cannot resolve there`,
+        },
   );
-  out.push(rcc ? { ok: true, link: 'RemoteClusterConfiguration', detail: `RemoteClusterConfiguration ${toName} exists in ${fromName}` } : { ok: false, link: 'RemoteClusterConfiguration', detail: `${fromName} has no RemoteClusterConfiguration ${toName}: it does not read ${toName} at all` });
+  out.push(
+    rcc
+      ? {
+          ok: true,
+          link: 'RemoteClusterConfiguration',
+          detail: `RemoteClusterConfiguration ${toName} exists in ${fromName}`,
+        }
+      : {
+          ok: false,
+          link: 'RemoteClusterConfiguration',
+          detail: `${fromName} has no RemoteClusterConfiguration ${toName}: it does not read ${toName} at all`,
+        },
+  );
   out.push(
     secret
-      ? { ok: true, link: 'remote cluster secret', detail: `Secret ${CALICO_NS}/${remoteSecretName(toName)} exists in ${fromName}` }
-      : { ok: false, link: 'remote cluster secret', detail: `Secret ${CALICO_NS}/${remoteSecretName(toName)} is missing in ${fromName}: RemoteClusterConfiguration ${toName} has no credentials for ${toName}` },
+      ? {
+          ok: true,
+          link: 'remote cluster secret',
+          detail: `Secret ${CALICO_NS}/${remoteSecretName(toName)} exists in ${fromName}`,
+        }
+      : {
+          ok: false,
+          link: 'remote cluster secret',
+          detail: `Secret ${CALICO_NS}/${remoteSecretName(toName)} is missing in ${fromName}: RemoteClusterConfiguration ${toName} has no credentials for ${toName}`,
+        },
   );
   out.push(syncFinding(fromName, toName, typha));
   const remote = eps.filter((a) => a.targetRef?.name?.startsWith(`${toName}/`));
@@ -70,8 +121,16 @@ async function federationFindings(deps: Deps, from: KubeApi, fromName: string, t
   const listed = remote.map((a) => a.targetRef?.name).join(', ') || 'none';
   out.push(
     forPod.length
-      ? { ok: true, link: 'federated endpoints', detail: `${svc} in ${fromName} has ${remote.length} endpoints from ${toName}` }
-      : { ok: false, link: 'federated endpoints', detail: `${svc} in ${fromName} has no endpoint for ${pod ?? `any pod of ${toName}`} (remote endpoints: ${listed})` },
+      ? {
+          ok: true,
+          link: 'federated endpoints',
+          detail: `${svc} in ${fromName} has ${remote.length} endpoints from ${toName}`,
+        }
+      : {
+          ok: false,
+          link: 'federated endpoints',
+          detail: `${svc} in ${fromName} has no endpoint for ${pod ?? `any pod of ${toName}`} (remote endpoints: ${listed})`,
+        },
   );
   // A pod's name resolves from its endpoint's hostname: an endpoint without one answers only the service name.
   if (pod && forPod.length && !forPod.some((a) => a.hostname === pod)) {
@@ -109,12 +168,20 @@ async function calicoFindings(deps: Deps, pairs: Array<[string, KubeApi]>): Prom
   const out: Finding[] = [];
   const pools: Array<[string, string]> = [];
   for (const [name, client] of pairs) {
-    const inst = await client.get<{ spec?: { calicoNetwork?: { ipPools?: Array<{ cidr?: string }> } } }>('operator.tigera.io/v1', 'Installation', 'default');
+    const inst = await client.get<{ spec?: { calicoNetwork?: { ipPools?: Array<{ cidr?: string }> } } }>(
+      'operator.tigera.io/v1',
+      'Installation',
+      'default',
+    );
     const cidr = inst?.spec?.calicoNetwork?.ipPools?.[0]?.cidr ?? clusterNamed(deps, name).podCidr;
     pools.push([name, cidr]);
   }
   const [[a, ca], [b, cb]] = pools;
-  out.push(overlaps(ca, cb) ? { ok: false, link: 'pod CIDRs', detail: `pod CIDRs overlap: ${a} ${ca} and ${b} ${cb}` } : { ok: true, link: 'pod CIDRs', detail: `${a} ${ca}, ${b} ${cb}: distinct` });
+  out.push(
+    overlaps(ca, cb)
+      ? { ok: false, link: 'pod CIDRs', detail: `pod CIDRs overlap: ${a} ${ca} and ${b} ${cb}` }
+      : { ok: true, link: 'pod CIDRs', detail: `${a} ${ca}, ${b} ${cb}: distinct` },
+  );
   for (const [name, client] of pairs) {
     const ts = await tigeraStatus(client, 'calico');
     out.push({ ok: ts.available, link: `Calico in ${name}`, detail: `TigeraStatus ${ts.text}` });
@@ -170,7 +237,12 @@ export async function diagnose(deps: Deps, probe: PingProbe): Promise<Diagnosis>
         : federationFindings(deps, from, probe.from, probe.to, probe.target),
     ),
     guarded('AWS path', () => checkAwsPath(deps, fromSpec, toSpec)),
-    guarded('Calico', () => calicoFindings(deps, [[probe.from, from], [probe.to, to]])),
+    guarded('Calico', () =>
+      calicoFindings(deps, [
+        [probe.from, from],
+        [probe.to, to],
+      ]),
+    ),
   ]);
   findings.push(...groups.flat());
   return { broken: findings.find((f) => !f.ok), findings, text: renderDiagnosis(probe, findings) };

@@ -19,11 +19,14 @@ export interface PingResult {
   mtu?: number;
 }
 
-const RESOLVE_ERRORS = /Name or service not known|Temporary failure in name resolution|bad address|unknown host|No address associated/i;
+const RESOLVE_ERRORS =
+  /Name or service not known|Temporary failure in name resolution|bad address|unknown host|No address associated/i;
 
 export function parsePing(target: string, output: string, exitCode?: number): PingResult {
   const ip = /^PING \S+ \(([^)]+)\)/m.exec(output)?.[1];
-  const stats = /(\d+) packets transmitted, (\d+) (?:packets )?received(?:, \+\d+ errors)?, ([\d.]+)% packet loss/.exec(output);
+  const stats = /(\d+) packets transmitted, (\d+) (?:packets )?received(?:, \+\d+ errors)?, ([\d.]+)% packet loss/.exec(
+    output,
+  );
   const rtt = /(?:rtt|round-trip) min\/avg\/max(?:\/mdev)? = ([\d.]+)\/([\d.]+)\/([\d.]+)/.exec(output);
   const transmitted = stats ? Number(stats[1]) : 0;
   const received = stats ? Number(stats[2]) : 0;
@@ -37,10 +40,18 @@ export function parsePing(target: string, output: string, exitCode?: number): Pi
     rttMs: rtt ? { min: Number(rtt[1]), avg: Number(rtt[2]), max: Number(rtt[3]) } : undefined,
   };
   if (result.ok) return result;
-  const firstError = output.split('\n').find((l) => /^ping: /.test(l))?.trim();
-  if (RESOLVE_ERRORS.test(output)) return { ...result, failure: 'resolve', message: firstError ?? `${target} does not resolve` };
+  const firstError = output
+    .split('\n')
+    .find((l) => /^ping: /.test(l))
+    ?.trim();
+  if (RESOLVE_ERRORS.test(output))
+    return { ...result, failure: 'resolve', message: firstError ?? `${target} does not resolve` };
   if (stats) return { ...result, failure: 'no-reply', message: `${transmitted} packets transmitted, 0 received` };
-  return { ...result, failure: 'error', message: firstError ?? (output.trim().split('\n')[0] || `ping exited with ${exitCode ?? '?'}`) };
+  return {
+    ...result,
+    failure: 'error',
+    message: firstError ?? (output.trim().split('\n')[0] || `ping exited with ${exitCode ?? '?'}`),
+  };
 }
 
 /** One cell of a matrix: "65.3 ms", "65.3 ms (33% loss)", "no reply", "no DNS". */

@@ -6,7 +6,7 @@ import type { Deps } from '../../deps.ts';
 import type { KubeApi } from '../../kube/client.ts';
 import { podMtu } from '../kube/calico.ts';
 import { kubeFor, NETSHOOT } from '../kube/names.ts';
-import { parsePing, type PingResult } from './parse.ts';
+import { type PingResult, parsePing } from './parse.ts';
 
 export const PING_COUNT = 3;
 export const PING_EXEC_TIMEOUT_MS = 30_000;
@@ -35,7 +35,15 @@ async function runPing(client: KubeApi, deps: Deps, from: string, args: string[]
     return { output, result: parsePing(target, output, out.exitCode) };
   } catch (err) {
     const message = `could not run ping in ${from}/${NETSHOOT}: ${(err as Error).message}`;
-    const result: PingResult = { target, ok: false, transmitted: 0, received: 0, lossPercent: 100, failure: 'error', message };
+    const result: PingResult = {
+      target,
+      ok: false,
+      transmitted: 0,
+      received: 0,
+      lossPercent: 100,
+      failure: 'error',
+      message,
+    };
     return { output: message, result };
   }
 }

@@ -9,7 +9,12 @@ const iad = testSpec().clusters[0];
 const pdx = testSpec().clusters[1];
 
 function node(name: string, ready: boolean) {
-  return { apiVersion: 'v1', kind: 'Node', metadata: { name }, status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name },
+    status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+  };
 }
 
 function tigera(name: string, conditions: Array<{ type: string; status: string; message?: string }>) {
@@ -23,10 +28,19 @@ describe('calico.health', () => {
     kube.put(node('n2', false));
     kube.put({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'aws-node', namespace: 'kube-system' } });
     kube.put(tigera('calico', [{ type: 'Available', status: 'True' }]));
-    kube.put(tigera('apiserver', [{ type: 'Available', status: 'False' }, { type: 'Degraded', status: 'True', message: 'Typha not ready: 0/1' }]));
+    kube.put(
+      tigera('apiserver', [
+        { type: 'Available', status: 'False' },
+        { type: 'Degraded', status: 'True', message: 'Typha not ready: 0/1' },
+      ]),
+    );
     expect(await calico.health(kube, iad)).toEqual([
       { health: 'warning', subject: 'nodes', detail: '1/2 Ready (not Ready: n2)' },
-      { health: 'warning', subject: 'DaemonSet kube-system/aws-node', detail: 'the AWS VPC CNI is still installed (the CNI swap has not run)' },
+      {
+        health: 'warning',
+        subject: 'DaemonSet kube-system/aws-node',
+        detail: 'the AWS VPC CNI is still installed (the CNI swap has not run)',
+      },
       { health: 'ok', subject: 'TigeraStatus calico', detail: 'Available' },
       { health: 'failing', subject: 'TigeraStatus apiserver', detail: 'Degraded (Typha not ready: 0/1)' },
     ]);
@@ -51,24 +65,50 @@ describe('calico.awaitReady', () => {
     const err = await calico.awaitReady(fakeCtx(clock), deps, kube, iad).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PermanentError);
     expect((err as PermanentError).code).toBe('ClusterMeshUnsupported');
-    expect((err as Error).message).toMatch(/cluster iad runs Calico Open Source, so it has no RemoteClusterConfiguration/);
+    expect((err as Error).message).toMatch(
+      /cluster iad runs Calico Open Source, so it has no RemoteClusterConfiguration/,
+    );
   });
 
   it('applies the flow-log interval to FelixConfiguration default when the API serves it', async () => {
-    const kube = new FakeKube().serve('projectcalico.org/v3', 'RemoteClusterConfiguration').serve('projectcalico.org/v3', 'FelixConfiguration');
+    const kube = new FakeKube()
+      .serve('projectcalico.org/v3', 'RemoteClusterConfiguration')
+      .serve('projectcalico.org/v3', 'FelixConfiguration');
     for (const n of ['n1', 'n2']) kube.put(node(n, true));
     for (const t of ['calico', 'apiserver']) kube.put(tigera(t, [{ type: 'Available', status: 'True' }]));
-    kube.put({ apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'default' }, spec: { logSeverityScreen: 'Info' } });
+    kube.put({
+      apiVersion: 'projectcalico.org/v3',
+      kind: 'FelixConfiguration',
+      metadata: { name: 'default' },
+      spec: { logSeverityScreen: 'Info' },
+    });
     // A Calico Cloud cluster its installer has already upgraded.
     kube.serve('operator.calicocloud.io/v1', 'Installer');
-    kube.put({ apiVersion: 'operator.calicocloud.io/v1', kind: 'Installer', metadata: { name: 'default', namespace: 'calico-cloud' }, status: { state: 'done' } });
-    kube.put({ apiVersion: 'operator.tigera.io/v1', kind: 'Installation', metadata: { name: 'default' }, spec: { variant: 'TigeraSecureEnterprise' } });
-    const spec = { ...testSpec('cloud'), calico: { ...testSpec('cloud').calico, flowLogs: { flushIntervalSeconds: 15 } } };
+    kube.put({
+      apiVersion: 'operator.calicocloud.io/v1',
+      kind: 'Installer',
+      metadata: { name: 'default', namespace: 'calico-cloud' },
+      status: { state: 'done' },
+    });
+    kube.put({
+      apiVersion: 'operator.tigera.io/v1',
+      kind: 'Installation',
+      metadata: { name: 'default' },
+      spec: { variant: 'TigeraSecureEnterprise' },
+    });
+    const spec = {
+      ...testSpec('cloud'),
+      calico: { ...testSpec('cloud').calico, flowLogs: { flushIntervalSeconds: 15 } },
+    };
     const out = await calico.awaitReady(fakeCtx(fakeClock()), testDeps(spec), kube, iad);
     expect(out.summary).toMatch(
       /RemoteClusterConfiguration API served, connected to Calico Cloud \(installer done, Installation upgraded to TigeraSecureEnterprise\), flow logs every 15s \(DNS and L7 too\) to files under \/var\/log\/calico\/flowlogs on each node only: no LogStorage or LogCollector is configured, so nothing collects them$/,
     );
-    const felix = await kube.get<{ spec: Record<string, unknown> }>('projectcalico.org/v3', 'FelixConfiguration', 'default');
+    const felix = await kube.get<{ spec: Record<string, unknown> }>(
+      'projectcalico.org/v3',
+      'FelixConfiguration',
+      'default',
+    );
     expect(felix!.spec).toEqual({
       logSeverityScreen: 'Info',
       dnsLogsFlushInterval: '15s',
@@ -88,13 +128,21 @@ describe('calico.awaitReady', () => {
 });
 
 describe('calico.awaitReady for Calico Cloud', () => {
-  it('stops with the installer\'s reason when the join fails', async () => {
+  it("stops with the installer's reason when the join fails", async () => {
     const kube = new FakeKube().serve('operator.calicocloud.io/v1', 'Installer');
     for (const n of ['n1', 'n2']) kube.put(node(n, true));
     for (const t of ['calico', 'apiserver']) kube.put(tigera(t, [{ type: 'Available', status: 'True' }]));
-    const message = 'Calico Cloud connects a cluster that runs Calico Open Source; this Installation is set to TigeraSecureEnterprise';
-    kube.put({ apiVersion: 'operator.calicocloud.io/v1', kind: 'Installer', metadata: { name: 'default', namespace: 'calico-cloud' }, status: { state: 'failed', message } });
-    const err = await calico.awaitReady(fakeCtx(fakeClock()), testDeps(testSpec('cloud')), kube, iad).catch((e: unknown) => e);
+    const message =
+      'Calico Cloud connects a cluster that runs Calico Open Source; this Installation is set to TigeraSecureEnterprise';
+    kube.put({
+      apiVersion: 'operator.calicocloud.io/v1',
+      kind: 'Installer',
+      metadata: { name: 'default', namespace: 'calico-cloud' },
+      status: { state: 'failed', message },
+    });
+    const err = await calico
+      .awaitReady(fakeCtx(fakeClock()), testDeps(testSpec('cloud')), kube, iad)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PermanentError);
     expect((err as PermanentError).code).toBe('CalicoCloudJoinFailed');
     expect((err as Error).message).toBe(`Calico Cloud could not connect cluster iad: ${message}`);
@@ -104,7 +152,11 @@ describe('calico.awaitReady for Calico Cloud', () => {
 describe('calico.remove', () => {
   it('deletes the Installation and APIServer only when meshops made them', async () => {
     const kube = new FakeKube();
-    kube.put({ apiVersion: 'operator.tigera.io/v1', kind: 'Installation', metadata: { name: 'default', labels: MESH_LABELS } });
+    kube.put({
+      apiVersion: 'operator.tigera.io/v1',
+      kind: 'Installation',
+      metadata: { name: 'default', labels: MESH_LABELS },
+    });
     kube.put({ apiVersion: 'operator.tigera.io/v1', kind: 'APIServer', metadata: { name: 'default' } });
     expect((await calico.remove(kube)).map((r) => r.kind)).toEqual(['Installation']);
     expect(await kube.get('operator.tigera.io/v1', 'APIServer', 'default')).toBeDefined();
@@ -125,7 +177,11 @@ describe('federation.ensure', () => {
       if (s) s.data = { token: Buffer.from('the-token').toString('base64') };
     });
     const deps = testDeps(testSpec(), clock);
-    const clients = { src, dst, sourceEndpoint: async () => ({ eksName: 'demo-iad', endpoint: 'https://iad.example', caData: 'Q0E=' }) };
+    const clients = {
+      src,
+      dst,
+      sourceEndpoint: async () => ({ eksName: 'demo-iad', endpoint: 'https://iad.example', caData: 'Q0E=' }),
+    };
     const first = await federation.ensure(fakeCtx(clock), deps, clients, iad, pdx);
     expect(first.changed).toBe(true);
     expect(first.summary).not.toContain('the-token');
@@ -138,8 +194,14 @@ describe('federation.ensure', () => {
 
   it('refuses a destination without the Cluster Mesh API before touching the source', async () => {
     const src = enterpriseCluster();
-    const clients = { src, dst: new FakeKube(), sourceEndpoint: async () => ({ eksName: 'x', endpoint: 'x', caData: 'x' }) };
-    await expect(federation.ensure(fakeCtx(fakeClock()), testDeps(), clients, iad, pdx)).rejects.toThrow(/Cluster Mesh needs Calico Enterprise/);
+    const clients = {
+      src,
+      dst: new FakeKube(),
+      sourceEndpoint: async () => ({ eksName: 'x', endpoint: 'x', caData: 'x' }),
+    };
+    await expect(federation.ensure(fakeCtx(fakeClock()), testDeps(), clients, iad, pdx)).rejects.toThrow(
+      /Cluster Mesh needs Calico Enterprise/,
+    );
     expect(src.writes).toEqual([]);
   });
 });
@@ -156,7 +218,9 @@ function typhaPod(kube: FakeKube, name: string, lines: string[], status: Record<
   metrics.set(name, status);
   kube.proxy = async (_ns, pod, port, path) => {
     if (port !== 9093 || path !== 'metrics' || !metrics.has(pod)) throw new Error('connection refused');
-    const body = Object.entries(metrics.get(pod)!).map(([n, v]) => `remote_cluster_connection_status{remote_cluster_name="${n}"} ${v}`);
+    const body = Object.entries(metrics.get(pod)!).map(
+      ([n, v]) => `remote_cluster_connection_status{remote_cluster_name="${n}"} ${v}`,
+    );
     return ['# TYPE remote_cluster_connection_status gauge', ...body, ''].join('\n');
   };
 }
@@ -181,7 +245,9 @@ describe('readTyphaSync', () => {
   it('reads a rotated log (no in-sync line left) as in sync when the metric says so', async () => {
     const kube = enterpriseCluster();
     typhaPod(kube, 'calico-typha-a', [], { iad: 2 });
-    expect((await readTyphaSync(kube, ['iad'])).inSync.get('iad')).toBe('calico-typha-a: remote_cluster_connection_status 2 (InSync)');
+    expect((await readTyphaSync(kube, ['iad'])).inSync.get('iad')).toBe(
+      'calico-typha-a: remote_cluster_connection_status 2 (InSync)',
+    );
   });
 
   it('says when a replica serves no metrics (the Installation sets no typhaMetricsPort)', async () => {
@@ -197,7 +263,11 @@ describe('readTyphaSync', () => {
 describe('federation.health', () => {
   it('is absent without a RemoteClusterConfiguration, failing without its Secret, ok when typha is in sync', async () => {
     const dst = enterpriseCluster();
-    expect(await federation.health(dst, 'pdx', 'iad')).toEqual({ health: 'absent', subject: 'RemoteClusterConfiguration iad', detail: 'not configured: pdx does not read iad' });
+    expect(await federation.health(dst, 'pdx', 'iad')).toEqual({
+      health: 'absent',
+      subject: 'RemoteClusterConfiguration iad',
+      detail: 'not configured: pdx does not read iad',
+    });
     dst.put({ apiVersion: 'projectcalico.org/v3', kind: 'RemoteClusterConfiguration', metadata: { name: 'iad' } });
     expect((await federation.health(dst, 'pdx', 'iad')).detail).toBe('Secret calico-system/iad-secret is missing');
     dst.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'iad-secret', namespace: 'calico-system' } });
@@ -222,7 +292,9 @@ describe('federation.awaitSync', () => {
   it("gives up after its timeout with calico-typha's last lines about the remote", async () => {
     const dst = enterpriseCluster();
     typhaPod(dst, 'calico-typha-a', ['RemoteClusterConfiguration(iad): connection refused'], { iad: 1 });
-    const err = await federation.awaitSync(fakeCtx(fakeClock()), testDeps(), dst, 'pdx', ['iad']).catch((e: unknown) => e);
+    const err = await federation
+      .awaitSync(fakeCtx(fakeClock()), testDeps(), dst, 'pdx', ['iad'])
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WaitTimeoutError);
     expect((err as Error).message).toContain('calico-typha-a: RemoteClusterConfiguration(iad): connection refused');
   });

@@ -11,7 +11,8 @@ const files: Record<string, string> = {
   '/ee/v3.23.1/manifests/operator-crds.yaml': crd('installations.operator.tigera.io'),
   '/ee/v3.23.1/manifests/tigera-operator.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tigera-operator\n',
   '/ee/v3.23.1/manifests/tigera-prometheus-operator.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: prom\n',
-  '/oss/v3.31.7/manifests/tigera-operator.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tigera-operator\n',
+  '/oss/v3.31.7/manifests/tigera-operator.yaml':
+    'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tigera-operator\n',
 };
 
 let server: Server;
@@ -64,7 +65,10 @@ describe('applyOperator', () => {
   it('refuses an Enterprise release whose operator-crds.yaml is missing, naming the URL', async () => {
     const { kube, clock } = clusterWithCrds();
     const spec = testSpec('enterprise');
-    const deps = testDeps({ ...spec, calico: { ...spec.calico, manifestBaseUrl: `${base}/ee`, version: 'v3.22.9' } }, clock);
+    const deps = testDeps(
+      { ...spec, calico: { ...spec.calico, manifestBaseUrl: `${base}/ee`, version: 'v3.22.9' } },
+      clock,
+    );
     await expect(applyOperator(fakeCtx(clock), deps, kube)).rejects.toThrow(
       `could not fetch ${base}/ee/v3.22.9/manifests/operator-crds.yaml: HTTP 404`,
     );
@@ -74,7 +78,10 @@ describe('applyOperator', () => {
     seen.length = 0;
     const { kube, clock } = clusterWithCrds();
     const spec = testSpec('oss');
-    const deps = testDeps({ ...spec, calico: { ...spec.calico, manifestBaseUrl: `${base}/oss`, version: 'v3.31.7' } }, clock);
+    const deps = testDeps(
+      { ...spec, calico: { ...spec.calico, manifestBaseUrl: `${base}/oss`, version: 'v3.31.7' } },
+      clock,
+    );
     expect(await applyOperator(fakeCtx(clock), deps, kube)).toBe(1);
     expect(seen).toEqual(['/oss/v3.31.7/manifests/operator-crds.yaml', '/oss/v3.31.7/manifests/tigera-operator.yaml']);
   });

@@ -42,14 +42,25 @@ describe('calico.encapsulation', () => {
 
 describe('calico.variant enterprise', () => {
   it("defaults to Tigera's Enterprise manifests", () => {
-    const spec = parseSpec(withCalico((c) => delete c.manifestBaseUrl), 't');
-    expect(spec.calico).toMatchObject({ variant: 'enterprise', version: 'v3.23.1', manifestBaseUrl: 'https://downloads.tigera.io/ee' });
+    const spec = parseSpec(
+      withCalico((c) => delete c.manifestBaseUrl),
+      't',
+    );
+    expect(spec.calico).toMatchObject({
+      variant: 'enterprise',
+      version: 'v3.23.1',
+      manifestBaseUrl: 'https://downloads.tigera.io/ee',
+    });
   });
 
   it('refuses the projectcalico manifests, saying what is right', () => {
-    const p = problems(withCalico((c) => (c.manifestBaseUrl = 'https://raw.githubusercontent.com/projectcalico/calico')));
+    const p = problems(
+      withCalico((c) => (c.manifestBaseUrl = 'https://raw.githubusercontent.com/projectcalico/calico')),
+    );
     expect(p.map((x) => x.path)).toEqual(['calico.manifestBaseUrl']);
-    expect(p[0].message).toMatch(/serves Calico Open Source.*for variant enterprise use https:\/\/downloads\.tigera\.io\/ee/);
+    expect(p[0].message).toMatch(
+      /serves Calico Open Source.*for variant enterprise use https:\/\/downloads\.tigera\.io\/ee/,
+    );
   });
 
   it('refuses an Open Source version number, saying what is right', () => {
@@ -63,7 +74,10 @@ describe('calico.variant enterprise', () => {
 
   it('leaves oss and cloud on Calico Open Source, from projectcalico by default', () => {
     for (const variant of ['oss', 'cloud']) {
-      const spec = parseSpec(withCalico((c) => Object.assign(c, { variant, version: 'v3.31.7', manifestBaseUrl: undefined })), 't');
+      const spec = parseSpec(
+        withCalico((c) => Object.assign(c, { variant, version: 'v3.31.7', manifestBaseUrl: undefined })),
+        't',
+      );
       expect(spec.calico.manifestBaseUrl).toBe('https://raw.githubusercontent.com/projectcalico/calico');
     }
   });

@@ -50,7 +50,8 @@ const BUILT_IN = [
 
 function merge(base: unknown, patch: unknown): unknown {
   if (!patch || typeof patch !== 'object' || Array.isArray(patch)) return structuredClone(patch);
-  const out: Record<string, unknown> = base && typeof base === 'object' && !Array.isArray(base) ? { ...(base as object) } : {};
+  const out: Record<string, unknown> =
+    base && typeof base === 'object' && !Array.isArray(base) ? { ...(base as object) } : {};
   for (const [k, v] of Object.entries(patch)) out[k] = merge(out[k], v);
   return out;
 }
@@ -95,30 +96,47 @@ export class FakeKube implements KubeApi {
   }
 
   async serves(apiVersion: string, plural: string): Promise<boolean> {
-    return [...this.served].some((s) => s.startsWith(`${apiVersion}/`) && `${s.split('/').at(-1)!.toLowerCase()}s` === plural);
+    return [...this.served].some(
+      (s) => s.startsWith(`${apiVersion}/`) && `${s.split('/').at(-1)!.toLowerCase()}s` === plural,
+    );
   }
 
-  async get<T = KubeObject>(apiVersion: string, kind: string, name: string, namespace?: string): Promise<T | undefined> {
-    if (!this.served.has(`${apiVersion}/${kind}`)) throw new KubeApiError(404, 'NoKind', `the cluster does not serve ${kind}`);
+  async get<T = KubeObject>(
+    apiVersion: string,
+    kind: string,
+    name: string,
+    namespace?: string,
+  ): Promise<T | undefined> {
+    if (!this.served.has(`${apiVersion}/${kind}`))
+      throw new KubeApiError(404, 'NoKind', `the cluster does not serve ${kind}`);
     const o = this.objects.get(FakeKube.key(apiVersion, kind, name, namespace));
     return o ? (structuredClone(o) as T) : undefined;
   }
 
-  async list<T = KubeObject>(apiVersion: string, kind: string, opts: { namespace?: string; labelSelector?: string } = {}): Promise<T[]> {
+  async list<T = KubeObject>(
+    apiVersion: string,
+    kind: string,
+    opts: { namespace?: string; labelSelector?: string } = {},
+  ): Promise<T[]> {
     if (!this.served.has(`${apiVersion}/${kind}`)) return [];
     return [...this.objects.values()]
       .filter((o) => o.apiVersion === apiVersion && o.kind === kind)
-      .filter((o) => !opts.namespace || CLUSTER_SCOPED.has(kind) || (o.metadata.namespace ?? 'default') === opts.namespace)
+      .filter(
+        (o) => !opts.namespace || CLUSTER_SCOPED.has(kind) || (o.metadata.namespace ?? 'default') === opts.namespace,
+      )
       .filter((o) => matches(o.metadata.labels, opts.labelSelector))
       .map((o) => structuredClone(o) as T);
   }
 
   async apply<T = KubeObject>(obj: KubeObject): Promise<T> {
-    if (!this.served.has(`${obj.apiVersion}/${obj.kind}`)) throw new KubeApiError(404, 'NoKind', `the cluster does not serve ${obj.kind}`);
+    if (!this.served.has(`${obj.apiVersion}/${obj.kind}`))
+      throw new KubeApiError(404, 'NoKind', `the cluster does not serve ${obj.kind}`);
     const key = FakeKube.key(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace);
     const merged = merge(this.objects.get(key), obj) as KubeObject;
     this.objects.set(key, merged);
-    this.writes.push(`apply ${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`);
+    this.writes.push(
+      `apply ${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`,
+    );
     return structuredClone(merged) as T;
   }
 
@@ -167,7 +185,13 @@ export function testSpec(variant: MeshSpec['calico']['variant'] = 'enterprise', 
     name: 'demo',
     kubernetesVersion: '1.34',
     calico: { version: 'v3.23.1', variant, encapsulation: 'VXLAN', manifestBaseUrl: 'http://127.0.0.1:9/manifests' },
-    workloads: { namespace, replicas: 1, maxReplicas: 20, image: 'nginx:1.27', netshootImage: 'nicolaka/netshoot:v0.13' },
+    workloads: {
+      namespace,
+      replicas: 1,
+      maxReplicas: 20,
+      image: 'nginx:1.27',
+      netshootImage: 'nicolaka/netshoot:v0.13',
+    },
     clusters: [
       { name: 'iad', region: 'us-east-1', vpcCidr: '10.0.0.0/16', podCidr: '192.168.1.0/24', nodeGroup: ng },
       { name: 'pdx', region: 'us-west-2', vpcCidr: '10.1.0.0/16', podCidr: '192.168.2.0/24', nodeGroup: ng },

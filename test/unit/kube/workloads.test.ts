@@ -13,13 +13,19 @@ function statefulSetController(kube: FakeKube): () => void {
       const ns = o.metadata.namespace!;
       for (const p of kube.objects.values()) {
         const i = Number(p.metadata.name.split('-').at(-1));
-        if (p.kind === 'Pod' && p.metadata.labels?.run === o.metadata.name && i >= want) kube.objects.delete(FakeKube.key('v1', 'Pod', p.metadata.name, ns));
+        if (p.kind === 'Pod' && p.metadata.labels?.run === o.metadata.name && i >= want)
+          kube.objects.delete(FakeKube.key('v1', 'Pod', p.metadata.name, ns));
       }
       for (let i = 0; i < want; i++) {
         kube.put({
           apiVersion: 'v1',
           kind: 'Pod',
-          metadata: { name: `${o.metadata.name}-${i}`, namespace: ns, labels: { run: o.metadata.name }, ownerReferences: [{ kind: 'StatefulSet' }] },
+          metadata: {
+            name: `${o.metadata.name}-${i}`,
+            namespace: ns,
+            labels: { run: o.metadata.name },
+            ownerReferences: [{ kind: 'StatefulSet' }],
+          },
           status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
         });
       }
@@ -36,7 +42,11 @@ describe('workloads.ensure', () => {
     const notes: string[] = [];
     const out = await workloads.ensure(fakeCtx(clock, notes), deps, kube, deps.spec.clusters[0]);
     expect(out).toEqual({ replicas: 1, created: true });
-    expect(kube.writes).toEqual(['apply Service default/multi-cluster-rs-iad', 'apply StatefulSet default/multi-cluster-rs-iad', 'apply Service default/multi-cluster-rs-pdx']);
+    expect(kube.writes).toEqual([
+      'apply Service default/multi-cluster-rs-iad',
+      'apply StatefulSet default/multi-cluster-rs-iad',
+      'apply Service default/multi-cluster-rs-pdx',
+    ]);
     // It waited (one poll interval) and said what for.
     expect(clock.elapsed()).toBe(1000);
     expect(notes[0]).toMatch(/^iad: multi-cluster-rs-iad at 1 Ready pods: 0\/1 Ready, 0 pods/);
@@ -60,7 +70,12 @@ describe('workloads.ensure', () => {
     const deps = testDeps();
     const iad = deps.spec.clusters[0];
     await workloads.applyStatefulSet(kube, deps, iad, 4);
-    const sts = await kube.get<KubeObject & { spec: Record<string, unknown> }>('apps/v1', 'StatefulSet', 'multi-cluster-rs-iad', 'default');
+    const sts = await kube.get<KubeObject & { spec: Record<string, unknown> }>(
+      'apps/v1',
+      'StatefulSet',
+      'multi-cluster-rs-iad',
+      'default',
+    );
     const fromUp = workloads.objects(deps, iad, 4).find((o) => o.kind === 'StatefulSet')!;
     expect(sts).toEqual(fromUp);
     expect(sts!.spec.replicas).toBe(4);
@@ -70,9 +85,21 @@ describe('workloads.ensure', () => {
     const kube = new FakeKube();
     const clock = fakeClock();
     const deps = testDeps(testSpec(), clock);
-    kube.put({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'multi-cluster-rs-iad-0', namespace: 'default', labels: { run: 'multi-cluster-rs-iad' } }, status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/2 nodes are available' }] } });
+    kube.put({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'multi-cluster-rs-iad-0', namespace: 'default', labels: { run: 'multi-cluster-rs-iad' } },
+      status: {
+        phase: 'Pending',
+        conditions: [
+          { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/2 nodes are available' },
+        ],
+      },
+    });
     const wait = workloads.awaitReplicas(fakeCtx(clock), deps, kube, deps.spec.clusters[0], 1, { timeoutMs: 5000 });
-    await expect(wait).rejects.toThrow(/0\/1 Ready, 1 pods, 1 Pending \(multi-cluster-rs-iad-0\); scheduler: 0\/2 nodes are available/);
+    await expect(wait).rejects.toThrow(
+      /0\/1 Ready, 1 pods, 1 Pending \(multi-cluster-rs-iad-0\); scheduler: 0\/2 nodes are available/,
+    );
   });
 });
 
@@ -82,18 +109,33 @@ describe('workloads.health', () => {
     const deps = testDeps();
     const iad = deps.spec.clusters[0];
     for (const o of workloads.objects(deps, iad)) await kube.apply(o);
-    (kube.objects.get(FakeKube.key('apps/v1', 'StatefulSet', 'multi-cluster-rs-iad', 'default')) as KubeObject).status = { readyReplicas: 0 };
+    (kube.objects.get(FakeKube.key('apps/v1', 'StatefulSet', 'multi-cluster-rs-iad', 'default')) as KubeObject).status =
+      { readyReplicas: 0 };
     kube.put({
       apiVersion: 'discovery.k8s.io/v1',
       kind: 'EndpointSlice',
-      metadata: { name: 'multi-cluster-rs-pdx-abc', namespace: 'default', labels: { 'kubernetes.io/service-name': 'multi-cluster-rs-pdx' } },
+      metadata: {
+        name: 'multi-cluster-rs-pdx-abc',
+        namespace: 'default',
+        labels: { 'kubernetes.io/service-name': 'multi-cluster-rs-pdx' },
+      },
       endpoints: [
-        { addresses: ['192.168.2.5'], hostname: 'multi-cluster-rs-pdx-0', targetRef: { name: 'pdx/multi-cluster-rs-pdx-0' }, conditions: { ready: true } },
+        {
+          addresses: ['192.168.2.5'],
+          hostname: 'multi-cluster-rs-pdx-0',
+          targetRef: { name: 'pdx/multi-cluster-rs-pdx-0' },
+          conditions: { ready: true },
+        },
         { addresses: ['192.168.2.6'], targetRef: { name: 'pdx/multi-cluster-rs-pdx-1' }, conditions: { ready: false } },
       ],
     });
     // v1 Endpoints are not read (deprecated from Kubernetes 1.33): a stale one changes nothing.
-    kube.put({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'multi-cluster-rs-pdx', namespace: 'default' }, subsets: [{ addresses: [{ ip: '1.2.3.4', targetRef: { name: 'pdx/stale' } }] }] });
+    kube.put({
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name: 'multi-cluster-rs-pdx', namespace: 'default' },
+      subsets: [{ addresses: [{ ip: '1.2.3.4', targetRef: { name: 'pdx/stale' } }] }],
+    });
     expect(await workloads.health(deps, kube, iad)).toEqual([
       { health: 'ok', subject: 'federated Service multi-cluster-rs-pdx', detail: '0 local, 1 remote endpoints' },
       { health: 'warning', subject: 'StatefulSet multi-cluster-rs-iad', detail: '0/1 Ready' },
@@ -103,7 +145,10 @@ describe('workloads.health', () => {
 
   it('reports a missing StatefulSet and federated Service as absent', async () => {
     const lines = await workloads.health(testDeps(), new FakeKube(), testSpec().clusters[0]);
-    expect(lines.map((l) => [l.health, l.detail])).toEqual([['absent', 'missing'], ['absent', 'missing']]);
+    expect(lines.map((l) => [l.health, l.detail])).toEqual([
+      ['absent', 'missing'],
+      ['absent', 'missing'],
+    ]);
   });
 });
 
@@ -114,7 +159,11 @@ describe('workloads.remove and netshoot.remove', () => {
     const iad = deps.spec.clusters[0];
     for (const o of workloads.workloadObjects(deps, iad)) await kube.apply(o);
     kube.put({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'someone-elses', namespace: 'mesh-test' } });
-    kube.put({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'multi-cluster-rs-iad-0', namespace: 'mesh-test', labels: MESH_LABELS, ownerReferences: [{}] } });
+    kube.put({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'multi-cluster-rs-iad-0', namespace: 'mesh-test', labels: MESH_LABELS, ownerReferences: [{}] },
+    });
     kube.writes.length = 0;
     const between: string[] = [];
     const gone = [
