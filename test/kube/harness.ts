@@ -46,8 +46,8 @@ export function meshSpec(cloud: Cloud, variant: CalicoVariant, name = 'demo'): M
       namespace: 'default',
       replicas: 1,
       maxReplicas: 20,
-      image: 'nginx:1.27',
-      netshootImage: 'nicolaka/netshoot:v0.13',
+      image: 'public.ecr.aws/nginx/nginx:1.27',
+      netshootImage: 'ghcr.io/nicolaka/netshoot:v0.13',
     },
     clusters: [
       { name: 'iad', region: 'us-east-1', vpcCidr: '10.0.0.0/16', podCidr: '192.168.1.0/24', nodeGroup: ng },

@@ -28,6 +28,7 @@ import type { SimClusterHost } from '../../sandbox/kube/host.ts';
 import { PermanentError } from '../../src/errors.ts';
 import { KubeClient } from '../../src/kube/client.ts';
 import { kubeRequest } from '../../src/kube/rest.ts';
+import * as netshoot from '../../src/mesh/kube/netshoot.ts';
 import { federatedEndpoints, federatedPods, podCapacity } from '../../src/mesh/kube/workloads.ts';
 import { leaves, parallel, sequential } from '../../src/steps/step.ts';
 import { awsPlan, type Mesh, meshIn, run, runOk, scalePlan, startMesh } from './harness.ts';
@@ -265,6 +266,60 @@ describe('sync, as Typha reports it on every replica', () => {
     }
     expect(await rccLine()).toMatchObject({ health: 'ok' });
     expect((await runPing(mesh.deps, 'iad', { kind: 'service', cluster: 'pdx' })).ok).toBe(true);
+  }, 60_000);
+});
+
+describe("Docker Hub's anonymous pull limit", () => {
+  it('does not stop the workloads, which pull from public ECR and ghcr.io; a Docker Hub image would stay in ImagePullBackOff', async () => {
+    const kc = await mesh.deps.kube.forCluster(mesh.iad);
+    const iad = await client('iad');
+    const nodes = (await iad.list<{ metadata: { name: string } }>('v1', 'Node')).map((n) => n.metadata.name);
+    const limit = (value: string | null) =>
+      Promise.all(
+        nodes.map((n) =>
+          kubeRequest(kc, {
+            method: 'PATCH',
+            path: `/api/v1/nodes/${n}`,
+            body: { metadata: { annotations: { 'sandbox.meshops.io/docker-hub': value } } },
+            contentType: 'application/merge-patch+json',
+          }),
+        ),
+      );
+    const netshootLine = async () => (await observeKube(mesh.deps, mesh.iad)).find((l) => l.subject === 'pod netshoot');
+    const waitGone = async () => {
+      for (let i = 0; (await iad.get('v1', 'Pod', 'netshoot', 'default')) && i < 100; i++)
+        await new Promise((r) => setTimeout(r, 100));
+    };
+    await limit('rate-limited');
+    try {
+      await iad.delete('v1', 'Pod', 'netshoot', 'default');
+      await waitGone();
+      const out = await runOk(mesh, workloadsStep(mesh.deps, mesh.iad));
+      expect(out.get('workloads/iad')!.summary).toContain('netshoot Ready');
+
+      // The blueprint's nicolaka/netshoot from Docker Hub, on the same nodes.
+      await iad.delete('v1', 'Pod', 'netshoot', 'default');
+      await waitGone();
+      const hub = {
+        ...mesh.deps,
+        spec: { ...mesh.spec, workloads: { ...mesh.spec.workloads, netshootImage: 'nicolaka/netshoot:v0.13' } },
+      };
+      for (const o of netshoot.objects(hub)) await iad.apply(o);
+      let line = await netshootLine();
+      for (let i = 0; !line?.detail.includes('ImagePullBackOff') && i < 100; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        line = await netshootLine();
+      }
+      expect(line).toMatchObject({ health: 'warning' });
+      expect(line!.detail).toMatch(
+        /^not Ready \(Pending: ImagePullBackOff: Back-off pulling image "nicolaka\/netshoot:v0\.13": toomanyrequests/,
+      );
+    } finally {
+      await limit(null);
+      await iad.delete('v1', 'Pod', 'netshoot', 'default');
+      await waitGone();
+    }
+    await runOk(mesh, workloadsStep(mesh.deps, mesh.iad));
   }, 60_000);
 });
 

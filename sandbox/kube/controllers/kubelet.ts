@@ -137,6 +137,40 @@ export class Kubelet implements Reconciler {
     const canRun = this.nodes.kubeletUp(nodeName, now) && (spec.hostNetwork || this.nodes.cniReady(nodeName));
     const containers = spec.containers ?? [];
     if (status.phase !== 'Running') {
+      const limited =
+        canRun && dockerHubRateLimited(ctx, nodeName)
+          ? containers.find((c) => fromDockerHub(c.image ?? ''))
+          : undefined;
+      if (limited) {
+        const message =
+          `Back-off pulling image "${limited.image}": toomanyrequests: You have reached your unauthenticated pull rate ` +
+          'limit. https://www.docker.com/increase-rate-limit';
+        ctx.patchIfChanged(pod, (p) => {
+          const prev = podStatus(p);
+          p.status = {
+            phase: 'Pending',
+            qosClass: 'BestEffort',
+            hostIP: rec.ip,
+            hostIPs: [{ ip: rec.ip }],
+            conditions: (prev.conditions ?? []).filter((c) => c.type === 'PodScheduled'),
+            containerStatuses: containers.map((c) => ({
+              name: c.name,
+              image: c.image ?? '',
+              imageID: '',
+              ready: false,
+              restartCount: 0,
+              started: false,
+              state: {
+                waiting: fromDockerHub(c.image ?? '')
+                  ? { reason: 'ImagePullBackOff', message }
+                  : { reason: 'ContainerCreating' },
+              },
+              lastState: {},
+            })),
+          };
+        });
+        return;
+      }
       if (!canRun) {
         if (!this.nodes.kubeletUp(nodeName, now)) ctx.wakeAt(rec.createdAt + ctx.env.profile.nodeReadyMs);
         ctx.patchIfChanged(pod, (p) => {
@@ -330,6 +364,26 @@ export function calicoPoolCidr(ctx: ControllerContext): string | undefined {
     | undefined;
   if (spec?.cni?.type !== 'Calico' || (spec.cni.ipam?.type ?? 'Calico') !== 'Calico') return undefined;
   return spec.calicoNetwork?.ipPools?.[0]?.cidr ?? '192.168.0.0/16';
+}
+
+/**
+ * The sandbox's switch for Docker Hub's anonymous pull rate limit, which bites nodes behind a shared NAT address:
+ * annotate the Node. Images from registry.k8s.io, public ECR, ghcr.io or quay.io still pull.
+ */
+export const DOCKER_HUB_LIMIT_ANNOTATION = 'sandbox.meshops.io/docker-hub';
+
+function dockerHubRateLimited(ctx: ControllerContext, nodeName: string): boolean {
+  return (
+    ctx.store.get('', 'Node', undefined, nodeName)?.metadata.annotations?.[DOCKER_HUB_LIMIT_ANNOTATION] ===
+    'rate-limited'
+  );
+}
+
+/** An image reference without a registry host (nginx:1.27, nicolaka/netshoot) or on docker.io comes from Docker Hub. */
+export function fromDockerHub(image: string): boolean {
+  const first = image.split('/')[0];
+  const hasHost = image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  return !hasHost || first === 'docker.io' || first === 'registry-1.docker.io';
 }
 
 function imageId(image: string): string {

@@ -17,11 +17,19 @@ export function objects(deps: Deps): KubeObject[] {
 
 export type PodState = 'missing' | 'ready' | string;
 
+type ContainerWaiting = { state?: { waiting?: { reason?: string; message?: string } } };
+
+/** "ready", "missing", or why not: "not Ready (Pending: ImagePullBackOff: ...)" with the kubelet's own words. */
 export async function podReady(client: KubeApi, name: string, namespace: string): Promise<PodState> {
-  const pod = await client.get<{ status?: { phase?: string } }>('v1', 'Pod', name, namespace);
+  type PodLite = { status?: { phase?: string; containerStatuses?: ContainerWaiting[] } };
+  const pod = await client.get<PodLite>('v1', 'Pod', name, namespace);
   if (!pod) return 'missing';
   if (conditionOf(pod, 'Ready')?.status === 'True') return 'ready';
-  return `not Ready (${pod.status?.phase ?? 'no phase'})`;
+  const waiting = pod.status?.containerStatuses
+    ?.map((c) => c.state?.waiting)
+    .find((w) => w?.reason && w.reason !== 'ContainerCreating');
+  const why = waiting ? `: ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}` : '';
+  return `not Ready (${pod.status?.phase ?? 'no phase'}${why})`;
 }
 
 export function find(deps: Deps, client: KubeApi): Promise<PodState> {
