@@ -154,7 +154,8 @@ export class KubeClient implements KubeApi {
         name: obj.metadata.name,
         namespace: obj.metadata.namespace,
       }),
-      query: { fieldManager: FIELD_MANAGER, force: true },
+      // Strict: a field the object's schema lacks is refused, not silently dropped with a warning.
+      query: { fieldManager: FIELD_MANAGER, force: true, fieldValidation: 'Strict' },
       body: obj,
       contentType: 'application/apply-patch+yaml',
     });

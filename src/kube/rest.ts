@@ -100,7 +100,16 @@ export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest)
       hint: "the worker's AWS identity lacks Kubernetes rights in this cluster: give it an EKS access entry with AmazonEKSClusterAdminPolicy (the identity that created the cluster has one when bootstrapClusterCreatorAdminPermissions is true)",
     });
   }
-  if (status === 422)
+  if (status === 422 || status === 400 || isApplySchemaError(status, message))
     throw new PermanentError(text, { code: 'Invalid', hint: 'the API server refused the object as written' });
   throw new KubeApiError(status, reason, text);
+}
+
+/**
+ * Server-side apply refuses a field the schema lacks with a 500, not a 422, whatever fieldValidation says
+ * ("failed to create typed patch object ...: .spec.x: field not declared in schema"; kubernetes#122480):
+ * retrying it can never succeed.
+ */
+function isApplySchemaError(status: number, message: string): boolean {
+  return status === 500 && /failed to create typed patch object|field not declared in schema/.test(message);
 }
