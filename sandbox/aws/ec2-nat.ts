@@ -1,6 +1,8 @@
 // NAT gateways take time on AWS: pending for natCreateMs, then available; after DeleteNatGateway, deleting
 // for natDeleteMs, then deleted. The Elastic IP stays allocated (and cannot be released) until the NAT
-// gateway is deleted; moto makes NAT gateways available at once and lets the address go at any time.
+// gateway is deleted, and for a while after (AWS answers ReleaseAddress with AuthFailure until the NAT gateway's
+// association is fully gone: ADDRESS_LAG_MS); moto makes NAT gateways available at once and lets the address go
+// at any time.
 import { DisassociateAddressCommand, DescribeAddressesCommand } from '@aws-sdk/client-ec2';
 import type { TimeProfile } from '../contracts.ts';
 import type { HttpReply } from './aws-errors.ts';
@@ -29,6 +31,8 @@ export interface NatContext {
   forward(req: AwsRequest): Promise<HttpReply>;
   log(line: string): void;
   now?: () => number;
+  /** How long after `deleted` ReleaseAddress still answers AuthFailure; default: the profile's natDeleteMs. */
+  addressReleaseLagMs?: number;
 }
 
 export interface NatSimulation {
@@ -109,9 +113,13 @@ export function createNatSimulation(ctx: NatContext): NatSimulation {
 
   async function releaseAddress(req: AwsRequest): Promise<HttpReply> {
     const allocationId = req.form?.get('AllocationId');
-    const holder = [...nats.values()].find((n) => allocationId && n.allocationIds.includes(allocationId) && stateOf(n) !== 'deleted');
+    const lag = ctx.addressReleaseLagMs ?? ctx.profile.natDeleteMs;
+    const stillHeld = (n: NatRecord) =>
+      n.deletedAt === undefined || now() < n.deletedAt + ctx.profile.natDeleteMs + lag;
+    const holder = [...nats.values()].find((n) => allocationId && n.allocationIds.includes(allocationId) && stillHeld(n));
     if (holder) {
-      // What AWS answers while the NAT gateway still holds the address (also while it is deleting).
+      // What AWS answers while the NAT gateway still holds the address, while it is deleting, and for a while
+      // after it reached `deleted` (the address is disassociated, but not yet releasable).
       return ec2Error(400, 'AuthFailure', 'You do not have permission to access the specified resource.');
     }
     return ctx.forward(req);

@@ -401,6 +401,18 @@ describe('status and down', () => {
   });
 });
 
+describe('down and the Elastic IPs', () => {
+  it('releases the addresses although AWS answers AuthFailure for a while after their NAT gateways are deleted', async () => {
+    // A network with no cluster yet (an up stopped early): nothing else to delete waits out the address's lag.
+    const spec = meshSpec('eiplag');
+    const deps = testDeps(cloud.awsEndpoint, spec);
+    await run(networkStep(deps, spec.clusters[0]!));
+    const down = await run(await planDownAws(deps));
+    expect(down.outcomes.get('down/aws/us-east-1/eips')!.summary).toMatch(/^us-east-1: deleted Elastic IPs eipalloc-/);
+    expect(await countTagged(deps, 'us-east-1', 'eiplag')).toEqual(ZERO);
+  });
+});
+
 describe('faults', () => {
   it('stops with a PermanentError naming the permission when an action is denied', async () => {
     const spec = meshSpec('denied');
