@@ -8,12 +8,13 @@ import type { JobContext } from '../../src/queue/worker.ts';
 import { confirmBlocks } from '../../src/slack/down-confirm.ts';
 import { codeBlock, safeText } from '../../src/slack/format.ts';
 import { sequential } from '../../src/steps/step.ts';
-import { observeBilled } from '../status/aws.ts';
+import { findBilled } from '../../src/mesh/aws/billed.ts';
+import { findMesh, isEmpty, presence, type MeshInventory } from '../../src/mesh/aws/inventory.ts';
 import { runPlanJob, timingTable } from '../run-plan.ts';
-import { isEmpty, observeDownInventory, planFromInventory, type DownInventory } from './aws.ts';
+import { planFromInventory } from './aws.ts';
 import { planDownKube } from './kube.ts';
 
-export function renderInventory(inv: DownInventory): string {
+export function renderInventory(inv: MeshInventory): string {
   const lines: string[] = [];
   for (const r of inv.regions) {
     const parts: string[] = [];
@@ -35,9 +36,10 @@ export function renderInventory(inv: DownInventory): string {
 
 export async function downPreviewJob(deps: Deps, ctx: JobContext): Promise<JobResult> {
   ctx.reporter.note('finding everything the mesh owns, by its tags');
-  const [inv, billed, prices] = await Promise.all([observeDownInventory(deps), observeBilled(deps), loadPrices()]);
+  const [inv, billed, prices] = await Promise.all([findMesh(deps), findBilled(deps), loadPrices()]);
   if (isEmpty(inv)) {
-    return { ok: true, summary: `Nothing to delete: no resource tagged meshops:mesh=${deps.spec.name} exists in ${[...new Set(deps.spec.clusters.map((c) => c.region))].join(', ')}.` };
+    const none = presence(deps.spec.name, inv).summary;
+    return { ok: true, summary: `Nothing to delete: nothing tagged meshops:mesh=${deps.spec.name} (${none}).` };
   }
   const cost = costOfObserved(billed, prices);
   const blocks = confirmBlocks(deps.spec.name, renderInventory(inv), `$${cost.totalHourly.toFixed(2)}`, Date.now());
@@ -47,13 +49,13 @@ export async function downPreviewJob(deps: Deps, ctx: JobContext): Promise<JobRe
 
 export async function downJob(deps: Deps, ctx: JobContext): Promise<JobResult> {
   ctx.reporter.note('finding everything the mesh owns, by its tags and labels');
-  const [kubePlan, inv] = await Promise.all([planDownKube(deps), observeDownInventory(deps)]);
+  const [kubePlan, inv] = await Promise.all([planDownKube(deps), findMesh(deps)]);
   if (isEmpty(inv) && kubePlan.kind !== 'leaf' && kubePlan.children.length === 0) {
     return { ok: true, summary: `Nothing to delete: no resource of mesh ${deps.spec.name} exists.` };
   }
   const plan = sequential('down', `Tear down mesh ${deps.spec.name}`, [kubePlan, planFromInventory(deps, inv)]);
   const run = await runPlanJob(ctx, deps.clock, plan, { heading: `Deleting mesh *${deps.spec.name}*: Kubernetes objects first, then AWS in dependency order.`, extra: renderInventory(inv) });
-  const left = await observeDownInventory(deps);
+  const left = await findMesh(deps);
   if (!isEmpty(left)) {
     return {
       ok: false,
@@ -61,7 +63,7 @@ export async function downJob(deps: Deps, ctx: JobContext): Promise<JobResult> {
       details: [`*Time per step*\n${codeBlock(timingTable(run.report!))}`],
     };
   }
-  const billedAfter = formatCost(costOfObserved(await observeBilled(deps), await loadPrices()));
+  const billedAfter = formatCost(costOfObserved(await findBilled(deps), await loadPrices()));
   return {
     ok: true,
     summary: `Mesh *${deps.spec.name}* is gone: nothing tagged meshops:mesh=${deps.spec.name} is left in any of its regions.`,

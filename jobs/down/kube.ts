@@ -3,7 +3,8 @@
 import type { ClusterSpec } from '../../src/config/spec-types.ts';
 import type { Deps } from '../../src/deps.ts';
 import { PermanentError } from '../../src/errors.ts';
-import { describeEndpoint, eksClusterName } from '../../src/kube/access.ts';
+import { eksClusterName } from '../../src/aws/tags.ts';
+import { describeEndpoint } from '../../src/kube/access.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
 import { leaf, parallel, type Step } from '../../src/steps/step.ts';
 import { CALICO_NS, kubeFor, meshSelector } from '../up/kube/common.ts';
@@ -80,7 +81,7 @@ export async function planDownKube(deps: Deps): Promise<Step> {
   }
   return parallel(
     'down/kube',
-    `delete meshops objects in ${present.map((c) => eksClusterName(deps.spec, c)).join(', ') || 'no cluster'}`,
+    `delete meshops objects in ${present.map((c) => eksClusterName(deps.spec.name, c.name)).join(', ') || 'no cluster'}`,
     present.map((c) => downKubeStep(deps, c)),
   );
 }

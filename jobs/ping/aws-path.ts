@@ -5,10 +5,10 @@ import type { IpPermission } from '@aws-sdk/client-ec2';
 import type { ClusterSpec } from '../../src/config/spec-types.ts';
 import type { Deps } from '../../src/deps.ts';
 import { DescribeClusterCommand } from '@aws-sdk/client-eks';
-import { eksClusterName } from '../../src/kube/access.ts';
+import { eksClusterName } from '../../src/aws/tags.ts';
+import { VXLAN_PORT } from '../../src/mesh/aws/node-rules.ts';
 import { cidrContains } from './cidr.ts';
 
-export const VXLAN_PORT = 4789;
 
 export interface Finding {
   ok: boolean;
@@ -24,9 +24,9 @@ interface Side {
 }
 
 async function sideOf(deps: Deps, cluster: ClusterSpec): Promise<Side> {
-  const out = await deps.aws.eks(cluster.region).send(new DescribeClusterCommand({ name: eksClusterName(deps.spec, cluster) }));
+  const out = await deps.aws.eks(cluster.region).send(new DescribeClusterCommand({ name: eksClusterName(deps.spec.name, cluster.name) }));
   const vpcId = out.cluster?.resourcesVpcConfig?.vpcId;
-  if (!vpcId) throw new Error(`EKS cluster ${eksClusterName(deps.spec, cluster)} reports no VPC`);
+  if (!vpcId) throw new Error(`EKS cluster ${eksClusterName(deps.spec.name, cluster.name)} reports no VPC`);
   const vpcs = await deps.aws.ec2(cluster.region).send(new DescribeVpcsCommand({ VpcIds: [vpcId] }));
   return {
     cluster,

@@ -5,6 +5,7 @@ import { estimateHourlyCost, formatCost, loadPrices } from '../../src/cost.ts';
 import type { Deps } from '../../src/deps.ts';
 import type { JobResult } from '../../src/queue/job-types.ts';
 import type { JobContext } from '../../src/queue/worker.ts';
+import { isSettled } from '../../src/steps/plan-text.ts';
 import { formatDuration } from '../../src/steps/wait.ts';
 import { leaves } from '../../src/steps/step.ts';
 import { codeBlock } from '../../src/slack/format.ts';
@@ -27,7 +28,7 @@ export async function upJob(deps: Deps, ctx: JobContext, dryRun: boolean): Promi
     dryRun,
   });
   if (dryRun) {
-    const missing = [...run.observed.values()].filter((o) => o.state !== 'exists').length;
+    const missing = [...run.observed.values()].filter((o) => !isSettled(o)).length;
     return {
       ok: true,
       summary: run.alreadyDone

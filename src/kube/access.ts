@@ -8,6 +8,7 @@ import type { ClusterSpec, MeshSpec } from '../config/spec-types.ts';
 import type { AwsClients, KubeAccess } from '../deps.ts';
 import { PermanentError } from '../errors.ts';
 import { mintEksToken, type EksToken } from './eks-token.ts';
+import { eksClusterName } from '../aws/tags.ts';
 
 /** Rebuild well before the 15-minute token lifetime, and pick up a recreated cluster's new endpoint. */
 export const KUBECONFIG_MAX_AGE_MS = 10 * 60_000;
@@ -31,12 +32,8 @@ export interface ClusterEndpoint {
   caData: string;
 }
 
-export function eksClusterName(spec: MeshSpec, cluster: ClusterSpec): string {
-  return `${spec.name}-${cluster.name}`;
-}
-
 export async function describeEndpoint(aws: AwsClients, spec: MeshSpec, cluster: ClusterSpec): Promise<ClusterEndpoint> {
-  const eksName = eksClusterName(spec, cluster);
+  const eksName = eksClusterName(spec.name, cluster.name);
   let out;
   try {
     out = await aws.eks(cluster.region).send(new DescribeClusterCommand({ name: eksName }));

@@ -13,8 +13,10 @@ import {
 import { DescribeClusterCommand, DescribeNodegroupCommand, ListClustersCommand } from '@aws-sdk/client-eks';
 import { CreateRoleCommand, DetachRolePolicyCommand, GetRoleCommand, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planDownAws } from '../../jobs/down/aws.ts';
-import { meshExists, observeAws, observeBilled } from '../../jobs/status/aws.ts';
+import { planFromInventory } from '../../jobs/down/aws.ts';
+import { observeAws, observeBilled } from '../../jobs/status/aws.ts';
+import type { Deps } from '../../src/deps.ts';
+import { findMesh, presence } from '../../src/mesh/aws/inventory.ts';
 import { controlPlaneStep, nodeGroupStep, scaleNodeGroupStep, securityRulesStep } from '../../jobs/up/aws/eks.ts';
 import { iamStep } from '../../jobs/up/aws/iam.ts';
 import { networkStep } from '../../jobs/up/aws/network.ts';
@@ -24,7 +26,7 @@ import { tagSpec } from '../../src/aws/tags.ts';
 import { CancelledError, PermanentError } from '../../src/errors.ts';
 import { runPlan } from '../../src/steps/runner.ts';
 import type { GroupStep } from '../../src/steps/step.ts';
-import { nothingToDo, observePlan } from '../../src/steps/plan-text.ts';
+import { isSettled, nothingToDo, observePlan } from '../../src/steps/plan-text.ts';
 import { leaves, parallel, sequential } from '../../src/steps/step.ts';
 import { ZERO, countRoles, countTagged } from './count.ts';
 import { meshSpec, run, runExpectingFailure, testContext, testDeps } from './harness.ts';
@@ -39,6 +41,11 @@ const noKubernetes: ClusterHost = {
   setNodeGroup: () => {},
   deleteNodeGroup: () => {},
 };
+
+/** The down job's own path: find what the mesh owns, then the reverse tree of removes. */
+const planDownAws = async (deps: Deps) => planFromInventory(deps, await findMesh(deps));
+/** Whether the mesh exists, as the down preview tells it. */
+const meshExists = async (deps: Deps) => presence(deps.spec.name, await findMesh(deps));
 
 let cloud: Cloud;
 beforeAll(async () => {
@@ -68,7 +75,7 @@ describe('network step', () => {
     expect(second.outcomes.get('network/iad/vpc')!.resources!.vpc).toBe(vpcId);
 
     const after = await observePlan(step, testContext());
-    expect([...after.values()].every((o) => o.state === 'exists')).toBe(true);
+    expect([...after.values()].every((o) => isSettled(o))).toBe(true);
 
     const counts = await countTagged(deps, 'us-east-1', 'net1');
     expect(counts).toMatchObject({ vpcs: 1, subnets: 4, igws: 1, nats: 2, addresses: 2, routeTables: 3 });

@@ -1,0 +1,126 @@
+// The ingress rules Calico's cluster mesh needs on the EKS cluster security group (which managed nodes use):
+// VXLAN (UDP 4789) from every other cluster's VPC CIDR — by CIDR, since security groups cannot be referenced
+// across regions — and the Calico API server (5443), 8080 and 30000 from the group itself, plus node-to-node.
+// The group is EKS's: it goes with the cluster, so there is nothing to remove here.
+import { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+import type { EC2Client, IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
+import type { ClusterSpec, MeshSpec } from '../../config/spec-types.ts';
+import { aws, isAwsError } from '../../aws/errors.ts';
+import type { Observation, StepOutcome } from '../../steps/step.ts';
+import { healthLine, type ClusterScope, type Health } from './common.ts';
+import { describeCluster, eksName } from './eks-cluster.ts';
+
+/** Calico's VXLAN port, the one the peers' rules open. */
+export const VXLAN_PORT = 4789;
+const SELF_TCP_PORTS = [5443, 8080, 30000];
+
+export interface NodeRule {
+  /** For summaries and status: "udp 4789 from 10.1.0.0/16 (pdx)". */
+  label: string;
+  permission: IpPermission;
+  vxlan: boolean;
+}
+
+export function desiredNodeRules(spec: MeshSpec, cluster: ClusterSpec, groupId: string): NodeRule[] {
+  const rules: NodeRule[] = spec.clusters
+    .filter((o) => o.name !== cluster.name)
+    .map((o) => ({
+      label: `udp ${VXLAN_PORT} from ${o.vpcCidr} (${o.name})`,
+      vxlan: true,
+      permission: {
+        IpProtocol: 'udp',
+        FromPort: VXLAN_PORT,
+        ToPort: VXLAN_PORT,
+        IpRanges: [{ CidrIp: o.vpcCidr, Description: `meshops: Calico VXLAN from ${o.name}` }],
+      },
+    }));
+  for (const port of SELF_TCP_PORTS) {
+    rules.push({
+      label: `tcp ${port} from the cluster security group`,
+      vxlan: false,
+      permission: {
+        IpProtocol: 'tcp',
+        FromPort: port,
+        ToPort: port,
+        UserIdGroupPairs: [{ GroupId: groupId, Description: 'meshops: Calico' }],
+      },
+    });
+  }
+  // EKS adds this itself; listed so a group that lost it gets it back.
+  const all = { IpProtocol: '-1', UserIdGroupPairs: [{ GroupId: groupId }] };
+  rules.push({ label: 'all traffic node to node', vxlan: false, permission: all });
+  return rules;
+}
+
+/** True when the group already allows what the rule asks (same protocol and ports, and the source present). */
+export function ruleExists(group: SecurityGroup, rule: NodeRule): boolean {
+  const want = rule.permission;
+  return (group.IpPermissions ?? []).some((p) => {
+    if (p.IpProtocol !== want.IpProtocol) return false;
+    if (want.IpProtocol !== '-1' && (p.FromPort !== want.FromPort || p.ToPort !== want.ToPort)) return false;
+    const cidr = want.IpRanges?.[0]?.CidrIp;
+    if (cidr) return (p.IpRanges ?? []).some((r) => r.CidrIp === cidr);
+    const gid = want.UserIdGroupPairs?.[0]?.GroupId;
+    return (p.UserIdGroupPairs ?? []).some((g) => g.GroupId === gid);
+  });
+}
+
+export async function describeSecurityGroup(ec2: EC2Client, groupId: string): Promise<SecurityGroup | undefined> {
+  const out = await aws('ec2:DescribeSecurityGroups', () =>
+    ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] })),
+  );
+  return out.SecurityGroups?.[0];
+}
+
+async function clusterGroupId(s: ClusterScope): Promise<string | undefined> {
+  const c = await describeCluster(s.deps.aws.eks(s.cluster.region), eksName(s));
+  return c?.resourcesVpcConfig?.clusterSecurityGroupId;
+}
+
+export async function observe(s: ClusterScope): Promise<Observation> {
+  const sgId = await clusterGroupId(s);
+  if (!sgId) return { state: 'missing' };
+  const sg = await describeSecurityGroup(s.ec2, sgId);
+  const rules = desiredNodeRules(s.deps.spec, s.cluster, sgId);
+  const have = sg ? rules.filter((r) => ruleExists(sg, r)).length : 0;
+  const detail = `${have}/${rules.length} rules on ${sgId}`;
+  return { state: have === rules.length ? 'ok' : have === 0 ? 'missing' : 'repair', detail };
+}
+
+export async function ensure(s: ClusterScope): Promise<StepOutcome> {
+  const sgId = await clusterGroupId(s);
+  if (!sgId) throw new Error(`EKS cluster ${eksName(s)} has no cluster security group yet (or is not created yet)`);
+  const sg = await describeSecurityGroup(s.ec2, sgId);
+  if (!sg) throw new Error(`security group ${sgId} is not visible yet`);
+  const added: string[] = [];
+  for (const rule of desiredNodeRules(s.deps.spec, s.cluster, sgId)) {
+    if (ruleExists(sg, rule)) continue;
+    try {
+      await aws('ec2:AuthorizeSecurityGroupIngress', () =>
+        s.ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: sgId, IpPermissions: [rule.permission] })),
+      );
+      added.push(rule.label);
+    } catch (err) {
+      if (!isAwsError(err, 'InvalidPermission.Duplicate')) throw err;
+    }
+  }
+  return {
+    summary: added.length
+      ? `cluster security group ${sgId}: added ${added.join('; ')}`
+      : `cluster security group ${sgId}: mesh rules already present`,
+    changed: added.length > 0,
+    resources: { securityGroup: sgId },
+  };
+}
+
+/** The VXLAN rules from every peer on the cluster's group (status: the one rule a mesh cannot work without). */
+export function health(s: ClusterScope, sgId: string | undefined, sg: SecurityGroup | undefined): Health[] {
+  if (!sg || !sgId) return [healthLine('absent', `VXLAN rule (UDP ${VXLAN_PORT})`, 'the cluster has no security group yet')];
+  const vx = desiredNodeRules(s.deps.spec, s.cluster, sgId).filter((r) => r.vxlan);
+  const missing = vx.filter((r) => !ruleExists(sg, r)).map((r) => r.label);
+  return [
+    missing.length
+      ? healthLine('failing', `VXLAN rule on ${sgId}`, `missing: ${missing.join('; ')}`)
+      : healthLine('ok', `VXLAN rule on ${sgId}`, vx.map((r) => r.label).join('; ')),
+  ];
+}
