@@ -81,7 +81,7 @@ describe('internet gateway', () => {
         DeleteInternetGateway: () => ({}),
       },
     });
-    const g = { InternetGatewayId: 'igw-1', Attachments: [{ VpcId: 'vpc-1', State: 'available' as const }] };
+    const g = { InternetGatewayId: 'igw-1', Attachments: [{ VpcId: 'vpc-1', State: 'attached' as const }] };
     const out = await igw.remove(fakeDeps(fake.aws, clock), fakeContext(clock), 'us-east-1', [g]);
     expect(out.summary).toBe('us-east-1: deleted internet gateways igw-1');
     expect(fake.called('DetachInternetGateway').length).toBeGreaterThan(1);
