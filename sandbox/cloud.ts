@@ -6,6 +6,7 @@ import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import type { ClusterHost, EksTokenVerifier, InstallControllers, TimeProfile } from './contracts.ts';
 import type { CallCounter } from './aws/call-counter.ts';
 import { makeEksTokenVerifier } from './aws/eks-token-verifier.ts';
+import type { ZoneMapping } from './aws/ec2-zones.ts';
 import type { Faults } from './aws/faults.ts';
 import { startGateway, type Gateway } from './aws/gateway.ts';
 import { SANDBOX_CREDENTIALS } from './aws/identity.ts';
@@ -26,6 +27,8 @@ export interface CloudOptions {
   log?: (line: string) => void;
   /** Log every AWS call the gateway answers (service:action, region, status, duration). */
   logAwsCalls?: boolean;
+  /** The account's AZ name -> zone ID mapping per region, e.g. { 'us-east-1': ['use1-az3', 'use1-az1', ...] }. */
+  zones?: ZoneMapping;
 }
 
 export interface Cloud {
@@ -64,7 +67,14 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
       : createClusterHost({ verifyEksToken, installControllers: opts.installControllers ?? installControllers, env: { profile, motoEndpoint: moto.endpoint } });
     if (kubeHost) cleanups.unshift(() => kubeHost.stopAll());
     const host: ClusterHost = kubeHost ?? opts.clusterHost!;
-    const gateway = await startGateway({ motoEndpoint: moto.endpoint, host, profile, log, logCalls: opts.logAwsCalls });
+    const gateway = await startGateway({
+      motoEndpoint: moto.endpoint,
+      host,
+      profile,
+      log,
+      logCalls: opts.logAwsCalls,
+      zones: opts.zones,
+    });
     cleanups.unshift(() => gateway.stop());
     verifier = makeEksTokenVerifier(gateway.url);
     if (opts.warmUp ?? true) await warmUp(moto.endpoint);

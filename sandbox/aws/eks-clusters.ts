@@ -15,6 +15,7 @@ import type { AccessConfig, ClusterRecord } from './eks-records.ts';
 import { presentCluster, presentUpdate } from './eks-records.ts';
 import type { EksContext } from './eks-context.ts';
 import { parseJsonBody, readJson } from './eks-context.ts';
+import { EKS_UNSUPPORTED_ZONE_IDS } from './ec2-zones.ts';
 import { SANDBOX_ACCOUNT_ID } from './identity.ts';
 import type { AwsRequest } from './request-info.ts';
 
@@ -32,6 +33,14 @@ export async function createCluster(ctx: EksContext, req: AwsRequest): Promise<H
   const subnetIds: string[] = vpc.subnetIds ?? [];
   const placement = await subnetsPlacement(ctx, req.region, subnetIds);
   if (typeof placement === 'string') return restJsonError(400, 'InvalidParameterException', placement, { clusterName: name });
+  const refused = await unsupportedZone(ctx, req.region, placement.zones);
+  if (refused) {
+    // EKS's own wording (eksctl#817), and the zones it would take in `validZones`.
+    const message =
+      `Cannot create cluster '${name}' because ${refused.zone}, the targeted availability zone, does not currently ` +
+      `have sufficient capacity to support the cluster. Retry and choose from these availability zones: ${refused.valid.join(', ')}`;
+    return restJsonError(400, 'UnsupportedAvailabilityZoneException', message, { clusterName: name, validZones: refused.valid });
+  }
   const roleProblem = await roleProblemOf(ctx, String(body.roleArn ?? ''));
   if (roleProblem) return restJsonError(400, 'InvalidParameterException', roleProblem, { clusterName: name });
 
@@ -202,7 +211,19 @@ function accessConfigOf(raw: any): AccessConfig | string {
   return { authenticationMode: mode, bootstrapClusterCreatorAdminPermissions: raw?.bootstrapClusterCreatorAdminPermissions ?? true };
 }
 
-async function subnetsPlacement(ctx: EksContext, region: string, subnetIds: string[]): Promise<{ vpcId: string } | string> {
+/** The first subnet zone whose zone ID EKS refuses, with the zones of the region it accepts. */
+async function unsupportedZone(ctx: EksContext, region: string, names: string[]) {
+  const all = await ctx.zones.zonesOf(region);
+  const bad = all.find((z) => names.includes(z.name) && EKS_UNSUPPORTED_ZONE_IDS.includes(z.id));
+  if (!bad) return undefined;
+  return { zone: bad.name, valid: all.filter((z) => !EKS_UNSUPPORTED_ZONE_IDS.includes(z.id)).map((z) => z.name) };
+}
+
+async function subnetsPlacement(
+  ctx: EksContext,
+  region: string,
+  subnetIds: string[],
+): Promise<{ vpcId: string; zones: string[] } | string> {
   if (subnetIds.length === 0) return 'Subnets specified must be in at least two different AZs';
   let subnets;
   try {
@@ -214,7 +235,7 @@ async function subnetsPlacement(ctx: EksContext, region: string, subnetIds: stri
   if (vpcs.size !== 1) return 'Subnets specified must belong to the same VPC';
   const zones = new Set(subnets.map((s) => s.AvailabilityZone));
   if (zones.size < 2) return 'Subnets specified must be in at least two different AZs';
-  return { vpcId: subnets[0].VpcId! };
+  return { vpcId: subnets[0].VpcId!, zones: [...zones].filter((z): z is string => !!z) };
 }
 
 async function roleProblemOf(ctx: EksContext, roleArn: string): Promise<string | undefined> {

@@ -1,11 +1,19 @@
-// Routes EC2 actions: NAT gateway timelines and what depends on them, peering filters; the rest to moto.
+// Routes EC2 actions: NAT gateway timelines and what depends on them, the account's zone mapping, peering
+// filters; the rest to moto.
 import type { HttpReply } from './aws-errors.ts';
 import type { NatSimulation } from './ec2-nat.ts';
+import type { ZoneSimulation } from './ec2-zones.ts';
 import { describePeerings } from './ec2-peering.ts';
 import type { AwsRequest } from './request-info.ts';
 
-export function handleEc2(nat: NatSimulation, req: AwsRequest, forward: (req: AwsRequest) => Promise<HttpReply>): Promise<HttpReply> {
+export function handleEc2(
+  nat: NatSimulation,
+  zones: ZoneSimulation,
+  req: AwsRequest,
+  forward: (req: AwsRequest) => Promise<HttpReply>,
+): Promise<HttpReply> {
   if (nat.handles(req.action)) return nat.handle(req);
+  if (zones.handles(req.action)) return zones.handle(req);
   if (req.action === 'DescribeVpcPeeringConnections') return describePeerings(req, forward);
   return forward(req);
 }

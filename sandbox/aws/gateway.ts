@@ -11,6 +11,7 @@ import type { CallCounter } from './call-counter.ts';
 import { createCallCounter } from './call-counter.ts';
 import { handleControl, isControlPath } from './control-api.ts';
 import { createNatSimulation } from './ec2-nat.ts';
+import { createZoneSimulation, type ZoneMapping } from './ec2-zones.ts';
 import type { EksContext } from './eks-context.ts';
 import { EksRecords } from './eks-records.ts';
 import type { Faults } from './faults.ts';
@@ -36,6 +37,8 @@ export interface GatewayOptions {
   log?: (line: string) => void;
   /** One log line per AWS call (service:action, status, duration), for the console and debugging. */
   logCalls?: boolean;
+  /** This account's AZ name -> zone ID mapping per region (zone IDs in the order a, b, c...); moto's otherwise. */
+  zones?: ZoneMapping;
 }
 
 export interface Gateway {
@@ -61,7 +64,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const records = new EksRecords();
   const forward = (req: AwsRequest) =>
     forwardToMoto(opts.motoEndpoint, { method: req.method, url: req.url, headers: req.headers, body: req.body });
-  const eks: EksContext = { records, host: opts.host, profile: opts.profile, timers, moto, forward, log };
+  const zones = createZoneSimulation({ mapping: opts.zones ?? {}, moto, forward });
+  const eks: EksContext = { records, host: opts.host, profile: opts.profile, timers, moto, forward, log, zones };
   const nat = createNatSimulation({ profile: opts.profile, timers, moto, forward, log });
   const calicoDir = opts.calicoDir ?? DEFAULT_CALICO_DIR;
 
@@ -81,7 +85,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       case 'eks':
         return handleEks(eks, req);
       case 'ec2':
-        return handleEc2(nat, req, forward);
+        return handleEc2(nat, zones, req, forward);
       case 'sts':
         if (req.action === 'GetCallerIdentity') {
           return req.presigned ? verifyPresignedCallerIdentity(req) : callerIdentity(header(req.headers, 'accept') ?? '');

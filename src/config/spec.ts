@@ -148,6 +148,11 @@ const clusterShape = {
       error: expect('a list of two availability zone names'),
     })
     .optional(),
+  availabilityZoneIds: z
+    .array(pattern(/^[a-z]+\d-az\d+$/, 'an availability zone ID like use1-az1'), {
+      error: expect('a list of two availability zone IDs'),
+    })
+    .optional(),
   nodeGroup: z.strictObject(nodeGroupShape).optional(),
 };
 
@@ -295,6 +300,17 @@ function crossFieldProblems(raw: Raw): Array<{ path: Path; message: string }> {
         out.push({ path: ['clusters', i, 'availabilityZones', 1], message: `repeats ${String(zones[0])}; the two zones must differ` });
       }
     }
+    if (Array.isArray(c.availabilityZoneIds)) {
+      const ids = c.availabilityZoneIds;
+      const path = ['clusters', i, 'availabilityZoneIds'];
+      if (c.availabilityZones) {
+        out.push({ path, message: 'given with availabilityZones; name the zones one way (zone IDs are the same in every account)' });
+      }
+      if (ids.length !== 2) out.push({ path, message: `lists ${ids.length} zone ID(s); expected exactly 2 (the subnet layout uses two AZs)` });
+      if (ids.length === 2 && ids[0] === ids[1]) {
+        out.push({ path: [...path, 1], message: `repeats ${String(ids[0])}; the two zones must differ` });
+      }
+    }
   }
 
   // CIDRs: VPC with VPC, pod with pod, pod with any VPC. Only well-formed ones are compared.
@@ -400,6 +416,7 @@ function build(p: Parsed): MeshSpec {
       nodeGroup: mergeNodeGroup(p.nodeGroup, c.nodeGroup),
     };
     if (c.availabilityZones) out.availabilityZones = [...c.availabilityZones];
+    if (c.availabilityZoneIds) out.availabilityZoneIds = [...c.availabilityZoneIds];
     return out;
   });
   const calico: MeshSpec['calico'] = {

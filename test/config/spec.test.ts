@@ -81,6 +81,7 @@ describe('valid specs', () => {
       't',
     );
     expect(spec.clusters[0].availabilityZones).toEqual(['us-east-1a', 'us-east-1c']);
+    expect(parseSpec(specYaml((s) => (s.clusters[1].availabilityZoneIds = ['usw2-az1', 'usw2-az3'])), 't').clusters[1].availabilityZoneIds).toEqual(['usw2-az1', 'usw2-az3']);
     expect(spec.calico.manifestBaseUrl).toBe('https://raw.githubusercontent.com/projectcalico/calico');
     expect(spec.calico.flowLogs).toBeUndefined();
   });
@@ -123,6 +124,8 @@ describe('each rule names the field, what is wrong and what is allowed', () => {
     ['one availability zone', (s) => (s.clusters[0].availabilityZones = ['us-east-1a']), 'clusters[0].availabilityZones', /lists 1 zone\(s\); expected exactly 2/],
     ['a zone of another region', (s) => (s.clusters[0].availabilityZones = ['us-east-1a', 'us-west-2a']), 'clusters[0].availabilityZones[1]', /"us-west-2a" is not a zone of us-east-1/],
     ['the same zone twice', (s) => (s.clusters[0].availabilityZones = ['us-east-1a', 'us-east-1a']), 'clusters[0].availabilityZones[1]', /must differ/],
+    ['a zone name given as zone ID', (s) => (s.clusters[0].availabilityZoneIds = ['us-east-1a', 'use1-az1']), 'clusters[0].availabilityZoneIds[0]', /expected an availability zone ID like use1-az1/],
+    ['one zone ID', (s) => (s.clusters[0].availabilityZoneIds = ['use1-az1']), 'clusters[0].availabilityZoneIds', /lists 1 zone ID\(s\); expected exactly 2/],
     // node groups
     ['desiredSize above maxSize', (s) => (s.nodeGroup.desiredSize = 9), 'nodeGroup.desiredSize', /9 is greater than maxSize 8 \(nodeGroup.maxSize\); allowed: minSize <= desiredSize <= maxSize/],
     ['minSize above desiredSize in a cluster override', (s) => (s.clusters[1].nodeGroup = { minSize: 2, desiredSize: 1 }), 'clusters[1].nodeGroup.minSize', /2 is greater than desiredSize 1 \(clusters\[1\].nodeGroup.desiredSize\)/],

@@ -61,8 +61,12 @@ export async function observe(s: ClusterScope): Promise<Observation> {
 export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOutcome> {
   const vpc = await requireVpc(s);
   const existing = { public: await subnetsOf(s, 'public'), private: await subnetsOf(s, 'private') };
-  const held = AZ_INDEXES.map((k) => existing.public[k]?.AvailabilityZone ?? existing.private[k]?.AvailabilityZone);
-  const azs = held.every(Boolean) ? (held as string[]) : await chooseZones(s, held);
+  const heldBy = (k: number) => existing.public[k] ?? existing.private[k];
+  const held = AZ_INDEXES.map((k) => heldBy(k)?.AvailabilityZone);
+  const zones = held.every(Boolean)
+    ? AZ_INDEXES.map((k) => ({ name: held[k]!, id: heldBy(k)?.AvailabilityZoneId ?? '?' }))
+    : await chooseZones(s, held);
+  const azs = zones.map((z) => z.name);
   const made: string[] = [];
   const ids: Record<string, string> = {};
   for (const kind of ['public', 'private'] as const) {
@@ -93,7 +97,9 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
       ids[`${kind}-${k}`] = subnet.SubnetId!;
     }
   }
-  const list = AZ_INDEXES.map((k) => `${azs[k]}: public ${ids[`public-${k}`]}, private ${ids[`private-${k}`]}`);
+  const list = AZ_INDEXES.map(
+    (k) => `${azs[k]} (${zones[k]!.id}): public ${ids[`public-${k}`]}, private ${ids[`private-${k}`]}`,
+  );
   return {
     summary: made.length ? `subnets ready (${made.length} made) — ${list.join('; ')}` : `subnets exist — ${list.join('; ')}`,
     changed: made.length > 0,

@@ -1,4 +1,5 @@
 // One moto per test file (it takes seconds to start), a gateway with a fake cluster host in front of it.
+import type { ZoneMapping } from '../../../sandbox/aws/ec2-zones.ts';
 import { startGateway, type Gateway } from '../../../sandbox/aws/gateway.ts';
 import { startMoto, type MotoServer } from '../../../sandbox/aws/moto.ts';
 import type { TimeProfile } from '../../../sandbox/contracts.ts';
@@ -13,10 +14,13 @@ export interface Fixture {
 }
 
 /** `withMoto: false` for tests that never reach moto (STS presigned URLs): the gateway points nowhere. */
-export async function startFixture(profile: TimeProfile = TINY, opts: { withMoto?: boolean } = {}): Promise<Fixture> {
+export async function startFixture(
+  profile: TimeProfile = TINY,
+  opts: { withMoto?: boolean; zones?: ZoneMapping } = {},
+): Promise<Fixture> {
   const moto: MotoServer = opts.withMoto === false ? { endpoint: 'http://127.0.0.1:9', pid: 0, stop: async () => {} } : await startMoto();
   const host = createFakeClusterHost();
-  const gateway = await startGateway({ motoEndpoint: moto.endpoint, host, profile });
+  const gateway = await startGateway({ motoEndpoint: moto.endpoint, host, profile, zones: opts.zones });
   return {
     moto,
     gateway,
