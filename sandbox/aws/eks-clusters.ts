@@ -16,6 +16,7 @@ import { presentCluster, presentUpdate } from './eks-records.ts';
 import type { EksContext } from './eks-context.ts';
 import { parseJsonBody, readJson } from './eks-context.ts';
 import { EKS_UNSUPPORTED_ZONE_IDS } from './ec2-zones.ts';
+import { EKS_CALENDAR, offeredVersion, unsupportedVersion, versionStatus } from './eks-versions.ts';
 import { SANDBOX_ACCOUNT_ID } from './identity.ts';
 import type { AwsRequest } from './request-info.ts';
 
@@ -27,6 +28,13 @@ export async function createCluster(ctx: EksContext, req: AwsRequest): Promise<H
   const existing = ctx.records.get(req.region, name);
   if (existing) return restJsonError(409, 'ResourceInUseException', `Cluster already exists with name: ${name}`, { clusterName: name });
 
+  // EKS takes the versions of its calendar in standard or extended support; without one, its default version.
+  const version = body.version === undefined ? defaultVersion() : String(body.version);
+  if (!offeredVersion(version)) return unsupportedVersion(version);
+  const supportType = body.upgradePolicy?.supportType ?? 'EXTENDED';
+  if (supportType !== 'STANDARD' && supportType !== 'EXTENDED') {
+    return restJsonError(400, 'InvalidParameterException', `upgradePolicy.supportType must be STANDARD or EXTENDED, not ${supportType}`);
+  }
   const access = accessConfigOf(body.accessConfig);
   if (typeof access === 'string') return restJsonError(400, 'InvalidParameterException', access);
   const vpc = body.resourcesVpcConfig ?? {};
@@ -53,7 +61,8 @@ export async function createCluster(ctx: EksContext, req: AwsRequest): Promise<H
     region: req.region,
     name,
     status: 'CREATING',
-    version: String(motoCluster.version ?? body.version),
+    version,
+    supportType,
     accessConfig: access,
     vpcId: placement.vpcId,
     subnetIds,
@@ -209,6 +218,10 @@ function accessConfigOf(raw: any): AccessConfig | string {
     return `1 validation error detected: Value '${mode}' at 'accessConfig.authenticationMode' failed to satisfy constraint: Member must satisfy enum value set: [${AUTH_MODES.join(', ')}]`;
   }
   return { authenticationMode: mode, bootstrapClusterCreatorAdminPermissions: raw?.bootstrapClusterCreatorAdminPermissions ?? true };
+}
+
+function defaultVersion(): string {
+  return (EKS_CALENDAR.find((e) => versionStatus(e, Date.now()) === 'STANDARD_SUPPORT') ?? EKS_CALENDAR[0]!).version;
 }
 
 /** The first subnet zone whose zone ID EKS refuses, with the zones of the region it accepts. */

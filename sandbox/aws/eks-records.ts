@@ -14,6 +14,8 @@ export interface ClusterRecord {
   name: string;
   status: ClusterStatus;
   version: string;
+  /** upgradePolicy.supportType: EXTENDED (EKS's default) or STANDARD. */
+  supportType?: 'STANDARD' | 'EXTENDED';
   accessConfig: AccessConfig;
   vpcId: string;
   subnetIds: string[];
@@ -82,6 +84,7 @@ export function presentCluster(record: ClusterRecord, moto: Record<string, any>)
     publicAccessCidrs: record.publicAccessCidrs,
   };
   cluster.accessConfig = { ...record.accessConfig };
+  cluster.upgradePolicy = { supportType: record.supportType ?? 'EXTENDED' };
   cluster.health = { issues: [] };
   if (record.endpoint !== undefined) {
     cluster.endpoint = record.endpoint;
