@@ -8,6 +8,8 @@ import type { MeshSpec } from './config/spec-types.ts';
 
 const RegionPricesSchema = z.object({
   eksClusterHour: z.number().nonnegative(),
+  /** A cluster whose Kubernetes version is past standard support (EKS moves it to extended support). */
+  eksClusterExtendedHour: z.number().nonnegative(),
   natGatewayHour: z.number().nonnegative(),
   publicIpv4Hour: z.number().nonnegative(),
   nodeVolumeGbMonth: z.number().nonnegative(),
@@ -36,6 +38,8 @@ export async function loadPrices(path: string | URL = DEFAULT_PRICES_PATH): Prom
 export interface ObservedRegion {
   region: string;
   eksClusters: number;
+  /** Of those, the ones in extended support (billed at the extended price). */
+  eksExtendedClusters?: number;
   nodes: { instanceType: string; count: number; diskGiB: number }[];
   natGateways: number;
   /** Elastic IPs (the NAT gateways' addresses); nodes are in private subnets and have none. */
@@ -75,7 +79,9 @@ export function costOfObserved(observed: ObservedRegion[], prices: PriceTable): 
   };
   for (const r of observed) {
     const p = prices.regions[r.region];
-    add(r.region, 'EKS control plane', r.eksClusters, p?.eksClusterHour);
+    const extended = r.eksExtendedClusters ?? 0;
+    add(r.region, 'EKS control plane', r.eksClusters - extended, p?.eksClusterHour);
+    add(r.region, 'EKS control plane (extended support)', extended, p?.eksClusterExtendedHour);
     for (const n of r.nodes) {
       add(r.region, `${n.instanceType} node`, n.count, p?.instances[n.instanceType]);
       const volumeHourly = p ? (n.diskGiB * p.nodeVolumeGbMonth) / prices.hoursPerMonth : undefined;
@@ -94,12 +100,16 @@ export function costOfObserved(observed: ObservedRegion[], prices: PriceTable): 
   };
 }
 
-/** What the spec will cost once `up` has run and the node groups are at their desired size. */
-export function estimateHourlyCost(spec: MeshSpec, prices: PriceTable): CostBreakdown {
+/**
+ * What the spec will cost once `up` has run and the node groups are at their desired size; `extended` names the
+ * clusters whose Kubernetes version is (or will be) in extended support.
+ */
+export function estimateHourlyCost(spec: MeshSpec, prices: PriceTable, extended: Set<string> = new Set()): CostBreakdown {
   const byRegion = new Map<string, ObservedRegion>();
   for (const c of spec.clusters) {
-    const r = byRegion.get(c.region) ?? { region: c.region, eksClusters: 0, nodes: [], natGateways: 0, publicIpv4: 0 };
+    const r = byRegion.get(c.region) ?? { region: c.region, eksClusters: 0, eksExtendedClusters: 0, nodes: [], natGateways: 0, publicIpv4: 0 };
     r.eksClusters += 1;
+    if (extended.has(c.name)) r.eksExtendedClusters = (r.eksExtendedClusters ?? 0) + 1;
     r.nodes.push({ instanceType: c.nodeGroup.instanceType, count: c.nodeGroup.desiredSize, diskGiB: c.nodeGroup.diskSizeGiB });
     // One NAT gateway per AZ, two AZs, each with its Elastic IP.
     r.natGateways += 2;

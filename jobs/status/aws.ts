@@ -15,6 +15,7 @@ import * as nodeRules from '../../src/mesh/aws/node-rules.ts';
 import * as peering from '../../src/mesh/aws/peering.ts';
 import { findRouteTables } from '../../src/mesh/aws/route-tables.ts';
 import * as subnets from '../../src/mesh/aws/subnets.ts';
+import { clusterPrices, listVersions } from '../../src/mesh/aws/versions.ts';
 import * as vpc from '../../src/mesh/aws/vpc.ts';
 import type { StatusLine } from './types.ts';
 
@@ -36,7 +37,7 @@ async function clusterHealth(deps: Deps, cluster: ClusterSpec): Promise<StatusLi
   const ngName = nodeGroupName(mesh, cluster.name);
   const others = deps.spec.clusters.filter((c) => c.name !== cluster.name);
 
-  const [vpcs, subnetList, igws, nats, privateTables, eksC, ng, otherVpcs] = await Promise.all([
+  const [vpcs, subnetList, igws, nats, privateTables, eksC, ng, otherVpcs, versions, prices] = await Promise.all([
     vpc.findVpcs(ec2, { ...scope, component: 'vpc' }),
     subnets.findSubnets(ec2, scope),
     igw.findInternetGateways(ec2, { ...scope, component: 'igw' }),
@@ -51,6 +52,8 @@ async function clusterHealth(deps: Deps, cluster: ClusterSpec): Promise<StatusLi
         vpcId: (await vpc.findVpc(deps.aws.ec2(o.region), mesh, o.name))?.VpcId,
       })),
     ),
+    listVersions(eks).catch(() => []),
+    clusterPrices(cluster.region),
   ]);
   const ownVpc = vpcs[0];
   const lines: StatusLine[] = [
@@ -64,7 +67,8 @@ async function clusterHealth(deps: Deps, cluster: ClusterSpec): Promise<StatusLi
   const pairs = peering.health(cluster.name, ownVpc?.VpcId, ours, otherVpcs);
   lines.push(...pairs.lines);
   if (others.length) lines.push(...peering.routeHealth(privateTables, pairs.peers));
-  lines.push(...eksCluster.health(clusterName, eksC));
+  const info = versions.find((v) => v.version === eksC?.version);
+  lines.push(...eksCluster.health(clusterName, eksC, { info, now: deps.clock.now(), prices }));
   if (eksC && others.length) {
     const sgId = eksC.resourcesVpcConfig?.clusterSecurityGroupId;
     const sg = sgId ? await nodeRules.describeSecurityGroup(ec2, sgId) : undefined;

@@ -45,7 +45,13 @@ export interface WorkloadSpec {
 
 export interface MeshSpec {
   name: string;
-  kubernetesVersion: string;
+  /** Pinned EKS version ("1.35"); absent: the newest in standard support when a cluster is created. */
+  kubernetesVersion?: string;
+  /**
+   * upgradePolicy.supportType of new clusters: `extended` keeps a version past standard support (billed at the
+   * extended price), `standard` lets EKS upgrade it then. Default extended (EKS's own default, set explicitly).
+   */
+  kubernetesSupport?: 'extended' | 'standard';
   calico: CalicoSpec;
   workloads: WorkloadSpec;
   clusters: ClusterSpec[];

@@ -163,8 +163,10 @@ function topShape(kubernetesVersionSource: string | undefined) {
       `1-${MAX_MESH_NAME_LENGTH} lowercase letters, digits and '-', starting with a letter (it goes into AWS names and tags)`,
       MAX_MESH_NAME_LENGTH,
     ),
+    // Absent: the newest version in standard support, read from EKS when a cluster is created.
     kubernetesVersion: z.unknown().superRefine((v, ctx) => {
       const what = 'an EKS version as a quoted string like "1.34"';
+      if (v === undefined) return;
       if (typeof v === 'number') {
         const written = kubernetesVersionSource ?? String(v);
         ctx.addIssue({
@@ -174,7 +176,12 @@ function topShape(kubernetesVersionSource: string | undefined) {
       } else if (typeof v !== 'string' || !KUBERNETES_VERSION.test(v)) {
         ctx.addIssue({ code: 'custom', message: expect(what)({ input: v }) });
       }
-    }),
+    }).optional(),
+    kubernetesSupport: z
+      .enum(['extended', 'standard'], {
+        error: expect('extended (stay on the version past standard support, at the extended price) or standard (EKS upgrades it)'),
+      })
+      .optional(),
     calico: z.strictObject(calicoShape, { error: expect('a mapping with version, variant, encapsulation') }),
     nodeGroup: z.strictObject(nodeGroupShape, { error: expect('a mapping of node group settings') }).optional(),
     workloads: z.strictObject(workloadsShape, {
@@ -428,7 +435,8 @@ function build(p: Parsed): MeshSpec {
   if (p.calico.flowLogs) calico.flowLogs = { ...p.calico.flowLogs };
   return {
     name: p.name,
-    kubernetesVersion: p.kubernetesVersion as string,
+    ...(p.kubernetesVersion === undefined ? {} : { kubernetesVersion: p.kubernetesVersion as string }),
+    kubernetesSupport: p.kubernetesSupport ?? 'extended',
     calico,
     workloads: { ...p.workloads },
     clusters,

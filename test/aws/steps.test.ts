@@ -232,7 +232,7 @@ describe('EKS steps', () => {
     );
     const cp = first.outcomes.get('cluster/iad/control-plane')!;
     expect(cp.changed).toBe(true);
-    expect(cp.summary).toMatch(/EKS cluster eks1-iad created: ACTIVE, Kubernetes 1\.34, https:\/\//);
+    expect(cp.summary).toMatch(/EKS cluster eks1-iad created: ACTIVE, Kubernetes 1\.35, https:\/\//);
 
     const eks = deps.aws.eks('us-east-1');
     const cluster = (await eks.send(new DescribeClusterCommand({ name: 'eks1-iad' }))).cluster!;
@@ -345,7 +345,7 @@ describe('status and down', () => {
     expect(by(/^peering iad <-> pdx$/)[0]!.detail).toMatch(/pcx-\w+ is active/);
     expect(by(/^route table /)).toHaveLength(2);
     expect(by(/^VXLAN rule on sg-/)[0]!.detail).toBe('udp 4789 from 10.1.0.0/16 (pdx)');
-    expect(by(/^EKS cluster full-iad$/)[0]!.detail).toContain('ACTIVE, Kubernetes 1.34');
+    expect(by(/^EKS cluster full-iad$/)[0]!.detail).toContain('ACTIVE, Kubernetes 1.35');
     expect(by(/^node group full-iad-nodes$/)[0]!.detail).toContain('desired 3 (spec 3)');
     // pdx was left at size 0: a warning that says why.
     const pdxLines = await observeAws(deps, pdx);

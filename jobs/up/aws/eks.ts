@@ -11,7 +11,8 @@ import { leaf, type Step } from '../../../src/steps/step.ts';
 
 export function controlPlaneStep(deps: Deps, cluster: ClusterSpec): Step {
   const s = clusterScope(deps, cluster);
-  const title = `EKS control plane ${eksClusterName(deps.spec.name, cluster.name)} (Kubernetes ${deps.spec.kubernetesVersion})`;
+  const version = deps.spec.kubernetesVersion ?? 'newest in standard support';
+  const title = `EKS control plane ${eksClusterName(deps.spec.name, cluster.name)} (Kubernetes ${version})`;
   return leaf(`cluster/${cluster.name}/control-plane`, title, (ctx) => eksCluster.ensure(s, ctx), () => eksCluster.observe(s));
 }
 

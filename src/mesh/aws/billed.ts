@@ -5,6 +5,7 @@ import { findMeshClusters } from './eks-cluster.ts';
 import { meshRegions } from './inventory.ts';
 import { findAddresses, findNatGateways } from './nat-gateway.ts';
 import { describeNodegroup, listNodegroups } from './node-group.ts';
+import { listVersions, supportOf } from './versions.ts';
 
 export async function findBilled(deps: Deps): Promise<ObservedRegion[]> {
   const mesh = deps.spec.name;
@@ -12,11 +13,15 @@ export async function findBilled(deps: Deps): Promise<ObservedRegion[]> {
     meshRegions(deps).map(async (region) => {
       const eks = deps.aws.eks(region);
       const ec2 = deps.aws.ec2(region);
-      const [clusters, nats, addresses] = await Promise.all([
+      const [clusters, nats, addresses, versions] = await Promise.all([
         findMeshClusters(eks, mesh),
         findNatGateways(ec2, { mesh }, [], ['pending', 'available']),
         findAddresses(ec2, { mesh }),
+        listVersions(eks).catch(() => []),
       ]);
+      // Billed by the version's support status today (past standard support: the extended price).
+      const now = deps.clock.now();
+      const extended = clusters.filter((c) => supportOf(versions.find((v) => v.version === c.version), now) === 'extended');
       const nodes: ObservedRegion['nodes'] = [];
       for (const c of clusters) {
         for (const ngName of await listNodegroups(eks, c.name!)) {
@@ -26,7 +31,14 @@ export async function findBilled(deps: Deps): Promise<ObservedRegion[]> {
           nodes.push({ instanceType: ng.instanceTypes?.[0] ?? 'unknown', count, diskGiB: ng.diskSize ?? 0 });
         }
       }
-      return { region, eksClusters: clusters.length, nodes, natGateways: nats.length, publicIpv4: addresses.length };
+      return {
+        region,
+        eksClusters: clusters.length,
+        eksExtendedClusters: extended.length,
+        nodes,
+        natGateways: nats.length,
+        publicIpv4: addresses.length,
+      };
     }),
   );
 }

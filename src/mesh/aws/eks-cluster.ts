@@ -20,6 +20,7 @@ import { waitFor } from '../../steps/wait.ts';
 import { deleteRetrying, healthLine, removedOutcome, type ClusterScope, type Health } from './common.ts';
 import { requireRoleArn } from './iam-roles.ts';
 import { privateSubnetIds } from './subnets.ts';
+import { chooseVersion, clusterPrices, needsWarning, supportNote, type ClusterPrices, type VersionInfo } from './versions.ts';
 
 const CLUSTER_TIMEOUT_MS = 25 * 60_000;
 const CLUSTER_GONE_TIMEOUT_MS = 20 * 60_000;
@@ -159,9 +160,16 @@ export async function waitActive(s: ClusterScope, ctx: StepContext): Promise<Clu
   return c!;
 }
 
+/** "Kubernetes 1.35, standard support until 2027-03-27 ($0.10/h)": what a new cluster gets, for the plan. */
+async function versionDetail(s: ClusterScope): Promise<string> {
+  const [v, prices] = await Promise.all([chooseVersion(s.deps, s.cluster.region), clusterPrices(s.cluster.region)]);
+  const why = v.pinned ? '' : ', the newest in standard support';
+  return `Kubernetes ${v.version}${why}: ${supportNote(v.info, s.deps.clock.now(), prices)}`;
+}
+
 export async function observe(s: ClusterScope): Promise<Observation> {
   const c = await describeCluster(s.deps.aws.eks(s.cluster.region), eksName(s));
-  if (!c) return { state: 'missing', detail: `Kubernetes ${s.deps.spec.kubernetesVersion}` };
+  if (!c) return { state: 'missing', detail: await versionDetail(s) };
   if (c.status === 'ACTIVE') return { state: 'ok', detail: `${c.name} ACTIVE (${c.version})` };
   return { state: 'wait', detail: `${c.name} to leave ${c.status}` };
 }
@@ -169,7 +177,6 @@ export async function observe(s: ClusterScope): Promise<Observation> {
 export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOutcome> {
   const eks = s.deps.aws.eks(s.cluster.region);
   const name = eksName(s);
-  const version = s.deps.spec.kubernetesVersion;
   let existing = await describeCluster(eks, name);
   if (existing) checkOwned(s.mesh, `EKS cluster ${name}`, existing.tags);
   if (existing?.status === 'DELETING') {
@@ -177,16 +184,20 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
     existing = undefined;
   }
   let changed = false;
+  const chosen = existing ? undefined : await chooseVersion(s.deps, s.cluster.region);
   if (!existing) {
     const [roleArn, subnetIds] = await Promise.all([requireRoleArn(s.deps, 'cluster'), privateSubnetIds(s)]);
+    // Explicit, so the bill never changes by surprise: EXTENDED stays on the version past standard support.
+    const supportType = s.deps.spec.kubernetesSupport === 'standard' ? 'STANDARD' : 'EXTENDED';
     try {
       await createNamingRole(s.deps, ctx, `EKS cluster ${name}`, () =>
         aws('eks:CreateCluster', () =>
           eks.send(
             new CreateClusterCommand({
               name,
-              version,
+              version: chosen!.version,
               roleArn,
+              upgradePolicy: { supportType },
               resourcesVpcConfig: { subnetIds, endpointPublicAccess: true, endpointPrivateAccess: true },
               accessConfig: { authenticationMode: 'API_AND_CONFIG_MAP', bootstrapClusterCreatorAdminPermissions: true },
               tags: tagMap({ mesh: s.mesh, cluster: s.cluster.name, component: 'cluster', name }),
@@ -202,7 +213,8 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
     await ctx.checkpoint();
   }
   const c = await waitActive(s, ctx);
-  const versionNote = c.version !== version ? ` (spec asks ${version}; upgrades are not done by up)` : '';
+  const pinned = s.deps.spec.kubernetesVersion;
+  const versionNote = pinned && c.version !== pinned ? ` (spec asks ${pinned}; upgrades are not done by up)` : '';
   return {
     summary: `EKS cluster ${name} ${changed ? 'created' : 'exists'}: ACTIVE, Kubernetes ${c.version}${versionNote}, ${c.endpoint}, ${c.arn}`,
     changed,
@@ -210,11 +222,26 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
   };
 }
 
-export function health(name: string, c: Cluster | undefined): Health[] {
+/**
+ * The control plane's state, and its version's support: a warning in extended support and in the last
+ * WARN_DAYS days of standard support, saying the date and the price.
+ */
+export function health(
+  name: string,
+  c: Cluster | undefined,
+  version?: { info?: VersionInfo; now: number; prices?: ClusterPrices },
+): Health[] {
   if (!c) return [healthLine('absent', `EKS cluster ${name}`, 'not created')];
   const s = c.status;
   const h = s === 'ACTIVE' ? 'ok' : s === 'CREATING' || s === 'UPDATING' ? 'warning' : 'failing';
-  return [healthLine(h, `EKS cluster ${name}`, `${s}, Kubernetes ${c.version}, ${c.endpoint ?? 'no endpoint yet'}`)];
+  const lines = [healthLine(h, `EKS cluster ${name}`, `${s}, Kubernetes ${c.version}, ${c.endpoint ?? 'no endpoint yet'}`)];
+  if (version) {
+    const note = supportNote(version.info, version.now, version.prices);
+    const policy = c.upgradePolicy?.supportType ? ` (upgradePolicy ${c.upgradePolicy.supportType})` : '';
+    const warn = needsWarning(version.info, version.now);
+    lines.push(healthLine(warn ? 'warning' : 'ok', `Kubernetes ${c.version} on ${name}`, `${note}${policy}`));
+  }
+  return lines;
 }
 
 /** Deletes the cluster (its node groups go first) and waits until it is gone. */
