@@ -16,6 +16,8 @@ export interface EksContext {
   forward(req: AwsRequest): Promise<HttpReply>;
   log(line: string): void;
   zones: ZoneSimulation;
+  /** EC2 capacity for node groups (a fault can take it away). */
+  hasCapacity(instanceType: string): boolean;
 }
 
 export function parseJsonBody(req: AwsRequest): Record<string, any> {

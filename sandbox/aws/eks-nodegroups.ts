@@ -69,7 +69,8 @@ export async function updateNodegroupConfig(ctx: EksContext, req: AwsRequest, cl
   const cluster = ctx.records.get(req.region, clusterName);
   const ng = cluster?.nodegroups.get(name);
   if (!cluster || !ng) return ctx.forward(req);
-  if (ng.status !== 'ACTIVE') {
+  // A DEGRADED group takes an update (that is how it is repaired); one being created, updated or deleted not.
+  if (ng.status !== 'ACTIVE' && ng.status !== 'DEGRADED') {
     return restJsonError(409, 'ResourceInUseException', `Nodegroup ${name} is in ${ng.status} state; wait until it is ACTIVE.`, { clusterName, nodegroupName: name });
   }
   const body = parseJsonBody(req);
@@ -95,9 +96,17 @@ export async function updateNodegroupConfig(ctx: EksContext, req: AwsRequest, cl
   ctx.log(`eks ${req.region}/${clusterName}/${name}: UPDATING to ${desired} node(s)`);
   ctx.timers.after(ctx.profile.nodegroupUpdateMs, `updating node group ${clusterName}/${name}`, () => {
     if (cluster.nodegroups.get(name) !== ng) return;
+    update.status = 'Successful';
+    if (desired > ng.desiredSize && !ctx.hasCapacity(ng.instanceType)) {
+      // EKS sets the size, the Auto Scaling group cannot launch: DEGRADED with the launch failure in health.
+      ng.status = 'DEGRADED';
+      ng.issues = [launchFailure(ng, cluster.region)];
+      ctx.log(`eks ${req.region}/${clusterName}/${name}: DEGRADED, no ${ng.instanceType} capacity`);
+      return;
+    }
     ng.desiredSize = desired;
     ng.status = 'ACTIVE';
-    update.status = 'Successful';
+    ng.issues = [];
     applyShape(ctx, cluster, ng);
     ctx.log(`eks ${req.region}/${clusterName}/${name}: ACTIVE with ${desired} node(s)`);
   });
@@ -141,6 +150,18 @@ export async function listUpdates(ctx: EksContext, req: AwsRequest, clusterName:
   const wanted = req.query.get('nodegroupName') ?? undefined;
   const ids = [...cluster.updates.values()].filter((u) => u.nodegroupName === wanted).map((u) => u.id);
   return json(200, { updateIds: ids });
+}
+
+/** What EKS reports when the Auto Scaling group cannot get instances (the issue code is the ASG's). */
+function launchFailure(ng: NodegroupRecord, region: string) {
+  return {
+    code: 'AsgInstanceLaunchFailures',
+    message:
+      `Could not launch On-Demand Instances. InsufficientInstanceCapacity - We currently do not have sufficient ` +
+      `${ng.instanceType} capacity in the Availability Zone you requested (${region}a). Our system will be working ` +
+      'on provisioning additional capacity. Launching EC2 instance failed.',
+    resourceIds: [`eks-${ng.name}-asg`],
+  };
 }
 
 function applyShape(ctx: EksContext, cluster: ClusterRecord, ng: NodegroupRecord): void {

@@ -2,7 +2,7 @@
 // the parts of the API moto drops (accessConfig, the cluster security group, updates), and a last copy of
 // what is being deleted (moto forgets at once; EKS shows DELETING for minutes).
 export type ClusterStatus = 'CREATING' | 'ACTIVE' | 'DELETING' | 'FAILED';
-export type NodegroupStatus = 'CREATING' | 'ACTIVE' | 'UPDATING' | 'DELETING' | 'CREATE_FAILED';
+export type NodegroupStatus = 'CREATING' | 'ACTIVE' | 'UPDATING' | 'DELETING' | 'CREATE_FAILED' | 'DEGRADED';
 
 export interface AccessConfig {
   authenticationMode: 'API' | 'API_AND_CONFIG_MAP' | 'CONFIG_MAP';
@@ -39,6 +39,8 @@ export interface NodegroupRecord {
   desiredSize: number;
   instanceType: string;
   subnets: string[];
+  /** EKS's health.issues (e.g. a launch failure while DEGRADED). */
+  issues?: Array<{ code: string; message: string; resourceIds?: string[] }>;
   ghost?: Record<string, any>;
 }
 
@@ -99,7 +101,7 @@ export function presentCluster(record: ClusterRecord, moto: Record<string, any>)
 
 export function presentNodegroup(cluster: ClusterRecord, ng: NodegroupRecord, moto: Record<string, any>): Record<string, any> {
   // moto reports Kubernetes 1.19 for every node group; EKS uses the cluster's version.
-  return { ...moto, status: ng.status, version: cluster.version, health: { issues: [] } };
+  return { ...moto, status: ng.status, version: cluster.version, health: { issues: ng.issues ?? [] } };
 }
 
 export function presentUpdate(u: UpdateRecord): Record<string, any> {

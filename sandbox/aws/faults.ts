@@ -20,11 +20,16 @@ export interface FaultState {
   rules: FaultRule[];
   /** IAM-style action names: 'eks:CreateCluster', 'iam:*'. */
   deny: string[];
+  /** Instance types EC2 has no capacity for ('*': any): node groups asked to grow go DEGRADED. */
+  noCapacity?: string[];
 }
 
 export interface Faults {
   add(rule: FaultRule): void;
   deny(actions: string[]): void;
+  /** No capacity for these instance types ('*': any) until cleared. */
+  noCapacity(instanceTypes: string[]): void;
+  hasCapacity(instanceType: string): boolean;
   clear(): void;
   state(): FaultState;
   /** The error reply for this call, or undefined to let it through. */
@@ -34,7 +39,12 @@ export interface Faults {
 export function createFaults(random: () => number = Math.random): Faults {
   let rules: FaultRule[] = [];
   let denied: string[] = [];
+  let starved: string[] = [];
   return {
+    noCapacity(instanceTypes) {
+      starved.push(...instanceTypes);
+    },
+    hasCapacity: (instanceType) => !starved.includes('*') && !starved.includes(instanceType),
     add(rule) {
       validateRule(rule);
       rules.push({ ...rule });
@@ -48,8 +58,13 @@ export function createFaults(random: () => number = Math.random): Faults {
     clear() {
       rules = [];
       denied = [];
+      starved = [];
     },
-    state: () => ({ rules: rules.map((r) => ({ ...r })), deny: [...denied] }),
+    state: () => ({
+      rules: rules.map((r) => ({ ...r })),
+      deny: [...denied],
+      ...(starved.length ? { noCapacity: [...starved] } : {}),
+    }),
     decide(service, action, resource) {
       const iamAction = `${service}:${action}`;
       if (denied.some((pattern) => matches(pattern, iamAction))) return accessDenied(service, iamAction, resource);

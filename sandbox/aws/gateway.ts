@@ -65,7 +65,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const forward = (req: AwsRequest) =>
     forwardToMoto(opts.motoEndpoint, { method: req.method, url: req.url, headers: req.headers, body: req.body });
   const zones = createZoneSimulation({ mapping: opts.zones ?? {}, moto, forward });
-  const eks: EksContext = { records, host: opts.host, profile: opts.profile, timers, moto, forward, log, zones };
+  const hasCapacity = (instanceType: string) => faults.hasCapacity(instanceType);
+  const eks: EksContext = { records, host: opts.host, profile: opts.profile, timers, moto, forward, log, zones, hasCapacity };
   const nat = createNatSimulation({ profile: opts.profile, timers, moto, forward, log });
   const calicoDir = opts.calicoDir ?? DEFAULT_CALICO_DIR;
 

@@ -265,6 +265,30 @@ describe('EKS steps', () => {
     expect(big.scalingConfig).toMatchObject({ desiredSize: 10, maxSize: 10 });
   });
 
+  it('a node group EC2 cannot grow fails at once with EKS\'s health issues; the spec\'s minSize is honoured', async () => {
+    const spec = meshSpec('eks3');
+    const deps = testDeps(cloud.awsEndpoint, spec);
+    const iad = spec.clusters[0]!;
+    iad.nodeGroup.minSize = 2;
+    await run(
+      sequential('base', 'base', [networkStep(deps, iad), iamStep(deps), controlPlaneStep(deps, iad), nodeGroupStep(deps, iad)]),
+    );
+    cloud.faults.noCapacity(['m5.xlarge']);
+    const started = Date.now();
+    try {
+      const err = (await runExpectingFailure(scaleNodeGroupStep(deps, iad))) as PermanentError;
+      expect(err).toBeInstanceOf(PermanentError);
+      expect(err.message).toMatch(/^node group eks3-iad-nodes is DEGRADED: AsgInstanceLaunchFailures: .*InsufficientInstanceCapacity/);
+      expect(Date.now() - started).toBeLessThan(30_000);
+    } finally {
+      cloud.faults.clear();
+    }
+    await run(scaleNodeGroupStep(deps, iad));
+    const ng = await deps.aws.eks('us-east-1').send(new DescribeNodegroupCommand({ clusterName: 'eks3-iad', nodegroupName: 'eks3-iad-nodes' }));
+    expect(ng.nodegroup!.scalingConfig).toEqual({ minSize: 2, maxSize: 8, desiredSize: 3 });
+    expect(ng.nodegroup!.status).toBe('ACTIVE');
+  });
+
   it('says which step must run first when the control plane has no subnets or role yet', async () => {
     const spec = meshSpec('eks2');
     const deps = testDeps(cloud.awsEndpoint, spec);

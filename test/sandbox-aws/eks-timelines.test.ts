@@ -207,3 +207,42 @@ describe('an EKS managed node group through the gateway', () => {
     expect((await aws.eks.send(new ListNodegroupsCommand({ clusterName }))).nodegroups).toEqual([]);
   });
 });
+
+describe('a node group EC2 has no capacity for', () => {
+  it('goes DEGRADED when asked to grow, with the launch failure in health.issues, and takes the next update', async () => {
+    const aws = clients(fx.gateway.url);
+    const ground = await clusterGroundwork(aws);
+    const clusterName = uniqueName('cap');
+    await aws.eks.send(new CreateClusterCommand({ name: clusterName, roleArn: ground.roleArn, resourcesVpcConfig: { subnetIds: ground.subnetIds } }));
+    await waitFor('cluster ACTIVE', async () => ((await aws.eks.send(new DescribeClusterCommand({ name: clusterName }))).cluster?.status === 'ACTIVE' ? true : undefined));
+    await aws.eks.send(
+      new CreateNodegroupCommand({
+        clusterName,
+        nodegroupName: 'workers',
+        nodeRole: ground.roleArn,
+        subnets: ground.subnetIds,
+        instanceTypes: ['m5.xlarge'],
+        scalingConfig: { minSize: 0, maxSize: 8, desiredSize: 0 },
+      }),
+    );
+    const describe = () => aws.eks.send(new DescribeNodegroupCommand({ clusterName, nodegroupName: 'workers' }));
+    await waitFor('node group ACTIVE', async () => ((await describe()).nodegroup?.status === 'ACTIVE' ? true : undefined));
+    fx.gateway.faults.noCapacity(['m5.xlarge']);
+    try {
+      await aws.eks.send(new UpdateNodegroupConfigCommand({ clusterName, nodegroupName: 'workers', scalingConfig: { desiredSize: 3 } }));
+      const degraded = await waitFor('DEGRADED', async () => {
+        const ng = (await describe()).nodegroup!;
+        return ng.status === 'DEGRADED' ? ng : undefined;
+      });
+      expect(degraded.health?.issues).toEqual([
+        expect.objectContaining({ code: 'AsgInstanceLaunchFailures', message: expect.stringContaining('InsufficientInstanceCapacity') }),
+      ]);
+      expect(fx.host.events.filter((e) => e.kind === 'setNodeGroup' && e.cluster === clusterName).at(-1)).toMatchObject({ shape: { desiredSize: 0 } });
+    } finally {
+      fx.gateway.faults.clear();
+    }
+    await aws.eks.send(new UpdateNodegroupConfigCommand({ clusterName, nodegroupName: 'workers', scalingConfig: { desiredSize: 2 } }));
+    await waitFor('ACTIVE again', async () => ((await describe()).nodegroup?.status === 'ACTIVE' ? true : undefined));
+    expect((await describe()).nodegroup?.health?.issues).toEqual([]);
+  });
+});

@@ -2,7 +2,10 @@
 // nodes join), then scaled to the spec's size. What EKS does here that surprises people:
 // - one update at a time: UpdateNodegroupConfig is refused while another is in progress;
 // - a group still CREATING or UPDATING refuses DeleteNodegroup (ResourceInUseException): retried;
-// - CREATE_FAILED and DELETE_FAILED carry the reason in health.issues.
+// - CREATE_FAILED and DELETE_FAILED carry the reason in health.issues;
+// - DEGRADED (launch failures: InsufficientInstanceCapacity, the vCPU quota) does not heal by waiting: it fails
+//   the step at once with EKS's issues;
+// - the size is set at once, the instances come later: the Kubernetes steps wait for the nodes.
 import {
   CreateNodegroupCommand,
   DeleteNodegroupCommand,
@@ -74,7 +77,9 @@ async function waitUntil(s: ClusterScope, ctx: StepContext, done: (ng: Nodegroup
     poll: async () => {
       const cur = await describeOwn(s);
       if (!cur) throw new Error(`node group ${name} disappeared while waiting for it`);
-      if (cur.status === 'CREATE_FAILED' || cur.status === 'DELETE_FAILED') throw failure(cur, name);
+      if (cur.status === 'CREATE_FAILED' || cur.status === 'DELETE_FAILED' || cur.status === 'DEGRADED') {
+        throw failure(cur, name);
+      }
       const issues = issuesOf(cur);
       const status = `${cur.status}, desired ${cur.scalingConfig?.desiredSize ?? '?'}${issues ? `; ${issues}` : ''}`;
       return { done: done(cur), status, value: cur };
@@ -149,12 +154,15 @@ export async function scale(s: ClusterScope, desired: number, ctx: StepContext):
   const name = groupName(s);
   let ng = await describeOwn(s);
   if (!ng) throw new Error(`node group ${name} is not there yet (the node group step runs first)`);
-  // One update at a time: EKS refuses a second while one is in progress.
-  if (ng.status !== 'ACTIVE') ng = await waitUntil(s, ctx, (n) => n.status === 'ACTIVE', `node group ${name}`);
+  // One update at a time: EKS refuses a second while one is in progress. A DEGRADED group takes an update.
+  if (ng.status !== 'ACTIVE' && ng.status !== 'DEGRADED') {
+    ng = await waitUntil(s, ctx, (n) => n.status === 'ACTIVE', `node group ${name}`);
+  }
   const before = ng.scalingConfig?.desiredSize ?? 0;
+  // The spec's minSize, once the group is past the size-0 start (never above the wanted size).
+  const minSize = Math.min(s.cluster.nodeGroup.minSize, desired);
   let changed = false;
-  if (before !== desired) {
-    const minSize = Math.min(ng.scalingConfig?.minSize ?? 0, desired);
+  if (before !== desired || ng.scalingConfig?.minSize !== minSize || ng.status === 'DEGRADED') {
     const maxSize = Math.max(ng.scalingConfig?.maxSize ?? s.cluster.nodeGroup.maxSize, desired, 1);
     const scalingConfig = { minSize, maxSize, desiredSize: desired };
     await aws('eks:UpdateNodegroupConfig', () =>
