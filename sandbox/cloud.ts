@@ -29,6 +29,11 @@ export interface CloudOptions {
   logAwsCalls?: boolean;
   /** The account's AZ name -> zone ID mapping per region, e.g. { 'us-east-1': ['use1-az3', 'use1-az1', ...] }. */
   zones?: ZoneMapping;
+  /**
+   * How long a new EC2 resource answers NotFound when named by ID (eventual consistency). Default: 2 s on the
+   * `real` profile (times timeScale), none on `fast`.
+   */
+  consistencyLagMs?: number;
 }
 
 export interface Cloud {
@@ -74,6 +79,7 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
       log,
       logCalls: opts.logAwsCalls,
       zones: opts.zones,
+      consistencyLagMs: opts.consistencyLagMs ?? (profile.name.startsWith('real') ? Math.round(2_000 * (opts.timeScale ?? 1)) : 0),
     });
     cleanups.unshift(() => gateway.stop());
     verifier = makeEksTokenVerifier(gateway.url);

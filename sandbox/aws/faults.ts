@@ -5,7 +5,8 @@ import { ec2Error, queryError, restJsonError } from './aws-errors.ts';
 import { SANDBOX_USER_ARN } from './identity.ts';
 
 export type FaultService = 'ec2' | 'eks' | 'iam' | 'sts' | '*';
-export type FaultKind = 'throttle' | '5xx';
+/** 'lost': the call reaches moto and is done, then the answer is lost (a 500, as a dropped connection retries). */
+export type FaultKind = 'throttle' | '5xx' | 'lost';
 
 export interface FaultRule {
   service: FaultService;
@@ -14,6 +15,8 @@ export interface FaultRule {
   kind: FaultKind;
   /** Only these actions (e.g. ['DescribeCluster']); all when absent. */
   actions?: string[];
+  /** Only the first `times` matching calls (then the rule is spent); every matching call when absent. */
+  times?: number;
 }
 
 export interface FaultState {
@@ -34,12 +37,27 @@ export interface Faults {
   state(): FaultState;
   /** The error reply for this call, or undefined to let it through. */
   decide(service: string, action: string, resource?: string): HttpReply | undefined;
+  /** After moto answered: the reply that replaces a lost answer, or undefined to deliver moto's. */
+  decideAfter(service: string, action: string): HttpReply | undefined;
 }
 
 export function createFaults(random: () => number = Math.random): Faults {
   let rules: FaultRule[] = [];
   let denied: string[] = [];
   let starved: string[] = [];
+  /** The first rule of the kinds asked that fires for this call (counting down a rule's `times`). */
+  const fire = (service: string, action: string, kinds: (k: FaultKind) => boolean): FaultRule | undefined => {
+    for (const rule of rules) {
+      if (!kinds(rule.kind)) continue;
+      if (rule.service !== '*' && rule.service !== service) continue;
+      if (rule.actions && !rule.actions.includes(action)) continue;
+      if (rule.times !== undefined && rule.times <= 0) continue;
+      if (random() >= rule.rate) continue;
+      if (rule.times !== undefined) rule.times--;
+      return rule;
+    }
+    return undefined;
+  };
   return {
     noCapacity(instanceTypes) {
       starved.push(...instanceTypes);
@@ -68,12 +86,12 @@ export function createFaults(random: () => number = Math.random): Faults {
     decide(service, action, resource) {
       const iamAction = `${service}:${action}`;
       if (denied.some((pattern) => matches(pattern, iamAction))) return accessDenied(service, iamAction, resource);
-      for (const rule of rules) {
-        if (rule.service !== '*' && rule.service !== service) continue;
-        if (rule.actions && !rule.actions.includes(action)) continue;
-        if (random() < rule.rate) return rule.kind === 'throttle' ? throttled(service) : serverError(service);
-      }
+      const rule = fire(service, action, (k) => k !== 'lost');
+      if (rule) return rule.kind === 'throttle' ? throttled(service) : serverError(service);
       return undefined;
+    },
+    decideAfter(service, action) {
+      return fire(service, action, (k) => k === 'lost') ? serverError(service) : undefined;
     },
   };
 }
@@ -81,7 +99,12 @@ export function createFaults(random: () => number = Math.random): Faults {
 function validateRule(rule: FaultRule): void {
   if (!['ec2', 'eks', 'iam', 'sts', '*'].includes(rule.service)) throw new Error(`unknown fault service '${rule.service}'`);
   if (!(rule.rate >= 0 && rule.rate <= 1)) throw new Error(`fault rate must be between 0 and 1, got ${rule.rate}`);
-  if (rule.kind !== 'throttle' && rule.kind !== '5xx') throw new Error(`fault kind must be 'throttle' or '5xx', got '${rule.kind}'`);
+  if (rule.kind !== 'throttle' && rule.kind !== '5xx' && rule.kind !== 'lost') {
+    throw new Error(`fault kind must be 'throttle', '5xx' or 'lost', got '${rule.kind}'`);
+  }
+  if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times > 0)) {
+    throw new Error(`fault times must be a positive whole number, got ${rule.times}`);
+  }
 }
 
 function matches(pattern: string, iamAction: string): boolean {

@@ -10,6 +10,7 @@ import { ec2Error, queryError, restJsonError } from './aws-errors.ts';
 import type { CallCounter } from './call-counter.ts';
 import { createCallCounter } from './call-counter.ts';
 import { handleControl, isControlPath } from './control-api.ts';
+import { createConsistency } from './ec2-consistency.ts';
 import { createNatSimulation } from './ec2-nat.ts';
 import { createZoneSimulation, type ZoneMapping } from './ec2-zones.ts';
 import type { EksContext } from './eks-context.ts';
@@ -39,6 +40,8 @@ export interface GatewayOptions {
   logCalls?: boolean;
   /** This account's AZ name -> zone ID mapping per region (zone IDs in the order a, b, c...); moto's otherwise. */
   zones?: ZoneMapping;
+  /** How long a new EC2 resource answers NotFound when named by ID (eventual consistency); 0: never. */
+  consistencyLagMs?: number;
 }
 
 export interface Gateway {
@@ -69,6 +72,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const eks: EksContext = { records, host: opts.host, profile: opts.profile, timers, moto, forward, log, zones, hasCapacity };
   const nat = createNatSimulation({ profile: opts.profile, timers, moto, forward, log });
   const calicoDir = opts.calicoDir ?? DEFAULT_CALICO_DIR;
+  const consistency = createConsistency(opts.consistencyLagMs ?? 0);
 
   async function route(msg: IncomingMessage, body: Buffer): Promise<HttpReply> {
     const method = msg.method ?? 'GET';
@@ -82,6 +86,16 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     calls.record(req.service, req.presigned ? `${req.action}(presigned)` : req.action);
     const fault = faults.decide(req.service, req.action, req.service === 'eks' ? eksResourceArn(req, SANDBOX_ACCOUNT_ID) : undefined);
     if (fault) return fault;
+    const settling = consistency.check(req);
+    if (settling) return settling;
+    const reply = await answer(req);
+    consistency.created(req, reply);
+    // The work is done; the answer may still be lost on the way back (the SDK then retries the call).
+    const lost = reply.status === 200 ? faults.decideAfter(req.service, req.action) : undefined;
+    return lost ?? reply;
+  }
+
+  async function answer(req: AwsRequest): Promise<HttpReply> {
     switch (req.service) {
       case 'eks':
         return handleEks(eks, req);

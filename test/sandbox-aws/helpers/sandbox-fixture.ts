@@ -16,11 +16,17 @@ export interface Fixture {
 /** `withMoto: false` for tests that never reach moto (STS presigned URLs): the gateway points nowhere. */
 export async function startFixture(
   profile: TimeProfile = TINY,
-  opts: { withMoto?: boolean; zones?: ZoneMapping } = {},
+  opts: { withMoto?: boolean; zones?: ZoneMapping; consistencyLagMs?: number } = {},
 ): Promise<Fixture> {
   const moto: MotoServer = opts.withMoto === false ? { endpoint: 'http://127.0.0.1:9', pid: 0, stop: async () => {} } : await startMoto();
   const host = createFakeClusterHost();
-  const gateway = await startGateway({ motoEndpoint: moto.endpoint, host, profile, zones: opts.zones });
+  const gateway = await startGateway({
+    motoEndpoint: moto.endpoint,
+    host,
+    profile,
+    zones: opts.zones,
+    consistencyLagMs: opts.consistencyLagMs,
+  });
   return {
     moto,
     gateway,
