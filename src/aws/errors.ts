@@ -162,12 +162,59 @@ export function classifyAwsError(err: unknown, action: string): unknown {
   });
 }
 
-/** Runs one AWS call and classifies its failure: `await aws('ec2:CreateVpc', () => ec2.send(...))`. */
-export async function aws<T>(action: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    throw classifyAwsError(err, action);
+/**
+ * What AWS answers about a resource made moments ago that has not reached every endpoint yet (EC2 developer
+ * guide, "Eventual consistency"; IAM likewise): worth a few more tries before it means "not there".
+ */
+const SETTLING = new Set([
+  'InvalidVpcID.NotFound',
+  'InvalidSubnetID.NotFound',
+  'InvalidRouteTableID.NotFound',
+  'InvalidInternetGatewayID.NotFound',
+  'InvalidNatGatewayID.NotFound',
+  'NatGatewayNotFound',
+  'InvalidAllocationID.NotFound',
+  'InvalidVpcPeeringConnectionID.NotFound',
+  'InvalidGroup.NotFound',
+  'InvalidNetworkInterfaceID.NotFound',
+  'NoSuchEntity',
+  'NoSuchEntityException',
+]);
+
+/** Verbs for which "not found" is the answer itself (already gone), never a resource still settling. */
+const GONE_IS_DONE = ['Delete', 'Release', 'Detach', 'Disassociate', 'Revoke', 'Remove'];
+
+/** The bounded backoff for settling resources: about 30 s in all. */
+const SETTLE_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 14_000];
+
+function settles(action: string): boolean {
+  const verb = action.slice(action.indexOf(':') + 1);
+  return !GONE_IS_DONE.some((v) => verb.startsWith(v));
+}
+
+export interface AwsCallOptions {
+  /** Waits between tries while the resource is settling; default SETTLE_DELAYS_MS. */
+  settleDelaysMs?: number[];
+}
+
+/**
+ * Runs one AWS call and classifies its failure: `await aws('ec2:CreateVpc', () => ec2.send(...))`. A call that
+ * names a resource made moments ago and is answered NotFound is tried again with backoff (bounded), inside the
+ * step, instead of failing the plan.
+ */
+export async function aws<T>(action: string, call: () => Promise<T>, opts: AwsCallOptions = {}): Promise<T> {
+  const delays = settles(action) ? (opts.settleDelaysMs ?? SETTLE_DELAYS_MS) : [];
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const code = awsErrorCode(err);
+      if (code && SETTLING.has(code) && attempt < delays.length) {
+        await new Promise((r) => setTimeout(r, delays[attempt]));
+        continue;
+      }
+      throw classifyAwsError(err, action);
+    }
   }
 }
 

@@ -5,7 +5,7 @@
 import { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import type { EC2Client, IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
 import type { ClusterSpec, MeshSpec } from '../../config/spec-types.ts';
-import { aws, isAwsError } from '../../aws/errors.ts';
+import { aws, awsOrMissing, isAwsError } from '../../aws/errors.ts';
 import type { Observation, StepOutcome } from '../../steps/step.ts';
 import { healthLine, type ClusterScope, type Health } from './common.ts';
 import { describeCluster, eksName } from './eks-cluster.ts';
@@ -66,10 +66,12 @@ export function ruleExists(group: SecurityGroup, rule: NodeRule): boolean {
 }
 
 export async function describeSecurityGroup(ec2: EC2Client, groupId: string): Promise<SecurityGroup | undefined> {
-  const out = await aws('ec2:DescribeSecurityGroups', () =>
-    ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] })),
+  const out = await awsOrMissing(
+    'ec2:DescribeSecurityGroups',
+    () => ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] })),
+    'InvalidGroup.NotFound',
   );
-  return out.SecurityGroups?.[0];
+  return out?.SecurityGroups?.[0];
 }
 
 async function clusterGroupId(s: ClusterScope): Promise<string | undefined> {

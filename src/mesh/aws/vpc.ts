@@ -5,6 +5,7 @@ import {
   CreateVpcCommand,
   DeleteVpcCommand,
   DescribeNetworkInterfacesCommand,
+  DescribeSubnetsCommand,
   DescribeVpcAttributeCommand,
   DescribeVpcsCommand,
   ModifyVpcAttributeCommand,
@@ -72,13 +73,47 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
     changed = true;
     await ctx.checkpoint();
   }
+  const deduped = await removeDuplicates(s, ctx, vpc);
+  vpc = deduped.keep;
+  const removed = deduped.removed;
   changed = (await ensureAttribute(s, vpc.VpcId!, 'enableDnsSupport')) || changed;
   changed = (await ensureAttribute(s, vpc.VpcId!, 'enableDnsHostnames')) || changed;
+  const dup = removed.length ? `; removed a duplicate VPC ${removed.join(', ')} (a retried CreateVpc made it)` : '';
   return {
-    summary: `${changed ? 'VPC ready' : 'VPC exists'}: ${vpc.VpcId} ${vpc.CidrBlock} (${s.cluster.region}), DNS hostnames on`,
+    summary: `${changed ? 'VPC ready' : 'VPC exists'}: ${vpc.VpcId} ${vpc.CidrBlock} (${s.cluster.region}), DNS hostnames on${dup}`,
     changed,
     resources: { vpc: vpc.VpcId! },
   };
+}
+
+/**
+ * CreateVpc has no idempotency token: when its answer is lost and the SDK sends it again, two VPCs carry the
+ * cluster's tags. The one kept is the one with subnets, else the one this run got; an extra one that is still
+ * empty is deleted (one that holds subnets is left, and health reports it).
+ */
+async function removeDuplicates(s: ClusterScope, ctx: StepContext, got: Vpc): Promise<{ keep: Vpc; removed: string[] }> {
+  const all = await findVpcs(s.ec2, { mesh: s.mesh, cluster: s.cluster.name, component: 'vpc' });
+  if (all.length < 2) return { keep: got, removed: [] };
+  const subnets = new Map<string, number>();
+  for (const v of all) {
+    const out = await aws('ec2:DescribeSubnets', () =>
+      s.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [v.VpcId!] }] })),
+    );
+    subnets.set(v.VpcId!, (out.Subnets ?? []).length);
+  }
+  const count = (v: Vpc) => subnets.get(v.VpcId!) ?? 0;
+  const keep = all.reduce((best, v) => (count(v) > count(best) ? v : best), all.find((v) => v.VpcId === got.VpcId) ?? got);
+  const removed: string[] = [];
+  for (const v of all.filter((x) => x.VpcId !== keep.VpcId && count(x) === 0)) {
+    const id = v.VpcId!;
+    const del = () => aws('ec2:DeleteVpc', () => s.ec2.send(new DeleteVpcCommand({ VpcId: id })));
+    // Listed by its tags, so it exists: NotFound here is the copy still settling, not a copy gone.
+    const opts = { notFound: [], retryOn: ['InvalidVpcID.NotFound', 'DependencyViolation'], timeoutMs: 2 * 60_000 };
+    if (await deleteRetrying(s.deps, ctx, `duplicate VPC ${id}`, del, opts)) {
+      removed.push(id);
+    }
+  }
+  return { keep, removed };
 }
 
 export function health(s: ClusterScope, vpcs: Vpc[]): Health[] {
