@@ -7,7 +7,7 @@ import type { Deps } from '../../src/deps.ts';
 import { DescribeClusterCommand } from '@aws-sdk/client-eks';
 import { eksClusterName } from '../../src/aws/tags.ts';
 import { VXLAN_PORT } from '../../src/mesh/aws/node-rules.ts';
-import { cidrContains } from './cidr.ts';
+import { contains as cidrContains } from '../../src/config/cidr.ts';
 
 
 export interface Finding {
