@@ -16,7 +16,7 @@ import * as routes from '../../src/mesh/aws/route-tables.ts';
 import * as groups from '../../src/mesh/aws/security-groups.ts';
 import * as subnets from '../../src/mesh/aws/subnets.ts';
 import * as vpc from '../../src/mesh/aws/vpc.ts';
-import { leaf, parallel, sequential, type Step } from '../../src/steps/step.ts';
+import { leaf, parallel, type Step, sequential } from '../../src/steps/step.ts';
 
 const gone = { state: 'delete' as const };
 
@@ -51,7 +51,9 @@ function networkTeardown(deps: Deps, inv: RegionInventory): Step | undefined {
   const one = (key: string, title: string, ids: string[], run: Parameters<typeof leaf>[2]) =>
     ids.length && chain.push(leaf(`${id}/${key}`, `${title} ${ids.join(', ')}`, run, async () => gone));
   const igwIds = inv.internetGateways.map((g) => g.InternetGatewayId!);
-  one('igws', 'detach and delete internet gateways', igwIds, (ctx) => igw.remove(deps, ctx, region, inv.internetGateways));
+  one('igws', 'detach and delete internet gateways', igwIds, (ctx) =>
+    igw.remove(deps, ctx, region, inv.internetGateways),
+  );
   one('subnets', 'delete subnets', inv.subnets, (ctx) => subnets.remove(deps, ctx, region, inv.subnets));
   const tableIds = inv.routeTables.map((t) => t.RouteTableId!);
   one('route-tables', 'delete route tables', tableIds, (ctx) => routes.remove(deps, ctx, region, inv.routeTables));
@@ -63,7 +65,14 @@ function networkTeardown(deps: Deps, inv: RegionInventory): Step | undefined {
   if (inv.addresses.length) {
     // Beside the rest: an address AWS will not release yet must not hold up the VPC.
     const title = `release Elastic IPs ${inv.addresses.join(', ')}`;
-    parts.push(leaf(`${id}/eips`, title, (ctx) => nat.releaseAddresses(deps, ctx, region, inv.addresses), async () => gone));
+    parts.push(
+      leaf(
+        `${id}/eips`,
+        title,
+        (ctx) => nat.releaseAddresses(deps, ctx, region, inv.addresses),
+        async () => gone,
+      ),
+    );
   }
   if (chain.length) parts.push(sequential(`${id}/chain`, `network in ${region}, in order`, chain));
   if (!parts.length) return undefined;
@@ -83,7 +92,14 @@ export function planFromInventory(deps: Deps, inv: MeshInventory): Step {
   }
   for (const p of inv.peerings) {
     const title = `delete VPC peering ${p.id} and its routes`;
-    first.push(leaf(`down/aws/peering/${p.id}`, title, (ctx) => peering.remove(deps, ctx, p), async () => gone));
+    first.push(
+      leaf(
+        `down/aws/peering/${p.id}`,
+        title,
+        (ctx) => peering.remove(deps, ctx, p),
+        async () => gone,
+      ),
+    );
   }
   const networks = inv.regions.map((r) => networkTeardown(deps, r)).filter((s): s is Step => !!s);
   const phases: Step[] = [];
@@ -91,8 +107,17 @@ export function planFromInventory(deps: Deps, inv: MeshInventory): Step {
   if (networks.length) phases.push(parallel('down/aws/network', 'networks', networks));
   if (inv.roles.length) {
     const title = `delete IAM roles ${inv.roles.join(', ')}`;
-    phases.push(leaf('down/aws/iam', title, (ctx) => roles.remove(deps, ctx, inv.roles), async () => gone));
+    phases.push(
+      leaf(
+        'down/aws/iam',
+        title,
+        (ctx) => roles.remove(deps, ctx, inv.roles),
+        async () => gone,
+      ),
+    );
   }
-  const title = phases.length ? `tear down AWS resources of ${deps.spec.name}` : `nothing of ${deps.spec.name} left in AWS`;
+  const title = phases.length
+    ? `tear down AWS resources of ${deps.spec.name}`
+    : `nothing of ${deps.spec.name} left in AWS`;
   return sequential('down/aws', title, phases);
 }

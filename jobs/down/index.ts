@@ -3,13 +3,13 @@
 // after a failed up, a changed spec or a lost queue, and a second run finishes what is left.
 import { costOfObserved, formatCost, loadPrices } from '../../src/cost.ts';
 import type { Deps } from '../../src/deps.ts';
+import { findBilled } from '../../src/mesh/aws/billed.ts';
+import { findMesh, isEmpty, type MeshInventory, presence } from '../../src/mesh/aws/inventory.ts';
 import type { JobResult } from '../../src/queue/job-types.ts';
 import type { JobContext } from '../../src/queue/worker.ts';
 import { confirmBlocks } from '../../src/slack/down-confirm.ts';
 import { codeBlock, safeText } from '../../src/slack/format.ts';
 import { sequential } from '../../src/steps/step.ts';
-import { findBilled } from '../../src/mesh/aws/billed.ts';
-import { findMesh, isEmpty, presence, type MeshInventory } from '../../src/mesh/aws/inventory.ts';
 import { runPlanJob, timingTable } from '../run-plan.ts';
 import { planFromInventory } from './aws.ts';
 import { planDownKube } from './kube.ts';
@@ -19,17 +19,27 @@ export function renderInventory(inv: MeshInventory): string {
   for (const r of inv.regions) {
     const parts: string[] = [];
     const add = (what: string, ids: string[]) => ids.length && parts.push(`${ids.length} ${what} (${ids.join(', ')})`);
-    add('EKS cluster(s)', r.clusters.map((c) => `${c.name}${c.nodegroups.length ? ` + node groups ${c.nodegroups.join(', ')}` : ''}`));
+    add(
+      'EKS cluster(s)',
+      r.clusters.map((c) => `${c.name}${c.nodegroups.length ? ` + node groups ${c.nodegroups.join(', ')}` : ''}`),
+    );
     add('NAT gateway(s)', r.natGateways);
     add('Elastic IP(s)', r.addresses);
-    add('internet gateway(s)', r.internetGateways.map((g) => g.InternetGatewayId!));
+    add(
+      'internet gateway(s)',
+      r.internetGateways.map((g) => g.InternetGatewayId!),
+    );
     add('subnet(s)', r.subnets);
-    add('route table(s)', r.routeTables.map((t) => t.RouteTableId!));
+    add(
+      'route table(s)',
+      r.routeTables.map((t) => t.RouteTableId!),
+    );
     add('security group(s)', r.securityGroups);
     add('VPC(s)', r.vpcs);
     if (parts.length) lines.push(`• ${r.region}: ${parts.join('; ')}`);
   }
-  if (inv.peerings.length) lines.push(`• peering: ${inv.peerings.map((p) => `${p.id} (${p.regions.join(' ↔ ')})`).join(', ')}`);
+  if (inv.peerings.length)
+    lines.push(`• peering: ${inv.peerings.map((p) => `${p.id} (${p.regions.join(' ↔ ')})`).join(', ')}`);
   if (inv.roles.length) lines.push(`• IAM roles: ${inv.roles.join(', ')}`);
   return lines.join('\n');
 }
@@ -43,8 +53,15 @@ export async function downPreviewJob(deps: Deps, ctx: JobContext): Promise<JobRe
   }
   const cost = costOfObserved(billed, prices);
   const blocks = confirmBlocks(deps.spec.name, renderInventory(inv), `$${cost.totalHourly.toFixed(2)}`, Date.now());
-  await ctx.slack.chat.postMessage({ channel: ctx.data.channelId, text: safeText(`Delete mesh ${deps.spec.name}? An admin must confirm within 5 minutes.`), blocks });
-  return { ok: true, summary: `Confirmation posted below: an admin has 5 minutes to press *Delete ${deps.spec.name}* (or run \`/mesh down --confirm ${deps.spec.name}\`). Nothing was deleted yet.` };
+  await ctx.slack.chat.postMessage({
+    channel: ctx.data.channelId,
+    text: safeText(`Delete mesh ${deps.spec.name}? An admin must confirm within 5 minutes.`),
+    blocks,
+  });
+  return {
+    ok: true,
+    summary: `Confirmation posted below: an admin has 5 minutes to press *Delete ${deps.spec.name}* (or run \`/mesh down --confirm ${deps.spec.name}\`). Nothing was deleted yet.`,
+  };
 }
 
 export async function downJob(deps: Deps, ctx: JobContext): Promise<JobResult> {
@@ -54,7 +71,10 @@ export async function downJob(deps: Deps, ctx: JobContext): Promise<JobResult> {
     return { ok: true, summary: `Nothing to delete: no resource of mesh ${deps.spec.name} exists.` };
   }
   const plan = sequential('down', `Tear down mesh ${deps.spec.name}`, [kubePlan, planFromInventory(deps, inv)]);
-  const run = await runPlanJob(ctx, deps.clock, plan, { heading: `Deleting mesh *${deps.spec.name}*: Kubernetes objects first, then AWS in dependency order.`, extra: renderInventory(inv) });
+  const run = await runPlanJob(ctx, deps.clock, plan, {
+    heading: `Deleting mesh *${deps.spec.name}*: Kubernetes objects first, then AWS in dependency order.`,
+    extra: renderInventory(inv),
+  });
   const left = await findMesh(deps);
   if (!isEmpty(left)) {
     return {
@@ -67,6 +87,10 @@ export async function downJob(deps: Deps, ctx: JobContext): Promise<JobResult> {
   return {
     ok: true,
     summary: `Mesh *${deps.spec.name}* is gone: nothing tagged meshops:mesh=${deps.spec.name} is left in any of its regions.`,
-    details: [`*Deleted*\n${renderInventory(inv)}`, `*Time per step*\n${codeBlock(timingTable(run.report!))}`, `*Still billed by the hour*\n${codeBlock(billedAfter)}`],
+    details: [
+      `*Deleted*\n${renderInventory(inv)}`,
+      `*Time per step*\n${codeBlock(timingTable(run.report!))}`,
+      `*Still billed by the hour*\n${codeBlock(billedAfter)}`,
+    ],
   };
 }

@@ -1,10 +1,11 @@
 // The AWS half of `/mesh status`: per cluster, the `health` of each piece (src/mesh/aws/), read side by side.
 // Read-only, and it never throws for something missing: that is an 'absent' line. An unreachable API becomes one
 // 'failing' line for that cluster.
+
+import { eksClusterName, nodeGroupName } from '../../src/aws/tags.ts';
 import type { ClusterSpec } from '../../src/config/spec-types.ts';
 import type { Deps } from '../../src/deps.ts';
 import { errorMessage } from '../../src/errors.ts';
-import { eksClusterName, nodeGroupName } from '../../src/aws/tags.ts';
 import { findBilled } from '../../src/mesh/aws/billed.ts';
 import { clusterScope, healthLine } from '../../src/mesh/aws/common.ts';
 import * as eksCluster from '../../src/mesh/aws/eks-cluster.ts';

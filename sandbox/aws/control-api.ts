@@ -10,9 +10,23 @@ export function isControlPath(pathname: string): boolean {
   return pathname.startsWith('/_sandbox/');
 }
 
-export function handleControl(faults: Faults, calls: CallCounter, method: string, pathname: string, body: Buffer): HttpReply {
-  const ok = (value: unknown): HttpReply => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) });
-  const bad = (status: number, message: string): HttpReply => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message }) });
+export function handleControl(
+  faults: Faults,
+  calls: CallCounter,
+  method: string,
+  pathname: string,
+  body: Buffer,
+): HttpReply {
+  const ok = (value: unknown): HttpReply => ({
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(value),
+  });
+  const bad = (status: number, message: string): HttpReply => ({
+    status,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ message }),
+  });
   if (pathname === '/_sandbox/faults') {
     if (method === 'GET') return ok(faults.state());
     if (method === 'DELETE') {
@@ -27,7 +41,8 @@ export function handleControl(faults: Faults, calls: CallCounter, method: string
         };
         if (input.deny) faults.deny(input.deny);
         if (input.noCapacity) faults.noCapacity(input.noCapacity);
-        if (input.service !== undefined || input.kind !== undefined || input.rate !== undefined) faults.add(input as FaultRule);
+        if (input.service !== undefined || input.kind !== undefined || input.rate !== undefined)
+          faults.add(input as FaultRule);
         return ok(faults.state());
       } catch (err) {
         return bad(400, (err as Error).message);

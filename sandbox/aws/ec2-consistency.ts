@@ -9,11 +9,21 @@ import type { AwsRequest } from './request-info.ts';
 const KINDS: Array<{ prefix: string; element: string; notFound: string; what: string }> = [
   { prefix: 'vpc-', element: 'vpcId', notFound: 'InvalidVpcID.NotFound', what: 'vpc ID' },
   { prefix: 'subnet-', element: 'subnetId', notFound: 'InvalidSubnetID.NotFound', what: 'subnet ID' },
-  { prefix: 'igw-', element: 'internetGatewayId', notFound: 'InvalidInternetGatewayID.NotFound', what: 'internet gateway ID' },
+  {
+    prefix: 'igw-',
+    element: 'internetGatewayId',
+    notFound: 'InvalidInternetGatewayID.NotFound',
+    what: 'internet gateway ID',
+  },
   { prefix: 'rtb-', element: 'routeTableId', notFound: 'InvalidRouteTableID.NotFound', what: 'route table ID' },
   { prefix: 'nat-', element: 'natGatewayId', notFound: 'NatGatewayNotFound', what: 'NAT gateway' },
   { prefix: 'eipalloc-', element: 'allocationId', notFound: 'InvalidAllocationID.NotFound', what: 'allocation ID' },
-  { prefix: 'pcx-', element: 'vpcPeeringConnectionId', notFound: 'InvalidVpcPeeringConnectionID.NotFound', what: 'vpc peering connection ID' },
+  {
+    prefix: 'pcx-',
+    element: 'vpcPeeringConnectionId',
+    notFound: 'InvalidVpcPeeringConnectionID.NotFound',
+    what: 'vpc peering connection ID',
+  },
 ];
 
 const CREATES: Record<string, string> = {
@@ -40,7 +50,8 @@ export function createConsistency(lagMs: number, now: () => number = Date.now): 
       if (lagMs <= 0 || req.service !== 'ec2' || !req.form) return undefined;
       // A create that names its own new resource cannot exist; Describe* by filter lists what is visible.
       for (const [key, value] of req.form) {
-        if (key === 'Action' || key === 'Version' || key.startsWith('Filter.') || key.startsWith('TagSpecification')) continue;
+        if (key === 'Action' || key === 'Version' || key.startsWith('Filter.') || key.startsWith('TagSpecification'))
+          continue;
         const t = born.get(value);
         if (t === undefined) continue;
         if (now() - t >= lagMs) {

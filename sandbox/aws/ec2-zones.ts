@@ -92,7 +92,11 @@ export function createZoneSimulation(opts: {
     let xml = await withIds(req, reply.body.toString(), 'availabilityZoneInfo', 'zoneName', 'zoneId');
     if (wantedIds.length) {
       const items = topLevelItems(xml, 'availabilityZoneInfo');
-      xml = rewriteItems(xml, items, items.map((i) => (wantedIds.includes(elementText(i.text, 'zoneId') ?? '') ? i.text : undefined)));
+      xml = rewriteItems(
+        xml,
+        items,
+        items.map((i) => (wantedIds.includes(elementText(i.text, 'zoneId') ?? '') ? i.text : undefined)),
+      );
     }
     return { ...reply, body: xml };
   }
@@ -103,13 +107,18 @@ export function createZoneSimulation(opts: {
     const byId = form.get('AvailabilityZoneId');
     if (byId) {
       const zone = (await zonesOf(req.region)).find((z) => z.id === byId);
-      if (!zone) return ec2Error(400, 'InvalidParameterValue', `Value (${byId}) for parameter availabilityZoneId is invalid.`);
+      if (!zone)
+        return ec2Error(400, 'InvalidParameterValue', `Value (${byId}) for parameter availabilityZoneId is invalid.`);
       form.delete('AvailabilityZoneId');
       form.set('AvailabilityZone', zone.name);
     }
     const name = form.get('AvailabilityZone');
     if (name && !(await idOf(req.region, name))) {
-      return ec2Error(400, 'InvalidParameterValue', `Value (${name}) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: ${(await zonesOf(req.region)).map((z) => z.name).join(', ')}.`);
+      return ec2Error(
+        400,
+        'InvalidParameterValue',
+        `Value (${name}) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: ${(await zonesOf(req.region)).map((z) => z.name).join(', ')}.`,
+      );
     }
     const reply = await opts.forward({ ...req, form, body: Buffer.from(form.toString()) });
     if (reply.status !== 200) return reply;
@@ -122,7 +131,10 @@ export function createZoneSimulation(opts: {
   async function describeSubnets(req: AwsRequest): Promise<HttpReply> {
     const reply = await opts.forward(req);
     if (reply.status !== 200 || !opts.mapping[req.region]) return reply;
-    return { ...reply, body: await withIds(req, reply.body.toString(), 'subnetSet', 'availabilityZone', 'availabilityZoneId') };
+    return {
+      ...reply,
+      body: await withIds(req, reply.body.toString(), 'subnetSet', 'availabilityZone', 'availabilityZoneId'),
+    };
   }
 
   const handlers: Record<string, (req: AwsRequest) => Promise<HttpReply>> = {

@@ -99,11 +99,22 @@ export function presentCluster(record: ClusterRecord, moto: Record<string, any>)
   return cluster;
 }
 
-export function presentNodegroup(cluster: ClusterRecord, ng: NodegroupRecord, moto: Record<string, any>): Record<string, any> {
+export function presentNodegroup(
+  cluster: ClusterRecord,
+  ng: NodegroupRecord,
+  moto: Record<string, any>,
+): Record<string, any> {
   // moto reports Kubernetes 1.19 for every node group; EKS uses the cluster's version.
   return { ...moto, status: ng.status, version: cluster.version, health: { issues: ng.issues ?? [] } };
 }
 
 export function presentUpdate(u: UpdateRecord): Record<string, any> {
-  return { id: u.id, status: u.status, type: u.type, params: u.params, createdAt: u.createdAt.getTime() / 1000, errors: [] };
+  return {
+    id: u.id,
+    status: u.status,
+    type: u.type,
+    params: u.params,
+    createdAt: u.createdAt.getTime() / 1000,
+    errors: [],
+  };
 }

@@ -42,7 +42,11 @@ export function offeredVersion(version: string, now = Date.now()): CalendarEntry
 
 export function unsupportedVersion(version: string, now = Date.now()): HttpReply {
   const offered = EKS_CALENDAR.filter((e) => versionStatus(e, now) !== 'UNSUPPORTED').map((e) => e.version);
-  return restJsonError(400, 'InvalidParameterException', `unsupported Kubernetes version ${version}; supported: ${offered.join(', ')}`);
+  return restJsonError(
+    400,
+    'InvalidParameterException',
+    `unsupported Kubernetes version ${version}; supported: ${offered.join(', ')}`,
+  );
 }
 
 export function describeClusterVersions(req: AwsRequest, now = Date.now()): HttpReply {

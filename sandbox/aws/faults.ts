@@ -69,7 +69,8 @@ export function createFaults(random: () => number = Math.random): Faults {
     },
     deny(actions) {
       for (const a of actions) {
-        if (!/^[a-z0-9-]+:[A-Za-z*]+$/.test(a)) throw new Error(`deny entries look like 'eks:CreateCluster', got '${a}'`);
+        if (!/^[a-z0-9-]+:[A-Za-z*]+$/.test(a))
+          throw new Error(`deny entries look like 'eks:CreateCluster', got '${a}'`);
       }
       denied.push(...actions);
     },
@@ -97,7 +98,8 @@ export function createFaults(random: () => number = Math.random): Faults {
 }
 
 function validateRule(rule: FaultRule): void {
-  if (!['ec2', 'eks', 'iam', 'sts', '*'].includes(rule.service)) throw new Error(`unknown fault service '${rule.service}'`);
+  if (!['ec2', 'eks', 'iam', 'sts', '*'].includes(rule.service))
+    throw new Error(`unknown fault service '${rule.service}'`);
   if (!(rule.rate >= 0 && rule.rate <= 1)) throw new Error(`fault rate must be between 0 and 1, got ${rule.rate}`);
   if (rule.kind !== 'throttle' && rule.kind !== '5xx' && rule.kind !== 'lost') {
     throw new Error(`fault kind must be 'throttle', '5xx' or 'lost', got '${rule.kind}'`);
@@ -120,7 +122,8 @@ function throttled(service: string): HttpReply {
 
 function serverError(service: string): HttpReply {
   if (service === 'ec2') return ec2Error(500, 'InternalError', 'An internal error has occurred');
-  if (service === 'eks') return restJsonError(503, 'ServiceUnavailableException', 'Service is unavailable. Please retry later.');
+  if (service === 'eks')
+    return restJsonError(503, 'ServiceUnavailableException', 'Service is unavailable. Please retry later.');
   if (service === 'iam') return queryError(service, 500, 'Receiver', 'ServiceFailure', 'Service Failure');
   return queryError(service, 503, 'Receiver', 'ServiceUnavailable', 'Service is unable to handle request.');
 }
@@ -129,7 +132,11 @@ function accessDenied(service: string, iamAction: string, resource?: string): Ht
   const on = resource ? ` on resource: ${resource}` : '';
   const because = ` because no identity-based policy allows the ${iamAction} action`;
   if (service === 'ec2') {
-    return ec2Error(403, 'UnauthorizedOperation', `You are not authorized to perform this operation. User: ${SANDBOX_USER_ARN} is not authorized to perform: ${iamAction}${on}${because}`);
+    return ec2Error(
+      403,
+      'UnauthorizedOperation',
+      `You are not authorized to perform this operation. User: ${SANDBOX_USER_ARN} is not authorized to perform: ${iamAction}${on}${because}`,
+    );
   }
   const message = `User: ${SANDBOX_USER_ARN} is not authorized to perform: ${iamAction}${on}${because}`;
   if (service === 'eks') return restJsonError(403, 'AccessDeniedException', message);

@@ -2,8 +2,8 @@
 // filters; the rest to moto.
 import type { HttpReply } from './aws-errors.ts';
 import type { NatSimulation } from './ec2-nat.ts';
-import type { ZoneSimulation } from './ec2-zones.ts';
 import { describePeerings } from './ec2-peering.ts';
+import type { ZoneSimulation } from './ec2-zones.ts';
 import type { AwsRequest } from './request-info.ts';
 
 export function handleEc2(

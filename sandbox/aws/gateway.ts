@@ -69,7 +69,17 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     forwardToMoto(opts.motoEndpoint, { method: req.method, url: req.url, headers: req.headers, body: req.body });
   const zones = createZoneSimulation({ mapping: opts.zones ?? {}, moto, forward });
   const hasCapacity = (instanceType: string) => faults.hasCapacity(instanceType);
-  const eks: EksContext = { records, host: opts.host, profile: opts.profile, timers, moto, forward, log, zones, hasCapacity };
+  const eks: EksContext = {
+    records,
+    host: opts.host,
+    profile: opts.profile,
+    timers,
+    moto,
+    forward,
+    log,
+    zones,
+    hasCapacity,
+  };
   const nat = createNatSimulation({ profile: opts.profile, timers, moto, forward, log });
   const calicoDir = opts.calicoDir ?? DEFAULT_CALICO_DIR;
   const consistency = createConsistency(opts.consistencyLagMs ?? 0);
@@ -84,7 +94,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     if (!req) return forwardToMoto(opts.motoEndpoint, { method, url, headers: msg.headers, body });
     // Presigned GetCallerIdentity comes from the stand-ins checking EKS tokens (EKS's side), not the product.
     calls.record(req.service, req.presigned ? `${req.action}(presigned)` : req.action);
-    const fault = faults.decide(req.service, req.action, req.service === 'eks' ? eksResourceArn(req, SANDBOX_ACCOUNT_ID) : undefined);
+    const fault = faults.decide(
+      req.service,
+      req.action,
+      req.service === 'eks' ? eksResourceArn(req, SANDBOX_ACCOUNT_ID) : undefined,
+    );
     if (fault) return fault;
     const settling = consistency.check(req);
     if (settling) return settling;
@@ -103,7 +117,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         return handleEc2(nat, zones, req, forward);
       case 'sts':
         if (req.action === 'GetCallerIdentity') {
-          return req.presigned ? verifyPresignedCallerIdentity(req) : callerIdentity(header(req.headers, 'accept') ?? '');
+          return req.presigned
+            ? verifyPresignedCallerIdentity(req)
+            : callerIdentity(header(req.headers, 'accept') ?? '');
         }
         return forward(req);
       default:

@@ -25,7 +25,9 @@ type SdkError = {
 function isSdkError(err: unknown): err is SdkError & Error {
   if (!err || typeof err !== 'object') return false;
   const e = err as SdkError;
-  return typeof e.name === 'string' && (e.$fault === 'client' || e.$fault === 'server' || typeof e.$metadata === 'object');
+  return (
+    typeof e.name === 'string' && (e.$fault === 'client' || e.$fault === 'server' || typeof e.$metadata === 'object')
+  );
 }
 
 /** The SDK error itself, also when it was wrapped in a PermanentError by aws(). */
@@ -119,7 +121,8 @@ type Kind = 'permission' | 'credentials' | 'quota' | 'parameter';
 
 function kindOf(f: AwsErrorFacts): Kind | undefined {
   // Server faults, throttling and anything the SDK itself would retry are transient, whatever their name.
-  if (f.throttling || f.retryable || f.fault === 'server' || (f.status !== undefined && f.status >= 500)) return undefined;
+  if (f.throttling || f.retryable || f.fault === 'server' || (f.status !== undefined && f.status >= 500))
+    return undefined;
   if (PERMISSION.has(f.code)) return 'permission';
   if (CREDENTIALS.has(f.code)) return 'credentials';
   if (f.code in QUOTAS) return 'quota';

@@ -7,12 +7,12 @@ import { observeAws, observeBilled } from '../../jobs/status/aws.ts';
 import { controlPlaneStep } from '../../jobs/up/aws/eks.ts';
 import { iamStep } from '../../jobs/up/aws/iam.ts';
 import { networkStep } from '../../jobs/up/aws/network.ts';
-import { systemClock, type Clock } from '../../src/clock.ts';
+import { type Cloud, startCloud } from '../../sandbox/cloud.ts';
+import type { ClusterHost } from '../../sandbox/contracts.ts';
+import { type Clock, systemClock } from '../../src/clock.ts';
 import { costOfObserved, loadPrices } from '../../src/cost.ts';
 import { observePlan } from '../../src/steps/plan-text.ts';
 import { parallel, sequential } from '../../src/steps/step.ts';
-import { startCloud, type Cloud } from '../../sandbox/cloud.ts';
-import type { ClusterHost } from '../../sandbox/contracts.ts';
 import { meshSpec, run, testContext, testDeps } from './harness.ts';
 
 const noKubernetes: ClusterHost = {
@@ -59,12 +59,18 @@ describe('Kubernetes versions', () => {
     spec.kubernetesSupport = 'standard';
     const deps = { ...testDeps(cloud.awsEndpoint, spec), clock: clockAt('2026-12-01T12:00:00Z') };
     const iad = spec.clusters[0]!;
-    await run(sequential('up', 'up', [parallel('base', 'base', [networkStep(deps, iad), iamStep(deps)]), controlPlaneStep(deps, iad)]));
+    await run(
+      sequential('up', 'up', [
+        parallel('base', 'base', [networkStep(deps, iad), iamStep(deps)]),
+        controlPlaneStep(deps, iad),
+      ]),
+    );
     const line = (await observeAws(deps, iad)).find((l) => l.subject === 'Kubernetes 1.34 on ver2-iad');
     expect(line).toEqual({
       health: 'warning',
       subject: 'Kubernetes 1.34 on ver2-iad',
-      detail: 'standard support ends 2026-12-02 (in 1 day), then extended support ($0.60/h): upgrade the cluster (upgradePolicy STANDARD)',
+      detail:
+        'standard support ends 2026-12-02 (in 1 day), then extended support ($0.60/h): upgrade the cluster (upgradePolicy STANDARD)',
     });
     // Two days later the same cluster is billed at the extended price.
     const later = { ...deps, clock: clockAt('2026-12-03T12:00:00Z') };
@@ -73,6 +79,9 @@ describe('Kubernetes versions', () => {
       { region: 'us-east-1', item: 'EKS control plane (extended support)', quantity: 1, unitHourly: 0.6, hourly: 0.6 },
     ]);
     const now = costOfObserved(await observeBilled(deps), await loadPrices());
-    expect(now.lines.find((l) => l.item.startsWith('EKS control plane'))).toMatchObject({ item: 'EKS control plane', unitHourly: 0.1 });
+    expect(now.lines.find((l) => l.item.startsWith('EKS control plane'))).toMatchObject({
+      item: 'EKS control plane',
+      unitHourly: 0.1,
+    });
   });
 });

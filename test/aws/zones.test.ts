@@ -2,14 +2,14 @@
 // no m5.xlarge): the network lands in zones EKS and the instance type accept, and the control plane is created.
 import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { iamStep } from '../../jobs/up/aws/iam.ts';
 import { controlPlaneStep } from '../../jobs/up/aws/eks.ts';
+import { iamStep } from '../../jobs/up/aws/iam.ts';
 import { networkStep } from '../../jobs/up/aws/network.ts';
+import { parseZoneMapping } from '../../sandbox/aws/ec2-zones.ts';
+import { type Cloud, startCloud } from '../../sandbox/cloud.ts';
+import type { ClusterHost } from '../../sandbox/contracts.ts';
 import { PermanentError } from '../../src/errors.ts';
 import { sequential } from '../../src/steps/step.ts';
-import { startCloud, type Cloud } from '../../sandbox/cloud.ts';
-import { parseZoneMapping } from '../../sandbox/aws/ec2-zones.ts';
-import type { ClusterHost } from '../../sandbox/contracts.ts';
 import { meshSpec, run, runExpectingFailure, testDeps } from './harness.ts';
 
 const noKubernetes: ClusterHost = {
@@ -29,7 +29,9 @@ afterAll(async () => {
 });
 
 async function subnetZoneIds(deps: ReturnType<typeof testDeps>, mesh: string): Promise<string[]> {
-  const out = await deps.aws.ec2('us-east-1').send(new DescribeSubnetsCommand({ Filters: [{ Name: 'tag:meshops:mesh', Values: [mesh] }] }));
+  const out = await deps.aws
+    .ec2('us-east-1')
+    .send(new DescribeSubnetsCommand({ Filters: [{ Name: 'tag:meshops:mesh', Values: [mesh] }] }));
   return [...new Set((out.Subnets ?? []).map((s) => s.AvailabilityZoneId!))].sort();
 }
 

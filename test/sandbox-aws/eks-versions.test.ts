@@ -3,7 +3,7 @@
 import { CreateClusterCommand, DescribeClusterCommand, DescribeClusterVersionsCommand } from '@aws-sdk/client-eks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, clusterGroundwork, uniqueName } from './helpers/aws.ts';
-import { startFixture, type Fixture } from './helpers/sandbox-fixture.ts';
+import { type Fixture, startFixture } from './helpers/sandbox-fixture.ts';
 
 let fx: Fixture;
 beforeAll(async () => {
@@ -26,7 +26,12 @@ describe('EKS versions', () => {
     expect(iso(v.get('1.35')!.endOfStandardSupportDate)).toBe('2027-03-27');
     for (const x of v.values()) {
       const now = Date.now();
-      const want = now < x.endOfStandardSupportDate!.getTime() ? 'STANDARD_SUPPORT' : now < x.endOfExtendedSupportDate!.getTime() ? 'EXTENDED_SUPPORT' : 'UNSUPPORTED';
+      const want =
+        now < x.endOfStandardSupportDate!.getTime()
+          ? 'STANDARD_SUPPORT'
+          : now < x.endOfExtendedSupportDate!.getTime()
+            ? 'EXTENDED_SUPPORT'
+            : 'UNSUPPORTED';
       expect([x.clusterVersion, x.versionStatus]).toEqual([x.clusterVersion, want]);
     }
     const defaults = (out.clusterVersions ?? []).filter((x) => x.defaultVersion);
@@ -42,19 +47,39 @@ describe('EKS versions', () => {
     const ground = await clusterGroundwork(c);
     const vpc = { subnetIds: ground.subnetIds };
     const old = await c.eks
-      .send(new CreateClusterCommand({ name: uniqueName('old'), version: '1.27', roleArn: ground.roleArn, resourcesVpcConfig: vpc }))
+      .send(
+        new CreateClusterCommand({
+          name: uniqueName('old'),
+          version: '1.27',
+          roleArn: ground.roleArn,
+          resourcesVpcConfig: vpc,
+        }),
+      )
       .catch((e: Error) => e);
-    expect(old).toMatchObject({ name: 'InvalidParameterException', message: expect.stringContaining('unsupported Kubernetes version 1.27') });
+    expect(old).toMatchObject({
+      name: 'InvalidParameterException',
+      message: expect.stringContaining('unsupported Kubernetes version 1.27'),
+    });
 
     const name = uniqueName('std');
     await c.eks.send(
-      new CreateClusterCommand({ name, version: '1.35', roleArn: ground.roleArn, resourcesVpcConfig: vpc, upgradePolicy: { supportType: 'STANDARD' } }),
+      new CreateClusterCommand({
+        name,
+        version: '1.35',
+        roleArn: ground.roleArn,
+        resourcesVpcConfig: vpc,
+        upgradePolicy: { supportType: 'STANDARD' },
+      }),
     );
     const seen = (await c.eks.send(new DescribeClusterCommand({ name }))).cluster!;
     expect(seen).toMatchObject({ version: '1.35', upgradePolicy: { supportType: 'STANDARD' } });
 
     const byDefault = uniqueName('ext');
-    await c.eks.send(new CreateClusterCommand({ name: byDefault, version: '1.34', roleArn: ground.roleArn, resourcesVpcConfig: vpc }));
-    expect((await c.eks.send(new DescribeClusterCommand({ name: byDefault }))).cluster!.upgradePolicy).toEqual({ supportType: 'EXTENDED' });
+    await c.eks.send(
+      new CreateClusterCommand({ name: byDefault, version: '1.34', roleArn: ground.roleArn, resourcesVpcConfig: vpc }),
+    );
+    expect((await c.eks.send(new DescribeClusterCommand({ name: byDefault }))).cluster!.upgradePolicy).toEqual({
+      supportType: 'EXTENDED',
+    });
   });
 });

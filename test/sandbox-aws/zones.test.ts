@@ -12,7 +12,7 @@ import { CreateRoleCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseZoneMapping } from '../../sandbox/aws/ec2-zones.ts';
 import { clients, uniqueName } from './helpers/aws.ts';
-import { startFixture, type Fixture } from './helpers/sandbox-fixture.ts';
+import { type Fixture, startFixture } from './helpers/sandbox-fixture.ts';
 
 const MAPPING = 'us-east-1=use1-az3,use1-az1,use1-az2,use1-az4,use1-az6,use1-az5';
 
@@ -37,9 +37,13 @@ describe('an account whose us-east-1a is use1-az3', () => {
       'us-east-1f=use1-az5',
     ]);
     const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc!.VpcId!;
-    const byName = await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.0.0/20', AvailabilityZone: 'us-east-1a' }));
+    const byName = await ec2.send(
+      new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.0.0/20', AvailabilityZone: 'us-east-1a' }),
+    );
     expect(byName.Subnet).toMatchObject({ AvailabilityZone: 'us-east-1a', AvailabilityZoneId: 'use1-az3' });
-    const byId = await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.16.0/20', AvailabilityZoneId: 'use1-az6' }));
+    const byId = await ec2.send(
+      new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.16.0/20', AvailabilityZoneId: 'use1-az6' }),
+    );
     expect(byId.Subnet).toMatchObject({ AvailabilityZone: 'us-east-1e', AvailabilityZoneId: 'use1-az6' });
     const listed = (await ec2.send(new DescribeSubnetsCommand({ SubnetIds: [byName.Subnet!.SubnetId!] }))).Subnets!;
     expect(listed[0]!.AvailabilityZoneId).toBe('use1-az3');
@@ -48,9 +52,15 @@ describe('an account whose us-east-1a is use1-az3', () => {
   it('refuses a cluster with a subnet in use1-az3 as EKS does, naming the zones it would take', async () => {
     const c = clients(fx.gateway.url);
     const vpcId = (await c.ec2.send(new CreateVpcCommand({ CidrBlock: '10.2.0.0/16' }))).Vpc!.VpcId!;
-    const a = await c.ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.2.0.0/20', AvailabilityZone: 'us-east-1a' }));
-    const b = await c.ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.2.16.0/20', AvailabilityZone: 'us-east-1b' }));
-    const role = await c.iam.send(new CreateRoleCommand({ RoleName: uniqueName('eks'), AssumeRolePolicyDocument: '{}' }));
+    const a = await c.ec2.send(
+      new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.2.0.0/20', AvailabilityZone: 'us-east-1a' }),
+    );
+    const b = await c.ec2.send(
+      new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.2.16.0/20', AvailabilityZone: 'us-east-1b' }),
+    );
+    const role = await c.iam.send(
+      new CreateRoleCommand({ RoleName: uniqueName('eks'), AssumeRolePolicyDocument: '{}' }),
+    );
     const err = await c.eks
       .send(
         new CreateClusterCommand({
@@ -62,7 +72,9 @@ describe('an account whose us-east-1a is use1-az3', () => {
       .catch((e: Error) => e);
     expect(err).toMatchObject({
       name: 'UnsupportedAvailabilityZoneException',
-      message: expect.stringContaining("Cannot create cluster 'az3' because us-east-1a, the targeted availability zone"),
+      message: expect.stringContaining(
+        "Cannot create cluster 'az3' because us-east-1a, the targeted availability zone",
+      ),
       validZones: ['us-east-1b', 'us-east-1c', 'us-east-1d', 'us-east-1e', 'us-east-1f'],
     });
   });

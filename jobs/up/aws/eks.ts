@@ -1,8 +1,9 @@
 // A cluster's EKS side as steps: control plane, the mesh's rules on its security group, the node group at size 0,
 // and scaling it (src/mesh/aws/eks-cluster.ts, node-rules.ts, node-group.ts).
+
+import { eksClusterName, nodeGroupName } from '../../../src/aws/tags.ts';
 import type { ClusterSpec } from '../../../src/config/spec-types.ts';
 import type { Deps } from '../../../src/deps.ts';
-import { eksClusterName, nodeGroupName } from '../../../src/aws/tags.ts';
 import { clusterScope } from '../../../src/mesh/aws/common.ts';
 import * as eksCluster from '../../../src/mesh/aws/eks-cluster.ts';
 import * as nodeGroup from '../../../src/mesh/aws/node-group.ts';
@@ -13,22 +14,41 @@ export function controlPlaneStep(deps: Deps, cluster: ClusterSpec): Step {
   const s = clusterScope(deps, cluster);
   const version = deps.spec.kubernetesVersion ?? 'newest in standard support';
   const title = `EKS control plane ${eksClusterName(deps.spec.name, cluster.name)} (Kubernetes ${version})`;
-  return leaf(`cluster/${cluster.name}/control-plane`, title, (ctx) => eksCluster.ensure(s, ctx), () => eksCluster.observe(s));
+  return leaf(
+    `cluster/${cluster.name}/control-plane`,
+    title,
+    (ctx) => eksCluster.ensure(s, ctx),
+    () => eksCluster.observe(s),
+  );
 }
 
 export function securityRulesStep(deps: Deps, cluster: ClusterSpec): Step {
   const s = clusterScope(deps, cluster);
   const title = 'security rules for Calico (VXLAN from the peers, API server)';
-  return leaf(`cluster/${cluster.name}/security-rules`, title, () => nodeRules.ensure(s), () => nodeRules.observe(s));
+  return leaf(
+    `cluster/${cluster.name}/security-rules`,
+    title,
+    () => nodeRules.ensure(s),
+    () => nodeRules.observe(s),
+  );
 }
 
 export function nodeGroupStep(deps: Deps, cluster: ClusterSpec): Step {
   const s = clusterScope(deps, cluster);
   const title = `node group ${nodeGroupName(deps.spec.name, cluster.name)} (${cluster.nodeGroup.instanceType}, size 0)`;
-  return leaf(`cluster/${cluster.name}/nodegroup`, title, (ctx) => nodeGroup.ensure(s, ctx), () => nodeGroup.observe(s));
+  return leaf(
+    `cluster/${cluster.name}/nodegroup`,
+    title,
+    (ctx) => nodeGroup.ensure(s, ctx),
+    () => nodeGroup.observe(s),
+  );
 }
 
-export function scaleNodeGroupStep(deps: Deps, cluster: ClusterSpec, desiredSize = cluster.nodeGroup.desiredSize): Step {
+export function scaleNodeGroupStep(
+  deps: Deps,
+  cluster: ClusterSpec,
+  desiredSize = cluster.nodeGroup.desiredSize,
+): Step {
   const s = clusterScope(deps, cluster);
   return leaf(
     `cluster/${cluster.name}/scale`,
@@ -37,4 +57,3 @@ export function scaleNodeGroupStep(deps: Deps, cluster: ClusterSpec, desiredSize
     () => nodeGroup.observeScale(s, desiredSize),
   );
 }
-

@@ -2,7 +2,7 @@
 import type { ClusterSpec } from '../../../src/config/spec-types.ts';
 import type { Deps } from '../../../src/deps.ts';
 import * as peering from '../../../src/mesh/aws/peering.ts';
-import { leaf, sequential, type Step } from '../../../src/steps/step.ts';
+import { leaf, type Step, sequential } from '../../../src/steps/step.ts';
 
 export function peeringStep(deps: Deps, a: ClusterSpec, b: ClusterSpec): Step {
   const p = peering.pairOf(deps, a, b);
@@ -14,7 +14,17 @@ export function peeringStep(deps: Deps, a: ClusterSpec, b: ClusterSpec): Step {
       (ctx) => peering.ensureConnection(p, ctx),
       () => peering.observeConnection(p),
     ),
-    leaf(`${id}/dns`, 'DNS resolution across the peering', () => peering.ensureDns(p), () => peering.observeDns(p)),
-    leaf(`${id}/routes`, `routes ${a.vpcCidr} <-> ${b.vpcCidr}`, () => peering.ensureRoutes(p), () => peering.observeRoutes(p)),
+    leaf(
+      `${id}/dns`,
+      'DNS resolution across the peering',
+      () => peering.ensureDns(p),
+      () => peering.observeDns(p),
+    ),
+    leaf(
+      `${id}/routes`,
+      `routes ${a.vpcCidr} <-> ${b.vpcCidr}`,
+      () => peering.ensureRoutes(p),
+      () => peering.observeRoutes(p),
+    ),
   ]);
 }

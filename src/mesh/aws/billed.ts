@@ -1,6 +1,7 @@
 // What of the mesh is running and billed by the hour, per region, as the cost model counts it.
-import type { Deps } from '../../deps.ts';
+
 import type { ObservedRegion } from '../../cost.ts';
+import type { Deps } from '../../deps.ts';
 import { findMeshClusters } from './eks-cluster.ts';
 import { meshRegions } from './inventory.ts';
 import { findAddresses, findNatGateways } from './nat-gateway.ts';
@@ -21,7 +22,13 @@ export async function findBilled(deps: Deps): Promise<ObservedRegion[]> {
       ]);
       // Billed by the version's support status today (past standard support: the extended price).
       const now = deps.clock.now();
-      const extended = clusters.filter((c) => supportOf(versions.find((v) => v.version === c.version), now) === 'extended');
+      const extended = clusters.filter(
+        (c) =>
+          supportOf(
+            versions.find((v) => v.version === c.version),
+            now,
+          ) === 'extended',
+      );
       const nodes: ObservedRegion['nodes'] = [];
       for (const c of clusters) {
         for (const ngName of await listNodegroups(eks, c.name!)) {

@@ -1,12 +1,12 @@
 // What every AWS resource module of the catalogue shares: who and where (the scope of one cluster), the shape of
 // a health answer, and the retrying delete that AWS's dependency errors call for.
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import { awsErrorCode, isAwsError } from '../../aws/errors.ts';
+import type { Component } from '../../aws/tags.ts';
 import { subnetLayout } from '../../config/cidr.ts';
 import type { ClusterSpec } from '../../config/spec-types.ts';
 import type { Deps } from '../../deps.ts';
 import { WaitTimeoutError } from '../../errors.ts';
-import { awsErrorCode, isAwsError } from '../../aws/errors.ts';
-import type { Component } from '../../aws/tags.ts';
 import type { StepContext, StepOutcome } from '../../steps/step.ts';
 import { waitFor } from '../../steps/wait.ts';
 
@@ -35,7 +35,13 @@ export interface ClusterScope {
 }
 
 export function clusterScope(deps: Deps, cluster: ClusterSpec): ClusterScope {
-  return { deps, cluster, mesh: deps.spec.name, ec2: deps.aws.ec2(cluster.region), layout: subnetLayout(cluster.vpcCidr) };
+  return {
+    deps,
+    cluster,
+    mesh: deps.spec.name,
+    ec2: deps.aws.ec2(cluster.region),
+    layout: subnetLayout(cluster.vpcCidr),
+  };
 }
 
 /** The tags of something one cluster owns. */
@@ -85,7 +91,8 @@ export async function deleteRetrying(
           return { done: true, status: 'deleted' };
         } catch (err) {
           if (isAwsError(err, ...opts.notFound)) return { done: true, status: 'already gone' };
-          if (isAwsError(err, ...retryOn)) return { done: false, status: `${awsErrorCode(err)}: ${(err as Error).message}` };
+          if (isAwsError(err, ...retryOn))
+            return { done: false, status: `${awsErrorCode(err)}: ${(err as Error).message}` };
           throw err;
         }
       },
@@ -94,7 +101,9 @@ export async function deleteRetrying(
     if (!(err instanceof WaitTimeoutError)) throw err;
     const why = opts.explain ? await opts.explain() : '';
     const minutes = Math.round(timeoutMs / 60000);
-    throw new Error(`could not delete ${what}: still blocked after ${minutes} min (${err.lastSeen})${why}`, { cause: err });
+    throw new Error(`could not delete ${what}: still blocked after ${minutes} min (${err.lastSeen})${why}`, {
+      cause: err,
+    });
   }
   return deleted;
 }

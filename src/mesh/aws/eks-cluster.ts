@@ -4,23 +4,31 @@
 // - CREATING takes 10-15 minutes; ACTIVE without an endpoint is not ready for the Kubernetes steps;
 // - DeleteCluster is refused while node groups remain (ResourceInUseException): retried until they are gone;
 // - EKS deletes its cluster security group with the cluster, but leaves it when something still references it.
+
+import type { Cluster, EKSClient } from '@aws-sdk/client-eks';
 import {
   CreateClusterCommand,
   DeleteClusterCommand,
   DescribeClusterCommand,
   ListClustersCommand,
 } from '@aws-sdk/client-eks';
-import type { Cluster, EKSClient } from '@aws-sdk/client-eks';
+import { aws, awsOrMissing, isAwsError } from '../../aws/errors.ts';
+import { eksClusterName, MESH_TAG, tagMap } from '../../aws/tags.ts';
 import type { Deps } from '../../deps.ts';
 import { PermanentError, WaitTimeoutError } from '../../errors.ts';
-import { aws, awsOrMissing, isAwsError } from '../../aws/errors.ts';
-import { MESH_TAG, eksClusterName, tagMap } from '../../aws/tags.ts';
 import type { Observation, StepContext, StepOutcome } from '../../steps/step.ts';
 import { waitFor } from '../../steps/wait.ts';
-import { deleteRetrying, healthLine, removedOutcome, type ClusterScope, type Health } from './common.ts';
+import { type ClusterScope, deleteRetrying, type Health, healthLine, removedOutcome } from './common.ts';
 import { requireRoleArn } from './iam-roles.ts';
 import { privateSubnetIds } from './subnets.ts';
-import { chooseVersion, clusterPrices, needsWarning, supportNote, type ClusterPrices, type VersionInfo } from './versions.ts';
+import {
+  type ClusterPrices,
+  chooseVersion,
+  clusterPrices,
+  needsWarning,
+  supportNote,
+  type VersionInfo,
+} from './versions.ts';
 
 const CLUSTER_TIMEOUT_MS = 25 * 60_000;
 const CLUSTER_GONE_TIMEOUT_MS = 20 * 60_000;
@@ -153,7 +161,8 @@ export async function waitActive(s: ClusterScope, ctx: StepContext): Promise<Clu
       }
       // The endpoint is what the Kubernetes steps connect to: ACTIVE without it is not ready for them.
       const ready = cur.status === 'ACTIVE' && !!cur.endpoint;
-      const status = cur.status === 'ACTIVE' && !ready ? 'ACTIVE, endpoint not published yet' : (cur.status ?? 'unknown');
+      const status =
+        cur.status === 'ACTIVE' && !ready ? 'ACTIVE, endpoint not published yet' : (cur.status ?? 'unknown');
       return { done: ready, status, value: cur };
     },
   });
@@ -234,7 +243,9 @@ export function health(
   if (!c) return [healthLine('absent', `EKS cluster ${name}`, 'not created')];
   const s = c.status;
   const h = s === 'ACTIVE' ? 'ok' : s === 'CREATING' || s === 'UPDATING' ? 'warning' : 'failing';
-  const lines = [healthLine(h, `EKS cluster ${name}`, `${s}, Kubernetes ${c.version}, ${c.endpoint ?? 'no endpoint yet'}`)];
+  const lines = [
+    healthLine(h, `EKS cluster ${name}`, `${s}, Kubernetes ${c.version}, ${c.endpoint ?? 'no endpoint yet'}`),
+  ];
   if (version) {
     const note = supportNote(version.info, version.now, version.prices);
     const policy = c.upgradePolicy?.supportType ? ` (upgradePolicy ${c.upgradePolicy.supportType})` : '';

@@ -3,6 +3,7 @@
 // No AmazonEKS_CNI_Policy: the VPC CNI is removed in favour of Calico. A role of the same name that does not
 // carry the mesh's tag is never adopted (and so never deleted).
 import { readFile } from 'node:fs/promises';
+import type { IAMClient, Role } from '@aws-sdk/client-iam';
 import {
   AttachRolePolicyCommand,
   CreateRoleCommand,
@@ -15,11 +16,10 @@ import {
   ListRolePoliciesCommand,
   RemoveRoleFromInstanceProfileCommand,
 } from '@aws-sdk/client-iam';
-import type { IAMClient, Role } from '@aws-sdk/client-iam';
+import { aws, awsOrMissing, isAwsError } from '../../aws/errors.ts';
+import { type Component, clusterRoleName, iamTags, MESH_TAG, nodeRoleName } from '../../aws/tags.ts';
 import type { Deps } from '../../deps.ts';
 import { PermanentError } from '../../errors.ts';
-import { aws, awsOrMissing, isAwsError } from '../../aws/errors.ts';
-import { MESH_TAG, clusterRoleName, iamTags, nodeRoleName, type Component } from '../../aws/tags.ts';
 import type { Observation, StepContext, StepOutcome } from '../../steps/step.ts';
 import { deleteRetrying, removedOutcome } from './common.ts';
 
@@ -72,7 +72,9 @@ export async function observe(deps: Deps, kind: RoleKind): Promise<Observation> 
   const { policies } = await roleDefinition(kind);
   const have = await attachedPolicies(iam, name);
   const missing = policies.filter((p) => !have.includes(p));
-  return missing.length ? { state: 'repair', detail: `${name}: ${missing.length} policies to attach` } : { state: 'ok', detail: name };
+  return missing.length
+    ? { state: 'repair', detail: `${name}: ${missing.length} policies to attach` }
+    : { state: 'ok', detail: name };
 }
 
 export async function ensure(deps: Deps, kind: RoleKind, ctx: StepContext): Promise<StepOutcome> {
@@ -146,11 +148,23 @@ export async function remove(deps: Deps, ctx: StepContext, roles: string[]): Pro
     if (!attached) continue;
     for (const p of attached.AttachedPolicies ?? []) {
       const PolicyArn = p.PolicyArn!;
-      await awsOrMissing('iam:DetachRolePolicy', () => iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn })), ...NO_SUCH);
+      await awsOrMissing(
+        'iam:DetachRolePolicy',
+        () => iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn })),
+        ...NO_SUCH,
+      );
     }
-    const inline = await awsOrMissing('iam:ListRolePolicies', () => iam.send(new ListRolePoliciesCommand({ RoleName })), ...NO_SUCH);
+    const inline = await awsOrMissing(
+      'iam:ListRolePolicies',
+      () => iam.send(new ListRolePoliciesCommand({ RoleName })),
+      ...NO_SUCH,
+    );
     for (const PolicyName of inline?.PolicyNames ?? []) {
-      await awsOrMissing('iam:DeleteRolePolicy', () => iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName })), ...NO_SUCH);
+      await awsOrMissing(
+        'iam:DeleteRolePolicy',
+        () => iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName })),
+        ...NO_SUCH,
+      );
     }
     const profiles = await awsOrMissing(
       'iam:ListInstanceProfilesForRole',

@@ -1,5 +1,7 @@
 // A cluster's internet gateway, attached to its VPC. On delete it must be detached first, which EC2 refuses
 // while public addresses are still mapped in the VPC (the NAT gateways' addresses): retried.
+
+import type { EC2Client, InternetGateway, Vpc } from '@aws-sdk/client-ec2';
 import {
   AttachInternetGatewayCommand,
   CreateInternetGatewayCommand,
@@ -7,14 +9,13 @@ import {
   DescribeInternetGatewaysCommand,
   DetachInternetGatewayCommand,
 } from '@aws-sdk/client-ec2';
-import type { EC2Client, InternetGateway, Vpc } from '@aws-sdk/client-ec2';
-import { PermanentError } from '../../errors.ts';
 import { aws } from '../../aws/errors.ts';
 import { keepMatching, type Scope } from '../../aws/find.ts';
 import { meshFilters, tagSpec } from '../../aws/tags.ts';
 import type { Deps } from '../../deps.ts';
+import { PermanentError } from '../../errors.ts';
 import type { Observation, StepContext, StepOutcome } from '../../steps/step.ts';
-import { clusterTags, deleteRetrying, healthLine, removedOutcome, type ClusterScope, type Health } from './common.ts';
+import { type ClusterScope, clusterTags, deleteRetrying, type Health, healthLine, removedOutcome } from './common.ts';
 import { requireVpc } from './vpc.ts';
 
 export async function findInternetGateways(ec2: EC2Client, s: Scope): Promise<InternetGateway[]> {
@@ -40,7 +41,9 @@ export async function observe(s: ClusterScope): Promise<Observation> {
   const igw = await findOne(s);
   if (!igw) return { state: 'missing' };
   const attached = isAttached(igw);
-  return attached ? { state: 'ok', detail: igw.InternetGatewayId } : { state: 'repair', detail: `${igw.InternetGatewayId} not attached` };
+  return attached
+    ? { state: 'ok', detail: igw.InternetGatewayId }
+    : { state: 'repair', detail: `${igw.InternetGatewayId} not attached` };
 }
 
 export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOutcome> {
@@ -49,7 +52,9 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
   let changed = false;
   if (!igw) {
     const out = await aws('ec2:CreateInternetGateway', () =>
-      s.ec2.send(new CreateInternetGatewayCommand({ TagSpecifications: tagSpec('internet-gateway', clusterTags(s, 'igw')) })),
+      s.ec2.send(
+        new CreateInternetGatewayCommand({ TagSpecifications: tagSpec('internet-gateway', clusterTags(s, 'igw')) }),
+      ),
     );
     igw = out.InternetGateway!;
     changed = true;
@@ -81,10 +86,21 @@ export function health(igws: InternetGateway[], vpc: Vpc | undefined): Health[] 
   if (!igw) return [healthLine('absent', 'internet gateway', 'none')];
   const attached = (igw.Attachments ?? []).some((a) => a.VpcId === vpc?.VpcId);
   const subject = `internet gateway ${igw.InternetGatewayId}`;
-  return [healthLine(attached ? 'ok' : 'warning', subject, attached ? `attached to ${vpc?.VpcId}` : 'not attached to the VPC')];
+  return [
+    healthLine(
+      attached ? 'ok' : 'warning',
+      subject,
+      attached ? `attached to ${vpc?.VpcId}` : 'not attached to the VPC',
+    ),
+  ];
 }
 
-export async function remove(deps: Deps, ctx: StepContext, region: string, igws: InternetGateway[]): Promise<StepOutcome> {
+export async function remove(
+  deps: Deps,
+  ctx: StepContext,
+  region: string,
+  igws: InternetGateway[],
+): Promise<StepOutcome> {
   const ec2 = deps.aws.ec2(region);
   const deleted: string[] = [];
   for (const g of igws) {
@@ -101,9 +117,18 @@ export async function remove(deps: Deps, ctx: StepContext, region: string, igws:
     }
     const del = () =>
       aws('ec2:DeleteInternetGateway', () => ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: id })));
-    if (await deleteRetrying(deps, ctx, `internet gateway ${id}`, del, { notFound: ['InvalidInternetGatewayID.NotFound'] })) {
+    if (
+      await deleteRetrying(deps, ctx, `internet gateway ${id}`, del, {
+        notFound: ['InvalidInternetGatewayID.NotFound'],
+      })
+    ) {
       deleted.push(id);
     }
   }
-  return removedOutcome('internet gateways', region, deleted, igws.map((g) => g.InternetGatewayId!));
+  return removedOutcome(
+    'internet gateways',
+    region,
+    deleted,
+    igws.map((g) => g.InternetGatewayId!),
+  );
 }

@@ -1,14 +1,14 @@
 // Everything of a mesh that exists in AWS, found by its tags (plus the peerings of its VPCs, the groups EKS left
 // in them and its IAM roles): what `down` plans from, and what tells whether a mesh exists at all.
 import type { InternetGateway, RouteTable } from '@aws-sdk/client-ec2';
-import type { Deps } from '../../deps.ts';
 import { eksClusterName } from '../../aws/tags.ts';
+import type { Deps } from '../../deps.ts';
 import { findMeshClusters } from './eks-cluster.ts';
 import { findForMesh as findRoles } from './iam-roles.ts';
 import { findInternetGateways } from './internet-gateway.ts';
 import { findAddresses, findNatGateways } from './nat-gateway.ts';
 import { listNodegroups } from './node-group.ts';
-import { findForMesh as findPeerings, type FoundPeering } from './peering.ts';
+import { type FoundPeering, findForMesh as findPeerings } from './peering.ts';
 import { findRouteTables, removable } from './route-tables.ts';
 import { findForMesh as findGroups } from './security-groups.ts';
 import { findSubnets } from './subnets.ts';
@@ -51,7 +51,10 @@ async function findInRegion(deps: Deps, region: string): Promise<RegionInventory
     findRouteTables(ec2, { mesh }),
     findVpcs(ec2, { mesh }),
   ]);
-  const names = new Set([...clusters.map((c) => c.name!), ...deps.spec.clusters.map((c) => eksClusterName(mesh, c.name))]);
+  const names = new Set([
+    ...clusters.map((c) => c.name!),
+    ...deps.spec.clusters.map((c) => eksClusterName(mesh, c.name)),
+  ]);
   const [groups, withGroups] = await Promise.all([
     findGroups(ec2, mesh, vpcs, names),
     Promise.all(clusters.map(async (c) => ({ name: c.name!, nodegroups: await listNodegroups(eks, c.name!) }))),

@@ -5,6 +5,8 @@
 //   NAT gateway holds the address, while it is deleting, and for a while after it reached `deleted`: retried;
 // - AllocateAddress has no idempotency token: an address made by an earlier run that stopped before the NAT
 //   gateway is found by its tag and reused.
+
+import type { Address, EC2Client, Filter, NatGateway } from '@aws-sdk/client-ec2';
 import {
   AllocateAddressCommand,
   CreateNatGatewayCommand,
@@ -13,14 +15,13 @@ import {
   DescribeNatGatewaysCommand,
   ReleaseAddressCommand,
 } from '@aws-sdk/client-ec2';
-import type { Address, EC2Client, Filter, NatGateway } from '@aws-sdk/client-ec2';
 import { aws, awsOrMissing } from '../../aws/errors.ts';
 import { keepMatching, type Scope } from '../../aws/find.ts';
 import { meshFilters, resourceName, tagSpec } from '../../aws/tags.ts';
 import type { Deps } from '../../deps.ts';
 import type { Observation, StepContext, StepOutcome } from '../../steps/step.ts';
 import { waitFor } from '../../steps/wait.ts';
-import { clusterTags, deleteRetrying, healthLine, removedOutcome, type ClusterScope, type Health } from './common.ts';
+import { type ClusterScope, clusterTags, deleteRetrying, type Health, healthLine, removedOutcome } from './common.ts';
 import { requireSubnet, subnetsOf } from './subnets.ts';
 
 const NAT_TIMEOUT_MS = 10 * 60_000;
@@ -60,7 +61,9 @@ export async function observe(s: ClusterScope, k: number): Promise<Observation> 
   const nat = await natOf(s, subnet.SubnetId!);
   if (!nat) return { state: 'missing', detail: subnet.AvailabilityZone };
   const where = `${nat.NatGatewayId} in ${subnet.AvailabilityZone}`;
-  return nat.State === 'available' ? { state: 'ok', detail: where } : { state: 'wait', detail: `${where} to leave ${nat.State}` };
+  return nat.State === 'available'
+    ? { state: 'ok', detail: where }
+    : { state: 'wait', detail: `${where} to leave ${nat.State}` };
 }
 
 async function addressFor(s: ClusterScope, ctx: StepContext, az: string): Promise<Address> {
@@ -70,7 +73,12 @@ async function addressFor(s: ClusterScope, ctx: StepContext, az: string): Promis
   const free = eips.find((a) => !a.AssociationId) ?? eips[0];
   if (free) return free;
   const out = await aws('ec2:AllocateAddress', () =>
-    s.ec2.send(new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: tagSpec('elastic-ip', clusterTags(s, 'eip', az)) })),
+    s.ec2.send(
+      new AllocateAddressCommand({
+        Domain: 'vpc',
+        TagSpecifications: tagSpec('elastic-ip', clusterTags(s, 'eip', az)),
+      }),
+    ),
   );
   await ctx.checkpoint();
   return { AllocationId: out.AllocationId, PublicIp: out.PublicIp };
@@ -167,7 +175,10 @@ export async function remove(deps: Deps, ctx: StepContext, region: string, ids: 
         'NatGatewayNotFound',
       );
       const left = (out?.NatGateways ?? []).filter((n) => n.State !== 'deleted' && n.State !== 'failed');
-      return { done: left.length === 0, status: left.map((n) => `${n.NatGatewayId} ${n.State}`).join(', ') || 'deleted' };
+      return {
+        done: left.length === 0,
+        status: left.map((n) => `${n.NatGatewayId} ${n.State}`).join(', ') || 'deleted',
+      };
     },
   });
   return removedOutcome('NAT gateways', region, deleted, ids);
@@ -177,7 +188,12 @@ export async function remove(deps: Deps, ctx: StepContext, region: string, ids: 
  * Releases the Elastic IPs. AuthFailure is what AWS answers while an address is still tied to a NAT gateway,
  * also for a while after the NAT gateway is deleted: retried (bounded), like a dependency.
  */
-export async function releaseAddresses(deps: Deps, ctx: StepContext, region: string, ids: string[]): Promise<StepOutcome> {
+export async function releaseAddresses(
+  deps: Deps,
+  ctx: StepContext,
+  region: string,
+  ids: string[],
+): Promise<StepOutcome> {
   const ec2 = deps.aws.ec2(region);
   const deleted: string[] = [];
   for (const a of ids) {

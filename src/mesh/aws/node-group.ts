@@ -6,6 +6,8 @@
 // - DEGRADED (launch failures: InsufficientInstanceCapacity, the vCPU quota) does not heal by waiting: it fails
 //   the step at once with EKS's issues;
 // - the size is set at once, the instances come later: the Kubernetes steps wait for the nodes.
+
+import type { EKSClient, Nodegroup } from '@aws-sdk/client-eks';
 import {
   CreateNodegroupCommand,
   DeleteNodegroupCommand,
@@ -13,15 +15,14 @@ import {
   ListNodegroupsCommand,
   UpdateNodegroupConfigCommand,
 } from '@aws-sdk/client-eks';
-import type { EKSClient, Nodegroup } from '@aws-sdk/client-eks';
+import { aws, awsOrMissing, isAwsError } from '../../aws/errors.ts';
+import { nodeGroupName, tagMap } from '../../aws/tags.ts';
 import type { ClusterSpec } from '../../config/spec-types.ts';
 import type { Deps } from '../../deps.ts';
 import { PermanentError } from '../../errors.ts';
-import { aws, awsOrMissing, isAwsError } from '../../aws/errors.ts';
-import { nodeGroupName, tagMap } from '../../aws/tags.ts';
 import type { Observation, StepContext, StepOutcome } from '../../steps/step.ts';
 import { waitFor } from '../../steps/wait.ts';
-import { deleteRetrying, healthLine, removedOutcome, type ClusterScope, type Health } from './common.ts';
+import { type ClusterScope, deleteRetrying, type Health, healthLine, removedOutcome } from './common.ts';
 import { checkOwned, createNamingRole, eksName } from './eks-cluster.ts';
 import { requireRoleArn } from './iam-roles.ts';
 import { privateSubnetIds } from './subnets.ts';
@@ -146,7 +147,9 @@ export async function observeScale(s: ClusterScope, desired: number): Promise<Ob
   const ng = await describeOwn(s);
   if (!ng) return { state: 'missing', detail: `0 -> ${desired} nodes` };
   const now = ng.scalingConfig?.desiredSize;
-  return now === desired ? { state: 'ok', detail: `${now} nodes` } : { state: 'repair', detail: `${now ?? 0} -> ${desired} nodes` };
+  return now === desired
+    ? { state: 'ok', detail: `${now} nodes` }
+    : { state: 'repair', detail: `${now ?? 0} -> ${desired} nodes` };
 }
 
 export async function scale(s: ClusterScope, desired: number, ctx: StepContext): Promise<StepOutcome> {
@@ -174,7 +177,9 @@ export async function scale(s: ClusterScope, desired: number, ctx: StepContext):
   const reached = (n: Nodegroup) => n.status === 'ACTIVE' && n.scalingConfig?.desiredSize === desired;
   await waitUntil(s, ctx, reached, `node group ${name} to reach ${desired}`);
   return {
-    summary: changed ? `node group ${name} scaled ${before} -> ${desired} nodes` : `node group ${name} already at ${desired} nodes`,
+    summary: changed
+      ? `node group ${name} scaled ${before} -> ${desired} nodes`
+      : `node group ${name} already at ${desired} nodes`,
     changed,
     resources: { nodegroup: name },
   };
@@ -185,7 +190,14 @@ export function health(cluster: ClusterSpec, name: string, ng: Nodegroup | undef
   const s = ng.status;
   const desired = ng.scalingConfig?.desiredSize ?? 0;
   const want = cluster.nodeGroup.desiredSize;
-  const h = s === 'ACTIVE' ? (desired === want ? 'ok' : 'warning') : s === 'CREATING' || s === 'UPDATING' ? 'warning' : 'failing';
+  const h =
+    s === 'ACTIVE'
+      ? desired === want
+        ? 'ok'
+        : 'warning'
+      : s === 'CREATING' || s === 'UPDATING'
+        ? 'warning'
+        : 'failing';
   const issues = issuesOf(ng);
   const detail = `${s}, desired ${desired} (spec ${want}), ${ng.instanceTypes?.join(',')}${issues ? `; ${issues}` : ''}`;
   return [healthLine(h, `node group ${ng.nodegroupName}`, detail)];
@@ -224,10 +236,15 @@ export async function remove(
       const left = (await Promise.all(names.map((ng) => describeNodegroup(eks, clusterName, ng)))).filter((x) => !!x);
       const failed = left.filter((n) => n.status === 'DELETE_FAILED');
       if (failed.length) {
-        const why = failed.map((n) => `${n.nodegroupName}: ${(n.health?.issues ?? []).map((i) => i.message).join('; ')}`);
+        const why = failed.map(
+          (n) => `${n.nodegroupName}: ${(n.health?.issues ?? []).map((i) => i.message).join('; ')}`,
+        );
         throw new Error(`node group deletion failed: ${why.join(', ')}`);
       }
-      return { done: left.length === 0, status: left.map((n) => `${n.nodegroupName} ${n.status}`).join(', ') || 'gone' };
+      return {
+        done: left.length === 0,
+        status: left.map((n) => `${n.nodegroupName} ${n.status}`).join(', ') || 'gone',
+      };
     },
   });
   return removedOutcome('node groups', region, deleted, names);

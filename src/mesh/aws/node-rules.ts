@@ -2,12 +2,13 @@
 // VXLAN (UDP 4789) from every other cluster's VPC CIDR — by CIDR, since security groups cannot be referenced
 // across regions — and the Calico API server (5443), 8080 and 30000 from the group itself, plus node-to-node.
 // The group is EKS's: it goes with the cluster, so there is nothing to remove here.
-import { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+
 import type { EC2Client, IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
-import type { ClusterSpec, MeshSpec } from '../../config/spec-types.ts';
+import { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { aws, awsOrMissing, isAwsError } from '../../aws/errors.ts';
+import type { ClusterSpec, MeshSpec } from '../../config/spec-types.ts';
 import type { Observation, StepOutcome } from '../../steps/step.ts';
-import { healthLine, type ClusterScope, type Health } from './common.ts';
+import { type ClusterScope, type Health, healthLine } from './common.ts';
 import { describeCluster, eksName } from './eks-cluster.ts';
 
 /** Calico's VXLAN port, the one the peers' rules open. */
@@ -117,7 +118,8 @@ export async function ensure(s: ClusterScope): Promise<StepOutcome> {
 
 /** The VXLAN rules from every peer on the cluster's group (status: the one rule a mesh cannot work without). */
 export function health(s: ClusterScope, sgId: string | undefined, sg: SecurityGroup | undefined): Health[] {
-  if (!sg || !sgId) return [healthLine('absent', `VXLAN rule (UDP ${VXLAN_PORT})`, 'the cluster has no security group yet')];
+  if (!sg || !sgId)
+    return [healthLine('absent', `VXLAN rule (UDP ${VXLAN_PORT})`, 'the cluster has no security group yet')];
   const vx = desiredNodeRules(s.deps.spec, s.cluster, sgId).filter((r) => r.vxlan);
   const missing = vx.filter((r) => !ruleExists(sg, r)).map((r) => r.label);
   return [

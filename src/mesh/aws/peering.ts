@@ -5,6 +5,8 @@
 // - the request takes a moment to appear on the accepter's side (InvalidVpcPeeringConnectionID.NotFound there);
 // - tags are per side: the accepter's view is tagged too, so status and down find it from both regions;
 // - a peering still pending acceptance can be deleted only by its requester (the accepter could only reject it).
+
+import type { EC2Client, Filter, RouteTable, VpcPeeringConnection } from '@aws-sdk/client-ec2';
 import {
   AcceptVpcPeeringConnectionCommand,
   CreateTagsCommand,
@@ -14,16 +16,15 @@ import {
   DescribeVpcPeeringConnectionsCommand,
   ModifyVpcPeeringConnectionOptionsCommand,
 } from '@aws-sdk/client-ec2';
-import type { EC2Client, Filter, RouteTable, VpcPeeringConnection } from '@aws-sdk/client-ec2';
+import { aws, awsOrMissing, isAwsError } from '../../aws/errors.ts';
+import { keepMatching } from '../../aws/find.ts';
+import { ec2Tags, MESH_TAG, PEER_TAG, peeringName, tagSpec, tagValue } from '../../aws/tags.ts';
 import type { ClusterSpec } from '../../config/spec-types.ts';
 import type { Deps } from '../../deps.ts';
 import { PermanentError } from '../../errors.ts';
-import { aws, awsOrMissing, isAwsError } from '../../aws/errors.ts';
-import { keepMatching } from '../../aws/find.ts';
-import { MESH_TAG, PEER_TAG, ec2Tags, peeringName, tagSpec, tagValue } from '../../aws/tags.ts';
 import type { Observation, StepContext, StepOutcome } from '../../steps/step.ts';
 import { waitFor } from '../../steps/wait.ts';
-import { healthLine, type Health } from './common.ts';
+import { type Health, healthLine } from './common.ts';
 import { describeRouteTables, ensureRoute, privateTables } from './route-tables.ts';
 import { findVpc } from './vpc.ts';
 
@@ -74,7 +75,10 @@ export async function findPeeringsBetween(ec2: EC2Client, vpcA: string, vpcB: st
     { Name: 'requester-vpc-info.vpc-id', Values: [r] },
     { Name: 'accepter-vpc-info.vpc-id', Values: [acc] },
   ];
-  const [ab, ba] = await Promise.all([describePeerings(ec2, side(vpcA, vpcB)), describePeerings(ec2, side(vpcB, vpcA))]);
+  const [ab, ba] = await Promise.all([
+    describePeerings(ec2, side(vpcA, vpcB)),
+    describePeerings(ec2, side(vpcB, vpcA)),
+  ]);
   return [...ab, ...ba];
 }
 
@@ -92,7 +96,8 @@ async function vpcIds(p: Pair): Promise<{ vpcA: string; vpcB: string }> {
     findVpc(p.deps.aws.ec2(p.a.region), p.mesh, p.a.name),
     findVpc(p.deps.aws.ec2(p.b.region), p.mesh, p.b.name),
   ]);
-  if (!va || !vb) throw new Error(`the VPC of ${!va ? p.a.name : p.b.name} is not there yet (the network steps run first)`);
+  if (!va || !vb)
+    throw new Error(`the VPC of ${!va ? p.a.name : p.b.name} is not there yet (the network steps run first)`);
   return { vpcA: va.VpcId!, vpcB: vb.VpcId! };
 }
 
@@ -212,7 +217,7 @@ export async function ensureConnection(p: Pair, ctx: StepContext): Promise<StepO
 async function requireActive(p: Pair): Promise<{ pcx: VpcPeeringConnection; vpcA: string; vpcB: string }> {
   const { vpcA, vpcB } = await vpcIds(p);
   const pcx = await findPair(p, vpcA, vpcB);
-  if (!pcx || pcx.Status?.Code !== 'active') {
+  if (pcx?.Status?.Code !== 'active') {
     const seen = pcx?.Status?.Code ?? 'missing';
     throw new Error(`the peering between ${p.a.name} and ${p.b.name} is not active yet (${seen})`);
   }
@@ -258,7 +263,10 @@ export async function ensureDns(p: Pair): Promise<StepOutcome> {
     if (!o.requester) {
       await aws('ec2:ModifyVpcPeeringConnectionOptions', () =>
         p.deps.aws.ec2(o.requesterRegion).send(
-          new ModifyVpcPeeringConnectionOptionsCommand({ VpcPeeringConnectionId: id, RequesterPeeringConnectionOptions: on }),
+          new ModifyVpcPeeringConnectionOptionsCommand({
+            VpcPeeringConnectionId: id,
+            RequesterPeeringConnectionOptions: on,
+          }),
         ),
       );
       changed = true;
@@ -266,7 +274,10 @@ export async function ensureDns(p: Pair): Promise<StepOutcome> {
     if (!o.accepter) {
       await aws('ec2:ModifyVpcPeeringConnectionOptions', () =>
         p.deps.aws.ec2(o.accepterRegion).send(
-          new ModifyVpcPeeringConnectionOptionsCommand({ VpcPeeringConnectionId: id, AccepterPeeringConnectionOptions: on }),
+          new ModifyVpcPeeringConnectionOptionsCommand({
+            VpcPeeringConnectionId: id,
+            AccepterPeeringConnectionOptions: on,
+          }),
         ),
       );
       changed = true;
@@ -275,9 +286,16 @@ export async function ensureDns(p: Pair): Promise<StepOutcome> {
     // Only an endpoint that plainly does not implement the call is tolerated; the mesh works without it
     // (Calico federation resolves pods through the remote API, not VPC DNS).
     if (!isAwsError(err, 'NotImplemented')) throw err;
-    return { summary: `DNS resolution across ${id}: not supported by this EC2 endpoint (NotImplemented); skipped`, changed: false };
+    return {
+      summary: `DNS resolution across ${id}: not supported by this EC2 endpoint (NotImplemented); skipped`,
+      changed: false,
+    };
   }
-  return { summary: `DNS resolution across ${id} ${changed ? 'enabled' : 'already on'} (both sides)`, changed, resources: { peering: id } };
+  return {
+    summary: `DNS resolution across ${id} ${changed ? 'enabled' : 'already on'} (both sides)`,
+    changed,
+    resources: { peering: id },
+  };
 }
 
 // ---- routes to the peer ----
@@ -286,7 +304,9 @@ export async function observeRoutes(p: Pair): Promise<Observation> {
   const [ta, tb] = await Promise.all([privateTables(p.deps, p.mesh, p.a), privateTables(p.deps, p.mesh, p.b)]);
   const has = (tables: RouteTable[], cidr: string) =>
     tables.filter((t) =>
-      (t.Routes ?? []).some((r) => r.DestinationCidrBlock === cidr && r.VpcPeeringConnectionId && r.State !== 'blackhole'),
+      (t.Routes ?? []).some(
+        (r) => r.DestinationCidrBlock === cidr && r.VpcPeeringConnectionId && r.State !== 'blackhole',
+      ),
     ).length;
   const n = has(ta, p.b.vpcCidr) + has(tb, p.a.vpcCidr);
   const total = ta.length + tb.length;
@@ -304,7 +324,8 @@ export async function ensureRoutes(p: Pair): Promise<StepOutcome> {
     [p.b, p.a],
   ] as const) {
     const tables = await privateTables(p.deps, p.mesh, side);
-    if (tables.length === 0) throw new Error(`${side.name} has no private route tables yet (the network step runs first)`);
+    if (tables.length === 0)
+      throw new Error(`${side.name} has no private route tables yet (the network step runs first)`);
     for (const t of tables) {
       if (await ensureRoute(p.deps.aws.ec2(side.region), t, peer.vpcCidr, { VpcPeeringConnectionId: id })) made++;
       done.push(t.RouteTableId!);
@@ -345,7 +366,10 @@ export function health(
     const pcx = ours.find((x) => [x.RequesterVpcInfo?.VpcId, x.AccepterVpcInfo?.VpcId].includes(o.vpcId));
     const state = pcx?.Status?.Code;
     if (!pcx) lines.push(healthLine('absent', subject, `no live peering between ${vpcId} and ${o.vpcId}`));
-    else lines.push(healthLine(state === 'active' ? 'ok' : 'warning', subject, `${pcx.VpcPeeringConnectionId} is ${state}`));
+    else
+      lines.push(
+        healthLine(state === 'active' ? 'ok' : 'warning', subject, `${pcx.VpcPeeringConnectionId} is ${state}`),
+      );
     peers.push({ name: o.name, cidr: o.cidr, pcx: pcx?.VpcPeeringConnectionId });
   }
   return { lines, peers };
@@ -363,11 +387,14 @@ export function routeHealth(tables: RouteTable[], peers: PeerView[]): Health[] {
       else if (r.State === 'blackhole') {
         problems.push(`route to ${p.cidr} (${p.name}) is a blackhole (${r.VpcPeeringConnectionId ?? 'no target'})`);
       } else if (p.pcx && r.VpcPeeringConnectionId !== p.pcx) {
-        problems.push(`route to ${p.cidr} goes to ${r.VpcPeeringConnectionId ?? r.GatewayId ?? r.NatGatewayId}, not ${p.pcx}`);
+        problems.push(
+          `route to ${p.cidr} goes to ${r.VpcPeeringConnectionId ?? r.GatewayId ?? r.NatGatewayId}, not ${p.pcx}`,
+        );
       } else good.push(`${p.cidr} via ${r.VpcPeeringConnectionId}`);
     }
     const subject = `route table ${t.RouteTableId}`;
-    if (problems.length) return healthLine(peers.some((p) => p.pcx) ? 'failing' : 'absent', subject, problems.join('; '));
+    if (problems.length)
+      return healthLine(peers.some((p) => p.pcx) ? 'failing' : 'absent', subject, problems.join('; '));
     return healthLine('ok', subject, good.length ? `routes ${good.join(', ')}` : 'no peers to route to');
   });
 }

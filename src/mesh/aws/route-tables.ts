@@ -2,6 +2,8 @@
 // per AZ (0.0.0.0/0 to that AZ's NAT gateway). Routes are made idempotent: one already there with the same
 // target is left alone, one with a stale target (a NAT or peering since replaced) is pointed at the right one.
 // The routes to peer VPCs are the peering's (peering.ts); the main table goes with its VPC.
+
+import type { EC2Client, Filter, Route, RouteTable } from '@aws-sdk/client-ec2';
 import {
   AssociateRouteTableCommand,
   CreateRouteCommand,
@@ -12,13 +14,12 @@ import {
   ReplaceRouteCommand,
   ReplaceRouteTableAssociationCommand,
 } from '@aws-sdk/client-ec2';
-import type { EC2Client, Filter, Route, RouteTable } from '@aws-sdk/client-ec2';
 import { aws, awsOrMissing, isAwsError } from '../../aws/errors.ts';
 import { keepMatching, type Scope } from '../../aws/find.ts';
-import { meshFilters, resourceName, tagSpec, type Component } from '../../aws/tags.ts';
+import { type Component, meshFilters, resourceName, tagSpec } from '../../aws/tags.ts';
 import type { Deps } from '../../deps.ts';
 import type { Observation, StepContext, StepOutcome } from '../../steps/step.ts';
-import { AZ_INDEXES, clusterTags, deleteRetrying, removedOutcome, type ClusterScope } from './common.ts';
+import { AZ_INDEXES, type ClusterScope, clusterTags, deleteRetrying, removedOutcome } from './common.ts';
 import { findOne as findInternetGateway } from './internet-gateway.ts';
 import { natOf } from './nat-gateway.ts';
 import { requireSubnet } from './subnets.ts';
@@ -28,12 +29,16 @@ export type RouteTarget = { GatewayId: string } | { NatGatewayId: string } | { V
 
 export async function findRouteTables(ec2: EC2Client, s: Scope, extra: Filter[] = []): Promise<RouteTable[]> {
   const filters = [...meshFilters(s.mesh, s), ...extra];
-  const out = await aws('ec2:DescribeRouteTables', () => ec2.send(new DescribeRouteTablesCommand({ Filters: filters })));
+  const out = await aws('ec2:DescribeRouteTables', () =>
+    ec2.send(new DescribeRouteTablesCommand({ Filters: filters })),
+  );
   return keepMatching(out.RouteTables ?? [], filters);
 }
 
 export async function describeRouteTables(ec2: EC2Client, filters: Filter[]): Promise<RouteTable[]> {
-  const out = await aws('ec2:DescribeRouteTables', () => ec2.send(new DescribeRouteTablesCommand({ Filters: filters })));
+  const out = await aws('ec2:DescribeRouteTables', () =>
+    ec2.send(new DescribeRouteTablesCommand({ Filters: filters })),
+  );
   return out.RouteTables ?? [];
 }
 
@@ -50,7 +55,12 @@ function routeTargets(r: Route): string[] {
 }
 
 /** Ensures `dest -> target` in the table; returns true when it had to create or replace the route. */
-export async function ensureRoute(ec2: EC2Client, table: RouteTable, dest: string, target: RouteTarget): Promise<boolean> {
+export async function ensureRoute(
+  ec2: EC2Client,
+  table: RouteTable,
+  dest: string,
+  target: RouteTarget,
+): Promise<boolean> {
   const existing = (table.Routes ?? []).find((r) => r.DestinationCidrBlock === dest);
   if (existing && routeTargets(existing).includes(targetId(target)) && existing.State !== 'blackhole') return false;
   const input = { RouteTableId: table.RouteTableId!, DestinationCidrBlock: dest, ...target };
@@ -81,7 +91,9 @@ export async function ensureAssociation(ec2: EC2Client, table: RouteTable, subne
     );
     return true;
   }
-  await aws('ec2:AssociateRouteTable', () => ec2.send(new AssociateRouteTableCommand({ RouteTableId, SubnetId: subnetId })));
+  await aws('ec2:AssociateRouteTable', () =>
+    ec2.send(new AssociateRouteTableCommand({ RouteTableId, SubnetId: subnetId })),
+  );
   return true;
 }
 
@@ -90,7 +102,12 @@ async function ensureTable(s: ClusterScope, ctx: StepContext, vpcId: string, com
   const found = (await findRouteTables(s.ec2, { mesh: s.mesh, cluster: s.cluster.name, component, name }))[0];
   if (found) return { table: found, made: false };
   const out = await aws('ec2:CreateRouteTable', () =>
-    s.ec2.send(new CreateRouteTableCommand({ VpcId: vpcId, TagSpecifications: tagSpec('route-table', clusterTags(s, component, az)) })),
+    s.ec2.send(
+      new CreateRouteTableCommand({
+        VpcId: vpcId,
+        TagSpecifications: tagSpec('route-table', clusterTags(s, component, az)),
+      }),
+    ),
   );
   await ctx.checkpoint();
   return { table: out.RouteTable!, made: true };
@@ -123,15 +140,20 @@ export async function ensurePublic(s: ClusterScope, ctx: StepContext): Promise<S
     changed = (await ensureAssociation(s.ec2, table, subnet.SubnetId!)) || changed;
   }
   const what = `${table.RouteTableId} (0.0.0.0/0 -> ${igw.InternetGatewayId}, 2 public subnets)`;
-  return { summary: `public route table ${changed ? 'ready' : 'exists'}: ${what}`, changed, resources: { rtbPublic: table.RouteTableId! } };
+  return {
+    summary: `public route table ${changed ? 'ready' : 'exists'}: ${what}`,
+    changed,
+    resources: { rtbPublic: table.RouteTableId! },
+  };
 }
 
 export async function observePrivate(s: ClusterScope): Promise<Observation> {
   const tables = await findRouteTables(s.ec2, { mesh: s.mesh, cluster: s.cluster.name, component: 'rtb-private' });
   const good = tables.filter(
     (t) =>
-      (t.Routes ?? []).some((r) => r.DestinationCidrBlock === '0.0.0.0/0' && r.NatGatewayId && r.State !== 'blackhole') &&
-      (t.Associations ?? []).some((a) => a.SubnetId),
+      (t.Routes ?? []).some(
+        (r) => r.DestinationCidrBlock === '0.0.0.0/0' && r.NatGatewayId && r.State !== 'blackhole',
+      ) && (t.Associations ?? []).some((a) => a.SubnetId),
   ).length;
   const detail = `${good}/2 private route tables complete`;
   return { state: good >= 2 ? 'ok' : tables.length === 0 ? 'missing' : 'repair', detail };
@@ -181,5 +203,10 @@ export async function remove(deps: Deps, ctx: StepContext, region: string, table
       deleted.push(id);
     }
   }
-  return removedOutcome('route tables', region, deleted, tables.map((t) => t.RouteTableId!));
+  return removedOutcome(
+    'route tables',
+    region,
+    deleted,
+    tables.map((t) => t.RouteTableId!),
+  );
 }

@@ -1,8 +1,9 @@
 // Security groups left in the mesh's VPCs: ones tagged with the mesh, and the cluster security group EKS made
 // (it deletes it with the cluster, but leaves it when something still references it, and a leftover one blocks
 // the VPC delete). The default group goes with its VPC.
-import { DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+
 import type { EC2Client, SecurityGroup, Vpc } from '@aws-sdk/client-ec2';
+import { DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { aws } from '../../aws/errors.ts';
 import { keepMatching, type Scope } from '../../aws/find.ts';
 import { meshFilters, tagValue } from '../../aws/tags.ts';
@@ -13,12 +14,19 @@ import { remainingInterfaces } from './vpc.ts';
 
 export async function findSecurityGroups(ec2: EC2Client, s: Scope): Promise<SecurityGroup[]> {
   const filters = meshFilters(s.mesh, s);
-  const out = await aws('ec2:DescribeSecurityGroups', () => ec2.send(new DescribeSecurityGroupsCommand({ Filters: filters })));
+  const out = await aws('ec2:DescribeSecurityGroups', () =>
+    ec2.send(new DescribeSecurityGroupsCommand({ Filters: filters })),
+  );
   return keepMatching(out.SecurityGroups ?? [], filters);
 }
 
 /** The groups down deletes in a region: the mesh's own and those EKS left for the mesh's clusters. */
-export async function findForMesh(ec2: EC2Client, mesh: string, vpcs: Vpc[], clusterNames: Set<string>): Promise<string[]> {
+export async function findForMesh(
+  ec2: EC2Client,
+  mesh: string,
+  vpcs: Vpc[],
+  clusterNames: Set<string>,
+): Promise<string[]> {
   const tagged = await findSecurityGroups(ec2, { mesh });
   const vpcIds = vpcs.map((v) => v.VpcId!);
   const eks = vpcIds.length

@@ -1,8 +1,14 @@
 // A cluster's four subnets: public and private /20s in two AZs, as the blueprint lays them out (the CIDRs come
 // from the VPC's), tagged with the role load balancers look for. An AZ that already holds a subnet of an index
 // stays that index's AZ.
-import { CreateSubnetCommand, CreateTagsCommand, DeleteSubnetCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
+
 import type { EC2Client, Filter, Subnet } from '@aws-sdk/client-ec2';
+import {
+  CreateSubnetCommand,
+  CreateTagsCommand,
+  DeleteSubnetCommand,
+  DescribeSubnetsCommand,
+} from '@aws-sdk/client-ec2';
 import { aws } from '../../aws/errors.ts';
 import { keepMatching, type Scope } from '../../aws/find.ts';
 import { meshFilters, tagSpec, tagValue } from '../../aws/tags.ts';
@@ -10,14 +16,14 @@ import type { Deps } from '../../deps.ts';
 import type { Observation, StepContext, StepOutcome } from '../../steps/step.ts';
 import {
   AZ_INDEXES,
+  type ClusterScope,
   clusterTags,
   deleteRetrying,
+  type Health,
   healthLine,
   removedOutcome,
-  type ClusterScope,
-  type Health,
 } from './common.ts';
-import { requireVpc, remainingInterfaces } from './vpc.ts';
+import { remainingInterfaces, requireVpc } from './vpc.ts';
 import { chooseZones } from './zones.ts';
 
 const ELB_ROLE = { Key: 'kubernetes.io/role/elb', Value: '1' };
@@ -101,7 +107,9 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
     (k) => `${azs[k]} (${zones[k]!.id}): public ${ids[`public-${k}`]}, private ${ids[`private-${k}`]}`,
   );
   return {
-    summary: made.length ? `subnets ready (${made.length} made) — ${list.join('; ')}` : `subnets exist — ${list.join('; ')}`,
+    summary: made.length
+      ? `subnets ready (${made.length} made) — ${list.join('; ')}`
+      : `subnets exist — ${list.join('; ')}`,
     changed: made.length > 0,
     resources: ids,
   };
@@ -109,7 +117,9 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
 
 export function health(subnets: Subnet[]): Health[] {
   const n = subnets.length;
-  return [healthLine(n === 4 ? 'ok' : n === 0 ? 'absent' : 'warning', 'subnets', `${n}/4 (public and private in two AZs)`)];
+  return [
+    healthLine(n === 4 ? 'ok' : n === 0 ? 'absent' : 'warning', 'subnets', `${n}/4 (public and private in two AZs)`),
+  ];
 }
 
 export async function remove(deps: Deps, ctx: StepContext, region: string, ids: string[]): Promise<StepOutcome> {

@@ -3,12 +3,13 @@
 //   support by itself ($0.60 per cluster-hour) for 12 more months (EKS user guide, "Kubernetes versions"; EKS
 //   pricing) unless upgradePolicy.supportType is STANDARD, in which case EKS upgrades it at the end instead;
 // - the dates come from EKS (DescribeClusterVersions), never from a table in the product.
-import { DescribeClusterVersionsCommand } from '@aws-sdk/client-eks';
+
 import type { ClusterVersionInformation, EKSClient } from '@aws-sdk/client-eks';
-import type { Deps } from '../../deps.ts';
-import { PermanentError } from '../../errors.ts';
+import { DescribeClusterVersionsCommand } from '@aws-sdk/client-eks';
 import { aws } from '../../aws/errors.ts';
 import { loadPrices } from '../../cost.ts';
+import type { Deps } from '../../deps.ts';
+import { PermanentError } from '../../errors.ts';
 
 /** Warn this many days before a version's standard support ends. */
 export const WARN_DAYS = 30;
@@ -26,13 +27,19 @@ export async function listVersions(eks: EKSClient): Promise<VersionInfo[]> {
   const out: ClusterVersionInformation[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await aws('eks:DescribeClusterVersions', () => eks.send(new DescribeClusterVersionsCommand({ nextToken })));
+    const page = await aws('eks:DescribeClusterVersions', () =>
+      eks.send(new DescribeClusterVersionsCommand({ nextToken })),
+    );
     out.push(...(page.clusterVersions ?? []));
     nextToken = page.nextToken;
   } while (nextToken);
   return out
     .filter((v) => v.clusterVersion)
-    .map((v) => ({ version: v.clusterVersion!, endOfStandard: v.endOfStandardSupportDate, endOfExtended: v.endOfExtendedSupportDate }))
+    .map((v) => ({
+      version: v.clusterVersion!,
+      endOfStandard: v.endOfStandardSupportDate,
+      endOfExtended: v.endOfExtendedSupportDate,
+    }))
     .sort((a, b) => compareVersions(b.version, a.version));
 }
 

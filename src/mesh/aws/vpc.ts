@@ -1,6 +1,8 @@
 // The VPC of one cluster: the spec's CIDR, DNS support and DNS hostnames on (EKS nodes and DNS across the
 // peering need them). Found by its tags; a second VPC tagged for the same cluster (a lost CreateVpc response
 // that was retried) is reported by health.
+
+import type { EC2Client, Vpc } from '@aws-sdk/client-ec2';
 import {
   CreateVpcCommand,
   DeleteVpcCommand,
@@ -10,14 +12,13 @@ import {
   DescribeVpcsCommand,
   ModifyVpcAttributeCommand,
 } from '@aws-sdk/client-ec2';
-import type { EC2Client, Vpc } from '@aws-sdk/client-ec2';
-import { PermanentError } from '../../errors.ts';
 import { aws } from '../../aws/errors.ts';
 import { keepMatching, type Scope } from '../../aws/find.ts';
 import { meshFilters, tagSpec } from '../../aws/tags.ts';
-import type { Observation, StepContext, StepOutcome } from '../../steps/step.ts';
 import type { Deps } from '../../deps.ts';
-import { clusterTags, deleteRetrying, healthLine, removedOutcome, type ClusterScope, type Health } from './common.ts';
+import { PermanentError } from '../../errors.ts';
+import type { Observation, StepContext, StepOutcome } from '../../steps/step.ts';
+import { type ClusterScope, clusterTags, deleteRetrying, type Health, healthLine, removedOutcome } from './common.ts';
 
 export async function findVpcs(ec2: EC2Client, s: Scope): Promise<Vpc[]> {
   const filters = meshFilters(s.mesh, s);
@@ -38,7 +39,9 @@ export async function requireVpc(s: ClusterScope): Promise<Vpc> {
 
 export async function observe(s: ClusterScope): Promise<Observation> {
   const vpc = await findVpc(s.ec2, s.mesh, s.cluster.name);
-  return vpc ? { state: 'ok', detail: `${vpc.VpcId} ${vpc.CidrBlock}` } : { state: 'missing', detail: s.cluster.vpcCidr };
+  return vpc
+    ? { state: 'ok', detail: `${vpc.VpcId} ${vpc.CidrBlock}` }
+    : { state: 'missing', detail: s.cluster.vpcCidr };
 }
 
 async function ensureAttribute(s: ClusterScope, vpcId: string, attr: 'enableDnsSupport' | 'enableDnsHostnames') {
@@ -66,7 +69,10 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
   if (!vpc) {
     const out = await aws('ec2:CreateVpc', () =>
       s.ec2.send(
-        new CreateVpcCommand({ CidrBlock: s.cluster.vpcCidr, TagSpecifications: tagSpec('vpc', clusterTags(s, 'vpc')) }),
+        new CreateVpcCommand({
+          CidrBlock: s.cluster.vpcCidr,
+          TagSpecifications: tagSpec('vpc', clusterTags(s, 'vpc')),
+        }),
       ),
     );
     vpc = out.Vpc!;
@@ -91,7 +97,11 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
  * cluster's tags. The one kept is the one with subnets, else the one this run got; an extra one that is still
  * empty is deleted (one that holds subnets is left, and health reports it).
  */
-async function removeDuplicates(s: ClusterScope, ctx: StepContext, got: Vpc): Promise<{ keep: Vpc; removed: string[] }> {
+async function removeDuplicates(
+  s: ClusterScope,
+  ctx: StepContext,
+  got: Vpc,
+): Promise<{ keep: Vpc; removed: string[] }> {
   const all = await findVpcs(s.ec2, { mesh: s.mesh, cluster: s.cluster.name, component: 'vpc' });
   if (all.length < 2) return { keep: got, removed: [] };
   const subnets = new Map<string, number>();
@@ -102,7 +112,10 @@ async function removeDuplicates(s: ClusterScope, ctx: StepContext, got: Vpc): Pr
     subnets.set(v.VpcId!, (out.Subnets ?? []).length);
   }
   const count = (v: Vpc) => subnets.get(v.VpcId!) ?? 0;
-  const keep = all.reduce((best, v) => (count(v) > count(best) ? v : best), all.find((v) => v.VpcId === got.VpcId) ?? got);
+  const keep = all.reduce(
+    (best, v) => (count(v) > count(best) ? v : best),
+    all.find((v) => v.VpcId === got.VpcId) ?? got,
+  );
   const removed: string[] = [];
   for (const v of all.filter((x) => x.VpcId !== keep.VpcId && count(x) === 0)) {
     const id = v.VpcId!;

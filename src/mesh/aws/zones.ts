@@ -5,10 +5,11 @@
 // - EKS refuses cluster subnets in use1-az3, usw1-az2 and cac1-az3 (EKS user guide, network requirements:
 //   UnsupportedAvailabilityZoneException), and once the subnets exist the cluster cannot move: choose first;
 // - not every zone offers every instance type (DescribeInstanceTypeOfferings, location type availability-zone-id).
-import { DescribeAvailabilityZonesCommand, DescribeInstanceTypeOfferingsCommand } from '@aws-sdk/client-ec2';
+
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { PermanentError } from '../../errors.ts';
+import { DescribeAvailabilityZonesCommand, DescribeInstanceTypeOfferingsCommand } from '@aws-sdk/client-ec2';
 import { aws } from '../../aws/errors.ts';
+import { PermanentError } from '../../errors.ts';
 import type { ClusterScope } from './common.ts';
 
 /** Zone IDs EKS does not accept cluster subnets in (EKS user guide, "Network requirements"). */
@@ -71,7 +72,10 @@ export async function chooseZones(s: ClusterScope, held: (string | undefined)[])
   const instanceType = s.cluster.nodeGroup.instanceType;
   const [zones, offered] = await Promise.all([regionZones(s.ec2), zonesOffering(s.ec2, instanceType)]);
   const fit = zones.filter((z) => !unfit(z, offered, instanceType));
-  const suggestion = `availabilityZoneIds: [${fit.slice(0, 2).map((z) => z.id).join(', ')}]`;
+  const suggestion = `availabilityZoneIds: [${fit
+    .slice(0, 2)
+    .map((z) => z.id)
+    .join(', ')}]`;
   const where = `cluster ${s.cluster.name} (${s.cluster.region})`;
   const byName = (name: string) => zones.find((z) => z.name === name);
   const named = s.cluster.availabilityZoneIds
@@ -79,7 +83,10 @@ export async function chooseZones(s: ClusterScope, held: (string | undefined)[])
     : s.cluster.availabilityZones?.map((n) => byName(n) ?? n);
   if (named) {
     for (const z of named) {
-      const why = typeof z === 'string' ? `${z} is not a zone of this account in ${s.cluster.region}` : unfit(z, offered, instanceType);
+      const why =
+        typeof z === 'string'
+          ? `${z} is not a zone of this account in ${s.cluster.region}`
+          : unfit(z, offered, instanceType);
       if (why) {
         throw new PermanentError(`${where}: ${why}`, {
           code: 'UnsuitableAvailabilityZone',

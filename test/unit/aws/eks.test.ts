@@ -36,12 +36,18 @@ describe('EKS cluster', () => {
     const fake = fakeAws({
       eks: {
         DescribeCluster: () => ({
-          cluster: { name: 'm-iad', status: 'FAILED', health: { issues: [{ code: 'Ec2SubnetInvalidConfiguration', message: 'bad subnet' }] } },
+          cluster: {
+            name: 'm-iad',
+            status: 'FAILED',
+            health: { issues: [{ code: 'Ec2SubnetInvalidConfiguration', message: 'bad subnet' }] },
+          },
         }),
       },
     });
     const deps = fakeDeps(fake.aws);
-    const err = await eksCluster.waitActive(clusterScope(deps, deps.spec.clusters[0]!), fakeContext(deps.clock)).catch((e) => e);
+    const err = await eksCluster
+      .waitActive(clusterScope(deps, deps.spec.clusters[0]!), fakeContext(deps.clock))
+      .catch((e) => e);
     expect(err).toBeInstanceOf(PermanentError);
     expect(err.message).toBe('EKS cluster m-iad FAILED: Ec2SubnetInvalidConfiguration: bad subnet');
   });
@@ -58,7 +64,8 @@ describe('EKS cluster', () => {
           return {};
         },
         DescribeCluster: () => {
-          if (deletedAt !== undefined && clock.now() > deletedAt + 60_000) throw awsError('ResourceNotFoundException', 'No cluster found', 404);
+          if (deletedAt !== undefined && clock.now() > deletedAt + 60_000)
+            throw awsError('ResourceNotFoundException', 'No cluster found', 404);
           return { cluster: { name: 'm-iad', status: deletedAt ? 'DELETING' : 'ACTIVE' } };
         },
       },
@@ -82,14 +89,26 @@ describe('EKS cluster', () => {
 describe('node group', () => {
   it('health: a warning that says why when below the spec size, with EKS health issues', () => {
     const c = fakeDeps(fakeAws({}).aws).spec.clusters[0]!;
-    const ng = { nodegroupName: 'm-iad-nodes', status: 'ACTIVE' as const, scalingConfig: { desiredSize: 0 }, instanceTypes: ['m5.xlarge'] };
-    expect(nodeGroup.health(c, 'm-iad-nodes', ng)[0]).toMatchObject({ health: 'warning', detail: 'ACTIVE, desired 0 (spec 3), m5.xlarge' });
+    const ng = {
+      nodegroupName: 'm-iad-nodes',
+      status: 'ACTIVE' as const,
+      scalingConfig: { desiredSize: 0 },
+      instanceTypes: ['m5.xlarge'],
+    };
+    expect(nodeGroup.health(c, 'm-iad-nodes', ng)[0]).toMatchObject({
+      health: 'warning',
+      detail: 'ACTIVE, desired 0 (spec 3), m5.xlarge',
+    });
     expect(nodeGroup.health(c, 'm-iad-nodes', undefined)[0]!.health).toBe('absent');
   });
 
   it('scale: waits for an update in progress before changing the size, then waits for the new size', async () => {
     const clock = fakeClock();
-    let ng = { nodegroupName: 'm-iad-nodes', status: 'UPDATING', scalingConfig: { minSize: 0, maxSize: 8, desiredSize: 0 } };
+    let ng = {
+      nodegroupName: 'm-iad-nodes',
+      status: 'UPDATING',
+      scalingConfig: { minSize: 0, maxSize: 8, desiredSize: 0 },
+    };
     const fake = fakeAws({
       eks: {
         DescribeNodegroup: () => {
@@ -113,7 +132,7 @@ describe('node group', () => {
 });
 
 describe('IAM roles', () => {
-  it('never adopts a role of the mesh\'s name that does not carry the mesh tag', async () => {
+  it("never adopts a role of the mesh's name that does not carry the mesh tag", async () => {
     const fake = fakeAws({ iam: { GetRole: () => ({ Role: { RoleName: 'm-eks-cluster', Arn: 'arn:x', Tags: [] } }) } });
     const deps = fakeDeps(fake.aws);
     const err = await roles.ensure(deps, 'cluster', fakeContext(deps.clock)).catch((e) => e);
@@ -124,7 +143,9 @@ describe('IAM roles', () => {
   it('remove detaches the policies and the instance profile before it deletes the role', async () => {
     const fake = fakeAws({
       iam: {
-        ListAttachedRolePolicies: () => ({ AttachedPolicies: [{ PolicyArn: 'arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy' }] }),
+        ListAttachedRolePolicies: () => ({
+          AttachedPolicies: [{ PolicyArn: 'arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy' }],
+        }),
         DetachRolePolicy: () => ({}),
         ListRolePolicies: () => ({ PolicyNames: ['inline'] }),
         DeleteRolePolicy: () => ({}),
@@ -149,7 +170,7 @@ describe('IAM roles', () => {
 });
 
 describe('peering', () => {
-  it('is deleted from the requester\'s region (the only side that can delete one pending acceptance)', async () => {
+  it("is deleted from the requester's region (the only side that can delete one pending acceptance)", async () => {
     const pcx = {
       VpcPeeringConnectionId: 'pcx-1',
       Status: { Code: 'pending-acceptance' },

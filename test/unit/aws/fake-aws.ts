@@ -81,7 +81,12 @@ export function spec(name = 'm'): MeshSpec {
   return {
     name,
     kubernetesVersion: '1.34',
-    calico: { version: 'v3.31.7', variant: 'enterprise', encapsulation: 'VXLAN', manifestBaseUrl: 'http://127.0.0.1:1' },
+    calico: {
+      version: 'v3.31.7',
+      variant: 'enterprise',
+      encapsulation: 'VXLAN',
+      manifestBaseUrl: 'http://127.0.0.1:1',
+    },
     workloads: { namespace: 'default', replicas: 1, maxReplicas: 20, image: 'nginx', netshootImage: 'netshoot' },
     clusters: [cluster('iad', 'us-east-1', '10.0.0.0/16'), cluster('pdx', 'us-west-2', '10.1.0.0/16')],
   };

@@ -5,13 +5,23 @@ import * as nat from '../../../src/mesh/aws/nat-gateway.ts';
 import { awsError, fakeAws, fakeClock, fakeContext, fakeDeps, spec, tags } from './fake-aws.ts';
 
 const meshTags = (component: string, az?: string) =>
-  tags({ 'meshops:mesh': 'm', 'meshops:cluster': 'iad', 'meshops:component': component, Name: ['m', 'iad', component, az].filter(Boolean).join('-') });
+  tags({
+    'meshops:mesh': 'm',
+    'meshops:cluster': 'iad',
+    'meshops:component': component,
+    Name: ['m', 'iad', component, az].filter(Boolean).join('-'),
+  });
 
 function world() {
   const clock = fakeClock();
   const publicSubnets = [
     { SubnetId: 'subnet-a', CidrBlock: '10.0.0.0/20', AvailabilityZone: 'us-east-1a', Tags: meshTags('subnet-public') },
-    { SubnetId: 'subnet-b', CidrBlock: '10.0.16.0/20', AvailabilityZone: 'us-east-1b', Tags: meshTags('subnet-public') },
+    {
+      SubnetId: 'subnet-b',
+      CidrBlock: '10.0.16.0/20',
+      AvailabilityZone: 'us-east-1b',
+      Tags: meshTags('subnet-public'),
+    },
   ];
   type FakeNat = { NatGatewayId: string; SubnetId: string; State: string; readyAt: number; Tags: unknown };
   const nats: Array<FakeNat & { NatGatewayAddresses: unknown[]; failWith?: [string, string] }> = [];
@@ -40,12 +50,17 @@ function world() {
       DescribeNatGateways: (i) => {
         for (const n of nats) {
           if (n.State !== 'pending' || clock.now() < n.readyAt) continue;
-          if (n.failWith) Object.assign(n, { State: 'failed', FailureCode: n.failWith[0], FailureMessage: n.failWith[1] });
+          if (n.failWith)
+            Object.assign(n, { State: 'failed', FailureCode: n.failWith[0], FailureMessage: n.failWith[1] });
           else n.State = 'available';
         }
         const bySubnet = (i.Filter ?? []).find((f: { Name: string }) => f.Name === 'subnet-id')?.Values;
         const ids = i.NatGatewayIds as string[] | undefined;
-        return { NatGateways: nats.filter((n) => (!bySubnet || bySubnet.includes(n.SubnetId)) && (!ids || ids.includes(n.NatGatewayId))) };
+        return {
+          NatGateways: nats.filter(
+            (n) => (!bySubnet || bySubnet.includes(n.SubnetId)) && (!ids || ids.includes(n.NatGatewayId)),
+          ),
+        };
       },
     },
   });
@@ -62,7 +77,10 @@ describe('NAT gateway: ensure', () => {
     expect(out).toMatchObject({ changed: true, resources: { nat: 'nat-1', eip: 'eipalloc-1' } });
     expect(out.summary).toBe('NAT gateway ready: nat-1 in us-east-1a (subnet-a), Elastic IP eipalloc-1');
     expect(notes.some((n) => n.startsWith('NAT gateway nat-1 (us-east-1a): pending'))).toBe(true);
-    expect(w.fake.called('CreateNatGateway')[0]!.input).toMatchObject({ SubnetId: 'subnet-a', AllocationId: 'eipalloc-1' });
+    expect(w.fake.called('CreateNatGateway')[0]!.input).toMatchObject({
+      SubnetId: 'subnet-a',
+      AllocationId: 'eipalloc-1',
+    });
 
     const again = await nat.ensure(w.s, 0, fakeContext(w.clock));
     expect(again).toMatchObject({ changed: false, summary: expect.stringMatching(/^NAT gateway exists: nat-1/) });
@@ -121,7 +139,9 @@ describe('NAT gateway: remove and the Elastic IPs', () => {
           deletedAt = clock.now();
           return { NatGatewayId: 'nat-1' };
         },
-        DescribeNatGateways: () => ({ NatGateways: [{ NatGatewayId: 'nat-1', State: clock.now() - deletedAt > 60_000 ? 'deleted' : 'deleting' }] }),
+        DescribeNatGateways: () => ({
+          NatGateways: [{ NatGatewayId: 'nat-1', State: clock.now() - deletedAt > 60_000 ? 'deleted' : 'deleting' }],
+        }),
       },
     });
     const deps = fakeDeps(fake.aws, clock);
@@ -136,7 +156,8 @@ describe('NAT gateway: remove and the Elastic IPs', () => {
     const fake = fakeAws({
       ec2: {
         ReleaseAddress: () => {
-          if (clock.now() < releasableAt) throw awsError('AuthFailure', 'You do not have permission to access the specified resource.');
+          if (clock.now() < releasableAt)
+            throw awsError('AuthFailure', 'You do not have permission to access the specified resource.');
           return {};
         },
       },

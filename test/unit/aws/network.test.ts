@@ -40,14 +40,22 @@ describe('VPC', () => {
     const out = await vpc.ensure(s, fakeContext(clock));
     expect(out).toMatchObject({ changed: true, resources: { vpc: 'vpc-1' } });
     expect(attrs.enableDnsHostnames).toBe(true);
-    expect(fake.called('CreateVpc')[0]!.input.TagSpecifications[0].Tags).toContainEqual({ Key: 'meshops:component', Value: 'vpc' });
+    expect(fake.called('CreateVpc')[0]!.input.TagSpecifications[0].Tags).toContainEqual({
+      Key: 'meshops:component',
+      Value: 'vpc',
+    });
     expect((await vpc.ensure(s, fakeContext(clock))).changed).toBe(false);
     expect(fake.called('CreateVpc')).toHaveLength(1);
-    expect(vpc.health(s, [...vpcs, { VpcId: 'vpc-2', CidrBlock: '10.0.0.0/16' }]).map((l) => l.health)).toEqual(['ok', 'warning']);
+    expect(vpc.health(s, [...vpcs, { VpcId: 'vpc-2', CidrBlock: '10.0.0.0/16' }]).map((l) => l.health)).toEqual([
+      'ok',
+      'warning',
+    ]);
   });
 
-  it('refuses a VPC of the cluster whose CIDR is not the spec\'s', async () => {
-    const fake = fakeAws({ ec2: { DescribeVpcs: () => ({ Vpcs: [{ VpcId: 'vpc-9', CidrBlock: '10.9.0.0/16', Tags: own('vpc') }] }) } });
+  it("refuses a VPC of the cluster whose CIDR is not the spec's", async () => {
+    const fake = fakeAws({
+      ec2: { DescribeVpcs: () => ({ Vpcs: [{ VpcId: 'vpc-9', CidrBlock: '10.9.0.0/16', Tags: own('vpc') }] }) },
+    });
     const deps = fakeDeps(fake.aws);
     const err = await vpc.ensure(clusterScope(deps, deps.spec.clusters[0]!), fakeContext(deps.clock)).catch((e) => e);
     expect(err).toBeInstanceOf(PermanentError);
@@ -59,7 +67,9 @@ describe('VPC', () => {
     const fake = fakeAws({
       ec2: {
         DeleteVpc: () => Promise.reject(awsError('DependencyViolation', "The vpc 'vpc-1' has dependencies")),
-        DescribeNetworkInterfaces: () => ({ NetworkInterfaces: [{ NetworkInterfaceId: 'eni-1', Description: 'ELB app/k8s-web' }] }),
+        DescribeNetworkInterfaces: () => ({
+          NetworkInterfaces: [{ NetworkInterfaceId: 'eni-1', Description: 'ELB app/k8s-web' }],
+        }),
       },
     });
     const err = await vpc.remove(fakeDeps(fake.aws, clock), fakeContext(clock), 'us-east-1', ['vpc-1']).catch((e) => e);
@@ -75,7 +85,8 @@ describe('internet gateway', () => {
     const fake = fakeAws({
       ec2: {
         DetachInternetGateway: () => {
-          if (clock.now() < unmappedAt) throw awsError('DependencyViolation', 'Network vpc-1 has some mapped public address(es).');
+          if (clock.now() < unmappedAt)
+            throw awsError('DependencyViolation', 'Network vpc-1 has some mapped public address(es).');
           return {};
         },
         DeleteInternetGateway: () => ({}),
@@ -90,7 +101,10 @@ describe('internet gateway', () => {
   it('health: ok when attached to the cluster VPC, a warning when not', () => {
     const g = { InternetGatewayId: 'igw-1', Attachments: [{ VpcId: 'vpc-1' }] };
     expect(igw.health([g], { VpcId: 'vpc-1' })[0]!.health).toBe('ok');
-    expect(igw.health([g], { VpcId: 'vpc-2' })[0]).toMatchObject({ health: 'warning', detail: 'not attached to the VPC' });
+    expect(igw.health([g], { VpcId: 'vpc-2' })[0]).toMatchObject({
+      health: 'warning',
+      detail: 'not attached to the VPC',
+    });
     expect(igw.health([], undefined)[0]!.health).toBe('absent');
   });
 });
@@ -102,8 +116,22 @@ describe('routes', () => {
     const fake = fakeAws({ ec2: { CreateRoute: () => ({}), ReplaceRoute: () => ({}) } });
     const ec2 = fake.aws.ec2('us-east-1');
     const target = { NatGatewayId: 'nat-1' };
-    expect(await routes.ensureRoute(ec2, table([{ DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-1' }]), '0.0.0.0/0', target)).toBe(false);
-    expect(await routes.ensureRoute(ec2, table([{ DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-0' }]), '0.0.0.0/0', target)).toBe(true);
+    expect(
+      await routes.ensureRoute(
+        ec2,
+        table([{ DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-1' }]),
+        '0.0.0.0/0',
+        target,
+      ),
+    ).toBe(false);
+    expect(
+      await routes.ensureRoute(
+        ec2,
+        table([{ DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-0' }]),
+        '0.0.0.0/0',
+        target,
+      ),
+    ).toBe(true);
     const blackhole = { DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-1', State: 'blackhole' };
     expect(await routes.ensureRoute(ec2, table([blackhole]), '0.0.0.0/0', target)).toBe(true);
     expect(await routes.ensureRoute(ec2, table([]), '0.0.0.0/0', target)).toBe(true);
@@ -111,8 +139,14 @@ describe('routes', () => {
   });
 
   it('points a route made meanwhile by another run (RouteAlreadyExists) at the right target', async () => {
-    const fake = fakeAws({ ec2: { CreateRoute: () => Promise.reject(awsError('RouteAlreadyExists')), ReplaceRoute: () => ({}) } });
-    expect(await routes.ensureRoute(fake.aws.ec2('us-east-1'), table([]), '10.1.0.0/16', { VpcPeeringConnectionId: 'pcx-1' })).toBe(true);
+    const fake = fakeAws({
+      ec2: { CreateRoute: () => Promise.reject(awsError('RouteAlreadyExists')), ReplaceRoute: () => ({}) },
+    });
+    expect(
+      await routes.ensureRoute(fake.aws.ec2('us-east-1'), table([]), '10.1.0.0/16', {
+        VpcPeeringConnectionId: 'pcx-1',
+      }),
+    ).toBe(true);
     expect(fake.called('ReplaceRoute')[0]!.input).toMatchObject({ VpcPeeringConnectionId: 'pcx-1' });
   });
 
@@ -127,6 +161,9 @@ describe('subnets', () => {
   it('health counts the four subnets', () => {
     expect(subnets.health([]).map((l) => l.health)).toEqual(['absent']);
     expect(subnets.health([{}, {}]).map((l) => l.health)).toEqual(['warning']);
-    expect(subnets.health([{}, {}, {}, {}])[0]).toMatchObject({ health: 'ok', detail: '4/4 (public and private in two AZs)' });
+    expect(subnets.health([{}, {}, {}, {}])[0]).toMatchObject({
+      health: 'ok',
+      detail: '4/4 (public and private in two AZs)',
+    });
   });
 });
