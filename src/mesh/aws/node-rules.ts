@@ -4,7 +4,11 @@
 // The group is EKS's: it goes with the cluster, so there is nothing to remove here.
 
 import type { EC2Client, IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
-import { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  DescribeSecurityGroupsCommand,
+  RevokeSecurityGroupIngressCommand,
+} from '@aws-sdk/client-ec2';
 import { aws, awsOrMissing, isAwsError } from '../../aws/errors.ts';
 import type { ClusterSpec, MeshSpec } from '../../config/spec-types.ts';
 import type { Observation, StepOutcome } from '../../steps/step.ts';
@@ -32,7 +36,7 @@ export function desiredNodeRules(spec: MeshSpec, cluster: ClusterSpec, groupId: 
         IpProtocol: 'udp',
         FromPort: VXLAN_PORT,
         ToPort: VXLAN_PORT,
-        IpRanges: [{ CidrIp: o.vpcCidr, Description: `meshops: Calico VXLAN from ${o.name}` }],
+        IpRanges: [{ CidrIp: o.vpcCidr, Description: `${VXLAN_DESCRIPTION}${o.name}` }],
       },
     }));
   for (const port of SELF_TCP_PORTS) {
@@ -51,6 +55,22 @@ export function desiredNodeRules(spec: MeshSpec, cluster: ClusterSpec, groupId: 
   const all = { IpProtocol: '-1', UserIdGroupPairs: [{ GroupId: groupId }] };
   rules.push({ label: 'all traffic node to node', vxlan: false, permission: all });
   return rules;
+}
+
+const VXLAN_DESCRIPTION = 'meshops: Calico VXLAN from ';
+
+/** The VXLAN rules meshops added for clusters no longer in the spec (their CIDR is no peer's now). */
+export function staleVxlanRules(spec: MeshSpec, cluster: ClusterSpec, group: SecurityGroup): IpPermission[] {
+  const peers = new Set(spec.clusters.filter((o) => o.name !== cluster.name).map((o) => o.vpcCidr));
+  const out: IpPermission[] = [];
+  for (const p of group.IpPermissions ?? []) {
+    if (p.IpProtocol !== 'udp' || p.FromPort !== VXLAN_PORT || p.ToPort !== VXLAN_PORT) continue;
+    const stale = (p.IpRanges ?? []).filter(
+      (r) => r.Description?.startsWith(VXLAN_DESCRIPTION) && !peers.has(r.CidrIp ?? ''),
+    );
+    if (stale.length) out.push({ IpProtocol: 'udp', FromPort: VXLAN_PORT, ToPort: VXLAN_PORT, IpRanges: stale });
+  }
+  return out;
 }
 
 /** True when the group already allows what the rule asks (same protocol and ports, and the source present). */
@@ -86,8 +106,10 @@ export async function observe(s: ClusterScope): Promise<Observation> {
   const sg = await describeSecurityGroup(s.ec2, sgId);
   const rules = desiredNodeRules(s.deps.spec, s.cluster, sgId);
   const have = sg ? rules.filter((r) => ruleExists(sg, r)).length : 0;
-  const detail = `${have}/${rules.length} rules on ${sgId}`;
-  return { state: have === rules.length ? 'ok' : have === 0 ? 'missing' : 'repair', detail };
+  const stale = sg ? staleVxlanRules(s.deps.spec, s.cluster, sg).flatMap((p) => p.IpRanges ?? []) : [];
+  const detail = `${have}/${rules.length} rules on ${sgId}${stale.length ? `, ${stale.length} to revoke` : ''}`;
+  if (have === rules.length && !stale.length) return { state: 'ok', detail };
+  return { state: have === 0 ? 'missing' : 'repair', detail };
 }
 
 export async function ensure(s: ClusterScope): Promise<StepOutcome> {
@@ -107,11 +129,21 @@ export async function ensure(s: ClusterScope): Promise<StepOutcome> {
       if (!isAwsError(err, 'InvalidPermission.Duplicate')) throw err;
     }
   }
+  // A cluster dropped from the spec must not keep VXLAN access to this one.
+  const revoked: string[] = [];
+  for (const permission of staleVxlanRules(s.deps.spec, s.cluster, sg)) {
+    await aws('ec2:RevokeSecurityGroupIngress', () =>
+      s.ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: sgId, IpPermissions: [permission] })),
+    );
+    revoked.push(...(permission.IpRanges ?? []).map((r) => `udp ${VXLAN_PORT} from ${r.CidrIp}`));
+  }
+  const parts = [
+    added.length ? `added ${added.join('; ')}` : '',
+    revoked.length ? `revoked ${revoked.join('; ')}` : '',
+  ];
   return {
-    summary: added.length
-      ? `cluster security group ${sgId}: added ${added.join('; ')}`
-      : `cluster security group ${sgId}: mesh rules already present`,
-    changed: added.length > 0,
+    summary: `cluster security group ${sgId}: ${parts.filter(Boolean).join('; ') || 'mesh rules already present'}`,
+    changed: added.length + revoked.length > 0,
     resources: { securityGroup: sgId },
   };
 }

@@ -5,6 +5,7 @@ import { clusterScope } from '../../../src/mesh/aws/common.ts';
 import * as eksCluster from '../../../src/mesh/aws/eks-cluster.ts';
 import * as roles from '../../../src/mesh/aws/iam-roles.ts';
 import * as nodeGroup from '../../../src/mesh/aws/node-group.ts';
+import * as nodeRules from '../../../src/mesh/aws/node-rules.ts';
 import * as peering from '../../../src/mesh/aws/peering.ts';
 import { awsError, fakeAws, fakeClock, fakeContext, fakeDeps } from './fake-aws.ts';
 
@@ -206,5 +207,41 @@ describe('peering', () => {
     };
     const [line] = peering.routeHealth([t], [{ name: 'pdx', cidr: '10.1.0.0/16', pcx: 'pcx-1' }]);
     expect(line).toMatchObject({ health: 'failing', detail: 'route to 10.1.0.0/16 (pdx) is a blackhole (pcx-old)' });
+  });
+});
+
+describe('node rules', () => {
+  it("revokes the VXLAN rule of a cluster dropped from the spec, and leaves the peers' and other rules alone", async () => {
+    const group = {
+      GroupId: 'sg-1',
+      IpPermissions: [
+        {
+          IpProtocol: 'udp',
+          FromPort: 4789,
+          ToPort: 4789,
+          IpRanges: [
+            { CidrIp: '10.1.0.0/16', Description: 'meshops: Calico VXLAN from pdx' },
+            { CidrIp: '10.7.0.0/16', Description: 'meshops: Calico VXLAN from old' },
+            { CidrIp: '10.8.0.0/16', Description: 'someone else' },
+          ],
+        },
+      ],
+    };
+    const fake = fakeAws({
+      eks: { DescribeCluster: () => ({ cluster: { resourcesVpcConfig: { clusterSecurityGroupId: 'sg-1' } } }) },
+      ec2: {
+        DescribeSecurityGroups: () => ({ SecurityGroups: [group] }),
+        AuthorizeSecurityGroupIngress: () => ({}),
+        RevokeSecurityGroupIngress: () => ({}),
+      },
+    });
+    const deps = fakeDeps(fake.aws);
+    const s = clusterScope(deps, deps.spec.clusters[0]!);
+    expect((await nodeRules.observe(s)).detail).toMatch(/, 1 to revoke$/);
+    const out = await nodeRules.ensure(s);
+    expect(out.summary).toContain('revoked udp 4789 from 10.7.0.0/16');
+    expect(fake.called('RevokeSecurityGroupIngress').map((c) => c.input.IpPermissions[0].IpRanges)).toEqual([
+      [{ CidrIp: '10.7.0.0/16', Description: 'meshops: Calico VXLAN from old' }],
+    ]);
   });
 });
