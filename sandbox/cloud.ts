@@ -34,6 +34,8 @@ export interface CloudOptions {
    * `real` profile (times timeScale), none on `fast`.
    */
   consistencyLagMs?: number;
+  /** GuardDuty EKS runtime monitoring: its VPC endpoint and group in every EKS VPC once the cluster is ACTIVE. */
+  guardDuty?: boolean;
 }
 
 export interface Cloud {
@@ -83,6 +85,7 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
       log,
       logCalls: opts.logAwsCalls,
       zones: opts.zones,
+      guardDuty: opts.guardDuty,
       consistencyLagMs:
         opts.consistencyLagMs ?? (profile.name.startsWith('real') ? Math.round(2_000 * (opts.timeScale ?? 1)) : 0),
     });

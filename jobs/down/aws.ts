@@ -1,7 +1,8 @@
 // `/mesh down`, AWS half: the reverse tree of `remove` over what `find` returned (src/mesh/aws/inventory.ts),
 // side by side where AWS allows:
 //   node groups -> clusters  |  NAT gateways  |  peerings (and their routes)
-//   then per region: Elastic IPs beside internet gateways -> subnets -> route tables -> security groups -> VPCs
+//   then per region: Elastic IPs beside VPC endpoints -> internet gateways -> subnets -> route tables ->
+//   security groups -> VPCs
 //   then the IAM roles.
 // Every leaf is idempotent (already gone = fine), so down can be run again after a failure or when done.
 import type { Deps } from '../../src/deps.ts';
@@ -16,6 +17,7 @@ import * as routes from '../../src/mesh/aws/route-tables.ts';
 import * as groups from '../../src/mesh/aws/security-groups.ts';
 import * as subnets from '../../src/mesh/aws/subnets.ts';
 import * as vpc from '../../src/mesh/aws/vpc.ts';
+import * as endpoints from '../../src/mesh/aws/vpc-endpoints.ts';
 import { leaf, parallel, type Step, sequential } from '../../src/steps/step.ts';
 
 const gone = { state: 'delete' as const };
@@ -50,6 +52,9 @@ function networkTeardown(deps: Deps, inv: RegionInventory): Step | undefined {
   const chain: Step[] = [];
   const one = (key: string, title: string, ids: string[], run: Parameters<typeof leaf>[2]) =>
     ids.length && chain.push(leaf(`${id}/${key}`, `${title} ${ids.join(', ')}`, run, async () => gone));
+  // What others put into the VPCs goes first: the endpoints hold subnets and groups.
+  const endpointIds = inv.vpcEndpoints.map((e) => e.id);
+  one('vpc-endpoints', 'delete VPC endpoints', endpointIds, (ctx) => endpoints.remove(deps, ctx, region, endpointIds));
   const igwIds = inv.internetGateways.map((g) => g.InternetGatewayId!);
   one('igws', 'detach and delete internet gateways', igwIds, (ctx) =>
     igw.remove(deps, ctx, region, inv.internetGateways),

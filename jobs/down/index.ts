@@ -35,6 +35,10 @@ export function renderInventory(inv: MeshInventory): string {
       r.routeTables.map((t) => t.RouteTableId!),
     );
     add('security group(s)', r.securityGroups);
+    add(
+      'VPC endpoint(s) meshops did not make',
+      r.vpcEndpoints.map((e) => `${e.id} ${e.service}`),
+    );
     add('VPC(s)', r.vpcs);
     if (parts.length) lines.push(`• ${r.region}: ${parts.join('; ')}`);
   }

@@ -110,6 +110,9 @@ async function activate(ctx: EksContext, record: ClusterRecord): Promise<void> {
     record.caPem = started.caPem;
     record.status = 'ACTIVE';
     ctx.log(`eks ${record.region}/${record.name}: ACTIVE at ${started.endpoint}`);
+    await ctx.onActive?.(record.region, record.vpcId, record.subnetIds).catch((err: Error) => {
+      ctx.log(`eks ${record.region}/${record.name}: what follows ACTIVE failed: ${err.message}`);
+    });
   } catch (err) {
     record.status = 'FAILED';
     ctx.log(

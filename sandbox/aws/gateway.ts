@@ -11,6 +11,7 @@ import type { CallCounter } from './call-counter.ts';
 import { createCallCounter } from './call-counter.ts';
 import { handleControl, isControlPath } from './control-api.ts';
 import { createConsistency } from './ec2-consistency.ts';
+import { createLeftovers } from './ec2-leftovers.ts';
 import { createNatSimulation } from './ec2-nat.ts';
 import { createZoneSimulation, type ZoneMapping } from './ec2-zones.ts';
 import type { EksContext } from './eks-context.ts';
@@ -42,6 +43,8 @@ export interface GatewayOptions {
   zones?: ZoneMapping;
   /** How long a new EC2 resource answers NotFound when named by ID (eventual consistency); 0: never. */
   consistencyLagMs?: number;
+  /** GuardDuty EKS runtime monitoring on: every EKS VPC gets its endpoint and group once the cluster is ACTIVE. */
+  guardDuty?: boolean;
 }
 
 export interface Gateway {
@@ -69,6 +72,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     forwardToMoto(opts.motoEndpoint, { method: req.method, url: req.url, headers: req.headers, body: req.body });
   const zones = createZoneSimulation({ mapping: opts.zones ?? {}, moto, forward });
   const hasCapacity = (instanceType: string) => faults.hasCapacity(instanceType);
+  const leftovers = createLeftovers(moto);
+  const onActive = opts.guardDuty
+    ? (region: string, vpcId: string, subnetIds: string[]) => leftovers.addGuardDuty(region, vpcId, subnetIds)
+    : undefined;
   const eks: EksContext = {
     records,
     host: opts.host,
@@ -79,6 +86,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     log,
     zones,
     hasCapacity,
+    onActive,
   };
   const nat = createNatSimulation({ profile: opts.profile, timers, moto, forward, log });
   const calicoDir = opts.calicoDir ?? DEFAULT_CALICO_DIR;
@@ -114,7 +122,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       case 'eks':
         return handleEks(eks, req);
       case 'ec2':
-        return handleEc2(nat, zones, req, forward);
+        return handleEc2(nat, zones, leftovers, req, forward);
       case 'sts':
         if (req.action === 'GetCallerIdentity') {
           return req.presigned

@@ -156,22 +156,18 @@ describe('network step', () => {
     const vpcAndSubnets = (networkStep(deps, iad) as GroupStep).children.slice(0, 2);
     const partial = await run(sequential('partial', 'VPC and subnets only', vpcAndSubnets));
     const az = (
-      await deps.aws
-        .ec2('us-east-1')
-        .send(
-          new DescribeSubnetsCommand({
-            SubnetIds: [partial.outcomes.get('network/iad/subnets')!.resources!['public-0']!],
-          }),
-        )
-    ).Subnets![0]!.AvailabilityZone!;
-    const leftover = await deps.aws
-      .ec2('us-east-1')
-      .send(
-        new AllocateAddressCommand({
-          Domain: 'vpc',
-          TagSpecifications: tagSpec('elastic-ip', { mesh: 'net4', cluster: 'iad', component: 'eip', az }),
+      await deps.aws.ec2('us-east-1').send(
+        new DescribeSubnetsCommand({
+          SubnetIds: [partial.outcomes.get('network/iad/subnets')!.resources!['public-0']!],
         }),
-      );
+      )
+    ).Subnets![0]!.AvailabilityZone!;
+    const leftover = await deps.aws.ec2('us-east-1').send(
+      new AllocateAddressCommand({
+        Domain: 'vpc',
+        TagSpecifications: tagSpec('elastic-ip', { mesh: 'net4', cluster: 'iad', component: 'eip', az }),
+      }),
+    );
     const done = await run(networkStep(deps, iad));
     expect(done.outcomes.get('network/iad/nat-1')!.resources!.eip).toBe(leftover.AllocationId);
     expect(await countTagged(deps, 'us-east-1', 'net4')).toMatchObject({ addresses: 2, nats: 2 });
@@ -277,14 +273,12 @@ describe('iam step', () => {
   it('refuses to adopt a role of the same name that meshops did not make', async () => {
     const spec = meshSpec('iam2');
     const deps = testDeps(cloud.awsEndpoint, spec);
-    await deps.aws
-      .iam()
-      .send(
-        new CreateRoleCommand({
-          RoleName: 'iam2-eks-cluster',
-          AssumeRolePolicyDocument: '{"Version":"2012-10-17","Statement":[]}',
-        }),
-      );
+    await deps.aws.iam().send(
+      new CreateRoleCommand({
+        RoleName: 'iam2-eks-cluster',
+        AssumeRolePolicyDocument: '{"Version":"2012-10-17","Statement":[]}',
+      }),
+    );
     const err = await runExpectingFailure(sequential('iam-only', 'iam', [iamStep(deps)]));
     expect(err).toBeInstanceOf(PermanentError);
     expect((err as PermanentError).message).toMatch(/iam2-eks-cluster exists but is not tagged meshops:mesh=iam2/);

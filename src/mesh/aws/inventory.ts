@@ -13,6 +13,7 @@ import { findRouteTables, removable } from './route-tables.ts';
 import { findForMesh as findGroups } from './security-groups.ts';
 import { findSubnets } from './subnets.ts';
 import { findVpcs } from './vpc.ts';
+import { findIn as findEndpoints } from './vpc-endpoints.ts';
 
 /** What exists in one region. */
 export interface RegionInventory {
@@ -24,6 +25,8 @@ export interface RegionInventory {
   subnets: string[];
   routeTables: RouteTable[];
   securityGroups: string[];
+  /** VPC endpoints in the mesh's VPCs (GuardDuty's, or anyone's): they block subnets and VPCs. */
+  vpcEndpoints: { id: string; service: string }[];
   vpcs: string[];
 }
 
@@ -55,9 +58,13 @@ async function findInRegion(deps: Deps, region: string): Promise<RegionInventory
     ...clusters.map((c) => c.name!),
     ...deps.spec.clusters.map((c) => eksClusterName(mesh, c.name)),
   ]);
-  const [groups, withGroups] = await Promise.all([
+  const [groups, withGroups, endpoints] = await Promise.all([
     findGroups(ec2, mesh, vpcs, names),
     Promise.all(clusters.map(async (c) => ({ name: c.name!, nodegroups: await listNodegroups(eks, c.name!) }))),
+    findEndpoints(
+      ec2,
+      vpcs.map((v) => v.VpcId!),
+    ),
   ]);
   return {
     region,
@@ -69,6 +76,7 @@ async function findInRegion(deps: Deps, region: string): Promise<RegionInventory
     subnets: subnets.map((s) => s.SubnetId!),
     routeTables: removable(tables),
     securityGroups: groups,
+    vpcEndpoints: endpoints,
     vpcs: vpcs.map((v) => v.VpcId!),
   };
 }
@@ -89,6 +97,7 @@ export function isEmpty(inv: MeshInventory): boolean {
     r.subnets.length +
     r.routeTables.length +
     r.securityGroups.length +
+    r.vpcEndpoints.length +
     r.vpcs.length;
   return inv.peerings.length === 0 && inv.roles.length === 0 && inv.regions.every((r) => count(r) === 0);
 }

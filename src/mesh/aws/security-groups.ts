@@ -1,6 +1,7 @@
-// Security groups left in the mesh's VPCs: ones tagged with the mesh, and the cluster security group EKS made
-// (it deletes it with the cluster, but leaves it when something still references it, and a leftover one blocks
-// the VPC delete). The default group goes with its VPC.
+// Security groups left in the mesh's VPCs: ones tagged with the mesh, the cluster security group EKS made (it
+// deletes it with the cluster, but leaves it when something still references it), and any other group in a
+// mesh VPC that meshops did not make (GuardDuty's GuardDutyManaged group, a load balancer's k8s-elb-* group):
+// each blocks the VPC delete. The default group goes with its VPC.
 
 import type { EC2Client, SecurityGroup, Vpc } from '@aws-sdk/client-ec2';
 import { DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
@@ -29,24 +30,20 @@ export async function findForMesh(
 ): Promise<string[]> {
   const tagged = await findSecurityGroups(ec2, { mesh });
   const vpcIds = vpcs.map((v) => v.VpcId!);
-  const eks = vpcIds.length
+  const inVpcs = vpcIds.length
     ? ((
         await aws('ec2:DescribeSecurityGroups', () =>
-          ec2.send(
-            new DescribeSecurityGroupsCommand({
-              Filters: [
-                { Name: 'vpc-id', Values: vpcIds },
-                { Name: 'tag-key', Values: ['aws:eks:cluster-name'] },
-              ],
-            }),
-          ),
+          ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: vpcIds }] })),
         )
       ).SecurityGroups ?? [])
     : [];
-  const leftByEks = eks.filter(
-    (g) => clusterNames.has(tagValue(g.Tags, 'aws:eks:cluster-name') ?? '') && vpcIds.includes(g.VpcId ?? ''),
-  );
-  return [...new Set([...tagged, ...leftByEks].filter((g) => g.GroupName !== 'default').map((g) => g.GroupId!))];
+  // EKS's own group of a cluster that is not the mesh's (in a mesh VPC by mistake) is left alone.
+  const left = inVpcs.filter((g) => {
+    if (!vpcIds.includes(g.VpcId ?? '')) return false;
+    const eks = tagValue(g.Tags, 'aws:eks:cluster-name');
+    return eks === undefined || clusterNames.has(eks);
+  });
+  return [...new Set([...tagged, ...left].filter((g) => g.GroupName !== 'default').map((g) => g.GroupId!))];
 }
 
 export async function remove(deps: Deps, ctx: StepContext, region: string, ids: string[]): Promise<StepOutcome> {
