@@ -5,6 +5,7 @@ import { EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import type { CallCounter } from './aws/call-counter.ts';
 import type { ZoneMapping } from './aws/ec2-zones.ts';
+import { authorizingByPrincipal } from './aws/eks-access.ts';
 import { makeEksTokenVerifier } from './aws/eks-token-verifier.ts';
 import type { Faults } from './aws/faults.ts';
 import { type Gateway, startGateway } from './aws/gateway.ts';
@@ -90,7 +91,7 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
         opts.consistencyLagMs ?? (profile.name.startsWith('real') ? Math.round(2_000 * (opts.timeScale ?? 1)) : 0),
     });
     cleanups.unshift(() => gateway.stop());
-    verifier = makeEksTokenVerifier(gateway.url);
+    verifier = authorizingByPrincipal(gateway.eks, makeEksTokenVerifier(gateway.url));
     if (opts.warmUp ?? true) await warmUp(moto.endpoint);
     log(`sandbox cloud up: AWS at ${gateway.url}, profile ${profile.name}`);
     return {

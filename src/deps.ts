@@ -3,6 +3,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { EKSClient } from '@aws-sdk/client-eks';
 import type { IAMClient } from '@aws-sdk/client-iam';
+import type { STSClient } from '@aws-sdk/client-sts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.ts';
@@ -13,6 +14,8 @@ export interface AwsClients {
   eks(region: string): EKSClient;
   /** IAM is global. */
   iam(): IAMClient;
+  /** Who the worker is (GetCallerIdentity), for its EKS access entries. */
+  sts(): STSClient;
 }
 
 export interface KubeAccess {

@@ -13,12 +13,13 @@ import { GetRoleCommand } from '@aws-sdk/client-iam';
 import type { HttpReply } from './aws-errors.ts';
 import { json, restJsonError } from './aws-errors.ts';
 import { EKS_UNSUPPORTED_ZONE_IDS } from './ec2-zones.ts';
+import { addCreatorEntry } from './eks-access.ts';
 import type { EksContext } from './eks-context.ts';
 import { parseJsonBody, readJson } from './eks-context.ts';
 import type { AccessConfig, ClusterRecord } from './eks-records.ts';
 import { presentCluster, presentUpdate } from './eks-records.ts';
 import { EKS_CALENDAR, offeredVersion, unsupportedVersion, versionStatus } from './eks-versions.ts';
-import { SANDBOX_ACCOUNT_ID } from './identity.ts';
+import { iamPrincipalOf, SANDBOX_ACCOUNT_ID } from './identity.ts';
 import type { AwsRequest } from './request-info.ts';
 
 const AUTH_MODES = ['API', 'API_AND_CONFIG_MAP', 'CONFIG_MAP'];
@@ -85,7 +86,11 @@ export async function createCluster(ctx: EksContext, req: AwsRequest): Promise<H
     publicAccessCidrs: vpc.publicAccessCidrs ?? ['0.0.0.0/0'],
     nodegroups: new Map(),
     updates: new Map(),
+    creatorArn: iamPrincipalOf(ctx.callerArn()),
   };
+  // With access entries on, EKS shows the creator's admin rights as an access entry of its own.
+  if (access.bootstrapClusterCreatorAdminPermissions && access.authenticationMode !== 'CONFIG_MAP')
+    addCreatorEntry(record, record.creatorArn!);
   ctx.records.put(record);
   ctx.log(`eks ${req.region}/${name}: CREATING (ACTIVE in ${ctx.profile.clusterCreateMs} ms)`);
   ctx.timers.after(ctx.profile.clusterCreateMs, `activating cluster ${req.region}/${name}`, () =>

@@ -18,6 +18,8 @@ export interface EksContext {
   zones: ZoneSimulation;
   /** EC2 capacity for node groups (a fault can take it away). */
   hasCapacity(instanceType: string): boolean;
+  /** The principal making requests now (the creator of a cluster made now). */
+  callerArn(): string;
   /** What else happens in the account when a cluster turns ACTIVE (GuardDuty's endpoint, when on). */
   onActive?: (region: string, vpcId: string, subnetIds: string[]) => Promise<void>;
 }

@@ -31,6 +31,17 @@ export interface ClusterRecord {
   ghost?: Record<string, any>;
   nodegroups: Map<string, NodegroupRecord>;
   updates: Map<string, UpdateRecord>;
+  /** The IAM principal that created the cluster (an assumed role as its role ARN). */
+  creatorArn?: string;
+  /** EKS access entries by principal ARN. */
+  accessEntries?: Map<string, AccessEntryRecord>;
+}
+
+export interface AccessEntryRecord {
+  principalArn: string;
+  createdAt: Date;
+  /** Associated access policies by policy ARN. */
+  policies: Map<string, { accessScope: { type: string; namespaces?: string[] }; associatedAt: Date }>;
 }
 
 export interface NodegroupRecord {
@@ -67,6 +78,10 @@ export class EksRecords {
   }
   inRegion(region: string): ClusterRecord[] {
     return [...this.clusters.values()].filter((c) => c.region === region);
+  }
+  /** Clusters of this name in any region (a Kubernetes stand-in knows its cluster by name). */
+  named(name: string): ClusterRecord[] {
+    return [...this.clusters.values()].filter((c) => c.name === name);
   }
   all(): ClusterRecord[] {
     return [...this.clusters.values()];

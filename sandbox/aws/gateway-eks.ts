@@ -1,5 +1,12 @@
 // Routes EKS operations to the simulation; what it does not simulate goes to moto unchanged.
 import type { HttpReply } from './aws-errors.ts';
+import {
+  associateAccessPolicy,
+  createAccessEntry,
+  describeAccessEntry,
+  listAccessEntries,
+  listAssociatedAccessPolicies,
+} from './eks-access.ts';
 import { createCluster, deleteCluster, describeCluster, listClusters, updateClusterConfig } from './eks-clusters.ts';
 import type { EksContext } from './eks-context.ts';
 import {
@@ -43,6 +50,16 @@ export function handleEks(ctx: EksContext, req: AwsRequest): Promise<HttpReply> 
       return listUpdates(ctx, req, p.name);
     case 'UpdateClusterConfig':
       return updateClusterConfig(ctx, req, p.name);
+    case 'CreateAccessEntry':
+      return Promise.resolve(createAccessEntry(ctx, req, p.name));
+    case 'DescribeAccessEntry':
+      return Promise.resolve(describeAccessEntry(ctx, req, p.name, p.principalArn));
+    case 'ListAccessEntries':
+      return Promise.resolve(listAccessEntries(ctx, req, p.name));
+    case 'AssociateAccessPolicy':
+      return Promise.resolve(associateAccessPolicy(ctx, req, p.name, p.principalArn));
+    case 'ListAssociatedAccessPolicies':
+      return Promise.resolve(listAssociatedAccessPolicies(ctx, req, p.name, p.principalArn));
     case 'DescribeClusterVersions':
       return Promise.resolve(describeClusterVersions(req));
     default:

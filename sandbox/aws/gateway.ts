@@ -21,7 +21,7 @@ import { createFaults } from './faults.ts';
 import { forwardToMoto } from './forward.ts';
 import { handleEc2 } from './gateway-ec2.ts';
 import { eksResourceArn, handleEks } from './gateway-eks.ts';
-import { SANDBOX_ACCOUNT_ID } from './identity.ts';
+import { answerAs, type Caller, createCaller, SANDBOX_ACCOUNT_ID } from './identity.ts';
 import { isManifestPath, serveManifest } from './manifests.ts';
 import { createMotoClients } from './moto-clients.ts';
 import type { AwsRequest } from './request-info.ts';
@@ -54,6 +54,8 @@ export interface Gateway {
   faults: Faults;
   calls: CallCounter;
   eks: EksRecords;
+  /** Who the caller is (switch it to run the product under another principal). */
+  caller: Caller;
   /** Resolves when no simulated state change is pending (e.g. after all clusters are deleted). */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -68,6 +70,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const timers = createTimers(log);
   const moto = createMotoClients(opts.motoEndpoint);
   const records = new EksRecords();
+  const caller = createCaller();
   const forward = (req: AwsRequest) =>
     forwardToMoto(opts.motoEndpoint, { method: req.method, url: req.url, headers: req.headers, body: req.body });
   const zones = createZoneSimulation({ mapping: opts.zones ?? {}, moto, forward });
@@ -87,6 +90,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     zones,
     hasCapacity,
     onActive,
+    callerArn: () => caller.arn(),
   };
   const nat = createNatSimulation({ profile: opts.profile, timers, moto, forward, log });
   const calicoDir = opts.calicoDir ?? DEFAULT_CALICO_DIR;
@@ -125,9 +129,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         return handleEc2(nat, zones, leftovers, req, forward);
       case 'sts':
         if (req.action === 'GetCallerIdentity') {
-          return req.presigned
-            ? verifyPresignedCallerIdentity(req)
+          const reply = req.presigned
+            ? await verifyPresignedCallerIdentity(req)
             : callerIdentity(header(req.headers, 'accept') ?? '');
+          return answerAs(reply, caller.arn());
         }
         return forward(req);
       default:
@@ -167,6 +172,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     faults,
     calls,
     eks: records,
+    caller,
     idle: () => timers.idle(),
     async stop() {
       timers.cancelAll();

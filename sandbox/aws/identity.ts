@@ -6,3 +6,39 @@ export const SANDBOX_USER_ARN = `arn:aws:iam::${SANDBOX_ACCOUNT_ID}:user/${SANDB
 export const SANDBOX_USER_ID = 'AIDASANDBOXMESHOPS0001';
 /** The credentials the sandbox hands the product (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). */
 export const SANDBOX_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' } as const;
+
+/**
+ * Who the account's caller is right now: the IAM user above, or, after `set`, another principal (a worker
+ * redeployed under another role). The gateway answers GetCallerIdentity (plain and presigned) as this one, so the
+ * product, EKS's creator record and the EKS token check all see the same principal.
+ */
+export interface Caller {
+  arn(): string;
+  set(arn: string): void;
+}
+
+export function createCaller(): Caller {
+  let current = SANDBOX_USER_ARN;
+  return {
+    arn: () => current,
+    set(arn) {
+      current = arn;
+    },
+  };
+}
+
+/** What EKS keeps of a principal: an assumed-role session is its IAM role (arn:aws:iam::<acct>:role/<name>). */
+export function iamPrincipalOf(arn: string): string {
+  const m = /^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(arn);
+  return m ? `arn:aws:iam::${m[1]}:role/${m[2]}` : arn;
+}
+
+/** A GetCallerIdentity answer (XML or JSON) rewritten to name `arn` instead of the sandbox user. */
+export function answerAs<T extends { status: number; body: string | Buffer }>(reply: T, arn: string): T {
+  if (reply.status !== 200 || arn === SANDBOX_USER_ARN) return reply;
+  const body = (typeof reply.body === 'string' ? reply.body : reply.body.toString('utf8')).replaceAll(
+    SANDBOX_USER_ARN,
+    arn,
+  );
+  return { ...reply, body };
+}

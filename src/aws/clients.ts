@@ -4,6 +4,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsClients } from '../deps.ts';
 
 export interface AwsClientOptions {
@@ -29,6 +30,7 @@ export function makeAwsClients(opts: AwsClientOptions = {}): AwsClients {
   const ec2 = new Map<string, EC2Client>();
   const eks = new Map<string, EKSClient>();
   let iam: IAMClient | undefined;
+  let sts: STSClient | undefined;
   return {
     ec2(region) {
       let c = ec2.get(region);
@@ -42,6 +44,10 @@ export function makeAwsClients(opts: AwsClientOptions = {}): AwsClients {
     },
     iam() {
       return (iam ??= new IAMClient({ ...common, region: IAM_REGION }));
+    },
+    sts() {
+      // Regional STS (the SDK's default); the worker's own region is fine for GetCallerIdentity.
+      return (sts ??= new STSClient({ ...common, region: IAM_REGION }));
     },
   };
 }

@@ -38,5 +38,6 @@ export function memoizeReads(aws: AwsClients): AwsClients {
     ec2: (region) => memoClient(aws.ec2(region), `ec2:${region}`, cache),
     eks: (region) => memoClient(aws.eks(region), `eks:${region}`, cache),
     iam: () => memoClient(aws.iam(), 'iam', cache),
+    sts: () => memoClient(aws.sts(), 'sts', cache),
   };
 }

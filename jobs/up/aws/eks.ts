@@ -4,6 +4,7 @@
 import { eksClusterName, nodeGroupName } from '../../../src/aws/tags.ts';
 import type { ClusterSpec } from '../../../src/config/spec-types.ts';
 import type { Deps } from '../../../src/deps.ts';
+import * as accessEntry from '../../../src/mesh/aws/access-entry.ts';
 import { clusterScope } from '../../../src/mesh/aws/common.ts';
 import * as eksCluster from '../../../src/mesh/aws/eks-cluster.ts';
 import * as nodeGroup from '../../../src/mesh/aws/node-group.ts';
@@ -19,6 +20,17 @@ export function controlPlaneStep(deps: Deps, cluster: ClusterSpec): Step {
     title,
     (ctx) => eksCluster.ensure(s, ctx),
     () => eksCluster.observe(s),
+  );
+}
+
+/** The worker's own access entry: it may run as another principal than the one that created the cluster. */
+export function accessEntryStep(deps: Deps, cluster: ClusterSpec): Step {
+  const s = clusterScope(deps, cluster);
+  return leaf(
+    `cluster/${cluster.name}/access-entry`,
+    "access entry for the worker's principal (cluster admin)",
+    () => accessEntry.ensure(s),
+    () => accessEntry.observe(s),
   );
 }
 

@@ -48,6 +48,9 @@ function deps(s: MeshSpec): Deps {
       iam: () => {
         throw new Error('no AWS');
       },
+      sts: () => {
+        throw new Error('no AWS');
+      },
     },
     kube: {
       forCluster: async () => {
