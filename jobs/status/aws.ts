@@ -9,6 +9,7 @@ import { errorMessage } from '../../src/errors.ts';
 import { findBilled } from '../../src/mesh/aws/billed.ts';
 import { clusterScope, healthLine } from '../../src/mesh/aws/common.ts';
 import * as eksCluster from '../../src/mesh/aws/eks-cluster.ts';
+import * as endpointAccess from '../../src/mesh/aws/endpoint-access.ts';
 import * as igw from '../../src/mesh/aws/internet-gateway.ts';
 import * as nat from '../../src/mesh/aws/nat-gateway.ts';
 import * as nodeGroup from '../../src/mesh/aws/node-group.ts';
@@ -70,6 +71,7 @@ async function clusterHealth(deps: Deps, cluster: ClusterSpec): Promise<StatusLi
   if (others.length) lines.push(...peering.routeHealth(privateTables, pairs.peers));
   const info = versions.find((v) => v.version === eksC?.version);
   lines.push(...eksCluster.health(clusterName, eksC, { info, now: deps.clock.now(), prices }));
+  if (eksC) lines.push(...endpointAccess.health(deps, clusterName, eksC, await endpointAccess.wantedCidrs(deps)));
   if (eksC && others.length) {
     const sgId = eksC.resourcesVpcConfig?.clusterSecurityGroupId;
     const sg = sgId ? await nodeRules.describeSecurityGroup(ec2, sgId) : undefined;

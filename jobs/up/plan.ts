@@ -3,7 +3,14 @@
 import type { ClusterSpec } from '../../src/config/spec-types.ts';
 import type { Deps } from '../../src/deps.ts';
 import { parallel, type Step, sequential } from '../../src/steps/step.ts';
-import { accessEntryStep, controlPlaneStep, nodeGroupStep, scaleNodeGroupStep, securityRulesStep } from './aws/eks.ts';
+import {
+  accessEntryStep,
+  controlPlaneStep,
+  endpointAccessStep,
+  nodeGroupStep,
+  scaleNodeGroupStep,
+  securityRulesStep,
+} from './aws/eks.ts';
 import { iamStep } from './aws/iam.ts';
 import { networkStep } from './aws/network.ts';
 import { peeringStep } from './aws/peering.ts';
@@ -31,6 +38,7 @@ export function clusterChain(deps: Deps, c: ClusterSpec): Step {
   return sequential(`cluster/${c.name}`, `Cluster ${c.name} (${c.region})`, [
     controlPlaneStep(deps, c),
     accessEntryStep(deps, c),
+    endpointAccessStep(deps, c),
     securityRulesStep(deps, c),
     nodeGroupStep(deps, c),
     cniSwapStep(deps, c),

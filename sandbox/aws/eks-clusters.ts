@@ -16,7 +16,7 @@ import { EKS_UNSUPPORTED_ZONE_IDS } from './ec2-zones.ts';
 import { addCreatorEntry } from './eks-access.ts';
 import type { EksContext } from './eks-context.ts';
 import { parseJsonBody, readJson } from './eks-context.ts';
-import type { AccessConfig, ClusterRecord } from './eks-records.ts';
+import type { AccessConfig, ClusterRecord, UpdateRecord } from './eks-records.ts';
 import { presentCluster, presentUpdate } from './eks-records.ts';
 import { EKS_CALENDAR, offeredVersion, unsupportedVersion, versionStatus } from './eks-versions.ts';
 import { iamPrincipalOf, SANDBOX_ACCOUNT_ID } from './identity.ts';
@@ -208,6 +208,8 @@ export async function updateClusterConfig(ctx: EksContext, req: AwsRequest, name
       );
     }
   }
+  const refused = publicAccessCidrsProblem(record, body.resourcesVpcConfig ?? {});
+  if (refused) return restJsonError(400, 'InvalidParameterException', refused, { clusterName: name });
   const reply = await ctx.forward(req);
   if (reply.status !== 200) return reply;
   const params: Array<{ type: string; value: string }> = [];
@@ -227,8 +229,9 @@ export async function updateClusterConfig(ctx: EksContext, req: AwsRequest, name
     });
     type = 'EndpointAccessUpdate';
   }
+  let endpointCidrs: string[] | undefined;
   if (vpc.publicAccessCidrs) {
-    record.publicAccessCidrs = vpc.publicAccessCidrs;
+    endpointCidrs = vpc.publicAccessCidrs;
     params.push({ type: 'PublicAccessCidrs', value: JSON.stringify(vpc.publicAccessCidrs) });
     type = 'EndpointAccessUpdate';
   }
@@ -236,8 +239,21 @@ export async function updateClusterConfig(ctx: EksContext, req: AwsRequest, name
     params.push({ type: 'ClusterLogging', value: JSON.stringify(body.logging.clusterLogging ?? []) });
     type = 'LoggingUpdate';
   }
-  const update = { id: randomUUID(), status: 'Successful' as const, type, params, createdAt: new Date() };
+  if (!endpointCidrs) {
+    const update = { id: randomUUID(), status: 'Successful' as const, type, params, createdAt: new Date() };
+    record.updates.set(update.id, update);
+    return json(200, { update: presentUpdate(update) });
+  }
+  // An endpoint change takes minutes on EKS: the cluster is UPDATING and refuses other updates meanwhile.
+  const update: UpdateRecord = { id: randomUUID(), status: 'InProgress', type, params, createdAt: new Date() };
   record.updates.set(update.id, update);
+  record.status = 'UPDATING';
+  ctx.timers.after(ctx.profile.nodegroupUpdateMs, `endpoint update of ${req.region}/${name}`, async () => {
+    if (ctx.records.get(record.region, record.name) !== record) return;
+    record.publicAccessCidrs = endpointCidrs;
+    record.status = 'ACTIVE';
+    update.status = 'Successful';
+  });
   return json(200, { update: presentUpdate(update) });
 }
 
@@ -260,6 +276,35 @@ async function finishDelete(ctx: EksContext, record: ClusterRecord): Promise<voi
   }
   ctx.records.remove(record.region, record.name);
   ctx.log(`eks ${record.region}/${record.name}: deleted`);
+}
+
+/** EKS's public endpoint allows at most this many CIDR blocks (EKS service quotas). */
+const MAX_PUBLIC_ACCESS_CIDRS = 40;
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+/** What EKS refuses in an endpoint access change: a bad or excess CIDR, or no change at all. */
+function publicAccessCidrsProblem(record: ClusterRecord, vpc: Record<string, any>): string | undefined {
+  const cidrs: unknown = vpc.publicAccessCidrs;
+  if (cidrs === undefined) return undefined;
+  if (!Array.isArray(cidrs) || cidrs.length === 0) return 'publicAccessCidrs must name at least one CIDR block';
+  if (cidrs.length > MAX_PUBLIC_ACCESS_CIDRS)
+    return `The maximum number of publicAccessCidrs is ${MAX_PUBLIC_ACCESS_CIDRS}, got ${cidrs.length}`;
+  const bad = cidrs.filter((c) => {
+    const m = IPV4_CIDR.exec(String(c));
+    return !m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32;
+  });
+  if (bad.length) return `The following CIDRs are invalid in publicAccessCidrs: ${bad.join(', ')}`;
+  const same = [...cidrs].sort().join(',') === [...record.publicAccessCidrs].sort().join(',');
+  const other = ['endpointPublicAccess', 'endpointPrivateAccess'].some(
+    (k) => vpc[k] !== undefined && Boolean(vpc[k]) !== record[k as 'endpointPublicAccess'],
+  );
+  if (same && !other) {
+    return (
+      `Cluster is already at the desired configuration with endpointPrivateAccess: ${record.endpointPrivateAccess}` +
+      ` , endpointPublicAccess: ${record.endpointPublicAccess}, and Public Endpoint Restrictions: [${record.publicAccessCidrs.join(', ')}]`
+    );
+  }
+  return undefined;
 }
 
 function accessConfigOf(raw: any): AccessConfig | string {

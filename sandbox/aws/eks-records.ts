@@ -1,7 +1,7 @@
 // What the gateway knows about EKS beyond moto: each cluster's and node group's place on its timeline,
 // the parts of the API moto drops (accessConfig, the cluster security group, updates), and a last copy of
 // what is being deleted (moto forgets at once; EKS shows DELETING for minutes).
-export type ClusterStatus = 'CREATING' | 'ACTIVE' | 'DELETING' | 'FAILED';
+export type ClusterStatus = 'CREATING' | 'ACTIVE' | 'UPDATING' | 'DELETING' | 'FAILED';
 export type NodegroupStatus = 'CREATING' | 'ACTIVE' | 'UPDATING' | 'DELETING' | 'CREATE_FAILED' | 'DEGRADED';
 
 export interface AccessConfig {

@@ -52,6 +52,11 @@ export interface MeshSpec {
    * extended price), `standard` lets EKS upgrade it then. Default extended (EKS's own default, set explicitly).
    */
   kubernetesSupport?: 'extended' | 'standard';
+  /**
+   * CIDRs from which meshops' workers and its people reach the clusters' public endpoints; each endpoint then
+   * admits these plus the mesh's NAT addresses and nothing else. Absent: open to 0.0.0.0/0 (status warns).
+   */
+  publicAccessCidrs?: string[];
   calico: CalicoSpec;
   workloads: WorkloadSpec;
   clusters: ClusterSpec[];

@@ -233,6 +233,13 @@ function topShape(kubernetesVersionSource: string | undefined) {
         error: expect('extended (stay on the version past standard support, at the extended price) or standard (EKS upgrades it)'),
       })
       .optional(),
+    // Who may reach the clusters' public endpoints (meshops' workers, its people); the NAT addresses are added.
+    publicAccessCidrs: z
+      .array(cidrField(0, 32, "a network your workers or people reach the clusters' API from"), {
+        error: expect('a list of IPv4 CIDRs like 203.0.113.0/24'),
+      })
+      .min(1, { error: 'name at least one CIDR, or leave publicAccessCidrs out (the endpoints stay open to all)' })
+      .optional(),
     calico: z
       .strictObject(calicoShape, { error: expect('a mapping with version, variant, encapsulation') })
       .superRefine(checkEnterpriseSource),
@@ -495,6 +502,7 @@ function build(p: Parsed): MeshSpec {
     name: p.name,
     ...(p.kubernetesVersion === undefined ? {} : { kubernetesVersion: p.kubernetesVersion as string }),
     kubernetesSupport: p.kubernetesSupport ?? 'extended',
+    ...(p.publicAccessCidrs === undefined ? {} : { publicAccessCidrs: [...p.publicAccessCidrs] }),
     calico,
     workloads: { ...p.workloads },
     clusters,

@@ -20,7 +20,13 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planFromInventory } from '../../jobs/down/aws.ts';
 import { observeAws, observeBilled } from '../../jobs/status/aws.ts';
-import { controlPlaneStep, nodeGroupStep, scaleNodeGroupStep, securityRulesStep } from '../../jobs/up/aws/eks.ts';
+import {
+  controlPlaneStep,
+  endpointAccessStep,
+  nodeGroupStep,
+  scaleNodeGroupStep,
+  securityRulesStep,
+} from '../../jobs/up/aws/eks.ts';
 import { iamStep } from '../../jobs/up/aws/iam.ts';
 import { networkStep } from '../../jobs/up/aws/network.ts';
 import { peeringStep } from '../../jobs/up/aws/peering.ts';
@@ -422,11 +428,14 @@ describe('status and down', () => {
 
   it('builds two clusters, reports them, prices them, and down removes every tagged resource in both regions', async () => {
     const spec = meshSpec('full');
+    // Endpoints closed to the spec's CIDRs and the NAT addresses: an open one is a status warning (issue 9, item 7).
+    spec.publicAccessCidrs = ['203.0.113.0/24'];
     const deps = testDeps(cloud.awsEndpoint, spec);
     const [iad, pdx] = [spec.clusters[0]!, spec.clusters[1]!];
     const perCluster = (c: typeof iad, scale: boolean) =>
       sequential(`cluster/${c.name}`, c.name, [
         controlPlaneStep(deps, c),
+        endpointAccessStep(deps, c),
         securityRulesStep(deps, c),
         nodeGroupStep(deps, c),
         ...(scale ? [scaleNodeGroupStep(deps, c)] : []),

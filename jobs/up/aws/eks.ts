@@ -7,6 +7,7 @@ import type { Deps } from '../../../src/deps.ts';
 import * as accessEntry from '../../../src/mesh/aws/access-entry.ts';
 import { clusterScope } from '../../../src/mesh/aws/common.ts';
 import * as eksCluster from '../../../src/mesh/aws/eks-cluster.ts';
+import * as endpointAccess from '../../../src/mesh/aws/endpoint-access.ts';
 import * as nodeGroup from '../../../src/mesh/aws/node-group.ts';
 import * as nodeRules from '../../../src/mesh/aws/node-rules.ts';
 import { leaf, type Step } from '../../../src/steps/step.ts';
@@ -31,6 +32,20 @@ export function accessEntryStep(deps: Deps, cluster: ClusterSpec): Step {
     "access entry for the worker's principal (cluster admin)",
     () => accessEntry.ensure(s),
     () => accessEntry.observe(s),
+  );
+}
+
+/** The public endpoint admits the spec's CIDRs and the mesh's NAT addresses (or stays open: none named). */
+export function endpointAccessStep(deps: Deps, cluster: ClusterSpec): Step {
+  const s = clusterScope(deps, cluster);
+  const title = deps.spec.publicAccessCidrs?.length
+    ? `public endpoint: ${deps.spec.publicAccessCidrs.join(', ')} and the mesh's NAT addresses only`
+    : 'public endpoint: open to 0.0.0.0/0 (no publicAccessCidrs in the spec)';
+  return leaf(
+    `cluster/${cluster.name}/endpoint-access`,
+    title,
+    (ctx) => endpointAccess.ensure(s, ctx),
+    () => endpointAccess.observe(s),
   );
 }
 
