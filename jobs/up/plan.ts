@@ -1,5 +1,8 @@
-// The tree of `/mesh up`: what does not depend on each other runs side by side (both regions' networks and IAM;
-// every peering and every cluster's chain; the federation and the workloads), what does waits.
+// The tree of `/mesh up`, shaped after AWS's own dependencies: a control plane needs its subnets and the cluster
+// role, not the NAT gateways, so every control plane starts as soon as the VPCs and subnets exist; the egress
+// (internet gateway, NAT gateways, routes) and the peerings are built while the control planes come up, and the
+// nodes wait for both. Then the federation and the workloads side by side, and each public endpoint closed to the
+// spec's CIDRs meanwhile (it needs every region's NAT addresses).
 import type { ClusterSpec } from '../../src/config/spec-types.ts';
 import type { Deps } from '../../src/deps.ts';
 import { parallel, type Step, sequential } from '../../src/steps/step.ts';
@@ -12,7 +15,7 @@ import {
   securityRulesStep,
 } from './aws/eks.ts';
 import { iamStep } from './aws/iam.ts';
-import { networkStep } from './aws/network.ts';
+import { networkCoreStep, networkEgressStep } from './aws/network.ts';
 import { peeringStep } from './aws/peering.ts';
 import { calicoReadyStep } from './kube/calico-ready.ts';
 import { cniSwapStep } from './kube/cni-swap.ts';
@@ -33,13 +36,18 @@ export function orderedPairs(clusters: ClusterSpec[]): Array<[ClusterSpec, Clust
   return clusters.flatMap((s) => clusters.filter((d) => d !== s).map((d): [ClusterSpec, ClusterSpec] => [s, d]));
 }
 
-/** One cluster from control plane to Calico Available: EKS, a node group at 0, the CNI swap, then the nodes. */
-export function clusterChain(deps: Deps, c: ClusterSpec): Step {
-  return sequential(`cluster/${c.name}`, `Cluster ${c.name} (${c.region})`, [
+/** One control plane, the worker's access to it and the mesh's rules on its security group. */
+function controlPlaneChain(deps: Deps, c: ClusterSpec): Step {
+  return sequential(`cluster/${c.name}/eks`, `Control plane ${c.name} (${c.region})`, [
     controlPlaneStep(deps, c),
     accessEntryStep(deps, c),
-    endpointAccessStep(deps, c),
     securityRulesStep(deps, c),
+  ]);
+}
+
+/** One cluster's nodes to Calico Available: a node group at 0, the CNI swap, then the nodes. */
+function nodesChain(deps: Deps, c: ClusterSpec): Step {
+  return sequential(`cluster/${c.name}`, `Cluster ${c.name} (${c.region}): nodes and Calico`, [
     nodeGroupStep(deps, c),
     cniSwapStep(deps, c),
     scaleNodeGroupStep(deps, c),
@@ -50,12 +58,31 @@ export function clusterChain(deps: Deps, c: ClusterSpec): Step {
 export function planUp(deps: Deps): Step {
   const { clusters } = deps.spec;
   return sequential('up', `Mesh ${deps.spec.name}: ${clusters.map((c) => `${c.name} (${c.region})`).join(', ')}`, [
-    parallel('foundation', 'Networks and IAM roles', [iamStep(deps), ...clusters.map((c) => networkStep(deps, c))]),
-    parallel('clusters', 'Peerings, and every cluster from control plane to Calico', [
-      ...clusterPairs(clusters).map(([a, b]) => peeringStep(deps, a, b)),
-      ...clusters.map((c) => clusterChain(deps, c)),
+    parallel('foundation', 'IAM roles, VPCs and subnets', [
+      iamStep(deps),
+      ...clusters.map((c) => networkCoreStep(deps, c)),
     ]),
-    parallel('mesh', 'Cluster mesh and workloads', [
+    parallel('control-planes', 'Control planes, and meanwhile NAT gateways, routes and peerings', [
+      ...clusters.map((c) => controlPlaneChain(deps, c)),
+      sequential('egress', 'Egress and peerings', [
+        parallel(
+          'egress/networks',
+          'Internet and NAT gateways, routes',
+          clusters.map((c) => networkEgressStep(deps, c)),
+        ),
+        parallel(
+          'egress/peerings',
+          'VPC peerings',
+          clusterPairs(clusters).map(([a, b]) => peeringStep(deps, a, b)),
+        ),
+      ]),
+    ]),
+    parallel(
+      'clusters',
+      'Every cluster from node group to Calico',
+      clusters.map((c) => nodesChain(deps, c)),
+    ),
+    parallel('mesh', 'Cluster mesh, workloads and endpoint access', [
       sequential('federation', 'Federation', [
         parallel(
           'federation/pairs',
@@ -72,6 +99,11 @@ export function planUp(deps: Deps): Step {
         'workloads',
         'Workloads',
         clusters.map((c) => workloadsStep(deps, c)),
+      ),
+      parallel(
+        'endpoints',
+        'Public endpoint access',
+        clusters.map((c) => endpointAccessStep(deps, c)),
       ),
     ]),
     verifyStep(deps),

@@ -1,5 +1,7 @@
 // A cluster's network as steps, in dependency order: VPC, subnets, internet gateway, public routes, the two NAT
 // gateways side by side, private routes. What each piece is and does lives in its module of src/mesh/aws/.
+// Split in two for `up`'s critical path: the control plane needs only the VPC and subnets (networkCoreStep); the
+// egress (internet gateway, NAT gateways, routes: networkEgressStep) is needed by the nodes, and is built meanwhile.
 import type { ClusterSpec } from '../../../src/config/spec-types.ts';
 import type { Deps } from '../../../src/deps.ts';
 import { AZ_INDEXES, clusterScope } from '../../../src/mesh/aws/common.ts';
@@ -10,10 +12,30 @@ import * as subnets from '../../../src/mesh/aws/subnets.ts';
 import * as vpc from '../../../src/mesh/aws/vpc.ts';
 import { leaf, parallel, type Step, sequential } from '../../../src/steps/step.ts';
 
+/** The whole network of one cluster, in order. */
 export function networkStep(deps: Deps, cluster: ClusterSpec): Step {
+  return sequential(`network/${cluster.name}`, `network of ${cluster.name} (${cluster.region})`, [
+    ...coreLeaves(deps, cluster),
+    ...egressLeaves(deps, cluster),
+  ]);
+}
+
+/** VPC and subnets: all a control plane needs of the network. */
+export function networkCoreStep(deps: Deps, cluster: ClusterSpec): Step {
+  const title = `VPC and subnets of ${cluster.name} (${cluster.region})`;
+  return sequential(`network/${cluster.name}/core`, title, coreLeaves(deps, cluster));
+}
+
+/** Internet gateway, NAT gateways and routes: what the nodes need to reach the internet. */
+export function networkEgressStep(deps: Deps, cluster: ClusterSpec): Step {
+  const title = `internet gateway, NAT gateways and routes of ${cluster.name} (${cluster.region})`;
+  return sequential(`network/${cluster.name}/egress`, title, egressLeaves(deps, cluster));
+}
+
+function coreLeaves(deps: Deps, cluster: ClusterSpec): Step[] {
   const s = clusterScope(deps, cluster);
   const id = `network/${cluster.name}`;
-  return sequential(id, `network of ${cluster.name} (${cluster.region})`, [
+  return [
     leaf(
       `${id}/vpc`,
       `VPC ${cluster.vpcCidr}`,
@@ -26,6 +48,13 @@ export function networkStep(deps: Deps, cluster: ClusterSpec): Step {
       (ctx) => subnets.ensure(s, ctx),
       () => subnets.observe(s),
     ),
+  ];
+}
+
+function egressLeaves(deps: Deps, cluster: ClusterSpec): Step[] {
+  const s = clusterScope(deps, cluster);
+  const id = `network/${cluster.name}`;
+  return [
     leaf(
       `${id}/igw`,
       'internet gateway',
@@ -56,5 +85,5 @@ export function networkStep(deps: Deps, cluster: ClusterSpec): Step {
       (ctx) => routes.ensurePrivate(s, ctx),
       () => routes.observePrivate(s),
     ),
-  ]);
+  ];
 }
