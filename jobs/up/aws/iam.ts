@@ -2,20 +2,20 @@
 // instances). Global, one pair per mesh. Trust policies and the managed policies to attach live in infra/iam/.
 // No AmazonEKS_CNI_Policy: the VPC CNI is removed in favour of Calico.
 import { readFile } from 'node:fs/promises';
+import type { IAMClient, Role } from '@aws-sdk/client-iam';
 import {
   AttachRolePolicyCommand,
   CreateRoleCommand,
   GetRoleCommand,
   ListAttachedRolePoliciesCommand,
 } from '@aws-sdk/client-iam';
-import type { IAMClient, Role } from '@aws-sdk/client-iam';
+import { aws, awsOrMissing } from '../../../src/aws/errors.ts';
+import type { Component } from '../../../src/aws/tags.ts';
+import { clusterRoleName, iamTags, MESH_TAG, nodeRoleName } from '../../../src/aws/tags.ts';
 import type { Deps } from '../../../src/deps.ts';
 import { PermanentError } from '../../../src/errors.ts';
-import { aws, awsOrMissing } from '../../../src/aws/errors.ts';
-import { MESH_TAG, clusterRoleName, iamTags, nodeRoleName } from '../../../src/aws/tags.ts';
-import type { Component } from '../../../src/aws/tags.ts';
-import { leaf, parallel } from '../../../src/steps/step.ts';
 import type { Observation, Step, StepContext, StepOutcome } from '../../../src/steps/step.ts';
+import { leaf, parallel } from '../../../src/steps/step.ts';
 
 const IAM_DIR = new URL('../../../infra/iam/', import.meta.url);
 
@@ -38,7 +38,12 @@ export function roleName(mesh: string, kind: RoleKind): string {
 }
 
 export async function getRole(iam: IAMClient, name: string): Promise<Role | undefined> {
-  const out = await awsOrMissing('iam:GetRole', () => iam.send(new GetRoleCommand({ RoleName: name })), 'NoSuchEntityException', 'NoSuchEntity');
+  const out = await awsOrMissing(
+    'iam:GetRole',
+    () => iam.send(new GetRoleCommand({ RoleName: name })),
+    'NoSuchEntityException',
+    'NoSuchEntity',
+  );
   return out?.Role;
 }
 
@@ -51,7 +56,9 @@ export async function requireRoleArn(deps: Deps, kind: RoleKind): Promise<string
 }
 
 async function attachedPolicies(iam: IAMClient, name: string): Promise<string[]> {
-  const out = await aws('iam:ListAttachedRolePolicies', () => iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name })));
+  const out = await aws('iam:ListAttachedRolePolicies', () =>
+    iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name })),
+  );
   return (out.AttachedPolicies ?? []).map((p) => p.PolicyArn!);
 }
 
@@ -63,7 +70,10 @@ async function observeRole(deps: Deps, kind: RoleKind): Promise<Observation> {
   const { policies } = await roleDefinition(kind);
   const have = await attachedPolicies(iam, name);
   const missing = policies.filter((p) => !have.includes(p));
-  return { state: missing.length ? 'partial' : 'exists', detail: `${name}${missing.length ? `, ${missing.length} policies to attach` : ''}` };
+  return {
+    state: missing.length ? 'partial' : 'exists',
+    detail: `${name}${missing.length ? `, ${missing.length} policies to attach` : ''}`,
+  };
 }
 
 async function ensureRole(deps: Deps, kind: RoleKind, ctx: StepContext): Promise<StepOutcome> {
@@ -89,6 +99,8 @@ async function ensureRole(deps: Deps, kind: RoleKind, ctx: StepContext): Promise
         iam.send(
           new CreateRoleCommand({
             RoleName: name,
+            // The worker policy (infra/iam/) lets meshops change roles under this path only.
+            Path: '/meshops/',
             AssumeRolePolicyDocument: trust,
             Description: `meshops ${mesh}: EKS ${kind} role`,
             Tags: iamTags({ mesh, component, name }),
@@ -121,7 +133,17 @@ async function ensureRole(deps: Deps, kind: RoleKind, ctx: StepContext): Promise
 /** Both roles, side by side. */
 export function iamStep(deps: Deps): Step {
   return parallel('iam', 'IAM roles for EKS', [
-    leaf('iam/cluster-role', `cluster role ${roleName(deps.spec.name, 'cluster')}`, (ctx) => ensureRole(deps, 'cluster', ctx), () => observeRole(deps, 'cluster')),
-    leaf('iam/node-role', `node role ${roleName(deps.spec.name, 'node')}`, (ctx) => ensureRole(deps, 'node', ctx), () => observeRole(deps, 'node')),
+    leaf(
+      'iam/cluster-role',
+      `cluster role ${roleName(deps.spec.name, 'cluster')}`,
+      (ctx) => ensureRole(deps, 'cluster', ctx),
+      () => observeRole(deps, 'cluster'),
+    ),
+    leaf(
+      'iam/node-role',
+      `node role ${roleName(deps.spec.name, 'node')}`,
+      (ctx) => ensureRole(deps, 'node', ctx),
+      () => observeRole(deps, 'node'),
+    ),
   ]);
 }
