@@ -62,7 +62,7 @@ export function makeEksTokenVerifier(gatewayUrl: string, now: () => number = Dat
   };
 }
 
-/** The authenticator's checks before it calls STS, in its order (host before scheme, see below). */
+/** The authenticator's checks before it calls STS, with its messages. */
 export function checkTokenFormat(token: string, gateway: URL, now: number): { url: URL } | Refusal {
   if (token.length > MAX_TOKEN_BYTES) return formatError('token is too large');
   if (!token.startsWith(PREFIX)) return formatError(`token is missing expected "${PREFIX}" prefix`);
@@ -71,18 +71,24 @@ export function checkTokenFormat(token: string, gateway: URL, now: number): { ur
   if (!/^[A-Za-z0-9_-]*$/.test(payload) || payload.length % 4 === 1) {
     return formatError('illegal base64 data in the token');
   }
-  let url: URL;
-  try {
-    url = new URL(Buffer.from(payload, 'base64url').toString('utf8'));
-  } catch {
-    return formatError('the payload is not a URL');
-  }
-  const isGateway = url.host === gateway.host;
-  // Host first (the authenticator checks the scheme first): a foreign http URL is named for its host.
-  if (!isGateway && !STS_HOST.test(url.host)) return formatError(`unexpected hostname "${url.host}" in pre-signed URL`);
-  const scheme = url.protocol.replace(/:$/, '');
+  const text = Buffer.from(payload, 'base64url').toString('utf8');
+  const parts = /^([a-zA-Z][a-zA-Z0-9+.-]*):(?:\/\/([^/?#]*))?/.exec(text);
+  if (!parts) return formatError(`parse "${text}": missing protocol scheme`);
+  const scheme = parts[1].toLowerCase();
+  const host = parts[2] ?? '';
+  const isGateway = host === gateway.host;
+  // The authenticator checks the scheme, then the host. A host that is neither STS nor the gateway is named first
+  // here, so that a token for somewhere else says where it points whatever its scheme.
+  if (host && !isGateway && !STS_HOST.test(host)) return formatError(`unexpected hostname "${host}" in pre-signed URL`);
   if (scheme !== (isGateway ? gateway.protocol.replace(/:$/, '') : 'https')) {
     return formatError(`unexpected scheme "${scheme}" in pre-signed URL`);
+  }
+  if (!isGateway && !STS_HOST.test(host)) return formatError(`unexpected hostname "${host}" in pre-signed URL`);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch (err) {
+    return formatError((err as Error).message);
   }
   if (url.pathname !== '/') return formatError('unexpected path in pre-signed URL');
   const lower = new Map<string, string>();

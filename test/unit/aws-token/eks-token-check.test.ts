@@ -1,6 +1,6 @@
 // EKS bearer tokens checked as EKS and STS check them, independently of the product's minting code: the format
-// rules and messages of aws-iam-authenticator (pkg/token/token.go, Verify; its token_test.go covers the same
-// cases), and STS's own checks with the signature recomputed by the sandbox's SigV4 (proven in sigv4.test.ts).
+// rules and messages of aws-iam-authenticator (pkg/token/token.go, Verify; its own token_test.go cases are below),
+// and STS's own checks with the signature recomputed by the sandbox's SigV4 (proven in sigv4.test.ts).
 // Tokens wrong in one way each are built with that SigV4; the product's tokens must pass both checks.
 import { describe, expect, it } from 'vitest';
 import { checkTokenFormat } from '../../../sandbox/aws/eks-token-verifier.ts';
@@ -183,6 +183,75 @@ describe('refused by the format check, with what aws-iam-authenticator says', ()
   it('accepts X-Amz-Expires of 900 and a token 14 minutes old (past its 60 s X-Amz-Expires)', () => {
     expect(format(wrap(presigned({ expires: 900 })))).toHaveProperty('url');
     expect(format(wrap(presigned({ signedAt: NOW - 14 * 60_000 })))).toHaveProperty('url');
+  });
+});
+
+// aws-iam-authenticator's own cases, kubernetes-sigs/aws-iam-authenticator pkg/token/token_test.go
+// (TestVerifyTokenPreSTSValidations and TestSTSEndpoints): the same token text gives the same verdict here.
+describe("aws-iam-authenticator's token_test.go cases", () => {
+  const date = toAmzDate(NOW);
+  const toToken = (url: string) => wrap(url);
+  const refused: Array<[string, string]> = [
+    ['\0'.repeat(4097), 'token is too large'],
+    ['k8s-aws-v2.asdfasdfa', 'token is missing expected "k8s-aws-v1." prefix'],
+    ['k8s-aws-v1.decodingerror', 'illegal base64 data'],
+    [toToken(':ab:cd.af:/asda'), 'missing protocol scheme'],
+    [toToken('http://'), 'unexpected scheme'],
+    [toToken('https://google.com'), 'unexpected hostname "google.com" in pre-signed URL'],
+    [toToken('https://sts.cn-north-1.amazonaws.com.cn/abc'), 'unexpected path in pre-signed URL'],
+    [toToken('https://sts.amazonaws.com/abc'), 'unexpected path in pre-signed URL'],
+    [toToken('https://sts.amazonaws.com/?NoInWhiteList=abc'), 'non-whitelisted query parameter'],
+    [
+      toToken('https://sts.amazonaws.com/?action=get&action=post'),
+      'query parameter with multiple values not supported',
+    ],
+    [toToken('https://sts.amazonaws.com/?action=NotGetCallerIdenity'), 'unexpected action parameter in pre-signed URL'],
+    [
+      toToken('https://sts.amazonaws.com/?action=GetCallerIdentity&x-amz-signedheaders=abc%3bx-k8s-aws-i%3bdef'),
+      'client did not sign the x-k8s-aws-id header in the pre-signed URL',
+    ],
+    [
+      toToken(
+        `https://sts.amazonaws.com/?action=GetCallerIdentity&x-amz-signedheaders=x-k8s-aws-id&x-amz-date=${date}&x-amz-expires=9999999`,
+      ),
+      'invalid X-Amz-Expires parameter in pre-signed URL',
+    ],
+    [
+      toToken(
+        'https://sts.amazonaws.com/?action=GetCallerIdentity&x-amz-signedheaders=x-k8s-aws-id&x-amz-date=xxxxxxx&x-amz-expires=60',
+      ),
+      'error parsing X-Amz-Date parameter',
+    ],
+    [
+      toToken(
+        'https://sts.amazonaws.com/?action=GetCallerIdentity&x-amz-signedheaders=x-k8s-aws-id&x-amz-date=19900422T010203Z&x-amz-expires=60',
+      ),
+      'X-Amz-Date parameter is expired',
+    ],
+  ];
+  it.each(refused)('refuses %#: %s', (token, message) => {
+    expect(format(token)).toEqual({ ok: false, reason: expect.stringContaining(message) });
+  });
+
+  it.each(['us-east-2', 'ap-northeast-2', 'ca-central-1', 'eu-west-1', 'sa-east-1'])(
+    'passes a well-formed token for sts.%s',
+    (region) => {
+      const url = `https://sts.${region}.amazonaws.com/?action=GetCallerIdentity&x-amz-signedheaders=x-k8s-aws-id&x-amz-date=${date}&x-amz-expires=60`;
+      expect(format(toToken(url))).toHaveProperty('url');
+    },
+  );
+
+  it('takes every STS endpoint host the authenticator lists', () => {
+    const hosts = [
+      'sts.amazonaws.com.cn',
+      'sts.amazonaws.com',
+      'sts.us-east-1.amazonaws.com',
+      'sts.eu-north-1.amazonaws.com',
+    ];
+    for (const host of hosts) {
+      const url = `https://${host}/?action=GetCallerIdentity&x-amz-signedheaders=x-k8s-aws-id&x-amz-date=${date}&x-amz-expires=60`;
+      expect(format(toToken(url))).toHaveProperty('url');
+    }
   });
 });
 
