@@ -6,6 +6,6 @@ export type { SlashCommandInput, BlockActionInput, SentRequest } from './sender.
 export { renderChannel, renderMessage, messageText, blocksToText, watchChannel } from './transcript.ts';
 export type { TranscriptOptions, WatchOptions } from './transcript.ts';
 export { BOT, TEAM } from './state.ts';
-export type { SlackMessage, SlackChange, SlackFile, SlackUser, SlackChannel, Workspace } from './state.ts';
+export type { SlackNotification, SlackMessage, SlackChange, SlackFile, SlackUser, SlackChannel, Workspace } from './state.ts';
 export { DEFAULT_RATE_LIMITS } from './rate-limits.ts';
 export type { RateLimitConfig, BucketRule } from './rate-limits.ts';

@@ -51,6 +51,16 @@ export interface SlackMessage {
   editedAtMs?: number;
 }
 
+/** Who a new message notified: a person it mentions, or everyone in the channel for <!here>/<!channel>. */
+export interface SlackNotification {
+  channel: string;
+  ts: string;
+  /** U... of the person, or '@here' / '@channel' / '@everyone'. */
+  to: string;
+  /** The message's ts in a thread, or its own ts. */
+  threadTs?: string;
+}
+
 export type SlackChange =
   | { kind: 'message'; message: SlackMessage }
   | { kind: 'edit'; message: SlackMessage }
@@ -68,6 +78,8 @@ export class Workspace {
   readonly #messages = new Map<string, SlackMessage[]>();
   readonly #ephemeral = new Map<string, SlackMessage[]>();
   readonly #listeners = new Set<(change: SlackChange) => void>();
+  /** Slack notifies on new messages only: chat.update edits notify nobody, even when they add a mention. */
+  readonly notifications: SlackNotification[] = [];
   #lastTsMicros = 0;
   #nextId = 1;
 
@@ -115,6 +127,9 @@ export class Workspace {
     const list = message.visibleTo ? this.#ephemeral.get(m.channel) : this.#messages.get(m.channel);
     if (!list) throw new Error(`no channel ${m.channel}`);
     list.push(message);
+    if (!message.visibleTo) {
+      for (const to of mentionsIn(message)) this.notifications.push({ channel: m.channel, ts: message.ts, to, threadTs: message.threadTs });
+    }
     this.#emit({ kind: message.visibleTo ? 'ephemeral' : 'message', message });
     return message;
   }
@@ -202,4 +217,17 @@ export class Workspace {
       }
     }
   }
+}
+
+/** The mentions of a message, in its text and in the mrkdwn of its blocks, as Slack reads them. */
+function mentionsIn(m: { text: string; blocks?: unknown[] }): string[] {
+  const texts = [m.text, ...JSON.stringify(m.blocks ?? []).match(/"text":"(?:[^"\\]|\\.)*"/g) ?? []];
+  const out = new Set<string>();
+  for (const t of texts) {
+    for (const [, target] of t.matchAll(/<([^<>|]*)(?:\|[^<>]*)?>/g)) {
+      if (/^@[UW][A-Z0-9]+$/.test(target!)) out.add(target!.slice(1));
+      else if (/^!(here|channel|everyone)$/.test(target!)) out.add(`@${target!.slice(1)}`);
+    }
+  }
+  return [...out];
 }

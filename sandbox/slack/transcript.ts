@@ -124,11 +124,24 @@ function richText(elements: unknown): string {
     .join('');
 }
 
+/**
+ * mrkdwn as Slack parses it: <@U…> and <#C…> name people and channels, <!here>/<!channel>/<!everyone> are
+ * broadcasts, any other <target|label> or <target> is a link (the brackets vanish), and &lt; &gt; &amp; are the
+ * only way to show the characters themselves.
+ */
 function resolveMentions(ws: Workspace, s: string): string {
   return s
-    .replace(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g, (_, id: string) => `@${ws.users.get(id)?.name ?? id}`)
-    .replace(/<#(C[A-Z0-9]+)(?:\|([^>]*))?>/g, (_, id: string, name?: string) => `#${name || ws.channels.get(id)?.name || id}`)
-    .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2 ($1)');
+    .replace(/<([^<>]*)>/g, (_, inner: string) => {
+      const [target = '', label] = inner.split('|', 2);
+      if (/^@[UW][A-Z0-9]+$/.test(target)) return `@${ws.users.get(target.slice(1))?.name ?? target.slice(1)}`;
+      if (/^#[CG][A-Z0-9]+$/.test(target)) return `#${label || ws.channels.get(target.slice(1))?.name || target.slice(1)}`;
+      if (/^!(here|channel|everyone)$/.test(target)) return `@${target.slice(1)}`;
+      if (target.startsWith('!')) return label ?? target.slice(1);
+      return label ? `${label} (${target})` : target;
+    })
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 function author(ws: Workspace, m: SlackMessage): string {

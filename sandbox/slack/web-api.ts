@@ -7,7 +7,7 @@ import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimitConfig } from './rate-l
 import { ResponseUrls, applyReply, type ReplyContext } from './replies.ts';
 import { blockActionPayload, sendBlockAction, sendSlashCommand, slashCommandFields, type SlashCommandInput } from './sender.ts';
 import { SocketModeHub } from './socket-mode.ts';
-import { Workspace, type SlackChange, type SlackChannel, type SlackFile, type SlackMessage, type SlackUser } from './state.ts';
+import { Workspace, type SlackChange, type SlackChannel, type SlackFile, type SlackMessage, type SlackNotification, type SlackUser } from './state.ts';
 
 export interface SlackStandInOptions {
   /** true (default): Slack's limits; false: none; an object: per-method rules merged over the defaults. */
@@ -54,6 +54,8 @@ export interface SlackStandIn {
   waitFor(predicate: (m: SlackMessage) => boolean, timeoutMs: number): Promise<SlackMessage>;
   onChange(listener: (change: SlackChange) => void): () => void;
   file(id: string): SlackFile | undefined;
+  /** Who new messages notified (edits notify nobody), oldest first; optionally in one channel only. */
+  notifications(channel?: string): SlackNotification[];
   stats(): Record<string, MethodStats>;
   createResponseUrl(ctx: ReplyContext): string;
   /** Runs a slash command as a user would: response_url on the stand-in, the ack shown as Slack shows it. */
@@ -227,6 +229,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     waitFor: (p, t) => ws.waitFor(p, t),
     onChange: (l) => ws.onChange(l),
     file: (id) => ws.files.get(id),
+    notifications: (c) => ws.notifications.filter((n) => c === undefined || n.channel === c),
     stats: () => structuredClone(stats),
     createResponseUrl: (ctx) => replies.create(ctx),
     slashCommand: deliverCommand,

@@ -78,6 +78,8 @@ const CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;
 
 /** Variables and the message when their value is wrong. Values are never part of a message for secrets. */
 const httpUrl = z.url({ protocol: /^https?$/ });
+/** Slack's Web API, commercial and GovSlack. */
+const SLACK_OWN_API = /^https:\/\/(?:slack|slack-gov)\.com\/api\/?$/;
 const redisUrl = z.url({ protocol: /^rediss?$/ });
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveSeconds = z.coerce.number().positive().max(3600);
@@ -119,8 +121,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     bad('SLACK_SIGNING_SECRET', 'required in HTTP mode (no SLACK_APP_TOKEN): the signing secret from the Slack app\'s Basic Information page; or set SLACK_APP_TOKEN for Socket Mode');
   }
   const apiUrl = get('SLACK_API_URL');
+  const standIn = get('SLACK_API_STAND_IN');
+  if (standIn !== undefined && standIn !== 'true' && standIn !== 'false') {
+    bad('SLACK_API_STAND_IN', `"${standIn}" is not true or false; set it to true only when SLACK_API_URL is a Slack stand-in`);
+  }
   if (apiUrl !== undefined && !httpUrl.safeParse(apiUrl).success) {
     bad('SLACK_API_URL', `"${apiUrl}" is not an http(s) URL; expected like https://slack.com/api/, or leave it unset`);
+  } else if (apiUrl !== undefined && !SLACK_OWN_API.test(apiUrl) && standIn !== 'true') {
+    // The bot token goes with every call: a stray URL would hand it to whoever serves it.
+    bad('SLACK_API_URL', `"${apiUrl}" is not Slack's own API (https://slack.com/api/); leave it unset, or for a Slack stand-in (tests, the sandbox) also set SLACK_API_STAND_IN=true`);
   }
 
   // Redis may carry a password in its URL: do not quote it.

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { WebClient } from '@slack/web-api';
 import type { Clock } from '../clock.ts';
 import { CancelledError, PermanentError, errorMessage } from '../errors.ts';
+import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 import { ProgressReporter } from '../slack/reporter.ts';
 import { cancelRequestedBy } from './cancel.ts';
 import type { JobData, JobName, JobResult } from './job-types.ts';
@@ -111,7 +112,7 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
       const permanent = err instanceof PermanentError || err instanceof UnrecoverableError;
       log.error({ err, attemptsLeft, permanent }, 'job failed');
       if (!permanent && attemptsLeft > 0) {
-        await reporter.setState('running', `:warning: ${errorMessage(err)} (transient): trying again automatically (${attemptsLeft} attempt${attemptsLeft === 1 ? '' : 's'} left).`);
+        await reporter.setState('running', `:warning: ${escapeMrkdwn(errorMessage(err))} (transient): trying again automatically (${attemptsLeft} attempt${attemptsLeft === 1 ? '' : 's'} left).`);
         await reporter.flush();
         throw err;
       }
@@ -154,5 +155,5 @@ function failureHeadline(data: JobData, err: unknown): string {
       : data.name === 'down'
         ? 'Run `/mesh down` again: it deletes only what is left.'
         : `Run \`${data.name === 'down-preview' ? '/mesh down' : '/mesh ' + data.name}\` again once the cause is fixed.`;
-  return `Failed: ${errorMessage(err)}${hint}\n${next}`;
+  return `Failed: ${escapeMrkdwn(errorMessage(err))}${hint}\n${next}`;
 }

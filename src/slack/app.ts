@@ -13,6 +13,7 @@ import { enqueueCommand, type EnqueueDeps } from '../queue/enqueue.ts';
 import type { JobName } from '../queue/job-types.ts';
 import { DOWN_CONFIRM_ACTION, readConfirmValue } from './down-confirm.ts';
 import { slackLogger } from './logger.ts';
+import { escapeMrkdwn } from './mrkdwn.ts';
 
 export interface WebOptions {
   botToken: string;
@@ -45,7 +46,11 @@ export function createWebApp(opts: WebOptions): WebApp {
         opts.redis
           .ping()
           .then(() => res.writeHead(200, { 'content-type': 'text/plain' }).end('ready'))
-          .catch((err: unknown) => res.writeHead(503, { 'content-type': 'text/plain' }).end(`redis unreachable: ${errorMessage(err)}`));
+          .catch((err: unknown) => {
+            // The reason goes to the log only: /readyz is reachable from outside and the error names hosts.
+            log.warn({ err }, 'readiness check: redis unreachable');
+            res.writeHead(503, { 'content-type': 'text/plain' }).end('redis unreachable');
+          });
       },
     },
   ];
@@ -92,7 +97,7 @@ export function createWebApp(opts: WebOptions): WebApp {
       try {
         await respond({ response_type: 'ephemeral', text: await cancelJob(opts.enqueue.queues, opts.redis, opts.enqueue.prefix, cmd.jobId, command.user_id) });
       } catch (err) {
-        await respond({ response_type: 'ephemeral', text: `Could not cancel: ${errorMessage(err)}` });
+        await respond({ response_type: 'ephemeral', text: `Could not cancel: ${escapeMrkdwn(errorMessage(err))}` });
       }
       return;
     }
@@ -131,7 +136,7 @@ export function createWebApp(opts: WebOptions): WebApp {
       }
     } catch (err) {
       log.error({ err }, 'could not queue the job');
-      await respond({ response_type: 'ephemeral', replace_original: false, text: `:x: Could not queue \`${describeCommand(cmd)}\`: ${errorMessage(err)}. Nothing was started; try again when Redis is reachable.` });
+      await respond({ response_type: 'ephemeral', replace_original: false, text: `:x: Could not queue \`${describeCommand(cmd)}\`: ${escapeMrkdwn(errorMessage(err))}. Nothing was started; try again when Redis is reachable.` });
     }
   };
 

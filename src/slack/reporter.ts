@@ -5,7 +5,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import { formatDuration } from '../steps/wait.ts';
-import { codeBlock, context, INLINE_EXCERPT_LIMIT, progressBar, safeText, section } from './format.ts';
+import { codeBlock, context, escapeMrkdwn, INLINE_EXCERPT_LIMIT, progressBar, safeFileText, safeText, section } from './format.ts';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'waiting';
 
@@ -91,7 +91,8 @@ export class ProgressReporter {
 
   stepFailed(title: string, cause: string, ms: number): void {
     this.scheduleEdit();
-    this.reply(`:x: *${title}* failed after ${formatDuration(ms)}: ${cause}`);
+    // The cause is an error's text from outside (AWS, Kubernetes): shown as written, never as markup.
+    this.reply(`:x: *${title}* failed after ${formatDuration(ms)}: ${escapeMrkdwn(cause)}`);
   }
 
   /** A thread reply; an excerpt too long for a message goes up as a file in the thread. */
@@ -99,7 +100,7 @@ export class ProgressReporter {
     this.threadChain = this.threadChain.then(async () => {
       try {
         const threadTs = await this.ensureAnchor();
-        const safeExcerpt = excerpt ? safeText(excerpt) : undefined;
+        const safeExcerpt = excerpt ? safeFileText(excerpt) : undefined;
         if (safeExcerpt && safeExcerpt.length > INLINE_EXCERPT_LIMIT) {
           await this.opts.client.chat.postMessage({ channel: this.opts.channel, thread_ts: threadTs, text: safeText(text), blocks: [section(text), context('full output attached as a file')] });
           await this.opts.client.files.uploadV2({

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.ts';
 import { ProgressReporter } from '../../src/slack/reporter.ts';
+import { messageText } from '../../sandbox/slack/transcript.ts';
 import { startSlackStandIn, type SlackStandIn } from '../../sandbox/slack/web-api.ts';
 
 const CHANNEL = 'C0PROGRESS';
@@ -74,5 +75,23 @@ describe('the progress message', () => {
     const withFile = thread.find((m) => m.files.length > 0);
     expect(withFile?.files[0]?.name).toBe('typha.log');
     expect(slack.stats()['chat.postMessage']?.errors ?? 0).toBe(0);
+  });
+});
+
+describe('text from outside', () => {
+  it('is escaped: kubectl\'s <none> reads as <none>, captured <!here> pings nobody, & stays &', async () => {
+    const r = reporter();
+    const anchor = await r.ensureAnchor();
+    const kubectl = 'NAME        TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)\nkubernetes  ClusterIP   10.100.0.1   <none>        443/TCP';
+    r.stepFinished('Read the services', 'found 1', 5, kubectl);
+    r.stepFailed('Read the logs', 'pod said <!here> <!channel> & <@U0BOB0001> <https://evil.example|click>', 7);
+    await r.finish('failed', 'Failed: exit <code> & more');
+    const thread = slack.thread(CHANNEL, anchor).map((m) => messageText(slack, m));
+    expect(thread[0]).toContain('<none>');
+    expect(thread[1]).toContain('pod said <!here> <!channel> & <@U0BOB0001> <https://evil.example|click>');
+    const final = messageText(slack, slack.messages(CHANNEL).find((m) => m.ts === anchor)!);
+    expect(final).toContain('Failed: exit <code> & more');
+    // Only the bot's own mention of the requester notifies anyone.
+    expect(slack.notifications(CHANNEL).map((n) => n.to).filter((to) => to !== 'U0ADMIN01')).toEqual([]);
   });
 });

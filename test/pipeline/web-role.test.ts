@@ -152,3 +152,31 @@ describe('health', () => {
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
   });
 });
+
+describe('readiness without Redis', () => {
+  it('/readyz answers 503 without the Redis error text (hosts, ports) on a public URL', async () => {
+    const { Redis } = await import('ioredis');
+    const { pino } = await import('pino');
+    const { createWebApp } = await import('../../src/slack/app.ts');
+    const { freePort } = await import('../helpers/redis.ts');
+    const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    dead.on('error', () => undefined);
+    const port = await freePort();
+    const web = createWebApp({
+      botToken: 'xoxb-test-meshops-bot', signingSecret: SIGNING_SECRET, slackApiUrl: slack.apiUrl, port,
+      admins: [ADMIN], channels: [CHANNEL], spec: bot.config.spec, redis: dead, log: pino({ level: 'silent' }),
+      enqueue: { queues: undefined as never, redis: dead, prefix: 'x', mesh: bot.config.spec.name, log: pino({ level: 'silent' }), describe: () => '' },
+    });
+    await web.start();
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      expect(res.status).toBe(503);
+      const body = await res.text();
+      expect(body).toBe('redis unreachable');
+      expect(body).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|:1\b|Connection is closed/);
+    } finally {
+      await web.stop();
+      dead.disconnect();
+    }
+  });
+});
