@@ -129,7 +129,32 @@ export class ProgressReporter {
     this.body = body;
     this.now = '';
     await this.threadChain;
+    await this.announceEnd(state, headline);
     await this.editNow();
+  }
+
+  /**
+   * The end of a job as a new thread reply that mentions the requester: edits notify nobody and the requester is
+   * not subscribed to the bot's thread. A failure is also shown in the channel (reply_broadcast).
+   */
+  private async announceEnd(state: JobState, headline: string): Promise<void> {
+    const { title, jobId, userId } = this.opts;
+    const took = formatDuration(this.opts.clock.now() - this.startedAt);
+    const verb = state === 'succeeded' ? `finished in ${took}` : state === 'failed' ? `failed after ${took}` : `was cancelled after ${took}`;
+    const first = headline.split('\n')[0] ?? '';
+    const text = `<@${userId}> ${ICON[state]} *${title}* (job ${jobId}) ${verb}${first ? `: ${first}` : '.'}`;
+    try {
+      const threadTs = await this.ensureAnchor();
+      await this.opts.client.chat.postMessage({
+        channel: this.opts.channel,
+        thread_ts: threadTs,
+        reply_broadcast: state === 'failed',
+        text: safeText(text),
+        blocks: [section(text)],
+      });
+    } catch (err) {
+      this.opts.log.warn({ err }, 'could not tell the requester that the job ended');
+    }
   }
 
   async setState(state: JobState, headline: string): Promise<void> {

@@ -41,7 +41,8 @@ describe('the progress message', () => {
     expect(msg.edits).toBeGreaterThanOrEqual(2);
     expect(slack.stats()['chat.update']?.rateLimited ?? 0).toBe(0);
     expect(msg.text).toContain('All done: 300 steps.');
-    expect(slack.thread(CHANNEL, anchor).map((m) => m.text)).toEqual([
+    // The step replies (the last reply, which tells the requester the job ended, is tested below).
+    expect(slack.thread(CHANNEL, anchor).filter((m) => !m.text.startsWith('<@')).map((m) => m.text)).toEqual([
       expect.stringContaining('batch 99'),
       expect.stringContaining('batch 199'),
       expect.stringContaining('batch 299'),
@@ -93,5 +94,30 @@ describe('text from outside', () => {
     expect(final).toContain('Failed: exit <code> & more');
     // Only the bot's own mention of the requester notifies anyone.
     expect(slack.notifications(CHANNEL).map((n) => n.to).filter((to) => to !== 'U0ADMIN01')).toEqual([]);
+  });
+});
+
+describe('the end of a job', () => {
+  it('mentions the requester in a new thread reply (the final edit alone notifies nobody)', async () => {
+    const r = reporter('7');
+    const anchor = await r.ensureAnchor();
+    r.stepFinished('Create the VPC', 'vpc-1 created', 5);
+    await r.finish('succeeded', 'Mesh demo is up.\nmore lines');
+    const atEnd = slack.notifications(CHANNEL).filter((n) => n.threadTs === anchor && n.to === 'U0ADMIN01');
+    expect(atEnd).toHaveLength(1);
+    const reply = slack.thread(CHANNEL, anchor).find((m) => m.ts === atEnd[0]!.ts)!;
+    expect(messageText(slack, reply)).toMatch(/@U0ADMIN01 .*\/mesh up.*job 7.*finished in .*: Mesh demo is up\.$/);
+    expect(reply.broadcast).toBeFalsy();
+  });
+
+  it('shows a failure in the channel too (reply_broadcast), mentioning the requester', async () => {
+    const r = reporter('8');
+    const anchor = await r.ensureAnchor();
+    await r.finish('failed', 'Failed: the NAT gateway failed');
+    const inChannel = slack.messages(CHANNEL).filter((m) => m.threadTs === anchor);
+    expect(inChannel).toHaveLength(1);
+    expect(inChannel[0]!.broadcast).toBe(true);
+    expect(messageText(slack, inChannel[0]!)).toMatch(/job 8.*failed after .*: Failed: the NAT gateway failed/);
+    expect(slack.notifications(CHANNEL).some((n) => n.ts === inChannel[0]!.ts && n.to === 'U0ADMIN01')).toBe(true);
   });
 });
