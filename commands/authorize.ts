@@ -1,7 +1,9 @@
 // Who may run what, where. Decided by Slack IDs (never display names):
 // - help: anyone, anywhere (it only lists commands and the mesh's cluster names), so people can find the bot;
 // - status, ping, up --dry-run: anyone, in an allowed channel (they change nothing);
-// - up, down, scale, cancel: mesh admins only, in an allowed channel, so every change is seen by the team.
+// - up, down, scale, cancel: mesh admins only, in an allowed channel, so every change is seen by the team;
+// - nothing at all for people of another workspace or enterprise (a channel shared through Slack Connect).
+// Slash commands and button clicks are decided here alike (src/slack/gate.ts calls it for both).
 import { describeCommand, isMutating } from './parse.ts';
 import type { MeshCommand } from './types.ts';
 
@@ -12,6 +14,17 @@ export interface AccessPolicy {
   admins: readonly string[];
   /** Channel IDs (C.../G...). */
   channels: readonly string[];
+  /** The workspace (T...) and Enterprise Grid org (E...) the app is installed in, from auth.test. */
+  home?: { teamId: string; enterpriseId?: string };
+}
+
+export interface AccessRequest {
+  userId: string;
+  channelId: string;
+  command: MeshCommand;
+  /** Every team ID the request names (the user's team, the channel's team); all must be the app's own. */
+  teamIds?: readonly string[];
+  enterpriseId?: string;
 }
 
 export function adminOnly(cmd: MeshCommand): boolean {
@@ -21,11 +34,10 @@ export function adminOnly(cmd: MeshCommand): boolean {
 const mention = (ids: readonly string[], wrap: (id: string) => string, none: string) =>
   ids.length ? ids.map(wrap).join(', ') : none;
 
-export function authorize(
-  req: { userId: string; channelId: string; command: MeshCommand },
-  policy: AccessPolicy,
-): Decision {
+export function authorize(req: AccessRequest, policy: AccessPolicy): Decision {
   const { command } = req;
+  const foreign = foreignOrigin(req, policy);
+  if (foreign) return { allowed: false, reason: foreign };
   if (command.kind === 'help') return { allowed: true };
   const shown = `\`${describeCommand(command)}\``;
   if (!policy.channels.includes(req.channelId)) {
@@ -37,4 +49,13 @@ export function authorize(
     return { allowed: false, reason: `only mesh admins may run \`/mesh ${command.kind}\`; admins: ${who}` };
   }
   return { allowed: true };
+}
+
+/** Why a request from another workspace or org is refused, or undefined when it comes from the app's own. */
+export function foreignOrigin(req: Pick<AccessRequest, 'teamIds' | 'enterpriseId'>, policy: AccessPolicy): string | undefined {
+  if (!policy.home) return undefined;
+  const other = (req.teamIds ?? []).find((t) => t !== policy.home!.teamId);
+  const otherOrg = req.enterpriseId !== undefined && req.enterpriseId !== policy.home.enterpriseId;
+  if (!other && !otherOrg) return undefined;
+  return `/mesh takes requests only from this workspace's own members; requests from another workspace or organization (${other ?? req.enterpriseId}, e.g. through Slack Connect) are refused`;
 }

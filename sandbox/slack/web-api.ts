@@ -26,6 +26,16 @@ export interface MethodStats {
   rateLimited: number;
 }
 
+/** A click on a button of a message; teamId: the clicking user's workspace (another one for Slack Connect). */
+export interface ClickInput {
+  userId: string;
+  channelId: string;
+  messageTs: string;
+  actionId: string;
+  to: Delivery;
+  teamId?: string;
+}
+
 /** How a command or click reaches the app: signed HTTP POST to its request URL, or an envelope over Socket Mode. */
 export type Delivery = { http: { url: string; signingSecret: string } } | 'socket';
 
@@ -61,7 +71,7 @@ export interface SlackStandIn {
   /** Runs a slash command as a user would: response_url on the stand-in, the ack shown as Slack shows it. */
   slashCommand(input: SlashCommandInput & { to: Delivery }): Promise<DeliveryResult>;
   /** Clicks a button on a message in the stand-in (found by action_id in its blocks). */
-  clickButton(input: { userId: string; channelId: string; messageTs: string; actionId: string; to: Delivery }): Promise<DeliveryResult>;
+  clickButton(input: ClickInput): Promise<DeliveryResult>;
   close(): Promise<void>;
 }
 
@@ -195,7 +205,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     return result;
   }
 
-  async function deliverClick(input: { userId: string; channelId: string; messageTs: string; actionId: string; to: Delivery }): Promise<DeliveryResult> {
+  async function deliverClick(input: ClickInput): Promise<DeliveryResult> {
     const ephemeral = ws.findEphemeral(input.channelId, input.messageTs);
     const message = ephemeral ?? ws.find(input.channelId, input.messageTs);
     if (!message) throw new Error(`no message ${input.channelId}/${input.messageTs} to click on`);
@@ -207,6 +217,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       userId: input.userId, channelId: input.channelId, messageTs: message.ts, isEphemeral: Boolean(ephemeral),
       message: { ts: message.ts, text: message.text, blocks: message.blocks, ...(message.threadTs ? { thread_ts: message.threadTs } : {}) },
       actionId: input.actionId, blockId: button.blockId, value: button.value, actionText: button.label, responseUrl,
+      ...(input.teamId ? { teamId: input.teamId } : {}),
     };
     if (input.to === 'socket') {
       const ack = await hub.deliver('interactive', blockActionPayload(action), ACK_DEADLINE_MS);

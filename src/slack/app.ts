@@ -1,9 +1,8 @@
 // The web role: a Bolt app that checks Slack's signature (Bolt's receivers do), parses and authorizes /mesh,
 // acks within Slack's 3 seconds, then queues the job. Nothing slow runs before the ack.
-import { App, LogLevel, type CustomRoute } from '@slack/bolt';
+import { App, LogLevel, type BlockAction, type CustomRoute, type RespondFn } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { authorize } from '../../commands/authorize.ts';
 import { describeCommand, helpText, parseMeshCommand } from '../../commands/parse.ts';
 import type { MeshCommand } from '../../commands/types.ts';
 import type { MeshSpec } from '../config/spec-types.ts';
@@ -12,6 +11,7 @@ import { cancelJob } from '../queue/cancel.ts';
 import { enqueueCommand, type EnqueueDeps } from '../queue/enqueue.ts';
 import type { JobName } from '../queue/job-types.ts';
 import { DOWN_CONFIRM_ACTION, readConfirmValue } from './down-confirm.ts';
+import { makeGate, type Requester } from './gate.ts';
 import { slackLogger } from './logger.ts';
 import { escapeMrkdwn } from './mrkdwn.ts';
 
@@ -70,20 +70,26 @@ export function createWebApp(opts: WebOptions): WebApp {
   });
   const enqueueDeps: EnqueueDeps = { ...opts.enqueue, slack: app.client };
 
-  const audit = (userId: string, channelId: string, text: string, allowed: boolean, reason?: string) =>
-    log.info({ audit: true, userId, channelId, command: `/mesh ${text}`.trim(), allowed, reason }, 'command decision');
+  const gate = makeGate({ admins: opts.admins, channels: opts.channels, client: app.client, log });
 
   app.command('/mesh', async ({ command, ack, respond }) => {
     const text = command.text ?? '';
+    const shown = `/mesh ${text}`.trim();
+    const who: Requester = {
+      userId: command.user_id,
+      channelId: command.channel_id,
+      teamIds: [command.team_id, (command as { user_team?: string }).user_team].filter((t): t is string => Boolean(t)),
+      enterpriseId: command.enterprise_id || undefined,
+      via: 'slash command',
+    };
     const parsed = parseMeshCommand(text, opts.spec);
     if (!parsed.ok) {
-      audit(command.user_id, command.channel_id, text, false, 'bad input');
-      await ack({ response_type: 'ephemeral', text: `${parsed.error}\n${parsed.usage}` });
+      const foreign = await gate.refuseBadInput(who, shown);
+      await ack({ response_type: 'ephemeral', text: foreign ? `:no_entry: ${foreign}` : `${parsed.error}\n${parsed.usage}` });
       return;
     }
     const cmd = parsed.command;
-    const decision = authorize({ userId: command.user_id, channelId: command.channel_id, command: cmd }, { admins: opts.admins, channels: opts.channels });
-    audit(command.user_id, command.channel_id, text, decision.allowed, decision.allowed ? undefined : decision.reason);
+    const decision = await gate.admit(who, cmd, shown);
     if (!decision.allowed) {
       await ack({ response_type: 'ephemeral', text: `:no_entry: ${decision.reason}` });
       return;
@@ -107,24 +113,35 @@ export function createWebApp(opts: WebOptions): WebApp {
     await queueOrApologize(name, cmd, command.user_id, command.channel_id, respond);
   });
 
-  app.action(DOWN_CONFIRM_ACTION, async ({ ack, body, action, respond }) => {
+  /** Who clicked, as the gate needs it: the user's team and the team the click came through. */
+  const clicker = (body: BlockAction): Requester => ({
+    userId: body.user.id,
+    channelId: body.channel?.id ?? body.container?.channel_id ?? '',
+    teamIds: [body.user.team_id, body.team?.id].filter((t): t is string => Boolean(t)),
+    enterpriseId: body.enterprise?.id ?? undefined,
+    via: 'button',
+  });
+  const refuse = (respond: RespondFn, reason: string) =>
+    respond({ response_type: 'ephemeral', replace_original: false, text: `:no_entry: ${reason}` });
+
+  app.action<BlockAction>(DOWN_CONFIRM_ACTION, async ({ ack, body, action, respond }) => {
     await ack();
-    const userId = body.user.id;
-    const channelId = body.channel?.id ?? '';
-    const value = 'value' in action ? String(action.value ?? '') : '';
-    const check = readConfirmValue(value, opts.spec.name, Date.now());
-    const isAdmin = opts.admins.includes(userId);
-    audit(userId, channelId, 'down (confirm button)', isAdmin && check.ok, !isAdmin ? 'not an admin' : check.ok ? undefined : check.reason);
-    if (!isAdmin) {
-      await respond({ response_type: 'ephemeral', replace_original: false, text: `:no_entry: Only mesh admins may confirm \`/mesh down\`. Nothing was deleted.` });
+    const who = clicker(body);
+    const cmd: MeshCommand = { kind: 'down', confirm: opts.spec.name };
+    const decision = await gate.admit(who, cmd, 'button: confirm /mesh down');
+    if (!decision.allowed) {
+      await refuse(respond, `${decision.reason}. Nothing was deleted.`);
       return;
     }
+    const value = 'value' in action ? String(action.value ?? '') : '';
+    const check = readConfirmValue(value, opts.spec.name, Date.now());
     if (!check.ok) {
+      log.info({ audit: true, userId: who.userId, reason: check.reason }, 'down confirmation not valid');
       await respond({ response_type: 'ephemeral', replace_original: false, text: `:hourglass: ${check.reason} Nothing was deleted; run \`/mesh down\` again for a fresh confirmation.` });
       return;
     }
-    await respond({ replace_original: true, text: `:wastebasket: \`/mesh down\` of mesh *${opts.spec.name}* confirmed by <@${userId}>; the teardown job follows below.` });
-    await queueOrApologize('down', { kind: 'down', confirm: opts.spec.name }, userId, channelId, respond);
+    await respond({ replace_original: true, text: `:wastebasket: \`/mesh down\` of mesh *${opts.spec.name}* confirmed by <@${who.userId}>; the teardown job follows below.` });
+    await queueOrApologize('down', cmd, who.userId, who.channelId, respond);
   });
 
   const queueOrApologize = async (name: JobName, cmd: MeshCommand, userId: string, channelId: string, respond: (msg: { response_type: 'ephemeral'; text: string; replace_original?: boolean }) => Promise<unknown>) => {

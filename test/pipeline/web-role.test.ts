@@ -1,8 +1,12 @@
 // The front door: Slack's signature, authorization and bad input, as Slack would send them; what was queued is
 // read back from Redis.
+import { Writable } from 'node:stream';
+import { WebClient } from '@slack/web-api';
 import { Queue } from 'bullmq';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueNames } from '../../src/queue/queues.ts';
+import { confirmBlocks, DOWN_CONFIRM_ACTION } from '../../src/slack/down-confirm.ts';
 import { postSigned, sendSlashCommand, slashCommandFields } from '../../sandbox/slack/sender.ts';
 import { startSlackStandIn, type SlackStandIn } from '../../sandbox/slack/web-api.ts';
 import { ADMIN, CHANNEL, OPERATOR, OTHER_CHANNEL, SIGNING_SECRET, startTestBot, type TestBot } from '../helpers/bot.ts';
@@ -13,12 +17,20 @@ let slack: SlackStandIn;
 let bot: TestBot;
 let changes: Queue;
 let reads: Queue;
+/** The bot's log lines (JSON), to read its audit trail. */
+const logLines: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
   redis = await startRedis();
   slack = await startSlackStandIn({ rateLimits: false, botToken: 'xoxb-test-meshops-bot', channels: [{ id: CHANNEL, name: 'mesh-ops' }, { id: OTHER_CHANNEL, name: 'random' }] });
   // Web role only: jobs stay queued, so the test sees exactly what a command queued.
-  bot = await startTestBot({ redisUrl: redis.url, slackApiUrl: slack.apiUrl, role: 'web' });
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  bot = await startTestBot({ redisUrl: redis.url, slackApiUrl: slack.apiUrl, role: 'web', log: pino({ level: 'info' }, destination) });
   const names = queueNames(bot.prefix, bot.config.spec.name);
   changes = new Queue(names.changes, { connection: { url: redis.url } });
   reads = new Queue(names.reads, { connection: { url: redis.url } });
@@ -178,5 +190,53 @@ describe('readiness without Redis', () => {
       await web.stop();
       dead.disconnect();
     }
+  });
+});
+
+describe('one door for commands and buttons', () => {
+  const audits = (pred: (l: Record<string, unknown>) => boolean) => logLines.filter((l) => l.audit === true && pred(l));
+  const to = () => ({ http: { url: bot.eventsUrl, signingSecret: SIGNING_SECRET } });
+
+  async function confirmIn(channel: string): Promise<string> {
+    const web = new WebClient('xoxb-test-meshops-bot', { slackApiUrl: slack.apiUrl });
+    const posted = await web.chat.postMessage({ channel, text: 'Delete mesh?', blocks: confirmBlocks(bot.config.spec.name, '3 VPCs', '$1.00', Date.now()) });
+    return posted.ts!;
+  }
+
+  it('a down confirmation clicked outside MESH_CHANNELS is refused by the channel policy, audited, and queues nothing', async () => {
+    const ts = await confirmIn(OTHER_CHANNEL);
+    const before = await queued();
+    await slack.clickButton({ to: to(), userId: ADMIN, channelId: OTHER_CHANNEL, messageTs: ts, actionId: DOWN_CONFIRM_ACTION });
+    const answer = await slack.waitFor((m) => m.channel === OTHER_CHANNEL && m.visibleTo === ADMIN && /runs only in/.test(m.text), 5000);
+    expect(answer.text).toMatch(/Nothing was deleted/);
+    expect(audits((l) => l.via === 'button' && l.channelId === OTHER_CHANNEL)).toEqual([
+      expect.objectContaining({ userId: ADMIN, allowed: false, reason: expect.stringMatching(/runs only in/) }),
+    ]);
+    expect(await queued()).toBe(before);
+  });
+
+  it('a request from another workspace (Slack Connect) is refused and audited: command, bad input and button alike', async () => {
+    const before = await queued();
+    const FOREIGN = 'T0OTHERORG';
+    for (const text of ['status', 'up', 'stauts']) {
+      const res = await sendSlashCommand({ url: bot.eventsUrl, signingSecret: SIGNING_SECRET, text, userId: ADMIN, channelId: CHANNEL, teamId: FOREIGN, responseUrl: slack.createResponseUrl({ channel: CHANNEL, user: ADMIN }) });
+      expect(ackText(res)).toMatch(/another workspace or organization/);
+    }
+    const ts = await confirmIn(CHANNEL);
+    await slack.clickButton({ to: to(), userId: ADMIN, channelId: CHANNEL, messageTs: ts, actionId: DOWN_CONFIRM_ACTION, teamId: FOREIGN });
+    await slack.waitFor((m) => m.visibleTo === ADMIN && /another workspace/.test(m.text) && /Nothing was deleted/.test(m.text), 5000);
+    const refused = audits((l) => Array.isArray(l.teamIds) && (l.teamIds as string[]).includes(FOREIGN));
+    expect(refused.map((l) => [l.via, l.command, l.allowed])).toEqual([
+      ['slash command', '/mesh status', false],
+      ['slash command', '/mesh up', false],
+      ['slash command', '/mesh stauts', false],
+      ['button', 'button: confirm /mesh down', false],
+    ]);
+    expect(await queued()).toBe(before);
+  });
+
+  it('the same workspace is let through, and its decisions are audited too', async () => {
+    await send('status', OPERATOR);
+    await expect.poll(() => audits((l) => l.userId === OPERATOR && l.command === '/mesh status' && l.allowed === true).length).toBeGreaterThan(0);
   });
 });
