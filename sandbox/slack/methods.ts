@@ -1,6 +1,6 @@
 // The Web API methods the stand-in serves, each answering as Slack does: {ok:true,...} or {ok:false,error}.
 import { checkMessage, parseBlocksArg } from './limits.ts';
-import { BOT, TEAM, type SlackMessage, type Workspace } from './state.ts';
+import { BOT, TEAM, type SlackChannel, type SlackMessage, type Workspace } from './state.ts';
 
 export type Args = Record<string, unknown>;
 export type ApiResult = Record<string, unknown> & { ok: boolean };
@@ -51,11 +51,24 @@ function hasAttachments(raw: unknown): boolean {
   return Array.isArray(list) && list.length > 0;
 }
 
+/**
+ * Whether the bot may write to a channel, as Slack answers: a private channel it was not invited to does not exist
+ * for it (channel_not_found), a public one says not_in_channel, and an archived one is_archived.
+ */
+function writable(channel: SlackChannel): ApiResult | undefined {
+  if (channel.isMember === false && channel.isPrivate) return fail('channel_not_found');
+  if (channel.isArchived) return fail('is_archived');
+  if (channel.isMember === false) return fail('not_in_channel');
+  return undefined;
+}
+
 const postMessage: Method = ({ ws }, a) => {
   const ref = str(a.channel);
   if (!ref) return fail('channel_not_found');
   const channel = ws.resolveChannel(ref, true);
   if (!channel) return fail('channel_not_found');
+  const closed = writable(channel);
+  if (closed) return closed;
   const blocks = parseBlocksArg(a.blocks);
   // Legacy attachments alone are content too.
   const bad = limitFailure(a.text, blocks, !hasAttachments(a.attachments));
@@ -77,6 +90,8 @@ const update: Method = ({ ws }, a) => {
   // chat.update wants the channel ID; a name is not found.
   const channel = ref ? ws.resolveChannel(ref, false) : undefined;
   if (!channel) return fail('channel_not_found');
+  const closed = writable(channel);
+  if (closed) return closed;
   const ts = str(a.ts);
   const m = ts ? ws.find(channel.id, ts) : undefined;
   if (!m) return fail('message_not_found');
@@ -91,6 +106,8 @@ const update: Method = ({ ws }, a) => {
 const postEphemeral: Method = ({ ws }, a) => {
   const channel = str(a.channel) ? ws.resolveChannel(str(a.channel)!, true) : undefined;
   if (!channel) return fail('channel_not_found');
+  const closed = writable(channel);
+  if (closed) return closed;
   const user = str(a.user);
   if (!user || !ws.users.has(user)) return fail('user_not_found');
   const blocks = parseBlocksArg(a.blocks);
@@ -122,10 +139,14 @@ const reactionsAdd: Method = ({ ws }, a) => {
 
 const conversationsInfo: Method = ({ ws }, a) => {
   const channel = str(a.channel) ? ws.resolveChannel(str(a.channel)!, false) : undefined;
-  if (!channel) return fail('channel_not_found');
+  // A private channel exists for the bot only once it was invited.
+  if (!channel || (channel.isPrivate && channel.isMember === false)) return fail('channel_not_found');
   return {
     ok: true,
-    channel: { id: channel.id, name: channel.name, is_channel: true, is_private: channel.isPrivate ?? false, is_member: true, is_archived: false, created: 1700000000, context_team_id: TEAM.id },
+    channel: {
+      id: channel.id, name: channel.name, is_channel: !channel.isPrivate, is_group: Boolean(channel.isPrivate), is_private: channel.isPrivate ?? false,
+      is_member: channel.isMember !== false, is_archived: channel.isArchived ?? false, created: 1700000000, context_team_id: TEAM.id,
+    },
   };
 };
 
@@ -172,6 +193,8 @@ const completeUpload: Method = ({ ws }, a) => {
   if (channelRef) {
     const channel = ws.resolveChannel(channelRef, false);
     if (!channel) return fail('channel_not_found');
+    const closed = writable(channel);
+    if (closed) return closed;
     let threadTs = str(a.thread_ts);
     if (threadTs) {
       const parent = ws.find(channel.id, threadTs);
@@ -236,6 +259,38 @@ export const METHODS: Record<string, Method> = {
   'files.upload': () => fail('method_deprecated'),
   'apps.connections.open': (ctx) => ({ ok: true, url: ctx.openSocketUrl() }),
 };
+
+/**
+ * The bot scopes each method needs (any one of them; a function when it depends on the channel). A method not
+ * listed needs none. Slack answers missing_scope, with what was needed and what the token has.
+ */
+export const METHOD_SCOPES: Record<string, string[] | ((ws: Workspace, a: Args) => string[])> = {
+  'chat.postMessage': ['chat:write'],
+  'chat.update': ['chat:write'],
+  'chat.postEphemeral': ['chat:write'],
+  'chat.delete': ['chat:write'],
+  'reactions.add': ['reactions:write'],
+  'conversations.info': (ws, a) => (channelOf(ws, a)?.isPrivate ? ['groups:read'] : ['channels:read']),
+  'conversations.history': (ws, a) => (channelOf(ws, a)?.isPrivate ? ['groups:history'] : ['channels:history']),
+  'conversations.replies': (ws, a) => (channelOf(ws, a)?.isPrivate ? ['groups:history'] : ['channels:history']),
+  'users.info': ['users:read'],
+  'files.getUploadURLExternal': ['files:write'],
+  'files.completeUploadExternal': ['files:write'],
+};
+
+function channelOf(ws: Workspace, a: Args): SlackChannel | undefined {
+  const ref = str(a.channel);
+  return ref ? ws.resolveChannel(ref, false) : undefined;
+}
+
+/** undefined when the token's scopes allow the method, else Slack's missing_scope answer. */
+export function scopeFailure(method: string, ws: Workspace, a: Args, granted: ReadonlySet<string> | 'all'): ApiResult | undefined {
+  if (granted === 'all') return undefined;
+  const rule = METHOD_SCOPES[method];
+  const needed = typeof rule === 'function' ? rule(ws, a) : rule;
+  if (!needed || needed.some((s) => granted.has(s))) return undefined;
+  return fail('missing_scope', { needed: needed.join(','), provided: [...granted].join(',') });
+}
 
 /** Methods that take the app-level token (xapp-); every other method wants the bot token. */
 export const APP_TOKEN_METHODS = new Set(['apps.connections.open']);

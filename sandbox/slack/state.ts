@@ -14,6 +14,9 @@ export interface SlackChannel {
   id: string;
   name: string;
   isPrivate?: boolean;
+  /** Whether the bot was invited (default true). A private channel it is not in does not exist for it. */
+  isMember?: boolean;
+  isArchived?: boolean;
 }
 
 export interface SlackFile {

@@ -2,7 +2,9 @@
 // response_urls and Socket Mode, with Slack's limits and rate limits. Tests and the console read the workspace.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { APP_TOKEN_METHODS, METHODS, type Args } from './methods.ts';
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { APP_TOKEN_METHODS, METHODS, scopeFailure, type Args } from './methods.ts';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimitConfig } from './rate-limits.ts';
 import { ResponseUrls, applyReply, type ReplyContext } from './replies.ts';
 import { blockActionPayload, sendBlockAction, sendSlashCommand, slashCommandFields, type SlashCommandInput } from './sender.ts';
@@ -17,6 +19,8 @@ export interface SlackStandInOptions {
   users?: SlackUser[];
   channels?: SlackChannel[];
   socketPingIntervalMs?: number;
+  /** The bot token's scopes: default those of infra/slack/app-manifest.yaml, as a real install grants them. */
+  scopes?: string[] | 'all';
 }
 
 export interface MethodStats {
@@ -90,6 +94,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   const botToken = opts.botToken ?? 'xoxb-0000000000-sandbox-bot-token';
   const appToken = opts.appToken ?? 'xapp-1-A0MESHOPS-0000-sandbox-app-token';
   const ws = new Workspace(opts.users ?? DEFAULT_USERS, opts.channels ?? DEFAULT_CHANNELS);
+  const scopes = opts.scopes === 'all' ? 'all' : new Set(opts.scopes ?? (await manifestScopes()));
   const limiter = opts.rateLimits === false ? undefined : new RateLimiter({ ...DEFAULT_RATE_LIMITS, ...(typeof opts.rateLimits === 'object' ? opts.rateLimits : {}) });
   const hub = new SocketModeHub(opts.socketPingIntervalMs);
   const stats: Record<string, MethodStats> = {};
@@ -130,7 +135,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       res.setHeader('Retry-After', String(limit.retryAfterSec));
       return sendJson(res, 429, { ok: false, error: 'ratelimited' });
     }
-    const result = impl({ ws, baseUrl, openSocketUrl: () => hub.issueUrl() }, args);
+    const result = scopeFailure(method, ws, args, scopes) ?? impl({ ws, baseUrl, openSocketUrl: () => hub.issueUrl() }, args);
     count(method, result.ok ? 'ok' : 'errors');
     sendJson(res, 200, result);
   }
@@ -251,6 +256,13 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/** The bot scopes the app's manifest asks for: what a workspace grants when it installs the app. */
+export async function manifestScopes(): Promise<string[]> {
+  const text = await readFile(new URL('../../infra/slack/app-manifest.yaml', import.meta.url), 'utf8');
+  const doc = parseYaml(text) as { oauth_config?: { scopes?: { bot?: string[] } } };
+  return doc.oauth_config?.scopes?.bot ?? [];
 }
 
 function findButton(blocks: unknown[] | undefined, actionId: string): { blockId?: string; value?: string; label?: string } | undefined {

@@ -11,6 +11,7 @@ import { cancelJob } from '../queue/cancel.ts';
 import { enqueueCommand, type EnqueueDeps } from '../queue/enqueue.ts';
 import type { JobName } from '../queue/job-types.ts';
 import { DOWN_CONFIRM_ACTION, readConfirmValue } from './down-confirm.ts';
+import { makeChannelChecker, reportChannels } from './channels.ts';
 import { makeGate, type Requester } from './gate.ts';
 import { slackLogger } from './logger.ts';
 import { escapeMrkdwn } from './mrkdwn.ts';
@@ -70,6 +71,7 @@ export function createWebApp(opts: WebOptions): WebApp {
   });
   const enqueueDeps: EnqueueDeps = { ...opts.enqueue, slack: app.client };
 
+  const channelCheck = makeChannelChecker(app.client);
   const gate = makeGate({ admins: opts.admins, channels: opts.channels, client: app.client, log });
 
   app.command('/mesh', async ({ command, ack, respond }) => {
@@ -145,6 +147,13 @@ export function createWebApp(opts: WebOptions): WebApp {
   });
 
   const queueOrApologize = async (name: JobName, cmd: MeshCommand, userId: string, channelId: string, respond: (msg: { response_type: 'ephemeral'; text: string; replace_original?: boolean }) => Promise<unknown>) => {
+    // A job whose messages cannot be posted would run unseen: say what to do instead, and queue nothing.
+    const where = await channelCheck(channelId);
+    if (where.usable === false) {
+      log.info({ userId, channelId, reason: where.reason }, 'not queued: the bot cannot post in this channel');
+      await respond({ response_type: 'ephemeral', replace_original: false, text: `:warning: \`${describeCommand(cmd)}\` was not queued: ${where.advice}.` });
+      return;
+    }
     try {
       const queued = await enqueueCommand(enqueueDeps, { name, command: cmd, userId, channelId });
       log.info({ jobId: queued.jobId, name, userId, channelId, position: queued.position }, 'job queued');
@@ -166,6 +175,8 @@ export function createWebApp(opts: WebOptions): WebApp {
     start: async () => {
       await app.start(opts.port);
       log.info({ port: opts.port, socketMode }, 'web role listening');
+      // In the background: a slow Slack must not hold the start; the log says which channels cannot be used.
+      void reportChannels(channelCheck, opts.channels, log).catch((err: unknown) => log.warn({ err }, 'could not check MESH_CHANNELS'));
     },
     stop: async () => {
       await app.stop();

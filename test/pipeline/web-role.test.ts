@@ -240,3 +240,46 @@ describe('one door for commands and buttons', () => {
     await expect.poll(() => audits((l) => l.userId === OPERATOR && l.command === '/mesh status' && l.allowed === true).length).toBeGreaterThan(0);
   });
 });
+
+describe('channels the bot cannot post in', () => {
+  const closed = [
+    { id: 'C0NOTIN01', name: 'not-invited', isMember: false, expect: /not a member of this channel.*\/invite @meshops/ },
+    { id: 'G0SECRET1', name: 'secret', isPrivate: true, isMember: false, expect: /private channel has not invited me.*\/invite @meshops/ },
+    { id: 'C0ARCHIVE', name: 'old', isArchived: true, expect: /is archived/ },
+  ];
+  let second: TestBot;
+  const lines: Array<Record<string, unknown>> = [];
+
+  beforeAll(async () => {
+    for (const { expect: _e, ...c } of closed) slack.workspace.addChannel(c);
+    const destination = new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    second = await startTestBot({
+      redisUrl: redis.url, slackApiUrl: slack.apiUrl, role: 'web', prefix: bot.prefix, log: pino({ level: 'info' }, destination),
+      extraEnv: { MESH_CHANNELS: [CHANNEL, ...closed.map((c) => c.id)].join(',') },
+    });
+  });
+  afterAll(async () => {
+    await second?.meshops.stop();
+  });
+
+  it.each(closed)('a command in $name is answered with what to do, and nothing is queued', async (c) => {
+    const before = await queued();
+    const res = await sendSlashCommand({ url: second.eventsUrl, signingSecret: SIGNING_SECRET, text: 'status', userId: OPERATOR, channelId: c.id, responseUrl: slack.createResponseUrl({ channel: c.id, user: OPERATOR }) });
+    expect(res.status).toBe(200);
+    const answer = await slack.waitFor((m) => m.channel === c.id && m.visibleTo === OPERATOR && /was not queued/.test(m.text), 5000);
+    expect(answer.text).toMatch(c.expect);
+    expect(await queued()).toBe(before);
+  });
+
+  it('at start, says in the log which MESH_CHANNELS entries cannot be used, and why', async () => {
+    await expect.poll(() => lines.filter((l) => l.msg === 'MESH_CHANNELS checked').length, { timeout: 5000 }).toBe(1);
+    const warned = lines.filter((l) => typeof l.msg === 'string' && l.msg.includes('is not usable')).map((l) => [l.channel, l.reason]);
+    expect(warned.sort()).toEqual([['C0ARCHIVE', 'archived'], ['C0NOTIN01', 'not_in_channel'], ['G0SECRET1', 'private']]);
+    expect(lines.find((l) => l.msg === 'MESH_CHANNELS checked')).toMatchObject({ usable: [CHANNEL] });
+  });
+});

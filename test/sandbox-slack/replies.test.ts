@@ -47,7 +47,7 @@ describe('response_url', () => {
 
 describe('more of the Web API', () => {
   beforeEach(async () => {
-    slack = await startSlackStandIn({ rateLimits: false });
+    slack = await startSlackStandIn({ rateLimits: false, scopes: 'all' });
   });
   afterEach(async () => {
     await slack.close();
