@@ -5,8 +5,8 @@ import { costOfObserved, formatCost, loadPrices } from '../../src/cost.ts';
 import type { Deps } from '../../src/deps.ts';
 import type { JobResult } from '../../src/queue/job-types.ts';
 import type { JobContext } from '../../src/queue/worker.ts';
-import { confirmBlocks } from '../../src/slack/down-confirm.ts';
-import { codeBlock, safeText } from '../../src/slack/format.ts';
+import { postDownConfirmation } from '../../src/slack/down-confirm.ts';
+import { codeBlock } from '../../src/slack/format.ts';
 import { sequential } from '../../src/steps/step.ts';
 import { observeBilled } from '../status/aws.ts';
 import { runPlanJob, timingTable } from '../run-plan.ts';
@@ -40,8 +40,8 @@ export async function downPreviewJob(deps: Deps, ctx: JobContext): Promise<JobRe
     return { ok: true, summary: `Nothing to delete: no resource tagged meshops:mesh=${deps.spec.name} exists in ${[...new Set(deps.spec.clusters.map((c) => c.region))].join(', ')}.` };
   }
   const cost = costOfObserved(billed, prices);
-  const blocks = confirmBlocks(deps.spec.name, renderInventory(inv), `$${cost.totalHourly.toFixed(2)}`, Date.now());
-  await ctx.slack.chat.postMessage({ channel: ctx.data.channelId, text: safeText(`Delete mesh ${deps.spec.name}? An admin must confirm within 5 minutes.`), blocks });
+  const hourlyCost = `$${cost.totalHourly.toFixed(2)}`;
+  await postDownConfirmation(ctx.slack, ctx.data.channelId, { mesh: deps.spec.name, inventory: renderInventory(inv), hourlyCost, now: Date.now() });
   return { ok: true, summary: `Confirmation posted below: an admin has 5 minutes to press *Delete ${deps.spec.name}* (or run \`/mesh down --confirm ${deps.spec.name}\`). Nothing was deleted yet.` };
 }
 

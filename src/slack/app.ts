@@ -8,9 +8,10 @@ import type { MeshCommand } from '../../commands/types.ts';
 import type { MeshSpec } from '../config/spec-types.ts';
 import { errorMessage } from '../errors.ts';
 import { cancelJob } from '../queue/cancel.ts';
-import { enqueueCommand, type EnqueueDeps } from '../queue/enqueue.ts';
+import { enqueueCommand, jobNumber, type EnqueueDeps } from '../queue/enqueue.ts';
 import type { JobName } from '../queue/job-types.ts';
-import { DOWN_CONFIRM_ACTION, readConfirmValue } from './down-confirm.ts';
+import { claimConfirmation, DOWN_CONFIRM_ACTION, DOWN_KEEP_ACTION, readConfirmValue, releaseConfirmation, settledBlocks } from './down-confirm.ts';
+import { safeText } from './format.ts';
 import { makeChannelChecker, reportChannels } from './channels.ts';
 import { makeGate, type Requester } from './gate.ts';
 import { slackLogger } from './logger.ts';
@@ -124,27 +125,56 @@ export function createWebApp(opts: WebOptions): WebApp {
     via: 'button',
   });
   const refuse = (respond: RespondFn, reason: string) =>
-    respond({ response_type: 'ephemeral', replace_original: false, text: `:no_entry: ${reason}` });
+    respond({ response_type: 'ephemeral', replace_original: false, text: `:no_entry: ${reason.charAt(0).toUpperCase()}${reason.slice(1)}` });
 
-  app.action<BlockAction>(DOWN_CONFIRM_ACTION, async ({ ack, body, action, respond }) => {
-    await ack();
-    const who = clicker(body);
-    const cmd: MeshCommand = { kind: 'down', confirm: opts.spec.name };
-    const decision = await gate.admit(who, cmd, 'button: confirm /mesh down');
-    if (!decision.allowed) {
-      await refuse(respond, `${decision.reason}. Nothing was deleted.`);
-      return;
-    }
-    const value = 'value' in action ? String(action.value ?? '') : '';
-    const check = readConfirmValue(value, opts.spec.name, Date.now());
-    if (!check.ok) {
-      log.info({ audit: true, userId: who.userId, reason: check.reason }, 'down confirmation not valid');
-      await respond({ response_type: 'ephemeral', replace_original: false, text: `:hourglass: ${check.reason} Nothing was deleted; run \`/mesh down\` again for a fresh confirmation.` });
-      return;
-    }
-    await respond({ replace_original: true, text: `:wastebasket: \`/mesh down\` of mesh *${opts.spec.name}* confirmed by <@${who.userId}>; the teardown job follows below.` });
-    await queueOrApologize('down', cmd, who.userId, who.channelId, respond);
-  });
+  const at = () => new Date().toISOString().slice(11, 16) + ' UTC';
+  const replaceConfirmation = (respond: RespondFn, body: BlockAction, outcome: string) =>
+    respond({ replace_original: true, text: safeText(outcome), blocks: settledBlocks(body.message?.blocks as unknown[] | undefined, outcome) as never });
+
+  /** Delete and Keep it share their checks: who may, which mesh, not expired, not used before. */
+  const downButton = (kind: 'delete' | 'keep') =>
+    async ({ ack, body, action, respond }: { ack: () => Promise<void>; body: BlockAction; action: BlockAction['actions'][number]; respond: RespondFn }) => {
+      await ack();
+      const who = clicker(body);
+      const cmd: MeshCommand = { kind: 'down', confirm: opts.spec.name };
+      const decision = await gate.admit(who, cmd, kind === 'delete' ? 'button: confirm /mesh down' : 'button: keep the mesh');
+      if (!decision.allowed) {
+        await refuse(respond, `${decision.reason}. Nothing was deleted.`);
+        return;
+      }
+      const value = 'value' in action ? String(action.value ?? '') : '';
+      const check = readConfirmValue(value, opts.spec.name, Date.now());
+      if (!check.ok) {
+        log.info({ audit: true, userId: who.userId, reason: check.reason }, 'down confirmation not valid');
+        if (check.expired) {
+          await respond({ response_type: 'ephemeral', replace_original: false, text: `:hourglass: ${check.reason} Nothing was deleted; run \`/mesh down\` again for a fresh confirmation.` });
+          await replaceConfirmation(respond, body, `:hourglass: This confirmation expired, nothing deleted (clicked by <@${who.userId}> at ${at()}). Run \`/mesh down\` again for a fresh one.`);
+        } else {
+          await respond({ response_type: 'ephemeral', replace_original: false, text: `:no_entry: ${check.reason} Nothing was deleted; run \`/mesh down\` again for a fresh confirmation.` });
+        }
+        return;
+      }
+      const before = await claimConfirmation(opts.redis, opts.enqueue.prefix, check.value.nonce, { userId: who.userId, action: kind });
+      if (before) {
+        log.info({ audit: true, userId: who.userId, usedBy: before.userId }, 'down confirmation already used');
+        const how = before.action === 'keep' ? 'kept the mesh' : 'confirmed the teardown';
+        await respond({ response_type: 'ephemeral', replace_original: false, text: `:information_source: This confirmation was already used: <@${before.userId}> ${how}. It works once; nothing more happens.` });
+        return;
+      }
+      if (kind === 'keep') {
+        await replaceConfirmation(respond, body, `:relieved: Kept: <@${who.userId}> chose to keep mesh *${opts.spec.name}* at ${at()}; nothing was deleted.`);
+        return;
+      }
+      // Queue first, then say so: a failure to queue must not leave "teardown follows" with nothing following.
+      const queued = await queueOrApologize('down', cmd, who.userId, who.channelId, respond);
+      if (!queued) {
+        await releaseConfirmation(opts.redis, opts.enqueue.prefix, check.value.nonce);
+        return;
+      }
+      await replaceConfirmation(respond, body, `:wastebasket: Confirmed by <@${who.userId}> at ${at()}: the teardown of mesh *${opts.spec.name}* is job ${jobNumber(queued.jobId)}, below.`);
+    };
+  app.action<BlockAction>(DOWN_CONFIRM_ACTION, downButton('delete'));
+  app.action<BlockAction>(DOWN_KEEP_ACTION, downButton('keep'));
 
   const queueOrApologize = async (name: JobName, cmd: MeshCommand, userId: string, channelId: string, respond: (msg: { response_type: 'ephemeral'; text: string; replace_original?: boolean }) => Promise<unknown>) => {
     // A job whose messages cannot be posted would run unseen: say what to do instead, and queue nothing.
@@ -152,17 +182,19 @@ export function createWebApp(opts: WebOptions): WebApp {
     if (where.usable === false) {
       log.info({ userId, channelId, reason: where.reason }, 'not queued: the bot cannot post in this channel');
       await respond({ response_type: 'ephemeral', replace_original: false, text: `:warning: \`${describeCommand(cmd)}\` was not queued: ${where.advice}.` });
-      return;
+      return undefined;
     }
     try {
       const queued = await enqueueCommand(enqueueDeps, { name, command: cmd, userId, channelId });
       log.info({ jobId: queued.jobId, name, userId, channelId, position: queued.position }, 'job queued');
       if (!queued.anchorTs) {
-        await respond({ response_type: 'ephemeral', text: `Queued \`${describeCommand(cmd)}\` as job ${queued.jobId}.` });
+        await respond({ response_type: 'ephemeral', text: `Queued \`${describeCommand(cmd)}\` as job ${jobNumber(queued.jobId)}.` });
       }
+      return queued;
     } catch (err) {
       log.error({ err }, 'could not queue the job');
       await respond({ response_type: 'ephemeral', replace_original: false, text: `:x: Could not queue \`${describeCommand(cmd)}\`: ${escapeMrkdwn(errorMessage(err))}. Nothing was started; try again when Redis is reachable.` });
+      return undefined;
     }
   };
 

@@ -6,8 +6,8 @@ import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueNames } from '../../src/queue/queues.ts';
-import { confirmBlocks, DOWN_CONFIRM_ACTION } from '../../src/slack/down-confirm.ts';
-import { postSigned, sendSlashCommand, slashCommandFields } from '../../sandbox/slack/sender.ts';
+import { confirmBlocks, DOWN_CONFIRM_ACTION, DOWN_KEEP_ACTION } from '../../src/slack/down-confirm.ts';
+import { postSigned, sendBlockAction, sendSlashCommand, slashCommandFields } from '../../sandbox/slack/sender.ts';
 import { startSlackStandIn, type SlackStandIn } from '../../sandbox/slack/web-api.ts';
 import { ADMIN, CHANNEL, OPERATOR, OTHER_CHANNEL, SIGNING_SECRET, startTestBot, type TestBot } from '../helpers/bot.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
@@ -281,5 +281,71 @@ describe('channels the bot cannot post in', () => {
     const warned = lines.filter((l) => typeof l.msg === 'string' && l.msg.includes('is not usable')).map((l) => [l.channel, l.reason]);
     expect(warned.sort()).toEqual([['C0ARCHIVE', 'archived'], ['C0NOTIN01', 'not_in_channel'], ['G0SECRET1', 'private']]);
     expect(lines.find((l) => l.msg === 'MESH_CHANNELS checked')).toMatchObject({ usable: [CHANNEL] });
+  });
+});
+
+describe('the down confirmation', () => {
+  const to = () => ({ http: { url: bot.eventsUrl, signingSecret: SIGNING_SECRET } });
+  const web = () => new WebClient('xoxb-test-meshops-bot', { slackApiUrl: slack.apiUrl });
+  const INVENTORY = '• us-east-1: 1 EKS cluster(s) (demo-iad + node groups demo-iad-ng); 2 NAT gateway(s) (nat-1, nat-2)';
+  const downJobs = async () => (await changes.getJobs(['waiting', 'active', 'delayed', 'prioritized'])).filter((j) => j.name === 'down').length;
+  const post = async (now = Date.now()) =>
+    (await web().chat.postMessage({ channel: CHANNEL, text: 'Delete mesh?', blocks: confirmBlocks(bot.config.spec.name, INVENTORY, '$1.63', now) })).ts!;
+  const click = (ts: string, actionId: string, userId = ADMIN) => slack.clickButton({ to: to(), userId, channelId: CHANNEL, messageTs: ts, actionId });
+
+  it('works once: a double click and a later click start one teardown; the message keeps the inventory and says who confirmed', async () => {
+    const ts = await post();
+    const before = await downJobs();
+    await Promise.all([click(ts, DOWN_CONFIRM_ACTION), click(ts, DOWN_CONFIRM_ACTION)]);
+    await expect.poll(() => slack.ephemeral(CHANNEL, ADMIN).filter((m) => /already used/.test(m.text)).length, { timeout: 5000 }).toBeGreaterThan(0);
+    const msg = await slack.waitFor((m) => m.ts === ts && /Confirmed by <@U0ADMIN01>/.test(m.text), 5000);
+    expect(JSON.stringify(msg.blocks)).toContain('2 NAT gateway(s) (nat-1, nat-2)');
+    expect(JSON.stringify(msg.blocks)).not.toContain(DOWN_CONFIRM_ACTION);
+    expect(await downJobs()).toBe(before + 1);
+    const newest = (await changes.getJobs(['waiting'])).filter((j) => j.name === 'down').sort((a, b) => b.timestamp - a.timestamp)[0]!;
+    expect(msg.text).toContain(`job ${String(newest.id).replace('job-', '')}`);
+  });
+
+  it('"Keep it" uses it up too: nothing is queued, and a later Delete does nothing', async () => {
+    const ts = await post();
+    const original = slack.messages(CHANNEL).find((m) => m.ts === ts)!;
+    const value = JSON.stringify(original.blocks).match(/"value":"((?:[^"\\]|\\.)*)"/)![1]!.replace(/\\"/g, '"');
+    const before = await downJobs();
+    await click(ts, DOWN_KEEP_ACTION);
+    const kept = await slack.waitFor((m) => m.ts === ts && /Kept: <@U0ADMIN01> chose to keep/.test(m.text), 5000);
+    expect(JSON.stringify(kept.blocks)).not.toContain(DOWN_CONFIRM_ACTION);
+    // Another admin's client still showed the old message and sends Delete with the same value.
+    await sendBlockAction({
+      url: bot.eventsUrl, signingSecret: SIGNING_SECRET, userId: ADMIN, channelId: CHANNEL, messageTs: ts, actionId: DOWN_CONFIRM_ACTION, value,
+      message: { ts, text: original.text, blocks: original.blocks }, responseUrl: slack.createResponseUrl({ channel: CHANNEL, user: ADMIN, originalTs: ts }),
+    });
+    await slack.waitFor((m) => m.visibleTo === ADMIN && /already used: <@U0ADMIN01> kept the mesh/.test(m.text), 5000);
+    expect(await downJobs()).toBe(before);
+  });
+
+  it('a click after 5 minutes edits the message to "expired, nothing deleted" and queues nothing', async () => {
+    const ts = await post(Date.now() - 6 * 60_000);
+    const before = await downJobs();
+    await click(ts, DOWN_CONFIRM_ACTION);
+    const msg = await slack.waitFor((m) => m.ts === ts && /expired, nothing deleted/.test(m.text), 5000);
+    expect(JSON.stringify(msg.blocks)).toContain('nat-1, nat-2');
+    expect(await downJobs()).toBe(before);
+  });
+
+  it('a long inventory shows counts per region and attaches the full list as a file', async () => {
+    const { postDownConfirmation } = await import('../../src/slack/down-confirm.ts');
+    const ids = (p: string, n: number) => Array.from({ length: n }, (_, i) => `${p}-0${String(i).padStart(16, '0')}`).join(', ');
+    const inventory = [
+      `• us-east-1: 40 subnet(s) (${ids('subnet', 40)}); 30 route table(s) (${ids('rtb', 30)})`,
+      `• us-west-2: 40 subnet(s) (${ids('subnet', 40)}); 1 VPC(s) (vpc-1)`,
+    ].join('\n');
+    const ts = await postDownConfirmation(web(), CHANNEL, { mesh: 'demo', inventory, hourlyCost: '$9.00', now: Date.now() });
+    const msg = slack.messages(CHANNEL).find((m) => m.ts === ts)!;
+    const text = JSON.stringify(msg.blocks);
+    expect(text).toContain('• us-east-1: 40 subnet(s); 30 route table(s)');
+    expect(text).not.toContain('subnet-00000000000000000001');
+    const file = slack.thread(CHANNEL, ts).flatMap((m) => m.files)[0]!;
+    expect(file.name).toBe('down-demo-inventory.txt');
+    expect(file.bytes!.toString()).toBe(inventory);
   });
 });
