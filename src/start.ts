@@ -1,6 +1,5 @@
 // Starts meshops from a validated configuration: the web role, the worker role, or both in one process.
 // Returns a handle whose stop() is the SIGTERM path: workers stop at a safe point first, then the web server.
-import { WebClient } from '@slack/web-api';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { makeHandlers } from '../jobs/index.ts';
@@ -9,7 +8,7 @@ import { systemClock, type Clock } from './clock.ts';
 import type { AppConfig } from './config/env.ts';
 import type { Deps } from './deps.ts';
 import { createLogger } from './log.ts';
-import { slackLogger } from './slack/logger.ts';
+import { makeSlackClients } from './slack/client.ts';
 import { openQueues } from './queue/queues.ts';
 import { startWorkers, type JobHandler, type RunningWorkers } from './queue/worker.ts';
 import type { JobName } from './queue/job-types.ts';
@@ -42,7 +41,8 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
   redis.on('error', (err) => log.warn({ err: { message: err.message } }, 'redis connection error'));
   const connection = redis;
   const queues = await openQueues(connection, prefix, config.spec.name);
-  const slack = new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, logger: slackLogger(log) });
+  const slackClients = makeSlackClients(config.slack.botToken, { apiUrl: config.slack.apiUrl, timeoutMs: config.slack.timeoutSeconds * 1000 }, log);
+  const slack = slackClients.calls;
 
   // Roles load only what they use, when they first use it: a web-only process never loads the AWS SDK or the
   // Kubernetes client, and an idle worker loads them with its first job (they are most of its memory).
@@ -74,6 +74,7 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
       mesh: config.spec.name,
       handlers: { ...makeHandlers(getDeps), ...overrides.handlers },
       slack,
+      slackEdits: slackClients.edits,
       clock,
       log: log.child({ role: 'worker' }),
       readConcurrency: config.workerConcurrency,
@@ -89,6 +90,7 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
       signingSecret: config.slack.signingSecret ?? '',
       appToken: config.slack.appToken,
       slackApiUrl: config.slack.apiUrl,
+      slackTimeoutMs: config.slack.timeoutSeconds * 1000,
       port: config.port,
       admins: config.admins,
       channels: config.channels,

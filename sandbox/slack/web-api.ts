@@ -23,6 +23,15 @@ export interface SlackStandInOptions {
   scopes?: string[] | 'all';
 }
 
+/** Slack misbehaving on purpose: the next `times` calls of a method answer 5xx, or never answer at all. */
+export interface SlackFaults {
+  fail(method: string, opts?: { status?: number; times?: number }): void;
+  hang(method: string, opts?: { times?: number }): void;
+  clear(): void;
+  /** Calls that are hanging right now. */
+  hanging(): number;
+}
+
 export interface MethodStats {
   calls: number;
   ok: number;
@@ -71,6 +80,7 @@ export interface SlackStandIn {
   /** Who new messages notified (edits notify nobody), oldest first; optionally in one channel only. */
   notifications(channel?: string): SlackNotification[];
   stats(): Record<string, MethodStats>;
+  faults: SlackFaults;
   createResponseUrl(ctx: ReplyContext): string;
   /** Runs a slash command as a user would: response_url on the stand-in, the ack shown as Slack shows it. */
   slashCommand(input: SlashCommandInput & { to: Delivery }): Promise<DeliveryResult>;
@@ -101,6 +111,20 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   let baseUrl = '';
   let responses: ResponseUrls | undefined;
 
+  const planned: Array<{ method: string; kind: 'fail' | 'hang'; status: number; left: number }> = [];
+  const hung = new Set<ServerResponse>();
+  const faults: SlackFaults = {
+    fail: (method, o = {}) => void planned.push({ method, kind: 'fail', status: o.status ?? 503, left: o.times ?? 1 }),
+    hang: (method, o = {}) => void planned.push({ method, kind: 'hang', status: 0, left: o.times ?? 1 }),
+    clear: () => void planned.splice(0),
+    hanging: () => hung.size,
+  };
+  const takeFault = (method: string) => {
+    const f = planned.find((p) => p.method === method && p.left > 0);
+    if (f) f.left -= 1;
+    return f;
+  };
+
   const count = (method: string, field: keyof MethodStats) => {
     const s = (stats[method] ??= { calls: 0, ok: 0, errors: 0, rateLimited: 0 });
     s[field] += 1;
@@ -108,6 +132,18 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
 
   async function handleApi(method: string, req: IncomingMessage, res: ServerResponse, raw: Buffer, query: URLSearchParams): Promise<void> {
     count(method, 'calls');
+    const fault = takeFault(method);
+    if (fault?.kind === 'fail') {
+      count(method, 'errors');
+      // What Slack's edge answers in an outage: an HTML error page, not the Web API's JSON.
+      return sendText(res, fault.status, `<html><body>${fault.status} Service Unavailable</body></html>`);
+    }
+    if (fault?.kind === 'hang') {
+      // Accepted and never answered; the client's own timeout is the only way out.
+      hung.add(res);
+      res.on('close', () => hung.delete(res));
+      return;
+    }
     const parsed = await parseArgs(req, raw, query);
     if (!parsed) {
       count(method, 'errors');
@@ -247,10 +283,12 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     file: (id) => ws.files.get(id),
     notifications: (c) => ws.notifications.filter((n) => c === undefined || n.channel === c),
     stats: () => structuredClone(stats),
+    faults,
     createResponseUrl: (ctx) => replies.create(ctx),
     slashCommand: deliverCommand,
     clickButton: deliverClick,
     async close() {
+      for (const res of hung) res.destroy();
       await hub.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

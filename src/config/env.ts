@@ -24,6 +24,8 @@ export interface SlackConfig {
   appToken?: string;
   /** Web API base URL (a stand-in in tests); absent means Slack's own. */
   apiUrl?: string;
+  /** Each Web API call gives up after this long (and is tried at most three times). */
+  timeoutSeconds: number;
   mode: 'socket' | 'http';
 }
 
@@ -130,6 +132,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   } else if (apiUrl !== undefined && !SLACK_OWN_API.test(apiUrl) && standIn !== 'true') {
     // The bot token goes with every call: a stray URL would hand it to whoever serves it.
     bad('SLACK_API_URL', `"${apiUrl}" is not Slack's own API (https://slack.com/api/); leave it unset, or for a Slack stand-in (tests, the sandbox) also set SLACK_API_STAND_IN=true`);
+  }
+
+  let slackTimeout = 10;
+  const slackTimeoutText = get('SLACK_TIMEOUT_SECONDS');
+  if (slackTimeoutText !== undefined) {
+    const parsed = positiveSeconds.safeParse(slackTimeoutText);
+    if (parsed.success && parsed.data <= 120) slackTimeout = parsed.data;
+    else bad('SLACK_TIMEOUT_SECONDS', `"${slackTimeoutText}" is not allowed; expected seconds above 0 and at most 120 (default 10)`);
   }
 
   // Redis may carry a password in its URL: do not quote it.
@@ -264,7 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
 
   if (problems.length > 0 || !spec || !botToken) throw new ConfigError(problems);
 
-  const slack: SlackConfig = { botToken, mode };
+  const slack: SlackConfig = { botToken, mode, timeoutSeconds: slackTimeout };
   if (signingSecret !== undefined) slack.signingSecret = signingSecret;
   if (appToken !== undefined) slack.appToken = appToken;
   if (apiUrl !== undefined) slack.apiUrl = apiUrl;
@@ -315,6 +325,7 @@ function redact(c: AppConfig): Record<string, unknown> {
       signingSecret: c.slack.signingSecret ? SET : undefined,
       appToken: c.slack.appToken ? SET : undefined,
       apiUrl: c.slack.apiUrl,
+      timeoutSeconds: c.slack.timeoutSeconds,
     },
     redisUrl: maskUrl(c.redisUrl),
     port: c.port,

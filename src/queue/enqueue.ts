@@ -4,7 +4,9 @@ import type { Redis } from 'ioredis';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { MeshCommand } from '../../commands/types.ts';
+import { adviceFor, ChannelClosedError, closedChannelReason, slackErrorCode } from '../slack/channels.ts';
 import { section } from '../slack/format.ts';
+import { recordAnchor } from './anchor.ts';
 import type { JobData, JobName } from './job-types.ts';
 import { positionOf, type MeshQueues } from './queues.ts';
 
@@ -50,19 +52,29 @@ export async function enqueueCommand(
   const data: JobData = { name: req.name, command: req.command, mesh: deps.mesh, userId: req.userId, channelId: req.channelId, requestedAt: Date.now() };
   const title = deps.describe(data);
   const number = jobNumber(jobId);
-  // The anchor comes first so that the worker finds it in the job data; if Slack is down the worker posts it.
+  // Queued first: a slow or failing Slack must not hold the command. The anchor follows; if it cannot be posted
+  // now, the worker posts it when the job starts.
+  const queue = deps.queues.queueFor(data);
+  const job = await queue.add(req.name, data, { jobId });
   try {
     const res = await deps.slack.chat.postMessage({
       channel: req.channelId,
       text: `:hourglass_flowing_sand: ${title} · job ${number} · asked by <@${req.userId}> · queued`,
       blocks: [section(`:hourglass_flowing_sand: *${title}* · job ${number} · asked by <@${req.userId}>\nQueued.`)],
     });
-    data.anchorTs = res.ts as string;
+    const mine = res.ts as string;
+    data.anchorTs = await recordAnchor(deps.redis, deps.prefix, jobId, mine);
+    if (data.anchorTs !== mine) await deps.slack.chat.delete({ channel: req.channelId, ts: mine }).catch(() => undefined);
+    else if (['waiting', 'prioritized', 'delayed'].includes(await job.getState())) await job.updateData(data);
   } catch (err) {
+    const reason = closedChannelReason(slackErrorCode(err));
+    if (reason) {
+      // The bot cannot post here after all (removed since the check): the job would run unseen.
+      await job.remove().catch(() => undefined);
+      throw new ChannelClosedError(adviceFor(reason, req.channelId));
+    }
     deps.log.warn({ err, jobId }, 'could not post the anchor message; the worker will post it');
   }
-  const queue = deps.queues.queueFor(data);
-  const job = await queue.add(req.name, data, { jobId });
   // Read-only jobs run side by side: there is no line to tell anyone about, and not asking keeps the web
   // role's work per command constant however many are queued.
   if (queue !== deps.queues.changes) return { jobId, anchorTs: data.anchorTs, position: 1 };

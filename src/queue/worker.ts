@@ -8,6 +8,7 @@ import type { Clock } from '../clock.ts';
 import { CancelledError, PermanentError, errorMessage } from '../errors.ts';
 import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 import { ProgressReporter } from '../slack/reporter.ts';
+import { recordAnchor, recordedAnchor } from './anchor.ts';
 import { cancelRequestedBy } from './cancel.ts';
 import type { JobData, JobName, JobResult } from './job-types.ts';
 import { queueNames } from './queues.ts';
@@ -34,6 +35,8 @@ export interface WorkerOptions {
   mesh: string;
   handlers: Record<JobName, JobHandler>;
   slack: WebClient;
+  /** For progress edits: a client that answers a 429 at once (src/slack/client.ts); default `slack`. */
+  slackEdits?: WebClient;
   clock: Clock;
   log: Logger;
   readConcurrency?: number;
@@ -65,8 +68,10 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
     controllers.add(abort);
     const reporter = new ProgressReporter({
       client: opts.slack,
+      editClient: opts.slackEdits,
       channel: data.channelId,
-      anchorTs: data.anchorTs,
+      // Queued before its anchor was posted: the web role may have posted it since.
+      anchorTs: data.anchorTs ?? (await recordedAnchor(opts.redis, opts.prefix, String(job.id))),
       title: opts.describe(data),
       jobId: jobNumber(job.id),
       userId: data.userId,
@@ -85,8 +90,18 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
     log.info({ attempt: job.attemptsMade + 1, starts }, 'job started');
     try {
       await checkpoint();
-      if (!data.anchorTs) {
-        const ts = await reporter.ensureAnchor();
+      const mine = reporter.anchor ? undefined : await reporter.ensureAnchor().catch((err: unknown) => {
+        // Slack is down: the job runs anyway, and its next edit or reply posts the anchor.
+        log.warn({ err }, 'could not post the anchor message');
+        return undefined;
+      });
+      if (mine) {
+        const ts = await recordAnchor(opts.redis, opts.prefix, String(job.id), mine);
+        if (ts !== mine) {
+          // The web role's anchor was recorded first: keep one message per job.
+          await opts.slack.chat.delete({ channel: data.channelId, ts: mine }).catch(() => undefined);
+          reporter.adopt(ts);
+        }
         await job.updateData({ ...data, anchorTs: ts });
       }
       if (starts > 1) void reporter.reply(':repeat: Resuming: an earlier run of this job stopped (worker restart or retry). Steps already done are checked and skipped.');

@@ -12,8 +12,9 @@ import { enqueueCommand, jobNumber, type EnqueueDeps } from '../queue/enqueue.ts
 import type { JobName } from '../queue/job-types.ts';
 import { claimConfirmation, DOWN_CONFIRM_ACTION, DOWN_KEEP_ACTION, readConfirmValue, releaseConfirmation, settledBlocks } from './down-confirm.ts';
 import { safeText } from './format.ts';
-import { makeChannelChecker, reportChannels } from './channels.ts';
+import { ChannelClosedError, makeChannelChecker, reportChannels } from './channels.ts';
 import { makeGate, type Requester } from './gate.ts';
+import { webClientOptions } from './client.ts';
 import { slackLogger } from './logger.ts';
 import { escapeMrkdwn } from './mrkdwn.ts';
 
@@ -22,6 +23,7 @@ export interface WebOptions {
   signingSecret: string;
   appToken?: string;
   slackApiUrl?: string;
+  slackTimeoutMs?: number;
   port: number;
   admins: string[];
   channels: string[];
@@ -66,7 +68,7 @@ export function createWebApp(opts: WebOptions): WebApp {
     customRoutes: health,
     logLevel: LogLevel.WARN,
     logger: slackLogger(log),
-    clientOptions: opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : undefined,
+    clientOptions: webClientOptions({ apiUrl: opts.slackApiUrl, timeoutMs: opts.slackTimeoutMs }, log),
     // Socket Mode still serves the health routes on PORT.
     installerOptions: socketMode ? { port: opts.port } : undefined,
   });
@@ -192,6 +194,10 @@ export function createWebApp(opts: WebOptions): WebApp {
       }
       return queued;
     } catch (err) {
+      if (err instanceof ChannelClosedError) {
+        await respond({ response_type: 'ephemeral', replace_original: false, text: `:warning: \`${describeCommand(cmd)}\` was not queued: ${err.advice}.` });
+        return undefined;
+      }
       log.error({ err }, 'could not queue the job');
       await respond({ response_type: 'ephemeral', replace_original: false, text: `:x: Could not queue \`${describeCommand(cmd)}\`: ${escapeMrkdwn(errorMessage(err))}. Nothing was started; try again when Redis is reachable.` });
       return undefined;

@@ -26,6 +26,15 @@ export function closedChannelReason(code: string | undefined): 'not_in_channel' 
   return undefined;
 }
 
+/** The bot cannot post in the channel: the command is answered with `advice`, and nothing stays queued. */
+export class ChannelClosedError extends Error {
+  readonly advice: string;
+  constructor(advice: string) {
+    super(advice);
+    this.advice = advice;
+  }
+}
+
 export function slackErrorCode(err: unknown): string | undefined {
   const data = (err as { data?: { error?: unknown } } | undefined)?.data;
   return typeof data?.error === 'string' ? data.error : undefined;

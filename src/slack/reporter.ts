@@ -5,6 +5,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import { formatDuration } from '../steps/wait.ts';
+import { sharedEditBudget, type EditBudget } from './edit-budget.ts';
 import { codeBlock, context, escapeMrkdwn, INLINE_EXCERPT_LIMIT, progressBar, safeFileText, safeText, section } from './format.ts';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'waiting';
@@ -20,6 +21,10 @@ export interface ReporterOptions {
   clock: Clock;
   log: Logger;
   minEditIntervalMs?: number;
+  /** The client for progress edits (one that answers a 429 at once); default `client`. */
+  editClient?: WebClient;
+  /** Shared by every job of the process; default the process's own. */
+  budget?: EditBudget;
 }
 
 const ICON: Record<JobState, string> = {
@@ -58,6 +63,11 @@ export class ProgressReporter {
 
   get anchor(): string | undefined {
     return this.anchorTs;
+  }
+
+  /** Uses another message as the anchor (the one recorded first for this job). */
+  adopt(ts: string): void {
+    this.anchorTs = ts;
   }
 
   /** Posts the anchor message when the job has none yet (a job queued without Slack, or a lost anchor). */
@@ -130,7 +140,7 @@ export class ProgressReporter {
     this.now = '';
     await this.threadChain;
     await this.announceEnd(state, headline);
-    await this.editNow();
+    await this.editNow(true);
   }
 
   /**
@@ -160,7 +170,7 @@ export class ProgressReporter {
   async setState(state: JobState, headline: string): Promise<void> {
     this.state = state;
     this.headline = headline;
-    await this.editNow();
+    await this.editNow(state !== 'running');
   }
 
   async flush(): Promise<void> {
@@ -189,24 +199,50 @@ export class ProgressReporter {
     this.editTimer = setTimeout(() => void this.editNow(), wait);
   }
 
-  private editNow(): Promise<void> {
+  /** Edits the anchor now, within the shared budget; `final` edits wait for the budget and for a 429 to pass. */
+  private editNow(final = false): Promise<void> {
     if (this.editTimer) {
       clearTimeout(this.editTimer);
       this.editTimer = undefined;
     }
     this.editChain = this.editChain.then(async () => {
       this.lastEditAt = this.opts.clock.now();
-      try {
-        if (!this.anchorTs) {
-          await this.ensureAnchor();
-          return;
+      if (!this.anchorTs) {
+        await this.ensureAnchor().catch((err: unknown) => this.opts.log.warn({ err }, 'could not post the progress message'));
+        return;
+      }
+      const budget = this.opts.budget ?? sharedEditBudget;
+      for (let attempt = 0; attempt < 4; attempt++) {
+        let wait = budget.take(Date.now());
+        if (wait > 0 && !final) return this.retryEditIn(wait);
+        // A final state waits its turn in the budget (it is the one edit that must arrive).
+        while (wait > 0) {
+          await sleep(wait);
+          wait = budget.take(Date.now());
         }
-        this.edits += 1;
-        await this.opts.client.chat.update({ channel: this.opts.channel, ts: this.anchorTs, ...this.render() });
-      } catch (err) {
-        this.opts.log.warn({ err }, 'could not update the progress message');
+        try {
+          this.edits += 1;
+          await (this.opts.editClient ?? this.opts.client).chat.update({ channel: this.opts.channel, ts: this.anchorTs, ...this.render() });
+          return;
+        } catch (err) {
+          const retryAfterSec = (err as { code?: string; retryAfter?: number }).code === 'slack_webapi_rate_limited_error' ? (err as { retryAfter?: number }).retryAfter ?? 1 : undefined;
+          if (retryAfterSec === undefined) {
+            this.opts.log.warn({ err }, 'could not update the progress message');
+            return;
+          }
+          // Skipped, not queued behind: the next edit carries the newest state anyway.
+          if (!final) return this.retryEditIn(retryAfterSec * 1000);
+          await sleep(retryAfterSec * 1000);
+        }
       }
     });
     return this.editChain;
   }
+
+  private retryEditIn(ms: number): void {
+    if (this.editTimer) return;
+    this.editTimer = setTimeout(() => void this.editNow(), ms);
+  }
 }
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -4,6 +4,8 @@ import { WebClient } from '@slack/web-api';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.ts';
+import { makeSlackClients, type SlackClients } from '../../src/slack/client.ts';
+import { makeEditBudget } from '../../src/slack/edit-budget.ts';
 import { ProgressReporter } from '../../src/slack/reporter.ts';
 import { messageText } from '../../sandbox/slack/transcript.ts';
 import { startSlackStandIn, type SlackStandIn } from '../../sandbox/slack/web-api.ts';
@@ -120,4 +122,48 @@ describe('the end of a job', () => {
     expect(messageText(slack, inChannel[0]!)).toMatch(/job 8.*failed after .*: Failed: the NAT gateway failed/);
     expect(slack.notifications(CHANNEL).some((n) => n.ts === inChannel[0]!.ts && n.to === 'U0ADMIN01')).toBe(true);
   });
+});
+
+describe('Slack under pressure', () => {
+  const withClients = async (rateLimits: Record<string, { burst: number; perSecond: number; scope: 'workspace' | 'channel' }>) => {
+    await slack.close();
+    slack = await startSlackStandIn({ botToken: 'xoxb-test-meshops-bot', channels: [{ id: CHANNEL, name: 'progress' }], rateLimits });
+    return makeSlackClients('xoxb-test-meshops-bot', { apiUrl: slack.apiUrl, timeoutMs: 2000 }, pino({ level: 'silent' }));
+  };
+  const make = (clients: SlackClients, jobId: string, budget = makeEditBudget()) =>
+    new ProgressReporter({ client: clients.calls, editClient: clients.edits, budget, channel: CHANNEL, title: '/mesh up', jobId, userId: 'U0ADMIN01', clock: systemClock, log: pino({ level: 'silent' }) });
+
+  it('thread replies are not held behind progress edits that Slack rate-limits', async () => {
+    // chat.update allows one call every 5 s here: every edit after the first meets a 429 with Retry-After 5.
+    const clients = await withClients({ 'chat.update': { burst: 1, perSecond: 0.2, scope: 'workspace' } });
+    const r = make(clients, '1', makeEditBudget({ perMinute: 600, burst: 50 }));
+    const anchor = await r.ensureAnchor();
+    const started = Date.now();
+    for (let i = 0; i < 3; i++) {
+      r.note(`tick ${i}`);
+      r.stepFinished(`step ${i}`, 'done', 5);
+      await new Promise((res) => setTimeout(res, 300));
+    }
+    await r.flush();
+    const replies = slack.thread(CHANNEL, anchor);
+    expect(replies.map((m) => m.text)).toEqual([expect.stringContaining('step 0'), expect.stringContaining('step 1'), expect.stringContaining('step 2')]);
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(slack.stats()['chat.update']?.rateLimited ?? 0).toBeGreaterThan(0);
+    await r.finish('succeeded', 'all done');
+    expect(slack.messages(CHANNEL).find((m) => m.ts === anchor)!.text).toContain('all done');
+  }, 30_000);
+
+  it('five jobs share one edit budget: Slack refuses none of their edits, and each final state arrives', async () => {
+    const clients = await withClients({ 'chat.update': { burst: 3, perSecond: 1, scope: 'workspace' } });
+    const budget = makeEditBudget({ perMinute: 50, burst: 3 });
+    const reporters = Array.from({ length: 5 }, (_, i) => make(clients, String(i + 1), budget));
+    const anchors = await Promise.all(reporters.map((r) => r.ensureAnchor()));
+    for (let tick = 0; tick < 15; tick++) {
+      for (const r of reporters) r.note(`tick ${tick}`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    await Promise.all(reporters.map((r, i) => r.finish('succeeded', `job ${i + 1} finished`)));
+    expect(slack.stats()['chat.update']?.rateLimited ?? 0).toBe(0);
+    anchors.forEach((ts, i) => expect(slack.messages(CHANNEL).find((m) => m.ts === ts)!.text).toContain(`job ${i + 1} finished`));
+  }, 60_000);
 });

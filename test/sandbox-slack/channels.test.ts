@@ -63,3 +63,26 @@ describe('scopes', () => {
     expect(await slackError(web.conversations.info({ channel: 'G0PRIVIN1' }))).toMatchObject({ error: 'missing_scope', needed: 'groups:read' });
   });
 });
+
+describe('Slack misbehaving', () => {
+  it('answers 5xx for as many calls as asked, then normally again', async () => {
+    slack = await startSlackStandIn({ rateLimits: false });
+    const web = webClient(slack);
+    slack.faults.fail('chat.postMessage', { status: 503, times: 1 });
+    await expect(web.chat.postMessage({ channel: 'C0MESHOPS', text: 'x' })).rejects.toThrow(/503/);
+    expect((await web.chat.postMessage({ channel: 'C0MESHOPS', text: 'x' })).ok).toBe(true);
+  });
+
+  it('can leave a call hanging: only the client\'s own timeout ends it', async () => {
+    slack = await startSlackStandIn({ rateLimits: false });
+    const { WebClient } = await import('@slack/web-api');
+    const web = new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl, timeout: 300, retryConfig: { retries: 0 } });
+    slack.faults.hang('chat.update', { times: 1 });
+    const { ts } = await web.chat.postMessage({ channel: 'C0MESHOPS', text: 'x' });
+    const started = Date.now();
+    await expect(web.chat.update({ channel: 'C0MESHOPS', ts: ts!, text: 'y' })).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(slack.faults.hanging()).toBeLessThanOrEqual(1);
+    expect((await web.chat.update({ channel: 'C0MESHOPS', ts: ts!, text: 'z' })).ok).toBe(true);
+  });
+});
