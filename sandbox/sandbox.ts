@@ -72,6 +72,8 @@ export interface Sandbox {
   send(text: string, opts?: { user?: string }): Promise<SlackMessage | undefined>;
   /** Waits for the job behind an anchor to reach its final state. */
   settle(anchor: SlackMessage, timeoutMs?: number): Promise<CommandOutcome>;
+  /** Where the stand-in delivers commands and clicks to reach the bot (signed HTTP), for tests that send their own. */
+  delivery: { http: { url: string; signingSecret: string } };
   /** Presses the latest `/mesh down` button as `user`. */
   clickConfirm(opts?: { user?: string; timeoutMs?: number; messageTs?: string }): Promise<CommandOutcome>;
   stop(): Promise<void>;
@@ -252,6 +254,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       send,
       settle,
       clickConfirm,
+      delivery: to,
       stop,
     };
   } catch (err) {

@@ -70,8 +70,8 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
       client: opts.slack,
       editClient: opts.slackEdits,
       channel: data.channelId,
-      // Queued before its anchor was posted: the web role may have posted it since.
-      anchorTs: data.anchorTs ?? (await recordedAnchor(opts.redis, opts.prefix, String(job.id))),
+      // Queued before its anchor was posted: the web role may have posted it since, or be posting it now.
+      anchorTs: data.anchorTs ?? (await awaitAnchor(opts.redis, opts.prefix, String(job.id), data.requestedAt)),
       title: opts.describe(data),
       jobId: jobNumber(job.id),
       userId: data.userId,
@@ -160,6 +160,16 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
       await Promise.allSettled([changes.close(), reads.close()]);
     },
   };
+}
+
+/** The anchor the web role recorded; for a job queued moments ago, waits up to 2 s for it to be posted. */
+async function awaitAnchor(redis: Redis, prefix: string, jobId: string, requestedAt: number): Promise<string | undefined> {
+  const until = Math.min(requestedAt + 5000, Date.now() + 2000);
+  for (;;) {
+    const ts = await recordedAnchor(redis, prefix, jobId);
+    if (ts || Date.now() >= until) return ts;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 function failureHeadline(data: JobData, err: unknown): string {
