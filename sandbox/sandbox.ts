@@ -79,7 +79,9 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
-const FINAL = /^(:white_check_mark:|:x:|:no_entry_sign:)/;
+const FINAL = /^(:white_check_mark:|:large_yellow_circle:|:red_circle:|:x:|:no_entry_sign:)/;
+/** A job that ran to its end: a green tick, or a check's verdict (status shows warning or failing by its icon). */
+const SUCCEEDED = /^(:white_check_mark:|:large_yellow_circle:|:red_circle:)/;
 const BOT_USER = 'U0MESHBOT';
 
 async function writeSandboxSpec(cloud: Cloud, source: string, dir: string): Promise<string> {
@@ -173,7 +175,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const messages = () => slack.messages(CHANNEL);
     const outcomeOf = (anchor: SlackMessage): CommandOutcome => {
       const current = messages().find((m) => m.ts === anchor.ts) ?? anchor;
-      return { ok: current.text.startsWith(':white_check_mark:'), anchor: current, thread: slack.thread(CHANNEL, anchor.ts), ephemeral: [] };
+      return { ok: SUCCEEDED.test(current.text), anchor: current, thread: slack.thread(CHANNEL, anchor.ts), ephemeral: [] };
     };
     const settle = async (anchor: SlackMessage, timeoutMs = 30 * 60_000): Promise<CommandOutcome> => {
       const current = messages().find((m) => m.ts === anchor.ts) ?? anchor;

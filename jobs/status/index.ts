@@ -45,7 +45,9 @@ export async function statusJob(deps: Deps, ctx: JobContext, wait: boolean): Pro
   const v = verdict(deps.spec.name, clusters);
   const cost = v.state === 'none' ? undefined : await hourlyCost(passDeps);
   const waited = wait && !isAllOk(clusters) && v.state !== 'none' ? `\nStill not ok after waiting ${Math.round(STATUS_WAIT_TIMEOUT_MS / 60000)} min (see the lines below).` : '';
-  return { ok: true, summary: `${v.headline}${waited}${cost ? `\n${cost}` : ''}`, details: v.state === 'none' ? [] : renderClusters(clusters) };
+  const anyFailing = clusters.some((c) => [...c.aws, ...c.kube].some((l) => l.health === 'failing'));
+  const verdictIcon = v.state === 'healthy' ? 'ok' : anyFailing ? 'failing' : 'warning';
+  return { ok: true, summary: `${v.headline}${waited}${cost ? `\n${cost}` : ''}`, details: v.state === 'none' ? [] : renderClusters(clusters), verdict: verdictIcon };
 }
 
 /** What is running now costs, from what is observed (not from the spec). */

@@ -107,7 +107,7 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
       if (starts > 1) void reporter.reply(':repeat: Resuming: an earlier run of this job stopped (worker restart or retry). Steps already done are checked and skipped.');
       await reporter.setState('running', '');
       const result = await opts.handlers[data.name](ctx);
-      await reporter.finish(result.ok ? 'succeeded' : 'failed', result.summary, result.details);
+      await reporter.finish(result.ok ? 'succeeded' : 'failed', result.summary, result.details, result.verdict);
       log.info({ ok: result.ok }, 'job finished');
       return result;
     } catch (err) {

@@ -36,6 +36,13 @@ const ICON: Record<JobState, string> = {
   cancelled: ':no_entry_sign:',
 };
 
+/** A check's verdict on the anchor: a green tick on a half-built mesh would mislead. */
+const VERDICT_ICON: Record<'ok' | 'warning' | 'failing', string> = {
+  ok: ':white_check_mark:',
+  warning: ':large_yellow_circle:',
+  failing: ':red_circle:',
+};
+
 export class ProgressReporter {
   private readonly opts: ReporterOptions;
   private readonly minEditIntervalMs: number;
@@ -46,6 +53,7 @@ export class ProgressReporter {
   private now = '';
   private headline = '';
   private body: string[] = [];
+  private verdict?: 'ok' | 'warning' | 'failing';
   private readonly startedAt: number;
   private lastEditAt = 0;
   private editTimer?: NodeJS.Timeout;
@@ -133,8 +141,9 @@ export class ProgressReporter {
   }
 
   /** Final state of the anchor; waits until every pending reply and edit has gone out. */
-  async finish(state: JobState, headline: string, body: string[] = []): Promise<void> {
+  async finish(state: JobState, headline: string, body: string[] = [], verdict?: 'ok' | 'warning' | 'failing'): Promise<void> {
     this.state = state;
+    this.verdict = state === 'succeeded' ? verdict : undefined;
     this.headline = headline;
     this.body = body;
     this.now = '';
@@ -152,7 +161,8 @@ export class ProgressReporter {
     const took = formatDuration(this.opts.clock.now() - this.startedAt);
     const verb = state === 'succeeded' ? `finished in ${took}` : state === 'failed' ? `failed after ${took}` : `was cancelled after ${took}`;
     const first = headline.split('\n')[0] ?? '';
-    const text = `<@${userId}> ${ICON[state]} *${title}* (job ${jobId}) ${verb}${first ? `: ${first}` : '.'}`;
+    const icon = this.verdict ? VERDICT_ICON[this.verdict] : ICON[state];
+    const text = `<@${userId}> ${icon} *${title}* (job ${jobId}) ${verb}${first ? `: ${first}` : '.'}`;
     try {
       const threadTs = await this.ensureAnchor();
       await this.opts.client.chat.postMessage({
@@ -182,7 +192,8 @@ export class ProgressReporter {
   render(): { text: string; blocks: object[] } {
     const { title, jobId, userId } = this.opts;
     const elapsed = formatDuration(this.opts.clock.now() - this.startedAt);
-    const head = `${ICON[this.state]} *${title}* · job ${jobId} · asked by <@${userId}>`;
+    const icon = this.verdict ? VERDICT_ICON[this.verdict] : ICON[this.state];
+    const head = `${icon} *${title}* · job ${jobId} · asked by <@${userId}>`;
     const lines = [head];
     if (this.headline) lines.push(this.headline);
     if (this.total > 0) lines.push(`Step ${Math.min(this.done + (this.state === 'running' ? 1 : 0), this.total)} of ${this.total} · ${elapsed} elapsed\n\`${progressBar(this.done, this.total)}\``);

@@ -27,6 +27,8 @@ describe('told when it ends', () => {
   it('a finished job mentions the requester in a new thread reply; the final edit alone notifies nobody', async () => {
     const status = await sb.run('status');
     expect(status.ok).toBe(true);
+    // No mesh exists yet: the check's verdict is not ok, and the icon says so (not a green tick).
+    expect(status.anchor!.text.startsWith(':large_yellow_circle:')).toBe(true);
     const reply = endReply(status.anchor!.ts);
     expect(reply, 'a thread reply that mentions the requester').toBeDefined();
     expect(messageText(sb.slack, reply!)).toMatch(/\/mesh status.*finished in/);

@@ -167,3 +167,16 @@ describe('Slack under pressure', () => {
     anchors.forEach((ts, i) => expect(slack.messages(CHANNEL).find((m) => m.ts === ts)!.text).toContain(`job ${i + 1} finished`));
   }, 60_000);
 });
+
+describe('the anchor of a check', () => {
+  it.each([
+    ['ok', ':white_check_mark:'],
+    ['warning', ':large_yellow_circle:'],
+    ['failing', ':red_circle:'],
+  ] as const)('shows the verdict %s by its icon, not the job\'s own success', async (verdict, icon) => {
+    const r = reporter('9');
+    const anchor = await r.ensureAnchor();
+    await r.finish('succeeded', 'Mesh demo: 1 failing', [], verdict);
+    expect(slack.messages(CHANNEL).find((m) => m.ts === anchor)!.text.startsWith(icon)).toBe(true);
+  });
+});
