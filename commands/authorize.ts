@@ -1,7 +1,8 @@
 // Who may run what, where. Decided by Slack IDs (never display names):
 // - help: anyone, anywhere (it only lists commands and the mesh's cluster names), so people can find the bot;
 // - status, ping, up --dry-run: anyone, in an allowed channel (they change nothing);
-// - up, down, scale, cancel: mesh admins only, in an allowed channel, so every change is seen by the team;
+// - up, down, scale, cancel: mesh admins only, in an allowed channel, so every change is seen by the team
+//   (whoever asked a read-only job, such as `status --wait`, may cancel that job too);
 // - nothing at all for people of another workspace or enterprise (a channel shared through Slack Connect).
 // Slash commands and button clicks are decided here alike (src/slack/gate.ts calls it for both).
 import { describeCommand, isMutating } from './parse.ts';
@@ -22,6 +23,8 @@ export interface AccessRequest {
   userId: string;
   channelId: string;
   command: MeshCommand;
+  /** For cancel: the job it names, so that whoever asked a read-only job may cancel it themselves. */
+  job?: { userId: string; mutating: boolean };
   /** Every team ID the request names (the user's team, the channel's team); all must be the app's own. */
   teamIds?: readonly string[];
   enterpriseId?: string;
@@ -44,7 +47,8 @@ export function authorize(req: AccessRequest, policy: AccessPolicy): Decision {
     const where = mention(policy.channels, (c) => `<#${c}>`, 'no channel (MESH_CHANNELS is empty)');
     return { allowed: false, reason: `${shown} runs only in ${where}; this channel is not one of them, so run it there` };
   }
-  if (adminOnly(command) && !policy.admins.includes(req.userId)) {
+  const ownReadOnlyJob = command.kind === 'cancel' && req.job !== undefined && !req.job.mutating && req.job.userId === req.userId;
+  if (adminOnly(command) && !ownReadOnlyJob && !policy.admins.includes(req.userId)) {
     const who = mention(policy.admins, (u) => `<@${u}>`, 'none configured (MESH_ADMINS)');
     return { allowed: false, reason: `only mesh admins may run \`/mesh ${command.kind}\`; admins: ${who}` };
   }

@@ -2,6 +2,7 @@
 //   npm run sandbox                                   interactive: type /mesh commands, watch the channel
 //   npm run sandbox -- "/mesh help" "/mesh status"    run in order, print the transcript, exit 0 only if all succeeded
 //   npm run sandbox -- --keep "/mesh up"              leave everything running afterwards
+//   click LABEL (a line or an argument)               presses the newest button with that label, e.g. click Retry
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { ADMIN, CHANNEL, ROOT, startSandbox, type Sandbox } from './sandbox.ts';
@@ -33,6 +34,13 @@ async function runLine(sb: Sandbox, line: string): Promise<boolean> {
   if (l === 'confirm') {
     out(`\n> (presses the latest "Delete" button)`);
     return (await sb.clickConfirm({ user: flags.user, timeoutMs })).ok;
+  }
+  const click = /^click\s+(.+)$/i.exec(l);
+  if (click) {
+    out(`\n> (presses "${click[1]}")`);
+    const res = await sb.slack.clickLabel({ label: click[1]!, userId: flags.user, channelId: CHANNEL, to: sb.delivery });
+    await new Promise((r) => setTimeout(r, 500));
+    return res.acked;
   }
   const text = l.replace(/^\/mesh\b\s*/, '');
   out(`\n> /mesh ${text}`);
@@ -92,7 +100,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  out('Type /mesh commands (/mesh help, /mesh up, /mesh status, ...); `confirm` presses the latest /mesh down button; `exit` quits.');
+  out('Type /mesh commands (/mesh help, /mesh up, /mesh status, ...); `click LABEL` presses a button (`click Cancel job 3`, `click Retry`); `confirm` presses the latest /mesh down button; `exit` quits.');
   const rl = createInterface({ input: process.stdin, output: process.stderr, prompt: 'mesh-ops> ' });
   rl.prompt();
   for await (const line of rl) {

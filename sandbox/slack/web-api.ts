@@ -86,6 +86,8 @@ export interface SlackStandIn {
   slashCommand(input: SlashCommandInput & { to: Delivery }): Promise<DeliveryResult>;
   /** Clicks a button on a message in the stand-in (found by action_id in its blocks). */
   clickButton(input: ClickInput): Promise<DeliveryResult>;
+  /** Clicks the newest button with this label (case-insensitive) that `userId` can see in the channel. */
+  clickLabel(input: Omit<ClickInput, 'messageTs' | 'actionId'> & { label: string }): Promise<DeliveryResult & { messageTs: string }>;
   close(): Promise<void>;
 }
 
@@ -287,6 +289,18 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     createResponseUrl: (ctx) => replies.create(ctx),
     slashCommand: deliverCommand,
     clickButton: deliverClick,
+    async clickLabel(input) {
+      const want = input.label.trim().toLowerCase();
+      const seen = [...ws.messages(input.channelId), ...ws.ephemeral(input.channelId, input.userId)];
+      for (const top of [...seen]) seen.push(...ws.thread(input.channelId, top.ts));
+      const hit = seen
+        .sort((a, b) => Number(b.editedAtMs ?? b.postedAtMs) - Number(a.editedAtMs ?? a.postedAtMs) || Number(b.ts) - Number(a.ts))
+        .map((m) => ({ m, b: buttonsOf(m.blocks).find((x) => x.label?.toLowerCase() === want) }))
+        .find((x) => x.b);
+      if (!hit) throw new Error(`no button "${input.label}" in #${ws.channels.get(input.channelId)?.name ?? input.channelId}`);
+      const res = await deliverClick({ ...input, messageTs: hit.m.ts, actionId: hit.b!.actionId });
+      return { ...res, messageTs: hit.m.ts };
+    },
     async close() {
       for (const res of hung) res.destroy();
       await hub.close();
@@ -301,6 +315,15 @@ export async function manifestScopes(): Promise<string[]> {
   const text = await readFile(new URL('../../infra/slack/app-manifest.yaml', import.meta.url), 'utf8');
   const doc = parseYaml(text) as { oauth_config?: { scopes?: { bot?: string[] } } };
   return doc.oauth_config?.scopes?.bot ?? [];
+}
+
+function buttonsOf(blocks: unknown[] | undefined): { actionId: string; label?: string }[] {
+  const out: { actionId: string; label?: string }[] = [];
+  for (const b of (blocks ?? []) as { type?: string; elements?: unknown[]; accessory?: unknown }[]) {
+    const els = [...(b.type === 'actions' ? b.elements ?? [] : []), ...(b.accessory ? [b.accessory] : [])] as { type?: string; action_id?: string; text?: { text?: string } }[];
+    for (const e of els) if (e.type === 'button' && e.action_id) out.push({ actionId: e.action_id, label: e.text?.text });
+  }
+  return out;
 }
 
 function findButton(blocks: unknown[] | undefined, actionId: string): { blockId?: string; value?: string; label?: string } | undefined {

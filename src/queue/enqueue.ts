@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { MeshCommand } from '../../commands/types.ts';
 import { adviceFor, ChannelClosedError, closedChannelReason, slackErrorCode } from '../slack/channels.ts';
 import { section } from '../slack/format.ts';
+import { jobButtons } from '../slack/job-buttons.ts';
 import { recordAnchor } from './anchor.ts';
 import type { JobData, JobName } from './job-types.ts';
 import { positionOf, type MeshQueues } from './queues.ts';
@@ -60,7 +61,7 @@ export async function enqueueCommand(
     const res = await deps.slack.chat.postMessage({
       channel: req.channelId,
       text: `:hourglass_flowing_sand: ${title} · job ${number} · asked by <@${req.userId}> · queued`,
-      blocks: [section(`:hourglass_flowing_sand: *${title}* · job ${number} · asked by <@${req.userId}>\nQueued.`)],
+      blocks: [section(`:hourglass_flowing_sand: *${title}* · job ${number} · asked by <@${req.userId}>\nQueued.`), jobButtons('queued', number)!],
     });
     const mine = res.ts as string;
     data.anchorTs = await recordAnchor(deps.redis, deps.prefix, jobId, mine);
@@ -91,7 +92,7 @@ export async function enqueueCommand(
           channel: req.channelId,
           ts: data.anchorTs,
           text: `${title} · job ${number} · ${line}`,
-          blocks: [section(`:hourglass_flowing_sand: *${title}* · job ${number} · asked by <@${req.userId}>\n${line}`)],
+          blocks: [section(`:hourglass_flowing_sand: *${title}* · job ${number} · asked by <@${req.userId}>\n${line}`), jobButtons('queued', number)!],
         });
       }
     } catch (err) {

@@ -69,6 +69,7 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
     const reporter = new ProgressReporter({
       client: opts.slack,
       editClient: opts.slackEdits,
+      job: { name: data.name, command: data.command },
       channel: data.channelId,
       // Queued before its anchor was posted: the web role may have posted it since, or be posting it now.
       anchorTs: data.anchorTs ?? (await awaitAnchor(opts.redis, opts.prefix, String(job.id), data.requestedAt)),

@@ -8,12 +8,14 @@ import type { MeshCommand } from '../../commands/types.ts';
 import type { MeshSpec } from '../config/spec-types.ts';
 import { errorMessage } from '../errors.ts';
 import { cancelJob } from '../queue/cancel.ts';
-import { enqueueCommand, jobNumber, type EnqueueDeps } from '../queue/enqueue.ts';
-import type { JobName } from '../queue/job-types.ts';
+import { recordedAnchor } from '../queue/anchor.ts';
+import { enqueueCommand, jobIdOf, jobNumber, type EnqueueDeps } from '../queue/enqueue.ts';
+import { isMutatingJob, type JobName } from '../queue/job-types.ts';
 import { claimConfirmation, DOWN_CONFIRM_ACTION, DOWN_KEEP_ACTION, readConfirmValue, releaseConfirmation, settledBlocks } from './down-confirm.ts';
-import { safeText } from './format.ts';
+import { safeText, section } from './format.ts';
 import { ChannelClosedError, makeChannelChecker, reportChannels } from './channels.ts';
 import { makeGate, type Requester } from './gate.ts';
+import { JOB_CANCEL_ACTION, JOB_REFRESH_ACTION, JOB_RETRY_ACTION, JOB_STATUS_ACTION, readRerunValue, type RerunValue } from './job-buttons.ts';
 import { webClientOptions } from './client.ts';
 import { slackLogger } from './logger.ts';
 import { escapeMrkdwn } from './mrkdwn.ts';
@@ -31,6 +33,14 @@ export interface WebOptions {
   redis: Redis;
   log: Logger;
   enqueue: Omit<EnqueueDeps, 'slack'>;
+}
+
+interface JobOwner {
+  userId: string;
+  mutating: boolean;
+  channelId: string;
+  anchorTs?: string;
+  title: string;
 }
 
 export interface WebApp {
@@ -94,7 +104,7 @@ export function createWebApp(opts: WebOptions): WebApp {
       return;
     }
     const cmd = parsed.command;
-    const decision = await gate.admit(who, cmd, shown);
+    const decision = await gate.admit(who, cmd, shown, cmd.kind === 'cancel' && cmd.jobId ? await jobOwner(cmd.jobId) : undefined);
     if (!decision.allowed) {
       await ack({ response_type: 'ephemeral', text: `:no_entry: ${decision.reason}` });
       return;
@@ -106,7 +116,10 @@ export function createWebApp(opts: WebOptions): WebApp {
     if (cmd.kind === 'cancel') {
       await ack();
       try {
-        await respond({ response_type: 'ephemeral', text: await cancelJob(opts.enqueue.queues, opts.redis, opts.enqueue.prefix, cmd.jobId, command.user_id) });
+        const job = cmd.jobId ? await jobOwner(cmd.jobId) : undefined;
+        const said = await cancelJob(opts.enqueue.queues, opts.redis, opts.enqueue.prefix, cmd.jobId, command.user_id);
+        await respond({ response_type: 'ephemeral', text: said });
+        if (cmd.jobId) await markRemoved(said, job, cmd.jobId, command.user_id);
       } catch (err) {
         await respond({ response_type: 'ephemeral', text: `Could not cancel: ${escapeMrkdwn(errorMessage(err))}` });
       }
@@ -176,6 +189,61 @@ export function createWebApp(opts: WebOptions): WebApp {
       await replaceConfirmation(respond, body, `:wastebasket: Confirmed by <@${who.userId}> at ${at()}: the teardown of mesh *${opts.spec.name}* is job ${jobNumber(queued.jobId)}, below.`);
     };
   app.action<BlockAction>(DOWN_CONFIRM_ACTION, downButton('delete'));
+
+  type ButtonArgs = { ack: () => Promise<void>; body: BlockAction; action: BlockAction['actions'][number]; respond: RespondFn };
+  const valueOf = (action: ButtonArgs['action']) => ('value' in action ? String(action.value ?? '') : '');
+
+  app.action<BlockAction>(JOB_CANCEL_ACTION, async ({ ack, body, action, respond }: ButtonArgs) => {
+    await ack();
+    const who = clicker(body);
+    const jobId = valueOf(action);
+    const decision = await gate.admit(who, { kind: 'cancel', jobId }, `button: Cancel job ${jobId}`, await jobOwner(jobId));
+    if (!decision.allowed) return void (await refuse(respond, decision.reason));
+    try {
+      const job = await jobOwner(jobId);
+      const said = await cancelJob(opts.enqueue.queues, opts.redis, opts.enqueue.prefix, jobId, who.userId);
+      await respond({ response_type: 'ephemeral', replace_original: false, text: said });
+      await markRemoved(said, job, jobId, who.userId);
+    } catch (err) {
+      await respond({ response_type: 'ephemeral', replace_original: false, text: `Could not cancel: ${escapeMrkdwn(errorMessage(err))}` });
+    }
+  });
+
+  /** Retry, Status and Refresh start a job as the command itself would, with the same rights. */
+  const rerun = (label: string, pick: (value: string) => RerunValue | undefined) =>
+    async ({ ack, body, action, respond }: ButtonArgs) => {
+      await ack();
+      const who = clicker(body);
+      const job = pick(valueOf(action));
+      if (!job) return void (await refuse(respond, 'this button is not one meshops made'));
+      const decision = await gate.admit(who, job.command, `button: ${label} (${describeCommand(job.command)})`);
+      if (!decision.allowed) return void (await refuse(respond, decision.reason));
+      await queueOrApologize(job.name, job.command, who.userId, who.channelId, respond);
+    };
+  const statusNow = (): RerunValue => ({ name: 'status', command: { kind: 'status', wait: false } });
+  app.action<BlockAction>(JOB_RETRY_ACTION, rerun('Retry', readRerunValue));
+  app.action<BlockAction>(JOB_STATUS_ACTION, rerun('Status', statusNow));
+  app.action<BlockAction>(JOB_REFRESH_ACTION, rerun('Refresh', statusNow));
+
+  /** A job taken off the queue before it started: its anchor says so and loses its Cancel button. */
+  async function markRemoved(said: string, job: JobOwner | undefined, jobId: string, by: string): Promise<void> {
+    if (!said.startsWith('Removed job') || !job?.anchorTs) return;
+    const text = `:no_entry_sign: *${job.title}* · job ${jobNumber(jobId)} · asked by <@${job.userId}>\nRemoved from the queue by <@${by}> before it started: nothing was done.`;
+    await app.client.chat.update({ channel: job.channelId, ts: job.anchorTs, text: safeText(text), blocks: [section(text)] }).catch((err: unknown) => log.warn({ err }, 'could not mark the removed job'));
+  }
+
+  /** Who asked a job and whether it changes the mesh: whoever asked a read-only job may cancel it. */
+  async function jobOwner(jobId: string): Promise<JobOwner | undefined> {
+    try {
+      const id = jobIdOf(jobId);
+      const job = (await opts.enqueue.queues.changes.getJob(id)) ?? (await opts.enqueue.queues.reads.getJob(id));
+      if (!job) return undefined;
+      const anchorTs = job.data.anchorTs ?? (await recordedAnchor(opts.redis, opts.enqueue.prefix, id));
+      return { userId: job.data.userId, mutating: isMutatingJob(job.data), channelId: job.data.channelId, anchorTs, title: opts.enqueue.describe(job.data) };
+    } catch {
+      return undefined;
+    }
+  }
   app.action<BlockAction>(DOWN_KEEP_ACTION, downButton('keep'));
 
   const queueOrApologize = async (name: JobName, cmd: MeshCommand, userId: string, channelId: string, respond: (msg: { response_type: 'ephemeral'; text: string; replace_original?: boolean }) => Promise<unknown>) => {

@@ -2,7 +2,7 @@
 // they ask for, decided by the same policy (channel, role, workspace) and audited in the same log line.
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import { authorize, foreignOrigin, type AccessPolicy, type Decision } from '../../commands/authorize.ts';
+import { authorize, foreignOrigin, type AccessPolicy, type AccessRequest, type Decision } from '../../commands/authorize.ts';
 import type { MeshCommand } from '../../commands/types.ts';
 
 export interface Requester {
@@ -15,7 +15,7 @@ export interface Requester {
 
 export interface Gate {
   /** Decides and audits one request; `shown` is what the audit line records (`/mesh down`, `button: Delete`). */
-  admit(req: Requester, command: MeshCommand, shown: string): Promise<Decision>;
+  admit(req: Requester, command: MeshCommand, shown: string, job?: AccessRequest['job']): Promise<Decision>;
   /** Audits input that did not parse; answers the refusal when it comes from another workspace (else undefined). */
   refuseBadInput(req: Requester, shown: string): Promise<string | undefined>;
   /** The workspace the app belongs to, learned once from auth.test. */
@@ -46,9 +46,9 @@ export function makeGate(opts: { admins: string[]; channels: string[]; client: W
   const unverified: Decision = { allowed: false, reason: 'the bot cannot check which workspace this request comes from right now (Slack did not answer auth.test); try again in a minute' };
   return {
     home,
-    async admit(req, command, shown) {
+    async admit(req, command, shown, job) {
       const p = await policy();
-      const d = p ? authorize({ ...req, command }, p) : unverified;
+      const d = p ? authorize({ ...req, command, job }, p) : unverified;
       audit(req, shown, d);
       return d;
     },

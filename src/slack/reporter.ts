@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import { formatDuration } from '../steps/wait.ts';
 import { sharedEditBudget, type EditBudget } from './edit-budget.ts';
+import { jobButtons, type RerunValue } from './job-buttons.ts';
 import { codeBlock, context, escapeMrkdwn, INLINE_EXCERPT_LIMIT, progressBar, safeFileText, safeText, section } from './format.ts';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'waiting';
@@ -21,6 +22,8 @@ export interface ReporterOptions {
   clock: Clock;
   log: Logger;
   minEditIntervalMs?: number;
+  /** What the job runs, for its Retry and Refresh buttons. */
+  job?: RerunValue;
   /** The client for progress edits (one that answers a 429 at once); default `client`. */
   editClient?: WebClient;
   /** Shared by every job of the process; default the process's own. */
@@ -200,7 +203,10 @@ export class ProgressReporter {
     if (this.now && this.state === 'running') lines.push(`Now: ${this.now}`);
     const text = lines.join('\n');
     // Slack allows 50 blocks a message; a status of many clusters keeps well below.
-    const blocks = [section(text), ...this.body.slice(0, 45).map((b) => section(b))];
+    const blocks: object[] = [section(text), ...this.body.slice(0, 45).map((b) => section(b))];
+    if (this.body.length > 45) blocks.push(context(`… and ${this.body.length - 45} more`));
+    const buttons = jobButtons(this.state, jobId, this.opts.job);
+    if (buttons) blocks.push(buttons);
     return { text: safeText(text), blocks };
   }
 

@@ -113,3 +113,40 @@ describe('Slack misbehaving', () => {
     sb.slack.faults.clear();
   }, 240_000);
 });
+
+describe('buttons for the next step', () => {
+  const newAnchor = async (before: Set<string>, re: RegExp) =>
+    sb.slack.waitFor((m) => !before.has(m.ts) && !m.threadTs && m.user === 'U0MESHBOT' && /· job \d+/.test(m.text) && re.test(m.text), 15_000);
+
+  it('after a failure, Retry runs the same command again and Status checks the mesh', async () => {
+    const failed = await sb.run('ping iad pdx-0', { timeoutMs: 120_000 });
+    expect(failed.ok).toBe(false);
+    expect(JSON.stringify(failed.anchor!.blocks)).toMatch(/"text":"Retry"/);
+    const before = new Set(jobAnchors().map((m) => m.ts));
+    await sb.slack.clickLabel({ to: sb.delivery, userId: ADMIN, channelId: CHANNEL, label: 'Retry' });
+    const again = await sb.settle(await newAnchor(before, /\/mesh ping iad pdx-0/), 120_000);
+    expect(again.anchor!.text).toMatch(/^:x:/);
+    const before2 = new Set(jobAnchors().map((m) => m.ts));
+    await sb.slack.clickLabel({ to: sb.delivery, userId: ADMIN, channelId: CHANNEL, label: 'Status' });
+    await sb.settle(await newAnchor(before2, /\/mesh status/), 120_000);
+  }, 300_000);
+
+  it('after a status, Refresh runs it again', async () => {
+    const status = await sb.run('status');
+    expect(JSON.stringify(status.anchor!.blocks)).toMatch(/"text":"Refresh"/);
+    const before = new Set(jobAnchors().map((m) => m.ts));
+    await sb.slack.clickLabel({ to: sb.delivery, userId: ADMIN, channelId: CHANNEL, label: 'Refresh' });
+    const refreshed = await sb.settle(await newAnchor(before, /\/mesh status/), 120_000);
+    expect(refreshed.ok).toBe(true);
+  }, 240_000);
+
+  it('a running up stops from its Cancel button, and its thread says what was left in place', async () => {
+    const anchor = (await sb.send('up'))!;
+    const n = /job (\d+)/.exec(anchor.text)![1]!;
+    await sb.slack.waitFor((m) => m.ts === anchor.ts && /Step \d+ of \d+/.test(m.text), 60_000);
+    await sb.slack.clickLabel({ to: sb.delivery, userId: ADMIN, channelId: CHANNEL, label: `Cancel job ${n}` });
+    const end = await sb.settle(anchor, 300_000);
+    expect(end.anchor!.text).toMatch(/^:no_entry_sign:.*cancelled by <@U0ALICE01>/s);
+    expect(end.anchor!.text).toMatch(/left in place/);
+  }, 420_000);
+});

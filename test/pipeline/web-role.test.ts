@@ -349,3 +349,31 @@ describe('the down confirmation', () => {
     expect(file.bytes!.toString()).toBe(inventory);
   });
 });
+
+describe('buttons on a queued job', () => {
+  const to = () => ({ http: { url: bot.eventsUrl, signingSecret: SIGNING_SECRET } });
+  const anchorOf = (re: RegExp, user: string) => slack.waitFor((m) => m.channel === CHANNEL && !m.threadTs && re.test(m.text) && m.text.includes(`<@${user}>`) && JSON.stringify(m.blocks).includes('mesh_job_cancel'), 5000);
+
+  it('whoever asked a read-only job may cancel it from its Cancel button; its anchor then says nothing was done', async () => {
+    await send('status --wait', OPERATOR);
+    const anchor = await anchorOf(/status --wait/, OPERATOR);
+    const n = /job (\d+)/.exec(anchor.text)![1]!;
+    const before = await queued();
+    await slack.clickLabel({ to: to(), userId: OPERATOR, channelId: CHANNEL, label: `Cancel job ${n}` });
+    await slack.waitFor((m) => m.visibleTo === OPERATOR && new RegExp(`Removed job ${n}`).test(m.text), 5000);
+    const edited = await slack.waitFor((m) => m.ts === anchor.ts && /Removed from the queue by <@U0OPERATOR>/.test(m.text), 5000);
+    expect(JSON.stringify(edited.blocks)).not.toContain('mesh_job_cancel');
+    expect(await queued()).toBe(before - 1);
+  });
+
+  it("someone else's change job cannot be cancelled by a non-admin: refused with the reason, still queued", async () => {
+    await send('scale iad 3', ADMIN);
+    const anchor = await anchorOf(/scale iad 3/, ADMIN);
+    const n = /job (\d+)/.exec(anchor.text)![1]!;
+    const before = await queued();
+    await slack.clickButton({ to: to(), userId: OPERATOR, channelId: CHANNEL, messageTs: anchor.ts, actionId: 'mesh_job_cancel' });
+    await slack.waitFor((m) => m.visibleTo === OPERATOR && /Only mesh admins/.test(m.text), 5000);
+    expect(await queued()).toBe(before);
+    expect(n).toMatch(/^\d+$/);
+  });
+});
