@@ -15,6 +15,7 @@ import { claimConfirmation, DOWN_CONFIRM_ACTION, DOWN_KEEP_ACTION, readConfirmVa
 import { safeText, section } from './format.ts';
 import { ChannelClosedError, makeChannelChecker, reportChannels } from './channels.ts';
 import { makeGate, type Requester } from './gate.ts';
+import { helpBlocks } from './help.ts';
 import { JOB_CANCEL_ACTION, JOB_REFRESH_ACTION, JOB_RETRY_ACTION, JOB_STATUS_ACTION, readRerunValue, type RerunValue } from './job-buttons.ts';
 import { webClientOptions } from './client.ts';
 import { slackLogger } from './logger.ts';
@@ -110,7 +111,9 @@ export function createWebApp(opts: WebOptions): WebApp {
       return;
     }
     if (cmd.kind === 'help') {
-      await ack({ response_type: 'ephemeral', text: helpText(opts.spec, cmd.topic) });
+      const text = helpText(opts.spec, cmd.topic);
+      const viewer = { userId: command.user_id, channelId: command.channel_id, admins: opts.admins, channels: opts.channels };
+      await ack({ response_type: 'ephemeral', text, blocks: helpBlocks(opts.spec.name, text, viewer) });
       return;
     }
     if (cmd.kind === 'cancel') {

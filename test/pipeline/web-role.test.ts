@@ -377,3 +377,24 @@ describe('buttons on a queued job', () => {
     expect(n).toMatch(/^\d+$/);
   });
 });
+
+describe('help that knows you', () => {
+  const blocksOf = (res: { json?: unknown }) => JSON.stringify((res.json as { blocks?: unknown[] } | undefined)?.blocks ?? []);
+
+  it('is Block Kit, and tells a non-admin what they may run and who the admins are', async () => {
+    const res = await send('help', OPERATOR);
+    const blocks = blocksOf(res);
+    expect(blocks).toContain('"type":"header"');
+    expect(blocks).toMatch(/You are not a mesh admin/);
+    expect(blocks).toContain(`<@${ADMIN}>`);
+    expect(blocks).toContain(`<#${CHANNEL}>`);
+    expect(blocks).toMatch(/including this one/);
+  });
+
+  it('tells an admin they may run everything, and from another channel where /mesh runs', async () => {
+    const res = await send('help', ADMIN, OTHER_CHANNEL);
+    const blocks = blocksOf(res);
+    expect(blocks).toMatch(/You are a \*mesh admin\*/);
+    expect(blocks).toMatch(/not this one, so run it there/);
+  });
+});
