@@ -51,7 +51,8 @@ export async function runPlanJob(
     listener: {
       started: (step) => ctx.reporter.stepStarted(step.title),
       note: (_step, message) => ctx.reporter.note(message),
-      finished: (step, outcome, ms) => ctx.reporter.stepFinished(step.title, outcome.changed ? outcome.summary : `already in place: ${outcome.summary}`, ms, outcome.excerpt),
+      finished: (step, outcome, ms) =>
+        ctx.reporter.stepFinished(step.title, outcome.changed ? outcome.summary : `already in place: ${outcome.summary}`, ms, outcome.excerpt, { changed: outcome.changed }),
       failed: (step, error, ms) => {
         if (!(error instanceof CancelledError || error instanceof ShuttingDown)) ctx.reporter.stepFailed(step.title, errorMessage(error), ms);
       },

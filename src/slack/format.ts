@@ -33,8 +33,18 @@ export function safeFileText(text: string): string {
 }
 
 export function section(text: string): { type: 'section'; text: { type: 'mrkdwn'; text: string } } {
-  const t = safeText(text);
-  return { type: 'section', text: { type: 'mrkdwn', text: t.length > SECTION_TEXT_LIMIT ? `${t.slice(0, SECTION_TEXT_LIMIT - 2)}…` : t } };
+  return { type: 'section', text: { type: 'mrkdwn', text: fitSection(safeText(text)) } };
+}
+
+/** Cuts text to a section's 3000 characters at a line end, closes a cut code block, and says how much is left. */
+export function fitSection(t: string, limit = SECTION_TEXT_LIMIT): string {
+  if (t.length <= limit) return t;
+  const room = limit - 40;
+  const lastNewline = t.lastIndexOf('\n', room);
+  let cut = t.slice(0, lastNewline > room / 2 ? lastNewline : room);
+  const rest = t.slice(cut.length).split('\n').filter((l) => l.trim() !== '' && l.trim() !== '```').length;
+  if ((cut.match(/```/g) ?? []).length % 2 === 1) cut += '\n```';
+  return `${cut}\n… and ${rest} more line${rest === 1 ? '' : 's'}`;
 }
 
 export function context(text: string): { type: 'context'; elements: Array<{ type: 'mrkdwn'; text: string }> } {

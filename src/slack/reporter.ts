@@ -7,7 +7,7 @@ import type { Clock } from '../clock.ts';
 import { formatDuration } from '../steps/wait.ts';
 import { sharedEditBudget, type EditBudget } from './edit-budget.ts';
 import { jobButtons, type RerunValue } from './job-buttons.ts';
-import { codeBlock, context, escapeMrkdwn, INLINE_EXCERPT_LIMIT, progressBar, safeFileText, safeText, section } from './format.ts';
+import { codeBlock, context, escapeMrkdwn, fitSection, INLINE_EXCERPT_LIMIT, progressBar, safeFileText, safeText, section } from './format.ts';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'waiting';
 
@@ -57,6 +57,7 @@ export class ProgressReporter {
   private headline = '';
   private body: string[] = [];
   private verdict?: 'ok' | 'warning' | 'failing';
+  private readonly inPlace: Array<{ title: string; summary: string; ms: number }> = [];
   private readonly startedAt: number;
   private lastEditAt = 0;
   private editTimer?: NodeJS.Timeout;
@@ -104,13 +105,30 @@ export class ProgressReporter {
     this.scheduleEdit();
   }
 
-  stepFinished(title: string, summary: string, ms: number, excerpt?: string): void {
+  /** A finished step; one that found everything in place (`changed: false`) joins one reply with its like. */
+  stepFinished(title: string, summary: string, ms: number, excerpt?: string, opts: { changed?: boolean } = {}): void {
     this.done += 1;
     this.scheduleEdit();
-    this.reply(`:white_check_mark: *${title}* (${formatDuration(ms)}): ${summary}`, excerpt);
+    if (opts.changed === false && !excerpt) {
+      this.inPlace.push({ title, summary: summary.replace(/^already in place: /, ''), ms });
+      return;
+    }
+    this.flushInPlace();
+    this.reply(`:white_check_mark: *${title}* (${formatDuration(ms)}): ${summary}`, excerpt, `job-${this.opts.jobId}-${slug(title)}.txt`);
+  }
+
+  /** The steps that found everything in place since the last reply, as one reply. */
+  private flushInPlace(): void {
+    if (this.inPlace.length === 0) return;
+    const steps = this.inPlace.splice(0);
+    const ms = steps.reduce((sum, s) => sum + s.ms, 0);
+    const lines = steps.map((s) => `• *${s.title}*: ${s.summary}`);
+    const head = `:white_check_mark: ${steps.length === 1 ? '1 step' : `${steps.length} steps`} already in place (${formatDuration(ms)}):`;
+    this.reply(`${head}\n${lines.join('\n')}`);
   }
 
   stepFailed(title: string, cause: string, ms: number): void {
+    this.flushInPlace();
     this.scheduleEdit();
     // The cause is an error's text from outside (AWS, Kubernetes): shown as written, never as markup.
     this.reply(`:x: *${title}* failed after ${formatDuration(ms)}: ${escapeMrkdwn(cause)}`);
@@ -123,13 +141,14 @@ export class ProgressReporter {
         const threadTs = await this.ensureAnchor();
         const safeExcerpt = excerpt ? safeFileText(excerpt) : undefined;
         if (safeExcerpt && safeExcerpt.length > INLINE_EXCERPT_LIMIT) {
-          await this.opts.client.chat.postMessage({ channel: this.opts.channel, thread_ts: threadTs, text: safeText(text), blocks: [section(text), context('full output attached as a file')] });
+          // One message: the file with the reply as its comment.
           await this.opts.client.files.uploadV2({
             channel_id: this.opts.channel,
             thread_ts: threadTs,
             content: safeExcerpt,
             filename,
             title: filename,
+            initial_comment: fitSection(safeText(text)),
           });
           return;
         }
@@ -145,6 +164,7 @@ export class ProgressReporter {
 
   /** Final state of the anchor; waits until every pending reply and edit has gone out. */
   async finish(state: JobState, headline: string, body: string[] = [], verdict?: 'ok' | 'warning' | 'failing'): Promise<void> {
+    this.flushInPlace();
     this.state = state;
     this.verdict = state === 'succeeded' ? verdict : undefined;
     this.headline = headline;
@@ -187,6 +207,7 @@ export class ProgressReporter {
   }
 
   async flush(): Promise<void> {
+    this.flushInPlace();
     await this.threadChain;
     if (this.editTimer) await this.editNow();
     await this.editChain;
@@ -260,6 +281,11 @@ export class ProgressReporter {
     if (this.editTimer) return;
     this.editTimer = setTimeout(() => void this.editNow(), ms);
   }
+}
+
+/** "Calico ready in iad" -> "calico-ready-in-iad": a file name after the step. */
+function slug(title: string): string {
+  return title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'output';
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -180,3 +180,42 @@ describe('the anchor of a check', () => {
     expect(slack.messages(CHANNEL).find((m) => m.ts === anchor)!.text.startsWith(icon)).toBe(true);
   });
 });
+
+describe('less noise', () => {
+  it('steps that found everything in place go into one reply, not one each', async () => {
+    const r = reporter('12');
+    const anchor = await r.ensureAnchor();
+    r.stepFinished('VPC iad', 'already in place: vpc-1 exists', 5, undefined, { changed: false });
+    r.stepFinished('VPC pdx', 'already in place: vpc-2 exists', 5, undefined, { changed: false });
+    r.stepFinished('Subnets iad', 'already in place: 4 subnets', 5, undefined, { changed: false });
+    r.stepFinished('Cluster iad', 'created demo-iad', 5);
+    await r.flush();
+    const texts = slack.thread(CHANNEL, anchor).map((m) => m.text);
+    expect(texts).toHaveLength(2);
+    expect(texts[0]).toMatch(/^:white_check_mark: 3 steps already in place/);
+    expect(texts[0]).toContain('*VPC pdx*: vpc-2 exists');
+    expect(texts[1]).toContain('Cluster iad');
+  });
+
+  it('a long excerpt is one upload with its comment, named after the job and step', async () => {
+    const r = reporter('12');
+    const anchor = await r.ensureAnchor();
+    const longLog = Array.from({ length: 300 }, (_, i) => `calico-node line ${i}`).join('\n');
+    r.stepFinished('Calico ready', 'ready in iad', 5, longLog);
+    await r.flush();
+    const thread = slack.thread(CHANNEL, anchor);
+    expect(thread).toHaveLength(1);
+    expect(thread[0]!.files.map((f) => f.name)).toEqual(['job-12-calico-ready.txt']);
+    expect(thread[0]!.text).toContain('Calico ready');
+  });
+
+  it('a section cut at Slack\'s 3000 characters says how many lines are left, and closes its code block', async () => {
+    const { section } = await import('../../src/slack/format.ts');
+    const lines = Array.from({ length: 200 }, (_, i) => `line ${i} of the table`).join('\n');
+    const text = section('```\n' + lines + '\n```').text.text;
+    expect(text.length).toBeLessThanOrEqual(3000);
+    expect(text).toMatch(/```\n… and \d+ more lines$/);
+    const shown = text.split('\n').filter((l) => l.startsWith('line ')).length;
+    expect(Number(/and (\d+) more/.exec(text)![1])).toBe(200 - shown);
+  });
+});
