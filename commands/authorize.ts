@@ -3,10 +3,10 @@
 // - status, ping, up --dry-run: anyone, in an allowed channel (they change nothing);
 // - up, down, scale, cancel: mesh admins only, in an allowed channel, so every change is seen by the team
 //   (whoever asked a read-only job, such as `status --wait`, may cancel that job too);
-// - nothing at all for people of another workspace or enterprise (a channel shared through Slack Connect).
-// Slash commands and button clicks are decided here alike (src/slack/gate.ts calls it for both).
-import { describeCommand, isMutating } from './parse.ts';
-import type { MeshCommand } from './types.ts';
+// Slash commands and button clicks are decided here alike: src/slack/gate.ts calls it for both, after refusing
+// people of another workspace or enterprise (a channel shared through Slack Connect).
+import { isMutating, type MeshCommand } from '../src/mesh-command.ts';
+import { describeCommand } from './parse.ts';
 
 export type Decision = { allowed: true } | { allowed: false; reason: string };
 
@@ -15,8 +15,6 @@ export interface AccessPolicy {
   admins: readonly string[];
   /** Channel IDs (C.../G...). */
   channels: readonly string[];
-  /** The workspace (T...) and Enterprise Grid org (E...) the app is installed in, from auth.test. */
-  home?: { teamId: string; enterpriseId?: string };
 }
 
 export interface AccessRequest {
@@ -25,9 +23,6 @@ export interface AccessRequest {
   command: MeshCommand;
   /** For cancel: the job it names, so that whoever asked a read-only job may cancel it themselves. */
   job?: { userId: string; mutating: boolean };
-  /** Every team ID the request names (the user's team, the channel's team); all must be the app's own. */
-  teamIds?: readonly string[];
-  enterpriseId?: string;
 }
 
 export function adminOnly(cmd: MeshCommand): boolean {
@@ -39,8 +34,6 @@ const mention = (ids: readonly string[], wrap: (id: string) => string, none: str
 
 export function authorize(req: AccessRequest, policy: AccessPolicy): Decision {
   const { command } = req;
-  const foreign = foreignOrigin(req, policy);
-  if (foreign) return { allowed: false, reason: foreign };
   if (command.kind === 'help') return { allowed: true };
   const shown = `\`${describeCommand(command)}\``;
   if (!policy.channels.includes(req.channelId)) {
@@ -55,11 +48,3 @@ export function authorize(req: AccessRequest, policy: AccessPolicy): Decision {
   return { allowed: true };
 }
 
-/** Why a request from another workspace or org is refused, or undefined when it comes from the app's own. */
-export function foreignOrigin(req: Pick<AccessRequest, 'teamIds' | 'enterpriseId'>, policy: AccessPolicy): string | undefined {
-  if (!policy.home) return undefined;
-  const other = (req.teamIds ?? []).find((t) => t !== policy.home!.teamId);
-  const otherOrg = req.enterpriseId !== undefined && req.enterpriseId !== policy.home.enterpriseId;
-  if (!other && !otherOrg) return undefined;
-  return `/mesh takes requests only from this workspace's own members; requests from another workspace or organization (${other ?? req.enterpriseId}, e.g. through Slack Connect) are refused`;
-}

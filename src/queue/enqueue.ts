@@ -1,15 +1,16 @@
 // Turning an accepted command into a queued job with its anchor message: the user sees the job's number, who
 // asked, its place in line, and what it waits for.
-import type { Redis } from 'ioredis';
+
 import type { WebClient } from '@slack/web-api';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { MeshCommand } from '../../commands/types.ts';
+import type { MeshCommand } from '../mesh-command.ts';
 import { adviceFor, ChannelClosedError, closedChannelReason, slackErrorCode } from '../slack/channels.ts';
 import { section } from '../slack/format.ts';
 import { jobButtons } from '../slack/job-buttons.ts';
 import { recordAnchor } from './anchor.ts';
 import type { JobData, JobName } from './job-types.ts';
-import { positionOf, type MeshQueues } from './queues.ts';
+import { type MeshQueues, positionOf } from './queues.ts';
 
 export interface EnqueueDeps {
   queues: MeshQueues;
@@ -50,7 +51,14 @@ export async function enqueueCommand(
   req: { name: JobName; command: MeshCommand; userId: string; channelId: string },
 ): Promise<Enqueued> {
   const jobId = await nextJobId(deps.redis, deps.prefix);
-  const data: JobData = { name: req.name, command: req.command, mesh: deps.mesh, userId: req.userId, channelId: req.channelId, requestedAt: Date.now() };
+  const data: JobData = {
+    name: req.name,
+    command: req.command,
+    mesh: deps.mesh,
+    userId: req.userId,
+    channelId: req.channelId,
+    requestedAt: Date.now(),
+  };
   const title = deps.describe(data);
   const number = jobNumber(jobId);
   // Queued first: a slow or failing Slack must not hold the command. The anchor follows; if it cannot be posted

@@ -3,25 +3,49 @@
 import { App, LogLevel, type BlockAction, type CustomRoute, type RespondFn } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { describeCommand, helpText, parseMeshCommand } from '../../commands/parse.ts';
-import type { MeshCommand } from '../../commands/types.ts';
 import type { MeshSpec } from '../config/spec-types.ts';
 import { errorMessage } from '../errors.ts';
-import { cancelJob } from '../queue/cancel.ts';
+import type { MeshCommand, ParseResult } from '../mesh-command.ts';
 import { recordedAnchor } from '../queue/anchor.ts';
-import { enqueueCommand, jobIdOf, jobNumber, type EnqueueDeps } from '../queue/enqueue.ts';
+import { cancelJob } from '../queue/cancel.ts';
+import { type EnqueueDeps, enqueueCommand, jobIdOf, jobNumber } from '../queue/enqueue.ts';
 import { isMutatingJob, type JobName } from '../queue/job-types.ts';
-import { claimConfirmation, DOWN_CONFIRM_ACTION, DOWN_KEEP_ACTION, readConfirmValue, releaseConfirmation, settledBlocks } from './down-confirm.ts';
-import { safeText, section } from './format.ts';
 import { ChannelClosedError, makeChannelChecker, reportChannels } from './channels.ts';
-import { makeGate, type Requester } from './gate.ts';
-import { helpBlocks } from './help.ts';
-import { JOB_CANCEL_ACTION, JOB_REFRESH_ACTION, JOB_RETRY_ACTION, JOB_STATUS_ACTION, readRerunValue, type RerunValue } from './job-buttons.ts';
 import { webClientOptions } from './client.ts';
+import {
+  claimConfirmation,
+  DOWN_CONFIRM_ACTION,
+  DOWN_KEEP_ACTION,
+  readConfirmValue,
+  releaseConfirmation,
+  settledBlocks,
+} from './down-confirm.ts';
+import { safeText, section } from './format.ts';
+import { type AuthorizeFn, makeGate, type Requester } from './gate.ts';
+import { helpBlocks } from './help.ts';
+import {
+  JOB_CANCEL_ACTION,
+  JOB_REFRESH_ACTION,
+  JOB_RETRY_ACTION,
+  JOB_STATUS_ACTION,
+  type RerunValue,
+  readRerunValue,
+} from './job-buttons.ts';
 import { slackLogger } from './logger.ts';
 import { escapeMrkdwn } from './mrkdwn.ts';
 
+/** What the web role needs from the command layer (commands/); src/compose-root.ts wires it in. */
+export interface CommandLayer {
+  parse(text: string, spec: MeshSpec): ParseResult;
+  /** Channel and role; the gate (gate.ts) checks the workspace first. */
+  authorize: AuthorizeFn;
+  /** The command as the user would type it. */
+  describe(cmd: MeshCommand): string;
+  help(spec: MeshSpec, topic?: string): string;
+}
+
 export interface WebOptions {
+  commands: CommandLayer;
   botToken: string;
   signingSecret: string;
   appToken?: string;
@@ -52,6 +76,7 @@ export interface WebApp {
 
 export function createWebApp(opts: WebOptions): WebApp {
   const log = opts.log.child({ role: 'web' });
+  const { parse: parseMeshCommand, authorize, describe: describeCommand, help: helpText } = opts.commands;
   const health: CustomRoute[] = [
     { path: '/healthz', method: ['GET'], handler: (_req, res) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok') },
     {
@@ -64,7 +89,7 @@ export function createWebApp(opts: WebOptions): WebApp {
           .catch((err: unknown) => {
             // The reason goes to the log only: /readyz is reachable from outside and the error names hosts.
             log.warn({ err }, 'readiness check: redis unreachable');
-            res.writeHead(503, { 'content-type': 'text/plain' }).end('redis unreachable');
+            res.writeHead(503, { 'content-type': 'text/plain' }).end('redis unreachable: the reason is in the bot\'s log');
           });
       },
     },
@@ -86,7 +111,7 @@ export function createWebApp(opts: WebOptions): WebApp {
   const enqueueDeps: EnqueueDeps = { ...opts.enqueue, slack: app.client };
 
   const channelCheck = makeChannelChecker(app.client);
-  const gate = makeGate({ admins: opts.admins, channels: opts.channels, client: app.client, log });
+  const gate = makeGate({ admins: opts.admins, channels: opts.channels, authorize, client: app.client, log });
 
   app.command('/mesh', async ({ command, ack, respond }) => {
     const text = command.text ?? '';

@@ -2,8 +2,28 @@
 // they ask for, decided by the same policy (channel, role, workspace) and audited in the same log line.
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import { authorize, foreignOrigin, type AccessPolicy, type AccessRequest, type Decision } from '../../commands/authorize.ts';
-import type { MeshCommand } from '../../commands/types.ts';
+import type { MeshCommand } from '../mesh-command.ts';
+
+export type Decision = { allowed: true } | { allowed: false; reason: string };
+
+/** The command layer's policy (commands/authorize.ts): which channel, which role, whose job. */
+export type AuthorizeFn = (
+  req: { userId: string; channelId: string; command: MeshCommand; job?: { userId: string; mutating: boolean } },
+  policy: { admins: readonly string[]; channels: readonly string[] },
+) => Decision;
+
+interface Home {
+  teamId: string;
+  enterpriseId?: string;
+}
+
+/** Why a request from another workspace or org is refused, or undefined when it comes from the app's own. */
+export function foreignOrigin(req: { teamIds?: readonly string[]; enterpriseId?: string }, home: Home): string | undefined {
+  const other = (req.teamIds ?? []).find((t) => t !== home.teamId);
+  const otherOrg = req.enterpriseId !== undefined && req.enterpriseId !== home.enterpriseId;
+  if (!other && !otherOrg) return undefined;
+  return `/mesh takes requests only from this workspace's own members; requests from another workspace or organization (${other ?? req.enterpriseId}, e.g. through Slack Connect) are refused`;
+}
 
 export interface Requester {
   userId: string;
@@ -15,15 +35,15 @@ export interface Requester {
 
 export interface Gate {
   /** Decides and audits one request; `shown` is what the audit line records (`/mesh down`, `button: Delete`). */
-  admit(req: Requester, command: MeshCommand, shown: string, job?: AccessRequest['job']): Promise<Decision>;
+  admit(req: Requester, command: MeshCommand, shown: string, job?: { userId: string; mutating: boolean }): Promise<Decision>;
   /** Audits input that did not parse; answers the refusal when it comes from another workspace (else undefined). */
   refuseBadInput(req: Requester, shown: string): Promise<string | undefined>;
   /** The workspace the app belongs to, learned once from auth.test. */
-  home(): Promise<{ teamId: string; enterpriseId?: string } | undefined>;
+  home(): Promise<Home | undefined>;
 }
 
-export function makeGate(opts: { admins: string[]; channels: string[]; client: WebClient; log: Logger }): Gate {
-  let known: Promise<{ teamId: string; enterpriseId?: string } | undefined> | undefined;
+export function makeGate(opts: { admins: string[]; channels: string[]; authorize: AuthorizeFn; client: WebClient; log: Logger }): Gate {
+  let known: Promise<Home | undefined> | undefined;
   const home = () =>
     (known ??= opts.client.auth.test().then(
       (r) => ({ teamId: String(r.team_id), ...(r.enterprise_id ? { enterpriseId: String(r.enterprise_id) } : {}) }),
@@ -34,10 +54,7 @@ export function makeGate(opts: { admins: string[]; channels: string[]; client: W
         return undefined;
       },
     ));
-  const policy = async (): Promise<AccessPolicy | undefined> => {
-    const h = await home();
-    return h ? { admins: opts.admins, channels: opts.channels, home: h } : undefined;
-  };
+  const policy = { admins: opts.admins, channels: opts.channels };
   const audit = (req: Requester, shown: string, d: Decision) =>
     opts.log.info(
       { audit: true, via: req.via, userId: req.userId, teamIds: req.teamIds, enterpriseId: req.enterpriseId, channelId: req.channelId, command: shown, allowed: d.allowed, reason: d.allowed ? undefined : d.reason },
@@ -47,14 +64,15 @@ export function makeGate(opts: { admins: string[]; channels: string[]; client: W
   return {
     home,
     async admit(req, command, shown, job) {
-      const p = await policy();
-      const d = p ? authorize({ ...req, command, job }, p) : unverified;
+      const h = await home();
+      const foreign = h ? foreignOrigin(req, h) : unverified.reason;
+      const d: Decision = foreign ? { allowed: false, reason: foreign } : opts.authorize({ ...req, command, job }, policy);
       audit(req, shown, d);
       return d;
     },
     async refuseBadInput(req, shown) {
-      const p = await policy();
-      const foreign = p ? foreignOrigin(req, p) : unverified.reason;
+      const h = await home();
+      const foreign = h ? foreignOrigin(req, h) : unverified.reason;
       audit(req, shown, { allowed: false, reason: foreign ?? 'bad input' });
       return foreign;
     },

@@ -2,7 +2,7 @@
 // failure, Refresh after a status. Values are small JSON; Slack signs the click, and every click goes through
 // the same gate as a slash command.
 import type { ActionsBlock } from '@slack/types';
-import type { MeshCommand } from '../../commands/types.ts';
+import type { MeshCommand } from '../mesh-command.ts';
 import type { JobName } from '../queue/job-types.ts';
 
 export const JOB_CANCEL_ACTION = 'mesh_job_cancel';

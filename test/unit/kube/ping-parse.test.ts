@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePing, pingCell } from '../../jobs/ping/parse.ts';
+import { parsePing, pingCell } from '../../../jobs/ping/parse.ts';
 
 const OK = `PING multi-cluster-rs-pdx (192.168.2.7) 56(84) bytes of data.
 64 bytes from 192-168-2-7.multi-cluster-rs-pdx.default.svc.cluster.local (192.168.2.7): icmp_seq=1 ttl=62 time=65.9 ms

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { costOfObserved, estimateHourlyCost, formatCost, loadPrices, parsePrices } from '../../src/cost.ts';
-import { meshSpec } from './harness.ts';
+import { costOfObserved, estimateHourlyCost, formatCost, loadPrices, parsePrices } from '../../../src/cost.ts';
+import { meshSpec } from '../../aws/harness.ts';
 
 describe('cost', () => {
   it('estimates the blueprint mesh per hour from infra/prices.yaml', async () => {

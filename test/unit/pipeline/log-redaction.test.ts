@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, scrubSecrets } from '../../src/log.ts';
-import { safeText } from '../../src/slack/format.ts';
+import { createLogger, scrubSecrets } from '../../../src/log.ts';
+import { safeText } from '../../../src/slack/format.ts';
 
 function capture() {
   const lines: string[] = [];

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { PermanentError } from '../../src/errors.ts';
-import { loadSpec, parseSpec, SpecError, type SpecProblem } from '../../src/config/spec.ts';
+import { PermanentError } from '../../../src/errors.ts';
+import { loadSpec, parseSpec, SpecError, type SpecProblem } from '../../../src/config/spec.ts';
 
-const MESH_YAML = new URL('../../infra/mesh.yaml', import.meta.url).pathname;
+const MESH_YAML = new URL('../../../infra/mesh.yaml', import.meta.url).pathname;
 const meshText = readFileSync(MESH_YAML, 'utf8');
 
 type RawSpec = Record<string, any>;

@@ -1,13 +1,13 @@
 import { pino } from 'pino';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/clock.ts';
-import type { MeshSpec } from '../../src/config/spec-types.ts';
-import type { Deps } from '../../src/deps.ts';
-import { renderManifests } from '../../src/kube/template.ts';
-import { installationObjects } from '../../jobs/up/kube/cni-swap.ts';
-import { destinationObjects, federationKubeconfig } from '../../jobs/up/kube/mesh-pair.ts';
-import { workloadObjects } from '../../jobs/up/kube/workloads.ts';
+import { systemClock } from '../../../src/clock.ts';
+import type { MeshSpec } from '../../../src/config/spec-types.ts';
+import type { Deps } from '../../../src/deps.ts';
+import { renderManifests } from '../../../src/kube/template.ts';
+import { installationObjects } from '../../../jobs/up/kube/cni-swap.ts';
+import { destinationObjects, federationKubeconfig } from '../../../jobs/up/kube/mesh-pair.ts';
+import { workloadObjects } from '../../../jobs/up/kube/workloads.ts';
 
 function spec(variant: MeshSpec['calico']['variant'] = 'enterprise', namespace = 'default'): MeshSpec {
   const ng = { instanceType: 'm5.xlarge', desiredSize: 3, minSize: 0, maxSize: 8, diskSizeGiB: 100 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cidrSubnet, contains, overlaps, parseCidr, subnetLayout } from '../../src/config/cidr.ts';
+import { cidrSubnet, contains, overlaps, parseCidr, subnetLayout } from '../../../src/config/cidr.ts';
 
 describe('parseCidr', () => {
   it.each([

@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/env.ts';
-import { parseSpec } from '../../src/config/spec.ts';
-import type { MeshSpec } from '../../src/config/spec-types.ts';
+import { ConfigError, loadConfig } from '../../../src/config/env.ts';
+import { parseSpec } from '../../../src/config/spec.ts';
+import type { MeshSpec } from '../../../src/config/spec-types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'meshops-env-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const MESH_YAML = new URL('../../infra/mesh.yaml', import.meta.url).pathname;
+const MESH_YAML = new URL('../../../infra/mesh.yaml', import.meta.url).pathname;
 const meshText = readFileSync(MESH_YAML, 'utf8');
 const specWith = (variant: string): MeshSpec => parseSpec(meshText.replace(/variant: enterprise/, `variant: ${variant}`), 'test');
 

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { describeCommand, helpText, isMutating, parseMeshCommand, SUBCOMMANDS } from '../../commands/parse.ts';
-import type { MeshCommand } from '../../commands/types.ts';
-import { parseSpec } from '../../src/config/spec.ts';
+import { describeCommand, helpText, parseMeshCommand, SUBCOMMANDS } from '../../../commands/parse.ts';
+import { isMutating } from '../../../src/mesh-command.ts';
+import type { MeshCommand } from '../../../src/mesh-command.ts';
+import { parseSpec } from '../../../src/config/spec.ts';
 
-const meshText = readFileSync(new URL('../../infra/mesh.yaml', import.meta.url), 'utf8');
+const meshText = readFileSync(new URL('../../../infra/mesh.yaml', import.meta.url), 'utf8');
 const spec = parseSpec(meshText, 'infra/mesh.yaml');
 const three = (() => {
   const s = parse(meshText);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { authorize } from '../../commands/authorize.ts';
-import type { MeshCommand } from '../../commands/types.ts';
+import { authorize } from '../../../commands/authorize.ts';
+import type { MeshCommand } from '../../../src/mesh-command.ts';
 
 const policy = { admins: ['UADMIN1', 'UADMIN2'], channels: ['CMESH', 'GPRIVATE'] };
 const ADMIN = 'UADMIN1';

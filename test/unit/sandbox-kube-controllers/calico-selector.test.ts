@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCalicoSelector } from '../../sandbox/kube/controllers/calico-selector.ts';
+import { parseCalicoSelector } from '../../../sandbox/kube/controllers/calico-selector.ts';
 
 describe('Calico selectors (federation.tigera.io/serviceSelector)', () => {
   const labels = { run: 'nginx', cluster: 'iad', tier: 'web' };

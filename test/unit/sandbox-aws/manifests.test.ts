@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveManifest } from '../../sandbox/aws/manifests.ts';
+import { serveManifest } from '../../../sandbox/aws/manifests.ts';
 
 let dir: string;
 beforeAll(() => {

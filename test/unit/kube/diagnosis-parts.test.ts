@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { cidrContains, cidrsOverlap } from '../../jobs/ping/cidr.ts';
-import { podOfTarget, renderDiagnosis } from '../../jobs/ping/diagnose.ts';
-import { parsePing } from '../../jobs/ping/parse.ts';
-import { renderVerifyMatrix } from '../../jobs/up/kube/verify.ts';
+import { contains as cidrContains, overlaps as cidrsOverlap } from '../../../src/config/cidr.ts';
+import { podOfTarget, renderDiagnosis } from '../../../jobs/ping/diagnose.ts';
+import { parsePing } from '../../../jobs/ping/parse.ts';
+import { renderVerifyMatrix } from '../../../jobs/up/kube/verify.ts';
 
 describe('CIDR checks', () => {
   it.each([

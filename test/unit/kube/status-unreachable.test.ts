@@ -1,11 +1,11 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { KubeConfig } from '@kubernetes/client-node';
-import { systemClock } from '../../src/clock.ts';
-import type { ClusterSpec, MeshSpec } from '../../src/config/spec-types.ts';
-import type { Deps, KubeAccess } from '../../src/deps.ts';
-import { PermanentError } from '../../src/errors.ts';
-import { observeKube } from '../../jobs/status/kube.ts';
+import { systemClock } from '../../../src/clock.ts';
+import type { ClusterSpec, MeshSpec } from '../../../src/config/spec-types.ts';
+import type { Deps, KubeAccess } from '../../../src/deps.ts';
+import { PermanentError } from '../../../src/errors.ts';
+import { observeKube } from '../../../jobs/status/kube.ts';
 
 const cluster: ClusterSpec = { name: 'iad', region: 'us-east-1', vpcCidr: '10.0.0.0/16', podCidr: '192.168.1.0/24', nodeGroup: { instanceType: 'm5.xlarge', desiredSize: 3, minSize: 0, maxSize: 8, diskSizeGiB: 100 } };
 const spec: MeshSpec = {

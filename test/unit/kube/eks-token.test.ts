@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { verifyPresignedCallerIdentity } from '../../sandbox/aws/sts-presigned.ts';
-import { SANDBOX_CREDENTIALS } from '../../sandbox/aws/identity.ts';
-import { buildKubeConfig, eksTokenAuthenticator, KUBECONFIG_MAX_AGE_MS } from '../../src/kube/access.ts';
-import { decodeEksToken, EKS_TOKEN_LIFETIME_MS, mintEksToken, stsEndpointFor } from '../../src/kube/eks-token.ts';
+import { verifyPresignedCallerIdentity } from '../../../sandbox/aws/sts-presigned.ts';
+import { SANDBOX_CREDENTIALS } from '../../../sandbox/aws/identity.ts';
+import { buildKubeConfig, eksTokenAuthenticator, KUBECONFIG_MAX_AGE_MS } from '../../../src/kube/access.ts';
+import { decodeEksToken, EKS_TOKEN_LIFETIME_MS, mintEksToken, stsEndpointFor } from '../../../src/kube/eks-token.ts';
 
 const NOON = Date.UTC(2026, 0, 15, 12, 0, 0);
 

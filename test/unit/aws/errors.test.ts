@@ -4,9 +4,9 @@ import type { Server } from 'node:http';
 import { CreateNatGatewayCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aws, classifyAwsError } from '../../src/aws/errors.ts';
-import { PermanentError } from '../../src/errors.ts';
-import { TEST_CREDENTIALS } from './harness.ts';
+import { aws, classifyAwsError } from '../../../src/aws/errors.ts';
+import { PermanentError } from '../../../src/errors.ts';
+import { TEST_CREDENTIALS } from '../../aws/harness.ts';
 
 /** What the endpoint answers next: status, content type and body. */
 let reply: { status: number; type: string; body: string; headers?: Record<string, string> };

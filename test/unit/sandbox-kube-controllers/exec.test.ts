@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ObjectStore } from '../../sandbox/kube/store.ts';
-import { PodLogStore } from '../../sandbox/kube/logs.ts';
-import type { ControllerEnv, SimClusterHandle } from '../../sandbox/contracts.ts';
-import { NetworkExec } from '../../sandbox/kube/network/index.ts';
-import { tinyProfile } from './harness.ts';
+import { ObjectStore } from '../../../sandbox/kube/store.ts';
+import { PodLogStore } from '../../../sandbox/kube/logs.ts';
+import type { ControllerEnv, SimClusterHandle } from '../../../sandbox/contracts.ts';
+import { NetworkExec } from '../../../sandbox/kube/network/index.ts';
+import { tinyProfile } from '../../sandbox-kube-controllers/harness.ts';
 
 // One cluster, pods written straight into the store: commands that stay inside the cluster need no AWS.
 function cluster(): { handle: SimClusterHandle; exec: NetworkExec['exec'] } {

@@ -1,17 +1,22 @@
+// The composition root: the one module of src/ that imports commands/ and jobs/ (the layers above src/) and
+// wires them in: the command layer into the web role, the job handlers into the workers. Everything else in src/
+// knows neither (.dependency-cruiser.cjs enforces it).
 // Starts meshops from a validated configuration: the web role, the worker role, or both in one process.
 // Returns a handle whose stop() is the SIGTERM path: workers stop at a safe point first, then the web server.
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { authorize } from '../commands/authorize.ts';
+import { describeJob } from '../commands/describe-job.ts';
+import { describeCommand, helpText, parseMeshCommand } from '../commands/parse.ts';
 import { makeHandlers } from '../jobs/index.ts';
-import { describeJob } from '../jobs/describe.ts';
-import { systemClock, type Clock } from './clock.ts';
+import { type Clock, systemClock } from './clock.ts';
 import type { AppConfig } from './config/env.ts';
 import type { Deps } from './deps.ts';
 import { createLogger } from './log.ts';
 import { makeSlackClients } from './slack/client.ts';
-import { openQueues } from './queue/queues.ts';
-import { startWorkers, type JobHandler, type RunningWorkers } from './queue/worker.ts';
 import type { JobName } from './queue/job-types.ts';
+import { openQueues } from './queue/queues.ts';
+import { type JobHandler, type RunningWorkers, startWorkers } from './queue/worker.ts';
 import type { WebApp } from './slack/app.ts';
 
 export interface StartOverrides {
@@ -36,17 +41,25 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
   const log = overrides.log ?? createLogger({ level: config.logLevel });
   const clock = overrides.clock ?? systemClock;
   const prefix = overrides.prefix ?? 'meshops';
-  // BullMQ needs maxRetriesPerRequest null on the connections its workers block on.
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  redis.on('error', (err) => log.warn({ err: { message: err.message } }, 'redis connection error'));
-  const connection = redis;
-  const queues = await openQueues(connection, prefix, config.spec.name);
-  const slackClients = makeSlackClients(config.slack.botToken, { apiUrl: config.slack.apiUrl, timeoutMs: config.slack.timeoutSeconds * 1000 }, log);
+  const onError = (err: Error) => log.warn({ err: { message: err.message } }, 'redis connection error');
+  // Queueing, cancel and /readyz answer people: while Redis is down they fail after one reconnect attempt
+  // ("could not queue", 503) instead of waiting in ioredis's offline queue until Redis is back.
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+  redis.on('error', onError);
+  const queues = await openQueues(redis, prefix, config.spec.name);
+  const slackClients = makeSlackClients(
+    config.slack.botToken,
+    { apiUrl: config.slack.apiUrl, timeoutMs: config.slack.timeoutSeconds * 1000 },
+    log,
+  );
   const slack = slackClients.calls;
 
   // Roles load only what they use, when they first use it: a web-only process never loads the AWS SDK or the
   // Kubernetes client, and an idle worker loads them with its first job (they are most of its memory).
   const runsJobs = config.role === 'worker' || config.role === 'all';
+  // Workers wait out a Redis outage; BullMQ needs maxRetriesPerRequest null on the connections they block on.
+  const workerRedis = runsJobs ? new Redis(config.redisUrl, { maxRetriesPerRequest: null }) : undefined;
+  workerRedis?.on('error', onError);
   let deps: Promise<Deps> | undefined;
   const getDeps = () =>
     (deps ??= (async (): Promise<Deps> => {
@@ -68,8 +81,8 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
   let workers: RunningWorkers | undefined;
   if (runsJobs) {
     workers = startWorkers({
-      connection,
-      redis,
+      connection: workerRedis!,
+      redis: workerRedis!,
       prefix,
       mesh: config.spec.name,
       handlers: { ...makeHandlers(getDeps), ...overrides.handlers },
@@ -86,6 +99,7 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
   if (config.role === 'web' || config.role === 'all') {
     const { createWebApp } = await import('./slack/app.ts');
     web = createWebApp({
+      commands: { parse: parseMeshCommand, authorize, describe: describeCommand, help: helpText },
       botToken: config.slack.botToken,
       signingSecret: config.slack.signingSecret ?? '',
       appToken: config.slack.appToken,
@@ -116,7 +130,10 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
       if (workers) await guard('workers', () => workers!.close());
       if (web) await guard('web', () => web!.stop());
       await guard('queues', () => queues.close());
-      await guard('redis', () => redis.quit());
+      // QUIT needs an answer; a connection that is down is just dropped.
+      for (const r of [redis, workerRedis]) {
+        if (r) await guard('redis', async () => (r.status === 'ready' ? r.quit() : r.disconnect()));
+      }
       log.info('stopped');
     })());
   return { log, web, workers, stop };
