@@ -38,13 +38,16 @@ export function authorize(req: AccessRequest, policy: AccessPolicy): Decision {
   const shown = `\`${describeCommand(command)}\``;
   if (!policy.channels.includes(req.channelId)) {
     const where = mention(policy.channels, (c) => `<#${c}>`, 'no channel (MESH_CHANNELS is empty)');
-    return { allowed: false, reason: `${shown} runs only in ${where}; this channel is not one of them, so run it there` };
+    return {
+      allowed: false,
+      reason: `${shown} runs only in ${where}; this channel is not one of them, so run it there`,
+    };
   }
-  const ownReadOnlyJob = command.kind === 'cancel' && req.job !== undefined && !req.job.mutating && req.job.userId === req.userId;
+  const ownReadOnlyJob =
+    command.kind === 'cancel' && req.job !== undefined && !req.job.mutating && req.job.userId === req.userId;
   if (adminOnly(command) && !ownReadOnlyJob && !policy.admins.includes(req.userId)) {
     const who = mention(policy.admins, (u) => `<@${u}>`, 'none configured (MESH_ADMINS)');
     return { allowed: false, reason: `only mesh admins may run \`/mesh ${command.kind}\`; admins: ${who}` };
   }
   return { allowed: true };
 }
-

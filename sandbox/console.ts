@@ -5,7 +5,7 @@
 //   click LABEL (a line or an argument)               presses the newest button with that label, e.g. click Retry
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { ADMIN, CHANNEL, ROOT, startSandbox, type Sandbox } from './sandbox.ts';
+import { ADMIN, CHANNEL, ROOT, type Sandbox, startSandbox } from './sandbox.ts';
 import { watchChannel } from './slack/transcript.ts';
 
 const { values: flags, positionals } = parseArgs({
@@ -38,7 +38,12 @@ async function runLine(sb: Sandbox, line: string): Promise<boolean> {
   const click = /^click\s+(.+)$/i.exec(l);
   if (click) {
     out(`\n> (presses "${click[1]}")`);
-    const res = await sb.slack.clickLabel({ label: click[1]!, userId: flags.user, channelId: CHANNEL, to: sb.delivery });
+    const res = await sb.slack.clickLabel({
+      label: click[1]!,
+      userId: flags.user,
+      channelId: CHANNEL,
+      to: sb.delivery,
+    });
     await new Promise((r) => setTimeout(r, 500));
     return res.acked;
   }
@@ -65,8 +70,12 @@ async function main(): Promise<void> {
     say(`could not start: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
-  say(`kubectl: export KUBECONFIG=${sb.kubeconfigPath}   (contexts appear as clusters come up: ${sb.spec.clusters.map((c) => c.name).join(', ')})`);
-  say(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; you are <@${flags.user}> in #mesh-ops; the bot's log is ${ROOT}.sandbox/bot.log\n`);
+  say(
+    `kubectl: export KUBECONFIG=${sb.kubeconfigPath}   (contexts appear as clusters come up: ${sb.spec.clusters.map((c) => c.name).join(', ')})`,
+  );
+  say(
+    `ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; you are <@${flags.user}> in #mesh-ops; the bot's log is ${ROOT}.sandbox/bot.log\n`,
+  );
   const stopWatching = watchChannel(sb.slack, CHANNEL, out, { viewer: flags.user, editEveryMs: 5000 });
 
   let stopping = false;
@@ -100,7 +109,9 @@ async function main(): Promise<void> {
     return;
   }
 
-  out('Type /mesh commands (/mesh help, /mesh up, /mesh status, ...); `click LABEL` presses a button (`click Cancel job 3`, `click Retry`); `confirm` presses the latest /mesh down button; `exit` quits.');
+  out(
+    'Type /mesh commands (/mesh help, /mesh up, /mesh status, ...); `click LABEL` presses a button (`click Cancel job 3`, `click Retry`); `confirm` presses the latest /mesh down button; `exit` quits.',
+  );
   const rl = createInterface({ input: process.stdin, output: process.stderr, prompt: 'mesh-ops> ' });
   rl.prompt();
   for await (const line of rl) {

@@ -1,6 +1,6 @@
 // One pino root logger; a child per job. Secrets never reach a log line: known secret fields are redacted by
 // path, and every string that looks like a token is scrubbed (the same scrubber guards what goes to Slack).
-import { pino, type Logger, type DestinationStream } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 
 // Each pattern's first group, when it has one, is kept: it names what was redacted ("token: ", "X-Amz-Signature=").
 // The URL pattern keeps its user and the "@" (third group) too.

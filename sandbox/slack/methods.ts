@@ -1,6 +1,6 @@
 // The Web API methods the stand-in serves, each answering as Slack does: {ok:true,...} or {ok:false,error}.
 import { checkMessage, parseBlocksArg } from './limits.ts';
-import { BOT, TEAM, type SlackChannel, type SlackMessage, type Workspace } from './state.ts';
+import { BOT, type SlackChannel, type SlackMessage, TEAM, type Workspace } from './state.ts';
 
 export type Args = Record<string, unknown>;
 export type ApiResult = Record<string, unknown> & { ok: boolean };
@@ -16,8 +16,8 @@ export interface MethodContext {
 type Method = (ctx: MethodContext, args: Args) => ApiResult;
 
 const fail = (error: string, extra: Record<string, unknown> = {}): ApiResult => ({ ok: false, error, ...extra });
-const str = (x: unknown): string | undefined => (typeof x === 'string' && x !== '' ? x : typeof x === 'number' ? String(x) : undefined);
-
+const str = (x: unknown): string | undefined =>
+  typeof x === 'string' && x !== '' ? x : typeof x === 'number' ? String(x) : undefined;
 
 /** The message as the Web API shows it in responses. */
 export function messageJson(m: SlackMessage): Record<string, unknown> {
@@ -35,7 +35,13 @@ export function messageJson(m: SlackMessage): Record<string, unknown> {
   };
 }
 
-function fileJson(f: { id: string; name: string; title: string; declaredLength: number; bytes: Buffer | undefined }): Record<string, unknown> {
+function fileJson(f: {
+  id: string;
+  name: string;
+  title: string;
+  declaredLength: number;
+  bytes: Buffer | undefined;
+}): Record<string, unknown> {
   return { id: f.id, name: f.name, title: f.title, size: f.bytes?.length ?? f.declaredLength, user: BOT.userId };
 }
 
@@ -43,7 +49,9 @@ function limitFailure(text: unknown, blocks: unknown, requireContent: boolean): 
   const e = checkMessage(text, blocks, { requireContent });
   if (!e) return undefined;
   // Slack lists each problem in `errors` and again as "[ERROR] ..." in response_metadata.messages.
-  return e.problems.length ? fail(e.error, { errors: e.problems, response_metadata: { messages: e.problems.map((p) => `[ERROR] ${p}`) } }) : fail(e.error);
+  return e.problems.length
+    ? fail(e.error, { errors: e.problems, response_metadata: { messages: e.problems.map((p) => `[ERROR] ${p}`) } })
+    : fail(e.error);
 }
 
 function hasAttachments(raw: unknown): boolean {
@@ -81,7 +89,16 @@ const postMessage: Method = ({ ws }, a) => {
     threadTs = parent.threadTs ?? parent.ts; // a reply to a reply lands in the root's thread
   }
   const broadcast = threadTs !== undefined && (a.reply_broadcast === true || a.reply_broadcast === 'true');
-  const m = ws.post({ channel: channel.id, threadTs, broadcast, user: BOT.userId, botId: BOT.botId, text: str(a.text) ?? '', blocks: blocks as unknown[] | undefined, via: 'chat.postMessage' });
+  const m = ws.post({
+    channel: channel.id,
+    threadTs,
+    broadcast,
+    user: BOT.userId,
+    botId: BOT.botId,
+    text: str(a.text) ?? '',
+    blocks: blocks as unknown[] | undefined,
+    via: 'chat.postMessage',
+  });
   return { ok: true, channel: channel.id, ts: m.ts, message: messageJson(m) };
 };
 
@@ -113,7 +130,16 @@ const postEphemeral: Method = ({ ws }, a) => {
   const blocks = parseBlocksArg(a.blocks);
   const bad = limitFailure(a.text, blocks, true);
   if (bad) return bad;
-  const m = ws.post({ channel: channel.id, threadTs: str(a.thread_ts), user: BOT.userId, botId: BOT.botId, text: str(a.text) ?? '', blocks: blocks as unknown[] | undefined, visibleTo: user, via: 'chat.postEphemeral' });
+  const m = ws.post({
+    channel: channel.id,
+    threadTs: str(a.thread_ts),
+    user: BOT.userId,
+    botId: BOT.botId,
+    text: str(a.text) ?? '',
+    blocks: blocks as unknown[] | undefined,
+    visibleTo: user,
+    via: 'chat.postEphemeral',
+  });
   return { ok: true, message_ts: m.ts };
 };
 
@@ -144,8 +170,15 @@ const conversationsInfo: Method = ({ ws }, a) => {
   return {
     ok: true,
     channel: {
-      id: channel.id, name: channel.name, is_channel: !channel.isPrivate, is_group: Boolean(channel.isPrivate), is_private: channel.isPrivate ?? false,
-      is_member: channel.isMember !== false, is_archived: channel.isArchived ?? false, created: 1700000000, context_team_id: TEAM.id,
+      id: channel.id,
+      name: channel.name,
+      is_channel: !channel.isPrivate,
+      is_group: Boolean(channel.isPrivate),
+      is_private: channel.isPrivate ?? false,
+      is_member: channel.isMember !== false,
+      is_archived: channel.isArchived ?? false,
+      created: 1700000000,
+      context_team_id: TEAM.id,
     },
   };
 };
@@ -156,8 +189,15 @@ const usersInfo: Method = ({ ws }, a) => {
   return {
     ok: true,
     user: {
-      id: u.id, team_id: TEAM.id, name: u.name, deleted: false, real_name: u.realName ?? u.name, tz: u.tz ?? 'Etc/UTC',
-      is_admin: u.isAdmin ?? false, is_owner: false, is_bot: u.isBot ?? false,
+      id: u.id,
+      team_id: TEAM.id,
+      name: u.name,
+      deleted: false,
+      real_name: u.realName ?? u.name,
+      tz: u.tz ?? 'Etc/UTC',
+      is_admin: u.isAdmin ?? false,
+      is_owner: false,
+      is_bot: u.isBot ?? false,
       profile: { real_name: u.realName ?? u.name, display_name: u.name },
     },
   };
@@ -168,7 +208,14 @@ const getUploadUrl: Method = ({ ws, baseUrl }, a) => {
   const length = Number(a.length);
   if (!filename || !Number.isInteger(length) || length <= 0) return fail('invalid_arguments');
   const id = ws.newId('F');
-  ws.files.set(id, { id, name: filename, title: filename, declaredLength: length, bytes: undefined, snippetType: str(a.snippet_type) });
+  ws.files.set(id, {
+    id,
+    name: filename,
+    title: filename,
+    declaredLength: length,
+    bytes: undefined,
+    snippetType: str(a.snippet_type),
+  });
   return { ok: true, upload_url: `${baseUrl}/upload/v1/${id}`, file_id: id };
 };
 
@@ -185,7 +232,7 @@ const completeUpload: Method = ({ ws }, a) => {
   const files = [];
   for (const entry of list as { id?: string; title?: string }[]) {
     const f = ws.files.get(entry.id ?? '');
-    if (!f || !f.bytes) return fail('file_not_found'); // never uploaded to its upload_url
+    if (!f?.bytes) return fail('file_not_found'); // never uploaded to its upload_url
     if (entry.title) f.title = entry.title;
     files.push(f);
   }
@@ -201,7 +248,15 @@ const completeUpload: Method = ({ ws }, a) => {
       if (!parent) return fail('thread_not_found');
       threadTs = parent.threadTs ?? parent.ts;
     }
-    ws.post({ channel: channel.id, threadTs, user: BOT.userId, botId: BOT.botId, text: str(a.initial_comment) ?? '', files, via: 'files.completeUploadExternal' });
+    ws.post({
+      channel: channel.id,
+      threadTs,
+      user: BOT.userId,
+      botId: BOT.botId,
+      text: str(a.initial_comment) ?? '',
+      files,
+      via: 'files.completeUploadExternal',
+    });
   }
   return { ok: true, files: files.map(fileJson) };
 };
@@ -233,12 +288,22 @@ const permalink: Method = ({ ws }, a) => {
   const m = ws.find(channel.id, str(a.message_ts) ?? '');
   if (!m) return fail('message_not_found');
   const base = `https://${TEAM.domain}.slack.com/archives/${channel.id}/p${m.ts.replace('.', '')}`;
-  return { ok: true, channel: channel.id, permalink: m.threadTs ? `${base}?thread_ts=${m.threadTs}&cid=${channel.id}` : base };
+  return {
+    ok: true,
+    channel: channel.id,
+    permalink: m.threadTs ? `${base}?thread_ts=${m.threadTs}&cid=${channel.id}` : base,
+  };
 };
 
 const authTest: Method = () => ({
-  ok: true, url: `https://${TEAM.domain}.slack.com/`, team: TEAM.name, user: BOT.name, team_id: TEAM.id,
-  user_id: BOT.userId, bot_id: BOT.botId, is_enterprise_install: false,
+  ok: true,
+  url: `https://${TEAM.domain}.slack.com/`,
+  team: TEAM.name,
+  user: BOT.name,
+  team_id: TEAM.id,
+  user_id: BOT.userId,
+  bot_id: BOT.botId,
+  is_enterprise_install: false,
 });
 
 export const METHODS: Record<string, Method> = {
@@ -284,7 +349,12 @@ function channelOf(ws: Workspace, a: Args): SlackChannel | undefined {
 }
 
 /** undefined when the token's scopes allow the method, else Slack's missing_scope answer. */
-export function scopeFailure(method: string, ws: Workspace, a: Args, granted: ReadonlySet<string> | 'all'): ApiResult | undefined {
+export function scopeFailure(
+  method: string,
+  ws: Workspace,
+  a: Args,
+  granted: ReadonlySet<string> | 'all',
+): ApiResult | undefined {
   if (granted === 'all') return undefined;
   const rule = METHOD_SCOPES[method];
   const needed = typeof rule === 'function' ? rule(ws, a) : rule;
@@ -294,5 +364,3 @@ export function scopeFailure(method: string, ws: Workspace, a: Args, granted: Re
 
 /** Methods that take the app-level token (xapp-); every other method wants the bot token. */
 export const APP_TOKEN_METHODS = new Set(['apps.connections.open']);
-
-

@@ -125,13 +125,24 @@ export class Workspace {
     return this.#ephemeral.get(channel)?.find((m) => m.ts === ts && !m.deleted);
   }
 
-  post(m: Omit<SlackMessage, 'ts' | 'edits' | 'deleted' | 'postedAtMs' | 'reactions' | 'files'> & { files?: SlackFile[] }): SlackMessage {
-    const message: SlackMessage = { ...m, files: m.files ?? [], ts: this.nextTs(), edits: 0, deleted: false, reactions: [], postedAtMs: Date.now() };
+  post(
+    m: Omit<SlackMessage, 'ts' | 'edits' | 'deleted' | 'postedAtMs' | 'reactions' | 'files'> & { files?: SlackFile[] },
+  ): SlackMessage {
+    const message: SlackMessage = {
+      ...m,
+      files: m.files ?? [],
+      ts: this.nextTs(),
+      edits: 0,
+      deleted: false,
+      reactions: [],
+      postedAtMs: Date.now(),
+    };
     const list = message.visibleTo ? this.#ephemeral.get(m.channel) : this.#messages.get(m.channel);
     if (!list) throw new Error(`no channel ${m.channel}`);
     list.push(message);
     if (!message.visibleTo) {
-      for (const to of mentionsIn(message)) this.notifications.push({ channel: m.channel, ts: message.ts, to, threadTs: message.threadTs });
+      for (const to of mentionsIn(message))
+        this.notifications.push({ channel: m.channel, ts: message.ts, to, threadTs: message.threadTs });
     }
     this.#emit({ kind: message.visibleTo ? 'ephemeral' : 'message', message });
     return message;
@@ -162,19 +173,21 @@ export class Workspace {
   /** Top-level messages of a channel (ID or name), oldest first; broadcast replies show here too, as in Slack. */
   messages(channel: string): SlackMessage[] {
     const c = this.resolveChannel(channel, true);
-    return (c ? this.#messages.get(c.id) ?? [] : []).filter((m) => (!m.threadTs || m.broadcast) && !m.deleted);
+    return (c ? (this.#messages.get(c.id) ?? []) : []).filter((m) => (!m.threadTs || m.broadcast) && !m.deleted);
   }
 
   /** The replies under a thread's root, oldest first (the root itself not included). */
   thread(channel: string, ts: string): SlackMessage[] {
     const c = this.resolveChannel(channel, true);
-    return (c ? this.#messages.get(c.id) ?? [] : []).filter((m) => m.threadTs === ts && !m.deleted);
+    return (c ? (this.#messages.get(c.id) ?? []) : []).filter((m) => m.threadTs === ts && !m.deleted);
   }
 
   /** Ephemeral messages in a channel, optionally only those one user saw. */
   ephemeral(channel: string, user?: string): SlackMessage[] {
     const c = this.resolveChannel(channel, true);
-    return (c ? this.#ephemeral.get(c.id) ?? [] : []).filter((m) => !m.deleted && (user === undefined || m.visibleTo === user));
+    return (c ? (this.#ephemeral.get(c.id) ?? []) : []).filter(
+      (m) => !m.deleted && (user === undefined || m.visibleTo === user),
+    );
   }
 
   /** Every live message, ephemeral ones included, in every channel. */
@@ -204,8 +217,14 @@ export class Workspace {
       });
       const timer = setTimeout(() => {
         stop();
-        const seen = this.all().slice(-5).map((m) => `${m.channel}/${m.ts}: ${m.text.slice(0, 80)}`);
-        reject(new Error(`waitFor: no matching Slack message within ${timeoutMs} ms; last seen:\n${seen.join('\n') || '(none)'}`));
+        const seen = this.all()
+          .slice(-5)
+          .map((m) => `${m.channel}/${m.ts}: ${m.text.slice(0, 80)}`);
+        reject(
+          new Error(
+            `waitFor: no matching Slack message within ${timeoutMs} ms; last seen:\n${seen.join('\n') || '(none)'}`,
+          ),
+        );
       }, timeoutMs);
     });
   }
@@ -216,7 +235,9 @@ export class Workspace {
       try {
         listener(change);
       } catch (err) {
-        process.emitWarning(`Slack stand-in change listener failed: ${err instanceof Error ? err.message : String(err)}`);
+        process.emitWarning(
+          `Slack stand-in change listener failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
     }
   }
@@ -224,7 +245,7 @@ export class Workspace {
 
 /** The mentions of a message, in its text and in the mrkdwn of its blocks, as Slack reads them. */
 function mentionsIn(m: { text: string; blocks?: unknown[] }): string[] {
-  const texts = [m.text, ...JSON.stringify(m.blocks ?? []).match(/"text":"(?:[^"\\]|\\.)*"/g) ?? []];
+  const texts = [m.text, ...(JSON.stringify(m.blocks ?? []).match(/"text":"(?:[^"\\]|\\.)*"/g) ?? [])];
   const out = new Set<string>();
   for (const t of texts) {
     for (const [, target] of t.matchAll(/<([^<>|]*)(?:\|[^<>]*)?>/g)) {

@@ -1,15 +1,30 @@
 // The Slack stand-in: an HTTP server on 127.0.0.1 that serves the Web API (POST /api/<method>), file upload URLs,
 // response_urls and Socket Mode, with Slack's limits and rate limits. Tests and the console read the workspace.
+
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import { APP_TOKEN_METHODS, METHODS, scopeFailure, type Args } from './methods.ts';
-import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimitConfig } from './rate-limits.ts';
-import { ResponseUrls, applyReply, type ReplyContext } from './replies.ts';
-import { blockActionPayload, sendBlockAction, sendSlashCommand, slashCommandFields, type SlashCommandInput } from './sender.ts';
+import { APP_TOKEN_METHODS, type Args, METHODS, scopeFailure } from './methods.ts';
+import { DEFAULT_RATE_LIMITS, type RateLimitConfig, RateLimiter } from './rate-limits.ts';
+import { applyReply, type ReplyContext, ResponseUrls } from './replies.ts';
+import {
+  blockActionPayload,
+  type SlashCommandInput,
+  sendBlockAction,
+  sendSlashCommand,
+  slashCommandFields,
+} from './sender.ts';
 import { SocketModeHub } from './socket-mode.ts';
-import { Workspace, type SlackChange, type SlackChannel, type SlackFile, type SlackMessage, type SlackNotification, type SlackUser } from './state.ts';
+import {
+  type SlackChange,
+  type SlackChannel,
+  type SlackFile,
+  type SlackMessage,
+  type SlackNotification,
+  type SlackUser,
+  Workspace,
+} from './state.ts';
 
 export interface SlackStandInOptions {
   /** true (default): Slack's limits; false: none; an object: per-method rules merged over the defaults. */
@@ -87,7 +102,9 @@ export interface SlackStandIn {
   /** Clicks a button on a message in the stand-in (found by action_id in its blocks). */
   clickButton(input: ClickInput): Promise<DeliveryResult>;
   /** Clicks the newest button with this label (case-insensitive) that `userId` can see in the channel. */
-  clickLabel(input: Omit<ClickInput, 'messageTs' | 'actionId'> & { label: string }): Promise<DeliveryResult & { messageTs: string }>;
+  clickLabel(
+    input: Omit<ClickInput, 'messageTs' | 'actionId'> & { label: string },
+  ): Promise<DeliveryResult & { messageTs: string }>;
   close(): Promise<void>;
 }
 
@@ -107,7 +124,10 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   const appToken = opts.appToken ?? 'xapp-1-A0MESHOPS-0000-sandbox-app-token';
   const ws = new Workspace(opts.users ?? DEFAULT_USERS, opts.channels ?? DEFAULT_CHANNELS);
   const scopes = opts.scopes === 'all' ? 'all' : new Set(opts.scopes ?? (await manifestScopes()));
-  const limiter = opts.rateLimits === false ? undefined : new RateLimiter({ ...DEFAULT_RATE_LIMITS, ...(typeof opts.rateLimits === 'object' ? opts.rateLimits : {}) });
+  const limiter =
+    opts.rateLimits === false
+      ? undefined
+      : new RateLimiter({ ...DEFAULT_RATE_LIMITS, ...(typeof opts.rateLimits === 'object' ? opts.rateLimits : {}) });
   const hub = new SocketModeHub(opts.socketPingIntervalMs);
   const stats: Record<string, MethodStats> = {};
   let baseUrl = '';
@@ -132,7 +152,13 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     s[field] += 1;
   };
 
-  async function handleApi(method: string, req: IncomingMessage, res: ServerResponse, raw: Buffer, query: URLSearchParams): Promise<void> {
+  async function handleApi(
+    method: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    raw: Buffer,
+    query: URLSearchParams,
+  ): Promise<void> {
     count(method, 'calls');
     const fault = takeFault(method);
     if (fault?.kind === 'fail') {
@@ -159,21 +185,31 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     const authError = !token
       ? 'not_authed'
       : APP_TOKEN_METHODS.has(method)
-        ? token === appToken ? undefined : token === botToken ? 'not_allowed_token_type' : 'invalid_auth'
-        : token === botToken ? undefined : token === appToken ? 'not_allowed_token_type' : 'invalid_auth';
+        ? token === appToken
+          ? undefined
+          : token === botToken
+            ? 'not_allowed_token_type'
+            : 'invalid_auth'
+        : token === botToken
+          ? undefined
+          : token === appToken
+            ? 'not_allowed_token_type'
+            : 'invalid_auth';
     if (!impl || authError) {
       count(method, 'errors');
       return sendJson(res, 200, { ok: false, error: impl ? authError : 'unknown_method' });
     }
     // One bucket per channel however the caller names it (ID, name or #name).
-    const channelKey = typeof args.channel === 'string' ? ws.resolveChannel(args.channel, true)?.id ?? args.channel : undefined;
+    const channelKey =
+      typeof args.channel === 'string' ? (ws.resolveChannel(args.channel, true)?.id ?? args.channel) : undefined;
     const limit = limiter?.take(method, channelKey);
     if (limit && !limit.ok) {
       count(method, 'rateLimited');
       res.setHeader('Retry-After', String(limit.retryAfterSec));
       return sendJson(res, 429, { ok: false, error: 'ratelimited' });
     }
-    const result = scopeFailure(method, ws, args, scopes) ?? impl({ ws, baseUrl, openSocketUrl: () => hub.issueUrl() }, args);
+    const result =
+      scopeFailure(method, ws, args, scopes) ?? impl({ ws, baseUrl, openSocketUrl: () => hub.issueUrl() }, args);
     count(method, result.ok ? 'ok' : 'errors');
     sendJson(res, 200, result);
   }
@@ -201,7 +237,8 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
         const api = /^\/api\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
         const upload = /^\/upload\/v1\/([A-Z0-9]+)$/.exec(url.pathname);
         const response = /^\/response\/([A-Za-z0-9]+)$/.exec(url.pathname);
-        if (api && (req.method === 'POST' || req.method === 'GET')) return handleApi(api[1], req, res, raw, url.searchParams);
+        if (api && (req.method === 'POST' || req.method === 'GET'))
+          return handleApi(api[1], req, res, raw, url.searchParams);
         if (upload && req.method === 'POST') return handleUpload(upload[1], req, res, raw);
         if (response && req.method === 'POST') {
           const body = parseReplyBody(req, raw);
@@ -225,8 +262,10 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
 
   async function deliverCommand(input: SlashCommandInput & { to: Delivery }): Promise<DeliveryResult> {
     // Slack only sends commands from real channels and users: make the ones a test invents exist.
-    if (!ws.channels.has(input.channelId)) ws.addChannel({ id: input.channelId, name: input.channelName ?? input.channelId.toLowerCase() });
-    if (!ws.users.has(input.userId)) ws.users.set(input.userId, { id: input.userId, name: input.userName ?? input.userId.toLowerCase() });
+    if (!ws.channels.has(input.channelId))
+      ws.addChannel({ id: input.channelId, name: input.channelName ?? input.channelId.toLowerCase() });
+    if (!ws.users.has(input.userId))
+      ws.users.set(input.userId, { id: input.userId, name: input.userName ?? input.userId.toLowerCase() });
     const ctx: ReplyContext = { channel: input.channelId, user: input.userId };
     const responseUrl = input.responseUrl ?? replies.create(ctx);
     const started = Date.now();
@@ -237,13 +276,24 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     } else {
       const sent = await sendSlashCommand({ ...input, ...input.to.http, responseUrl });
       const inTime = Date.now() - started <= ACK_DEADLINE_MS;
-      result = { acked: sent.status === 200 && inTime, status: sent.status, ackBody: sent.json ?? (sent.body || undefined), responseUrl };
+      result = {
+        acked: sent.status === 200 && inTime,
+        status: sent.status,
+        ackBody: sent.json ?? (sent.body || undefined),
+        responseUrl,
+      };
     }
     if (result.acked) applyReply(ws, ctx, result.ackBody, 'command_ack');
     else {
       // What Slack shows the user when the app did not answer in time (or answered with an error).
       const why = result.status !== undefined && result.status !== 200 ? 'dispatch_failed' : 'operation_timeout';
-      ws.post({ channel: input.channelId, user: 'USLACKBOT', text: `${input.command ?? '/mesh'} failed with the error "${why}"`, visibleTo: input.userId, via: 'slack' });
+      ws.post({
+        channel: input.channelId,
+        user: 'USLACKBOT',
+        text: `${input.command ?? '/mesh'} failed with the error "${why}"`,
+        visibleTo: input.userId,
+        via: 'slack',
+      });
     }
     return result;
   }
@@ -254,12 +304,29 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     if (!message) throw new Error(`no message ${input.channelId}/${input.messageTs} to click on`);
     const button = findButton(message.blocks, input.actionId);
     if (!button) throw new Error(`message ${input.messageTs} has no button with action_id ${input.actionId}`);
-    const ctx: ReplyContext = { channel: input.channelId, user: input.userId, originalTs: message.ts, originalEphemeral: Boolean(ephemeral) };
+    const ctx: ReplyContext = {
+      channel: input.channelId,
+      user: input.userId,
+      originalTs: message.ts,
+      originalEphemeral: Boolean(ephemeral),
+    };
     const responseUrl = replies.create(ctx);
     const action = {
-      userId: input.userId, channelId: input.channelId, messageTs: message.ts, isEphemeral: Boolean(ephemeral),
-      message: { ts: message.ts, text: message.text, blocks: message.blocks, ...(message.threadTs ? { thread_ts: message.threadTs } : {}) },
-      actionId: input.actionId, blockId: button.blockId, value: button.value, actionText: button.label, responseUrl,
+      userId: input.userId,
+      channelId: input.channelId,
+      messageTs: message.ts,
+      isEphemeral: Boolean(ephemeral),
+      message: {
+        ts: message.ts,
+        text: message.text,
+        blocks: message.blocks,
+        ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
+      },
+      actionId: input.actionId,
+      blockId: button.blockId,
+      value: button.value,
+      actionText: button.label,
+      responseUrl,
       ...(input.teamId ? { teamId: input.teamId } : {}),
     };
     if (input.to === 'socket') {
@@ -267,7 +334,12 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       return { acked: ack.acked, ackBody: ack.payload, responseUrl };
     }
     const sent = await sendBlockAction({ ...action, ...input.to.http });
-    return { acked: sent.status === 200, status: sent.status, ackBody: sent.json ?? (sent.body || undefined), responseUrl };
+    return {
+      acked: sent.status === 200,
+      status: sent.status,
+      ackBody: sent.json ?? (sent.body || undefined),
+      responseUrl,
+    };
   }
 
   return {
@@ -294,10 +366,14 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       const seen = [...ws.messages(input.channelId), ...ws.ephemeral(input.channelId, input.userId)];
       for (const top of [...seen]) seen.push(...ws.thread(input.channelId, top.ts));
       const hit = seen
-        .sort((a, b) => Number(b.editedAtMs ?? b.postedAtMs) - Number(a.editedAtMs ?? a.postedAtMs) || Number(b.ts) - Number(a.ts))
+        .sort(
+          (a, b) =>
+            Number(b.editedAtMs ?? b.postedAtMs) - Number(a.editedAtMs ?? a.postedAtMs) || Number(b.ts) - Number(a.ts),
+        )
         .map((m) => ({ m, b: buttonsOf(m.blocks).find((x) => x.label?.toLowerCase() === want) }))
         .find((x) => x.b);
-      if (!hit) throw new Error(`no button "${input.label}" in #${ws.channels.get(input.channelId)?.name ?? input.channelId}`);
+      if (!hit)
+        throw new Error(`no button "${input.label}" in #${ws.channels.get(input.channelId)?.name ?? input.channelId}`);
       const res = await deliverClick({ ...input, messageTs: hit.m.ts, actionId: hit.b!.actionId });
       return { ...res, messageTs: hit.m.ts };
     },
@@ -320,16 +396,27 @@ export async function manifestScopes(): Promise<string[]> {
 function buttonsOf(blocks: unknown[] | undefined): { actionId: string; label?: string }[] {
   const out: { actionId: string; label?: string }[] = [];
   for (const b of (blocks ?? []) as { type?: string; elements?: unknown[]; accessory?: unknown }[]) {
-    const els = [...(b.type === 'actions' ? b.elements ?? [] : []), ...(b.accessory ? [b.accessory] : [])] as { type?: string; action_id?: string; text?: { text?: string } }[];
-    for (const e of els) if (e.type === 'button' && e.action_id) out.push({ actionId: e.action_id, label: e.text?.text });
+    const els = [...(b.type === 'actions' ? (b.elements ?? []) : []), ...(b.accessory ? [b.accessory] : [])] as {
+      type?: string;
+      action_id?: string;
+      text?: { text?: string };
+    }[];
+    for (const e of els)
+      if (e.type === 'button' && e.action_id) out.push({ actionId: e.action_id, label: e.text?.text });
   }
   return out;
 }
 
-function findButton(blocks: unknown[] | undefined, actionId: string): { blockId?: string; value?: string; label?: string } | undefined {
+function findButton(
+  blocks: unknown[] | undefined,
+  actionId: string,
+): { blockId?: string; value?: string; label?: string } | undefined {
   for (const b of (blocks ?? []) as { type?: string; block_id?: string; elements?: unknown[]; accessory?: unknown }[]) {
-    const candidates = [...(b.type === 'actions' ? b.elements ?? [] : []), ...(b.accessory ? [b.accessory] : [])] as {
-      type?: string; action_id?: string; value?: string; text?: { text?: string };
+    const candidates = [...(b.type === 'actions' ? (b.elements ?? []) : []), ...(b.accessory ? [b.accessory] : [])] as {
+      type?: string;
+      action_id?: string;
+      value?: string;
+      text?: { text?: string };
     }[];
     const el = candidates.find((e) => e.action_id === actionId);
     if (el) return { blockId: b.block_id, value: el.value, label: el.text?.text };
@@ -337,7 +424,11 @@ function findButton(blocks: unknown[] | undefined, actionId: string): { blockId?
   return undefined;
 }
 
-async function parseArgs(req: IncomingMessage, raw: Buffer, query: URLSearchParams): Promise<{ args: Args; isJson: boolean } | undefined> {
+async function parseArgs(
+  req: IncomingMessage,
+  raw: Buffer,
+  query: URLSearchParams,
+): Promise<{ args: Args; isJson: boolean } | undefined> {
   const ct = (req.headers['content-type'] ?? '').toLowerCase();
   const args: Args = Object.fromEntries(query);
   if (raw.length === 0) return { args, isJson: false };
@@ -386,7 +477,10 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 

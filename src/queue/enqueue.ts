@@ -69,11 +69,15 @@ export async function enqueueCommand(
     const res = await deps.slack.chat.postMessage({
       channel: req.channelId,
       text: `:hourglass_flowing_sand: ${title} · job ${number} · asked by <@${req.userId}> · queued`,
-      blocks: [section(`:hourglass_flowing_sand: *${title}* · job ${number} · asked by <@${req.userId}>\nQueued.`), jobButtons('queued', number)!],
+      blocks: [
+        section(`:hourglass_flowing_sand: *${title}* · job ${number} · asked by <@${req.userId}>\nQueued.`),
+        jobButtons('queued', number)!,
+      ],
     });
     const mine = res.ts as string;
     data.anchorTs = await recordAnchor(deps.redis, deps.prefix, jobId, mine);
-    if (data.anchorTs !== mine) await deps.slack.chat.delete({ channel: req.channelId, ts: mine }).catch(() => undefined);
+    if (data.anchorTs !== mine)
+      await deps.slack.chat.delete({ channel: req.channelId, ts: mine }).catch(() => undefined);
     else if (['waiting', 'prioritized', 'delayed'].includes(await job.getState())) await job.updateData(data);
   } catch (err) {
     const reason = closedChannelReason(slackErrorCode(err));
@@ -100,7 +104,10 @@ export async function enqueueCommand(
           channel: req.channelId,
           ts: data.anchorTs,
           text: `${title} · job ${number} · ${line}`,
-          blocks: [section(`:hourglass_flowing_sand: *${title}* · job ${number} · asked by <@${req.userId}>\n${line}`), jobButtons('queued', number)!],
+          blocks: [
+            section(`:hourglass_flowing_sand: *${title}* · job ${number} · asked by <@${req.userId}>\n${line}`),
+            jobButtons('queued', number)!,
+          ],
         });
       }
     } catch (err) {

@@ -1,18 +1,19 @@
 // The worker role: BullMQ Workers on both queues of the mesh. Each job gets a child logger, a reporter, an
 // AbortSignal and a checkpoint (the safe points where cancel and shutdown take effect).
-import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+
+import type { WebClient } from '@slack/web-api';
+import { type ConnectionOptions, DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { WebClient } from '@slack/web-api';
 import type { Clock } from '../clock.ts';
-import { CancelledError, PermanentError, errorMessage } from '../errors.ts';
+import { CancelledError, errorMessage, PermanentError } from '../errors.ts';
 import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 import { ProgressReporter } from '../slack/reporter.ts';
 import { recordAnchor, recordedAnchor } from './anchor.ts';
 import { cancelRequestedBy } from './cancel.ts';
+import { jobNumber } from './enqueue.ts';
 import type { JobData, JobName, JobResult } from './job-types.ts';
 import { queueNames } from './queues.ts';
-import { jobNumber } from './enqueue.ts';
 
 export interface JobContext {
   job: Job<JobData, JobResult>;
@@ -87,15 +88,26 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
         throw new CancelledError(`cancelled by <@${by}>`);
       }
     };
-    const ctx: JobContext = { job, data, log, signal: abort.signal, checkpoint, reporter, slack: opts.slack, resumed: starts > 1 };
+    const ctx: JobContext = {
+      job,
+      data,
+      log,
+      signal: abort.signal,
+      checkpoint,
+      reporter,
+      slack: opts.slack,
+      resumed: starts > 1,
+    };
     log.info({ attempt: job.attemptsMade + 1, starts }, 'job started');
     try {
       await checkpoint();
-      const mine = reporter.anchor ? undefined : await reporter.ensureAnchor().catch((err: unknown) => {
-        // Slack is down: the job runs anyway, and its next edit or reply posts the anchor.
-        log.warn({ err }, 'could not post the anchor message');
-        return undefined;
-      });
+      const mine = reporter.anchor
+        ? undefined
+        : await reporter.ensureAnchor().catch((err: unknown) => {
+            // Slack is down: the job runs anyway, and its next edit or reply posts the anchor.
+            log.warn({ err }, 'could not post the anchor message');
+            return undefined;
+          });
       if (mine) {
         const ts = await recordAnchor(opts.redis, opts.prefix, String(job.id), mine);
         if (ts !== mine) {
@@ -105,7 +117,10 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
         }
         await job.updateData({ ...data, anchorTs: ts });
       }
-      if (starts > 1) void reporter.reply(':repeat: Resuming: an earlier run of this job stopped (worker restart or retry). Steps already done are checked and skipped.');
+      if (starts > 1)
+        void reporter.reply(
+          ':repeat: Resuming: an earlier run of this job stopped (worker restart or retry). Steps already done are checked and skipped.',
+        );
       await reporter.setState('running', '');
       const result = await opts.handlers[data.name](ctx);
       await reporter.finish(result.ok ? 'succeeded' : 'failed', result.summary, result.details, result.verdict);
@@ -121,14 +136,20 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
       }
       if (err instanceof CancelledError) {
         log.info({ reason: err.message }, 'job cancelled');
-        await reporter.finish('cancelled', `${err.message}. What was made so far is left in place; \`/mesh up\` continues it, \`/mesh down\` removes it.`);
+        await reporter.finish(
+          'cancelled',
+          `${err.message}. What was made so far is left in place; \`/mesh up\` continues it, \`/mesh down\` removes it.`,
+        );
         throw new UnrecoverableError(err.message);
       }
       const attemptsLeft = (job.opts.attempts ?? 1) - (job.attemptsMade + 1);
       const permanent = err instanceof PermanentError || err instanceof UnrecoverableError;
       log.error({ err, attemptsLeft, permanent }, 'job failed');
       if (!permanent && attemptsLeft > 0) {
-        await reporter.setState('running', `:warning: ${escapeMrkdwn(errorMessage(err))} (transient): trying again automatically (${attemptsLeft} attempt${attemptsLeft === 1 ? '' : 's'} left).`);
+        await reporter.setState(
+          'running',
+          `:warning: ${escapeMrkdwn(errorMessage(err))} (transient): trying again automatically (${attemptsLeft} attempt${attemptsLeft === 1 ? '' : 's'} left).`,
+        );
         await reporter.flush();
         throw err;
       }
@@ -150,7 +171,10 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
     autorun: true,
   };
   const changes = new Worker<JobData, JobResult>(names.changes, processor, { ...common, concurrency: 1 });
-  const reads = new Worker<JobData, JobResult>(names.reads, processor, { ...common, concurrency: opts.readConcurrency ?? 4 });
+  const reads = new Worker<JobData, JobResult>(names.reads, processor, {
+    ...common,
+    concurrency: opts.readConcurrency ?? 4,
+  });
   for (const w of [changes, reads]) w.on('error', (err) => opts.log.error({ err }, 'worker error'));
 
   return {
@@ -164,7 +188,12 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
 }
 
 /** The anchor the web role recorded; for a job queued moments ago, waits up to 2 s for it to be posted. */
-async function awaitAnchor(redis: Redis, prefix: string, jobId: string, requestedAt: number): Promise<string | undefined> {
+async function awaitAnchor(
+  redis: Redis,
+  prefix: string,
+  jobId: string,
+  requestedAt: number,
+): Promise<string | undefined> {
   const until = Math.min(requestedAt + 5000, Date.now() + 2000);
   for (;;) {
     const ts = await recordedAnchor(redis, prefix, jobId);
@@ -180,6 +209,6 @@ function failureHeadline(data: JobData, err: unknown): string {
       ? 'Fix the cause, then run `/mesh up` again: it continues where it stopped and creates nothing twice.'
       : data.name === 'down'
         ? 'Run `/mesh down` again: it deletes only what is left.'
-        : `Run \`${data.name === 'down-preview' ? '/mesh down' : '/mesh ' + data.name}\` again once the cause is fixed.`;
+        : `Run \`${data.name === 'down-preview' ? '/mesh down' : `/mesh ${data.name}`}\` again once the cause is fixed.`;
   return `Failed: ${escapeMrkdwn(errorMessage(err))}${hint}\n${next}`;
 }

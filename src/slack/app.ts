@@ -1,6 +1,6 @@
 // The web role: a Bolt app that checks Slack's signature (Bolt's receivers do), parses and authorizes /mesh,
 // acks within Slack's 3 seconds, then queues the job. Nothing slow runs before the ack.
-import { App, LogLevel, type BlockAction, type CustomRoute, type RespondFn } from '@slack/bolt';
+import { App, type BlockAction, type CustomRoute, LogLevel, type RespondFn } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { MeshSpec } from '../config/spec-types.ts';
@@ -78,7 +78,11 @@ export function createWebApp(opts: WebOptions): WebApp {
   const log = opts.log.child({ role: 'web' });
   const { parse: parseMeshCommand, authorize, describe: describeCommand, help: helpText } = opts.commands;
   const health: CustomRoute[] = [
-    { path: '/healthz', method: ['GET'], handler: (_req, res) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok') },
+    {
+      path: '/healthz',
+      method: ['GET'],
+      handler: (_req, res) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'),
+    },
     {
       path: '/readyz',
       method: ['GET'],
@@ -89,7 +93,9 @@ export function createWebApp(opts: WebOptions): WebApp {
           .catch((err: unknown) => {
             // The reason goes to the log only: /readyz is reachable from outside and the error names hosts.
             log.warn({ err }, 'readiness check: redis unreachable');
-            res.writeHead(503, { 'content-type': 'text/plain' }).end('redis unreachable: the reason is in the bot\'s log');
+            res
+              .writeHead(503, { 'content-type': 'text/plain' })
+              .end("redis unreachable: the reason is in the bot's log");
           });
       },
     },
@@ -126,18 +132,31 @@ export function createWebApp(opts: WebOptions): WebApp {
     const parsed = parseMeshCommand(text, opts.spec);
     if (!parsed.ok) {
       const foreign = await gate.refuseBadInput(who, shown);
-      await ack({ response_type: 'ephemeral', text: foreign ? `:no_entry: ${foreign}` : `${parsed.error}\n${parsed.usage}` });
+      await ack({
+        response_type: 'ephemeral',
+        text: foreign ? `:no_entry: ${foreign}` : `${parsed.error}\n${parsed.usage}`,
+      });
       return;
     }
     const cmd = parsed.command;
-    const decision = await gate.admit(who, cmd, shown, cmd.kind === 'cancel' && cmd.jobId ? await jobOwner(cmd.jobId) : undefined);
+    const decision = await gate.admit(
+      who,
+      cmd,
+      shown,
+      cmd.kind === 'cancel' && cmd.jobId ? await jobOwner(cmd.jobId) : undefined,
+    );
     if (!decision.allowed) {
       await ack({ response_type: 'ephemeral', text: `:no_entry: ${decision.reason}` });
       return;
     }
     if (cmd.kind === 'help') {
       const text = helpText(opts.spec, cmd.topic);
-      const viewer = { userId: command.user_id, channelId: command.channel_id, admins: opts.admins, channels: opts.channels };
+      const viewer = {
+        userId: command.user_id,
+        channelId: command.channel_id,
+        admins: opts.admins,
+        channels: opts.channels,
+      };
       await ack({ response_type: 'ephemeral', text, blocks: helpBlocks(opts.spec.name, text, viewer) });
       return;
     }
@@ -168,19 +187,42 @@ export function createWebApp(opts: WebOptions): WebApp {
     via: 'button',
   });
   const refuse = (respond: RespondFn, reason: string) =>
-    respond({ response_type: 'ephemeral', replace_original: false, text: `:no_entry: ${reason.charAt(0).toUpperCase()}${reason.slice(1)}` });
+    respond({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: `:no_entry: ${reason.charAt(0).toUpperCase()}${reason.slice(1)}`,
+    });
 
-  const at = () => new Date().toISOString().slice(11, 16) + ' UTC';
+  const at = () => `${new Date().toISOString().slice(11, 16)} UTC`;
   const replaceConfirmation = (respond: RespondFn, body: BlockAction, outcome: string) =>
-    respond({ replace_original: true, text: safeText(outcome), blocks: settledBlocks(body.message?.blocks as unknown[] | undefined, outcome) as never });
+    respond({
+      replace_original: true,
+      text: safeText(outcome),
+      blocks: settledBlocks(body.message?.blocks as unknown[] | undefined, outcome) as never,
+    });
 
   /** Delete and Keep it share their checks: who may, which mesh, not expired, not used before. */
-  const downButton = (kind: 'delete' | 'keep') =>
-    async ({ ack, body, action, respond }: { ack: () => Promise<void>; body: BlockAction; action: BlockAction['actions'][number]; respond: RespondFn }) => {
+  const downButton =
+    (kind: 'delete' | 'keep') =>
+    async ({
+      ack,
+      body,
+      action,
+      respond,
+    }: {
+      ack: () => Promise<void>;
+      body: BlockAction;
+      action: BlockAction['actions'][number];
+      respond: RespondFn;
+    }) => {
       await ack();
       const who = clicker(body);
       const cmd: MeshCommand = { kind: 'down', confirm: opts.spec.name };
-      const decision = await gate.admit(who, cmd, kind === 'delete' ? 'button: confirm /mesh down' : 'button: keep the mesh');
+      const decision = await gate.admit(
+        who,
+        cmd,
+        kind === 'delete' ? 'button: confirm /mesh down' : 'button: keep the mesh',
+      );
       if (!decision.allowed) {
         await refuse(respond, `${decision.reason}. Nothing was deleted.`);
         return;
@@ -190,22 +232,45 @@ export function createWebApp(opts: WebOptions): WebApp {
       if (!check.ok) {
         log.info({ audit: true, userId: who.userId, reason: check.reason }, 'down confirmation not valid');
         if (check.expired) {
-          await respond({ response_type: 'ephemeral', replace_original: false, text: `:hourglass: ${check.reason} Nothing was deleted; run \`/mesh down\` again for a fresh confirmation.` });
-          await replaceConfirmation(respond, body, `:hourglass: This confirmation expired, nothing deleted (clicked by <@${who.userId}> at ${at()}). Run \`/mesh down\` again for a fresh one.`);
+          await respond({
+            response_type: 'ephemeral',
+            replace_original: false,
+            text: `:hourglass: ${check.reason} Nothing was deleted; run \`/mesh down\` again for a fresh confirmation.`,
+          });
+          await replaceConfirmation(
+            respond,
+            body,
+            `:hourglass: This confirmation expired, nothing deleted (clicked by <@${who.userId}> at ${at()}). Run \`/mesh down\` again for a fresh one.`,
+          );
         } else {
-          await respond({ response_type: 'ephemeral', replace_original: false, text: `:no_entry: ${check.reason} Nothing was deleted; run \`/mesh down\` again for a fresh confirmation.` });
+          await respond({
+            response_type: 'ephemeral',
+            replace_original: false,
+            text: `:no_entry: ${check.reason} Nothing was deleted; run \`/mesh down\` again for a fresh confirmation.`,
+          });
         }
         return;
       }
-      const before = await claimConfirmation(opts.redis, opts.enqueue.prefix, check.value.nonce, { userId: who.userId, action: kind });
+      const before = await claimConfirmation(opts.redis, opts.enqueue.prefix, check.value.nonce, {
+        userId: who.userId,
+        action: kind,
+      });
       if (before) {
         log.info({ audit: true, userId: who.userId, usedBy: before.userId }, 'down confirmation already used');
         const how = before.action === 'keep' ? 'kept the mesh' : 'confirmed the teardown';
-        await respond({ response_type: 'ephemeral', replace_original: false, text: `:information_source: This confirmation was already used: <@${before.userId}> ${how}. It works once; nothing more happens.` });
+        await respond({
+          response_type: 'ephemeral',
+          replace_original: false,
+          text: `:information_source: This confirmation was already used: <@${before.userId}> ${how}. It works once; nothing more happens.`,
+        });
         return;
       }
       if (kind === 'keep') {
-        await replaceConfirmation(respond, body, `:relieved: Kept: <@${who.userId}> chose to keep mesh *${opts.spec.name}* at ${at()}; nothing was deleted.`);
+        await replaceConfirmation(
+          respond,
+          body,
+          `:relieved: Kept: <@${who.userId}> chose to keep mesh *${opts.spec.name}* at ${at()}; nothing was deleted.`,
+        );
         return;
       }
       // Queue first, then say so: a failure to queue must not leave "teardown follows" with nothing following.
@@ -214,18 +279,32 @@ export function createWebApp(opts: WebOptions): WebApp {
         await releaseConfirmation(opts.redis, opts.enqueue.prefix, check.value.nonce);
         return;
       }
-      await replaceConfirmation(respond, body, `:wastebasket: Confirmed by <@${who.userId}> at ${at()}: the teardown of mesh *${opts.spec.name}* is job ${jobNumber(queued.jobId)}, below.`);
+      await replaceConfirmation(
+        respond,
+        body,
+        `:wastebasket: Confirmed by <@${who.userId}> at ${at()}: the teardown of mesh *${opts.spec.name}* is job ${jobNumber(queued.jobId)}, below.`,
+      );
     };
   app.action<BlockAction>(DOWN_CONFIRM_ACTION, downButton('delete'));
 
-  type ButtonArgs = { ack: () => Promise<void>; body: BlockAction; action: BlockAction['actions'][number]; respond: RespondFn };
-  const valueOf = (action: ButtonArgs['action']) => ('value' in action ? String(action.value ?? '') : '');
+  type ButtonArgs = {
+    ack: () => Promise<void>;
+    body: BlockAction;
+    action: BlockAction['actions'][number];
+    respond: RespondFn;
+  };
+  const buttonValue = (action: ButtonArgs['action']) => ('value' in action ? String(action.value ?? '') : '');
 
   app.action<BlockAction>(JOB_CANCEL_ACTION, async ({ ack, body, action, respond }: ButtonArgs) => {
     await ack();
     const who = clicker(body);
-    const jobId = valueOf(action);
-    const decision = await gate.admit(who, { kind: 'cancel', jobId }, `button: Cancel job ${jobId}`, await jobOwner(jobId));
+    const jobId = buttonValue(action);
+    const decision = await gate.admit(
+      who,
+      { kind: 'cancel', jobId },
+      `button: Cancel job ${jobId}`,
+      await jobOwner(jobId),
+    );
     if (!decision.allowed) return void (await refuse(respond, decision.reason));
     try {
       const job = await jobOwner(jobId);
@@ -233,16 +312,21 @@ export function createWebApp(opts: WebOptions): WebApp {
       await respond({ response_type: 'ephemeral', replace_original: false, text: said });
       await markRemoved(said, job, jobId, who.userId);
     } catch (err) {
-      await respond({ response_type: 'ephemeral', replace_original: false, text: `Could not cancel: ${escapeMrkdwn(errorMessage(err))}` });
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: `Could not cancel: ${escapeMrkdwn(errorMessage(err))}`,
+      });
     }
   });
 
   /** Retry, Status and Refresh start a job as the command itself would, with the same rights. */
-  const rerun = (label: string, pick: (value: string) => RerunValue | undefined) =>
+  const rerun =
+    (label: string, pick: (value: string) => RerunValue | undefined) =>
     async ({ ack, body, action, respond }: ButtonArgs) => {
       await ack();
       const who = clicker(body);
-      const job = pick(valueOf(action));
+      const job = pick(buttonValue(action));
       if (!job) return void (await refuse(respond, 'this button is not one meshops made'));
       const decision = await gate.admit(who, job.command, `button: ${label} (${describeCommand(job.command)})`);
       if (!decision.allowed) return void (await refuse(respond, decision.reason));
@@ -257,7 +341,9 @@ export function createWebApp(opts: WebOptions): WebApp {
   async function markRemoved(said: string, job: JobOwner | undefined, jobId: string, by: string): Promise<void> {
     if (!said.startsWith('Removed job') || !job?.anchorTs) return;
     const text = `:no_entry_sign: *${job.title}* · job ${jobNumber(jobId)} · asked by <@${job.userId}>\nRemoved from the queue by <@${by}> before it started: nothing was done.`;
-    await app.client.chat.update({ channel: job.channelId, ts: job.anchorTs, text: safeText(text), blocks: [section(text)] }).catch((err: unknown) => log.warn({ err }, 'could not mark the removed job'));
+    await app.client.chat
+      .update({ channel: job.channelId, ts: job.anchorTs, text: safeText(text), blocks: [section(text)] })
+      .catch((err: unknown) => log.warn({ err }, 'could not mark the removed job'));
   }
 
   /** Who asked a job and whether it changes the mesh: whoever asked a read-only job may cancel it. */
@@ -267,35 +353,62 @@ export function createWebApp(opts: WebOptions): WebApp {
       const job = (await opts.enqueue.queues.changes.getJob(id)) ?? (await opts.enqueue.queues.reads.getJob(id));
       if (!job) return undefined;
       const anchorTs = job.data.anchorTs ?? (await recordedAnchor(opts.redis, opts.enqueue.prefix, id));
-      return { userId: job.data.userId, mutating: isMutatingJob(job.data), channelId: job.data.channelId, anchorTs, title: opts.enqueue.describe(job.data) };
+      return {
+        userId: job.data.userId,
+        mutating: isMutatingJob(job.data),
+        channelId: job.data.channelId,
+        anchorTs,
+        title: opts.enqueue.describe(job.data),
+      };
     } catch {
       return undefined;
     }
   }
   app.action<BlockAction>(DOWN_KEEP_ACTION, downButton('keep'));
 
-  const queueOrApologize = async (name: JobName, cmd: MeshCommand, userId: string, channelId: string, respond: (msg: { response_type: 'ephemeral'; text: string; replace_original?: boolean }) => Promise<unknown>) => {
+  const queueOrApologize = async (
+    name: JobName,
+    cmd: MeshCommand,
+    userId: string,
+    channelId: string,
+    respond: (msg: { response_type: 'ephemeral'; text: string; replace_original?: boolean }) => Promise<unknown>,
+  ) => {
     // A job whose messages cannot be posted would run unseen: say what to do instead, and queue nothing.
     const where = await channelCheck(channelId);
     if (where.usable === false) {
       log.info({ userId, channelId, reason: where.reason }, 'not queued: the bot cannot post in this channel');
-      await respond({ response_type: 'ephemeral', replace_original: false, text: `:warning: \`${describeCommand(cmd)}\` was not queued: ${where.advice}.` });
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: `:warning: \`${describeCommand(cmd)}\` was not queued: ${where.advice}.`,
+      });
       return undefined;
     }
     try {
       const queued = await enqueueCommand(enqueueDeps, { name, command: cmd, userId, channelId });
       log.info({ jobId: queued.jobId, name, userId, channelId, position: queued.position }, 'job queued');
       if (!queued.anchorTs) {
-        await respond({ response_type: 'ephemeral', text: `Queued \`${describeCommand(cmd)}\` as job ${jobNumber(queued.jobId)}.` });
+        await respond({
+          response_type: 'ephemeral',
+          text: `Queued \`${describeCommand(cmd)}\` as job ${jobNumber(queued.jobId)}.`,
+        });
       }
       return queued;
     } catch (err) {
       if (err instanceof ChannelClosedError) {
-        await respond({ response_type: 'ephemeral', replace_original: false, text: `:warning: \`${describeCommand(cmd)}\` was not queued: ${err.advice}.` });
+        await respond({
+          response_type: 'ephemeral',
+          replace_original: false,
+          text: `:warning: \`${describeCommand(cmd)}\` was not queued: ${err.advice}.`,
+        });
         return undefined;
       }
       log.error({ err }, 'could not queue the job');
-      await respond({ response_type: 'ephemeral', replace_original: false, text: `:x: Could not queue \`${describeCommand(cmd)}\`: ${escapeMrkdwn(errorMessage(err))}. Nothing was started; try again when Redis is reachable.` });
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: `:x: Could not queue \`${describeCommand(cmd)}\`: ${escapeMrkdwn(errorMessage(err))}. Nothing was started; try again when Redis is reachable.`,
+      });
       return undefined;
     }
   };
@@ -310,7 +423,9 @@ export function createWebApp(opts: WebOptions): WebApp {
       await app.start(opts.port);
       log.info({ port: opts.port, socketMode }, 'web role listening');
       // In the background: a slow Slack must not hold the start; the log says which channels cannot be used.
-      void reportChannels(channelCheck, opts.channels, log).catch((err: unknown) => log.warn({ err }, 'could not check MESH_CHANNELS'));
+      void reportChannels(channelCheck, opts.channels, log).catch((err: unknown) =>
+        log.warn({ err }, 'could not check MESH_CHANNELS'),
+      );
     },
     stop: async () => {
       await app.stop();

@@ -13,8 +13,10 @@ export type ChannelCheck =
 const INVITE = 'invite me with `/invite @meshops` (or channel details, Integrations, Add apps)';
 
 export function adviceFor(reason: 'not_in_channel' | 'private' | 'archived', channelId: string): string {
-  if (reason === 'archived') return `<#${channelId}> is archived, so I cannot post there; unarchive it, or run /mesh in another of its channels`;
-  if (reason === 'private') return `this private channel has not invited me, so I cannot post there; ${INVITE}, then run the command again`;
+  if (reason === 'archived')
+    return `<#${channelId}> is archived, so I cannot post there; unarchive it, or run /mesh in another of its channels`;
+  if (reason === 'private')
+    return `this private channel has not invited me, so I cannot post there; ${INVITE}, then run the command again`;
   return `I am not a member of this channel, so I cannot post the job's progress here; ${INVITE}, then run the command again`;
 }
 
@@ -66,13 +68,21 @@ export function makeChannelChecker(client: WebClient, opts: { okForMs?: number }
 }
 
 /** At start: says in the log which MESH_CHANNELS entries the bot cannot post in, and what to do about each. */
-export async function reportChannels(check: ReturnType<typeof makeChannelChecker>, channels: readonly string[], log: Logger): Promise<void> {
+export async function reportChannels(
+  check: ReturnType<typeof makeChannelChecker>,
+  channels: readonly string[],
+  log: Logger,
+): Promise<void> {
   const results = await Promise.all(channels.map(async (id) => [id, await check(id)] as const));
   for (const [channel, r] of results) {
     if (r.usable === true) continue;
-    if (r.usable === false) log.warn({ channel, reason: r.reason }, `MESH_CHANNELS entry ${channel} is not usable: ${r.advice}`);
+    if (r.usable === false)
+      log.warn({ channel, reason: r.reason }, `MESH_CHANNELS entry ${channel} is not usable: ${r.advice}`);
     else if (r.error === 'missing_scope') {
-      log.error({ channel }, 'cannot check MESH_CHANNELS: the app lacks channels:read / groups:read; add them (infra/slack/app-manifest.yaml) and reinstall the app');
+      log.error(
+        { channel },
+        'cannot check MESH_CHANNELS: the app lacks channels:read / groups:read; add them (infra/slack/app-manifest.yaml) and reinstall the app',
+      );
     } else log.warn({ channel, error: r.error }, `could not check MESH_CHANNELS entry ${channel}`);
   }
   const usable = results.filter(([, r]) => r.usable === true).map(([id]) => id);

@@ -34,6 +34,10 @@ export function makeSlackClients(token: string, settings: SlackClientSettings, l
   const options = webClientOptions(settings, log);
   return {
     calls: new WebClient(token, options),
-    edits: new WebClient(token, { ...options, rejectRateLimitedCalls: true, retryConfig: { retries: 1, minTimeout: 500, maxTimeout: 500 } }),
+    edits: new WebClient(token, {
+      ...options,
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 1, minTimeout: 500, maxTimeout: 500 },
+    }),
   };
 }

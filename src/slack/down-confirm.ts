@@ -3,8 +3,8 @@
 // double click or a second admin cannot start a second teardown. It expires after 5 minutes, so an old message
 // cannot delete a mesh built since. Slack signs the click, so the value cannot be forged.
 import { randomUUID } from 'node:crypto';
-import type { WebClient } from '@slack/web-api';
 import type { KnownBlock } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import { context, safeFileText, safeText, section } from './format.ts';
 
@@ -33,9 +33,16 @@ export function readConfirmValue(value: string, mesh: string, now: number): Conf
   } catch {
     return { ok: false, expired: false, reason: 'This button is not a valid confirmation.' };
   }
-  if (parsed.mesh !== mesh) return { ok: false, expired: false, reason: `This confirmation is for mesh "${String(parsed.mesh)}", not "${mesh}".` };
-  if (typeof parsed.nonce !== 'string' || parsed.nonce.length < 16) return { ok: false, expired: false, reason: 'This button is not a valid confirmation.' };
-  if (typeof parsed.exp !== 'number' || now > parsed.exp) return { ok: false, expired: true, reason: 'This confirmation expired (buttons are valid for 5 minutes).' };
+  if (parsed.mesh !== mesh)
+    return {
+      ok: false,
+      expired: false,
+      reason: `This confirmation is for mesh "${String(parsed.mesh)}", not "${mesh}".`,
+    };
+  if (typeof parsed.nonce !== 'string' || parsed.nonce.length < 16)
+    return { ok: false, expired: false, reason: 'This button is not a valid confirmation.' };
+  if (typeof parsed.exp !== 'number' || now > parsed.exp)
+    return { ok: false, expired: true, reason: 'This confirmation expired (buttons are valid for 5 minutes).' };
   return { ok: true, value: { mesh, exp: parsed.exp, nonce: parsed.nonce } };
 }
 
@@ -43,7 +50,12 @@ export function readConfirmValue(value: string, mesh: string, now: number): Conf
  * Claims a confirmation for one click. Returns undefined when this click got it, or who used it before and how.
  * The key outlives the button, so a click after a restart cannot use it again either.
  */
-export async function claimConfirmation(redis: Redis, prefix: string, nonce: string, claim: { userId: string; action: 'delete' | 'keep' }): Promise<{ userId: string; action: string } | undefined> {
+export async function claimConfirmation(
+  redis: Redis,
+  prefix: string,
+  nonce: string,
+  claim: { userId: string; action: 'delete' | 'keep' },
+): Promise<{ userId: string; action: string } | undefined> {
   const key = `${prefix}:down-confirm:${nonce}`;
   const won = await redis.set(key, JSON.stringify(claim), 'PX', CONFIRM_TTL_MS * 2, 'NX');
   if (won === 'OK') return undefined;
@@ -75,12 +87,21 @@ export function inventoryCounts(inventory: string): string {
 }
 
 /** The confirmation message: what will be deleted, what it costs now, and the buttons (Delete with Slack's dialog). */
-export function confirmBlocks(mesh: string, inventory: string, hourlyCost: string, now: number, nonce: string = randomUUID()): KnownBlock[] {
+export function confirmBlocks(
+  mesh: string,
+  inventory: string,
+  hourlyCost: string,
+  now: number,
+  nonce: string = randomUUID(),
+): KnownBlock[] {
   const long = inventory.length > INVENTORY_INLINE_LIMIT;
   const shown = long ? `${inventoryCounts(inventory)}\n_The full list is attached in the thread._` : inventory;
   const value = confirmValue(mesh, now, nonce);
   return [
-    { ...section(`:warning: *Delete mesh ${mesh}?* This removes everything it owns:\n${shown}`), block_id: 'inventory' },
+    {
+      ...section(`:warning: *Delete mesh ${mesh}?* This removes everything it owns:\n${shown}`),
+      block_id: 'inventory',
+    },
     { ...section(`It costs about *${hourlyCost}/hour* now.`), block_id: 'cost' },
     {
       type: 'actions',
@@ -94,7 +115,10 @@ export function confirmBlocks(mesh: string, inventory: string, hourlyCost: strin
           value,
           confirm: {
             title: { type: 'plain_text', text: 'Delete the mesh?' },
-            text: { type: 'mrkdwn', text: `Every cluster, node group, NAT gateway, peering and VPC of *${mesh}* will be deleted.` },
+            text: {
+              type: 'mrkdwn',
+              text: `Every cluster, node group, NAT gateway, peering and VPC of *${mesh}* will be deleted.`,
+            },
             confirm: { type: 'plain_text', text: 'Delete' },
             deny: { type: 'plain_text', text: 'Cancel' },
           },
@@ -113,11 +137,22 @@ export async function postDownConfirmation(
   args: { mesh: string; inventory: string; hourlyCost: string; now: number },
 ): Promise<string> {
   const blocks = confirmBlocks(args.mesh, args.inventory, args.hourlyCost, args.now);
-  const posted = await slack.chat.postMessage({ channel, text: safeText(`Delete mesh ${args.mesh}? An admin must confirm within 5 minutes.`), blocks });
+  const posted = await slack.chat.postMessage({
+    channel,
+    text: safeText(`Delete mesh ${args.mesh}? An admin must confirm within 5 minutes.`),
+    blocks,
+  });
   const ts = posted.ts as string;
   if (args.inventory.length > INVENTORY_INLINE_LIMIT) {
     const filename = `down-${args.mesh}-inventory.txt`;
-    await slack.files.uploadV2({ channel_id: channel, thread_ts: ts, content: safeFileText(args.inventory), filename, title: filename, initial_comment: 'Everything /mesh down would delete' });
+    await slack.files.uploadV2({
+      channel_id: channel,
+      thread_ts: ts,
+      content: safeFileText(args.inventory),
+      filename,
+      title: filename,
+      initial_comment: 'Everything /mesh down would delete',
+    });
   }
   return ts;
 }

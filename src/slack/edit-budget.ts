@@ -2,8 +2,11 @@
 // (Tier 3, about 50 a minute), not per job, so five jobs editing once a second each would be refused.
 
 export interface EditBudget {
-  /** Takes one edit if the budget allows; otherwise how many ms until one is available. */
-  take(now: number): number;
+  /**
+   * Takes one edit if the budget allows; otherwise how many ms until one is available. `force` takes it anyway
+   * (a job's final state): the budget goes into debt, so that the progress edits after it wait longer instead.
+   */
+  take(now: number, force?: boolean): number;
 }
 
 export function makeEditBudget(opts: { perMinute?: number; burst?: number } = {}): EditBudget {
@@ -12,10 +15,10 @@ export function makeEditBudget(opts: { perMinute?: number; burst?: number } = {}
   let tokens = burst;
   let at = 0;
   return {
-    take(now) {
+    take(now, force = false) {
       tokens = Math.min(burst, tokens + (at === 0 ? 0 : (now - at) * perMs));
       at = now;
-      if (tokens >= 1) {
+      if (tokens >= 1 || force) {
         tokens -= 1;
         return 0;
       }

@@ -16,7 +16,7 @@ export function progressBar(done: number, total: number, width = 20): string {
 
 /** A code block of text from outside (a table, a log excerpt): escaped, so kubectl's `<none>` reads as `<none>`. */
 export function codeBlock(text: string): string {
-  return '```\n' + escapeMrkdwn(text.replace(/```/g, "'''")) + '\n```';
+  return `\`\`\`\n${escapeMrkdwn(text.replace(/```/g, "'''"))}\n\`\`\``;
 }
 
 /**
@@ -42,7 +42,10 @@ export function fitSection(t: string, limit = SECTION_TEXT_LIMIT): string {
   const room = limit - 40;
   const lastNewline = t.lastIndexOf('\n', room);
   let cut = t.slice(0, lastNewline > room / 2 ? lastNewline : room);
-  const rest = t.slice(cut.length).split('\n').filter((l) => l.trim() !== '' && l.trim() !== '```').length;
+  const rest = t
+    .slice(cut.length)
+    .split('\n')
+    .filter((l) => l.trim() !== '' && l.trim() !== '```').length;
   if ((cut.match(/```/g) ?? []).length % 2 === 1) cut += '\n```';
   return `${cut}\n… and ${rest} more line${rest === 1 ? '' : 's'}`;
 }

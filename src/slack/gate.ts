@@ -18,7 +18,10 @@ interface Home {
 }
 
 /** Why a request from another workspace or org is refused, or undefined when it comes from the app's own. */
-export function foreignOrigin(req: { teamIds?: readonly string[]; enterpriseId?: string }, home: Home): string | undefined {
+export function foreignOrigin(
+  req: { teamIds?: readonly string[]; enterpriseId?: string },
+  home: Home,
+): string | undefined {
   const other = (req.teamIds ?? []).find((t) => t !== home.teamId);
   const otherOrg = req.enterpriseId !== undefined && req.enterpriseId !== home.enterpriseId;
   if (!other && !otherOrg) return undefined;
@@ -35,14 +38,25 @@ export interface Requester {
 
 export interface Gate {
   /** Decides and audits one request; `shown` is what the audit line records (`/mesh down`, `button: Delete`). */
-  admit(req: Requester, command: MeshCommand, shown: string, job?: { userId: string; mutating: boolean }): Promise<Decision>;
+  admit(
+    req: Requester,
+    command: MeshCommand,
+    shown: string,
+    job?: { userId: string; mutating: boolean },
+  ): Promise<Decision>;
   /** Audits input that did not parse; answers the refusal when it comes from another workspace (else undefined). */
   refuseBadInput(req: Requester, shown: string): Promise<string | undefined>;
   /** The workspace the app belongs to, learned once from auth.test. */
   home(): Promise<Home | undefined>;
 }
 
-export function makeGate(opts: { admins: string[]; channels: string[]; authorize: AuthorizeFn; client: WebClient; log: Logger }): Gate {
+export function makeGate(opts: {
+  admins: string[];
+  channels: string[];
+  authorize: AuthorizeFn;
+  client: WebClient;
+  log: Logger;
+}): Gate {
   let known: Promise<Home | undefined> | undefined;
   const home = () =>
     (known ??= opts.client.auth.test().then(
@@ -57,16 +71,32 @@ export function makeGate(opts: { admins: string[]; channels: string[]; authorize
   const policy = { admins: opts.admins, channels: opts.channels };
   const audit = (req: Requester, shown: string, d: Decision) =>
     opts.log.info(
-      { audit: true, via: req.via, userId: req.userId, teamIds: req.teamIds, enterpriseId: req.enterpriseId, channelId: req.channelId, command: shown, allowed: d.allowed, reason: d.allowed ? undefined : d.reason },
+      {
+        audit: true,
+        via: req.via,
+        userId: req.userId,
+        teamIds: req.teamIds,
+        enterpriseId: req.enterpriseId,
+        channelId: req.channelId,
+        command: shown,
+        allowed: d.allowed,
+        reason: d.allowed ? undefined : d.reason,
+      },
       d.allowed ? 'request allowed' : 'request refused',
     );
-  const unverified: Decision = { allowed: false, reason: 'the bot cannot check which workspace this request comes from right now (Slack did not answer auth.test); try again in a minute' };
+  const unverified: Decision = {
+    allowed: false,
+    reason:
+      'the bot cannot check which workspace this request comes from right now (Slack did not answer auth.test); try again in a minute',
+  };
   return {
     home,
     async admit(req, command, shown, job) {
       const h = await home();
       const foreign = h ? foreignOrigin(req, h) : unverified.reason;
-      const d: Decision = foreign ? { allowed: false, reason: foreign } : opts.authorize({ ...req, command, job }, policy);
+      const d: Decision = foreign
+        ? { allowed: false, reason: foreign }
+        : opts.authorize({ ...req, command, job }, policy);
       audit(req, shown, d);
       return d;
     },

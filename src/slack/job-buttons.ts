@@ -28,7 +28,8 @@ const button = (action_id: string, text: string, value: string, style?: 'primary
 /** The actions block for a job in this phase, or undefined when there is no next step to offer. */
 export function jobButtons(phase: JobPhase, jobNumber: string, job?: RerunValue): ActionsBlock | undefined {
   const elements: ActionsBlock['elements'] = [];
-  if (phase === 'queued' || phase === 'running' || phase === 'waiting') elements.push(button(JOB_CANCEL_ACTION, `Cancel job ${jobNumber}`, jobNumber));
+  if (phase === 'queued' || phase === 'running' || phase === 'waiting')
+    elements.push(button(JOB_CANCEL_ACTION, `Cancel job ${jobNumber}`, jobNumber));
   if (phase === 'failed' && job) {
     elements.push(button(JOB_RETRY_ACTION, 'Retry', JSON.stringify(job), 'primary'));
     elements.push(button(JOB_STATUS_ACTION, 'Status', ''));

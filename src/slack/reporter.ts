@@ -5,9 +5,19 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import { formatDuration } from '../steps/wait.ts';
-import { sharedEditBudget, type EditBudget } from './edit-budget.ts';
+import { type EditBudget, sharedEditBudget } from './edit-budget.ts';
+import {
+  codeBlock,
+  context,
+  escapeMrkdwn,
+  fitSection,
+  INLINE_EXCERPT_LIMIT,
+  progressBar,
+  safeFileText,
+  safeText,
+  section,
+} from './format.ts';
 import { jobButtons, type RerunValue } from './job-buttons.ts';
-import { codeBlock, context, escapeMrkdwn, fitSection, INLINE_EXCERPT_LIMIT, progressBar, safeFileText, safeText, section } from './format.ts';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'waiting';
 
@@ -114,7 +124,11 @@ export class ProgressReporter {
       return;
     }
     this.flushInPlace();
-    this.reply(`:white_check_mark: *${title}* (${formatDuration(ms)}): ${summary}`, excerpt, `job-${this.opts.jobId}-${slug(title)}.txt`);
+    this.reply(
+      `:white_check_mark: *${title}* (${formatDuration(ms)}): ${summary}`,
+      excerpt,
+      `job-${this.opts.jobId}-${slug(title)}.txt`,
+    );
   }
 
   /** The steps that found everything in place since the last reply, as one reply. */
@@ -154,7 +168,12 @@ export class ProgressReporter {
         }
         const blocks = [section(text)];
         if (safeExcerpt) blocks.push(section(codeBlock(safeExcerpt)));
-        await this.opts.client.chat.postMessage({ channel: this.opts.channel, thread_ts: threadTs, text: safeText(text), blocks });
+        await this.opts.client.chat.postMessage({
+          channel: this.opts.channel,
+          thread_ts: threadTs,
+          text: safeText(text),
+          blocks,
+        });
       } catch (err) {
         this.opts.log.warn({ err }, 'could not post a thread reply');
       }
@@ -163,7 +182,12 @@ export class ProgressReporter {
   }
 
   /** Final state of the anchor; waits until every pending reply and edit has gone out. */
-  async finish(state: JobState, headline: string, body: string[] = [], verdict?: 'ok' | 'warning' | 'failing'): Promise<void> {
+  async finish(
+    state: JobState,
+    headline: string,
+    body: string[] = [],
+    verdict?: 'ok' | 'warning' | 'failing',
+  ): Promise<void> {
     this.flushInPlace();
     this.state = state;
     this.verdict = state === 'succeeded' ? verdict : undefined;
@@ -171,8 +195,9 @@ export class ProgressReporter {
     this.body = body;
     this.now = '';
     await this.threadChain;
-    await this.announceEnd(state, headline);
+    // The anchor shows the outcome first; then the reply that notifies the requester points at it.
     await this.editNow(true);
+    await this.announceEnd(state, headline);
   }
 
   /**
@@ -182,7 +207,12 @@ export class ProgressReporter {
   private async announceEnd(state: JobState, headline: string): Promise<void> {
     const { title, jobId, userId } = this.opts;
     const took = formatDuration(this.opts.clock.now() - this.startedAt);
-    const verb = state === 'succeeded' ? `finished in ${took}` : state === 'failed' ? `failed after ${took}` : `was cancelled after ${took}`;
+    const verb =
+      state === 'succeeded'
+        ? `finished in ${took}`
+        : state === 'failed'
+          ? `failed after ${took}`
+          : `was cancelled after ${took}`;
     const first = headline.split('\n')[0] ?? '';
     const icon = this.verdict ? VERDICT_ICON[this.verdict] : ICON[state];
     const text = `<@${userId}> ${icon} *${title}* (job ${jobId}) ${verb}${first ? `: ${first}` : '.'}`;
@@ -220,7 +250,10 @@ export class ProgressReporter {
     const head = `${icon} *${title}* · job ${jobId} · asked by <@${userId}>`;
     const lines = [head];
     if (this.headline) lines.push(this.headline);
-    if (this.total > 0) lines.push(`Step ${Math.min(this.done + (this.state === 'running' ? 1 : 0), this.total)} of ${this.total} · ${elapsed} elapsed\n\`${progressBar(this.done, this.total)}\``);
+    if (this.total > 0)
+      lines.push(
+        `Step ${Math.min(this.done + (this.state === 'running' ? 1 : 0), this.total)} of ${this.total} · ${elapsed} elapsed\n\`${progressBar(this.done, this.total)}\``,
+      );
     if (this.now && this.state === 'running') lines.push(`Now: ${this.now}`);
     const text = lines.join('\n');
     // Slack allows 50 blocks a message; a status of many clusters keeps well below.
@@ -246,31 +279,37 @@ export class ProgressReporter {
     this.editChain = this.editChain.then(async () => {
       this.lastEditAt = this.opts.clock.now();
       if (!this.anchorTs) {
-        await this.ensureAnchor().catch((err: unknown) => this.opts.log.warn({ err }, 'could not post the progress message'));
+        await this.ensureAnchor().catch((err: unknown) =>
+          this.opts.log.warn({ err }, 'could not post the progress message'),
+        );
         return;
       }
       const budget = this.opts.budget ?? sharedEditBudget;
-      for (let attempt = 0; attempt < 4; attempt++) {
-        let wait = budget.take(Date.now());
-        if (wait > 0 && !final) return this.retryEditIn(wait);
-        // A final state waits its turn in the budget (it is the one edit that must arrive).
-        while (wait > 0) {
-          await sleep(wait);
-          wait = budget.take(Date.now());
-        }
+      // Several final states at once take turns: each 429 waits its Retry-After, with a little jitter.
+      for (let attempt = 0; attempt < 10; attempt++) {
+        // A final state goes at once (it is the one edit that must arrive); the progress edits after it wait.
+        const wait = budget.take(Date.now(), final);
+        if (wait > 0) return this.retryEditIn(wait);
         try {
           this.edits += 1;
-          await (this.opts.editClient ?? this.opts.client).chat.update({ channel: this.opts.channel, ts: this.anchorTs, ...this.render() });
+          await (this.opts.editClient ?? this.opts.client).chat.update({
+            channel: this.opts.channel,
+            ts: this.anchorTs,
+            ...this.render(),
+          });
           return;
         } catch (err) {
-          const retryAfterSec = (err as { code?: string; retryAfter?: number }).code === 'slack_webapi_rate_limited_error' ? (err as { retryAfter?: number }).retryAfter ?? 1 : undefined;
+          const retryAfterSec =
+            (err as { code?: string; retryAfter?: number }).code === 'slack_webapi_rate_limited_error'
+              ? ((err as { retryAfter?: number }).retryAfter ?? 1)
+              : undefined;
           if (retryAfterSec === undefined) {
             this.opts.log.warn({ err }, 'could not update the progress message');
             return;
           }
           // Skipped, not queued behind: the next edit carries the newest state anyway.
           if (!final) return this.retryEditIn(retryAfterSec * 1000);
-          await sleep(retryAfterSec * 1000);
+          await sleep(retryAfterSec * 1000 + Math.random() * 500);
         }
       }
     });
@@ -285,7 +324,13 @@ export class ProgressReporter {
 
 /** "Calico ready in iad" -> "calico-ready-in-iad": a file name after the step. */
 function slug(title: string): string {
-  return title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'output';
+  return (
+    title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 60) || 'output'
+  );
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

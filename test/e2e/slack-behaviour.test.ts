@@ -3,8 +3,8 @@
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, CHANNEL, type Sandbox } from '../../sandbox/sandbox.ts';
-import { messageText } from '../../sandbox/slack/transcript.ts';
 import { sendBlockAction } from '../../sandbox/slack/sender.ts';
+import { messageText } from '../../sandbox/slack/transcript.ts';
 import { confirmBlocks, DOWN_CONFIRM_ACTION } from '../../src/slack/down-confirm.ts';
 import { sandboxFor } from './helpers.ts';
 
@@ -13,15 +13,20 @@ const CLOSED = 'C0NOTIN01';
 
 beforeAll(async () => {
   // A short Slack timeout, so that a hung call costs seconds here; a second allowed channel the bot is not in.
-  sb = await sandboxFor('slack-behaviour', { botEnv: { SLACK_TIMEOUT_SECONDS: '2', MESH_CHANNELS: `${CHANNEL},${CLOSED}` } });
+  sb = await sandboxFor('slack-behaviour', {
+    botEnv: { SLACK_TIMEOUT_SECONDS: '2', MESH_CHANNELS: `${CHANNEL},${CLOSED}` },
+  });
   sb.slack.workspace.addChannel({ id: CLOSED, name: 'not-invited', isMember: false });
 }, 180_000);
 afterAll(async () => {
   await sb?.stop();
 });
 
-const jobAnchors = () => sb.slack.messages(CHANNEL).filter((m) => !m.threadTs && m.user === 'U0MESHBOT' && /· job \d+/.test(m.text));
-const endReply = (anchorTs: string) => sb.slack.thread(CHANNEL, anchorTs).find((m) => m.text.startsWith(`<@${ADMIN}>`));
+const jobAnchors = () =>
+  sb.slack.messages(CHANNEL).filter((m) => !m.threadTs && m.user === 'U0MESHBOT' && /· job \d+/.test(m.text));
+/** The reply that tells the requester a job ended: it follows the anchor's final edit. */
+const endReply = (anchorTs: string) =>
+  sb.slack.waitFor((m) => m.channel === CHANNEL && m.threadTs === anchorTs && m.text.startsWith(`<@${ADMIN}>`), 10_000);
 
 describe('told when it ends', () => {
   it('a finished job mentions the requester in a new thread reply; the final edit alone notifies nobody', async () => {
@@ -29,7 +34,7 @@ describe('told when it ends', () => {
     expect(status.ok).toBe(true);
     // No mesh exists yet: the check's verdict is not ok, and the icon says so (not a green tick).
     expect(status.anchor!.text.startsWith(':large_yellow_circle:')).toBe(true);
-    const reply = endReply(status.anchor!.ts);
+    const reply = await endReply(status.anchor!.ts);
     expect(reply, 'a thread reply that mentions the requester').toBeDefined();
     expect(messageText(sb.slack, reply!)).toMatch(/\/mesh status.*finished in/);
     expect(reply!.broadcast).toBeFalsy();
@@ -39,7 +44,7 @@ describe('told when it ends', () => {
   it('a failed job is also shown in the channel (reply_broadcast), mentioning the requester', async () => {
     const ping = await sb.run('ping iad pdx-0', { timeoutMs: 120_000 });
     expect(ping.ok).toBe(false);
-    const reply = endReply(ping.anchor!.ts);
+    const reply = await endReply(ping.anchor!.ts);
     expect(reply?.broadcast).toBe(true);
     expect(sb.slack.messages(CHANNEL).some((m) => m.ts === reply!.ts)).toBe(true);
     expect(messageText(sb.slack, reply!)).toMatch(/failed after/);
@@ -51,43 +56,81 @@ describe('the down confirmation', () => {
   const bot = () => new WebClient('xoxb-sandbox-meshops', { slackApiUrl: sb.slack.apiUrl });
 
   it('works once: a double click starts one teardown, a late click none, and the message says who confirmed', async () => {
-    const posted = await bot().chat.postMessage({ channel: CHANNEL, text: 'Delete?', blocks: confirmBlocks(sb.spec.name, '• us-east-1: 1 VPC(s) (vpc-1)', '$0.10', Date.now()) });
+    const posted = await bot().chat.postMessage({
+      channel: CHANNEL,
+      text: 'Delete?',
+      blocks: confirmBlocks(sb.spec.name, '• us-east-1: 1 VPC(s) (vpc-1)', '$0.10', Date.now()),
+    });
     const ts = posted.ts as string;
     const original = structuredClone(sb.slack.messages(CHANNEL).find((m) => m.ts === ts)!);
     const value = /"value":"((?:[^"\\]|\\.)*)"/.exec(JSON.stringify(original.blocks))![1]!.replace(/\\"/g, '"');
     const anchorsBefore = new Set(jobAnchors().map((m) => m.ts));
-    const click = () => sb.slack.clickButton({ to: sb.delivery, userId: ADMIN, channelId: CHANNEL, messageTs: ts, actionId: DOWN_CONFIRM_ACTION });
+    const click = () =>
+      sb.slack.clickButton({
+        to: sb.delivery,
+        userId: ADMIN,
+        channelId: CHANNEL,
+        messageTs: ts,
+        actionId: DOWN_CONFIRM_ACTION,
+      });
     await Promise.all([click(), click()]);
     const msg = await sb.slack.waitFor((m) => m.ts === ts && /Confirmed by <@U0ALICE01>/.test(m.text), 10_000);
     expect(JSON.stringify(msg.blocks)).toContain('vpc-1');
     await sb.slack.waitFor((m) => m.visibleTo === ADMIN && /already used/.test(m.text), 10_000);
     // One job: if its worker posted an anchor while the web role posted one too, the later one is deleted.
-    await expect.poll(() => jobAnchors().filter((m) => !anchorsBefore.has(m.ts)).map((m) => m.text.slice(0, 60)), { timeout: 10_000 }).toHaveLength(1);
+    await expect
+      .poll(
+        () =>
+          jobAnchors()
+            .filter((m) => !anchorsBefore.has(m.ts))
+            .map((m) => m.text.slice(0, 60)),
+        { timeout: 10_000 },
+      )
+      .toHaveLength(1);
     const started = jobAnchors().filter((m) => !anchorsBefore.has(m.ts));
     const down = await sb.settle(started[0]!, 120_000);
     expect(down.anchor!.text).toMatch(/Nothing to delete/);
     // Later, a client that still shows the old buttons sends the same value again.
     const late = sb.slack.createResponseUrl({ channel: CHANNEL, user: ADMIN, originalTs: ts });
-    await sendBlockAction({ ...sb.delivery.http, userId: ADMIN, channelId: CHANNEL, messageTs: ts, actionId: DOWN_CONFIRM_ACTION, value, responseUrl: late, message: { ts, blocks: original.blocks } });
-    await expect.poll(() => sb.slack.ephemeral(CHANNEL, ADMIN).filter((m) => /already used/.test(m.text)).length, { timeout: 10_000 }).toBe(2);
+    await sendBlockAction({
+      ...sb.delivery.http,
+      userId: ADMIN,
+      channelId: CHANNEL,
+      messageTs: ts,
+      actionId: DOWN_CONFIRM_ACTION,
+      value,
+      responseUrl: late,
+      message: { ts, blocks: original.blocks },
+    });
+    await expect
+      .poll(() => sb.slack.ephemeral(CHANNEL, ADMIN).filter((m) => /already used/.test(m.text)).length, {
+        timeout: 10_000,
+      })
+      .toBe(2);
     expect(jobAnchors().filter((m) => !anchorsBefore.has(m.ts))).toHaveLength(1);
   }, 180_000);
 
   it('a click after 5 minutes edits the confirmation to "expired, nothing deleted" and starts nothing', async () => {
-    const old = await bot().chat.postMessage({ channel: CHANNEL, text: 'Delete?', blocks: confirmBlocks(sb.spec.name, '• us-east-1: 1 VPC(s) (vpc-1)', '$0.10', Date.now() - 6 * 60_000) });
+    const old = await bot().chat.postMessage({
+      channel: CHANNEL,
+      text: 'Delete?',
+      blocks: confirmBlocks(sb.spec.name, '• us-east-1: 1 VPC(s) (vpc-1)', '$0.10', Date.now() - 6 * 60_000),
+    });
     const click = await sb.clickConfirm({ user: ADMIN, messageTs: old.ts as string });
     expect(click.anchor).toBeUndefined();
     await sb.slack.waitFor((m) => m.ts === old.ts && /expired, nothing deleted/.test(m.text), 5000);
   }, 60_000);
 });
 
-
 describe('where /mesh runs', () => {
   it('a command in a channel the bot is not in is answered with what to do, and nothing is queued', async () => {
     const anchorsBefore = jobAnchors().length;
     const res = await sb.slack.slashCommand({ to: sb.delivery, text: 'status', userId: ADMIN, channelId: CLOSED });
     expect(res.acked).toBe(true);
-    const answer = await sb.slack.waitFor((m) => m.channel === CLOSED && m.visibleTo === ADMIN && /was not queued/.test(m.text), 10_000);
+    const answer = await sb.slack.waitFor(
+      (m) => m.channel === CLOSED && m.visibleTo === ADMIN && /was not queued/.test(m.text),
+      10_000,
+    );
     expect(answer.text).toMatch(/\/invite @meshops/);
     expect(sb.slack.messages(CLOSED)).toEqual([]);
     expect(jobAnchors().length).toBe(anchorsBefore);
@@ -95,7 +138,13 @@ describe('where /mesh runs', () => {
 
   it('a request from another workspace (Slack Connect) is refused, and nothing is queued', async () => {
     const anchorsBefore = jobAnchors().length;
-    const res = await sb.slack.slashCommand({ to: sb.delivery, text: 'status', userId: ADMIN, channelId: CHANNEL, teamId: 'T0OTHERORG' });
+    const res = await sb.slack.slashCommand({
+      to: sb.delivery,
+      text: 'status',
+      userId: ADMIN,
+      channelId: CHANNEL,
+      teamId: 'T0OTHERORG',
+    });
     expect(JSON.stringify(res.ackBody)).toMatch(/another workspace or organization/);
     expect(jobAnchors().length).toBe(anchorsBefore);
   }, 60_000);
@@ -116,7 +165,10 @@ describe('Slack misbehaving', () => {
 
 describe('buttons for the next step', () => {
   const newAnchor = async (before: Set<string>, re: RegExp) =>
-    sb.slack.waitFor((m) => !before.has(m.ts) && !m.threadTs && m.user === 'U0MESHBOT' && /· job \d+/.test(m.text) && re.test(m.text), 15_000);
+    sb.slack.waitFor(
+      (m) => !before.has(m.ts) && !m.threadTs && m.user === 'U0MESHBOT' && /· job \d+/.test(m.text) && re.test(m.text),
+      15_000,
+    );
 
   it('after a failure, Retry runs the same command again and Status checks the mesh', async () => {
     const failed = await sb.run('ping iad pdx-0', { timeoutMs: 120_000 });

@@ -33,11 +33,17 @@ beforeAll(async () => {
   // Web role only: jobs stay queued, so the test sees exactly what a command queued.
   const destination = new Writable({
     write(chunk, _enc, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of String(chunk).split('\n').filter(Boolean))
+        logLines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
-  bot = await startTestBot({ redisUrl: redis.url, slackApiUrl: slack.apiUrl, role: 'web', log: pino({ level: 'info' }, destination) });
+  bot = await startTestBot({
+    redisUrl: redis.url,
+    slackApiUrl: slack.apiUrl,
+    role: 'web',
+    log: pino({ level: 'info' }, destination),
+  });
   const names = queueNames(bot.prefix, bot.config.spec.name);
   changes = new Queue(names.changes, { connection: { url: redis.url } });
   reads = new Queue(names.reads, { connection: { url: redis.url } });
@@ -223,16 +229,35 @@ describe('readiness without Redis', () => {
     const { pino } = await import('pino');
     const { createWebApp } = await import('../../src/slack/app.ts');
     const { freePort } = await import('../helpers/redis.ts');
-    const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    const dead = new Redis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
     dead.on('error', () => undefined);
     const port = await freePort();
     const { parseMeshCommand, describeCommand, helpText } = await import('../../commands/parse.ts');
     const { authorize } = await import('../../commands/authorize.ts');
     const web = createWebApp({
       commands: { parse: parseMeshCommand, authorize, describe: describeCommand, help: helpText },
-      botToken: 'xoxb-test-meshops-bot', signingSecret: SIGNING_SECRET, slackApiUrl: slack.apiUrl, port,
-      admins: [ADMIN], channels: [CHANNEL], spec: bot.config.spec, redis: dead, log: pino({ level: 'silent' }),
-      enqueue: { queues: undefined as never, redis: dead, prefix: 'x', mesh: bot.config.spec.name, log: pino({ level: 'silent' }), describe: () => '' },
+      botToken: 'xoxb-test-meshops-bot',
+      signingSecret: SIGNING_SECRET,
+      slackApiUrl: slack.apiUrl,
+      port,
+      admins: [ADMIN],
+      channels: [CHANNEL],
+      spec: bot.config.spec,
+      redis: dead,
+      log: pino({ level: 'silent' }),
+      enqueue: {
+        queues: undefined as never,
+        redis: dead,
+        prefix: 'x',
+        mesh: bot.config.spec.name,
+        log: pino({ level: 'silent' }),
+        describe: () => '',
+      },
     });
     await web.start();
     try {
@@ -254,15 +279,28 @@ describe('one door for commands and buttons', () => {
 
   async function confirmIn(channel: string): Promise<string> {
     const web = new WebClient('xoxb-test-meshops-bot', { slackApiUrl: slack.apiUrl });
-    const posted = await web.chat.postMessage({ channel, text: 'Delete mesh?', blocks: confirmBlocks(bot.config.spec.name, '3 VPCs', '$1.00', Date.now()) });
+    const posted = await web.chat.postMessage({
+      channel,
+      text: 'Delete mesh?',
+      blocks: confirmBlocks(bot.config.spec.name, '3 VPCs', '$1.00', Date.now()),
+    });
     return posted.ts!;
   }
 
   it('a down confirmation clicked outside MESH_CHANNELS is refused by the channel policy, audited, and queues nothing', async () => {
     const ts = await confirmIn(OTHER_CHANNEL);
     const before = await queued();
-    await slack.clickButton({ to: to(), userId: ADMIN, channelId: OTHER_CHANNEL, messageTs: ts, actionId: DOWN_CONFIRM_ACTION });
-    const answer = await slack.waitFor((m) => m.channel === OTHER_CHANNEL && m.visibleTo === ADMIN && /runs only in/.test(m.text), 5000);
+    await slack.clickButton({
+      to: to(),
+      userId: ADMIN,
+      channelId: OTHER_CHANNEL,
+      messageTs: ts,
+      actionId: DOWN_CONFIRM_ACTION,
+    });
+    const answer = await slack.waitFor(
+      (m) => m.channel === OTHER_CHANNEL && m.visibleTo === ADMIN && /runs only in/.test(m.text),
+      5000,
+    );
     expect(answer.text).toMatch(/Nothing was deleted/);
     expect(audits((l) => l.via === 'button' && l.channelId === OTHER_CHANNEL)).toEqual([
       expect.objectContaining({ userId: ADMIN, allowed: false, reason: expect.stringMatching(/runs only in/) }),
@@ -274,12 +312,30 @@ describe('one door for commands and buttons', () => {
     const before = await queued();
     const FOREIGN = 'T0OTHERORG';
     for (const text of ['status', 'up', 'stauts']) {
-      const res = await sendSlashCommand({ url: bot.eventsUrl, signingSecret: SIGNING_SECRET, text, userId: ADMIN, channelId: CHANNEL, teamId: FOREIGN, responseUrl: slack.createResponseUrl({ channel: CHANNEL, user: ADMIN }) });
+      const res = await sendSlashCommand({
+        url: bot.eventsUrl,
+        signingSecret: SIGNING_SECRET,
+        text,
+        userId: ADMIN,
+        channelId: CHANNEL,
+        teamId: FOREIGN,
+        responseUrl: slack.createResponseUrl({ channel: CHANNEL, user: ADMIN }),
+      });
       expect(ackText(res)).toMatch(/another workspace or organization/);
     }
     const ts = await confirmIn(CHANNEL);
-    await slack.clickButton({ to: to(), userId: ADMIN, channelId: CHANNEL, messageTs: ts, actionId: DOWN_CONFIRM_ACTION, teamId: FOREIGN });
-    await slack.waitFor((m) => m.visibleTo === ADMIN && /another workspace/.test(m.text) && /Nothing was deleted/.test(m.text), 5000);
+    await slack.clickButton({
+      to: to(),
+      userId: ADMIN,
+      channelId: CHANNEL,
+      messageTs: ts,
+      actionId: DOWN_CONFIRM_ACTION,
+      teamId: FOREIGN,
+    });
+    await slack.waitFor(
+      (m) => m.visibleTo === ADMIN && /another workspace/.test(m.text) && /Nothing was deleted/.test(m.text),
+      5000,
+    );
     const refused = audits((l) => Array.isArray(l.teamIds) && (l.teamIds as string[]).includes(FOREIGN));
     expect(refused.map((l) => [l.via, l.command, l.allowed])).toEqual([
       ['slash command', '/mesh status', false],
@@ -292,14 +348,27 @@ describe('one door for commands and buttons', () => {
 
   it('the same workspace is let through, and its decisions are audited too', async () => {
     await send('status', OPERATOR);
-    await expect.poll(() => audits((l) => l.userId === OPERATOR && l.command === '/mesh status' && l.allowed === true).length).toBeGreaterThan(0);
+    await expect
+      .poll(() => audits((l) => l.userId === OPERATOR && l.command === '/mesh status' && l.allowed === true).length)
+      .toBeGreaterThan(0);
   });
 });
 
 describe('channels the bot cannot post in', () => {
   const closed = [
-    { id: 'C0NOTIN01', name: 'not-invited', isMember: false, expect: /not a member of this channel.*\/invite @meshops/ },
-    { id: 'G0SECRET1', name: 'secret', isPrivate: true, isMember: false, expect: /private channel has not invited me.*\/invite @meshops/ },
+    {
+      id: 'C0NOTIN01',
+      name: 'not-invited',
+      isMember: false,
+      expect: /not a member of this channel.*\/invite @meshops/,
+    },
+    {
+      id: 'G0SECRET1',
+      name: 'secret',
+      isPrivate: true,
+      isMember: false,
+      expect: /private channel has not invited me.*\/invite @meshops/,
+    },
     { id: 'C0ARCHIVE', name: 'old', isArchived: true, expect: /is archived/ },
   ];
   let second: TestBot;
@@ -309,12 +378,17 @@ describe('channels the bot cannot post in', () => {
     for (const { expect: _e, ...c } of closed) slack.workspace.addChannel(c);
     const destination = new Writable({
       write(chunk, _enc, done) {
-        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+        for (const line of String(chunk).split('\n').filter(Boolean))
+          lines.push(JSON.parse(line) as Record<string, unknown>);
         done();
       },
     });
     second = await startTestBot({
-      redisUrl: redis.url, slackApiUrl: slack.apiUrl, role: 'web', prefix: bot.prefix, log: pino({ level: 'info' }, destination),
+      redisUrl: redis.url,
+      slackApiUrl: slack.apiUrl,
+      role: 'web',
+      prefix: bot.prefix,
+      log: pino({ level: 'info' }, destination),
       extraEnv: { MESH_CHANNELS: [CHANNEL, ...closed.map((c) => c.id)].join(',') },
     });
   });
@@ -324,17 +398,33 @@ describe('channels the bot cannot post in', () => {
 
   it.each(closed)('a command in $name is answered with what to do, and nothing is queued', async (c) => {
     const before = await queued();
-    const res = await sendSlashCommand({ url: second.eventsUrl, signingSecret: SIGNING_SECRET, text: 'status', userId: OPERATOR, channelId: c.id, responseUrl: slack.createResponseUrl({ channel: c.id, user: OPERATOR }) });
+    const res = await sendSlashCommand({
+      url: second.eventsUrl,
+      signingSecret: SIGNING_SECRET,
+      text: 'status',
+      userId: OPERATOR,
+      channelId: c.id,
+      responseUrl: slack.createResponseUrl({ channel: c.id, user: OPERATOR }),
+    });
     expect(res.status).toBe(200);
-    const answer = await slack.waitFor((m) => m.channel === c.id && m.visibleTo === OPERATOR && /was not queued/.test(m.text), 5000);
+    const answer = await slack.waitFor(
+      (m) => m.channel === c.id && m.visibleTo === OPERATOR && /was not queued/.test(m.text),
+      5000,
+    );
     expect(answer.text).toMatch(c.expect);
     expect(await queued()).toBe(before);
   });
 
   it('at start, says in the log which MESH_CHANNELS entries cannot be used, and why', async () => {
     await expect.poll(() => lines.filter((l) => l.msg === 'MESH_CHANNELS checked').length, { timeout: 5000 }).toBe(1);
-    const warned = lines.filter((l) => typeof l.msg === 'string' && l.msg.includes('is not usable')).map((l) => [l.channel, l.reason]);
-    expect(warned.sort()).toEqual([['C0ARCHIVE', 'archived'], ['C0NOTIN01', 'not_in_channel'], ['G0SECRET1', 'private']]);
+    const warned = lines
+      .filter((l) => typeof l.msg === 'string' && l.msg.includes('is not usable'))
+      .map((l) => [l.channel, l.reason]);
+    expect(warned.sort()).toEqual([
+      ['C0ARCHIVE', 'archived'],
+      ['C0NOTIN01', 'not_in_channel'],
+      ['G0SECRET1', 'private'],
+    ]);
     expect(lines.find((l) => l.msg === 'MESH_CHANNELS checked')).toMatchObject({ usable: [CHANNEL] });
   });
 });
@@ -342,37 +432,59 @@ describe('channels the bot cannot post in', () => {
 describe('the down confirmation', () => {
   const to = () => ({ http: { url: bot.eventsUrl, signingSecret: SIGNING_SECRET } });
   const web = () => new WebClient('xoxb-test-meshops-bot', { slackApiUrl: slack.apiUrl });
-  const INVENTORY = '• us-east-1: 1 EKS cluster(s) (demo-iad + node groups demo-iad-ng); 2 NAT gateway(s) (nat-1, nat-2)';
-  const downJobs = async () => (await changes.getJobs(['waiting', 'active', 'delayed', 'prioritized'])).filter((j) => j.name === 'down').length;
+  const INVENTORY =
+    '• us-east-1: 1 EKS cluster(s) (demo-iad + node groups demo-iad-ng); 2 NAT gateway(s) (nat-1, nat-2)';
+  const downJobs = async () =>
+    (await changes.getJobs(['waiting', 'active', 'delayed', 'prioritized'])).filter((j) => j.name === 'down').length;
   const post = async (now = Date.now()) =>
-    (await web().chat.postMessage({ channel: CHANNEL, text: 'Delete mesh?', blocks: confirmBlocks(bot.config.spec.name, INVENTORY, '$1.63', now) })).ts!;
-  const click = (ts: string, actionId: string, userId = ADMIN) => slack.clickButton({ to: to(), userId, channelId: CHANNEL, messageTs: ts, actionId });
+    (
+      await web().chat.postMessage({
+        channel: CHANNEL,
+        text: 'Delete mesh?',
+        blocks: confirmBlocks(bot.config.spec.name, INVENTORY, '$1.63', now),
+      })
+    ).ts!;
+  const click = (ts: string, actionId: string, userId = ADMIN) =>
+    slack.clickButton({ to: to(), userId, channelId: CHANNEL, messageTs: ts, actionId });
 
   it('works once: a double click and a later click start one teardown; the message keeps the inventory and says who confirmed', async () => {
     const ts = await post();
     const before = await downJobs();
     await Promise.all([click(ts, DOWN_CONFIRM_ACTION), click(ts, DOWN_CONFIRM_ACTION)]);
-    await expect.poll(() => slack.ephemeral(CHANNEL, ADMIN).filter((m) => /already used/.test(m.text)).length, { timeout: 5000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => slack.ephemeral(CHANNEL, ADMIN).filter((m) => /already used/.test(m.text)).length, { timeout: 5000 })
+      .toBeGreaterThan(0);
     const msg = await slack.waitFor((m) => m.ts === ts && /Confirmed by <@U0ADMIN01>/.test(m.text), 5000);
     expect(JSON.stringify(msg.blocks)).toContain('2 NAT gateway(s) (nat-1, nat-2)');
     expect(JSON.stringify(msg.blocks)).not.toContain(DOWN_CONFIRM_ACTION);
     expect(await downJobs()).toBe(before + 1);
-    const newest = (await changes.getJobs(['waiting'])).filter((j) => j.name === 'down').sort((a, b) => b.timestamp - a.timestamp)[0]!;
+    const newest = (await changes.getJobs(['waiting']))
+      .filter((j) => j.name === 'down')
+      .sort((a, b) => b.timestamp - a.timestamp)[0]!;
     expect(msg.text).toContain(`job ${String(newest.id).replace('job-', '')}`);
   });
 
   it('"Keep it" uses it up too: nothing is queued, and a later Delete does nothing', async () => {
     const ts = await post();
     const original = slack.messages(CHANNEL).find((m) => m.ts === ts)!;
-    const value = JSON.stringify(original.blocks).match(/"value":"((?:[^"\\]|\\.)*)"/)![1]!.replace(/\\"/g, '"');
+    const value = JSON.stringify(original.blocks)
+      .match(/"value":"((?:[^"\\]|\\.)*)"/)![1]!
+      .replace(/\\"/g, '"');
     const before = await downJobs();
     await click(ts, DOWN_KEEP_ACTION);
     const kept = await slack.waitFor((m) => m.ts === ts && /Kept: <@U0ADMIN01> chose to keep/.test(m.text), 5000);
     expect(JSON.stringify(kept.blocks)).not.toContain(DOWN_CONFIRM_ACTION);
     // Another admin's client still showed the old message and sends Delete with the same value.
     await sendBlockAction({
-      url: bot.eventsUrl, signingSecret: SIGNING_SECRET, userId: ADMIN, channelId: CHANNEL, messageTs: ts, actionId: DOWN_CONFIRM_ACTION, value,
-      message: { ts, text: original.text, blocks: original.blocks }, responseUrl: slack.createResponseUrl({ channel: CHANNEL, user: ADMIN, originalTs: ts }),
+      url: bot.eventsUrl,
+      signingSecret: SIGNING_SECRET,
+      userId: ADMIN,
+      channelId: CHANNEL,
+      messageTs: ts,
+      actionId: DOWN_CONFIRM_ACTION,
+      value,
+      message: { ts, text: original.text, blocks: original.blocks },
+      responseUrl: slack.createResponseUrl({ channel: CHANNEL, user: ADMIN, originalTs: ts }),
     });
     await slack.waitFor((m) => m.visibleTo === ADMIN && /already used: <@U0ADMIN01> kept the mesh/.test(m.text), 5000);
     expect(await downJobs()).toBe(before);
@@ -389,12 +501,18 @@ describe('the down confirmation', () => {
 
   it('a long inventory shows counts per region and attaches the full list as a file', async () => {
     const { postDownConfirmation } = await import('../../src/slack/down-confirm.ts');
-    const ids = (p: string, n: number) => Array.from({ length: n }, (_, i) => `${p}-0${String(i).padStart(16, '0')}`).join(', ');
+    const ids = (p: string, n: number) =>
+      Array.from({ length: n }, (_, i) => `${p}-0${String(i).padStart(16, '0')}`).join(', ');
     const inventory = [
       `• us-east-1: 40 subnet(s) (${ids('subnet', 40)}); 30 route table(s) (${ids('rtb', 30)})`,
       `• us-west-2: 40 subnet(s) (${ids('subnet', 40)}); 1 VPC(s) (vpc-1)`,
     ].join('\n');
-    const ts = await postDownConfirmation(web(), CHANNEL, { mesh: 'demo', inventory, hourlyCost: '$9.00', now: Date.now() });
+    const ts = await postDownConfirmation(web(), CHANNEL, {
+      mesh: 'demo',
+      inventory,
+      hourlyCost: '$9.00',
+      now: Date.now(),
+    });
     const msg = slack.messages(CHANNEL).find((m) => m.ts === ts)!;
     const text = JSON.stringify(msg.blocks);
     expect(text).toContain('• us-east-1: 40 subnet(s); 30 route table(s)');
@@ -407,7 +525,16 @@ describe('the down confirmation', () => {
 
 describe('buttons on a queued job', () => {
   const to = () => ({ http: { url: bot.eventsUrl, signingSecret: SIGNING_SECRET } });
-  const anchorOf = (re: RegExp, user: string) => slack.waitFor((m) => m.channel === CHANNEL && !m.threadTs && re.test(m.text) && m.text.includes(`<@${user}>`) && JSON.stringify(m.blocks).includes('mesh_job_cancel'), 5000);
+  const anchorOf = (re: RegExp, user: string) =>
+    slack.waitFor(
+      (m) =>
+        m.channel === CHANNEL &&
+        !m.threadTs &&
+        re.test(m.text) &&
+        m.text.includes(`<@${user}>`) &&
+        JSON.stringify(m.blocks).includes('mesh_job_cancel'),
+      5000,
+    );
 
   it('whoever asked a read-only job may cancel it from its Cancel button; its anchor then says nothing was done', async () => {
     await send('status --wait', OPERATOR);
@@ -416,7 +543,10 @@ describe('buttons on a queued job', () => {
     const before = await queued();
     await slack.clickLabel({ to: to(), userId: OPERATOR, channelId: CHANNEL, label: `Cancel job ${n}` });
     await slack.waitFor((m) => m.visibleTo === OPERATOR && new RegExp(`Removed job ${n}`).test(m.text), 5000);
-    const edited = await slack.waitFor((m) => m.ts === anchor.ts && /Removed from the queue by <@U0OPERATOR>/.test(m.text), 5000);
+    const edited = await slack.waitFor(
+      (m) => m.ts === anchor.ts && /Removed from the queue by <@U0OPERATOR>/.test(m.text),
+      5000,
+    );
     expect(JSON.stringify(edited.blocks)).not.toContain('mesh_job_cancel');
     expect(await queued()).toBe(before - 1);
   });
@@ -426,7 +556,13 @@ describe('buttons on a queued job', () => {
     const anchor = await anchorOf(/scale iad 3/, ADMIN);
     const n = /job (\d+)/.exec(anchor.text)![1]!;
     const before = await queued();
-    await slack.clickButton({ to: to(), userId: OPERATOR, channelId: CHANNEL, messageTs: anchor.ts, actionId: 'mesh_job_cancel' });
+    await slack.clickButton({
+      to: to(),
+      userId: OPERATOR,
+      channelId: CHANNEL,
+      messageTs: anchor.ts,
+      actionId: 'mesh_job_cancel',
+    });
     await slack.waitFor((m) => m.visibleTo === OPERATOR && /Only mesh admins/.test(m.text), 5000);
     expect(await queued()).toBe(before);
     expect(n).toMatch(/^\d+$/);
@@ -434,7 +570,8 @@ describe('buttons on a queued job', () => {
 });
 
 describe('help that knows you', () => {
-  const blocksOf = (res: { json?: unknown }) => JSON.stringify((res.json as { blocks?: unknown[] } | undefined)?.blocks ?? []);
+  const blocksOf = (res: { json?: unknown }) =>
+    JSON.stringify((res.json as { blocks?: unknown[] } | undefined)?.blocks ?? []);
 
   it('is Block Kit, and tells a non-admin what they may run and who the admins are', async () => {
     const res = await send('help', OPERATOR);

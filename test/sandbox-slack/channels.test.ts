@@ -2,7 +2,7 @@
 // grants (a method outside them answers missing_scope).
 import type { WebAPIPlatformError } from '@slack/web-api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSlackStandIn, type SlackStandIn } from '../../sandbox/slack/web-api.ts';
+import { type SlackStandIn, startSlackStandIn } from '../../sandbox/slack/web-api.ts';
 import { webClient } from './clients.ts';
 
 let slack: SlackStandIn | undefined;
@@ -29,22 +29,49 @@ const CHANNELS = [
 
 describe('channels the bot is not in', () => {
   it('chat.postMessage answers not_in_channel, channel_not_found (private) and is_archived as Slack does', async () => {
-    slack = await startSlackStandIn({ rateLimits: false, channels: CHANNELS, scopes: ['chat:write', 'channels:read', 'groups:read'] });
+    slack = await startSlackStandIn({
+      rateLimits: false,
+      channels: CHANNELS,
+      scopes: ['chat:write', 'channels:read', 'groups:read'],
+    });
     const web = webClient(slack);
-    expect(await slackError(web.chat.postMessage({ channel: 'C0NOTIN01', text: 'x' }))).toMatchObject({ error: 'not_in_channel' });
-    expect(await slackError(web.chat.postMessage({ channel: 'G0SECRET1', text: 'x' }))).toMatchObject({ error: 'channel_not_found' });
-    expect(await slackError(web.chat.postMessage({ channel: 'C0ARCHIVE', text: 'x' }))).toMatchObject({ error: 'is_archived' });
-    expect(await slackError(web.chat.postEphemeral({ channel: 'C0NOTIN01', user: 'U0ALICE01', text: 'x' }))).toMatchObject({ error: 'not_in_channel' });
+    expect(await slackError(web.chat.postMessage({ channel: 'C0NOTIN01', text: 'x' }))).toMatchObject({
+      error: 'not_in_channel',
+    });
+    expect(await slackError(web.chat.postMessage({ channel: 'G0SECRET1', text: 'x' }))).toMatchObject({
+      error: 'channel_not_found',
+    });
+    expect(await slackError(web.chat.postMessage({ channel: 'C0ARCHIVE', text: 'x' }))).toMatchObject({
+      error: 'is_archived',
+    });
+    expect(
+      await slackError(web.chat.postEphemeral({ channel: 'C0NOTIN01', user: 'U0ALICE01', text: 'x' })),
+    ).toMatchObject({ error: 'not_in_channel' });
     expect((await web.chat.postMessage({ channel: 'G0PRIVIN1', text: 'x' })).ok).toBe(true);
   });
 
   it('conversations.info says is_member and is_archived, and a private channel the bot is not in does not exist', async () => {
-    slack = await startSlackStandIn({ rateLimits: false, channels: CHANNELS, scopes: ['chat:write', 'channels:read', 'groups:read'] });
+    slack = await startSlackStandIn({
+      rateLimits: false,
+      channels: CHANNELS,
+      scopes: ['chat:write', 'channels:read', 'groups:read'],
+    });
     const web = webClient(slack);
-    expect((await web.conversations.info({ channel: 'C0NOTIN01' })).channel).toMatchObject({ is_member: false, is_archived: false });
-    expect((await web.conversations.info({ channel: 'C0ARCHIVE' })).channel).toMatchObject({ is_member: true, is_archived: true });
-    expect((await web.conversations.info({ channel: 'G0PRIVIN1' })).channel).toMatchObject({ is_private: true, is_member: true });
-    expect(await slackError(web.conversations.info({ channel: 'G0SECRET1' }))).toMatchObject({ error: 'channel_not_found' });
+    expect((await web.conversations.info({ channel: 'C0NOTIN01' })).channel).toMatchObject({
+      is_member: false,
+      is_archived: false,
+    });
+    expect((await web.conversations.info({ channel: 'C0ARCHIVE' })).channel).toMatchObject({
+      is_member: true,
+      is_archived: true,
+    });
+    expect((await web.conversations.info({ channel: 'G0PRIVIN1' })).channel).toMatchObject({
+      is_private: true,
+      is_member: true,
+    });
+    expect(await slackError(web.conversations.info({ channel: 'G0SECRET1' }))).toMatchObject({
+      error: 'channel_not_found',
+    });
   });
 });
 
@@ -53,14 +80,20 @@ describe('scopes', () => {
     slack = await startSlackStandIn({ rateLimits: false });
     const web = webClient(slack);
     expect((await web.chat.postMessage({ channel: 'C0MESHOPS', text: 'x' })).ok).toBe(true);
-    expect(await slackError(web.users.info({ user: 'U0ALICE01' }))).toMatchObject({ error: 'missing_scope', needed: 'users:read' });
+    expect(await slackError(web.users.info({ user: 'U0ALICE01' }))).toMatchObject({
+      error: 'missing_scope',
+      needed: 'users:read',
+    });
   });
 
   it('asks groups:read for a private channel and channels:read for a public one', async () => {
     slack = await startSlackStandIn({ rateLimits: false, channels: CHANNELS, scopes: ['chat:write', 'channels:read'] });
     const web = webClient(slack);
     expect((await web.conversations.info({ channel: 'C0MESHOPS' })).ok).toBe(true);
-    expect(await slackError(web.conversations.info({ channel: 'G0PRIVIN1' }))).toMatchObject({ error: 'missing_scope', needed: 'groups:read' });
+    expect(await slackError(web.conversations.info({ channel: 'G0PRIVIN1' }))).toMatchObject({
+      error: 'missing_scope',
+      needed: 'groups:read',
+    });
   });
 });
 
@@ -73,7 +106,7 @@ describe('Slack misbehaving', () => {
     expect((await web.chat.postMessage({ channel: 'C0MESHOPS', text: 'x' })).ok).toBe(true);
   });
 
-  it('can leave a call hanging: only the client\'s own timeout ends it', async () => {
+  it("can leave a call hanging: only the client's own timeout ends it", async () => {
     slack = await startSlackStandIn({ rateLimits: false });
     const { WebClient } = await import('@slack/web-api');
     const web = new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl, timeout: 300, retryConfig: { retries: 0 } });

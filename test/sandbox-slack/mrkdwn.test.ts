@@ -2,7 +2,7 @@
 // are the characters themselves; and who a message notifies (new messages only, never an edit).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { messageText } from '../../sandbox/slack/transcript.ts';
-import { startSlackStandIn, type SlackStandIn } from '../../sandbox/slack/web-api.ts';
+import { type SlackStandIn, startSlackStandIn } from '../../sandbox/slack/web-api.ts';
 import { webClient } from './clients.ts';
 
 const CHANNEL = 'C0MESHOPS';
@@ -37,7 +37,11 @@ describe('who is notified', () => {
   it('a mention in a new message notifies that person; <!here> notifies the channel', async () => {
     const root = await web.chat.postMessage({ channel: CHANNEL, text: 'job 3' });
     await web.chat.postMessage({ channel: CHANNEL, thread_ts: root.ts!, text: 'done, <@U0ALICE01>' });
-    await web.chat.postMessage({ channel: CHANNEL, text: 'x', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '<!here> output' } }] });
+    await web.chat.postMessage({
+      channel: CHANNEL,
+      text: 'x',
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '<!here> output' } }],
+    });
     expect(slack.notifications(CHANNEL).map((n) => n.to)).toEqual(['U0ALICE01', '@here']);
     expect(slack.notifications(CHANNEL)[0]!.threadTs).toBe(root.ts);
   });
