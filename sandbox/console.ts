@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { ADMIN, CHANNEL, ROOT, type Sandbox, startSandbox } from './sandbox.ts';
-import { watchChannel } from './slack/transcript.ts';
+import { blocksToText, watchChannel } from './slack/transcript.ts';
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
@@ -35,6 +35,20 @@ async function runLine(sb: Sandbox, line: string): Promise<boolean> {
     out(`\n> (presses the latest "Delete" button)`);
     return (await sb.clickConfirm({ user: flags.user, timeoutMs })).ok;
   }
+  if (l === 'home') {
+    out('\n> (opens the App Home)');
+    const before = sb.slack.home(flags.user)?.publishes ?? 0;
+    const res = await sb.slack.openHome({ userId: flags.user, to: sb.delivery });
+    const view = await waitForHome(sb, flags.user, before);
+    out(
+      view
+        ? blocksToText(view.blocks)
+            .replace(/<@(\w+)>/g, '@$1')
+            .replace(/<#(\w+)>/g, '#$1')
+        : '(the App Home was not published)',
+    );
+    return res.acked && Boolean(view);
+  }
   const click = /^click\s+(.+)$/i.exec(l);
   if (click) {
     out(`\n> (presses "${click[1]}")`);
@@ -53,6 +67,15 @@ async function runLine(sb: Sandbox, line: string): Promise<boolean> {
   // Let the watcher print the last replies before the next command.
   await new Promise((r) => setTimeout(r, 300));
   return outcome.ok;
+}
+
+async function waitForHome(sb: Sandbox, user: string, before: number): Promise<{ blocks: unknown[] } | undefined> {
+  for (let i = 0; i < 50; i++) {
+    const view = sb.slack.home(user);
+    if (view && view.publishes > before) return view;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return undefined;
 }
 
 async function main(): Promise<void> {
@@ -110,7 +133,7 @@ async function main(): Promise<void> {
   }
 
   out(
-    'Type /mesh commands (/mesh help, /mesh up, /mesh status, ...); `click LABEL` presses a button (`click Cancel job 3`, `click Retry`); `confirm` presses the latest /mesh down button; `exit` quits.',
+    'Type /mesh commands (/mesh help, /mesh up, /mesh status, ...); `click LABEL` presses a button (`click Cancel job 3`, `click Retry`); `home` shows the App Home; `confirm` presses the latest /mesh down button; `exit` quits.',
   );
   const rl = createInterface({ input: process.stdin, output: process.stderr, prompt: 'mesh-ops> ' });
   rl.prompt();

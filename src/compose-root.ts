@@ -13,11 +13,11 @@ import { type Clock, systemClock } from './clock.ts';
 import type { AppConfig } from './config/env.ts';
 import type { Deps } from './deps.ts';
 import { createLogger } from './log.ts';
-import { makeSlackClients } from './slack/client.ts';
 import type { JobName } from './queue/job-types.ts';
 import { openQueues } from './queue/queues.ts';
 import { type JobHandler, type RunningWorkers, startWorkers } from './queue/worker.ts';
 import type { WebApp } from './slack/app.ts';
+import { makeSlackClients } from './slack/client.ts';
 
 export interface StartOverrides {
   log?: Logger;
@@ -88,6 +88,23 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
       handlers: { ...makeHandlers(getDeps), ...overrides.handlers },
       slack,
       slackEdits: slackClients.edits,
+      // Shortly after: BullMQ records the job's outcome once the processor returns.
+      onJobEnd: () =>
+        void setTimeout(() => {
+          void import('./slack/home.ts').then(({ refreshHomes }) =>
+            refreshHomes({
+              client: slack,
+              queues,
+              redis,
+              prefix,
+              mesh: config.spec.name,
+              admins: config.admins,
+              channels: config.channels,
+              describe: describeJob,
+              log,
+            }),
+          );
+        }, 300),
       clock,
       log: log.child({ role: 'worker' }),
       readConcurrency: config.workerConcurrency,

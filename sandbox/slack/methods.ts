@@ -295,6 +295,33 @@ const permalink: Method = ({ ws }, a) => {
   };
 };
 
+/** views.publish: a Home tab view for one user; at most 100 blocks, each checked as in a message. */
+const viewsPublish: Method = ({ ws }, a) => {
+  const user = str(a.user_id);
+  if (!user || !ws.users.has(user)) return fail('user_not_found');
+  let view: unknown = a.view;
+  if (typeof view === 'string') {
+    try {
+      view = JSON.parse(view);
+    } catch {
+      return fail('invalid_arguments');
+    }
+  }
+  const v = view as { type?: unknown; blocks?: unknown } | undefined;
+  if (!v || v.type !== 'home')
+    return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] view.type must be home'] } });
+  if (!Array.isArray(v.blocks) || v.blocks.length > 100)
+    return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] view.blocks: at most 100'] } });
+  const bad =
+    checkMessage(undefined, v.blocks.slice(0, 50), { requireContent: false }) ??
+    checkMessage(undefined, v.blocks.slice(50), { requireContent: false });
+  if (bad)
+    return fail('invalid_arguments', { response_metadata: { messages: bad.problems.map((p) => `[ERROR] ${p}`) } });
+  const before = ws.homes.get(user);
+  ws.homes.set(user, { blocks: v.blocks, publishedAtMs: Date.now(), publishes: (before?.publishes ?? 0) + 1 });
+  return { ok: true, view: { id: `V0${user}`, type: 'home', blocks: v.blocks } };
+};
+
 const authTest: Method = () => ({
   ok: true,
   url: `https://${TEAM.domain}.slack.com/`,
@@ -323,6 +350,7 @@ export const METHODS: Record<string, Method> = {
   // Retired on 2025-11-12 (announced for March 2025): apps must use the external upload flow.
   'files.upload': () => fail('method_deprecated'),
   'apps.connections.open': (ctx) => ({ ok: true, url: ctx.openSocketUrl() }),
+  'views.publish': viewsPublish,
 };
 
 /**

@@ -159,3 +159,35 @@ export async function postSigned(url: string, secret: string, body: string, time
   }
   return { status: res.status, body: text, json };
 }
+
+/** An Events API callback, as Slack wraps an event (app_home_opened, ...). */
+export function eventCallback(event: Record<string, unknown>, teamId: string = TEAM.id): Record<string, unknown> {
+  return {
+    token: LEGACY_TOKEN,
+    team_id: teamId,
+    api_app_id: BOT.appId,
+    event: { event_ts: `${(Date.now() / 1000).toFixed(6)}`, ...event },
+    type: 'event_callback',
+    event_id: `Ev${randomBytes(6).toString('hex').toUpperCase()}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: teamId, user_id: BOT.userId, is_bot: true, is_enterprise_install: false }],
+  };
+}
+
+/** Posts a signed Events API callback (JSON body) to the app's request URL, as Slack does. */
+export async function sendEvent(i: {
+  url: string;
+  signingSecret: string;
+  event: Record<string, unknown>;
+  teamId?: string;
+}): Promise<SentRequest> {
+  const body = JSON.stringify(eventCallback(i.event, i.teamId));
+  const res = await fetch(i.url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...signSlackRequest(i.signingSecret, body) },
+    body,
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text };
+}

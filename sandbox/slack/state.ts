@@ -81,6 +81,8 @@ export class Workspace {
   readonly #messages = new Map<string, SlackMessage[]>();
   readonly #ephemeral = new Map<string, SlackMessage[]>();
   readonly #listeners = new Set<(change: SlackChange) => void>();
+  /** What each user's App Home shows: the last view published for them (views.publish). */
+  readonly homes = new Map<string, { blocks: unknown[]; publishedAtMs: number; publishes: number }>();
   /** Slack notifies on new messages only: chat.update edits notify nobody, even when they add a mention. */
   readonly notifications: SlackNotification[] = [];
   #lastTsMicros = 0;

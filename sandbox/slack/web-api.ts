@@ -10,8 +10,11 @@ import { DEFAULT_RATE_LIMITS, type RateLimitConfig, RateLimiter } from './rate-l
 import { applyReply, type ReplyContext, ResponseUrls } from './replies.ts';
 import {
   blockActionPayload,
+  eventCallback,
+  postSigned,
   type SlashCommandInput,
   sendBlockAction,
+  sendEvent,
   sendSlashCommand,
   slashCommandFields,
 } from './sender.ts';
@@ -101,6 +104,12 @@ export interface SlackStandIn {
   slashCommand(input: SlashCommandInput & { to: Delivery }): Promise<DeliveryResult>;
   /** Clicks a button on a message in the stand-in (found by action_id in its blocks). */
   clickButton(input: ClickInput): Promise<DeliveryResult>;
+  /** A user opens the app's Home tab: Slack sends app_home_opened; resolves once the app acked it. */
+  openHome(input: { userId: string; to: Delivery }): Promise<{ acked: boolean }>;
+  /** What a user's App Home shows now (the last views.publish for them). */
+  home(userId: string): { blocks: unknown[]; publishedAtMs: number; publishes: number } | undefined;
+  /** Clicks a button in a user's App Home, found by its label. */
+  clickHomeButton(input: { userId: string; label: string; to: Delivery }): Promise<DeliveryResult>;
   /** Clicks the newest button with this label (case-insensitive) that `userId` can see in the channel. */
   clickLabel(
     input: Omit<ClickInput, 'messageTs' | 'actionId'> & { label: string },
@@ -361,6 +370,55 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     createResponseUrl: (ctx) => replies.create(ctx),
     slashCommand: deliverCommand,
     clickButton: deliverClick,
+    async openHome({ userId, to }) {
+      // Only a member of the workspace can open the tab: make the one a test invents exist.
+      if (!ws.users.has(userId)) ws.users.set(userId, { id: userId, name: userId.toLowerCase() });
+      const event = { type: 'app_home_opened', user: userId, channel: `D0${userId.slice(1)}`, tab: 'home' };
+      if (to === 'socket')
+        return { acked: (await hub.deliver('events_api', eventCallback(event), ACK_DEADLINE_MS)).acked };
+      const sent = await sendEvent({ ...to.http, event });
+      return { acked: sent.status === 200 };
+    },
+    home: (userId) => ws.homes.get(userId),
+    async clickHomeButton({ userId, label, to }) {
+      const view = ws.homes.get(userId);
+      const want = label.trim().toLowerCase();
+      const b = (view?.blocks ?? [])
+        .flatMap((blk) => buttonsWithValue(blk))
+        .find((x) => x.label?.toLowerCase() === want);
+      if (!b) throw new Error(`no button "${label}" in the App Home of ${userId}`);
+      const responseUrl = replies.create({ channel: '', user: userId });
+      const payload = {
+        ...blockActionPayload({
+          userId,
+          channelId: '',
+          messageTs: '',
+          actionId: b.actionId,
+          value: b.value,
+          actionText: b.label,
+          responseUrl,
+        }),
+      };
+      // A click in the Home tab comes from a view, not a message: no channel, no message, no response_url.
+      const fromView = {
+        ...payload,
+        container: { type: 'view', view_id: `V0${userId}` },
+        channel: undefined,
+        message: undefined,
+        response_url: undefined,
+        view: { id: `V0${userId}`, type: 'home' },
+      };
+      if (to === 'socket') {
+        const ack = await hub.deliver('interactive', fromView, ACK_DEADLINE_MS);
+        return { acked: ack.acked, ackBody: ack.payload, responseUrl };
+      }
+      const sent = await postSigned(
+        to.http.url,
+        to.http.signingSecret,
+        new URLSearchParams({ payload: JSON.stringify(fromView) }).toString(),
+      );
+      return { acked: sent.status === 200, status: sent.status, ackBody: sent.json, responseUrl };
+    },
     async clickLabel(input) {
       const want = input.label.trim().toLowerCase();
       const seen = [...ws.messages(input.channelId), ...ws.ephemeral(input.channelId, input.userId)];
@@ -391,6 +449,19 @@ export async function manifestScopes(): Promise<string[]> {
   const text = await readFile(new URL('../../infra/slack/app-manifest.yaml', import.meta.url), 'utf8');
   const doc = parseYaml(text) as { oauth_config?: { scopes?: { bot?: string[] } } };
   return doc.oauth_config?.scopes?.bot ?? [];
+}
+
+function buttonsWithValue(block: unknown): { actionId: string; label?: string; value?: string }[] {
+  const b = block as { type?: string; elements?: unknown[]; accessory?: unknown };
+  const els = [...(b.type === 'actions' ? (b.elements ?? []) : []), ...(b.accessory ? [b.accessory] : [])] as {
+    type?: string;
+    action_id?: string;
+    value?: string;
+    text?: { text?: string };
+  }[];
+  return els
+    .filter((e) => e.type === 'button' && e.action_id)
+    .map((e) => ({ actionId: e.action_id!, label: e.text?.text, value: e.value }));
 }
 
 function buttonsOf(blocks: unknown[] | undefined): { actionId: string; label?: string }[] {

@@ -44,6 +44,8 @@ export interface WorkerOptions {
   /** How long a job's lock lives without renewal: a dead worker's job is picked up again after about this. */
   lockDurationMs?: number;
   describe(data: JobData): string;
+  /** Called when a job has ended one way or another (the App Home refreshes). */
+  onJobEnd?: () => void;
 }
 
 /** Thrown at a safe point when the process is shutting down: the job goes back to the queue, not failed. */
@@ -159,6 +161,7 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
     } finally {
       controllers.delete(abort);
       await reporter.flush().catch(() => undefined);
+      opts.onJobEnd?.();
     }
   };
 

@@ -23,6 +23,7 @@ import {
 import { safeText, section } from './format.ts';
 import { type AuthorizeFn, makeGate, type Requester } from './gate.ts';
 import { helpBlocks } from './help.ts';
+import { type HomeDeps, publishHome } from './home.ts';
 import {
   JOB_CANCEL_ACTION,
   JOB_REFRESH_ACTION,
@@ -297,27 +298,46 @@ export function createWebApp(opts: WebOptions): WebApp {
 
   app.action<BlockAction>(JOB_CANCEL_ACTION, async ({ ack, body, action, respond }: ButtonArgs) => {
     await ack();
-    const who = clicker(body);
     const jobId = buttonValue(action);
-    const decision = await gate.admit(
-      who,
-      { kind: 'cancel', jobId },
-      `button: Cancel job ${jobId}`,
-      await jobOwner(jobId),
-    );
-    if (!decision.allowed) return void (await refuse(respond, decision.reason));
-    try {
-      const job = await jobOwner(jobId);
-      const said = await cancelJob(opts.enqueue.queues, opts.redis, opts.enqueue.prefix, jobId, who.userId);
-      await respond({ response_type: 'ephemeral', replace_original: false, text: said });
-      await markRemoved(said, job, jobId, who.userId);
-    } catch (err) {
-      await respond({
-        response_type: 'ephemeral',
-        replace_original: false,
-        text: `Could not cancel: ${escapeMrkdwn(errorMessage(err))}`,
-      });
+    const job = await jobOwner(jobId);
+    // From the App Home the click has no channel: it is decided for the channel the job runs in, and answered
+    // in the Home tab itself (a view has no response_url).
+    const fromHome = body.container?.type === 'view';
+    const who = fromHome && job ? { ...clicker(body), channelId: job.channelId } : clicker(body);
+    const answer = (text: string) =>
+      fromHome
+        ? publishHome(homeDeps, who.userId, text)
+        : respond({ response_type: 'ephemeral', replace_original: false, text });
+    const decision = await gate.admit(who, { kind: 'cancel', jobId }, `button: Cancel job ${jobId}`, job);
+    if (!decision.allowed) {
+      await answer(`:no_entry: ${decision.reason.charAt(0).toUpperCase()}${decision.reason.slice(1)}`);
+      return;
     }
+    try {
+      const said = await cancelJob(opts.enqueue.queues, opts.redis, opts.enqueue.prefix, jobId, who.userId);
+      await markRemoved(said, job, jobId, who.userId);
+      await answer(said);
+    } catch (err) {
+      await answer(`Could not cancel: ${escapeMrkdwn(errorMessage(err))}`);
+    }
+  });
+
+  const homeDeps: HomeDeps = {
+    client: app.client,
+    queues: opts.enqueue.queues,
+    redis: opts.redis,
+    prefix: opts.enqueue.prefix,
+    mesh: opts.spec.name,
+    admins: opts.admins,
+    channels: opts.channels,
+    describe: opts.enqueue.describe,
+    log,
+  };
+  app.event('app_home_opened', async ({ event }) => {
+    if (event.tab !== 'home') return;
+    await publishHome(homeDeps, event.user).catch((err: unknown) =>
+      log.warn({ err }, 'could not publish the App Home'),
+    );
   });
 
   /** Retry, Status and Refresh start a job as the command itself would, with the same rights. */

@@ -163,6 +163,27 @@ describe('Slack misbehaving', () => {
   }, 240_000);
 });
 
+describe('the App Home', () => {
+  const homeText = () => JSON.stringify(sb.slack.home(ADMIN)?.blocks ?? []);
+
+  it('opened after a job: the mesh at a glance, the last jobs, the admins and where /mesh runs; refreshed when a job ends', async () => {
+    const status = await sb.run('status');
+    const n = /job (\d+)/.exec(status.anchor!.text)![1]!;
+    expect((await sb.slack.openHome({ userId: ADMIN, to: sb.delivery })).acked).toBe(true);
+    await expect.poll(() => sb.slack.home(ADMIN)?.publishes ?? 0, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(homeText()).toMatch(/At a glance\* \(status of/);
+    expect(homeText()).toContain(`job ${n} · */mesh status*`);
+    expect(homeText()).toContain(`<@${ADMIN}> (you are one)`);
+    expect(homeText()).toContain(`<#${CHANNEL}>`);
+    const before = sb.slack.home(ADMIN)!.publishes;
+    const next = await sb.run('status');
+    const m = /job (\d+)/.exec(next.anchor!.text)![1]!;
+    await expect
+      .poll(() => (sb.slack.home(ADMIN)!.publishes > before ? homeText() : ''), { timeout: 10_000 })
+      .toContain(`job ${m} · */mesh status*`);
+  }, 120_000);
+});
+
 describe('buttons for the next step', () => {
   const newAnchor = async (before: Set<string>, re: RegExp) =>
     sb.slack.waitFor(

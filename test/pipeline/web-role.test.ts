@@ -590,3 +590,33 @@ describe('help that knows you', () => {
     expect(blocks).toMatch(/not this one, so run it there/);
   });
 });
+
+describe('the App Home', () => {
+  const to = () => ({ http: { url: bot.eventsUrl, signingSecret: SIGNING_SECRET } });
+
+  it('lists a queued job with its Cancel button for whoever asked it; pressing it there cancels and says so there', async () => {
+    await send('status --wait', OPERATOR);
+    const anchor = await slack.waitFor(
+      (m) =>
+        m.channel === CHANNEL &&
+        !m.threadTs &&
+        /status --wait/.test(m.text) &&
+        m.text.includes(`<@${OPERATOR}>`) &&
+        /queued/i.test(m.text),
+      5000,
+    );
+    const n = /job (\d+)/.exec(anchor.text)![1]!;
+    const opened = await slack.openHome({ userId: OPERATOR, to: to() });
+    expect(opened.acked).toBe(true);
+    await expect
+      .poll(() => JSON.stringify(slack.home(OPERATOR)?.blocks ?? []), { timeout: 5000 })
+      .toContain(`Cancel job ${n}`);
+    const before = await queued();
+    await slack.clickHomeButton({ userId: OPERATOR, label: `Cancel job ${n}`, to: to() });
+    await expect
+      .poll(() => JSON.stringify(slack.home(OPERATOR)?.blocks ?? []), { timeout: 5000 })
+      .toContain(`Removed job ${n}`);
+    expect(await queued()).toBe(before - 1);
+    expect(JSON.stringify(slack.home(OPERATOR)!.blocks)).toMatch(/You are one|Admins/);
+  });
+});

@@ -119,3 +119,24 @@ describe('Slack misbehaving', () => {
     expect((await web.chat.update({ channel: 'C0MESHOPS', ts: ts!, text: 'z' })).ok).toBe(true);
   });
 });
+
+describe('the App Home', () => {
+  it('views.publish keeps the last Home view per user and checks it as Slack does', async () => {
+    slack = await startSlackStandIn({ rateLimits: false });
+    const web = webClient(slack);
+    const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: 'Mesh demo' } }];
+    await web.views.publish({ user_id: 'U0ALICE01', view: { type: 'home', blocks } });
+    expect(slack.home('U0ALICE01')).toMatchObject({ blocks, publishes: 1 });
+    expect(
+      await slackError(web.views.publish({ user_id: 'U0ALICE01', view: { type: 'modal', blocks } as never })),
+    ).toMatchObject({ error: 'invalid_arguments' });
+    expect(await slackError(web.views.publish({ user_id: 'U0NOBODY1', view: { type: 'home', blocks } }))).toMatchObject(
+      { error: 'user_not_found' },
+    );
+    const tooLong = [{ type: 'section', text: { type: 'mrkdwn', text: 'x'.repeat(3001) } }];
+    expect(
+      await slackError(web.views.publish({ user_id: 'U0ALICE01', view: { type: 'home', blocks: tooLong } as never })),
+    ).toMatchObject({ error: 'invalid_arguments' });
+    expect(slack.home('U0ALICE01')!.publishes).toBe(1);
+  });
+});
