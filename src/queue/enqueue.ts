@@ -9,6 +9,7 @@ import { adviceFor, ChannelClosedError, closedChannelReason, slackErrorCode } fr
 import { section } from '../slack/format.ts';
 import { jobButtons } from '../slack/job-buttons.ts';
 import { recordAnchor } from './anchor.ts';
+import { coalesces, forgetOpen, join, markOpen, openJob } from './coalesce.ts';
 import type { JobData, JobName } from './job-types.ts';
 import { type MeshQueues, positionOf } from './queues.ts';
 
@@ -64,7 +65,12 @@ export async function enqueueCommand(
   // Queued first: a slow or failing Slack must not hold the command. The anchor follows; if it cannot be posted
   // now, the worker posts it when the job starts.
   const queue = deps.queues.queueFor(data);
+  if (coalesces(data)) {
+    const joined = await joinOpenStatus(deps, data);
+    if (joined) return joined;
+  }
   const job = await queue.add(req.name, data, { jobId });
+  if (coalesces(data)) await markOpen(deps.redis, deps.prefix, jobId);
   try {
     const res = await deps.slack.chat.postMessage({
       channel: req.channelId,
@@ -115,4 +121,36 @@ export async function enqueueCommand(
     }
   }
   return { jobId, anchorTs: data.anchorTs, position: pos.position, waitingFor };
+}
+
+/** A status asked while one is queued or running: an anchor of its own, answered when that job ends. */
+async function joinOpenStatus(deps: EnqueueDeps, data: JobData): Promise<Enqueued | undefined> {
+  const open = await openJob(deps.redis, deps.prefix);
+  const job = open ? await deps.queues.reads.getJob(open) : undefined;
+  if (!open) return undefined;
+  const state = job ? await job.getState() : 'gone';
+  // Only a running one is joined: a queued status is as fresh as a new one, and would answer no sooner.
+  if (state === 'waiting' || state === 'prioritized' || state === 'delayed') return undefined;
+  if (state !== 'active') {
+    // Gone without closing (removed from the queue, or failed for good): the next status opens anew.
+    await forgetOpen(deps.redis, deps.prefix, open);
+    return undefined;
+  }
+  const title = deps.describe(data);
+  const text = `:hourglass_flowing_sand: *${title}* · job ${jobNumber(open)} · asked by <@${data.userId}>\nJoined the status already running; the answer comes here when it ends.`;
+  const res = await deps.slack.chat.postMessage({
+    channel: data.channelId,
+    text: `${title} · job ${jobNumber(open)} · asked by <@${data.userId}> · joined`,
+    blocks: [section(text)],
+  });
+  const joined = await join(deps.redis, deps.prefix, open, {
+    userId: data.userId,
+    channelId: data.channelId,
+    anchorTs: res.ts as string,
+  });
+  if (!joined) {
+    await deps.slack.chat.delete({ channel: data.channelId, ts: res.ts as string }).catch(() => undefined);
+    return undefined;
+  }
+  return { jobId: open, anchorTs: res.ts as string, position: 1 };
 }

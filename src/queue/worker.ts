@@ -11,6 +11,7 @@ import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 import { ProgressReporter } from '../slack/reporter.ts';
 import { recordAnchor, recordedAnchor } from './anchor.ts';
 import { cancelRequestedBy } from './cancel.ts';
+import { close as closeJoining, coalesces } from './coalesce.ts';
 import { jobNumber } from './enqueue.ts';
 import type { JobData, JobName, JobResult } from './job-types.ts';
 import { queueNames } from './queues.ts';
@@ -126,6 +127,7 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
       await reporter.setState('running', '');
       const result = await opts.handlers[data.name](ctx);
       await reporter.finish(result.ok ? 'succeeded' : 'failed', result.summary, result.details, result.verdict);
+      if (coalesces(data)) await answerJoiners(opts, data, String(job.id), result, log);
       log.info({ ok: result.ok }, 'job finished');
       return result;
     } catch (err) {
@@ -156,6 +158,8 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
         throw err;
       }
       await reporter.finish('failed', failureHeadline(data, err));
+      if (coalesces(data))
+        await answerJoiners(opts, data, String(job.id), { ok: false, summary: failureHeadline(data, err) }, log);
       if (permanent) throw new UnrecoverableError(errorMessage(err));
       throw err;
     } finally {
@@ -188,6 +192,35 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
       await Promise.allSettled([changes.close(), reads.close()]);
     },
   };
+}
+
+/** Everyone who joined this status job gets the same answer on their own anchor, and a reply that tells them. */
+async function answerJoiners(
+  opts: WorkerOptions,
+  data: JobData,
+  jobId: string,
+  result: JobResult,
+  log: Logger,
+): Promise<void> {
+  const joiners = await closeJoining(opts.redis, opts.prefix, jobId).catch((err: unknown) => {
+    log.warn({ err }, 'could not read who joined this status');
+    return [];
+  });
+  for (const j of joiners) {
+    const reporter = new ProgressReporter({
+      client: opts.slack,
+      editClient: opts.slackEdits,
+      channel: j.channelId,
+      anchorTs: j.anchorTs,
+      title: opts.describe(data),
+      jobId: jobNumber(jobId),
+      userId: j.userId,
+      clock: opts.clock,
+      log,
+      job: { name: data.name, command: data.command },
+    });
+    await reporter.finish(result.ok ? 'succeeded' : 'failed', result.summary, result.details, result.verdict);
+  }
 }
 
 /** The anchor the web role recorded; for a job queued moments ago, waits up to 2 s for it to be posted. */
