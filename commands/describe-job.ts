@@ -1,5 +1,4 @@
 // How a job is named to people: the command as they would type it.
-
 import type { JobData } from '../src/queue/job-types.ts';
 import { describeCommand } from './parse.ts';
 

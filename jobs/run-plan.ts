@@ -1,6 +1,5 @@
 // Runs a job's plan with the thread as its voice: observe, post the plan, run the steps with live progress, and
 // turn the failures into one error that names every failed step.
-
 import type { Clock } from '../src/clock.ts';
 import { CancelledError, errorMessage, PermanentError } from '../src/errors.ts';
 import { type JobContext, ShuttingDown } from '../src/queue/worker.ts';

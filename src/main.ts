@@ -1,5 +1,4 @@
 // Entry point: `npm start`. Configuration comes from the environment and the mesh spec (src/config).
-
 import { startMeshops } from './compose-root.ts';
 import { type AppConfig, ConfigError, loadConfig } from './config/env.ts';
 import { createLogger } from './log.ts';

@@ -9,8 +9,9 @@ import { countMesh, expectedCounts, sandboxFor, seen, stepsOfNewWork } from './h
 let sb: Sandbox;
 
 beforeAll(async () => {
-  // A short lock: the handed-back job is picked up within seconds of the new bot starting.
-  sb = await sandboxFor('handover', { botEnv: { WORKER_LOCK_SECONDS: '4' } });
+  // A short lock: the handed-back job is picked up within seconds of the new bot starting. Slack's rate limits
+  // stay on, as in a real workspace: the reporter must wait out 429s while it hands over.
+  sb = await sandboxFor('handover', { slackRateLimits: true, botEnv: { WORKER_LOCK_SECONDS: '4' } });
 }, 120_000);
 
 afterAll(async () => {

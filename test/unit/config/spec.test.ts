@@ -34,7 +34,7 @@ describe('valid specs', () => {
     const spec = loadSpec(MESH_YAML);
     expect(spec.name).toBe('demo');
     expect(spec.kubernetesVersion).toBe('1.34');
-    expect(spec.calico).toMatchObject({ version: 'v3.31.7', variant: 'enterprise', encapsulation: 'VXLAN' });
+    expect(spec.calico).toMatchObject({ version: 'v3.23.1', variant: 'enterprise', encapsulation: 'VXLAN' });
     expect(spec.clusters.map((c) => [c.name, c.region, c.vpcCidr, c.podCidr])).toEqual([
       ['iad', 'us-east-1', '10.0.0.0/16', '192.168.1.0/24'],
       ['pdx', 'us-west-2', '10.1.0.0/16', '192.168.2.0/24'],
@@ -81,7 +81,7 @@ describe('valid specs', () => {
       't',
     );
     expect(spec.clusters[0].availabilityZones).toEqual(['us-east-1a', 'us-east-1c']);
-    expect(spec.calico.manifestBaseUrl).toBe('https://raw.githubusercontent.com/projectcalico/calico');
+    expect(spec.calico.manifestBaseUrl).toBe('https://downloads.tigera.io/ee');
     expect(spec.calico.flowLogs).toBeUndefined();
   });
 });
