@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { ADMIN, CHANNEL, ROOT, type Sandbox, startSandbox } from './sandbox.ts';
-import { blocksToText, watchChannel } from './slack/transcript.ts';
+import { messageText, watchChannel } from './slack/transcript.ts';
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
@@ -42,10 +42,8 @@ async function runLine(sb: Sandbox, line: string): Promise<boolean> {
     const view = await waitForHome(sb, flags.user, before);
     out(
       view
-        ? blocksToText(view.blocks)
-            .replace(/<@(\w+)>/g, '@$1')
-            .replace(/<#(\w+)>/g, '#$1')
-        : '(the App Home was not published)',
+      // As the Home tab reads: mentions and channels by name, &lt; as <.
+      view ? messageText(sb.slack, { text: '', blocks: view.blocks }) : '(the App Home was not published)',
     );
     return res.acked && Boolean(view);
   }
