@@ -41,7 +41,6 @@ async function runLine(sb: Sandbox, line: string): Promise<boolean> {
     const res = await sb.slack.openHome({ userId: flags.user, to: sb.delivery });
     const view = await waitForHome(sb, flags.user, before);
     out(
-      view
       // As the Home tab reads: mentions and channels by name, &lt; as <.
       view ? messageText(sb.slack, { text: '', blocks: view.blocks }) : '(the App Home was not published)',
     );
