@@ -199,6 +199,11 @@ const clusterShape = {
       error: expect('a list of two availability zone names'),
     })
     .optional(),
+  availabilityZoneIds: z
+    .array(pattern(/^[a-z]+\d-az\d+$/, 'an availability zone ID like use1-az1'), {
+      error: expect('a list of two availability zone IDs'),
+    })
+    .optional(),
   nodeGroup: z.strictObject(nodeGroupShape).optional(),
 };
 
@@ -209,8 +214,10 @@ function topShape(kubernetesVersionSource: string | undefined) {
       `1-${MAX_MESH_NAME_LENGTH} lowercase letters, digits and '-', starting with a letter (it goes into AWS names and tags)`,
       MAX_MESH_NAME_LENGTH,
     ),
+    // Absent: the newest version in standard support, read from EKS when a cluster is created.
     kubernetesVersion: z.unknown().superRefine((v, ctx) => {
       const what = 'an EKS version as a quoted string like "1.34"';
+      if (v === undefined) return;
       if (typeof v === 'number') {
         const written = kubernetesVersionSource ?? String(v);
         ctx.addIssue({
@@ -220,7 +227,12 @@ function topShape(kubernetesVersionSource: string | undefined) {
       } else if (typeof v !== 'string' || !KUBERNETES_VERSION.test(v)) {
         ctx.addIssue({ code: 'custom', message: expect(what)({ input: v }) });
       }
-    }),
+    }).optional(),
+    kubernetesSupport: z
+      .enum(['extended', 'standard'], {
+        error: expect('extended (stay on the version past standard support, at the extended price) or standard (EKS upgrades it)'),
+      })
+      .optional(),
     calico: z
       .strictObject(calicoShape, { error: expect('a mapping with version, variant, encapsulation') })
       .superRefine(checkEnterpriseSource),
@@ -348,6 +360,17 @@ function crossFieldProblems(raw: Raw): Array<{ path: Path; message: string }> {
         out.push({ path: ['clusters', i, 'availabilityZones', 1], message: `repeats ${String(zones[0])}; the two zones must differ` });
       }
     }
+    if (Array.isArray(c.availabilityZoneIds)) {
+      const ids = c.availabilityZoneIds;
+      const path = ['clusters', i, 'availabilityZoneIds'];
+      if (c.availabilityZones) {
+        out.push({ path, message: 'given with availabilityZones; name the zones one way (zone IDs are the same in every account)' });
+      }
+      if (ids.length !== 2) out.push({ path, message: `lists ${ids.length} zone ID(s); expected exactly 2 (the subnet layout uses two AZs)` });
+      if (ids.length === 2 && ids[0] === ids[1]) {
+        out.push({ path: [...path, 1], message: `repeats ${String(ids[0])}; the two zones must differ` });
+      }
+    }
   }
 
   // CIDRs: VPC with VPC, pod with pod, pod with any VPC. Only well-formed ones are compared.
@@ -458,6 +481,7 @@ function build(p: Parsed): MeshSpec {
       nodeGroup: mergeNodeGroup(p.nodeGroup, c.nodeGroup),
     };
     if (c.availabilityZones) out.availabilityZones = [...c.availabilityZones];
+    if (c.availabilityZoneIds) out.availabilityZoneIds = [...c.availabilityZoneIds];
     return out;
   });
   const calico: MeshSpec['calico'] = {
@@ -469,7 +493,8 @@ function build(p: Parsed): MeshSpec {
   if (p.calico.flowLogs) calico.flowLogs = { ...p.calico.flowLogs };
   return {
     name: p.name,
-    kubernetesVersion: p.kubernetesVersion as string,
+    ...(p.kubernetesVersion === undefined ? {} : { kubernetesVersion: p.kubernetesVersion as string }),
+    kubernetesSupport: p.kubernetesSupport ?? 'extended',
     calico,
     workloads: { ...p.workloads },
     clusters,
