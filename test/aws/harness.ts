@@ -110,7 +110,3 @@ export async function runExpectingFailure(step: Step): Promise<unknown> {
   if (report.ok) throw new Error(`expected ${step.id} to fail, but it succeeded`);
   return report.failure!.error;
 }
-
-export function leafIds(step: Step): string[] {
-  return leaves(step).map((l) => l.id);
-}
