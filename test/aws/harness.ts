@@ -7,7 +7,6 @@ import type { Deps } from '../../src/deps.ts';
 import type { RunReport } from '../../src/steps/runner.ts';
 import { runPlan } from '../../src/steps/runner.ts';
 import type { Step, StepContext, StepOutcome } from '../../src/steps/step.ts';
-import { leaves } from '../../src/steps/step.ts';
 
 export const TEST_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
