@@ -71,7 +71,15 @@ async function clusterHealth(deps: Deps, cluster: ClusterSpec): Promise<StatusLi
   if (others.length) lines.push(...peering.routeHealth(privateTables, pairs.peers));
   const info = versions.find((v) => v.version === eksC?.version);
   lines.push(...eksCluster.health(clusterName, eksC, { info, now: deps.clock.now(), prices }));
-  if (eksC) lines.push(...endpointAccess.health(deps, clusterName, eksC, await endpointAccess.wantedCidrs(deps)));
+  if (eksC) {
+    // Too many CIDRs for EKS is the spec's problem, not an unreadable AWS: one line, not the whole cluster failing.
+    const want = await endpointAccess.wantedCidrs(deps).catch((err: unknown) => err as Error);
+    lines.push(
+      ...(want instanceof Error
+        ? [healthLine('failing', `public endpoint of ${clusterName}`, errorMessage(want))]
+        : endpointAccess.health(deps, clusterName, eksC, want)),
+    );
+  }
   if (eksC && others.length) {
     const sgId = eksC.resourcesVpcConfig?.clusterSecurityGroupId;
     const sg = sgId ? await nodeRules.describeSecurityGroup(ec2, sgId) : undefined;
