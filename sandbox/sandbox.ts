@@ -88,7 +88,10 @@ const SUCCEEDED = /^(:white_check_mark:|:large_yellow_circle:|:red_circle:)/;
 const BOT_USER = 'U0MESHBOT';
 
 async function writeSandboxSpec(cloud: Cloud, source: string, dir: string): Promise<string> {
-  const doc = parseYaml(await readFile(source, 'utf8')) as { calico?: { variant?: string; version?: string; manifestBaseUrl?: string } };
+  const doc = parseYaml(await readFile(source, 'utf8')) as {
+    calico?: { variant?: string; version?: string; manifestBaseUrl?: string };
+    publicAccessCidrs?: string[];
+  };
   doc.calico ??= {};
   // The sandbox serves its own copies of the operator manifests; Enterprise is what the mesh needs.
   if (doc.calico.variant === 'oss') {
@@ -98,6 +101,9 @@ async function writeSandboxSpec(cloud: Cloud, source: string, dir: string): Prom
     doc.calico.manifestBaseUrl = cloud.manifestBaseUrl.enterprise;
     doc.calico.version = ENTERPRISE_VERSION;
   }
+  // The sandbox's worker and people reach the clusters from loopback: endpoints closed to it, as a careful spec
+  // would (without publicAccessCidrs they stay open to 0.0.0.0/0 and status warns).
+  doc.publicAccessCidrs ??= ['127.0.0.1/32'];
   const path = `${dir}/mesh.yaml`;
   await writeFile(path, `# Written by the sandbox from ${source}: manifests served by the sandbox.\n${stringify(doc)}`);
   return path;
