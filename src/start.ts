@@ -14,6 +14,7 @@ import { openQueues } from './queue/queues.ts';
 import { startWorkers, type JobHandler, type RunningWorkers } from './queue/worker.ts';
 import type { JobName } from './queue/job-types.ts';
 import type { WebApp } from './slack/app.ts';
+import { startProbeServer, type ProbeServer } from './metrics/probe-server.ts';
 
 export interface StartOverrides {
   log?: Logger;
@@ -82,6 +83,9 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
     });
     log.info({ mesh: config.spec.name, clusters: config.spec.clusters.map((c) => c.name) }, 'worker role started');
   }
+  // A worker-only process still answers probes (and scrapes) on PORT; the web role serves them itself.
+  let probes: ProbeServer | undefined;
+  if (config.role === 'worker') probes = await startProbeServer({ port: config.port, redis, log });
   if (config.role === 'web' || config.role === 'all') {
     const { createWebApp } = await import('./slack/app.ts');
     web = createWebApp({
@@ -113,6 +117,7 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
       };
       if (workers) await guard('workers', () => workers!.close());
       if (web) await guard('web', () => web!.stop());
+      if (probes) await guard('probes', () => probes!.stop());
       await guard('queues', () => queues.close());
       await guard('redis', () => redis.quit());
       log.info('stopped');
