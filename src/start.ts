@@ -15,6 +15,9 @@ import { startWorkers, type JobHandler, type RunningWorkers } from './queue/work
 import type { JobName } from './queue/job-types.ts';
 import type { WebApp } from './slack/app.ts';
 import { startProbeServer, type ProbeServer } from './metrics/probe-server.ts';
+import { trackQueueDepth } from './metrics/jobs.ts';
+import { metricsText } from './metrics/registry.ts';
+import { instrumentSlack } from './metrics/slack.ts';
 
 export interface StartOverrides {
   log?: Logger;
@@ -43,7 +46,8 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
   redis.on('error', (err) => log.warn({ err: { message: err.message } }, 'redis connection error'));
   const connection = redis;
   const queues = await openQueues(connection, prefix, config.spec.name);
-  const slack = new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, logger: slackLogger(log) });
+  const untrackQueues = trackQueueDepth([queues.changes, queues.reads]);
+  const slack = instrumentSlack(new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, logger: slackLogger(log) }));
 
   // Roles load only what they use, when they first use it: a web-only process never loads the AWS SDK or the
   // Kubernetes client, and an idle worker loads them with its first job (they are most of its memory).
@@ -85,7 +89,7 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
   }
   // A worker-only process still answers probes (and scrapes) on PORT; the web role serves them itself.
   let probes: ProbeServer | undefined;
-  if (config.role === 'worker') probes = await startProbeServer({ port: config.port, redis, log });
+  if (config.role === 'worker') probes = await startProbeServer({ port: config.port, redis, log, metrics: metricsText });
   if (config.role === 'web' || config.role === 'all') {
     const { createWebApp } = await import('./slack/app.ts');
     web = createWebApp({
@@ -118,6 +122,7 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
       if (workers) await guard('workers', () => workers!.close());
       if (web) await guard('web', () => web!.stop());
       if (probes) await guard('probes', () => probes!.stop());
+      untrackQueues();
       await guard('queues', () => queues.close());
       await guard('redis', () => redis.quit());
       log.info('stopped');

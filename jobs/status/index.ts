@@ -10,6 +10,8 @@ import { observeAws, observeBilled } from '../status/aws.ts';
 import { observeKube } from '../status/kube.ts';
 import { isAllOk, renderClusters, verdict } from './render.ts';
 import type { ClusterStatus } from './types.ts';
+import { recordMeshHealth } from '../../src/metrics/mesh-health.ts';
+import { meshHealthOf } from './health.ts';
 
 export async function collectStatus(deps: Deps): Promise<ClusterStatus[]> {
   return Promise.all(
@@ -43,17 +45,20 @@ export async function statusJob(deps: Deps, ctx: JobContext, wait: boolean): Pro
     }
   }
   const v = verdict(deps.spec.name, clusters);
-  const cost = v.state === 'none' ? undefined : await hourlyCost(passDeps);
+  const billed = v.state === 'none' ? undefined : await hourlyCost(passDeps);
+  const cost = billed?.text;
+  if (v.state !== 'none') recordMeshHealth(await meshHealthOf(passDeps, clusters, billed?.dollars));
   const waited = wait && !isAllOk(clusters) && v.state !== 'none' ? `\nStill not ok after waiting ${Math.round(STATUS_WAIT_TIMEOUT_MS / 60000)} min (see the lines below).` : '';
   return { ok: true, summary: `${v.headline}${waited}${cost ? `\n${cost}` : ''}`, details: v.state === 'none' ? [] : renderClusters(clusters) };
 }
 
 /** What is running now costs, from what is observed (not from the spec). */
-async function hourlyCost(deps: Deps): Promise<string> {
+async function hourlyCost(deps: Deps): Promise<{ text: string; dollars?: number }> {
   try {
     const b = costOfObserved(await observeBilled(deps), await loadPrices());
-    return `Running now: about *$${b.totalHourly.toFixed(2)}/hour* (≈ $${b.totalMonthly.toFixed(0)}/month; per-GB traffic not included).`;
+    const text = `Running now: about *$${b.totalHourly.toFixed(2)}/hour* (≈ $${b.totalMonthly.toFixed(0)}/month; per-GB traffic not included).`;
+    return { text, dollars: b.totalHourly };
   } catch (err) {
-    return `Hourly cost unknown: ${errorMessage(err)}`;
+    return { text: `Hourly cost unknown: ${errorMessage(err)}` };
   }
 }

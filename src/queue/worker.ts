@@ -11,6 +11,7 @@ import { cancelRequestedBy } from './cancel.ts';
 import type { JobData, JobName, JobResult } from './job-types.ts';
 import { queueNames } from './queues.ts';
 import { jobNumber } from './enqueue.ts';
+import { jobEnded, jobStarted, type JobOutcome } from '../metrics/jobs.ts';
 
 export interface JobContext {
   job: Job<JobData, JobResult>;
@@ -82,6 +83,9 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
     };
     const ctx: JobContext = { job, data, log, signal: abort.signal, checkpoint, reporter, slack: opts.slack, resumed: starts > 1 };
     log.info({ attempt: job.attemptsMade + 1, starts }, 'job started');
+    const began = performance.now();
+    const ended = (outcome: JobOutcome) => jobEnded(data.name, outcome, (performance.now() - began) / 1000);
+    jobStarted(data.name, job.timestamp, job.processedOn ?? Date.now(), starts === 1);
     try {
       await checkpoint();
       if (!data.anchorTs) {
@@ -93,10 +97,12 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
       const result = await opts.handlers[data.name](ctx);
       await reporter.finish(result.ok ? 'succeeded' : 'failed', result.summary, result.details);
       log.info({ ok: result.ok }, 'job finished');
+      ended(result.ok ? 'succeeded' : 'failed');
       return result;
     } catch (err) {
       if (err instanceof ShuttingDown || (shuttingDown && abort.signal.aborted)) {
         log.info('job handed back to the queue at a safe point (shutdown)');
+        ended('handed_back');
         await reporter.setState('queued', 'Paused: the worker is restarting; another worker continues this job.');
         await reporter.flush();
         await job.moveToDelayed(Date.now() + 1000, token);
@@ -104,12 +110,14 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
       }
       if (err instanceof CancelledError) {
         log.info({ reason: err.message }, 'job cancelled');
+        ended('cancelled');
         await reporter.finish('cancelled', `${err.message}. What was made so far is left in place; \`/mesh up\` continues it, \`/mesh down\` removes it.`);
         throw new UnrecoverableError(err.message);
       }
       const attemptsLeft = (job.opts.attempts ?? 1) - (job.attemptsMade + 1);
       const permanent = err instanceof PermanentError || err instanceof UnrecoverableError;
       log.error({ err, attemptsLeft, permanent }, 'job failed');
+      ended(!permanent && attemptsLeft > 0 ? 'retried' : 'failed');
       if (!permanent && attemptsLeft > 0) {
         await reporter.setState('running', `:warning: ${errorMessage(err)} (transient): trying again automatically (${attemptsLeft} attempt${attemptsLeft === 1 ? '' : 's'} left).`);
         await reporter.flush();

@@ -13,6 +13,8 @@ import { enqueueCommand, type EnqueueDeps } from '../queue/enqueue.ts';
 import type { JobName } from '../queue/job-types.ts';
 import { DOWN_CONFIRM_ACTION, readConfirmValue } from './down-confirm.ts';
 import { slackLogger } from './logger.ts';
+import { serveMetrics } from '../metrics/http.ts';
+import { instrumentSlack } from '../metrics/slack.ts';
 
 export interface WebOptions {
   botToken: string;
@@ -48,6 +50,7 @@ export function createWebApp(opts: WebOptions): WebApp {
           .catch((err: unknown) => res.writeHead(503, { 'content-type': 'text/plain' }).end(`redis unreachable: ${errorMessage(err)}`));
       },
     },
+    { path: '/metrics', method: ['GET'], handler: (_req, res) => void serveMetrics(res) },
   ];
   const socketMode = Boolean(opts.appToken);
   const app = new App({
@@ -63,7 +66,7 @@ export function createWebApp(opts: WebOptions): WebApp {
     // Socket Mode still serves the health routes on PORT.
     installerOptions: socketMode ? { port: opts.port } : undefined,
   });
-  const enqueueDeps: EnqueueDeps = { ...opts.enqueue, slack: app.client };
+  const enqueueDeps: EnqueueDeps = { ...opts.enqueue, slack: instrumentSlack(app.client) };
 
   const audit = (userId: string, channelId: string, text: string, allowed: boolean, reason?: string) =>
     log.info({ audit: true, userId, channelId, command: `/mesh ${text}`.trim(), allowed, reason }, 'command decision');
