@@ -12,6 +12,7 @@ import { isAllOk, renderClusters, verdict } from './render.ts';
 import type { ClusterStatus } from './types.ts';
 import { recordMeshHealth } from '../../src/metrics/mesh-health.ts';
 import { meshHealthOf } from './health.ts';
+import { attachTopology } from './picture.ts';
 
 export async function collectStatus(deps: Deps): Promise<ClusterStatus[]> {
   return Promise.all(
@@ -47,7 +48,11 @@ export async function statusJob(deps: Deps, ctx: JobContext, wait: boolean): Pro
   const v = verdict(deps.spec.name, clusters);
   const billed = v.state === 'none' ? undefined : await hourlyCost(passDeps);
   const cost = billed?.text;
-  if (v.state !== 'none') recordMeshHealth(await meshHealthOf(passDeps, clusters, billed?.dollars));
+  if (v.state !== 'none') {
+    const health = await meshHealthOf(passDeps, clusters, billed?.dollars);
+    recordMeshHealth(health);
+    await attachTopology(ctx, health);
+  }
   const waited = wait && !isAllOk(clusters) && v.state !== 'none' ? `\nStill not ok after waiting ${Math.round(STATUS_WAIT_TIMEOUT_MS / 60000)} min (see the lines below).` : '';
   return { ok: true, summary: `${v.headline}${waited}${cost ? `\n${cost}` : ''}`, details: v.state === 'none' ? [] : renderClusters(clusters) };
 }

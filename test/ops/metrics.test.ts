@@ -3,7 +3,9 @@
 import parsePrometheusTextFormat, { type Family } from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../sandbox/sandbox.ts';
+import { writeFileSync } from 'node:fs';
 import { sandboxFor, seen } from '../e2e/helpers.ts';
+import { decodePng } from '../unit/ops/png.ts';
 
 let sb: Sandbox;
 
@@ -49,6 +51,11 @@ describe('GET /metrics', () => {
     expect(up.ok, seen(up.anchor)).toBe(true);
     const status = await sb.run('status');
     expect(status.ok, seen(status.anchor)).toBe(true);
+    // The status reply carries the topology picture.
+    const pictures = status.thread.flatMap((t) => t.files).filter((f) => f.name === `topology-${sb.spec.name}.png`);
+    expect(pictures).toHaveLength(1);
+    expect(decodePng(pictures[0].bytes!)).toMatchObject({ width: 1100 });
+    if (process.env.KEEP_PICTURE) writeFileSync(process.env.KEEP_PICTURE, pictures[0].bytes!);
     const m = await scrape();
     const mesh = sb.spec.name;
     const names = sb.spec.clusters.map((c) => c.name);
