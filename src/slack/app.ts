@@ -44,8 +44,9 @@ export function createWebApp(opts: WebOptions): WebApp {
       path: '/readyz',
       method: ['GET'],
       handler: (_req, res) => {
-        opts.redis
-          .ping()
+        // The shared connection queues commands while Redis is away: answer 503 then, instead of hanging.
+        const answer = opts.redis.status === 'ready' ? opts.redis.ping() : Promise.reject(new Error(`connection ${opts.redis.status}`));
+        Promise.race([answer, new Promise((_r, reject) => setTimeout(() => reject(new Error('no answer within 2 s')), 2000).unref())])
           .then(() => res.writeHead(200, { 'content-type': 'text/plain' }).end('ready'))
           .catch((err: unknown) => res.writeHead(503, { 'content-type': 'text/plain' }).end(`redis unreachable: ${errorMessage(err)}`));
       },
