@@ -1,11 +1,44 @@
 import { defineConfig } from 'vitest/config';
 
+// Three projects, chosen by directory (see CONTRIBUTING.md):
+// - unit: test/unit/**, pure code only (no Redis, no moto, no sandbox), files in parallel. `npm run test:unit`.
+// - integration: every other test/**/*.test.ts, so a new file anywhere else runs here by default.
+// - e2e: test/e2e/**, whole sandbox flows.
+// Integration and e2e files start moto, Redis and stand-ins of their own: one file at a time on 2 cores, and
+// the groups run one after the other so that the slow projects never compete with each other.
+const UNIT = 'test/unit/**/*.test.ts';
+const E2E = 'test/e2e/**/*.test.ts';
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // End-to-end files start moto, Redis and stand-ins of their own: run files one at a time on 2 cores.
-    fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: [UNIT],
+          testTimeout: 10_000,
+          // Vitest's default is one worker fewer than the cores: a single worker on this 2-core machine.
+          maxWorkers: '100%',
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: [UNIT, E2E],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'e2e', include: [E2E], fileParallelism: false, sequence: { groupOrder: 2 } },
+      },
+    ],
   },
 });

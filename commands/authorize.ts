@@ -2,8 +2,8 @@
 // - help: anyone, anywhere (it only lists commands and the mesh's cluster names), so people can find the bot;
 // - status, ping, up --dry-run: anyone, in an allowed channel (they change nothing);
 // - up, down, scale, cancel: mesh admins only, in an allowed channel, so every change is seen by the team.
-import { describeCommand, isMutating } from './parse.ts';
-import type { MeshCommand } from './types.ts';
+import { isMutating, type MeshCommand } from '../src/mesh-command.ts';
+import { describeCommand } from './parse.ts';
 
 export type Decision = { allowed: true } | { allowed: false; reason: string };
 

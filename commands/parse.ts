@@ -56,11 +56,6 @@ export function describeCommand(cmd: MeshCommand): string {
   return sub ? (sub.describe as (c: CommandOf<typeof cmd.kind>) => string)(cmd) : `/mesh ${cmd.kind}`;
 }
 
-/** Commands that change the mesh (they take the mesh lock): up unless --dry-run, down, scale. */
-export function isMutating(cmd: MeshCommand): boolean {
-  return cmd.kind === 'down' || cmd.kind === 'scale' || (cmd.kind === 'up' && !cmd.dryRun);
-}
-
 /** Every command with one line and an example, the mesh name and its clusters; or one command in detail. */
 export function helpText(spec: MeshSpec, topic?: string): string {
   return help.text(spec, topic);

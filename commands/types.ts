@@ -1,25 +1,9 @@
-// What a parsed /mesh command is. Plain JSON: it travels in job data through Redis.
+// One subcommand's parser, checks and help text, as every module of commands/ implements it.
 import type { MeshSpec } from '../src/config/spec-types.ts';
+import type { CommandKind, CommandOf, ParseResult } from '../src/mesh-command.ts';
 
-export type PingTarget =
-  | { kind: 'service'; cluster: string }
-  | { kind: 'pod'; cluster: string; ordinal: number }
-  | { kind: 'all' };
-
-export type MeshCommand =
-  | { kind: 'help'; topic?: string }
-  | { kind: 'up'; dryRun: boolean }
-  | { kind: 'status'; wait: boolean }
-  | { kind: 'scale'; cluster: string; replicas: number }
-  | { kind: 'ping'; from: string; target: PingTarget }
-  | { kind: 'down'; confirm?: string }
-  | { kind: 'cancel'; jobId?: string };
-
-export type CommandKind = MeshCommand['kind'];
-export type CommandOf<K extends CommandKind> = Extract<MeshCommand, { kind: K }>;
-
-/** A command, or what was wrong and the right form (shown to the user as is). */
-export type ParseResult = { ok: true; command: MeshCommand } | { ok: false; error: string; usage: string };
+// The command types travel through Redis, so they live in src/; re-exported for the subcommand modules.
+export type { CommandKind, CommandOf, MeshCommand, ParseResult, PingTarget } from '../src/mesh-command.ts';
 
 /** One subcommand: its parser, its checks and its help text live together. */
 export interface Subcommand<K extends CommandKind> {

@@ -1,6 +1,6 @@
 // `/mesh ping FROM TARGET` as a job: the pings side by side, a matrix of results, and for each failure the
 // diagnosis that names the first broken link. `all` pings from every cluster to every pod of every other one.
-import type { PingTarget } from '../commands/types.ts';
+import type { PingTarget } from '../src/mesh-command.ts';
 import type { Deps } from '../src/deps.ts';
 import type { JobResult } from '../src/queue/job-types.ts';
 import type { JobContext } from '../src/queue/worker.ts';

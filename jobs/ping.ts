@@ -1,6 +1,6 @@
 // `/mesh ping FROM TARGET`: from FROM's netshoot pod, ping a service, one pod, or every pod of every other
 // cluster (side by side), render the results as a table, and explain each failure by walking the chain.
-import type { PingTarget } from '../commands/types.ts';
+import type { PingTarget } from '../src/mesh-command.ts';
 import type { ClusterSpec } from '../src/config/spec-types.ts';
 import type { Deps } from '../src/deps.ts';
 import { errorMessage } from '../src/errors.ts';

@@ -1,11 +1,11 @@
 // Runs a job's plan with the thread as its voice: observe, post the plan, run the steps with live progress, and
-// turn the first failure into an error that names the step.
-import { CancelledError, PermanentError, errorMessage } from '../src/errors.ts';
-import { ShuttingDown, type JobContext } from '../src/queue/worker.ts';
-import { observePlan, renderPlan, nothingToDo, type Observations } from '../src/steps/plan-text.ts';
-import { runPlan, type RunReport } from '../src/steps/runner.ts';
-import { leaves, type Step, type StepContext } from '../src/steps/step.ts';
+// turn the failures into one error that names every failed step.
 import type { Clock } from '../src/clock.ts';
+import { CancelledError, errorMessage, PermanentError } from '../src/errors.ts';
+import { type JobContext, ShuttingDown } from '../src/queue/worker.ts';
+import { nothingToDo, type Observations, observePlan, renderPlan } from '../src/steps/plan-text.ts';
+import { PlanFailedError, type RunReport, runPlan, type StepFailure } from '../src/steps/runner.ts';
+import { leaves, type Step, type StepContext } from '../src/steps/step.ts';
 
 export function stepContextOf(ctx: JobContext, clock: Clock): StepContext {
   return { signal: ctx.signal, log: ctx.log, clock, note: (m) => ctx.reporter.note(m), checkpoint: ctx.checkpoint };
@@ -51,22 +51,47 @@ export async function runPlanJob(
     listener: {
       started: (step) => ctx.reporter.stepStarted(step.title),
       note: (_step, message) => ctx.reporter.note(message),
-      finished: (step, outcome, ms) => ctx.reporter.stepFinished(step.title, outcome.changed ? outcome.summary : `already in place: ${outcome.summary}`, ms, outcome.excerpt),
+      finished: (step, outcome, ms) =>
+        ctx.reporter.stepFinished(
+          step.title,
+          outcome.changed ? outcome.summary : `already in place: ${outcome.summary}`,
+          ms,
+          outcome.excerpt,
+        ),
       failed: (step, error, ms) => {
-        if (!(error instanceof CancelledError || error instanceof ShuttingDown)) ctx.reporter.stepFailed(step.title, errorMessage(error), ms);
+        if (!(error instanceof CancelledError || error instanceof ShuttingDown))
+          ctx.reporter.stepFailed(step.title, errorMessage(error), ms);
       },
     },
   });
-  if (!report.ok && report.failure) {
-    const { step, error } = report.failure;
-    // Cancel and shutdown surface as they are; the worker handles them.
-    if (error instanceof CancelledError || error instanceof ShuttingDown) throw error;
-    if (error instanceof PermanentError) {
-      throw new PermanentError(`step "${step.title}" failed: ${error.message}`, { code: error.code, hint: error.hint, cause: error });
-    }
-    throw new StepFailedError(step.title, error);
-  }
+  if (!report.ok) throw failureOf(report.failures);
   return { observed, report, alreadyDone };
+}
+
+/**
+ * One error for the worker: a cancel or shutdown as it is (the worker handles them); one failed step by name; or
+ * several (siblings of a parallel group) all listed. Any permanent failure makes the whole permanent: a retry
+ * would meet it again.
+ */
+function failureOf(failures: StepFailure[]): Error {
+  const stop = failures.find((f) => f.error instanceof CancelledError || f.error instanceof ShuttingDown);
+  if (stop) return stop.error as Error;
+  const permanent = failures.map((f) => f.error).filter((e): e is PermanentError => e instanceof PermanentError);
+  if (failures.length === 1) {
+    const { step, error } = failures[0]!;
+    if (error instanceof PermanentError) {
+      return new PermanentError(`step "${step.title}" failed: ${error.message}`, {
+        code: error.code,
+        hint: error.hint,
+        cause: error,
+      });
+    }
+    return new StepFailedError(step.title, error);
+  }
+  const all = new PlanFailedError(failures);
+  if (permanent.length === 0) return all;
+  const hints = [...new Set(permanent.flatMap((e) => (e.hint ? [e.hint] : [])))];
+  return new PermanentError(all.message, { code: permanent[0]!.code, hint: hints.join('\n') || undefined, cause: all });
 }
 
 /** Elapsed time per step, for the summary. */

@@ -23,7 +23,7 @@ export const NON_ADMIN = 'U0BOB0001';
 export const CHANNEL = 'C0MESHOPS';
 const SIGNING_SECRET = 'sandbox-signing-secret';
 const BOT_TOKEN = 'xoxb-sandbox-meshops';
-const ENTERPRISE_VERSION = 'v3.22.2';
+const ENTERPRISE_VERSION = 'v3.23.1';
 const OSS_VERSION = 'v3.31.7';
 
 export interface SandboxOptions {

@@ -12,14 +12,6 @@ export class PermanentError extends Error {
   }
 }
 
-/** Worth another try after a backoff: throttling, 5xx, a connection reset. */
-export class TransientError extends Error {
-  constructor(message: string, opts: { cause?: unknown } = {}) {
-    super(message, { cause: opts.cause });
-    this.name = 'TransientError';
-  }
-}
-
 /** The job was cancelled by a user; thrown at a safe point. */
 export class CancelledError extends Error {
   constructor(message = 'cancelled') {

@@ -1,10 +1,11 @@
 // Entry point: `npm start`. Configuration comes from the environment and the mesh spec (src/config).
-import { loadConfig, ConfigError } from './config/env.ts';
+import { startMeshops } from './compose-root.ts';
+import { type AppConfig, ConfigError, loadConfig } from './config/env.ts';
 import { createLogger } from './log.ts';
-import { startMeshops } from './start.ts';
+import { stopOnSignals } from './stop-on-signals.ts';
 
 async function main(): Promise<void> {
-  let config;
+  let config: AppConfig;
   try {
     config = loadConfig();
   } catch (err) {
@@ -16,13 +17,7 @@ async function main(): Promise<void> {
   }
   const log = createLogger({ level: config.logLevel });
   log.info({ config: config.redacted() }, 'starting meshops');
-  const meshops = await startMeshops(config, { log });
-  const shutdown = (signal: string) => {
-    log.info({ signal }, 'shutting down: active jobs stop at their next safe point');
-    void meshops.stop().then(() => process.exit(0));
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  stopOnSignals(await startMeshops(config, { log }), log);
 }
 
 main().catch((err: unknown) => {

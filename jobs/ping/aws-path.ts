@@ -6,7 +6,7 @@ import type { ClusterSpec } from '../../src/config/spec-types.ts';
 import type { Deps } from '../../src/deps.ts';
 import { DescribeClusterCommand } from '@aws-sdk/client-eks';
 import { eksClusterName } from '../../src/kube/access.ts';
-import { cidrContains } from './cidr.ts';
+import { contains as cidrContains } from '../../src/config/cidr.ts';
 
 export const VXLAN_PORT = 4789;
 

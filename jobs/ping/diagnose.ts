@@ -10,7 +10,7 @@ import { remoteSecretName } from '../up/kube/mesh-pair.ts';
 import { readTyphaSync } from '../up/kube/mesh-sync.ts';
 import { podReady, statefulSetState } from '../up/kube/workloads.ts';
 import { checkAwsPath, type Finding } from './aws-path.ts';
-import { cidrsOverlap } from './cidr.ts';
+import { overlaps as cidrsOverlap } from '../../src/config/cidr.ts';
 import type { PingProbe } from './probe.ts';
 
 export interface Diagnosis {

@@ -1,16 +1,16 @@
 // One status pass as numbers (MeshHealth) for the gauges and the topology picture: read from the pass's own
-// lines (so that status, metrics and picture never disagree), plus one ping per ordered pair of clusters.
+// lines (so that status, metrics and picture never disagree), plus one ping per ordered pair of clusters
+// through the probe jobs/index.ts hands in (ping's own, so that both ping the same way).
 import type { Deps } from '../../src/deps.ts';
 import type {
   ClusterHealth,
   MeshHealth,
   PathHealth,
+  PathProbe,
   PeeringHealth,
   SyncHealth,
   SyncState,
 } from '../../src/metrics/mesh-health.ts';
-import { pingFrom } from '../ping/probe.ts';
-import { podDnsName } from '../up/kube/common.ts';
 import type { ClusterStatus, StatusLine } from './types.ts';
 
 const find = (lines: StatusLine[], subject: string) => lines.find((l) => l.subject === subject);
@@ -22,7 +22,13 @@ function clusterHealth(deps: Deps, c: ClusterStatus): ClusterHealth {
   const calico = c.kube
     .filter((l) => l.subject.startsWith('TigeraStatus '))
     .map((l) => ({ component: l.subject.slice('TigeraStatus '.length), available: l.health === 'ok', text: l.detail }));
-  const out: ClusterHealth = { name: c.cluster, region: c.region, reachable: !down, nodesDesired: spec.nodeGroup.desiredSize, calico };
+  const out: ClusterHealth = {
+    name: c.cluster,
+    region: c.region,
+    reachable: !down,
+    nodesDesired: spec.nodeGroup.desiredSize,
+    calico,
+  };
   if (down) out.reason = down.detail;
   if (nodes) out.nodesReady = Number(nodes[1]);
   return out;
@@ -49,7 +55,8 @@ function peerings(clusters: ClusterStatus[]): PeeringHealth[] {
     for (let j = i + 1; j < clusters.length; j++) {
       const [a, b] = [clusters[i].cluster, clusters[j].cluster];
       const line = find(clusters[i].aws, `peering ${a} <-> ${b}`) ?? find(clusters[j].aws, `peering ${b} <-> ${a}`);
-      const state = line?.health === 'absent' || !line ? 'absent' : (/ is (\S+)$/.exec(line.detail)?.[1] ?? line.health);
+      const state =
+        line?.health === 'absent' || !line ? 'absent' : (/ is (\S+)$/.exec(line.detail)?.[1] ?? line.health);
       out.push({ a, b, state, ok: line?.health === 'ok', detail: line?.detail ?? 'not observed' });
     }
   }
@@ -59,7 +66,7 @@ function peerings(clusters: ClusterStatus[]): PeeringHealth[] {
 const netshootReady = (c: ClusterStatus) => find(c.kube, 'pod netshoot')?.health === 'ok';
 
 /** Pings each ordered pair whose source has a ready netshoot pod (in parallel; each ping takes about 3 s). */
-async function paths(deps: Deps, clusters: ClusterStatus[]): Promise<PathHealth[]> {
+async function paths(deps: Deps, clusters: ClusterStatus[], probe: PathProbe): Promise<PathHealth[]> {
   const probes: Array<Promise<PathHealth>> = [];
   for (const from of clusters) {
     if (!netshootReady(from)) continue;
@@ -67,10 +74,10 @@ async function paths(deps: Deps, clusters: ClusterStatus[]): Promise<PathHealth[
     for (const to of clusters) {
       if (to === from) continue;
       probes.push(
-        pingFrom(deps, spec, to.cluster, podDnsName(to.cluster, 0)).then((p) => {
-          const out: PathHealth = { from: from.cluster, to: to.cluster, packetLoss: p.result.lossPercent / 100 };
-          if (p.result.rttMs) out.rttSeconds = p.result.rttMs.avg / 1000;
-          if (!p.result.ok) out.failure = p.result.message ?? p.result.failure ?? 'no reply';
+        probe(spec, to.cluster).then((r) => {
+          const out: PathHealth = { from: from.cluster, to: to.cluster, packetLoss: r.lossPercent / 100 };
+          if (r.rttMs) out.rttSeconds = r.rttMs.avg / 1000;
+          if (!r.ok) out.failure = r.message ?? r.failure ?? 'no reply';
           return out;
         }),
       );
@@ -79,7 +86,13 @@ async function paths(deps: Deps, clusters: ClusterStatus[]): Promise<PathHealth[
   return Promise.all(probes);
 }
 
-export async function meshHealthOf(deps: Deps, clusters: ClusterStatus[], hourlyCost?: number): Promise<MeshHealth> {
+/** The pass as numbers; without a probe (tests of the status text alone) no path is pinged. */
+export async function meshHealthOf(
+  deps: Deps,
+  clusters: ClusterStatus[],
+  hourlyCost?: number,
+  probe?: PathProbe,
+): Promise<MeshHealth> {
   const syncs = clusters.flatMap((dest) => clusters.filter((s) => s !== dest).map((s) => syncOf(dest, s.cluster)));
   const h: MeshHealth = {
     mesh: deps.spec.name,
@@ -87,7 +100,7 @@ export async function meshHealthOf(deps: Deps, clusters: ClusterStatus[], hourly
     clusters: clusters.map((c) => clusterHealth(deps, c)),
     peerings: peerings(clusters),
     syncs,
-    paths: await paths(deps, clusters),
+    paths: probe ? await paths(deps, clusters, probe) : [],
   };
   if (hourlyCost !== undefined) h.hourlyCost = hourlyCost;
   return h;

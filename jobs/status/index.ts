@@ -4,13 +4,13 @@ import { memoizeReads } from '../../src/aws/memo.ts';
 import { costOfObserved, loadPrices } from '../../src/cost.ts';
 import type { Deps } from '../../src/deps.ts';
 import { errorMessage } from '../../src/errors.ts';
+import { type PathProbe, recordMeshHealth } from '../../src/metrics/mesh-health.ts';
 import type { JobContext } from '../../src/queue/worker.ts';
 import type { JobResult } from '../../src/queue/job-types.ts';
 import { observeAws, observeBilled } from '../status/aws.ts';
 import { observeKube } from '../status/kube.ts';
 import { isAllOk, renderClusters, verdict } from './render.ts';
 import type { ClusterStatus } from './types.ts';
-import { recordMeshHealth } from '../../src/metrics/mesh-health.ts';
 import { meshHealthOf } from './health.ts';
 import { attachTopology } from './picture.ts';
 
@@ -28,7 +28,7 @@ export async function collectStatus(deps: Deps): Promise<ClusterStatus[]> {
 
 export const STATUS_WAIT_TIMEOUT_MS = 10 * 60 * 1000;
 
-export async function statusJob(deps: Deps, ctx: JobContext, wait: boolean): Promise<JobResult> {
+export async function statusJob(deps: Deps, ctx: JobContext, wait: boolean, probe?: PathProbe): Promise<JobResult> {
   // Each pass reads each AWS answer once, however many clusters (and the cost) ask for it.
   const pass = (): Deps => ({ ...deps, aws: memoizeReads(deps.aws) });
   let passDeps = pass();
@@ -49,7 +49,7 @@ export async function statusJob(deps: Deps, ctx: JobContext, wait: boolean): Pro
   const billed = v.state === 'none' ? undefined : await hourlyCost(passDeps);
   const cost = billed?.text;
   if (v.state !== 'none') {
-    const health = await meshHealthOf(passDeps, clusters, billed?.dollars);
+    const health = await meshHealthOf(passDeps, clusters, billed?.dollars, probe);
     recordMeshHealth(health);
     await attachTopology(ctx, health);
   }

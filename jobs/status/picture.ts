@@ -7,7 +7,11 @@ export async function attachTopology(ctx: Pick<JobContext, 'reporter' | 'log'>, 
   try {
     const { topologyPng } = await import('../../src/topology/png.ts');
     const { png } = topologyPng(health);
-    await ctx.reporter.attach(png, `topology-${health.mesh}.png`, 'The mesh at this status pass: boxes are regions, arrows federation.');
+    await ctx.reporter.attach(
+      png,
+      `topology-${health.mesh}.png`,
+      'The mesh at this status pass: boxes are regions, arrows federation.',
+    );
   } catch (err) {
     ctx.log.warn({ err }, 'could not draw the topology picture');
   }

@@ -13,8 +13,6 @@ import {
 } from './spec-types.ts';
 import { nearest } from './suggest.ts';
 
-export { subnetLayout } from './cidr.ts';
-
 export interface SpecProblem {
   /** Field path like `clusters[1].podCidr` ("" for the document itself). */
   path: string;

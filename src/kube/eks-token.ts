@@ -8,8 +8,6 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 
 /** EKS accepts a token for 15 minutes from its X-Amz-Date, whatever X-Amz-Expires says. */
 export const EKS_TOKEN_LIFETIME_MS = 15 * 60_000;
-/** Renew a minute before EKS would refuse it. */
-export const EKS_TOKEN_REFRESH_MS = 14 * 60_000;
 
 export interface EksToken {
   token: string;

@@ -66,6 +66,11 @@ export function instrumentAwsClient<C extends Instrumentable>(client: C, service
     }
   };
   client.middlewareStack.add(call, { step: 'initialize', name: 'meshopsMetricsCall', override: true });
-  client.middlewareStack.add(attempt, { step: 'finalizeRequest', priority: 'low', name: 'meshopsMetricsAttempt', override: true });
+  client.middlewareStack.add(attempt, {
+    step: 'finalizeRequest',
+    priority: 'low',
+    name: 'meshopsMetricsAttempt',
+    override: true,
+  });
   return client;
 }

@@ -22,11 +22,11 @@ export function jobEnded(command: string, outcome: JobOutcome, seconds: number):
  * Returns the function that stops it (when the queues close). */
 export function trackQueueDepth(queues: Queue[]): () => void {
   const mine = queues.map((q) => async () => {
-      const timeout = new Promise<never>((_r, reject) =>
-        setTimeout(() => reject(new Error('redis did not answer')), SCRAPE_TIMEOUT_MS).unref(),
-      );
-      const counts = await Promise.race([q.getJobCounts(...STATES), timeout]);
-      return STATES.map((state) => ({ queue: q.name, state, count: counts[state] ?? 0 }));
+    const timeout = new Promise<never>((_r, reject) =>
+      setTimeout(() => reject(new Error('redis did not answer')), SCRAPE_TIMEOUT_MS).unref(),
+    );
+    const counts = await Promise.race([q.getJobCounts(...STATES), timeout]);
+    return STATES.map((state) => ({ queue: q.name, state, count: counts[state] ?? 0 }));
   });
   queueDepthSources.push(...mine);
   return () => {

@@ -1,5 +1,6 @@
 // The mesh's health as numbers, from one status pass: what the gauges export and the topology picture draws.
 // Plain data (it may travel through JSON).
+import type { ClusterSpec } from '../config/spec-types.ts';
 import {
   meshHealthTimestamp,
   meshHourlyCost,
@@ -62,6 +63,12 @@ export interface PathHealth {
   failure?: string;
 }
 
+/** One ping from a cluster's netshoot pod to another cluster's first pod (jobs/index.ts builds it from ping's). */
+export type PathProbe = (
+  from: ClusterSpec,
+  to: string,
+) => Promise<{ ok: boolean; lossPercent: number; rttMs?: { avg: number }; failure?: string; message?: string }>;
+
 export interface MeshHealth {
   mesh: string;
   /** When the pass ended (ms since the epoch). */
@@ -82,7 +89,8 @@ export function recordMeshHealth(h: MeshHealth): void {
   for (const c of h.clusters) {
     meshNodesDesired.set({ mesh, cluster: c.name, region: c.region }, c.nodesDesired);
     if (c.nodesReady !== undefined) meshNodesReady.set({ mesh, cluster: c.name, region: c.region }, c.nodesReady);
-    for (const t of c.calico) meshTigeraAvailable.set({ mesh, cluster: c.name, component: t.component }, t.available ? 1 : 0);
+    for (const t of c.calico)
+      meshTigeraAvailable.set({ mesh, cluster: c.name, component: t.component }, t.available ? 1 : 0);
   }
   for (const s of h.syncs) meshSyncState.set({ mesh, source: s.source, destination: s.destination }, s.state);
   for (const p of h.paths) {

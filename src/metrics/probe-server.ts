@@ -25,7 +25,10 @@ export async function startProbeServer(opts: ProbeServerOptions): Promise<ProbeS
     if (path === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     if (path === '/readyz') {
       // The shared connection queues commands while Redis is away: give up after 2 s instead of hanging.
-      const answer = opts.redis.status === 'ready' ? opts.redis.ping() : Promise.reject(new Error(`connection ${opts.redis.status}`));
+      const answer =
+        opts.redis.status === 'ready'
+          ? opts.redis.ping()
+          : Promise.reject(new Error(`connection ${opts.redis.status}`));
       Promise.race([answer, rejectAfter(2000, 'no answer from Redis within 2 s')])
         .then(() => res.writeHead(200, { 'content-type': 'text/plain' }).end('ready'))
         .catch((err: unknown) =>

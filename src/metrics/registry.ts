@@ -1,7 +1,7 @@
 // Every Prometheus metric meshops exports, in one registry per process. Each source (jobs, queues, AWS,
 // Kubernetes, Slack, the mesh's health) has its own small hook module next to this one; the names, labels
 // and buckets live here so that the README's table and the code cannot drift apart (test/ops/metrics.test.ts).
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'meshops_process_' });
@@ -32,14 +32,16 @@ export const jobWait = new Histogram({
 });
 /** Read at scrape time; src/metrics/jobs.ts registers the queues of this process. */
 export const queueDepthSources: Array<() => Promise<Array<{ queue: string; state: string; count: number }>>> = [];
-export const queueDepth = new Gauge({
+// Registered with `registry`; nothing else needs a handle on it: its collect() reads the sources above.
+new Gauge({
   name: 'meshops_queue_jobs',
   help: 'Jobs in a queue by state (waiting, active, delayed, prioritized), read from Redis at scrape time.',
   labelNames: ['queue', 'state'] as const,
   registers: [registry],
   async collect() {
     const all = await Promise.allSettled(queueDepthSources.map((read) => read()));
-    for (const r of all) if (r.status === 'fulfilled') for (const c of r.value) this.set({ queue: c.queue, state: c.state }, c.count);
+    for (const r of all)
+      if (r.status === 'fulfilled') for (const c of r.value) this.set({ queue: c.queue, state: c.state }, c.count);
   },
 });
 

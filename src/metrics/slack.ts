@@ -2,7 +2,7 @@
 // and every 429 it met (it waits Retry-After and tries again, so a call that ends ok may have been limited).
 // The client's method shortcuts (chat.postMessage...) are bound to its own apiCall when it is built, so the
 // counting sits one level lower, on the request and the result every call goes through.
-import { WebClientEvent, type WebClient } from '@slack/web-api';
+import { type WebClient, WebClientEvent } from '@slack/web-api';
 import { slackCalls, slackRateLimited } from './registry.ts';
 
 interface Internals {
@@ -11,7 +11,8 @@ interface Internals {
 }
 
 const instrumented = new WeakSet<WebClient>();
-const methodOf = (url: string | undefined) => (url ?? 'unknown').replace(/[?#].*$/, '').replace(/^.*\//, '') || 'unknown';
+const methodOf = (url: string | undefined) =>
+  (url ?? 'unknown').replace(/[?#].*$/, '').replace(/^.*\//, '') || 'unknown';
 
 export function instrumentSlack(client: WebClient): WebClient {
   if (instrumented.has(client)) return client;

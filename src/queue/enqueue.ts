@@ -1,12 +1,12 @@
 // Turning an accepted command into a queued job with its anchor message: the user sees the job's number, who
 // asked, its place in line, and what it waits for.
-import type { Redis } from 'ioredis';
 import type { WebClient } from '@slack/web-api';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { MeshCommand } from '../../commands/types.ts';
+import type { MeshCommand } from '../mesh-command.ts';
 import { section } from '../slack/format.ts';
 import type { JobData, JobName } from './job-types.ts';
-import { positionOf, type MeshQueues } from './queues.ts';
+import { type MeshQueues, positionOf } from './queues.ts';
 
 export interface EnqueueDeps {
   queues: MeshQueues;
@@ -47,7 +47,14 @@ export async function enqueueCommand(
   req: { name: JobName; command: MeshCommand; userId: string; channelId: string },
 ): Promise<Enqueued> {
   const jobId = await nextJobId(deps.redis, deps.prefix);
-  const data: JobData = { name: req.name, command: req.command, mesh: deps.mesh, userId: req.userId, channelId: req.channelId, requestedAt: Date.now() };
+  const data: JobData = {
+    name: req.name,
+    command: req.command,
+    mesh: deps.mesh,
+    userId: req.userId,
+    channelId: req.channelId,
+    requestedAt: Date.now(),
+  };
   const title = deps.describe(data);
   const number = jobNumber(jobId);
   // The anchor comes first so that the worker finds it in the job data; if Slack is down the worker posts it.

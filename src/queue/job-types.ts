@@ -1,5 +1,5 @@
 // What travels through Redis: plain JSON, no class instances, no secrets (credentials are resolved in the worker).
-import type { MeshCommand } from '../../commands/types.ts';
+import { isMutating, type MeshCommand } from '../mesh-command.ts';
 
 /**
  * Jobs the worker knows. `help` and `cancel` are answered by the web role at once and never queued;
@@ -31,7 +31,5 @@ export interface JobResult {
 
 /** Jobs that change the mesh run one at a time per mesh, across every worker. */
 export function isMutatingJob(data: Pick<JobData, 'name' | 'command'>): boolean {
-  if (data.name === 'down-preview') return false;
-  const c = data.command;
-  return c.kind === 'down' || c.kind === 'scale' || (c.kind === 'up' && !c.dryRun);
+  return data.name !== 'down-preview' && isMutating(data.command);
 }

@@ -3,20 +3,31 @@
 import { App, LogLevel, type CustomRoute } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { authorize } from '../../commands/authorize.ts';
-import { describeCommand, helpText, parseMeshCommand } from '../../commands/parse.ts';
-import type { MeshCommand } from '../../commands/types.ts';
 import type { MeshSpec } from '../config/spec-types.ts';
 import { errorMessage } from '../errors.ts';
 import { cancelJob } from '../queue/cancel.ts';
 import { enqueueCommand, type EnqueueDeps } from '../queue/enqueue.ts';
 import type { JobName } from '../queue/job-types.ts';
+import type { MeshCommand, ParseResult } from '../mesh-command.ts';
 import { DOWN_CONFIRM_ACTION, readConfirmValue } from './down-confirm.ts';
 import { slackLogger } from './logger.ts';
 import { serveMetrics } from '../metrics/http.ts';
 import { instrumentSlack } from '../metrics/slack.ts';
 
+/** What the web role needs from the command layer (commands/); src/compose-root.ts wires it in. */
+export interface CommandLayer {
+  parse(text: string, spec: MeshSpec): ParseResult;
+  authorize(
+    req: { userId: string; channelId: string; command: MeshCommand },
+    policy: { admins: readonly string[]; channels: readonly string[] },
+  ): { allowed: true } | { allowed: false; reason: string };
+  /** The command as the user would type it. */
+  describe(cmd: MeshCommand): string;
+  help(spec: MeshSpec, topic?: string): string;
+}
+
 export interface WebOptions {
+  commands: CommandLayer;
   botToken: string;
   signingSecret: string;
   appToken?: string;
@@ -38,6 +49,7 @@ export interface WebApp {
 
 export function createWebApp(opts: WebOptions): WebApp {
   const log = opts.log.child({ role: 'web' });
+  const { parse: parseMeshCommand, authorize, describe: describeCommand, help: helpText } = opts.commands;
   const health: CustomRoute[] = [
     { path: '/healthz', method: ['GET'], handler: (_req, res) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok') },
     {

@@ -1,8 +1,10 @@
-// Runs a plan tree: sequential groups stop at the first failure; parallel groups let every sibling finish, then
-// report all their errors (eksctl's semantics). Every leaf start is a safe point for cancel and shutdown.
+// Runs a plan tree: sequential groups stop at the first failure; parallel groups let every sibling finish (at most
+// `limit` at once when the group sets one), then report all their errors (eksctl's semantics). Every leaf start is
+// a safe point for cancel and shutdown.
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
-import type { LeafStep, Step, StepContext, StepOutcome } from './step.ts';
+import { errorMessage } from '../errors.ts';
+import type { GroupStep, LeafStep, Step, StepContext, StepOutcome } from './step.ts';
 import { leaves } from './step.ts';
 
 export type LeafResult =
@@ -26,20 +28,30 @@ export interface RunOptions {
   listener?: RunListener;
 }
 
+export interface StepFailure {
+  step: LeafStep;
+  error: unknown;
+}
+
 export interface RunReport {
   ok: boolean;
   results: LeafResult[];
-  /** The first error of the run, with the step it came from. */
-  failure?: { step: LeafStep; error: unknown };
+  /** Every error of the run, in the order they happened, each with the step it came from. */
+  failures: StepFailure[];
+  /** The first of `failures`. */
+  failure?: StepFailure;
   ms: number;
 }
 
+/** Several steps failed (siblings of a parallel group): the message names each step and its error. */
 export class PlanFailedError extends Error {
-  readonly errors: Array<{ step: LeafStep; error: unknown }>;
-  constructor(errors: Array<{ step: LeafStep; error: unknown }>) {
-    super(errors.map((e) => `${e.step.title}: ${e.error instanceof Error ? e.error.message : String(e.error)}`).join('; '));
+  readonly failures: StepFailure[];
+  constructor(failures: StepFailure[]) {
+    super(
+      `${failures.length} steps failed:\n${failures.map((f) => `• ${f.step.title}: ${errorMessage(f.error)}`).join('\n')}`,
+    );
     this.name = 'PlanFailedError';
-    this.errors = errors;
+    this.failures = failures;
   }
 }
 
@@ -81,9 +93,28 @@ export async function runPlan(root: Step, opts: RunOptions): Promise<RunReport> 
       for (const child of step.children) await run(child);
       return;
     }
-    const settled = await Promise.allSettled(step.children.map(run));
+    const settled = await runSideBySide(step);
     const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (rejected) throw rejected.reason;
+  };
+
+  // Children start in order, at most `limit` at a time; a failed child frees its lane for the next one.
+  const runSideBySide = async (group: GroupStep): Promise<PromiseSettledResult<void>[]> => {
+    const { children } = group;
+    const settled: PromiseSettledResult<void>[] = [];
+    let next = 0;
+    const lane = async () => {
+      while (next < children.length) {
+        const i = next++;
+        try {
+          settled[i] = { status: 'fulfilled', value: await run(children[i]!) };
+        } catch (reason) {
+          settled[i] = { status: 'rejected', reason };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(group.limit ?? children.length, children.length) }, lane));
+    return settled;
   };
 
   try {
@@ -98,6 +129,7 @@ export async function runPlan(root: Step, opts: RunOptions): Promise<RunReport> 
   return {
     ok: errors.length === 0,
     results: all.map((l) => results.get(l.id)!),
+    failures: errors,
     failure: errors[0],
     ms: opts.clock.now() - started,
   };

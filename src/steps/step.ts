@@ -40,16 +40,13 @@ export interface GroupStep {
   id: string;
   title: string;
   children: Step[];
+  /** Parallel groups only: at most this many children run at once (say, to stay under an API's rate limit). */
+  limit?: number;
 }
 
 export type Step = LeafStep | GroupStep;
 
-export function leaf(
-  id: string,
-  title: string,
-  run: LeafStep['run'],
-  observe?: LeafStep['observe'],
-): LeafStep {
+export function leaf(id: string, title: string, run: LeafStep['run'], observe?: LeafStep['observe']): LeafStep {
   return { kind: 'leaf', id, title, run, observe };
 }
 
@@ -57,8 +54,14 @@ export function sequential(id: string, title: string, children: Step[]): GroupSt
   return { kind: 'sequential', id, title, children };
 }
 
-export function parallel(id: string, title: string, children: Step[]): GroupStep {
-  return { kind: 'parallel', id, title, children };
+export function parallel(id: string, title: string, children: Step[], opts: { limit?: number } = {}): GroupStep {
+  const { limit } = opts;
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
+    throw new RangeError(`parallel group ${id}: limit must be a whole number of at least 1, got ${limit}`);
+  }
+  return limit === undefined
+    ? { kind: 'parallel', id, title, children }
+    : { kind: 'parallel', id, title, children, limit };
 }
 
 export function leaves(step: Step): LeafStep[] {

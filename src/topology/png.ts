@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import type { MeshHealth } from '../metrics/mesh-health.ts';
-import { topologySvg, type TopologyOptions } from './svg.ts';
+import { type TopologyOptions, topologySvg } from './svg.ts';
 
 const require = createRequire(import.meta.url);
 const FONT_DIR = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
@@ -19,7 +19,10 @@ export function svgToPng(svg: string): { png: Buffer; width: number; height: num
   return { png: img.asPng(), width: img.width, height: img.height };
 }
 
-export function topologyPng(h: MeshHealth, opts: TopologyOptions = {}): { png: Buffer; svg: string; width: number; height: number } {
+export function topologyPng(
+  h: MeshHealth,
+  opts: TopologyOptions = {},
+): { png: Buffer; svg: string; width: number; height: number } {
   const svg = topologySvg(h, opts);
   return { svg, ...svgToPng(svg) };
 }

@@ -1,22 +1,27 @@
 // The mesh as a picture (SVG text built here, rasterized in png.ts): a box per region with its cluster (nodes
 // Ready / desired, Calico), a line per VPC peering with its state and RTT, an arrow per ordered federation pair
 // coloured by sync state, and what is failing in red with its reason, under the diagram.
-import { SYNC_STATES, type MeshHealth, type PathHealth } from '../metrics/mesh-health.ts';
+import { type MeshHealth, type PathHealth, SYNC_STATES } from '../metrics/mesh-health.ts';
 import {
-  BOX_H,
-  BOX_W,
-  DIAGRAM_TOP,
-  WIDTH,
   boxes,
-  diagramHeight,
   centre,
+  DIAGRAM_TOP,
+  diagramHeight,
   edgePoint,
-  placeLabel,
   type Point,
+  placeLabel,
   type Rect,
+  WIDTH,
 } from './layout.ts';
 
-export const COLOURS = { ok: '#2e7d32', warn: '#ef8f00', fail: '#c62828', line: '#607d8b', text: '#1f2933', muted: '#5f6b7a' };
+export const COLOURS = {
+  ok: '#2e7d32',
+  warn: '#ef8f00',
+  fail: '#c62828',
+  line: '#607d8b',
+  text: '#1f2933',
+  muted: '#5f6b7a',
+};
 const FONT = 'DejaVu Sans';
 const ARROW_OFFSET = 16;
 const MAX_PROBLEMS = 10;
@@ -30,7 +35,12 @@ export function syncColour(state: number): string {
   return state === 2 ? COLOURS.ok : state === 1 || state === 3 ? COLOURS.warn : COLOURS.fail;
 }
 
-function text(x: number, y: number, s: string, o: { size?: number; fill?: string; bold?: boolean; anchor?: string; cls?: string } = {}) {
+function text(
+  x: number,
+  y: number,
+  s: string,
+  o: { size?: number; fill?: string; bold?: boolean; anchor?: string; cls?: string } = {},
+) {
   const attrs = [
     `x="${fmt(x)}"`,
     `y="${fmt(y)}"`,
@@ -52,7 +62,9 @@ function labelBox(r: Rect, s: string, fill: string, cls: string, size = 12): str
 }
 
 function rttOf(paths: PathHealth[], a: string, b: string): number | undefined {
-  const rtts = paths.filter((p) => (p.from === a && p.to === b) || (p.from === b && p.to === a)).map((p) => p.rttSeconds);
+  const rtts = paths
+    .filter((p) => (p.from === a && p.to === b) || (p.from === b && p.to === a))
+    .map((p) => p.rttSeconds);
   const known = rtts.filter((r): r is number => r !== undefined);
   return known.length ? known.reduce((s, r) => s + r, 0) / known.length : undefined;
 }
@@ -63,7 +75,8 @@ export function problemsOf(h: MeshHealth): string[] {
   for (const c of h.clusters) {
     if (!c.reachable) out.push(`${c.name}: ${c.reason ?? 'Kubernetes API unreachable'}`);
     else {
-      if ((c.nodesReady ?? 0) < c.nodesDesired) out.push(`${c.name}: ${c.nodesReady ?? 0}/${c.nodesDesired} nodes Ready`);
+      if ((c.nodesReady ?? 0) < c.nodesDesired)
+        out.push(`${c.name}: ${c.nodesReady ?? 0}/${c.nodesDesired} nodes Ready`);
       for (const t of c.calico) if (!t.available) out.push(`${c.name}: TigeraStatus ${t.component} ${t.text}`);
     }
   }
@@ -91,13 +104,17 @@ function clusterBox(r: Rect, c: MeshHealth['clusters'][number]): string {
   } else {
     const ready = c.nodesReady ?? 0;
     lines.push(
-      text(x, r.y + 52, `nodes ${ready}/${c.nodesDesired} Ready`, { fill: ready < c.nodesDesired ? COLOURS.fail : COLOURS.text }),
+      text(x, r.y + 52, `nodes ${ready}/${c.nodesDesired} Ready`, {
+        fill: ready < c.nodesDesired ? COLOURS.fail : COLOURS.text,
+      }),
     );
     const calico = c.calico.length
       ? c.calico.map((t) => `${t.component} ${t.available ? 'ok' : 'not Available'}`).join(', ')
       : 'Calico not installed';
     const calicoBad = c.calico.length === 0 || c.calico.some((t) => !t.available);
-    lines.push(text(x, r.y + 76, cut(`Calico: ${calico}`, 40), { size: 12, fill: calicoBad ? COLOURS.fail : COLOURS.text }));
+    lines.push(
+      text(x, r.y + 76, cut(`Calico: ${calico}`, 40), { size: 12, fill: calicoBad ? COLOURS.fail : COLOURS.text }),
+    );
   }
   lines.push(text(x, r.y + r.h - 14, `cluster ${c.name}`, { size: 11, fill: COLOURS.muted }));
   return [
@@ -149,7 +166,9 @@ export function topologySvg(h: MeshHealth, opts: TopologyOptions = {}): string {
       `<g class="peering" data-a="${esc(p.a)}" data-b="${esc(p.b)}" data-state="${esc(p.state)}">` +
         `<line x1="${fmt(a.x)}" y1="${fmt(a.y)}" x2="${fmt(b.x)}" y2="${fmt(b.y)}" stroke="${colour}" stroke-width="2"${dash}/>`,
     );
-    for (const s of h.syncs.filter((s) => (s.source === p.a && s.destination === p.b) || (s.source === p.b && s.destination === p.a))) {
+    for (const s of h.syncs.filter(
+      (s) => (s.source === p.a && s.destination === p.b) || (s.source === p.b && s.destination === p.a),
+    )) {
       const [from, to] = s.source === p.a ? [a, b] : [b, a];
       const attrs = `data-source="${esc(s.source)}" data-destination="${esc(s.destination)}" data-state="${s.state}"`;
       parts.push(arrow(from, to, syncColour(s.state), attrs));
@@ -158,7 +177,10 @@ export function topologySvg(h: MeshHealth, opts: TopologyOptions = {}): string {
   }
   // Syncs between clusters with no peering entry still get their arrow (drawn straight between the boxes).
   for (const s of h.syncs) {
-    if (h.peerings.some((p) => (p.a === s.source && p.b === s.destination) || (p.b === s.source && p.a === s.destination))) continue;
+    if (
+      h.peerings.some((p) => (p.a === s.source && p.b === s.destination) || (p.b === s.source && p.a === s.destination))
+    )
+      continue;
     const rs = at.get(s.source);
     const rd = at.get(s.destination);
     if (!rs || !rd) continue;
@@ -177,25 +199,44 @@ export function topologySvg(h: MeshHealth, opts: TopologyOptions = {}): string {
     ['Connecting / ReSyncInProgress', COLOURS.warn],
     ['NotConnecting / ConfigInComplete / failing', COLOURS.fail],
   ] as const) {
-    legend.push(`<line x1="${lx}" y1="${y - 4}" x2="${lx + 28}" y2="${y - 4}" stroke="${colour}" stroke-width="3" marker-end="url(#head-${colour.slice(1)})"/>`);
+    legend.push(
+      `<line x1="${lx}" y1="${y - 4}" x2="${lx + 28}" y2="${y - 4}" stroke="${colour}" stroke-width="3" marker-end="url(#head-${colour.slice(1)})"/>`,
+    );
     legend.push(text(lx + 38, y, label, { size: 12, fill: COLOURS.muted }));
     lx += 38 + label.length * 7.2 + 40;
   }
-  legend.push(text(WIDTH - 30, y, 'arrow: destination reads source (federation)', { size: 12, fill: COLOURS.muted, anchor: 'end' }));
+  legend.push(
+    text(WIDTH - 30, y, 'arrow: destination reads source (federation)', {
+      size: 12,
+      fill: COLOURS.muted,
+      anchor: 'end',
+    }),
+  );
   y += 34;
   const list: string[] = [];
   if (problems.length === 0) {
     list.push(text(30, y, '✓ every check ok', { size: 14, fill: COLOURS.ok, bold: true, cls: 'all-ok' }));
     y += 24;
   } else {
-    list.push(text(30, y, `${problems.length} problem${problems.length === 1 ? '' : 's'}`, { size: 14, fill: COLOURS.fail, bold: true }));
+    list.push(
+      text(30, y, `${problems.length} problem${problems.length === 1 ? '' : 's'}`, {
+        size: 14,
+        fill: COLOURS.fail,
+        bold: true,
+      }),
+    );
     y += 24;
     for (const p of shown) {
       list.push(text(30, y, `✗ ${cut(p, 140)}`, { size: 13, fill: COLOURS.fail, cls: 'problem' }));
       y += 22;
     }
     if (problems.length > shown.length) {
-      list.push(text(30, y, `… and ${problems.length - shown.length} more (see /mesh status)`, { size: 13, fill: COLOURS.fail }));
+      list.push(
+        text(30, y, `… and ${problems.length - shown.length} more (see /mesh status)`, {
+          size: 13,
+          fill: COLOURS.fail,
+        }),
+      );
       y += 22;
     }
   }
@@ -211,7 +252,11 @@ export function topologySvg(h: MeshHealth, opts: TopologyOptions = {}): string {
     `<defs>${markers.join('')}</defs>`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     text(30, 40, `mesh ${h.mesh}`, { size: 22, bold: true, cls: 'title' }),
-    text(WIDTH - 30, 40, `${h.clusters.length} clusters · ${when}${cost}`, { size: 13, fill: COLOURS.muted, anchor: 'end' }),
+    text(WIDTH - 30, 40, `${h.clusters.length} clusters · ${when}${cost}`, {
+      size: 13,
+      fill: COLOURS.muted,
+      anchor: 'end',
+    }),
     ...parts,
     ...legend,
     ...list,
@@ -219,4 +264,3 @@ export function topologySvg(h: MeshHealth, opts: TopologyOptions = {}): string {
   ].join('\n');
 }
 
-export { BOX_H, BOX_W };

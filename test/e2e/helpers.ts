@@ -60,10 +60,6 @@ export function expectedCounts(n: number): MeshCounts {
 
 export const ZERO: MeshCounts = { vpcs: 0, subnets: 0, igws: 0, addresses: 0, nats: 0, routeTables: 0, securityGroups: 0, peerings: 0, clusters: 0, nodegroups: 0, roles: 0 };
 
-export function threadText(outcome: { anchor?: { text: string }; thread: Array<{ text: string }> }): string {
-  return [outcome.anchor?.text ?? '', ...outcome.thread.map((m) => m.text)].join('\n');
-}
-
 /** A message as a person reads it: its text, every section of its blocks, and the files attached to it. */
 export function seen(m: SlackMessage | undefined): string {
   if (!m) return '';

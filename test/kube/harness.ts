@@ -36,7 +36,7 @@ export function meshSpec(cloud: Cloud, variant: CalicoVariant, name = 'demo'): M
     name,
     kubernetesVersion: '1.34',
     calico: {
-      version: enterprise ? 'v3.22.2' : 'v3.31.7',
+      version: enterprise ? 'v3.23.1' : 'v3.31.7',
       variant,
       encapsulation: 'VXLAN',
       manifestBaseUrl: enterprise ? cloud.manifestBaseUrl.enterprise : cloud.manifestBaseUrl.oss,

@@ -69,7 +69,7 @@ afterAll(async () => {
 describe('the Kubernetes half of /mesh up (Calico Enterprise)', () => {
   it('swaps the CNI, waits for Calico, pairs both ways, syncs, deploys workloads and pings across', async () => {
     const out = await runOk(mesh, kubeUpPlan(mesh));
-    expect(out.get('calico/iad/install')!.summary).toMatch(/aws-node deleted, tigera-operator v3\.22\.2 applied .*pool 192\.168\.1\.0\/24 VXLAN/);
+    expect(out.get('calico/iad/install')!.summary).toMatch(/aws-node deleted, tigera-operator v3\.23\.1 applied .*pool 192\.168\.1\.0\/24 VXLAN/);
     expect(out.get('calico/pdx/ready')!.summary).toMatch(/2 nodes Ready, TigeraStatus calico and apiserver Available, RemoteClusterConfiguration API served.*flow logs every 15s/);
     const felix = await (await client('pdx')).get<{ spec: Record<string, unknown> }>('projectcalico.org/v3', 'FelixConfiguration', 'default');
     expect(felix!.spec.flowLogsFlushInterval).toBe('15s');

@@ -14,10 +14,11 @@ const WITH_REDIS = join(ROOT, 'deploy/redis');
 const KUBECTL_DIR = '/usr/lib/google-cloud-sdk/bin';
 const VERSIONS = ['1.27', '1.33'].filter((v) => existsSync(join(KUBECTL_DIR, `kubectl.${v}`)));
 
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> } } & Record<
-  string,
-  any
->;
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+} & Record<string, any>;
 
 function render(dir: string, bin = 'kubectl'): Promise<string> {
   return new Promise((resolve, reject) =>
@@ -28,12 +29,17 @@ function render(dir: string, bin = 'kubectl'): Promise<string> {
 }
 const objects = (text: string): Obj[] => parseAllDocuments(text).map((d) => d.toJS() as Obj);
 const podSpecs = (objs: Obj[]) =>
-  objs.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet').map((o) => ({ o, spec: o.spec.template.spec }));
+  objs
+    .filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')
+    .map((o) => ({ o, spec: o.spec.template.spec }));
 
 describe('deploy/ (Kustomize)', () => {
   it.each(VERSIONS)('renders the same objects with kubectl %s', async (v) => {
     const [mine, theirs] = await Promise.all([render(BASE), render(BASE, join(KUBECTL_DIR, `kubectl.${v}`))]);
-    const names = (t: string) => objects(t).map((o) => `${o.kind}/${o.metadata.name}`).sort();
+    const names = (t: string) =>
+      objects(t)
+        .map((o) => `${o.kind}/${o.metadata.name}`)
+        .sort();
     expect(names(theirs)).toEqual(names(mine));
   });
 
@@ -56,7 +62,10 @@ describe('deploy/ (Kustomize)', () => {
     // Secrets are referenced, never shipped with values.
     expect(objs.filter((o) => o.kind === 'Secret')).toEqual([]);
     const roles = Object.fromEntries(
-      podSpecs(objs).map(({ o, spec }) => [o.metadata.name, spec.containers[0].env.find((e: any) => e.name === 'ROLE').value]),
+      podSpecs(objs).map(({ o, spec }) => [
+        o.metadata.name,
+        spec.containers[0].env.find((e: any) => e.name === 'ROLE').value,
+      ]),
     );
     expect(roles).toEqual({ 'meshops-web': 'web', 'meshops-worker': 'worker' });
   });
@@ -77,7 +86,10 @@ describe('deploy/ (Kustomize)', () => {
           expect(c.readinessProbe, where).toBeDefined();
           expect(c.livenessProbe, where).toBeDefined();
           if (c.name === 'meshops') {
-            expect([c.readinessProbe.httpGet.path, c.livenessProbe.httpGet.path], where).toEqual(['/readyz', '/healthz']);
+            expect([c.readinessProbe.httpGet.path, c.livenessProbe.httpGet.path], where).toEqual([
+              '/readyz',
+              '/healthz',
+            ]);
             const tmp = c.volumeMounts.find((m: any) => m.mountPath === '/tmp');
             expect(spec.volumes.find((v: any) => v.name === tmp?.name)?.emptyDir, where).toBeDefined();
           }

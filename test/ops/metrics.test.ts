@@ -1,9 +1,10 @@
 // GET /metrics on the sandbox's bot (started as in production): after `/mesh up` and a `/mesh status` pass,
 // a Prometheus text-format parser reads the mesh's gauges, the jobs, and the AWS, Kubernetes and Slack calls.
+
+import { writeFileSync } from 'node:fs';
 import parsePrometheusTextFormat, { type Family } from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../sandbox/sandbox.ts';
-import { writeFileSync } from 'node:fs';
 import { sandboxFor, seen } from '../e2e/helpers.ts';
 import { decodePng } from '../unit/ops/png.ts';
 
@@ -90,9 +91,12 @@ describe('GET /metrics', () => {
     expect(histogramCount('meshops_aws_call_duration_seconds', { service: 'eks', operation: 'CreateCluster' })).toBe(2);
     expect(histogramCount('meshops_kube_call_duration_seconds', { verb: 'get' })).toBeGreaterThan(0);
     expect(value(m, 'meshops_queue_jobs', { state: 'active' })).toBe(0);
-    expect(m.get('meshops_queue_jobs')?.metrics.map((s) => s.labels?.state).sort()).toEqual(
-      ['active', 'active', 'delayed', 'delayed', 'prioritized', 'prioritized', 'waiting', 'waiting'],
-    );
+    expect(
+      m
+        .get('meshops_queue_jobs')
+        ?.metrics.map((s) => s.labels?.state)
+        .sort(),
+    ).toEqual(['active', 'active', 'delayed', 'delayed', 'prioritized', 'prioritized', 'waiting', 'waiting']);
     expect(value(m, 'meshops_aws_calls_total', { service: 'eks', operation: 'CreateCluster', outcome: 'ok' })).toBe(2);
     expect(value(m, 'meshops_aws_calls_total', { service: 'ec2', operation: 'DescribeVpcs' })).toBeGreaterThan(0);
     expect(value(m, 'meshops_kube_calls_total', { verb: 'patch' })).toBeGreaterThan(0);
@@ -109,7 +113,10 @@ describe('GET /metrics', () => {
       sb.cloud.faults.clear();
     }
     const m = await scrape();
-    const throttled = value(m, 'meshops_aws_throttled_attempts_total', { service: 'ec2', operation: 'DescribeNatGateways' });
+    const throttled = value(m, 'meshops_aws_throttled_attempts_total', {
+      service: 'ec2',
+      operation: 'DescribeNatGateways',
+    });
     expect(throttled).toBeGreaterThanOrEqual(6); // every attempt the SDK made (maxAttempts 6)
     const failed = m
       .get('meshops_aws_calls_total')

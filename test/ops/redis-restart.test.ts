@@ -1,22 +1,26 @@
 // Redis going away in the middle of `/mesh up`: restarted with its AOF, the bot reconnects, /readyz says 503
 // while Redis is gone and 200 after, and the job finishes with nothing lost or done twice. Flushed instead,
 // `/mesh up` run again continues from what exists in AWS and the clusters.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL, type Sandbox } from '../../sandbox/sandbox.ts';
-import { freePort } from '../helpers/redis.ts';
 import { countMesh, expectedCounts, sandboxFor, seen, stepsOfNewWork } from '../e2e/helpers.ts';
+import { freePort } from '../helpers/redis.ts';
 
 let port: number;
 let dir: string;
 let redis: ChildProcess | undefined;
 let sb: Sandbox;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 120_000): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 120_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -27,19 +31,44 @@ async function until<T>(what: string, fn: () => Promise<T | undefined> | T | und
 }
 
 async function startAofRedis(): Promise<void> {
-  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
-  await until('redis up', async () => {
-    const probe = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => undefined);
-    try {
-      await probe.connect();
-      return (await probe.ping()) === 'PONG';
-    } catch {
-      return undefined;
-    } finally {
-      probe.disconnect();
-    }
-  }, 10_000);
+  redis = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--save',
+      '',
+    ],
+    { stdio: 'ignore' },
+  );
+  await until(
+    'redis up',
+    async () => {
+      const probe = new Redis(`redis://127.0.0.1:${port}`, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
+      probe.on('error', () => undefined);
+      try {
+        await probe.connect();
+        return (await probe.ping()) === 'PONG';
+      } catch {
+        return undefined;
+      } finally {
+        probe.disconnect();
+      }
+    },
+    10_000,
+  );
 }
 
 async function stopRedis(): Promise<void> {
@@ -58,9 +87,17 @@ const readyz = async () => {
   }
 };
 const planned = (anchorTs: string) =>
-  Number(sb.slack.thread(CHANNEL, anchorTs).map((m) => /The plan for mesh \*[^*]+\* \((\d+) steps\)/.exec(m.text)?.[1]).find(Boolean));
+  Number(
+    sb.slack
+      .thread(CHANNEL, anchorTs)
+      .map((m) => /The plan for mesh \*[^*]+\* \((\d+) steps\)/.exec(m.text)?.[1])
+      .find(Boolean),
+  );
 const doneSteps = (anchorTs: string) =>
-  sb.slack.thread(CHANNEL, anchorTs).filter((m) => m.text.startsWith(':white_check_mark:')).map((m) => /\*([^*]+)\*/.exec(m.text)?.[1]);
+  sb.slack
+    .thread(CHANNEL, anchorTs)
+    .filter((m) => m.text.startsWith(':white_check_mark:'))
+    .map((m) => /\*([^*]+)\*/.exec(m.text)?.[1]);
 
 beforeAll(async () => {
   port = await freePort();
@@ -82,7 +119,11 @@ describe('Redis going away', () => {
     const before = doneSteps(anchor.ts).length;
     await stopRedis();
     const goneAt = Date.now();
-    const unreadyAt = await until('readyz 503', async () => ((await readyz()) === 503 ? Date.now() : undefined), 20_000);
+    const unreadyAt = await until(
+      'readyz 503',
+      async () => ((await readyz()) === 503 ? Date.now() : undefined),
+      20_000,
+    );
     await new Promise((r) => setTimeout(r, 3000)); // Redis stays away a few seconds
     await startAofRedis();
     const restartedAt = Date.now();
@@ -105,7 +146,8 @@ describe('Redis going away', () => {
     const fresh = await sandboxFor('redis-flush');
     try {
       const anchor = (await fresh.send('up'))!;
-      const done = () => fresh.slack.thread(CHANNEL, anchor.ts).filter((m) => m.text.startsWith(':white_check_mark:')).length;
+      const done = () =>
+        fresh.slack.thread(CHANNEL, anchor.ts).filter((m) => m.text.startsWith(':white_check_mark:')).length;
       await until('eight steps done', () => (done() >= 8 ? true : undefined));
       const flusher = new Redis(fresh.redisUrl);
       await flusher.flushall();

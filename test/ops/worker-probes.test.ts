@@ -1,6 +1,6 @@
 // A worker-only process (the worker Deployment of deploy/) answers the kubelet's probes on PORT: alive always,
 // ready only while Redis answers.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
@@ -26,7 +26,9 @@ describe('worker role probes', () => {
     base = `http://127.0.0.1:${bot.config.port}`;
   });
   afterAll(async () => {
-    await bot?.meshops.stop();
+    // Bounded: closing BullMQ Workers soon after their Redis came back sometimes never returns (1 run in 3 here;
+    // reported to the coordinator). This file is about the probes, not about shutdown.
+    await Promise.race([bot?.meshops.stop(), new Promise((r) => setTimeout(r, 10_000))]);
     await redis?.stop();
     again?.kill('SIGTERM');
   });
@@ -47,7 +49,9 @@ describe('worker role probes', () => {
     expect(unready).toMatch(/^redis unreachable: /);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     // Redis comes back on the same port, as a restarted container would.
-    again = spawn('redis-server', ['--port', String(redis.port), '--bind', '127.0.0.1', '--save', ''], { stdio: 'ignore' });
+    again = spawn('redis-server', ['--port', String(redis.port), '--bind', '127.0.0.1', '--save', ''], {
+      stdio: 'ignore',
+    });
     await waitFor('readyz 200', async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined));
   });
 });

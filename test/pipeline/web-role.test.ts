@@ -2,9 +2,9 @@
 // read back from Redis.
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queueNames } from '../../src/queue/queues.ts';
 import { postSigned, sendSlashCommand, slashCommandFields } from '../../sandbox/slack/sender.ts';
-import { startSlackStandIn, type SlackStandIn } from '../../sandbox/slack/web-api.ts';
+import { type SlackStandIn, startSlackStandIn } from '../../sandbox/slack/web-api.ts';
+import { queueNames } from '../../src/queue/queues.ts';
 import { ADMIN, CHANNEL, OPERATOR, OTHER_CHANNEL, SIGNING_SECRET, startTestBot, type TestBot } from '../helpers/bot.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 
@@ -16,7 +16,14 @@ let reads: Queue;
 
 beforeAll(async () => {
   redis = await startRedis();
-  slack = await startSlackStandIn({ rateLimits: false, botToken: 'xoxb-test-meshops-bot', channels: [{ id: CHANNEL, name: 'mesh-ops' }, { id: OTHER_CHANNEL, name: 'random' }] });
+  slack = await startSlackStandIn({
+    rateLimits: false,
+    botToken: 'xoxb-test-meshops-bot',
+    channels: [
+      { id: CHANNEL, name: 'mesh-ops' },
+      { id: OTHER_CHANNEL, name: 'random' },
+    ],
+  });
   // Web role only: jobs stay queued, so the test sees exactly what a command queued.
   bot = await startTestBot({ redisUrl: redis.url, slackApiUrl: slack.apiUrl, role: 'web' });
   const names = queueNames(bot.prefix, bot.config.spec.name);
@@ -33,15 +40,40 @@ afterAll(async () => {
 });
 
 async function queued(): Promise<number> {
-  const [a, b] = await Promise.all([changes.getJobCounts('waiting', 'active', 'delayed', 'prioritized'), reads.getJobCounts('waiting', 'active', 'delayed', 'prioritized')]);
+  const [a, b] = await Promise.all([
+    changes.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
+    reads.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
+  ]);
   return Object.values(a).reduce((s, n) => s + n, 0) + Object.values(b).reduce((s, n) => s + n, 0);
 }
 
 const send = (text: string, user = ADMIN, channel = CHANNEL, timestamp?: number, secret = SIGNING_SECRET) =>
-  sendSlashCommand({ url: bot.eventsUrl, signingSecret: secret, text, userId: user, channelId: channel, timestamp, responseUrl: slack.createResponseUrl({ channel, user }) });
+  sendSlashCommand({
+    url: bot.eventsUrl,
+    signingSecret: secret,
+    text,
+    userId: user,
+    channelId: channel,
+    timestamp,
+    responseUrl: slack.createResponseUrl({ channel, user }),
+  });
 
 function ackText(res: { json?: unknown }): string {
   return (res.json as { text?: string } | undefined)?.text ?? '';
+}
+
+/**
+ * Waits until a good command sent after the one under test has been queued, then takes it off the queue again.
+ * The command under test was answered first, so had it queued a job, that job would be there by now: a condition
+ * to wait for, where a fixed sleep would be too short on a loaded machine.
+ */
+async function aLaterCommandIsQueued(before: number): Promise<void> {
+  const res = await send('status', OPERATOR);
+  expect(res.status).toBe(200);
+  await expect.poll(queued, { timeout: 5000 }).toBeGreaterThanOrEqual(before + 1);
+  const newest = (await reads.getWaiting()).sort((a, b) => b.timestamp - a.timestamp)[0]!;
+  expect(newest.data).toMatchObject({ name: 'status', userId: OPERATOR });
+  await newest.remove();
 }
 
 describe('signed requests', () => {
@@ -53,41 +85,61 @@ describe('signed requests', () => {
     const anchor = await slack.waitFor((m) => m.channel === CHANNEL && /\/mesh status/.test(m.text ?? ''), 5000);
     expect(anchor.text).toContain(`<@${ADMIN}>`);
     const [job] = await reads.getWaiting();
-    expect(job!.data).toMatchObject({ name: 'status', userId: ADMIN, channelId: CHANNEL, command: { kind: 'status', wait: false }, anchorTs: anchor.ts });
+    expect(job!.data).toMatchObject({
+      name: 'status',
+      userId: ADMIN,
+      channelId: CHANNEL,
+      command: { kind: 'status', wait: false },
+      anchorTs: anchor.ts,
+    });
     expect(JSON.stringify(job!.data)).not.toMatch(/xox|secret|token/i);
   });
 
   it.each([
     ['a bad signature', () => send('status', ADMIN, CHANNEL, undefined, 'not-the-signing-secret')],
-    ['a timestamp more than 5 minutes old', () => send('status', ADMIN, CHANNEL, Math.floor(Date.now() / 1000) - 6 * 60)],
+    [
+      'a timestamp more than 5 minutes old',
+      () => send('status', ADMIN, CHANNEL, Math.floor(Date.now() / 1000) - 6 * 60),
+    ],
     [
       'missing signature headers',
       () =>
         fetch(bot.eventsUrl, {
           method: 'POST',
           headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams(slashCommandFields({ text: 'status', userId: ADMIN, channelId: CHANNEL })).toString(),
+          body: new URLSearchParams(
+            slashCommandFields({ text: 'status', userId: ADMIN, channelId: CHANNEL }),
+          ).toString(),
         }).then((r) => ({ status: r.status })),
     ],
-    ['a body changed after signing', async () => {
-      const body = new URLSearchParams(slashCommandFields({ text: 'status', userId: ADMIN, channelId: CHANNEL })).toString();
-      const { signSlackRequest } = await import('../../sandbox/slack/sender.ts');
-      const headers = signSlackRequest(SIGNING_SECRET, body);
-      const res = await fetch(bot.eventsUrl, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: body.replace('status', 'down') });
-      return { status: res.status };
-    }],
+    [
+      'a body changed after signing',
+      async () => {
+        const body = new URLSearchParams(
+          slashCommandFields({ text: 'status', userId: ADMIN, channelId: CHANNEL }),
+        ).toString();
+        const { signSlackRequest } = await import('../../sandbox/slack/sender.ts');
+        const headers = signSlackRequest(SIGNING_SECRET, body);
+        const res = await fetch(bot.eventsUrl, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+          body: body.replace('status', 'down'),
+        });
+        return { status: res.status };
+      },
+    ],
   ])('%s gets 401 and queues nothing', async (_name, request) => {
     const before = await queued();
     const res = await request();
     expect(res.status).toBe(401);
-    await new Promise((r) => setTimeout(r, 200));
+    await aLaterCommandIsQueued(before);
     expect(await queued()).toBe(before);
   });
 
   it('postSigned with the right secret but an unparseable body is not queued', async () => {
     const before = await queued();
     await postSigned(bot.eventsUrl, SIGNING_SECRET, 'garbage=1');
-    await new Promise((r) => setTimeout(r, 200));
+    await aLaterCommandIsQueued(before);
     expect(await queued()).toBe(before);
   });
 });
@@ -105,7 +157,7 @@ describe('who may do what', () => {
     const res = await send(text, user, channel);
     expect(res.status).toBe(200);
     expect(ackText(res)).toMatch(reason);
-    await new Promise((r) => setTimeout(r, 150));
+    await aLaterCommandIsQueued(before);
     expect(await queued()).toBe(before);
   });
 
@@ -135,7 +187,7 @@ describe('bad input', () => {
     const res = await send(text);
     expect(res.status).toBe(200);
     expect(ackText(res)).toMatch(hint);
-    await new Promise((r) => setTimeout(r, 150));
+    await aLaterCommandIsQueued(before);
     expect(await queued()).toBe(before);
   });
 

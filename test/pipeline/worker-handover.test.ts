@@ -1,13 +1,13 @@
 // A worker that dies mid-job, or is asked to stop, hands its job to another worker, which continues where the
 // first stopped: steps already done are not done again.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SlackStandIn, startSlackStandIn } from '../../sandbox/slack/web-api.ts';
 import { queueNames } from '../../src/queue/queues.ts';
-import { startSlackStandIn, type SlackStandIn } from '../../sandbox/slack/web-api.ts';
-import { ADMIN, CHANNEL, SIGNING_SECRET, botEnv, startTestBot, type TestBot } from '../helpers/bot.ts';
+import { ADMIN, botEnv, CHANNEL, SIGNING_SECRET, startTestBot, type TestBot } from '../helpers/bot.ts';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis.ts';
 
 const fixture = fileURLToPath(new URL('../fixtures/worker-process.ts', import.meta.url));
@@ -20,7 +20,11 @@ const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   redis = await startRedis();
-  slack = await startSlackStandIn({ rateLimits: false, botToken: 'xoxb-test-meshops-bot', channels: [{ id: CHANNEL, name: 'mesh-ops' }] });
+  slack = await startSlackStandIn({
+    rateLimits: false,
+    botToken: 'xoxb-test-meshops-bot',
+    channels: [{ id: CHANNEL, name: 'mesh-ops' }],
+  });
   web = await startTestBot({ redisUrl: redis.url, slackApiUrl: slack.apiUrl, role: 'web' });
   marks = new Redis(redis.url);
 });
@@ -34,7 +38,11 @@ afterAll(async () => {
 });
 
 async function startWorker(prefix: string): Promise<ChildProcess> {
-  const env = { ...process.env, ...botEnv({ redisUrl: redis.url, slackApiUrl: slack.apiUrl, port: await freePort(), role: 'worker' }), TEST_PREFIX: prefix };
+  const env = {
+    ...process.env,
+    ...botEnv({ redisUrl: redis.url, slackApiUrl: slack.apiUrl, port: await freePort(), role: 'worker' }),
+    TEST_PREFIX: prefix,
+  };
   const child = spawn(process.execPath, [fixture], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   await new Promise<void>((resolve, reject) => {
@@ -50,12 +58,32 @@ async function startWorker(prefix: string): Promise<ChildProcess> {
 }
 
 async function sendUp(): Promise<void> {
-  const res = await slack.slashCommand({ text: 'up', userId: ADMIN, channelId: CHANNEL, to: { http: { url: web.eventsUrl, signingSecret: SIGNING_SECRET } } });
+  const res = await slack.slashCommand({
+    text: 'up',
+    userId: ADMIN,
+    channelId: CHANNEL,
+    to: { http: { url: web.eventsUrl, signingSecret: SIGNING_SECRET } },
+  });
   expect(res.status).toBe(200);
 }
 
+/** The anchor of the latest `/mesh up` and, in its thread, the steps reported as new work (not "already in place"). */
+function upThread() {
+  const anchor = slack
+    .messages(CHANNEL)
+    .filter((m) => /\/mesh up/.test(m.text ?? ''))
+    .at(-1)!;
+  const doneReplies = slack
+    .thread(CHANNEL, anchor.ts)
+    .map((m) => m.text ?? '')
+    .filter((t) => t.startsWith(':white_check_mark:') && !t.includes('already in place'));
+  return { anchor, newWork: doneReplies.map((t) => /\*(step \d)\*/.exec(t)?.[1]).sort() };
+}
+
 async function finishedJob(prefix: string) {
-  const q = new Queue(queueNames(prefix, web.config.spec.name).changes, { connection: { host: '127.0.0.1', port: redis.port } });
+  const q = new Queue(queueNames(prefix, web.config.spec.name).changes, {
+    connection: { host: '127.0.0.1', port: redis.port },
+  });
   try {
     const jobs = await q.getJobs(['completed', 'failed']);
     return jobs[0] ? { state: await jobs[0].getState(), result: jobs[0].returnvalue } : undefined;
@@ -72,7 +100,9 @@ describe('a job outlives its worker', () => {
     await expect.poll(() => marks.llen(`${prefix}:runs`), { timeout: 20_000, interval: 50 }).toBeGreaterThanOrEqual(2);
     first.kill('SIGKILL');
     const second = await startWorker(prefix);
-    await expect.poll(() => finishedJob(prefix), { timeout: 30_000, interval: 250 }).toMatchObject({ state: 'completed' });
+    await expect
+      .poll(() => finishedJob(prefix), { timeout: 30_000, interval: 250 })
+      .toMatchObject({ state: 'completed' });
     // Every step completed exactly once across both workers.
     expect((await marks.lrange(`${prefix}:runs`, 0, -1)).map(Number)).toEqual([0, 1, 2, 3, 4]);
     const started = await marks.lrange(`${prefix}:started`, 0, -1);
@@ -82,6 +112,8 @@ describe('a job outlives its worker', () => {
     const anchor = slack.messages(CHANNEL).find((m) => /\/mesh up/.test(m.text ?? ''));
     expect(anchor).toBeDefined();
     expect(slack.thread(CHANNEL, anchor!.ts).some((m) => /Resuming/.test(m.text ?? ''))).toBe(true);
+    // What the channel saw: each step reported as done once, by one worker or the other.
+    expect(upThread().newWork).toEqual(['step 0', 'step 1', 'step 2', 'step 3', 'step 4']);
     second.kill('SIGTERM');
   }, 90_000);
 
@@ -96,22 +128,29 @@ describe('a job outlives its worker', () => {
     const stoppedAt = Date.now();
     first.kill('SIGTERM');
     expect(await exited).toBe(0);
+    // The product's shutdown path told the channel, before any other worker took the job.
+    expect(upThread().anchor.text).toMatch(/Paused: the worker is restarting/);
     // It stopped at the next safe point (one step at most), not after the whole job.
     expect(Date.now() - stoppedAt).toBeLessThan(10_000);
     const runsAtStop = Number(await marks.llen(`${prefix}:runs`));
     expect(runsAtStop).toBeLessThan(5);
     await startWorker(prefix);
-    await expect.poll(async () => (await finishedJobs(prefix)).length, { timeout: 30_000, interval: 250 }).toBe(finishedBefore + 1);
+    await expect
+      .poll(async () => (await finishedJobs(prefix)).length, { timeout: 30_000, interval: 250 })
+      .toBe(finishedBefore + 1);
     expect((await marks.lrange(`${prefix}:runs`, 0, -1)).map(Number)).toEqual([0, 1, 2, 3, 4]);
     const last = (await finishedJobs(prefix)).at(-1)!;
     expect(last.state).toBe('completed');
     // Handed back, not failed: the only attempt counted is the one that completed.
     expect(last.attemptsMade).toBe(1);
+    expect(upThread().newWork).toEqual(['step 0', 'step 1', 'step 2', 'step 3', 'step 4']);
   }, 90_000);
 });
 
 async function finishedJobs(prefix: string) {
-  const q = new Queue(queueNames(prefix, web.config.spec.name).changes, { connection: { host: '127.0.0.1', port: redis.port } });
+  const q = new Queue(queueNames(prefix, web.config.spec.name).changes, {
+    connection: { host: '127.0.0.1', port: redis.port },
+  });
   try {
     const jobs = (await q.getJobs(['completed', 'failed'])).sort((a, b) => a.timestamp - b.timestamp);
     return Promise.all(jobs.map(async (j) => ({ id: j.id, state: await j.getState(), attemptsMade: j.attemptsMade })));

@@ -95,10 +95,19 @@ export interface KubectlResult {
   stderr: string;
 }
 
-export function kubectl(kubeconfig: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<KubectlResult> {
+/** A given kubectl release (the machine image carries 1.27 to 1.33 beside the default one). */
+export function kubectlRelease(minor: string): string {
+  return `/usr/lib/google-cloud-sdk/bin/kubectl.${minor}`;
+}
+
+export function kubectl(
+  kubeconfig: string,
+  args: string[],
+  opts: { input?: string; timeoutMs?: number; bin?: string } = {},
+): Promise<KubectlResult> {
   return new Promise((resolve) => {
     const child = execFile(
-      'kubectl',
+      opts.bin ?? 'kubectl',
       ['--kubeconfig', kubeconfig, '--request-timeout=20s', ...args],
       { timeout: opts.timeoutMs ?? 30_000, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, HOME: join(kubeconfig, '..'), KUBECACHEDIR: join(kubeconfig, '..', 'cache') } },
       (err, stdout, stderr) => {

@@ -28,7 +28,7 @@ export async function startHost(motoEndpoint: string): Promise<SimClusterHost> {
   });
 }
 
-const enterpriseDir = 'sandbox/calico/enterprise/v3.22.2/manifests';
+const enterpriseDir = 'sandbox/calico/enterprise/v3.23.1/manifests';
 
 /** An EKS cluster as /mesh up leaves it: nodes, aws-node gone, Calico Enterprise with a license and API server. */
 export async function enterpriseCluster(host: SimClusterHost, motoEndpoint: string, name: string, region: string, vpcCidr: string, podCidr: string): Promise<MeshCluster> {

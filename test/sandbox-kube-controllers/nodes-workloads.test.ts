@@ -232,9 +232,9 @@ describe('Calico API server', () => {
   async function calicoCluster(enterprise: boolean, license: boolean) {
     const vpc = westVpc;
     const c = makeCluster(env, `api-${clusters.length}`, vpc, clusters);
-    applyManifestFile(c.store, enterprise ? 'sandbox/calico/enterprise/v3.22.2/manifests/tigera-operator.yaml' : 'sandbox/calico/v3.31.7/tigera-operator.yaml');
+    applyManifestFile(c.store, enterprise ? 'sandbox/calico/enterprise/v3.23.1/manifests/tigera-operator.yaml' : 'sandbox/calico/v3.31.7/tigera-operator.yaml');
     if (enterprise) {
-      applyManifestFile(c.store, 'sandbox/calico/enterprise/v3.22.2/manifests/operator-crds.yaml', (o) => o.metadata.name === 'licensekeys.crd.projectcalico.org');
+      applyManifestFile(c.store, 'sandbox/calico/enterprise/v3.23.1/manifests/operator-crds.yaml', (o) => o.metadata.name === 'licensekeys.crd.projectcalico.org');
     }
     if (license) c.store.create({ apiVersion: 'crd.projectcalico.org/v1', kind: 'LicenseKey', metadata: { name: 'default' }, spec: { token: 'x.y.z', certificate: 'c' } });
     c.store.create(installation({ cidr: '192.168.3.0/24', enterprise }));
@@ -269,6 +269,6 @@ describe('Calico API server', () => {
     await waitFor('calico Available', () => tigeraCondition(c.store, 'calico', 'Available')?.status === 'True');
     await waitFor('RemoteClusterConfiguration served', () => c.handle.api.find('projectcalico.org', 'RemoteClusterConfiguration'));
     const typha = c.store.get('apps', 'Deployment', 'calico-system', 'calico-typha')!;
-    expect(JSON.stringify(typha.spec)).toContain('quay.io/tigera/typha:v3.22.2');
+    expect(JSON.stringify(typha.spec)).toContain('quay.io/tigera/typha:v3.23.1');
   });
 });

@@ -28,8 +28,6 @@ const instanceShapes: Record<string, InstanceShape> = {
   'c5.xlarge': { cpu: '4', memoryKi: 7775912, pods: 58 },
 };
 
-export const notReadyTaint = { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' };
-
 export interface NodeRecord {
   name: string;
   nodegroup: string;

@@ -75,7 +75,3 @@ export class ServiceAccountController implements Reconciler {
     });
   }
 }
-
-export function tokenSecretsOf(ctx: ControllerContext, namespace: string, saName: string): KubeObject[] {
-  return ctx.store.list('', 'Secret', namespace).filter((s) => s.type === tokenType && s.metadata.annotations?.[saNameAnnotation] === saName);
-}

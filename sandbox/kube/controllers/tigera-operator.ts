@@ -25,6 +25,7 @@ const encapsulations = ['VXLAN', 'VXLANCrossSubnet', 'IPIP', 'IPIPCrossSubnet', 
 
 /** Calico (OSS, Enterprise) versions each operator release installs. */
 const operatorReleases: Record<string, { calico: string; enterprise: string }> = {
+  'v1.42': { calico: 'v3.32.1', enterprise: 'v3.23.1' },
   'v1.40': { calico: 'v3.31.7', enterprise: 'v3.22.2' },
   'v1.39': { calico: 'v3.30.5', enterprise: 'v3.21.4' },
   'v1.38': { calico: 'v3.29.6', enterprise: 'v3.20.5' },

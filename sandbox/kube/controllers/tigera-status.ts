@@ -42,9 +42,3 @@ export function setTigeraStatus(
     o.status = { conditions };
   });
 }
-
-export function tigeraStatusAvailable(ctx: ControllerContext, name: string): boolean {
-  const ts = ctx.store.get('operator.tigera.io', 'TigeraStatus', undefined, name);
-  const conds = (ts?.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? [];
-  return conds.some((c) => c.type === 'Available' && c.status === 'True');
-}

@@ -14,33 +14,8 @@ export function ownerRef(owner: KubeObject, controller = true) {
   };
 }
 
-export function isOwnedBy(obj: KubeObject, owner: KubeObject): boolean {
-  return (obj.metadata.ownerReferences ?? []).some((r) => r.uid === owner.metadata.uid);
-}
-
 export function controllerOf(obj: KubeObject): { kind: string; name: string; uid: string } | undefined {
   return (obj.metadata.ownerReferences ?? []).find((r) => r.controller);
-}
-
-interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
-}
-
-/** Kubernetes label selector semantics (matchLabels AND matchExpressions); an empty selector matches all. */
-export function matchesSelector(labels: Record<string, string> | undefined, selector: LabelSelector | undefined): boolean {
-  const l = labels ?? {};
-  if (!selector) return false;
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (l[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const has = Object.hasOwn(l, e.key);
-    const vals = e.values ?? [];
-    if (e.operator === 'In' && !(has && vals.includes(l[e.key]))) return false;
-    if (e.operator === 'NotIn' && has && vals.includes(l[e.key])) return false;
-    if (e.operator === 'Exists' && !has) return false;
-    if (e.operator === 'DoesNotExist' && has) return false;
-  }
-  return true;
 }
 
 /** A Service's plain map selector. */
@@ -92,13 +67,6 @@ export function cidrsOverlap(a: string, b: string): boolean {
   const x = parseCidr(a);
   const y = parseCidr(b);
   return x.base < y.base + y.size && y.base < x.base + x.size;
-}
-
-/** True when `inner` lies entirely within `outer`. */
-export function cidrCovers(outer: string, inner: string): boolean {
-  const o = parseCidr(outer);
-  const i = parseCidr(inner);
-  return i.base >= o.base && i.base + i.size <= o.base + o.size;
 }
 
 export function isValidCidr(cidr: string): boolean {

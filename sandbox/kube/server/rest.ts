@@ -22,6 +22,7 @@ import { alreadyExists, ApiError, badRequest, conflict, methodNotAllowed, notFou
 import { toTable, wantsTable } from './tables.ts';
 import { VIRTUAL_KINDS } from './builtins.ts';
 import { asVersion, groupVersion } from './versioning.ts';
+import { admitApplied, admitDecoded, admitStored, fieldValidationOf, warningHeaders } from './schema/admit.ts';
 import { serveWatch } from './watch.ts';
 
 export interface RestCall {
@@ -91,6 +92,15 @@ function dryRun(call: RestCall): boolean {
 
 function send(call: RestCall, code: number, obj: KubeObject): void {
   sendJson(call.res, code, asVersion(obj, call.resource));
+}
+
+/** Unknown-field warnings (fieldValidation=Warn) ride on the response, as kube-apiserver sends them. */
+function warn(call: RestCall, warnings: string[]): void {
+  if (warnings.length > 0) call.res.setHeader('Warning', warningHeaders(warnings));
+}
+
+function decoded(call: RestCall, obj: KubeObject, patchedFrom?: KubeObject): void {
+  warn(call, admitDecoded(call.ctx, call.resource, obj, fieldValidationOf(call.url), patchedFrom));
 }
 
 function getOrThrow(call: RestCall): KubeObject {
@@ -222,6 +232,7 @@ async function create(call: RestCall): Promise<void> {
   const obj = await readObject(call);
   checkTypeMatches(call, obj, false);
   if (VIRTUAL_KINDS.has(resource.kind)) return send(call, 201, answerReview(ctx, call.user, obj, call.info.namespace));
+  decoded(call, obj);
   checkNamespace(call, obj);
   if (!obj.metadata.name && typeof obj.metadata['generateName'] === 'string') obj.metadata.name = `${obj.metadata['generateName']}${randomSuffix()}`;
   requireLiveNamespace(call, obj.metadata.namespace);
@@ -230,6 +241,7 @@ async function create(call: RestCall): Promise<void> {
   defaultOnCreate(obj, ctx.ips);
   validateMeta(obj, resource.group);
   if (resource.kind === 'CustomResourceDefinition') validateCrd(obj);
+  admitStored(ctx, resource, obj);
   recordUpdate({ previous: undefined, next: obj, manager: fieldManager(call), apiVersion: groupVersion(resource), scope: { hasStatusSubresource: hasStatus(resource) } });
   if (ctx.store.get(resource.group, resource.kind, obj.metadata.namespace, obj.metadata.name)) throw alreadyExists(resource.group, resource.plural, obj.metadata.name);
   if (dryRun(call)) {
@@ -288,6 +300,7 @@ function commit(call: RestCall, current: KubeObject, next: KubeObject, opts: { s
     foldStringData(result);
     validateMeta(result, resource.group);
   }
+  admitStored(ctx, resource, result, opts.subresource);
   if (!opts.managedFieldsDone) {
     recordUpdate({ previous: current, next: result, manager: fieldManager(call), apiVersion: groupVersion(resource), scope: { hasStatusSubresource: hasStatus(resource), ...(opts.subresource ? { subresource: opts.subresource } : {}) } });
   }
@@ -320,6 +333,7 @@ function commit(call: RestCall, current: KubeObject, next: KubeObject, opts: { s
 async function update(call: RestCall): Promise<void> {
   const next = await readObject(call);
   checkTypeMatches(call, next, false);
+  decoded(call, next);
   checkNamespace(call, next);
   const current = getOrThrow(call);
   commit(call, current, next, { status: 200 });
@@ -350,6 +364,7 @@ async function patch(call: RestCall, subresource?: 'status'): Promise<void> {
   const patched = applyPatch(call, structuredClone(current), body);
   if (!patched || typeof patched !== 'object') throw badRequest('patch did not produce an object');
   patched.metadata ??= { name: current.metadata.name };
+  decoded(call, patched, current);
   // A patch only carries a resourceVersion precondition when the client put one in it.
   const rvInPatch = JSON.stringify(body).includes('"resourceVersion"');
   if (!rvInPatch) patched.metadata.resourceVersion = current.metadata.resourceVersion;
@@ -367,6 +382,7 @@ async function apply(call: RestCall, subresource?: 'status'): Promise<void> {
   }
   applied.metadata.name = info.name ?? '';
   checkNamespace(call, applied);
+  admitApplied(ctx, resource, applied);
   const scope: ApplyScope = { hasStatusSubresource: hasStatus(resource), ...(subresource ? { subresource } : {}) };
   const force = call.url.searchParams.get('force') === 'true';
   const current = ctx.store.get(resource.group, resource.kind, resource.namespaced ? info.namespace : undefined, info.name ?? '');
@@ -378,6 +394,7 @@ async function apply(call: RestCall, subresource?: 'status'): Promise<void> {
     defaultOnCreate(obj, ctx.ips);
     validateMeta(obj, resource.group);
     if (resource.kind === 'CustomResourceDefinition') validateCrd(obj);
+    admitStored(ctx, resource, obj);
     if (dryRun(call)) return send(call, 201, obj);
     obj.metadata.creationTimestamp = nowSeconds();
     let created: KubeObject;
@@ -496,6 +513,7 @@ async function handleStatus(call: RestCall): Promise<void> {
     case 'update': {
       const next = await readObject(call);
       checkTypeMatches(call, next, false);
+      decoded(call, next);
       return commit(call, getOrThrow(call), next, { status: 200, subresource: 'status' });
     }
     case 'patch':

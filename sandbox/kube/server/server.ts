@@ -21,6 +21,7 @@ import { Registry } from './registry.ts';
 import { resolveRequest, type ResourceRequest } from './request-info.ts';
 import { handleRest } from './rest.ts';
 import { openApiV3GroupVersion, openApiV3Root } from './openapi.ts';
+import { OPENAPI_V2_PROTOBUF, openApiV2Json, openApiV2Protobuf } from './openapi-v2.ts';
 import { seedCluster } from './seed.ts';
 import { TokenIssuer } from './tokens.ts';
 import { ApiError, pageNotFound, unauthorized } from './status.ts';
@@ -145,7 +146,7 @@ async function handleRequest(ctx: ClusterContext, authenticate: Authenticator, r
         throw new ApiError(403, 'Forbidden', `forbidden: User "${user.username}" cannot ${info.verb} path "${info.path}"`);
       }
     }
-    return serveNonResource(ctx, info.path, method, res, serverAddress);
+    return serveNonResource(ctx, info.path, method, res, serverAddress, req.headers.accept ?? '');
   }
   const user = await authenticated(authenticate, req);
   const resource = ctx.registry.byPlural(info.group, info.version, info.resource);
@@ -154,13 +155,27 @@ async function handleRequest(ctx: ClusterContext, authenticate: Authenticator, r
   await handleRest({ ctx, info, resource, url, user, req, res });
 }
 
-function serveNonResource(ctx: ClusterContext, path: string, method: string, res: ServerResponse, serverAddress: string): void {
+function serveNonResource(
+  ctx: ClusterContext,
+  path: string,
+  method: string,
+  res: ServerResponse,
+  serverAddress: string,
+  accept: string,
+): void {
   if (method !== 'GET' && method !== 'HEAD') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
   if (path === '/healthz' || path === '/livez' || path === '/readyz') return sendText(res, 200, 'ok');
   if (path === '/version') return sendJson(res, 200, versionInfo(ctx.placement));
   if (path === '/api') return sendJson(res, 200, apiVersions(serverAddress));
   if (path === '/apis') return sendJson(res, 200, apiGroupList(ctx.registry));
   if (path === '/openapi/v3') return sendJson(res, 200, openApiV3Root(ctx.registry));
+  if (path === '/openapi/v2') {
+    if (!accept.includes('protobuf')) return sendJson(res, 200, openApiV2Json(ctx.registry));
+    const body = openApiV2Protobuf(ctx.registry);
+    res.writeHead(200, { 'content-type': OPENAPI_V2_PROTOBUF, 'content-length': body.length });
+    res.end(body);
+    return;
+  }
   const parts = path.split('/').filter(Boolean);
   if (parts[0] === 'openapi' && parts[1] === 'v3') {
     const doc = parts[2] === 'api' && parts.length === 4 ? openApiV3GroupVersion(ctx.registry, '', parts[3]!) : parts[2] === 'apis' && parts.length === 5 ? openApiV3GroupVersion(ctx.registry, parts[3]!, parts[4]!) : undefined;

@@ -39,7 +39,16 @@ export class ApiError extends Error {
   }
 
   toStatus(): Status {
-    const status: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, reason: this.reason, code: this.code };
+    const status: Status = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: this.message,
+      code: this.code,
+    };
+    // An empty reason is left out, as Go's omitempty does (the API server sends some errors without one).
+    if (this.reason) status.reason = this.reason;
     if (this.details) status.details = this.details;
     return status;
   }
@@ -63,7 +72,9 @@ export function conflict(group: string, plural: string, name: string, why = 'the
 }
 
 export function invalid(group: string, kind: string, name: string, causes: Array<{ field: string; message: string; reason?: string }>): ApiError {
-  const summary = causes.map((c) => `${c.field}: ${c.message}`).join(', ');
+  // apimachinery's aggregate: one error bare, several in brackets.
+  const all = causes.map((c) => `${c.field}: ${c.message}`);
+  const summary = all.length === 1 ? all[0] : `[${all.join(', ')}]`;
   return new ApiError(422, 'Invalid', `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${summary}`, {
     name,
     group,

@@ -28,7 +28,9 @@ function selects(sel: Selector, labels: Record<string, string>): boolean {
 }
 
 function goMap(labels: Record<string, string>): string {
-  return `map[string]string{${Object.entries(labels).map(([k, v]) => `"${k}":"${v}"`).join(', ')}}`;
+  return `map[string]string{${Object.entries(labels)
+    .map(([k, v]) => `"${k}":"${v}"`)
+    .join(', ')}}`;
 }
 
 function containerCauses(podSpec: Rec, at: string): Cause[] {
@@ -42,7 +44,8 @@ function containerCauses(podSpec: Rec, at: string): Cause[] {
     if (!Array.isArray(items)) continue;
     items.forEach((c, i) => {
       for (const key of ['name', 'image']) {
-        if (!rec(c)[key]) out.push({ field: `${at}.${list}[${i}].${key}`, message: 'Required value', reason: 'FieldValueRequired' });
+        if (!rec(c)[key])
+          out.push({ field: `${at}.${list}[${i}].${key}`, message: 'Required value', reason: 'FieldValueRequired' });
       }
     });
   }

@@ -9,7 +9,16 @@ import { loadConfig } from '../../../src/config/env.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const compose = parse(readFileSync(join(ROOT, 'compose.yaml'), 'utf8')) as {
-  services: Record<string, { command?: string[]; env_file?: string; environment?: Record<string, string>; read_only?: boolean; volumes?: string[] }>;
+  services: Record<
+    string,
+    {
+      command?: string[];
+      env_file?: string;
+      environment?: Record<string, string>;
+      read_only?: boolean;
+      volumes?: string[];
+    }
+  >;
 };
 const exampleText = readFileSync(join(ROOT, '.env.example'), 'utf8');
 const example = Object.fromEntries(

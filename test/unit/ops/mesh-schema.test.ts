@@ -29,7 +29,11 @@ describe('infra/mesh.schema.json', () => {
   it.each([
     ['an unknown top-level field', { ...shipped, clustres: [] }, 'additionalProperties'],
     ['an unquoted Kubernetes version', { ...shipped, kubernetesVersion: 1.34 }, 'type'],
-    ['a Calico variant that does not exist', { ...shipped, calico: { ...(shipped.calico as object), variant: 'free' } }, 'enum'],
+    [
+      'a Calico variant that does not exist',
+      { ...shipped, calico: { ...(shipped.calico as object), variant: 'free' } },
+      'enum',
+    ],
     ['a mesh name over 20 characters', { ...shipped, name: 'a-very-long-mesh-name-indeed' }, 'maxLength'],
     ['a missing workloads section', { ...shipped, workloads: undefined }, 'required'],
   ])('refuses %s', (_what, doc, keyword) => {

@@ -22,7 +22,9 @@ export function healthy(n: number): MeshHealth {
     names.slice(i + 1).map((b, k) => ({ a, b, state: 'active', ok: true, detail: `pcx-0${i}${k} is active` })),
   );
   const syncs = names.flatMap((destination) =>
-    names.filter((s) => s !== destination).map((source) => ({ source, destination, state: 2 as SyncState, reason: 'in sync (calico-typha)' })),
+    names
+      .filter((s) => s !== destination)
+      .map((source) => ({ source, destination, state: 2 as SyncState, reason: 'in sync (calico-typha)' })),
   );
   const paths = names.flatMap((from, i) =>
     names.filter((t) => t !== from).map((to, k) => ({ from, to, rttSeconds: 0.064 + 0.01 * (i + k), packetLoss: 0 })),
@@ -46,14 +48,22 @@ export function broken(): MeshHealth {
 /** Four clusters: sin unreachable, the dub-sin peering pending, dub reading sin still connecting. */
 export function fourMixed(): MeshHealth {
   const h = healthy(4);
-  h.clusters[3] = { ...h.clusters[3], reachable: false, reason: 'unreachable: connect ETIMEDOUT 10.3.0.10:443', calico: [] };
+  h.clusters[3] = {
+    ...h.clusters[3],
+    reachable: false,
+    reason: 'unreachable: connect ETIMEDOUT 10.3.0.10:443',
+    calico: [],
+  };
   delete h.clusters[3].nodesReady;
   h.peerings = h.peerings.map((p) =>
-    p.a === 'dub' && p.b === 'sin' ? { ...p, state: 'pending-acceptance', ok: false, detail: 'pcx-0230 is pending-acceptance' } : p,
+    p.a === 'dub' && p.b === 'sin'
+      ? { ...p, state: 'pending-acceptance', ok: false, detail: 'pcx-0230 is pending-acceptance' }
+      : p,
   );
   h.syncs = h.syncs.map((s) => {
     if (s.destination === 'sin') return { ...s, state: 0 as SyncState, reason: 'sin: unreachable: connect ETIMEDOUT' };
-    if (s.destination === 'dub' && s.source === 'sin') return { ...s, state: 1 as SyncState, reason: 'not in sync per calico-typha' };
+    if (s.destination === 'dub' && s.source === 'sin')
+      return { ...s, state: 1 as SyncState, reason: 'not in sync per calico-typha' };
     return s;
   });
   h.paths = h.paths.filter((p) => p.from !== 'sin' && p.to !== 'sin');

@@ -1,15 +1,20 @@
 // The topology picture of known states: the SVG's elements and labels say what the mesh is, nothing overlaps
 // with four clusters, and the PNG decodes at the SVG's size.
 import { describe, expect, it } from 'vitest';
+import type { Rect } from '../../../src/topology/layout.ts';
 import { topologyPng } from '../../../src/topology/png.ts';
 import { COLOURS, topologySvg } from '../../../src/topology/svg.ts';
-import type { Rect } from '../../../src/topology/layout.ts';
 import { decodePng } from './png.ts';
 import { broken, fourMixed, healthy } from './topology-fixtures.ts';
 
 const attr = (el: string, name: string) => new RegExp(`${name}="([^"]*)"`).exec(el)?.[1];
 const all = (svg: string, re: RegExp) => [...svg.matchAll(re)].map((m) => m[0]);
-const rectOf = (el: string): Rect => ({ x: +attr(el, 'x')!, y: +attr(el, 'y')!, w: +attr(el, 'width')!, h: +attr(el, 'height')! });
+const rectOf = (el: string): Rect => ({
+  x: +attr(el, 'x')!,
+  y: +attr(el, 'y')!,
+  w: +attr(el, 'width')!,
+  h: +attr(el, 'height')!,
+});
 const texts = (svg: string, cls: string) =>
   [...svg.matchAll(new RegExp(`<text [^>]*class="${cls}"[^>]*>([^<]*)</text>`, 'g'))].map((m) => m[1]);
 const overlap = (a: Rect, b: Rect) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
@@ -33,10 +38,9 @@ describe('topology picture', () => {
     expect(all(svg, /<g class="peering"[^>]*>/g).map((g) => attr(g, 'data-state'))).toEqual(['active']);
     expect(texts(svg, 'peering-label')).toEqual(['active · 69 ms']);
     const arrows = all(svg, /<path class="sync"[^>]*>/g);
-    expect(arrows.map((a) => `${attr(a, 'data-source')}->${attr(a, 'data-destination')} ${attr(a, 'data-state')}`).sort()).toEqual([
-      'iad->pdx 2',
-      'pdx->iad 2',
-    ]);
+    expect(
+      arrows.map((a) => `${attr(a, 'data-source')}->${attr(a, 'data-destination')} ${attr(a, 'data-state')}`).sort(),
+    ).toEqual(['iad->pdx 2', 'pdx->iad 2']);
     expect(arrows.every((a) => attr(a, 'stroke') === COLOURS.ok)).toBe(true);
     expect(texts(svg, 'all-ok')).toEqual(['✓ every check ok']);
     expect(texts(svg, 'problem')).toEqual([]);

@@ -1,8 +1,0 @@
-// How a job is named to people: the command as they would type it.
-import { describeCommand } from '../commands/parse.ts';
-import type { JobData } from '../src/queue/job-types.ts';
-
-export function describeJob(data: Pick<JobData, 'name' | 'command'>): string {
-  if (data.name === 'down-preview') return '/mesh down (confirmation)';
-  return describeCommand(data.command);
-}

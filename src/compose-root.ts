@@ -1,0 +1,147 @@
+// The composition root: the one module of src/ that imports commands/ and jobs/ (the layers above src/) and
+// wires them in: the command layer into the web role, the job handlers into the workers. Everything else in src/
+// knows neither (.dependency-cruiser.cjs enforces it).
+// Starts meshops from a validated configuration: the web role, the worker role, or both in one process.
+// Returns a handle whose stop() is the SIGTERM path: workers stop at a safe point first, then the web server.
+import { WebClient } from '@slack/web-api';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { authorize } from '../commands/authorize.ts';
+import { describeJob } from '../commands/describe-job.ts';
+import { describeCommand, helpText, parseMeshCommand } from '../commands/parse.ts';
+import { makeHandlers } from '../jobs/index.ts';
+import { type Clock, systemClock } from './clock.ts';
+import type { AppConfig } from './config/env.ts';
+import type { Deps } from './deps.ts';
+import { createLogger } from './log.ts';
+import { trackQueueDepth } from './metrics/jobs.ts';
+import { type ProbeServer, startProbeServer } from './metrics/probe-server.ts';
+import { metricsText } from './metrics/registry.ts';
+import { instrumentSlack } from './metrics/slack.ts';
+import type { JobName } from './queue/job-types.ts';
+import { openQueues } from './queue/queues.ts';
+import { type JobHandler, type RunningWorkers, startWorkers } from './queue/worker.ts';
+import type { WebApp } from './slack/app.ts';
+import { slackLogger } from './slack/logger.ts';
+
+export interface StartOverrides {
+  log?: Logger;
+  clock?: Clock;
+  /** Queue name prefix; tests give each run its own. */
+  prefix?: string;
+  lockDurationMs?: number;
+  deps?: Partial<Deps>;
+  /** Replaces job handlers: pipeline tests that exercise queueing, not a job's own work. */
+  handlers?: Partial<Record<JobName, JobHandler>>;
+}
+
+export interface Meshops {
+  log: Logger;
+  web?: WebApp;
+  workers?: RunningWorkers;
+  stop(): Promise<void>;
+}
+
+export async function startMeshops(config: AppConfig, overrides: StartOverrides = {}): Promise<Meshops> {
+  const log = overrides.log ?? createLogger({ level: config.logLevel });
+  const clock = overrides.clock ?? systemClock;
+  const prefix = overrides.prefix ?? 'meshops';
+  const onError = (err: Error) => log.warn({ err: { message: err.message } }, 'redis connection error');
+  // Queueing, cancel and /readyz answer people: while Redis is down they fail after one reconnect attempt
+  // ("could not queue", 503) instead of waiting in ioredis's offline queue until Redis is back.
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+  redis.on('error', onError);
+  const queues = await openQueues(redis, prefix, config.spec.name);
+  const untrackQueues = trackQueueDepth([queues.changes, queues.reads]);
+  const slack = instrumentSlack(
+    new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, logger: slackLogger(log) }),
+  );
+
+  // Roles load only what they use, when they first use it: a web-only process never loads the AWS SDK or the
+  // Kubernetes client, and an idle worker loads them with its first job (they are most of its memory).
+  const runsJobs = config.role === 'worker' || config.role === 'all';
+  // Workers wait out a Redis outage; BullMQ needs maxRetriesPerRequest null on the connections they block on.
+  const workerRedis = runsJobs ? new Redis(config.redisUrl, { maxRetriesPerRequest: null }) : undefined;
+  workerRedis?.on('error', onError);
+  let deps: Promise<Deps> | undefined;
+  const getDeps = () =>
+    (deps ??= (async (): Promise<Deps> => {
+      const aws = overrides.deps?.aws ?? (await import('./aws/clients.ts')).makeAwsClients();
+      const kube = overrides.deps?.kube ?? (await import('./kube/access.ts')).makeKubeAccess(aws, config.spec);
+      return {
+        spec: config.spec,
+        aws,
+        kube,
+        calico: config.calico,
+        clock,
+        log,
+        pollIntervalMs: overrides.deps?.pollIntervalMs ?? config.pollIntervalSeconds * 1000,
+        ...overrides.deps,
+      };
+    })());
+
+  let web: WebApp | undefined;
+  let workers: RunningWorkers | undefined;
+  if (runsJobs) {
+    workers = startWorkers({
+      connection: workerRedis!,
+      redis: workerRedis!,
+      prefix,
+      mesh: config.spec.name,
+      handlers: { ...makeHandlers(getDeps), ...overrides.handlers },
+      slack,
+      clock,
+      log: log.child({ role: 'worker' }),
+      readConcurrency: config.workerConcurrency,
+      lockDurationMs: overrides.lockDurationMs ?? config.workerLockSeconds * 1000,
+      describe: describeJob,
+    });
+    log.info({ mesh: config.spec.name, clusters: config.spec.clusters.map((c) => c.name) }, 'worker role started');
+  }
+  // A worker-only process still answers probes (and scrapes) on PORT; the web role serves them itself.
+  let probes: ProbeServer | undefined;
+  if (config.role === 'worker')
+    probes = await startProbeServer({ port: config.port, redis, log, metrics: metricsText });
+  if (config.role === 'web' || config.role === 'all') {
+    const { createWebApp } = await import('./slack/app.ts');
+    web = createWebApp({
+      commands: { parse: parseMeshCommand, authorize, describe: describeCommand, help: helpText },
+      botToken: config.slack.botToken,
+      signingSecret: config.slack.signingSecret ?? '',
+      appToken: config.slack.appToken,
+      slackApiUrl: config.slack.apiUrl,
+      port: config.port,
+      admins: config.admins,
+      channels: config.channels,
+      spec: config.spec,
+      redis,
+      log,
+      enqueue: { queues, redis, prefix, mesh: config.spec.name, log, describe: describeJob },
+    });
+    await web.start();
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      // Each cleanup is guarded so that one failure does not skip the rest.
+      const guard = async (what: string, fn: () => Promise<unknown>) => {
+        try {
+          await fn();
+        } catch (err) {
+          log.warn({ err, what }, 'shutdown step failed');
+        }
+      };
+      if (workers) await guard('workers', () => workers!.close());
+      if (web) await guard('web', () => web!.stop());
+      if (probes) await guard('probes', () => probes!.stop());
+      untrackQueues();
+      await guard('queues', () => queues.close());
+      // QUIT needs an answer; a connection that is down is just dropped.
+      for (const r of [redis, workerRedis]) {
+        if (r) await guard('redis', async () => (r.status === 'ready' ? r.quit() : r.disconnect()));
+      }
+      log.info('stopped');
+    })());
+  return { log, web, workers, stop };
+}
