@@ -16,7 +16,7 @@ export function makeHandlers(getDeps: () => Promise<Deps>): Record<JobName, JobH
       const [{ statusJob }, { pingTargets }, { pingFrom }] = await Promise.all([
         import('./status/index.ts'),
         import('./ping.ts'),
-        import('./ping/probe.ts'),
+        import('../src/mesh/ping/probe.ts'),
       ]);
       const deps = await getDeps();
       // Status's gauges and picture ping each pair the way /mesh ping does: from netshoot to the pod 0.
