@@ -199,6 +199,20 @@ export class ProgressReporter {
     return this.threadChain;
   }
 
+  /** A file (the topology picture) in the job's thread, after the replies before it. */
+  attach(file: Buffer, filename: string, comment?: string): Promise<void> {
+    this.threadChain = this.threadChain.then(async () => {
+      try {
+        const threadTs = await this.ensureAnchor();
+        const extra = comment ? { initial_comment: comment } : {};
+        await this.opts.client.files.uploadV2({ channel_id: this.opts.channel, thread_ts: threadTs, file, filename, title: filename, ...extra });
+      } catch (err) {
+        this.opts.log.warn({ err }, 'could not upload a file to the thread');
+      }
+    });
+    return this.threadChain;
+  }
+
   /** Final state of the anchor; waits until every pending reply and edit has gone out. */
   async finish(
     state: JobState,
