@@ -331,7 +331,7 @@ describe('EKS steps', () => {
     expect(ng.instanceTypes).toEqual(['m5.xlarge']);
     expect(ng.diskSize).toBe(100);
     expect(ng.remoteAccess?.ec2SshKey).toBe('ops-key');
-    expect(ng.nodeRole).toMatch(/role\/eks1-eks-node$/);
+    expect(ng.nodeRole).toMatch(/role\/meshops\/eks1-eks-node$/);
     expect(ng.labels).toMatchObject({ 'meshops.io/mesh': 'eks1' });
 
     const scaled = await run(scaleNodeGroupStep(deps, iad));
