@@ -6,7 +6,6 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify } from 'yaml';
-import { parseMeshCommand } from '../commands/parse.ts';
 import { parseSpec } from '../src/config/spec.ts';
 import type { MeshSpec } from '../src/config/spec-types.ts';
 import type { TimeProfile } from './contracts.ts';
@@ -79,6 +78,14 @@ export interface Sandbox {
 
 const FINAL = /^(:white_check_mark:|:x:|:no_entry_sign:)/;
 const BOT_USER = 'U0MESHBOT';
+
+/**
+ * A reply only to the user that tells them the command did not go through, as they read it: a refusal, an error,
+ * "could not ...", a "Queued ... as job N" with no job message to follow, or a mistake followed by the usage line.
+ */
+function saysFailure(text: string): boolean {
+  return /^(:no_entry:|:x:|:hourglass:)|could not|^Queued `/im.test(text) || /^Usage: `/m.test(text);
+}
 
 async function writeSandboxSpec(cloud: Cloud, source: string, dir: string): Promise<string> {
   const doc = parseYaml(await readFile(source, 'utf8')) as { calico?: { variant?: string; version?: string; manifestBaseUrl?: string } };
@@ -175,12 +182,27 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     };
     const settle = async (anchor: SlackMessage, timeoutMs = 30 * 60_000): Promise<CommandOutcome> => {
       const current = messages().find((m) => m.ts === anchor.ts) ?? anchor;
+      // The reporter posts every thread reply (and waits for Slack's answer) before its final edit of the anchor,
+      // so once the anchor is final the thread is complete.
       if (!FINAL.test(current.text)) await slack.waitFor((m) => m.ts === anchor.ts && FINAL.test(m.text), timeoutMs);
-      // The reporter posts its last replies before the final edit; give the stand-in a moment to record them.
-      await new Promise((r) => setTimeout(r, 100));
       return outcomeOf(anchor);
     };
-    const newAnchor = (before: Set<string>) => (m: SlackMessage) => !before.has(m.ts) && !m.threadTs && m.user === BOT_USER && /· job \d+/.test(m.text);
+    const newAnchor = (before: Set<string>) => (m: SlackMessage) =>
+      !before.has(m.ts) && !m.threadTs && m.user === BOT_USER && /· job \d+/.test(m.text);
+    const ephemeralTo = (user: string) => {
+      const before = new Set(slack.ephemeral(CHANNEL, user).map((m) => m.ts));
+      return {
+        isNew: (m: SlackMessage) => m.visibleTo === user && m.channel === CHANNEL && !before.has(m.ts),
+        texts: () => slack.ephemeral(CHANNEL, user).filter((m) => !before.has(m.ts)).map((m) => m.text),
+      };
+    };
+    /**
+     * What the user saw first after a command or a click: its job's anchor in the channel, or a reply only to them
+     * (help, a refusal, a usage error, a cancel's answer, "could not queue"). Waits for it, however long that takes
+     * up to the timeout, rather than for a fixed time.
+     */
+    const firstAnswer = (before: Set<string>, eph: ReturnType<typeof ephemeralTo>, timeoutMs: number) =>
+      slack.waitFor((m) => newAnchor(before)(m) || eph.isNew(m), timeoutMs).catch(() => undefined);
 
     const send = async (text: string, o: { user?: string } = {}) => {
       const user = o.user ?? ADMIN;
@@ -192,28 +214,19 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
     const run = async (text: string, o: { user?: string; timeoutMs?: number } = {}): Promise<CommandOutcome> => {
       const user = o.user ?? ADMIN;
-      const ephemeralBefore = slack.ephemeral(CHANNEL, user).length;
-      const parsed = parseMeshCommand(text, spec);
+      const eph = ephemeralTo(user);
       const before = new Set(messages().map((m) => m.ts));
       const res = await slack.slashCommand({ text, userId: user, channelId: CHANNEL, to });
       if (!res.acked || res.status !== 200) throw new Error(`the bot did not ack /mesh ${text} within 3 s (HTTP ${res.status ?? 'none'})`);
-      const ephemeral = () => slack.ephemeral(CHANNEL, user).slice(ephemeralBefore).map((m) => m.text);
-      // Commands the web role answers itself: help, cancel, bad input, refusals.
-      const answeredAtOnce = !parsed.ok || parsed.command.kind === 'help' || parsed.command.kind === 'cancel';
-      if (answeredAtOnce) {
-        await new Promise((r) => setTimeout(r, parsed.ok && parsed.command.kind === 'cancel' ? 500 : 50));
-        const said = ephemeral();
-        const ok = parsed.ok && !said.some((t) => /could not|:no_entry:/i.test(t));
-        return { ok, thread: [], ephemeral: said };
+      const first = await firstAnswer(before, eph, 10_000);
+      if (!first) return { ok: false, thread: [], ephemeral: eph.texts() };
+      if (first.visibleTo) {
+        // Answered only to the user. A job queued without an anchor has no visible end, so it does not count as ok.
+        const said = eph.texts();
+        return { ok: !said.some(saysFailure), thread: [], ephemeral: said };
       }
-      let anchor: SlackMessage;
-      try {
-        anchor = await slack.waitFor(newAnchor(before), 10_000);
-      } catch {
-        return { ok: false, thread: [], ephemeral: ephemeral() };
-      }
-      const outcome = await settle(anchor, o.timeoutMs);
-      return { ...outcome, ephemeral: ephemeral() };
+      const outcome = await settle(first, o.timeoutMs);
+      return { ...outcome, ephemeral: eph.texts() };
     };
 
     const clickConfirm = async (o: { user?: string; timeoutMs?: number; messageTs?: string } = {}): Promise<CommandOutcome> => {
@@ -222,13 +235,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         ? messages().find((m) => m.ts === o.messageTs)
         : [...messages()].reverse().find((m) => JSON.stringify(m.blocks ?? []).includes('mesh_down_confirm'));
       if (!msg) return { ok: false, thread: [], ephemeral: ['no /mesh down confirmation to click'] };
-      const ephemeralBefore = slack.ephemeral(CHANNEL, user).length;
+      const eph = ephemeralTo(user);
       const before = new Set(messages().map((m) => m.ts));
       await slack.clickButton({ userId: user, channelId: CHANNEL, messageTs: msg.ts, actionId: 'mesh_down_confirm', to });
-      const anchor = await slack.waitFor(newAnchor(before), 5_000).catch(() => undefined);
-      const ephemeral = slack.ephemeral(CHANNEL, user).slice(ephemeralBefore).map((m) => m.text);
-      if (!anchor) return { ok: false, thread: [], ephemeral };
-      return { ...(await settle(anchor, o.timeoutMs)), ephemeral };
+      const first = await firstAnswer(before, eph, 10_000);
+      if (!first || first.visibleTo) return { ok: false, thread: [], ephemeral: eph.texts() };
+      return { ...(await settle(first, o.timeoutMs)), ephemeral: eph.texts() };
     };
 
     let stopped = false;
