@@ -65,6 +65,11 @@ export interface Sandbox {
   killBot(signal?: NodeJS.Signals): Promise<void>;
   /** Starts the bot again on the same port, as a restarted container would. */
   startBot(): Promise<void>;
+  /**
+   * Starts another `node src/main.ts` with ROLE=worker on the same Redis, AWS and Slack (for a bot started with
+   * botEnv ROLE=web: web and worker as separate processes); resolves once it logs that its worker role started.
+   */
+  startWorker(): Promise<ChildProcess>;
   /** Sends `/mesh <text>` as `user` and waits for the outcome: an immediate answer, or its job's final state. */
   run(text: string, opts?: { user?: string; timeoutMs?: number }): Promise<CommandOutcome>;
   /** Sends the command and returns once its job's anchor message exists (for tests that act while it runs). */
@@ -168,6 +173,29 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     };
     await startBot();
     cleanups.unshift(() => killBot('SIGTERM'));
+    const startWorker = async (): Promise<ChildProcess> => {
+      const worker = spawn(process.execPath, [`${ROOT}src/main.ts`], { cwd: ROOT, env: { ...env, ROLE: 'worker' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const exited = new Promise((r) => worker.once('exit', r));
+      cleanups.unshift(async () => {
+        if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGTERM');
+        await exited;
+      });
+      worker.stderr!.pipe(logFile, { end: false });
+      await new Promise<void>((resolve, reject) => {
+        let seen = '';
+        const timer = setTimeout(() => reject(new Error('the worker did not start within 60 s; see the bot log')), 60_000);
+        worker.once('exit', (code) => reject(new Error(`the worker exited with code ${code}; see the bot log`)));
+        worker.stdout!.on('data', (chunk: Buffer) => {
+          logFile.write(chunk);
+          seen = (seen + chunk.toString()).slice(-4096);
+          if (seen.includes('worker role started')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      return worker;
+    };
     log(`bot: ${botUrl}/slack/events (logs in ${dir}/bot.log)`);
 
     const kubeconfigPath = `${dir}/kubeconfig`;
@@ -260,6 +288,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       bot: () => bot!,
       killBot,
       startBot,
+      startWorker,
       run,
       send,
       settle,
