@@ -1,5 +1,6 @@
 // The Kubernetes part of `/mesh down`: remove what meshops put in each cluster (workloads, federation), found
 // by its labels, before the AWS side deletes the clusters. Clusters that no longer exist get no step.
+import { describeCluster } from '../../src/aws/eks.ts';
 import type { ClusterSpec } from '../../src/config/spec-types.ts';
 import type { Deps } from '../../src/deps.ts';
 import { PermanentError } from '../../src/errors.ts';
@@ -65,6 +66,11 @@ export function downKubeStep(deps: Deps, cluster: ClusterSpec): Step {
   );
 }
 
+async function isFailed(deps: Deps, cluster: ClusterSpec): Promise<boolean> {
+  const c = await describeCluster(deps.aws.eks(cluster.region), eksClusterName(deps.spec, cluster)).catch(() => undefined);
+  return c?.status === 'FAILED';
+}
+
 export async function planDownKube(deps: Deps): Promise<Step> {
   const present: ClusterSpec[] = [];
   for (const cluster of deps.spec.clusters) {
@@ -74,6 +80,8 @@ export async function planDownKube(deps: Deps): Promise<Step> {
     } catch (err) {
       // Already gone (or never made): nothing to clean inside it.
       if (err instanceof PermanentError && err.code === 'ResourceNotFoundException') continue;
+      // A FAILED cluster never gets an API to clean; deleting the cluster takes what is inside with it.
+      if (await isFailed(deps, cluster)) continue;
       // No endpoint yet (still CREATING) or a transient error: keep the step, it will say what is wrong.
       present.push(cluster);
     }
