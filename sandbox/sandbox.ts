@@ -174,7 +174,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     await startBot();
     cleanups.unshift(() => killBot('SIGTERM'));
     const startWorker = async (): Promise<ChildProcess> => {
-      const worker = spawn(process.execPath, [`${ROOT}src/main.ts`], { cwd: ROOT, env: { ...env, ROLE: 'worker' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const worker = spawn(process.execPath, [`${ROOT}src/main.ts`], {
+        cwd: ROOT,
+        env: { ...env, ROLE: 'worker' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const exited = new Promise((r) => worker.once('exit', r));
       cleanups.unshift(async () => {
         if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGTERM');
@@ -183,7 +187,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       worker.stderr!.pipe(logFile, { end: false });
       await new Promise<void>((resolve, reject) => {
         let seen = '';
-        const timer = setTimeout(() => reject(new Error('the worker did not start within 60 s; see the bot log')), 60_000);
+        const fail = () => reject(new Error('the worker did not start within 60 s; see the bot log'));
+        const timer = setTimeout(fail, 60_000);
         worker.once('exit', (code) => reject(new Error(`the worker exited with code ${code}; see the bot log`)));
         worker.stdout!.on('data', (chunk: Buffer) => {
           logFile.write(chunk);

@@ -67,7 +67,8 @@ export function downKubeStep(deps: Deps, cluster: ClusterSpec): Step {
 }
 
 async function isFailed(deps: Deps, cluster: ClusterSpec): Promise<boolean> {
-  const c = await describeCluster(deps.aws.eks(cluster.region), eksClusterName(deps.spec, cluster)).catch(() => undefined);
+  const eks = deps.aws.eks(cluster.region);
+  const c = await describeCluster(eks, eksClusterName(deps.spec, cluster)).catch(() => undefined);
   return c?.status === 'FAILED';
 }
 

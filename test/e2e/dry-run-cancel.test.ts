@@ -18,11 +18,15 @@ afterAll(async () => {
   await sb?.stop();
 });
 
-const everything = (o: { anchor?: SlackMessage; thread: SlackMessage[] }) => [seen(o.anchor), ...o.thread.map((m) => seen(m))].join('\n');
+const everything = (o: { anchor?: SlackMessage; thread: SlackMessage[] }) =>
+  [seen(o.anchor), ...o.thread.map((m) => seen(m))].join('\n');
 
 /** Resolves once the job under this anchor has finished a step (whose title matches, if given) in its thread. */
 const stepDone = (anchor: SlackMessage, title = /./) =>
-  sb.slack.waitFor((m) => m.threadTs === anchor.ts && m.text.startsWith(':white_check_mark:') && title.test(m.text), 120_000);
+  sb.slack.waitFor(
+    (m) => m.threadTs === anchor.ts && m.text.startsWith(':white_check_mark:') && title.test(m.text),
+    120_000,
+  );
 
 /** Neither nothing nor everything: some kind of resource exists, and the mesh is not complete. */
 function expectHalfThere(counts: Awaited<ReturnType<typeof countMesh>>) {
@@ -56,13 +60,19 @@ describe('/mesh cancel of a running up', () => {
     expect(up.ok).toBe(false);
     expect(up.anchor!.text).toMatch(/^:no_entry_sign:/);
     expect(seen(up.anchor)).toContain(`cancelled by <@${ADMIN}>`);
-    expect(seen(up.anchor)).toMatch(/What was made so far is left in place; `\/mesh up` continues it, `\/mesh down` removes it/);
+    expect(seen(up.anchor)).toMatch(
+      /What was made so far is left in place; `\/mesh up` continues it, `\/mesh down` removes it/,
+    );
     expectHalfThere(await countMesh(sb, 'gateway'));
 
     const status = await sb.run('status', { timeoutMs: 120_000 });
     expect(status.ok, seen(status.anchor)).toBe(true);
-    expect(seen(status.anchor)).toMatch(/Mesh \*demo\* is half-built or half-deleted: \d+ parts exist, \d+ are missing/);
-    expect(seen(status.anchor)).toMatch(/Run `\/mesh up` to finish building it, or `\/mesh down` to remove what is left/);
+    expect(seen(status.anchor)).toMatch(
+      /Mesh \*demo\* is half-built or half-deleted: \d+ parts exist, \d+ are missing/,
+    );
+    expect(seen(status.anchor)).toMatch(
+      /Run `\/mesh up` to finish building it, or `\/mesh down` to remove what is left/,
+    );
   }, 360_000);
 
   it('a later up continues from there and completes the mesh', async () => {
@@ -79,7 +89,10 @@ describe('/mesh status on a broken mesh', () => {
     const ec2 = new EC2Client({
       region: iad!.region,
       endpoint: sb.cloud.awsEndpoint,
-      credentials: { accessKeyId: sb.cloud.awsEnv.AWS_ACCESS_KEY_ID!, secretAccessKey: sb.cloud.awsEnv.AWS_SECRET_ACCESS_KEY! },
+      credentials: {
+        accessKeyId: sb.cloud.awsEnv.AWS_ACCESS_KEY_ID!,
+        secretAccessKey: sb.cloud.awsEnv.AWS_SECRET_ACCESS_KEY!,
+      },
     });
     const tables = await ec2.send(
       new DescribeRouteTablesCommand({

@@ -36,8 +36,10 @@ async function privateTables(cluster: string, region: string) {
 
 /** What `kubectl logs` prints for the Typha pods of a cluster. */
 async function typhaLogs(context: string): Promise<string> {
-  const k = (args: string[]) => run('kubectl', ['--kubeconfig', sb.kubeconfigPath, '--context', context, '-n', 'calico-system', ...args], { timeout: 30_000 });
-  const pods = (await k(['get', 'pods', '-l', 'k8s-app=calico-typha', '-o', 'name'])).stdout.split('\n').filter(Boolean);
+  const base = ['--kubeconfig', sb.kubeconfigPath, '--context', context, '-n', 'calico-system'];
+  const k = (args: string[]) => run('kubectl', [...base, ...args], { timeout: 30_000 });
+  const typha = await k(['get', 'pods', '-l', 'k8s-app=calico-typha', '-o', 'name']);
+  const pods = typha.stdout.split('\n').filter(Boolean);
   const logs = await Promise.all(pods.map(async (p) => (await k(['logs', p])).stdout));
   return logs.join('\n');
 }

@@ -1,8 +1,9 @@
 // Web and worker as separate processes, as the README's deployment runs them: one `node src/main.ts` with
 // ROLE=web answers Slack and queues, another with ROLE=worker runs the jobs. A job queued while no worker runs
 // shows as queued and runs once a worker starts, in the worker's process; then a real up, status and down go through both.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../sandbox/sandbox.ts';
 import { countMesh, expectedCounts, sandboxFor, seen, ZERO } from './helpers.ts';
 

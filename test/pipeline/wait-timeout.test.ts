@@ -3,7 +3,7 @@
 // fast as the job waits (src/clock.ts). The user must see which wait timed out, after how long, what it saw last,
 // and what to do next.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCloud, type Cloud } from '../../sandbox/cloud.ts';
+import { type Cloud, startCloud } from '../../sandbox/cloud.ts';
 import type { ClusterHost } from '../../sandbox/contracts.ts';
 import { type SlackStandIn, startSlackStandIn } from '../../sandbox/slack/web-api.ts';
 import { makeAwsClients } from '../../src/aws/clients.ts';
@@ -40,7 +40,11 @@ let bot: TestBot;
 
 beforeAll(async () => {
   redis = await startRedis();
-  slack = await startSlackStandIn({ rateLimits: false, botToken: 'xoxb-test-meshops-bot', channels: [{ id: CHANNEL, name: 'mesh-ops' }] });
+  slack = await startSlackStandIn({
+    rateLimits: false,
+    botToken: 'xoxb-test-meshops-bot',
+    channels: [{ id: CHANNEL, name: 'mesh-ops' }],
+  });
   // NAT gateways pending for 20 minutes of real time: longer than this test, far longer than the job's 10.
   cloud = await startCloud({ profile: 'real', timeScale: 10, clusterHost: noKubernetes });
   const aws = makeAwsClients({
@@ -73,9 +77,14 @@ describe('a NAT gateway that stays pending past the wait', () => {
     expect(res.status).toBe(200);
     const anchor = await slack.waitFor((m) => !m.threadTs && /\/mesh up\* · job \d+/.test(m.text ?? ''), 10_000);
     // Three attempts (the first and two automatic retries, 10 s and 20 s apart), then the final state.
-    const final = await slack.waitFor((m) => m.ts === anchor.ts && /^:(white_check_mark|x):/.test(m.text ?? ''), 150_000);
+    const final = await slack.waitFor(
+      (m) => m.ts === anchor.ts && /^:(white_check_mark|x):/.test(m.text ?? ''),
+      150_000,
+    );
     expect(final.text).toMatch(/^:x:/);
-    expect(final.text).toMatch(/timed out after 600 s waiting for NAT gateway nat-\w+ \(us-[a-z]+-\d[a-z]\); last seen: pending/);
+    expect(final.text).toMatch(
+      /timed out after 600 s waiting for NAT gateway nat-\w+ \(us-[a-z]+-\d[a-z]\); last seen: pending/,
+    );
     expect(final.text).toMatch(/run `\/mesh up` again: it continues where it stopped/);
   }, 200_000);
 });
