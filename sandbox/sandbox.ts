@@ -86,7 +86,7 @@ const BOT_USER = 'U0MESHBOT';
 
 /**
  * A reply only to the user that tells them the command did not go through, as they read it: a refusal, an error,
- * "could not ...", a "Queued ... as job N" with no job message to follow, or a mistake followed by the usage line.
+ * "could not ...", a job queued whose message never came, or a mistake followed by the usage line.
  */
 function saysFailure(text: string): boolean {
   return /^(:no_entry:|:x:|:hourglass:)|could not|^Queued `/im.test(text) || /^Usage: `/m.test(text);
@@ -253,12 +253,17 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       if (!res.acked || res.status !== 200) throw new Error(`the bot did not ack /mesh ${text} within 3 s (HTTP ${res.status ?? 'none'})`);
       const first = await firstAnswer(before, eph, 10_000);
       if (!first) return { ok: false, thread: [], ephemeral: eph.texts() };
-      if (first.visibleTo) {
-        // Answered only to the user. A job queued without an anchor has no visible end, so it does not count as ok.
+      let anchor: SlackMessage | undefined = first.visibleTo ? undefined : first;
+      // Queued while its message could not be posted: the worker posts one when it starts the job.
+      if (!anchor && /^Queued `[^`]*` as job \d+/m.test(first.text)) {
+        anchor = await slack.waitFor(newAnchor(before), 10_000).catch(() => undefined);
+      }
+      if (!anchor) {
+        // Answered only to the user: help, a refusal, a usage error, a cancel's answer.
         const said = eph.texts();
         return { ok: !said.some(saysFailure), thread: [], ephemeral: said };
       }
-      const outcome = await settle(first, o.timeoutMs);
+      const outcome = await settle(anchor, o.timeoutMs);
       return { ...outcome, ephemeral: eph.texts() };
     };
 
