@@ -5,43 +5,6 @@
 //   sandbox/, bench/, test/  around the product, never inside it
 // src/compose-root.ts is the one module of src/ that imports commands/ and jobs/: it wires the program together.
 
-const path = require('node:path');
-
-// Known violations that other work on issue 8 removes (items 1 and 3: the readers that jobs share move into the
-// resource catalogue in src/). They are reported as "ignored", not as errors. Delete each line when its import is
-// gone (the coordinator does at merge time); the rule then keeps it gone.
-const KNOWN_CROSS_JOB_IMPORTS = [
-  // AWS: down reuses up's IAM role names and status's observers.
-  ['jobs/down/aws.ts', 'jobs/up/aws/iam.ts'],
-  ['jobs/down/index.ts', 'jobs/status/aws.ts'],
-  // Kubernetes: down, status, scale and ping read through up's kube helpers; up's verify uses ping's probe.
-  ['jobs/down/kube.ts', 'jobs/up/kube/common.ts'],
-  ['jobs/status/kube.ts', 'jobs/up/kube/calico-ready.ts'],
-  ['jobs/status/kube.ts', 'jobs/up/kube/common.ts'],
-  ['jobs/status/kube.ts', 'jobs/up/kube/mesh-pair.ts'],
-  ['jobs/status/kube.ts', 'jobs/up/kube/mesh-sync.ts'],
-  ['jobs/status/kube.ts', 'jobs/up/kube/workloads.ts'],
-  ['jobs/scale.ts', 'jobs/up/kube/common.ts'],
-  ['jobs/scale.ts', 'jobs/up/kube/workloads.ts'],
-  ['jobs/ping.ts', 'jobs/up/kube/common.ts'],
-  ['jobs/ping.ts', 'jobs/up/kube/workloads.ts'],
-  ['jobs/ping/probe.ts', 'jobs/up/kube/workloads.ts'],
-  ['jobs/ping/diagnose.ts', 'jobs/up/kube/calico-ready.ts'],
-  ['jobs/ping/diagnose.ts', 'jobs/up/kube/common.ts'],
-  ['jobs/ping/diagnose.ts', 'jobs/up/kube/mesh-pair.ts'],
-  ['jobs/ping/diagnose.ts', 'jobs/up/kube/mesh-sync.ts'],
-  ['jobs/ping/diagnose.ts', 'jobs/up/kube/workloads.ts'],
-  ['jobs/up/kube/verify.ts', 'jobs/ping/diagnose.ts'],
-  ['jobs/up/kube/verify.ts', 'jobs/ping/parse.ts'],
-  ['jobs/up/kube/verify.ts', 'jobs/ping/probe.ts'],
-  ['jobs/up/kube/verify.ts', 'jobs/ping/table.ts'],
-];
-
-function relativeImport(from, to) {
-  const rel = path.posix.relative(path.posix.dirname(from), to);
-  return rel.startsWith('.') ? rel : `./${rel}`;
-}
-
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -115,16 +78,6 @@ module.exports = {
     },
   ],
   options: {
-    ignoreKnown: true,
-    knownViolations: KNOWN_CROSS_JOB_IMPORTS.map(([from, to]) => ({
-      type: 'dependency',
-      from,
-      to,
-      // The import as written: dependency-cruiser compares it to tell a known violation that is gone (stale).
-      unresolvedTo: relativeImport(from, to),
-      dependencyTypes: ['local', 'import'],
-      rule: { severity: 'error', name: 'no-job-imports-another-job' },
-    })),
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },

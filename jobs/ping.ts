@@ -1,15 +1,16 @@
 // `/mesh ping FROM TARGET`: from FROM's netshoot pod, ping a service, one pod, or every pod of every other
 // cluster (side by side), render the results as a table, and explain each failure by walking the chain.
-import type { PingTarget } from '../src/mesh-command.ts';
+
 import type { ClusterSpec } from '../src/config/spec-types.ts';
 import type { Deps } from '../src/deps.ts';
 import { errorMessage } from '../src/errors.ts';
-import { diagnose, type Diagnosis } from './ping/diagnose.ts';
-import { pingCell } from './ping/parse.ts';
-import { pingFrom, type PingProbe } from './ping/probe.ts';
-import { renderTable } from './ping/table.ts';
-import { kubeFor, otherClusters, podDnsName, statefulSetName } from './up/kube/common.ts';
-import { statefulSetState } from './up/kube/workloads.ts';
+import { clusterNamed, kubeFor, otherClusters, podDnsName, statefulSetName } from '../src/mesh/kube/names.ts';
+import { statefulSetState } from '../src/mesh/kube/workloads.ts';
+import { type Diagnosis, diagnose } from '../src/mesh/ping/diagnose.ts';
+import { pingCell } from '../src/mesh/ping/parse.ts';
+import { type PingProbe, pingFrom } from '../src/mesh/ping/probe.ts';
+import { renderTable } from '../src/mesh/ping/table.ts';
+import type { PingTarget } from '../src/mesh-command.ts';
 
 export interface PingReport {
   ok: boolean;
@@ -20,14 +21,12 @@ export interface PingReport {
   diagnoses: Array<{ probe: PingProbe; diagnosis: Diagnosis }>;
 }
 
-function clusterNamed(deps: Deps, name: string): ClusterSpec {
-  const c = deps.spec.clusters.find((x) => x.name === name);
-  if (!c) throw new Error(`no cluster ${name} in mesh ${deps.spec.name}`);
-  return c;
-}
-
 /** The names to ping, each with the cluster it lives in. */
-export async function pingTargets(deps: Deps, from: ClusterSpec, target: PingTarget): Promise<Array<{ to: string; name: string }>> {
+export async function pingTargets(
+  deps: Deps,
+  from: ClusterSpec,
+  target: PingTarget,
+): Promise<Array<{ to: string; name: string }>> {
   if (target.kind === 'service') return [{ to: target.cluster, name: statefulSetName(target.cluster) }];
   if (target.kind === 'pod') return [{ to: target.cluster, name: podDnsName(target.cluster, target.ordinal) }];
   const out: Array<{ to: string; name: string }> = [];

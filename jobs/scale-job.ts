@@ -2,6 +2,7 @@
 // as federated endpoints), serialized with up and down by the queue it runs on.
 import type { Deps } from '../src/deps.ts';
 import { PermanentError } from '../src/errors.ts';
+import { statefulSetName } from '../src/mesh/kube/names.ts';
 import type { JobResult } from '../src/queue/job-types.ts';
 import type { JobContext } from '../src/queue/worker.ts';
 import { runPlanJob } from './run-plan.ts';
@@ -10,11 +11,19 @@ import { scaleStep } from './scale.ts';
 export async function scaleJob(deps: Deps, ctx: JobContext, clusterName: string, replicas: number): Promise<JobResult> {
   const cluster = deps.spec.clusters.find((c) => c.name === clusterName);
   if (!cluster) {
-    throw new PermanentError(`no cluster "${clusterName}" in mesh ${deps.spec.name}; clusters: ${deps.spec.clusters.map((c) => c.name).join(', ')}`);
+    throw new PermanentError(
+      `no cluster "${clusterName}" in mesh ${deps.spec.name}; clusters: ${deps.spec.clusters.map((c) => c.name).join(', ')}`,
+    );
   }
   const step = scaleStep(deps, cluster, replicas);
-  const run = await runPlanJob(ctx, deps.clock, step, { heading: `Scaling multi-cluster-rs-${clusterName} to ${replicas}:` });
+  const run = await runPlanJob(ctx, deps.clock, step, {
+    heading: `Scaling ${statefulSetName(clusterName)} to ${replicas}:`,
+  });
   const result = run.report!.results[0];
   const outcome = result?.status === 'done' ? result.outcome : undefined;
-  return { ok: true, summary: outcome?.summary ?? `multi-cluster-rs-${clusterName} scaled to ${replicas}`, details: outcome?.excerpt ? [outcome.excerpt] : [] };
+  return {
+    ok: true,
+    summary: outcome?.summary ?? `${statefulSetName(clusterName)} scaled to ${replicas}`,
+    details: outcome?.excerpt ? [outcome.excerpt] : [],
+  };
 }

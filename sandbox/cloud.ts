@@ -3,16 +3,17 @@
 import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
-import type { ClusterHost, EksTokenVerifier, InstallControllers, TimeProfile } from './contracts.ts';
 import type { CallCounter } from './aws/call-counter.ts';
+import type { ZoneMapping } from './aws/ec2-zones.ts';
 import { makeEksTokenVerifier } from './aws/eks-token-verifier.ts';
 import type { Faults } from './aws/faults.ts';
-import { startGateway, type Gateway } from './aws/gateway.ts';
+import { type Gateway, startGateway } from './aws/gateway.ts';
 import { SANDBOX_CREDENTIALS } from './aws/identity.ts';
 import { startMoto } from './aws/moto.ts';
+import { type ProfileName, timeProfile } from './aws/profiles.ts';
+import type { ClusterHost, EksTokenVerifier, InstallControllers, TimeProfile } from './contracts.ts';
 import { installControllers } from './kube/controllers/index.ts';
 import { createClusterHost, type SimClusterHost } from './kube/host.ts';
-import { timeProfile, type ProfileName } from './aws/profiles.ts';
 
 export interface CloudOptions {
   profile: ProfileName | TimeProfile;
@@ -26,6 +27,15 @@ export interface CloudOptions {
   log?: (line: string) => void;
   /** Log every AWS call the gateway answers (service:action, region, status, duration). */
   logAwsCalls?: boolean;
+  /** The account's AZ name -> zone ID mapping per region, e.g. { 'us-east-1': ['use1-az3', 'use1-az1', ...] }. */
+  zones?: ZoneMapping;
+  /**
+   * How long a new EC2 resource answers NotFound when named by ID (eventual consistency). Default: 2 s on the
+   * `real` profile (times timeScale), none on `fast`.
+   */
+  consistencyLagMs?: number;
+  /** GuardDuty EKS runtime monitoring: its VPC endpoint and group in every EKS VPC once the cluster is ACTIVE. */
+  guardDuty?: boolean;
 }
 
 export interface Cloud {
@@ -61,10 +71,24 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     const verifyEksToken: EksTokenVerifier = (token, cluster) => verifier(token, cluster);
     const kubeHost = opts.clusterHost
       ? undefined
-      : createClusterHost({ verifyEksToken, installControllers: opts.installControllers ?? installControllers, env: { profile, motoEndpoint: moto.endpoint } });
+      : createClusterHost({
+          verifyEksToken,
+          installControllers: opts.installControllers ?? installControllers,
+          env: { profile, motoEndpoint: moto.endpoint },
+        });
     if (kubeHost) cleanups.unshift(() => kubeHost.stopAll());
     const host: ClusterHost = kubeHost ?? opts.clusterHost!;
-    const gateway = await startGateway({ motoEndpoint: moto.endpoint, host, profile, log, logCalls: opts.logAwsCalls });
+    const gateway = await startGateway({
+      motoEndpoint: moto.endpoint,
+      host,
+      profile,
+      log,
+      logCalls: opts.logAwsCalls,
+      zones: opts.zones,
+      guardDuty: opts.guardDuty,
+      consistencyLagMs:
+        opts.consistencyLagMs ?? (profile.name.startsWith('real') ? Math.round(2_000 * (opts.timeScale ?? 1)) : 0),
+    });
     cleanups.unshift(() => gateway.stop());
     verifier = makeEksTokenVerifier(gateway.url);
     if (opts.warmUp ?? true) await warmUp(moto.endpoint);
@@ -79,7 +103,10 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
         AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey,
         AWS_REGION: 'us-east-1',
       },
-      manifestBaseUrl: { oss: `${gateway.url}/manifests/calico`, enterprise: `${gateway.url}/manifests/calico-enterprise` },
+      manifestBaseUrl: {
+        oss: `${gateway.url}/manifests/calico`,
+        enterprise: `${gateway.url}/manifests/calico-enterprise`,
+      },
       kube: kubeHost,
       host,
       gateway,

@@ -2,8 +2,11 @@
 //   npm run sandbox                                   interactive: type /mesh commands, watch the channel
 //   npm run sandbox -- "/mesh help" "/mesh status"    run in order, print the transcript, exit 0 only if all succeeded
 //   npm run sandbox -- --keep "/mesh up"              leave everything running afterwards
+//   npm run sandbox -- --zones us-east-1=use1-az3,use1-az1,use1-az2,use1-az4,use1-az6,use1-az5 "/mesh up"
+//                                                     an account whose AZ names map to these zone IDs (a, b, ...)
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
+import { parseZoneMapping } from './aws/ec2-zones.ts';
 import { ADMIN, CHANNEL, ROOT, startSandbox, type Sandbox } from './sandbox.ts';
 import { watchChannel } from './slack/transcript.ts';
 
@@ -16,6 +19,7 @@ const { values: flags, positionals } = parseArgs({
     spec: { type: 'string' },
     user: { type: 'string', default: ADMIN },
     timeout: { type: 'string', default: '1800' },
+    zones: { type: 'string', multiple: true },
   },
 });
 
@@ -24,6 +28,14 @@ const out = (text: string) => process.stdout.write(`${text}\n`);
 
 if (flags.profile !== 'fast' && flags.profile !== 'real') {
   say(`--profile must be fast or real, not "${flags.profile}"`);
+  process.exit(2);
+}
+
+let zones: ReturnType<typeof parseZoneMapping>;
+try {
+  zones = parseZoneMapping(flags.zones ?? []);
+} catch (err) {
+  say((err as Error).message);
   process.exit(2);
 }
 
@@ -51,6 +63,7 @@ async function main(): Promise<void> {
       timeScale: flags['time-scale'] ? Number(flags['time-scale']) : undefined,
       specPath: flags.spec ? (flags.spec.startsWith('/') ? flags.spec : `${process.cwd()}/${flags.spec}`) : undefined,
       redisUrl: process.env.REDIS_URL,
+      zones,
       log: say,
     });
   } catch (err) {

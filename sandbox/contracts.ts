@@ -112,6 +112,8 @@ export interface ExecResult {
   exitCode: number;
 }
 export type ExecHandler = (req: { namespace: string; pod: string; container?: string; command: string[] }) => Promise<ExecResult>;
+/** What a container answers on a port (GET), as the API server's pod proxy reaches it; undefined: nothing listens. */
+export type PodHttpHandler = (req: { namespace: string; pod: string; port: number; path: string }) => Promise<{ status: number; body: string; contentType?: string } | undefined>;
 
 /** What controllers get from the world around their cluster. */
 export interface ControllerEnv {
@@ -128,6 +130,8 @@ export interface ClusterControllers {
   deleteNodeGroup(name: string): void;
   /** Answers exec requests (ping in netshoot, and a few shell basics). */
   exec: ExecHandler;
+  /** Pods' HTTP ports, for pods/proxy. */
+  http?: PodHttpHandler;
   stop(): void;
 }
 

@@ -9,6 +9,7 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { parseSpec } from '../src/config/spec.ts';
 import type { MeshSpec } from '../src/config/spec-types.ts';
 import type { TimeProfile } from './contracts.ts';
+import type { ZoneMapping } from './aws/ec2-zones.ts';
 import { startCloud, type Cloud } from './cloud.ts';
 import { botEnvironment } from './bot-env.ts';
 import { keepKubeconfig } from './kubeconfig.ts';
@@ -38,6 +39,8 @@ export interface SandboxOptions {
   slackRateLimits?: boolean;
   /** Extra environment for the bot (e.g. WORKER_LOCK_SECONDS for hand-over tests). */
   botEnv?: Record<string, string>;
+  /** The account's AZ name -> zone ID mapping per region (`--zones`); moto's otherwise. */
+  zones?: ZoneMapping;
   log?: (line: string) => void;
 }
 
@@ -128,7 +131,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
     const [slack, cloud] = await Promise.all([
       startSlackStandIn({ botToken: BOT_TOKEN, rateLimits: opts.slackRateLimits ?? true }),
-      startCloud({ profile: opts.profile ?? 'fast', timeScale: opts.timeScale, warmUp: true }),
+      startCloud({ profile: opts.profile ?? 'fast', timeScale: opts.timeScale, warmUp: true, zones: opts.zones }),
     ]);
     cleanups.push(() => slack.close(), () => cloud.stop());
     log(`Slack stand-in: ${slack.apiUrl}`);

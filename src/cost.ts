@@ -8,6 +8,8 @@ import type { MeshSpec } from './config/spec-types.ts';
 
 const RegionPricesSchema = z.object({
   eksClusterHour: z.number().nonnegative(),
+  /** A cluster whose Kubernetes version is past standard support (EKS moves it to extended support). */
+  eksClusterExtendedHour: z.number().nonnegative(),
   natGatewayHour: z.number().nonnegative(),
   publicIpv4Hour: z.number().nonnegative(),
   nodeVolumeGbMonth: z.number().nonnegative(),
@@ -36,6 +38,8 @@ export async function loadPrices(path: string | URL = DEFAULT_PRICES_PATH): Prom
 export interface ObservedRegion {
   region: string;
   eksClusters: number;
+  /** Of those, the ones in extended support (billed at the extended price). */
+  eksExtendedClusters?: number;
   nodes: { instanceType: string; count: number; diskGiB: number }[];
   natGateways: number;
   /** Elastic IPs (the NAT gateways' addresses); nodes are in private subnets and have none. */
@@ -75,11 +79,18 @@ export function costOfObserved(observed: ObservedRegion[], prices: PriceTable): 
   };
   for (const r of observed) {
     const p = prices.regions[r.region];
-    add(r.region, 'EKS control plane', r.eksClusters, p?.eksClusterHour);
+    const extended = r.eksExtendedClusters ?? 0;
+    add(r.region, 'EKS control plane', r.eksClusters - extended, p?.eksClusterHour);
+    add(r.region, 'EKS control plane (extended support)', extended, p?.eksClusterExtendedHour);
     for (const n of r.nodes) {
       add(r.region, `${n.instanceType} node`, n.count, p?.instances[n.instanceType]);
       const volumeHourly = p ? (n.diskGiB * p.nodeVolumeGbMonth) / prices.hoursPerMonth : undefined;
-      add(r.region, `${n.diskGiB} GiB node volume`, n.count, volumeHourly === undefined ? undefined : round(volumeHourly, 5));
+      add(
+        r.region,
+        `${n.diskGiB} GiB node volume`,
+        n.count,
+        volumeHourly === undefined ? undefined : round(volumeHourly, 5),
+      );
     }
     add(r.region, 'NAT gateway', r.natGateways, p?.natGatewayHour);
     add(r.region, 'public IPv4 address', r.publicIpv4, p?.publicIpv4Hour);
@@ -94,13 +105,32 @@ export function costOfObserved(observed: ObservedRegion[], prices: PriceTable): 
   };
 }
 
-/** What the spec will cost once `up` has run and the node groups are at their desired size. */
-export function estimateHourlyCost(spec: MeshSpec, prices: PriceTable): CostBreakdown {
+/**
+ * What the spec will cost once `up` has run and the node groups are at their desired size; `extended` names the
+ * clusters whose Kubernetes version is (or will be) in extended support.
+ */
+export function estimateHourlyCost(
+  spec: MeshSpec,
+  prices: PriceTable,
+  extended: Set<string> = new Set(),
+): CostBreakdown {
   const byRegion = new Map<string, ObservedRegion>();
   for (const c of spec.clusters) {
-    const r = byRegion.get(c.region) ?? { region: c.region, eksClusters: 0, nodes: [], natGateways: 0, publicIpv4: 0 };
+    const r = byRegion.get(c.region) ?? {
+      region: c.region,
+      eksClusters: 0,
+      eksExtendedClusters: 0,
+      nodes: [],
+      natGateways: 0,
+      publicIpv4: 0,
+    };
     r.eksClusters += 1;
-    r.nodes.push({ instanceType: c.nodeGroup.instanceType, count: c.nodeGroup.desiredSize, diskGiB: c.nodeGroup.diskSizeGiB });
+    if (extended.has(c.name)) r.eksExtendedClusters = (r.eksExtendedClusters ?? 0) + 1;
+    r.nodes.push({
+      instanceType: c.nodeGroup.instanceType,
+      count: c.nodeGroup.desiredSize,
+      diskGiB: c.nodeGroup.diskSizeGiB,
+    });
     // One NAT gateway per AZ, two AZs, each with its Elastic IP.
     r.natGateways += 2;
     r.publicIpv4 += 2;
@@ -110,7 +140,9 @@ export function estimateHourlyCost(spec: MeshSpec, prices: PriceTable): CostBrea
 }
 
 export function formatCost(b: CostBreakdown): string {
-  const rows = b.lines.map((l) => `${l.region}  ${l.quantity} × ${l.item} @ $${l.unitHourly}/h = $${l.hourly.toFixed(3)}/h`);
+  const rows = b.lines.map(
+    (l) => `${l.region}  ${l.quantity} × ${l.item} @ $${l.unitHourly}/h = $${l.hourly.toFixed(3)}/h`,
+  );
   if (b.unpriced.length) rows.push(`not priced: ${b.unpriced.join('; ')}`);
   rows.push(`total ≈ $${b.totalHourly.toFixed(2)}/h (≈ $${b.totalMonthly.toFixed(0)}/month); ${b.note}`);
   return rows.join('\n');

@@ -3,57 +3,83 @@
 // after a failed up, a changed spec or a lost queue, and a second run finishes what is left.
 import { costOfObserved, formatCost, loadPrices } from '../../src/cost.ts';
 import type { Deps } from '../../src/deps.ts';
+import { findBilled } from '../../src/mesh/aws/billed.ts';
+import { findMesh, isEmpty, type MeshInventory, presence } from '../../src/mesh/aws/inventory.ts';
 import type { JobResult } from '../../src/queue/job-types.ts';
 import type { JobContext } from '../../src/queue/worker.ts';
 import { confirmBlocks } from '../../src/slack/down-confirm.ts';
 import { codeBlock, safeText } from '../../src/slack/format.ts';
 import { sequential } from '../../src/steps/step.ts';
-import { observeBilled } from '../status/aws.ts';
 import { runPlanJob, timingTable } from '../run-plan.ts';
-import { isEmpty, observeDownInventory, planFromInventory, type DownInventory } from './aws.ts';
+import { planFromInventory } from './aws.ts';
 import { planDownKube } from './kube.ts';
 
-export function renderInventory(inv: DownInventory): string {
+export function renderInventory(inv: MeshInventory): string {
   const lines: string[] = [];
   for (const r of inv.regions) {
     const parts: string[] = [];
     const add = (what: string, ids: string[]) => ids.length && parts.push(`${ids.length} ${what} (${ids.join(', ')})`);
-    add('EKS cluster(s)', r.clusters.map((c) => `${c.name}${c.nodegroups.length ? ` + node groups ${c.nodegroups.join(', ')}` : ''}`));
+    add(
+      'EKS cluster(s)',
+      r.clusters.map((c) => `${c.name}${c.nodegroups.length ? ` + node groups ${c.nodegroups.join(', ')}` : ''}`),
+    );
     add('NAT gateway(s)', r.natGateways);
     add('Elastic IP(s)', r.addresses);
-    add('internet gateway(s)', r.internetGateways.map((g) => g.InternetGatewayId!));
+    add(
+      'internet gateway(s)',
+      r.internetGateways.map((g) => g.InternetGatewayId!),
+    );
     add('subnet(s)', r.subnets);
-    add('route table(s)', r.routeTables.map((t) => t.RouteTableId!));
+    add(
+      'route table(s)',
+      r.routeTables.map((t) => t.RouteTableId!),
+    );
     add('security group(s)', r.securityGroups);
+    add(
+      'VPC endpoint(s) meshops did not make',
+      r.vpcEndpoints.map((e) => `${e.id} ${e.service}`),
+    );
     add('VPC(s)', r.vpcs);
     if (parts.length) lines.push(`• ${r.region}: ${parts.join('; ')}`);
   }
-  if (inv.peerings.length) lines.push(`• peering: ${inv.peerings.map((p) => `${p.id} (${p.regions.join(' ↔ ')})`).join(', ')}`);
+  if (inv.peerings.length)
+    lines.push(`• peering: ${inv.peerings.map((p) => `${p.id} (${p.regions.join(' ↔ ')})`).join(', ')}`);
   if (inv.roles.length) lines.push(`• IAM roles: ${inv.roles.join(', ')}`);
   return lines.join('\n');
 }
 
 export async function downPreviewJob(deps: Deps, ctx: JobContext): Promise<JobResult> {
   ctx.reporter.note('finding everything the mesh owns, by its tags');
-  const [inv, billed, prices] = await Promise.all([observeDownInventory(deps), observeBilled(deps), loadPrices()]);
+  const [inv, billed, prices] = await Promise.all([findMesh(deps), findBilled(deps), loadPrices()]);
   if (isEmpty(inv)) {
-    return { ok: true, summary: `Nothing to delete: no resource tagged meshops:mesh=${deps.spec.name} exists in ${[...new Set(deps.spec.clusters.map((c) => c.region))].join(', ')}.` };
+    const none = presence(deps.spec.name, inv).summary;
+    return { ok: true, summary: `Nothing to delete: nothing tagged meshops:mesh=${deps.spec.name} (${none}).` };
   }
   const cost = costOfObserved(billed, prices);
   const blocks = confirmBlocks(deps.spec.name, renderInventory(inv), `$${cost.totalHourly.toFixed(2)}`, Date.now());
-  await ctx.slack.chat.postMessage({ channel: ctx.data.channelId, text: safeText(`Delete mesh ${deps.spec.name}? An admin must confirm within 5 minutes.`), blocks });
-  return { ok: true, summary: `Confirmation posted below: an admin has 5 minutes to press *Delete ${deps.spec.name}* (or run \`/mesh down --confirm ${deps.spec.name}\`). Nothing was deleted yet.` };
+  await ctx.slack.chat.postMessage({
+    channel: ctx.data.channelId,
+    text: safeText(`Delete mesh ${deps.spec.name}? An admin must confirm within 5 minutes.`),
+    blocks,
+  });
+  return {
+    ok: true,
+    summary: `Confirmation posted below: an admin has 5 minutes to press *Delete ${deps.spec.name}* (or run \`/mesh down --confirm ${deps.spec.name}\`). Nothing was deleted yet.`,
+  };
 }
 
 export async function downJob(deps: Deps, ctx: JobContext): Promise<JobResult> {
   ctx.reporter.note('finding everything the mesh owns, by its tags and labels');
-  const [kubePlan, inv] = await Promise.all([planDownKube(deps), observeDownInventory(deps)]);
+  const [kubePlan, inv] = await Promise.all([planDownKube(deps), findMesh(deps)]);
   if (isEmpty(inv) && kubePlan.kind !== 'leaf' && kubePlan.children.length === 0) {
     return { ok: true, summary: `Nothing to delete: no resource of mesh ${deps.spec.name} exists.` };
   }
   const plan = sequential('down', `Tear down mesh ${deps.spec.name}`, [kubePlan, planFromInventory(deps, inv)]);
-  const run = await runPlanJob(ctx, deps.clock, plan, { heading: `Deleting mesh *${deps.spec.name}*: Kubernetes objects first, then AWS in dependency order.`, extra: renderInventory(inv) });
-  const left = await observeDownInventory(deps);
+  const run = await runPlanJob(ctx, deps.clock, plan, {
+    heading: `Deleting mesh *${deps.spec.name}*: Kubernetes objects first, then AWS in dependency order.`,
+    extra: renderInventory(inv),
+  });
+  const left = await findMesh(deps);
   if (!isEmpty(left)) {
     return {
       ok: false,
@@ -61,10 +87,14 @@ export async function downJob(deps: Deps, ctx: JobContext): Promise<JobResult> {
       details: [`*Time per step*\n${codeBlock(timingTable(run.report!))}`],
     };
   }
-  const billedAfter = formatCost(costOfObserved(await observeBilled(deps), await loadPrices()));
+  const billedAfter = formatCost(costOfObserved(await findBilled(deps), await loadPrices()));
   return {
     ok: true,
     summary: `Mesh *${deps.spec.name}* is gone: nothing tagged meshops:mesh=${deps.spec.name} is left in any of its regions.`,
-    details: [`*Deleted*\n${renderInventory(inv)}`, `*Time per step*\n${codeBlock(timingTable(run.report!))}`, `*Still billed by the hour*\n${codeBlock(billedAfter)}`],
+    details: [
+      `*Deleted*\n${renderInventory(inv)}`,
+      `*Time per step*\n${codeBlock(timingTable(run.report!))}`,
+      `*Still billed by the hour*\n${codeBlock(billedAfter)}`,
+    ],
   };
 }

@@ -1,44 +1,29 @@
-// The Kubernetes part of `/mesh down`: remove what meshops put in each cluster (workloads, federation), found
-// by its labels, before the AWS side deletes the clusters. Clusters that no longer exist get no step.
-import { describeCluster } from '../../src/aws/eks.ts';
+// The Kubernetes part of `/mesh down`: the `remove` of each kind of the catalogue in each cluster (federation
+// first, so typha lets go; then netshoot, the workloads, and a namespace meshops made), found by labels, before
+// the AWS side deletes the clusters. Clusters that no longer exist get no step.
+import { eksClusterName } from '../../src/aws/tags.ts';
 import type { ClusterSpec } from '../../src/config/spec-types.ts';
 import type { Deps } from '../../src/deps.ts';
 import { PermanentError } from '../../src/errors.ts';
-import { describeEndpoint, eksClusterName } from '../../src/kube/access.ts';
-import type { KubeClient } from '../../src/kube/client.ts';
+import { describeEndpoint } from '../../src/kube/access.ts';
+import type { KubeApi } from '../../src/kube/client.ts';
+import { describeCluster } from '../../src/mesh/aws/eks-cluster.ts';
+import * as federation from '../../src/mesh/kube/federation.ts';
+import type { ObjectRef } from '../../src/mesh/kube/health.ts';
+import { deleteAll } from '../../src/mesh/kube/labelled.ts';
+import { kubeFor } from '../../src/mesh/kube/names.ts';
+import * as netshoot from '../../src/mesh/kube/netshoot.ts';
+import * as workloads from '../../src/mesh/kube/workloads.ts';
 import { leaf, parallel, type Step } from '../../src/steps/step.ts';
-import { CALICO_NS, kubeFor, meshSelector } from '../up/kube/common.ts';
 
-/** What meshops makes in a cluster, in the order to delete it: federation first, so typha lets go. */
-function kindsToDelete(deps: Deps): Array<{ apiVersion: string; kind: string; namespace?: string }> {
-  const ns = deps.spec.workloads.namespace;
-  const kinds = [
-    { apiVersion: 'projectcalico.org/v3', kind: 'RemoteClusterConfiguration' },
-    { apiVersion: 'v1', kind: 'Secret', namespace: CALICO_NS },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', namespace: CALICO_NS },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', namespace: CALICO_NS },
-    { apiVersion: 'v1', kind: 'ServiceAccount', namespace: CALICO_NS },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding' },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole' },
-    { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: ns },
-    { apiVersion: 'v1', kind: 'Service', namespace: ns },
-    { apiVersion: 'v1', kind: 'Pod', namespace: ns },
-  ];
-  if (ns !== 'default') kinds.push({ apiVersion: 'v1', kind: 'Namespace' });
-  return kinds;
-}
-
-async function listOurs(deps: Deps, client: KubeClient) {
-  const lists = await Promise.all(
-    kindsToDelete(deps).map(async (k) => {
-      const items = await client.list<{ metadata: { name: string; namespace?: string; ownerReferences?: unknown[] } }>(k.apiVersion, k.kind, { namespace: k.namespace, labelSelector: meshSelector(deps) });
-      // Owned objects (the StatefulSet's pods) go with their owner: delete only the roots.
-      // A Namespace is listed only when meshops made it (it carries our labels), never one with user objects.
-      return items.filter((x) => !x.metadata.ownerReferences?.length).map((i) => ({ apiVersion: k.apiVersion, kind: k.kind, name: i.metadata.name, namespace: i.metadata.namespace }));
-    }),
-  );
-  // Kept in kindsToDelete's order: federation first.
-  return lists.flat();
+async function findOurs(deps: Deps, client: KubeApi): Promise<ObjectRef[]> {
+  const groups = await Promise.all([
+    federation.findAll(deps, client),
+    netshoot.findAll(deps, client),
+    workloads.findAll(deps, client),
+    workloads.findNamespace(deps, client),
+  ]);
+  return groups.flat();
 }
 
 export function downKubeStep(deps: Deps, cluster: ClusterSpec): Step {
@@ -47,28 +32,33 @@ export function downKubeStep(deps: Deps, cluster: ClusterSpec): Step {
     `${cluster.name}: delete meshops workloads and federation objects (label meshops.io/mesh=${deps.spec.name})`,
     async (ctx) => {
       const client = await kubeFor(deps, cluster);
-      const ours = await listOurs(deps, client);
-      for (const o of ours) {
-        await client.delete(o.apiVersion, o.kind, o.name, o.namespace);
-        await ctx.checkpoint();
-      }
+      const between = () => ctx.checkpoint();
+      const deleted = [
+        ...(await federation.remove(deps, client, between)),
+        ...(await netshoot.remove(deps, client, between)),
+        ...(await workloads.remove(deps, client, between)),
+        ...(await deleteAll(client, await workloads.findNamespace(deps, client), between)),
+      ];
       const byKind = new Map<string, number>();
-      for (const o of ours) byKind.set(o.kind, (byKind.get(o.kind) ?? 0) + 1);
+      for (const o of deleted) byKind.set(o.kind, (byKind.get(o.kind) ?? 0) + 1);
+      const what = [...byKind].map(([k, n]) => `${n} ${k}`).join(', ');
       return {
-        summary: ours.length ? `${cluster.name}: deleted ${[...byKind].map(([k, n]) => `${n} ${k}`).join(', ')}` : `${cluster.name}: nothing of meshops left`,
-        changed: ours.length > 0,
+        summary: deleted.length ? `${cluster.name}: deleted ${what}` : `${cluster.name}: nothing of meshops left`,
+        changed: deleted.length > 0,
       };
     },
     async () => {
-      const ours = await listOurs(deps, await kubeFor(deps, cluster));
-      return ours.length ? { state: 'exists', detail: `${ours.length} objects labelled meshops.io/mesh=${deps.spec.name}` } : { state: 'missing', detail: 'nothing left' };
+      const ours = await findOurs(deps, await kubeFor(deps, cluster));
+      return ours.length
+        ? { state: 'exists', detail: `${ours.length} objects labelled meshops.io/mesh=${deps.spec.name}` }
+        : { state: 'missing', detail: 'nothing left' };
     },
   );
 }
 
 async function isFailed(deps: Deps, cluster: ClusterSpec): Promise<boolean> {
   const eks = deps.aws.eks(cluster.region);
-  const c = await describeCluster(eks, eksClusterName(deps.spec, cluster)).catch(() => undefined);
+  const c = await describeCluster(eks, eksClusterName(deps.spec.name, cluster.name)).catch(() => undefined);
   return c?.status === 'FAILED';
 }
 
@@ -87,9 +77,10 @@ export async function planDownKube(deps: Deps): Promise<Step> {
       present.push(cluster);
     }
   }
+  const names = present.map((c) => eksClusterName(deps.spec.name, c.name)).join(', ');
   return parallel(
     'down/kube',
-    `delete meshops objects in ${present.map((c) => eksClusterName(deps.spec, c)).join(', ') || 'no cluster'}`,
+    `delete meshops objects in ${names || 'no cluster'}`,
     present.map((c) => downKubeStep(deps, c)),
   );
 }

@@ -4,10 +4,10 @@ import { memoizeReads } from '../../src/aws/memo.ts';
 import { costOfObserved, loadPrices } from '../../src/cost.ts';
 import type { Deps } from '../../src/deps.ts';
 import { errorMessage } from '../../src/errors.ts';
-import type { JobContext } from '../../src/queue/worker.ts';
 import type { JobResult } from '../../src/queue/job-types.ts';
-import { observeAws, observeBilled } from '../status/aws.ts';
-import { observeKube } from '../status/kube.ts';
+import type { JobContext } from '../../src/queue/worker.ts';
+import { observeAws, observeBilled } from './aws.ts';
+import { observeKube } from './kube.ts';
 import { isAllOk, renderClusters, verdict } from './render.ts';
 import type { ClusterStatus } from './types.ts';
 
@@ -15,8 +15,16 @@ export async function collectStatus(deps: Deps): Promise<ClusterStatus[]> {
   return Promise.all(
     deps.spec.clusters.map(async (cluster): Promise<ClusterStatus> => {
       const [aws, kube] = await Promise.all([
-        observeAws(deps, cluster).catch((err: unknown) => [{ health: 'failing' as const, subject: `AWS ${cluster.region}`, detail: `could not read: ${errorMessage(err)}` }]),
-        observeKube(deps, cluster).catch((err: unknown) => [{ health: 'failing' as const, subject: 'Kubernetes API', detail: `unreachable: ${errorMessage(err)}` }]),
+        observeAws(deps, cluster).catch((err: unknown) => [
+          {
+            health: 'failing' as const,
+            subject: `AWS ${cluster.region}`,
+            detail: `could not read: ${errorMessage(err)}`,
+          },
+        ]),
+        observeKube(deps, cluster).catch((err: unknown) => [
+          { health: 'failing' as const, subject: 'Kubernetes API', detail: `unreachable: ${errorMessage(err)}` },
+        ]),
       ]);
       return { cluster: cluster.name, region: cluster.region, aws, kube };
     }),
@@ -44,8 +52,15 @@ export async function statusJob(deps: Deps, ctx: JobContext, wait: boolean): Pro
   }
   const v = verdict(deps.spec.name, clusters);
   const cost = v.state === 'none' ? undefined : await hourlyCost(passDeps);
-  const waited = wait && !isAllOk(clusters) && v.state !== 'none' ? `\nStill not ok after waiting ${Math.round(STATUS_WAIT_TIMEOUT_MS / 60000)} min (see the lines below).` : '';
-  return { ok: true, summary: `${v.headline}${waited}${cost ? `\n${cost}` : ''}`, details: v.state === 'none' ? [] : renderClusters(clusters) };
+  const waited =
+    wait && !isAllOk(clusters) && v.state !== 'none'
+      ? `\nStill not ok after waiting ${Math.round(STATUS_WAIT_TIMEOUT_MS / 60000)} min (see the lines below).`
+      : '';
+  return {
+    ok: true,
+    summary: `${v.headline}${waited}${cost ? `\n${cost}` : ''}`,
+    details: v.state === 'none' ? [] : renderClusters(clusters),
+  };
 }
 
 /** What is running now costs, from what is observed (not from the spec). */

@@ -1,7 +1,12 @@
 // `/mesh status` as one message read at a glance: a verdict line, then per cluster its AWS and Kubernetes lines.
 import type { ClusterStatus, Health, StatusLine } from './types.ts';
 
-const MARK: Record<Health, string> = { ok: ':large_green_circle:', warning: ':large_yellow_circle:', failing: ':red_circle:', absent: ':white_circle:' };
+const MARK: Record<Health, string> = {
+  ok: ':large_green_circle:',
+  warning: ':large_yellow_circle:',
+  failing: ':red_circle:',
+  absent: ':white_circle:',
+};
 
 export interface MeshVerdict {
   state: 'none' | 'healthy' | 'partial' | 'degraded';
@@ -14,7 +19,10 @@ export function verdict(mesh: string, clusters: ClusterStatus[], meshLines: Stat
   const absent = count('absent');
   const present = lines.length - absent;
   if (present === 0) {
-    return { state: 'none', headline: `No mesh *${mesh}* exists in this account: nothing tagged meshops:mesh=${mesh} was found. Run \`/mesh up\` to build it (\`/mesh up --dry-run\` shows the plan and the cost first).` };
+    return {
+      state: 'none',
+      headline: `No mesh *${mesh}* exists in this account: nothing tagged meshops:mesh=${mesh} was found. Run \`/mesh up\` to build it (\`/mesh up --dry-run\` shows the plan and the cost first).`,
+    };
   }
   const failing = count('failing');
   const warning = count('warning');
@@ -25,7 +33,10 @@ export function verdict(mesh: string, clusters: ClusterStatus[], meshLines: Stat
     };
   }
   if (failing > 0 || warning > 0) {
-    return { state: 'degraded', headline: `Mesh *${mesh}*: ${failing} failing, ${warning} warning, ${lines.length - failing - warning} ok.` };
+    return {
+      state: 'degraded',
+      headline: `Mesh *${mesh}*: ${failing} failing, ${warning} warning, ${lines.length - failing - warning} ok.`,
+    };
   }
   return { state: 'healthy', headline: `Mesh *${mesh}* is healthy: all ${lines.length} checks ok.` };
 }

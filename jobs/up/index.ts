@@ -5,6 +5,8 @@ import { estimateHourlyCost, formatCost, loadPrices } from '../../src/cost.ts';
 import type { Deps } from '../../src/deps.ts';
 import type { JobResult } from '../../src/queue/job-types.ts';
 import type { JobContext } from '../../src/queue/worker.ts';
+import { extendedAtCreate } from '../../src/mesh/aws/versions.ts';
+import { isSettled } from '../../src/steps/plan-text.ts';
 import { formatDuration } from '../../src/steps/wait.ts';
 import { leaves } from '../../src/steps/step.ts';
 import { codeBlock } from '../../src/slack/format.ts';
@@ -19,7 +21,7 @@ export function kubeconfigCommands(deps: Deps): string {
 
 export async function upJob(deps: Deps, ctx: JobContext, dryRun: boolean): Promise<JobResult> {
   const plan = planUp(deps);
-  const cost = formatCost(estimateHourlyCost(deps.spec, await loadPrices()));
+  const cost = formatCost(estimateHourlyCost(deps.spec, await loadPrices(), await extendedAtCreate(deps)));
   const total = leaves(plan).length;
   const run = await runPlanJob(ctx, deps.clock, plan, {
     heading: dryRun ? `*Dry run*: the plan for mesh *${deps.spec.name}* (${total} steps). Nothing will be changed.` : `The plan for mesh *${deps.spec.name}* (${total} steps):`,
@@ -27,7 +29,7 @@ export async function upJob(deps: Deps, ctx: JobContext, dryRun: boolean): Promi
     dryRun,
   });
   if (dryRun) {
-    const missing = [...run.observed.values()].filter((o) => o.state !== 'exists').length;
+    const missing = [...run.observed.values()].filter((o) => !isSettled(o)).length;
     return {
       ok: true,
       summary: run.alreadyDone

@@ -2,7 +2,7 @@
 // every peering and every cluster's chain; the federation and the workloads), what does waits.
 import type { ClusterSpec } from '../../src/config/spec-types.ts';
 import type { Deps } from '../../src/deps.ts';
-import { parallel, sequential, type Step } from '../../src/steps/step.ts';
+import { parallel, type Step, sequential } from '../../src/steps/step.ts';
 import { controlPlaneStep, nodeGroupStep, scaleNodeGroupStep, securityRulesStep } from './aws/eks.ts';
 import { iamStep } from './aws/iam.ts';
 import { networkStep } from './aws/network.ts';
@@ -48,10 +48,22 @@ export function planUp(deps: Deps): Step {
     ]),
     parallel('mesh', 'Cluster mesh and workloads', [
       sequential('federation', 'Federation', [
-        parallel('federation/pairs', 'Remote cluster access, every ordered pair', orderedPairs(clusters).map(([s, d]) => meshPairStep(deps, s, d))),
-        parallel('federation/sync', 'Typha in sync with every remote', clusters.map((c) => meshSyncStep(deps, c))),
+        parallel(
+          'federation/pairs',
+          'Remote cluster access, every ordered pair',
+          orderedPairs(clusters).map(([s, d]) => meshPairStep(deps, s, d)),
+        ),
+        parallel(
+          'federation/sync',
+          'Typha in sync with every remote',
+          clusters.map((c) => meshSyncStep(deps, c)),
+        ),
       ]),
-      parallel('workloads', 'Workloads', clusters.map((c) => workloadsStep(deps, c))),
+      parallel(
+        'workloads',
+        'Workloads',
+        clusters.map((c) => workloadsStep(deps, c)),
+      ),
     ]),
     verifyStep(deps),
   ]);

@@ -22,9 +22,16 @@ export function ec2Error(status: number, code: string, message: string): HttpRep
   };
 }
 
-export function queryError(service: string, status: number, type: 'Sender' | 'Receiver', code: string, message: string): HttpReply {
+export function queryError(
+  service: string,
+  status: number,
+  type: 'Sender' | 'Receiver',
+  code: string,
+  message: string,
+): HttpReply {
   const requestId = randomUUID();
-  const ns = service === 'sts' ? 'https://sts.amazonaws.com/doc/2011-06-15/' : 'https://iam.amazonaws.com/doc/2010-05-08/';
+  const ns =
+    service === 'sts' ? 'https://sts.amazonaws.com/doc/2011-06-15/' : 'https://iam.amazonaws.com/doc/2010-05-08/';
   return {
     status,
     headers: { ...XML, 'x-amzn-requestid': requestId },
@@ -34,7 +41,12 @@ export function queryError(service: string, status: number, type: 'Sender' | 'Re
   };
 }
 
-export function restJsonError(status: number, code: string, message: string, extra: Record<string, unknown> = {}): HttpReply {
+export function restJsonError(
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+): HttpReply {
   const requestId = randomUUID();
   return {
     status,

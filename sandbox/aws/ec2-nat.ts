@@ -1,7 +1,9 @@
 // NAT gateways take time on AWS: pending for natCreateMs, then available; after DeleteNatGateway, deleting
 // for natDeleteMs, then deleted. The Elastic IP stays allocated (and cannot be released) until the NAT
-// gateway is deleted; moto makes NAT gateways available at once and lets the address go at any time.
-import { DisassociateAddressCommand, DescribeAddressesCommand } from '@aws-sdk/client-ec2';
+// gateway is deleted, and for a while after (AWS answers ReleaseAddress with AuthFailure until the NAT gateway's
+// association is fully gone: ADDRESS_LAG_MS); moto makes NAT gateways available at once and lets the address go
+// at any time.
+import { DescribeAddressesCommand, DisassociateAddressCommand } from '@aws-sdk/client-ec2';
 import type { TimeProfile } from '../contracts.ts';
 import type { HttpReply } from './aws-errors.ts';
 import { ec2Error } from './aws-errors.ts';
@@ -29,6 +31,8 @@ export interface NatContext {
   forward(req: AwsRequest): Promise<HttpReply>;
   log(line: string): void;
   now?: () => number;
+  /** How long after `deleted` ReleaseAddress still answers AuthFailure; default: the profile's natDeleteMs. */
+  addressReleaseLagMs?: number;
 }
 
 export interface NatSimulation {
@@ -46,7 +50,11 @@ export function createNatSimulation(ctx: NatContext): NatSimulation {
     return t < nat.createdAt + ctx.profile.natCreateMs ? 'pending' : 'available';
   };
 
-  const withStates = (xml: string, setName: string, keep: (s: NatState | undefined, moto: string | undefined) => boolean): string => {
+  const withStates = (
+    xml: string,
+    setName: string,
+    keep: (s: NatState | undefined, moto: string | undefined) => boolean,
+  ): string => {
     const items = topLevelItems(xml, setName);
     const out = items.map((item) => {
       const id = elementText(item.text, 'natGatewayId');
@@ -93,7 +101,9 @@ export function createNatSimulation(ctx: NatContext): NatSimulation {
     if (reply.status !== 200 || !nat || nat.deletedAt !== undefined) return reply;
     nat.deletedAt = now();
     ctx.log(`ec2 ${nat.region}: NAT gateway ${id} deleting (deleted in ${ctx.profile.natDeleteMs} ms)`);
-    ctx.timers.after(ctx.profile.natDeleteMs, `releasing the association of NAT gateway ${id}`, () => letAddressesGo(nat));
+    ctx.timers.after(ctx.profile.natDeleteMs, `releasing the association of NAT gateway ${id}`, () =>
+      letAddressesGo(nat),
+    );
     return reply;
   }
 
@@ -101,17 +111,26 @@ export function createNatSimulation(ctx: NatContext): NatSimulation {
   async function letAddressesGo(nat: NatRecord): Promise<void> {
     if (nat.allocationIds.length === 0) return;
     const ec2 = ctx.moto.ec2(nat.region);
-    const found = await ec2.send(new DescribeAddressesCommand({ AllocationIds: nat.allocationIds })).catch(() => undefined);
+    const found = await ec2
+      .send(new DescribeAddressesCommand({ AllocationIds: nat.allocationIds }))
+      .catch(() => undefined);
     for (const address of found?.Addresses ?? []) {
-      if (address.AssociationId) await ec2.send(new DisassociateAddressCommand({ AssociationId: address.AssociationId })).catch(() => undefined);
+      if (address.AssociationId)
+        await ec2.send(new DisassociateAddressCommand({ AssociationId: address.AssociationId })).catch(() => undefined);
     }
   }
 
   async function releaseAddress(req: AwsRequest): Promise<HttpReply> {
     const allocationId = req.form?.get('AllocationId');
-    const holder = [...nats.values()].find((n) => allocationId && n.allocationIds.includes(allocationId) && stateOf(n) !== 'deleted');
+    const lag = ctx.addressReleaseLagMs ?? ctx.profile.natDeleteMs;
+    const stillHeld = (n: NatRecord) =>
+      n.deletedAt === undefined || now() < n.deletedAt + ctx.profile.natDeleteMs + lag;
+    const holder = [...nats.values()].find(
+      (n) => allocationId && n.allocationIds.includes(allocationId) && stillHeld(n),
+    );
     if (holder) {
-      // What AWS answers while the NAT gateway still holds the address (also while it is deleting).
+      // What AWS answers while the NAT gateway still holds the address, while it is deleting, and for a while
+      // after it reached `deleted` (the address is disassociated, but not yet releasable).
       return ec2Error(400, 'AuthFailure', 'You do not have permission to access the specified resource.');
     }
     return ctx.forward(req);
@@ -133,7 +152,11 @@ export function createNatSimulation(ctx: NatContext): NatSimulation {
   async function detachInternetGateway(req: AwsRequest): Promise<HttpReply> {
     const vpcId = req.form?.get('VpcId') ?? '';
     if (live(req.region, (n) => n.vpcId === vpcId && n.allocationIds.length > 0)) {
-      return ec2Error(400, 'DependencyViolation', `Network ${vpcId} has some mapped public address(es). Please unmap those public address(es) before detaching the gateway.`);
+      return ec2Error(
+        400,
+        'DependencyViolation',
+        `Network ${vpcId} has some mapped public address(es). Please unmap those public address(es) before detaching the gateway.`,
+      );
     }
     return ctx.forward(req);
   }

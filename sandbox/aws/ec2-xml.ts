@@ -36,7 +36,11 @@ export function replaceElement(xml: string, name: string, value: string): string
 }
 
 /** Replaces the given items (by position) with new text; undefined removes the item. */
-export function rewriteItems(xml: string, items: Array<{ start: number; end: number }>, replacement: Array<string | undefined>): string {
+export function rewriteItems(
+  xml: string,
+  items: Array<{ start: number; end: number }>,
+  replacement: Array<string | undefined>,
+): string {
   let out = '';
   let at = 0;
   items.forEach((item, i) => {

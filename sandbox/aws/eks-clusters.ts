@@ -2,6 +2,7 @@
 // starts -> ACTIVE with its endpoint and CA; DeleteCluster -> DELETING for clusterDeleteMs -> gone. Also the
 // cluster security group EKS creates, and the accessConfig moto drops (also on UpdateClusterConfig).
 import { randomInt, randomUUID } from 'node:crypto';
+import type { Subnet } from '@aws-sdk/client-ec2';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -11,10 +12,12 @@ import {
 import { GetRoleCommand } from '@aws-sdk/client-iam';
 import type { HttpReply } from './aws-errors.ts';
 import { json, restJsonError } from './aws-errors.ts';
-import type { AccessConfig, ClusterRecord } from './eks-records.ts';
-import { presentCluster, presentUpdate } from './eks-records.ts';
+import { EKS_UNSUPPORTED_ZONE_IDS } from './ec2-zones.ts';
 import type { EksContext } from './eks-context.ts';
 import { parseJsonBody, readJson } from './eks-context.ts';
+import type { AccessConfig, ClusterRecord } from './eks-records.ts';
+import { presentCluster, presentUpdate } from './eks-records.ts';
+import { EKS_CALENDAR, offeredVersion, unsupportedVersion, versionStatus } from './eks-versions.ts';
 import { SANDBOX_ACCOUNT_ID } from './identity.ts';
 import type { AwsRequest } from './request-info.ts';
 
@@ -24,14 +27,40 @@ export async function createCluster(ctx: EksContext, req: AwsRequest): Promise<H
   const body = parseJsonBody(req);
   const name = String(body.name ?? '');
   const existing = ctx.records.get(req.region, name);
-  if (existing) return restJsonError(409, 'ResourceInUseException', `Cluster already exists with name: ${name}`, { clusterName: name });
+  if (existing)
+    return restJsonError(409, 'ResourceInUseException', `Cluster already exists with name: ${name}`, {
+      clusterName: name,
+    });
 
+  // EKS takes the versions of its calendar in standard or extended support; without one, its default version.
+  const version = body.version === undefined ? defaultVersion() : String(body.version);
+  if (!offeredVersion(version)) return unsupportedVersion(version);
+  const supportType = body.upgradePolicy?.supportType ?? 'EXTENDED';
+  if (supportType !== 'STANDARD' && supportType !== 'EXTENDED') {
+    return restJsonError(
+      400,
+      'InvalidParameterException',
+      `upgradePolicy.supportType must be STANDARD or EXTENDED, not ${supportType}`,
+    );
+  }
   const access = accessConfigOf(body.accessConfig);
   if (typeof access === 'string') return restJsonError(400, 'InvalidParameterException', access);
   const vpc = body.resourcesVpcConfig ?? {};
   const subnetIds: string[] = vpc.subnetIds ?? [];
   const placement = await subnetsPlacement(ctx, req.region, subnetIds);
-  if (typeof placement === 'string') return restJsonError(400, 'InvalidParameterException', placement, { clusterName: name });
+  if (typeof placement === 'string')
+    return restJsonError(400, 'InvalidParameterException', placement, { clusterName: name });
+  const refused = await unsupportedZone(ctx, req.region, placement.zones);
+  if (refused) {
+    // EKS's own wording (eksctl#817), and the zones it would take in `validZones`.
+    const message =
+      `Cannot create cluster '${name}' because ${refused.zone}, the targeted availability zone, does not currently ` +
+      `have sufficient capacity to support the cluster. Retry and choose from these availability zones: ${refused.valid.join(', ')}`;
+    return restJsonError(400, 'UnsupportedAvailabilityZoneException', message, {
+      clusterName: name,
+      validZones: refused.valid,
+    });
+  }
   const roleProblem = await roleProblemOf(ctx, String(body.roleArn ?? ''));
   if (roleProblem) return restJsonError(400, 'InvalidParameterException', roleProblem, { clusterName: name });
 
@@ -44,7 +73,8 @@ export async function createCluster(ctx: EksContext, req: AwsRequest): Promise<H
     region: req.region,
     name,
     status: 'CREATING',
-    version: String(motoCluster.version ?? body.version),
+    version,
+    supportType,
     accessConfig: access,
     vpcId: placement.vpcId,
     subnetIds,
@@ -58,7 +88,9 @@ export async function createCluster(ctx: EksContext, req: AwsRequest): Promise<H
   };
   ctx.records.put(record);
   ctx.log(`eks ${req.region}/${name}: CREATING (ACTIVE in ${ctx.profile.clusterCreateMs} ms)`);
-  ctx.timers.after(ctx.profile.clusterCreateMs, `activating cluster ${req.region}/${name}`, () => activate(ctx, record));
+  ctx.timers.after(ctx.profile.clusterCreateMs, `activating cluster ${req.region}/${name}`, () =>
+    activate(ctx, record),
+  );
   return json(200, { cluster: presentCluster(record, motoCluster) });
 }
 
@@ -78,9 +110,14 @@ async function activate(ctx: EksContext, record: ClusterRecord): Promise<void> {
     record.caPem = started.caPem;
     record.status = 'ACTIVE';
     ctx.log(`eks ${record.region}/${record.name}: ACTIVE at ${started.endpoint}`);
+    await ctx.onActive?.(record.region, record.vpcId, record.subnetIds).catch((err: Error) => {
+      ctx.log(`eks ${record.region}/${record.name}: what follows ACTIVE failed: ${err.message}`);
+    });
   } catch (err) {
     record.status = 'FAILED';
-    ctx.log(`eks ${record.region}/${record.name}: FAILED, the Kubernetes stand-in did not start: ${(err as Error).message}`);
+    ctx.log(
+      `eks ${record.region}/${record.name}: FAILED, the Kubernetes stand-in did not start: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -110,10 +147,17 @@ export async function deleteCluster(ctx: EksContext, req: AwsRequest, name: stri
   const record = ctx.records.get(req.region, name);
   if (!record) return ctx.forward(req);
   if (record.status === 'DELETING') {
-    return restJsonError(409, 'ResourceInUseException', `Cluster ${name} is already being deleted.`, { clusterName: name });
+    return restJsonError(409, 'ResourceInUseException', `Cluster ${name} is already being deleted.`, {
+      clusterName: name,
+    });
   }
   if (record.status === 'CREATING') {
-    return restJsonError(409, 'ResourceInUseException', `Cluster ${name} is currently being created; it can be deleted once it is ACTIVE or FAILED.`, { clusterName: name });
+    return restJsonError(
+      409,
+      'ResourceInUseException',
+      `Cluster ${name} is currently being created; it can be deleted once it is ACTIVE or FAILED.`,
+      { clusterName: name },
+    );
   }
   if (record.nodegroups.size > 0) {
     return restJsonError(409, 'ResourceInUseException', 'Cluster has nodegroups attached', { clusterName: name });
@@ -123,7 +167,9 @@ export async function deleteCluster(ctx: EksContext, req: AwsRequest, name: stri
   record.status = 'DELETING';
   record.ghost = presentCluster(record, readJson(moto).cluster);
   ctx.log(`eks ${req.region}/${name}: DELETING (gone in ${ctx.profile.clusterDeleteMs} ms)`);
-  ctx.timers.after(ctx.profile.clusterDeleteMs, `deleting cluster ${req.region}/${name}`, () => finishDelete(ctx, record));
+  ctx.timers.after(ctx.profile.clusterDeleteMs, `deleting cluster ${req.region}/${name}`, () =>
+    finishDelete(ctx, record),
+  );
   return json(200, { cluster: record.ghost });
 }
 
@@ -136,7 +182,12 @@ export async function updateClusterConfig(ctx: EksContext, req: AwsRequest, name
   const record = ctx.records.get(req.region, name);
   if (!record) return ctx.forward(req);
   if (record.status !== 'ACTIVE') {
-    return restJsonError(409, 'ResourceInUseException', `Cluster ${name} is in ${record.status} state; wait until it is ACTIVE.`, { clusterName: name });
+    return restJsonError(
+      409,
+      'ResourceInUseException',
+      `Cluster ${name} is in ${record.status} state; wait until it is ACTIVE.`,
+      { clusterName: name },
+    );
   }
   const body = parseJsonBody(req);
   const mode = body.accessConfig?.authenticationMode;
@@ -144,7 +195,12 @@ export async function updateClusterConfig(ctx: EksContext, req: AwsRequest, name
     // EKS only moves towards API: CONFIG_MAP -> API_AND_CONFIG_MAP -> API.
     const order = ['CONFIG_MAP', 'API_AND_CONFIG_MAP', 'API'];
     if (order.indexOf(mode) < 0 || order.indexOf(mode) < order.indexOf(record.accessConfig.authenticationMode)) {
-      return restJsonError(400, 'InvalidParameterException', `Unsupported authentication mode update from ${record.accessConfig.authenticationMode} to ${mode}`, { clusterName: name });
+      return restJsonError(
+        400,
+        'InvalidParameterException',
+        `Unsupported authentication mode update from ${record.accessConfig.authenticationMode} to ${mode}`,
+        { clusterName: name },
+      );
     }
   }
   const reply = await ctx.forward(req);
@@ -160,7 +216,10 @@ export async function updateClusterConfig(ctx: EksContext, req: AwsRequest, name
   for (const key of ['endpointPublicAccess', 'endpointPrivateAccess'] as const) {
     if (vpc[key] === undefined) continue;
     record[key] = Boolean(vpc[key]);
-    params.push({ type: key === 'endpointPublicAccess' ? 'EndpointPublicAccess' : 'EndpointPrivateAccess', value: String(vpc[key]) });
+    params.push({
+      type: key === 'endpointPublicAccess' ? 'EndpointPublicAccess' : 'EndpointPrivateAccess',
+      value: String(vpc[key]),
+    });
     type = 'EndpointAccessUpdate';
   }
   if (vpc.publicAccessCidrs) {
@@ -181,14 +240,18 @@ async function finishDelete(ctx: EksContext, record: ClusterRecord): Promise<voi
   try {
     if (record.endpoint !== undefined) await ctx.host.stopCluster(record.region, record.name);
   } catch (err) {
-    ctx.log(`eks ${record.region}/${record.name}: the Kubernetes stand-in did not stop cleanly: ${(err as Error).message}`);
+    ctx.log(
+      `eks ${record.region}/${record.name}: the Kubernetes stand-in did not stop cleanly: ${(err as Error).message}`,
+    );
   }
   // The security group goes before the cluster disappears, so whoever waits for "gone" can delete the VPC.
   try {
     await ctx.moto.ec2(record.region).send(new DeleteSecurityGroupCommand({ GroupId: record.clusterSecurityGroupId }));
   } catch (err) {
     // EKS leaves its security group behind too when something else still references it.
-    ctx.log(`eks ${record.region}/${record.name}: cluster security group ${record.clusterSecurityGroupId} kept: ${(err as Error).message}`);
+    ctx.log(
+      `eks ${record.region}/${record.name}: cluster security group ${record.clusterSecurityGroupId} kept: ${(err as Error).message}`,
+    );
   }
   ctx.records.remove(record.region, record.name);
   ctx.log(`eks ${record.region}/${record.name}: deleted`);
@@ -199,12 +262,31 @@ function accessConfigOf(raw: any): AccessConfig | string {
   if (!AUTH_MODES.includes(mode)) {
     return `1 validation error detected: Value '${mode}' at 'accessConfig.authenticationMode' failed to satisfy constraint: Member must satisfy enum value set: [${AUTH_MODES.join(', ')}]`;
   }
-  return { authenticationMode: mode, bootstrapClusterCreatorAdminPermissions: raw?.bootstrapClusterCreatorAdminPermissions ?? true };
+  return {
+    authenticationMode: mode,
+    bootstrapClusterCreatorAdminPermissions: raw?.bootstrapClusterCreatorAdminPermissions ?? true,
+  };
 }
 
-async function subnetsPlacement(ctx: EksContext, region: string, subnetIds: string[]): Promise<{ vpcId: string } | string> {
+function defaultVersion(): string {
+  return (EKS_CALENDAR.find((e) => versionStatus(e, Date.now()) === 'STANDARD_SUPPORT') ?? EKS_CALENDAR[0]!).version;
+}
+
+/** The first subnet zone whose zone ID EKS refuses, with the zones of the region it accepts. */
+async function unsupportedZone(ctx: EksContext, region: string, names: string[]) {
+  const all = await ctx.zones.zonesOf(region);
+  const bad = all.find((z) => names.includes(z.name) && EKS_UNSUPPORTED_ZONE_IDS.includes(z.id));
+  if (!bad) return undefined;
+  return { zone: bad.name, valid: all.filter((z) => !EKS_UNSUPPORTED_ZONE_IDS.includes(z.id)).map((z) => z.name) };
+}
+
+async function subnetsPlacement(
+  ctx: EksContext,
+  region: string,
+  subnetIds: string[],
+): Promise<{ vpcId: string; zones: string[] } | string> {
   if (subnetIds.length === 0) return 'Subnets specified must be in at least two different AZs';
-  let subnets;
+  let subnets: Subnet[];
   try {
     subnets = (await ctx.moto.ec2(region).send(new DescribeSubnetsCommand({ SubnetIds: subnetIds }))).Subnets ?? [];
   } catch (err) {
@@ -214,7 +296,7 @@ async function subnetsPlacement(ctx: EksContext, region: string, subnetIds: stri
   if (vpcs.size !== 1) return 'Subnets specified must belong to the same VPC';
   const zones = new Set(subnets.map((s) => s.AvailabilityZone));
   if (zones.size < 2) return 'Subnets specified must be in at least two different AZs';
-  return { vpcId: subnets[0].VpcId! };
+  return { vpcId: subnets[0].VpcId!, zones: [...zones].filter((z): z is string => !!z) };
 }
 
 async function roleProblemOf(ctx: EksContext, roleArn: string): Promise<string | undefined> {
@@ -229,14 +311,20 @@ async function roleProblemOf(ctx: EksContext, roleArn: string): Promise<string |
   }
 }
 
-async function createClusterSecurityGroup(ctx: EksContext, region: string, cluster: string, vpcId: string): Promise<string> {
+async function createClusterSecurityGroup(
+  ctx: EksContext,
+  region: string,
+  cluster: string,
+  vpcId: string,
+): Promise<string> {
   const ec2 = ctx.moto.ec2(region);
   const groupName = `eks-cluster-sg-${cluster}-${randomInt(1_000_000_000, 9_999_999_999)}`;
   const created = await ec2.send(
     new CreateSecurityGroupCommand({
       GroupName: groupName,
       VpcId: vpcId,
-      Description: 'EKS created security group applied to ENI that is attached to EKS Control Plane master nodes, as well as any managed workloads.',
+      Description:
+        'EKS created security group applied to ENI that is attached to EKS Control Plane master nodes, as well as any managed workloads.',
       TagSpecifications: [
         {
           ResourceType: 'security-group',

@@ -4,10 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpReply } from './aws-errors.ts';
 import { json, restJsonError } from './aws-errors.ts';
-import type { ClusterRecord, NodegroupRecord, UpdateRecord } from './eks-records.ts';
-import { presentNodegroup, presentUpdate } from './eks-records.ts';
 import type { EksContext } from './eks-context.ts';
 import { parseJsonBody, readJson } from './eks-context.ts';
+import type { ClusterRecord, NodegroupRecord, UpdateRecord } from './eks-records.ts';
+import { presentNodegroup, presentUpdate } from './eks-records.ts';
 import type { AwsRequest } from './request-info.ts';
 
 export async function createNodegroup(ctx: EksContext, req: AwsRequest, clusterName: string): Promise<HttpReply> {
@@ -16,10 +16,17 @@ export async function createNodegroup(ctx: EksContext, req: AwsRequest, clusterN
   const body = parseJsonBody(req);
   const name = String(body.nodegroupName ?? '');
   if (cluster.nodegroups.has(name)) {
-    return restJsonError(409, 'ResourceInUseException', `NodeGroup already exists with name ${name} and cluster name ${clusterName}`, { clusterName, nodegroupName: name });
+    return restJsonError(
+      409,
+      'ResourceInUseException',
+      `NodeGroup already exists with name ${name} and cluster name ${clusterName}`,
+      { clusterName, nodegroupName: name },
+    );
   }
   if (cluster.status !== 'ACTIVE') {
-    return restJsonError(400, 'InvalidRequestException', `Cluster '${clusterName}' is not in ACTIVE status`, { clusterName });
+    return restJsonError(400, 'InvalidRequestException', `Cluster '${clusterName}' is not in ACTIVE status`, {
+      clusterName,
+    });
   }
   const scaling = body.scalingConfig ?? {};
   const problem = scalingProblem(scaling);
@@ -45,7 +52,12 @@ export async function createNodegroup(ctx: EksContext, req: AwsRequest, clusterN
   return json(200, { nodegroup: presentNodegroup(cluster, ng, motoNg) });
 }
 
-export async function describeNodegroup(ctx: EksContext, req: AwsRequest, clusterName: string, name: string): Promise<HttpReply> {
+export async function describeNodegroup(
+  ctx: EksContext,
+  req: AwsRequest,
+  clusterName: string,
+  name: string,
+): Promise<HttpReply> {
   const cluster = ctx.records.get(req.region, clusterName);
   const ng = cluster?.nodegroups.get(name);
   if (cluster && ng?.status === 'DELETING' && ng.ghost) return json(200, { nodegroup: ng.ghost });
@@ -65,17 +77,36 @@ export async function listNodegroups(ctx: EksContext, req: AwsRequest, clusterNa
   return json(200, { ...body, nodegroups: [...names] });
 }
 
-export async function updateNodegroupConfig(ctx: EksContext, req: AwsRequest, clusterName: string, name: string): Promise<HttpReply> {
+export async function updateNodegroupConfig(
+  ctx: EksContext,
+  req: AwsRequest,
+  clusterName: string,
+  name: string,
+): Promise<HttpReply> {
   const cluster = ctx.records.get(req.region, clusterName);
   const ng = cluster?.nodegroups.get(name);
   if (!cluster || !ng) return ctx.forward(req);
-  if (ng.status !== 'ACTIVE') {
-    return restJsonError(409, 'ResourceInUseException', `Nodegroup ${name} is in ${ng.status} state; wait until it is ACTIVE.`, { clusterName, nodegroupName: name });
+  // A DEGRADED group takes an update (that is how it is repaired); one being created, updated or deleted not.
+  if (ng.status !== 'ACTIVE' && ng.status !== 'DEGRADED') {
+    return restJsonError(
+      409,
+      'ResourceInUseException',
+      `Nodegroup ${name} is in ${ng.status} state; wait until it is ACTIVE.`,
+      { clusterName, nodegroupName: name },
+    );
   }
   const body = parseJsonBody(req);
   // EKS merges the new scaling config into the current one (moto too): check the result before changing anything.
-  const current = await ctx.forward({ ...req, method: 'GET', url: `/clusters/${encodeURIComponent(clusterName)}/node-groups/${encodeURIComponent(name)}`, body: Buffer.alloc(0) });
-  const scaling = { ...(current.status === 200 ? readJson(current).nodegroup?.scalingConfig : {}), ...(body.scalingConfig ?? {}) };
+  const current = await ctx.forward({
+    ...req,
+    method: 'GET',
+    url: `/clusters/${encodeURIComponent(clusterName)}/node-groups/${encodeURIComponent(name)}`,
+    body: Buffer.alloc(0),
+  });
+  const scaling = {
+    ...(current.status === 200 ? readJson(current).nodegroup?.scalingConfig : {}),
+    ...(body.scalingConfig ?? {}),
+  };
   const problem = scalingProblem(scaling);
   if (problem) return restJsonError(400, 'InvalidParameterException', problem, { clusterName, nodegroupName: name });
   const moto = await ctx.forward(req);
@@ -95,21 +126,37 @@ export async function updateNodegroupConfig(ctx: EksContext, req: AwsRequest, cl
   ctx.log(`eks ${req.region}/${clusterName}/${name}: UPDATING to ${desired} node(s)`);
   ctx.timers.after(ctx.profile.nodegroupUpdateMs, `updating node group ${clusterName}/${name}`, () => {
     if (cluster.nodegroups.get(name) !== ng) return;
+    update.status = 'Successful';
+    if (desired > ng.desiredSize && !ctx.hasCapacity(ng.instanceType)) {
+      // EKS sets the size, the Auto Scaling group cannot launch: DEGRADED with the launch failure in health.
+      ng.status = 'DEGRADED';
+      ng.issues = [launchFailure(ng, cluster.region)];
+      ctx.log(`eks ${req.region}/${clusterName}/${name}: DEGRADED, no ${ng.instanceType} capacity`);
+      return;
+    }
     ng.desiredSize = desired;
     ng.status = 'ACTIVE';
-    update.status = 'Successful';
+    ng.issues = [];
     applyShape(ctx, cluster, ng);
     ctx.log(`eks ${req.region}/${clusterName}/${name}: ACTIVE with ${desired} node(s)`);
   });
   return json(200, { update: presentUpdate(update) });
 }
 
-export async function deleteNodegroup(ctx: EksContext, req: AwsRequest, clusterName: string, name: string): Promise<HttpReply> {
+export async function deleteNodegroup(
+  ctx: EksContext,
+  req: AwsRequest,
+  clusterName: string,
+  name: string,
+): Promise<HttpReply> {
   const cluster = ctx.records.get(req.region, clusterName);
   const ng = cluster?.nodegroups.get(name);
   if (!cluster || !ng) return ctx.forward(req);
   if (ng.status === 'DELETING' || ng.status === 'CREATING' || ng.status === 'UPDATING') {
-    return restJsonError(409, 'ResourceInUseException', `Nodegroup ${name} is currently in ${ng.status} state.`, { clusterName, nodegroupName: name });
+    return restJsonError(409, 'ResourceInUseException', `Nodegroup ${name} is currently in ${ng.status} state.`, {
+      clusterName,
+      nodegroupName: name,
+    });
   }
   const moto = await ctx.forward(req);
   if (moto.status !== 200) return moto;
@@ -125,7 +172,12 @@ export async function deleteNodegroup(ctx: EksContext, req: AwsRequest, clusterN
   return json(200, { nodegroup: ng.ghost });
 }
 
-export async function describeUpdate(ctx: EksContext, req: AwsRequest, clusterName: string, updateId: string): Promise<HttpReply> {
+export async function describeUpdate(
+  ctx: EksContext,
+  req: AwsRequest,
+  clusterName: string,
+  updateId: string,
+): Promise<HttpReply> {
   const cluster = ctx.records.get(req.region, clusterName);
   const wanted = req.query.get('nodegroupName') ?? undefined;
   const update = cluster?.updates.get(updateId);
@@ -137,10 +189,25 @@ export async function describeUpdate(ctx: EksContext, req: AwsRequest, clusterNa
 
 export async function listUpdates(ctx: EksContext, req: AwsRequest, clusterName: string): Promise<HttpReply> {
   const cluster = ctx.records.get(req.region, clusterName);
-  if (!cluster) return restJsonError(404, 'ResourceNotFoundException', `No cluster found for name: ${clusterName}.`, { clusterName });
+  if (!cluster)
+    return restJsonError(404, 'ResourceNotFoundException', `No cluster found for name: ${clusterName}.`, {
+      clusterName,
+    });
   const wanted = req.query.get('nodegroupName') ?? undefined;
   const ids = [...cluster.updates.values()].filter((u) => u.nodegroupName === wanted).map((u) => u.id);
   return json(200, { updateIds: ids });
+}
+
+/** What EKS reports when the Auto Scaling group cannot get instances (the issue code is the ASG's). */
+function launchFailure(ng: NodegroupRecord, region: string) {
+  return {
+    code: 'AsgInstanceLaunchFailures',
+    message:
+      `Could not launch On-Demand Instances. InsufficientInstanceCapacity - We currently do not have sufficient ` +
+      `${ng.instanceType} capacity in the Availability Zone you requested (${region}a). Our system will be working ` +
+      'on provisioning additional capacity. Launching EC2 instance failed.',
+    resourceIds: [`eks-${ng.name}-asg`],
+  };
 }
 
 function applyShape(ctx: EksContext, cluster: ClusterRecord, ng: NodegroupRecord): void {
@@ -156,7 +223,8 @@ function applyShape(ctx: EksContext, cluster: ClusterRecord, ng: NodegroupRecord
 function scalingProblem(s: { minSize?: number; maxSize?: number; desiredSize?: number }): string | undefined {
   const { minSize, maxSize, desiredSize } = s;
   if (maxSize !== undefined && maxSize < 1) return 'Maximum capacity must be at least 1';
-  if (minSize !== undefined && maxSize !== undefined && minSize > maxSize) return 'Minimum capacity cannot be greater than maximum capacity';
+  if (minSize !== undefined && maxSize !== undefined && minSize > maxSize)
+    return 'Minimum capacity cannot be greater than maximum capacity';
   if (desiredSize !== undefined && maxSize !== undefined && desiredSize > maxSize) {
     return `Desired capacity:${desiredSize} can't be greater than max size:${maxSize}`;
   }

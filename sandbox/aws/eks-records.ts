@@ -2,7 +2,7 @@
 // the parts of the API moto drops (accessConfig, the cluster security group, updates), and a last copy of
 // what is being deleted (moto forgets at once; EKS shows DELETING for minutes).
 export type ClusterStatus = 'CREATING' | 'ACTIVE' | 'DELETING' | 'FAILED';
-export type NodegroupStatus = 'CREATING' | 'ACTIVE' | 'UPDATING' | 'DELETING' | 'CREATE_FAILED';
+export type NodegroupStatus = 'CREATING' | 'ACTIVE' | 'UPDATING' | 'DELETING' | 'CREATE_FAILED' | 'DEGRADED';
 
 export interface AccessConfig {
   authenticationMode: 'API' | 'API_AND_CONFIG_MAP' | 'CONFIG_MAP';
@@ -14,6 +14,8 @@ export interface ClusterRecord {
   name: string;
   status: ClusterStatus;
   version: string;
+  /** upgradePolicy.supportType: EXTENDED (EKS's default) or STANDARD. */
+  supportType?: 'STANDARD' | 'EXTENDED';
   accessConfig: AccessConfig;
   vpcId: string;
   subnetIds: string[];
@@ -37,6 +39,8 @@ export interface NodegroupRecord {
   desiredSize: number;
   instanceType: string;
   subnets: string[];
+  /** EKS's health.issues (e.g. a launch failure while DEGRADED). */
+  issues?: Array<{ code: string; message: string; resourceIds?: string[] }>;
   ghost?: Record<string, any>;
 }
 
@@ -82,6 +86,7 @@ export function presentCluster(record: ClusterRecord, moto: Record<string, any>)
     publicAccessCidrs: record.publicAccessCidrs,
   };
   cluster.accessConfig = { ...record.accessConfig };
+  cluster.upgradePolicy = { supportType: record.supportType ?? 'EXTENDED' };
   cluster.health = { issues: [] };
   if (record.endpoint !== undefined) {
     cluster.endpoint = record.endpoint;
@@ -94,11 +99,22 @@ export function presentCluster(record: ClusterRecord, moto: Record<string, any>)
   return cluster;
 }
 
-export function presentNodegroup(cluster: ClusterRecord, ng: NodegroupRecord, moto: Record<string, any>): Record<string, any> {
+export function presentNodegroup(
+  cluster: ClusterRecord,
+  ng: NodegroupRecord,
+  moto: Record<string, any>,
+): Record<string, any> {
   // moto reports Kubernetes 1.19 for every node group; EKS uses the cluster's version.
-  return { ...moto, status: ng.status, version: cluster.version, health: { issues: [] } };
+  return { ...moto, status: ng.status, version: cluster.version, health: { issues: ng.issues ?? [] } };
 }
 
 export function presentUpdate(u: UpdateRecord): Record<string, any> {
-  return { id: u.id, status: u.status, type: u.type, params: u.params, createdAt: u.createdAt.getTime() / 1000, errors: [] };
+  return {
+    id: u.id,
+    status: u.status,
+    type: u.type,
+    params: u.params,
+    createdAt: u.createdAt.getTime() / 1000,
+    errors: [],
+  };
 }

@@ -11,7 +11,14 @@ export interface ForwardInput {
 }
 
 // Hop-by-hop headers, and the length we recompute.
-const DROP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade', 'proxy-connection']);
+const DROP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'upgrade',
+  'proxy-connection',
+]);
 // moto's web server names itself; AWS endpoints do not say Werkzeug.
 const DROP_FROM_REPLY = new Set([...DROP, 'server']);
 
@@ -19,7 +26,8 @@ export function forwardToMoto(motoEndpoint: string, input: ForwardInput): Promis
   const target = new URL(motoEndpoint);
   const headers: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(input.headers)) if (v !== undefined && !DROP.has(k)) headers[k] = v;
-  if (input.body.length > 0 || ['POST', 'PUT', 'PATCH'].includes(input.method)) headers['content-length'] = String(input.body.length);
+  if (input.body.length > 0 || ['POST', 'PUT', 'PATCH'].includes(input.method))
+    headers['content-length'] = String(input.body.length);
   return new Promise((resolve, reject) => {
     const req = request(
       { host: target.hostname, port: target.port, method: input.method, path: input.url, headers },

@@ -1,11 +1,23 @@
-// Routes EC2 actions: NAT gateway timelines and what depends on them, peering filters; the rest to moto.
+// Routes EC2 actions: NAT gateway timelines and what depends on them, the account's zone mapping, peering
+// filters; the rest to moto.
 import type { HttpReply } from './aws-errors.ts';
+import type { Leftovers } from './ec2-leftovers.ts';
 import type { NatSimulation } from './ec2-nat.ts';
 import { describePeerings } from './ec2-peering.ts';
+import type { ZoneSimulation } from './ec2-zones.ts';
 import type { AwsRequest } from './request-info.ts';
 
-export function handleEc2(nat: NatSimulation, req: AwsRequest, forward: (req: AwsRequest) => Promise<HttpReply>): Promise<HttpReply> {
+export async function handleEc2(
+  nat: NatSimulation,
+  zones: ZoneSimulation,
+  leftovers: Leftovers,
+  req: AwsRequest,
+  forward: (req: AwsRequest) => Promise<HttpReply>,
+): Promise<HttpReply> {
+  const refused = await leftovers.refuse(req);
+  if (refused) return refused;
   if (nat.handles(req.action)) return nat.handle(req);
+  if (zones.handles(req.action)) return zones.handle(req);
   if (req.action === 'DescribeVpcPeeringConnections') return describePeerings(req, forward);
   return forward(req);
 }

@@ -12,6 +12,7 @@ import {
   updateNodegroupConfig,
 } from './eks-nodegroups.ts';
 import { matchEksRoute } from './eks-routes.ts';
+import { describeClusterVersions } from './eks-versions.ts';
 import type { AwsRequest } from './request-info.ts';
 
 export function handleEks(ctx: EksContext, req: AwsRequest): Promise<HttpReply> {
@@ -42,6 +43,8 @@ export function handleEks(ctx: EksContext, req: AwsRequest): Promise<HttpReply> 
       return listUpdates(ctx, req, p.name);
     case 'UpdateClusterConfig':
       return updateClusterConfig(ctx, req, p.name);
+    case 'DescribeClusterVersions':
+      return Promise.resolve(describeClusterVersions(req));
     default:
       return ctx.forward(req);
   }

@@ -10,7 +10,10 @@ import { ec2Error, queryError, restJsonError } from './aws-errors.ts';
 import type { CallCounter } from './call-counter.ts';
 import { createCallCounter } from './call-counter.ts';
 import { handleControl, isControlPath } from './control-api.ts';
+import { createConsistency } from './ec2-consistency.ts';
+import { createLeftovers } from './ec2-leftovers.ts';
 import { createNatSimulation } from './ec2-nat.ts';
+import { createZoneSimulation, type ZoneMapping } from './ec2-zones.ts';
 import type { EksContext } from './eks-context.ts';
 import { EksRecords } from './eks-records.ts';
 import type { Faults } from './faults.ts';
@@ -36,6 +39,12 @@ export interface GatewayOptions {
   log?: (line: string) => void;
   /** One log line per AWS call (service:action, status, duration), for the console and debugging. */
   logCalls?: boolean;
+  /** This account's AZ name -> zone ID mapping per region (zone IDs in the order a, b, c...); moto's otherwise. */
+  zones?: ZoneMapping;
+  /** How long a new EC2 resource answers NotFound when named by ID (eventual consistency); 0: never. */
+  consistencyLagMs?: number;
+  /** GuardDuty EKS runtime monitoring on: every EKS VPC gets its endpoint and group once the cluster is ACTIVE. */
+  guardDuty?: boolean;
 }
 
 export interface Gateway {
@@ -61,9 +70,27 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const records = new EksRecords();
   const forward = (req: AwsRequest) =>
     forwardToMoto(opts.motoEndpoint, { method: req.method, url: req.url, headers: req.headers, body: req.body });
-  const eks: EksContext = { records, host: opts.host, profile: opts.profile, timers, moto, forward, log };
+  const zones = createZoneSimulation({ mapping: opts.zones ?? {}, moto, forward });
+  const hasCapacity = (instanceType: string) => faults.hasCapacity(instanceType);
+  const leftovers = createLeftovers(moto);
+  const onActive = opts.guardDuty
+    ? (region: string, vpcId: string, subnetIds: string[]) => leftovers.addGuardDuty(region, vpcId, subnetIds)
+    : undefined;
+  const eks: EksContext = {
+    records,
+    host: opts.host,
+    profile: opts.profile,
+    timers,
+    moto,
+    forward,
+    log,
+    zones,
+    hasCapacity,
+    onActive,
+  };
   const nat = createNatSimulation({ profile: opts.profile, timers, moto, forward, log });
   const calicoDir = opts.calicoDir ?? DEFAULT_CALICO_DIR;
+  const consistency = createConsistency(opts.consistencyLagMs ?? 0);
 
   async function route(msg: IncomingMessage, body: Buffer): Promise<HttpReply> {
     const method = msg.method ?? 'GET';
@@ -75,16 +102,32 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     if (!req) return forwardToMoto(opts.motoEndpoint, { method, url, headers: msg.headers, body });
     // Presigned GetCallerIdentity comes from the stand-ins checking EKS tokens (EKS's side), not the product.
     calls.record(req.service, req.presigned ? `${req.action}(presigned)` : req.action);
-    const fault = faults.decide(req.service, req.action, req.service === 'eks' ? eksResourceArn(req, SANDBOX_ACCOUNT_ID) : undefined);
+    const fault = faults.decide(
+      req.service,
+      req.action,
+      req.service === 'eks' ? eksResourceArn(req, SANDBOX_ACCOUNT_ID) : undefined,
+    );
     if (fault) return fault;
+    const settling = consistency.check(req);
+    if (settling) return settling;
+    const reply = await answer(req);
+    consistency.created(req, reply);
+    // The work is done; the answer may still be lost on the way back (the SDK then retries the call).
+    const lost = reply.status === 200 ? faults.decideAfter(req.service, req.action) : undefined;
+    return lost ?? reply;
+  }
+
+  async function answer(req: AwsRequest): Promise<HttpReply> {
     switch (req.service) {
       case 'eks':
         return handleEks(eks, req);
       case 'ec2':
-        return handleEc2(nat, req, forward);
+        return handleEc2(nat, zones, leftovers, req, forward);
       case 'sts':
         if (req.action === 'GetCallerIdentity') {
-          return req.presigned ? verifyPresignedCallerIdentity(req) : callerIdentity(header(req.headers, 'accept') ?? '');
+          return req.presigned
+            ? verifyPresignedCallerIdentity(req)
+            : callerIdentity(header(req.headers, 'accept') ?? '');
         }
         return forward(req);
       default:

@@ -1,6 +1,6 @@
 // Starts moto's standalone server (the open-source AWS emulator) on loopback and stops it with its whole
 // process group, so no python process outlives a test.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { freePort } from './free-port.ts';
 
 export interface MotoServer {
@@ -26,7 +26,9 @@ const WATCHED_MOTO = [
   "runpy.run_module('moto.server', run_name='__main__', alter_sys=True)",
 ].join('\n');
 
-export async function startMoto(opts: { python?: string; readyTimeoutMs?: number; log?: (line: string) => void } = {}): Promise<MotoServer> {
+export async function startMoto(
+  opts: { python?: string; readyTimeoutMs?: number; log?: (line: string) => void } = {},
+): Promise<MotoServer> {
   const python = opts.python ?? 'python3';
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
@@ -57,7 +59,9 @@ export async function startMoto(opts: { python?: string; readyTimeoutMs?: number
     if (await answers(endpoint)) break;
     if (Date.now() > deadline) {
       killGroup(child);
-      throw new Error(`moto did not answer on ${endpoint} within ${opts.readyTimeoutMs ?? 30_000} ms. Output:\n${output}`);
+      throw new Error(
+        `moto did not answer on ${endpoint} within ${opts.readyTimeoutMs ?? 30_000} ms. Output:\n${output}`,
+      );
     }
   }
   opts.log?.(`moto listening on ${endpoint} (pid ${child.pid})`);

@@ -39,7 +39,8 @@ const DURATION_KEYS = Object.keys(FAST).filter((k) => k !== 'name') as Array<Exc
 
 /** A profile by name (or as given), every duration multiplied by `timeScale` (default 1). */
 export function timeProfile(profile: ProfileName | TimeProfile, timeScale = 1): TimeProfile {
-  if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new Error(`timeScale must be a positive number, got ${timeScale}`);
+  if (!(timeScale > 0) || !Number.isFinite(timeScale))
+    throw new Error(`timeScale must be a positive number, got ${timeScale}`);
   const base = typeof profile === 'string' ? byName(profile) : profile;
   const scaled: TimeProfile = { ...base };
   for (const key of DURATION_KEYS) scaled[key] = Math.round(base[key] * timeScale);

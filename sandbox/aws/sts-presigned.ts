@@ -1,6 +1,6 @@
 // STS GetCallerIdentity for presigned URLs (the EKS bearer token): the gateway checks the SigV4 query
 // signature itself, against the sandbox's known credentials, as STS would.
-import { timingSafeEqual, randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { HttpReply } from './aws-errors.ts';
@@ -8,7 +8,15 @@ import { queryError } from './aws-errors.ts';
 import { SANDBOX_ACCOUNT_ID, SANDBOX_CREDENTIALS, SANDBOX_USER_ARN, SANDBOX_USER_ID } from './identity.ts';
 import { header } from './request-info.ts';
 
-const AUTH_PARAMS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature', 'X-Amz-Security-Token'];
+const AUTH_PARAMS = [
+  'X-Amz-Algorithm',
+  'X-Amz-Credential',
+  'X-Amz-Date',
+  'X-Amz-Expires',
+  'X-Amz-SignedHeaders',
+  'X-Amz-Signature',
+  'X-Amz-Security-Token',
+];
 const MAX_EXPIRES_S = 604_800;
 const CLOCK_SKEW_MS = 5 * 60_000;
 
@@ -22,17 +30,24 @@ export async function verifyPresignedCallerIdentity(req: PresignedRequest, now =
   const url = new URL(req.url, 'http://sts.invalid');
   const q = url.searchParams;
   const deny = (code: string, message: string, status = 403) => queryError('sts', status, 'Sender', code, message);
-  if (q.get('Action') !== 'GetCallerIdentity') return deny('InvalidAction', `Could not find operation ${q.get('Action')} for version ${q.get('Version')}`, 400);
-  if (q.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256') return deny('IncompleteSignature', 'Unsupported or missing X-Amz-Algorithm.', 400);
+  if (q.get('Action') !== 'GetCallerIdentity')
+    return deny('InvalidAction', `Could not find operation ${q.get('Action')} for version ${q.get('Version')}`, 400);
+  if (q.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256')
+    return deny('IncompleteSignature', 'Unsupported or missing X-Amz-Algorithm.', 400);
   const credential = (q.get('X-Amz-Credential') ?? '').split('/');
-  if (credential.length !== 5 || credential[4] !== 'aws4_request') return deny('IncompleteSignature', 'Malformed X-Amz-Credential.', 400);
+  if (credential.length !== 5 || credential[4] !== 'aws4_request')
+    return deny('IncompleteSignature', 'Malformed X-Amz-Credential.', 400);
   const [accessKeyId, day, region, service] = credential;
-  if (accessKeyId !== SANDBOX_CREDENTIALS.accessKeyId) return deny('InvalidClientTokenId', 'The security token included in the request is invalid.');
+  if (accessKeyId !== SANDBOX_CREDENTIALS.accessKeyId)
+    return deny('InvalidClientTokenId', 'The security token included in the request is invalid.');
   const signedAt = parseAmzDate(q.get('X-Amz-Date') ?? '');
   const expires = Number(q.get('X-Amz-Expires'));
-  if (signedAt === undefined || !day || !(q.get('X-Amz-Date') ?? '').startsWith(day)) return deny('IncompleteSignature', 'Malformed or missing X-Amz-Date.', 400);
-  if (!Number.isInteger(expires) || expires < 1 || expires > MAX_EXPIRES_S) return deny('AuthorizationQueryParametersError', 'X-Amz-Expires must be between 1 and 604800 seconds.', 400);
-  if (signedAt - CLOCK_SKEW_MS > now) return deny('SignatureDoesNotMatch', `Signature not yet current: ${q.get('X-Amz-Date')} is still later than now.`);
+  if (signedAt === undefined || !day || !(q.get('X-Amz-Date') ?? '').startsWith(day))
+    return deny('IncompleteSignature', 'Malformed or missing X-Amz-Date.', 400);
+  if (!Number.isInteger(expires) || expires < 1 || expires > MAX_EXPIRES_S)
+    return deny('AuthorizationQueryParametersError', 'X-Amz-Expires must be between 1 and 604800 seconds.', 400);
+  if (signedAt - CLOCK_SKEW_MS > now)
+    return deny('SignatureDoesNotMatch', `Signature not yet current: ${q.get('X-Amz-Date')} is still later than now.`);
   // STS treats a presigned GetCallerIdentity as valid for 15 minutes after signing whatever X-Amz-Expires says
   // (aws-iam-authenticator signs with 60 "for legacy reasons"); EKS tokens rely on that.
   if (signedAt + Math.max(expires * 1000, 15 * 60_000) < now) return deny('AccessDenied', 'Request has expired');
@@ -57,7 +72,8 @@ export async function verifyPresignedCallerIdentity(req: PresignedRequest, now =
   );
   const want = Buffer.from(String(expected.query?.['X-Amz-Signature'] ?? ''));
   const got = Buffer.from(q.get('X-Amz-Signature') ?? '');
-  if (want.length !== got.length || !timingSafeEqual(want, got)) return deny('SignatureDoesNotMatch', signatureMismatch());
+  if (want.length !== got.length || !timingSafeEqual(want, got))
+    return deny('SignatureDoesNotMatch', signatureMismatch());
   return callerIdentity(header(req.headers, 'accept') ?? '');
 }
 

@@ -12,18 +12,21 @@ export function createTimers(log: (line: string) => void): Timers {
   const running = new Set<Promise<void>>();
   return {
     after(ms, what, fn) {
-      const t = setTimeout(() => {
-        pending.delete(t);
-        const p = (async () => {
-          try {
-            await fn();
-          } catch (err) {
-            log(`gateway: ${what} failed: ${(err as Error).message}`);
-          }
-        })();
-        running.add(p);
-        void p.finally(() => running.delete(p));
-      }, Math.max(0, ms));
+      const t = setTimeout(
+        () => {
+          pending.delete(t);
+          const p = (async () => {
+            try {
+              await fn();
+            } catch (err) {
+              log(`gateway: ${what} failed: ${(err as Error).message}`);
+            }
+          })();
+          running.add(p);
+          void p.finally(() => running.delete(p));
+        },
+        Math.max(0, ms),
+      );
       pending.add(t);
     },
     async idle() {

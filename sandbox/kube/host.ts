@@ -41,6 +41,7 @@ export function createClusterHost(opts: {
     if (opts.installControllers) {
       entry.controllers = opts.installControllers(server.handle, env);
       server.setExecHandler(entry.controllers.exec);
+      server.setPodHttpHandler(entry.controllers.http);
     }
     return { endpoint: server.handle.endpoint, caPem: server.handle.caPem };
   }

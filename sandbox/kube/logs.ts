@@ -27,6 +27,14 @@ export class PodLogStore {
     return list;
   }
 
+  /**
+   * The kubelet rotating the container log (containerLogMaxSize): `kubectl logs` reads only the current file, so
+   * what was logged before is gone from the API's view.
+   */
+  rotate(namespace: string, pod: string): void {
+    this.lines.set(`${namespace}/${pod}`, []);
+  }
+
   clear(namespace: string, pod: string): void {
     this.lines.delete(`${namespace}/${pod}`);
   }

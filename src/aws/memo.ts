@@ -5,7 +5,9 @@ import type { AwsClients } from '../deps.ts';
 
 const READ = /^(Describe|List|Get)/;
 
-type Sender = { send(command: { constructor: { name: string }; input: unknown }, ...rest: unknown[]): Promise<unknown> };
+type Sender = {
+  send(command: { constructor: { name: string }; input: unknown }, ...rest: unknown[]): Promise<unknown>;
+};
 
 function memoClient<T extends object>(client: T, scope: string, cache: Map<string, Promise<unknown>>): T {
   return new Proxy(client, {

@@ -1,6 +1,6 @@
 // The tag contract between up, status and down: everything meshops makes in AWS carries the mesh tag, so it can
 // be found again (idempotent up), reported (status) and removed completely (down).
-import type { Filter, Tag, TagSpecification, ResourceType } from '@aws-sdk/client-ec2';
+import type { Filter, ResourceType, Tag, TagSpecification } from '@aws-sdk/client-ec2';
 
 export const MESH_TAG = 'meshops:mesh';
 export const CLUSTER_TAG = 'meshops:cluster';

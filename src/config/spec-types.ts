@@ -19,8 +19,11 @@ export interface ClusterSpec {
   region: string;
   vpcCidr: string;
   podCidr: string;
-  /** The two AZs for subnets; when absent, the first two the region offers. */
+  /** The two AZs for subnets, by name (names differ per account); prefer availabilityZoneIds. */
   availabilityZones?: string[];
+  /** The two AZs for subnets, by zone ID (use1-az1: the same physical zone in every account). When neither is
+   * given, the first two zones that EKS supports and that offer the node group's instance type. */
+  availabilityZoneIds?: string[];
   nodeGroup: NodeGroupSpec;
 }
 
@@ -42,7 +45,13 @@ export interface WorkloadSpec {
 
 export interface MeshSpec {
   name: string;
-  kubernetesVersion: string;
+  /** Pinned EKS version ("1.35"); absent: the newest in standard support when a cluster is created. */
+  kubernetesVersion?: string;
+  /**
+   * upgradePolicy.supportType of new clusters: `extended` keeps a version past standard support (billed at the
+   * extended price), `standard` lets EKS upgrade it then. Default extended (EKS's own default, set explicitly).
+   */
+  kubernetesSupport?: 'extended' | 'standard';
   calico: CalicoSpec;
   workloads: WorkloadSpec;
   clusters: ClusterSpec[];

@@ -112,10 +112,38 @@ const nodeGroupShape = {
 };
 const NODE_GROUP_FIELDS = ['instanceType', 'desiredSize', 'minSize', 'maxSize', 'diskSizeGiB'] as const;
 
+/** Why each encapsulation Calico knows, other than VXLAN, cannot work for a mesh of EKS clusters. */
+const ENCAPSULATION_REFUSED: Record<string, string> = {
+  IPIP:
+    'with BGP disabled (as on EKS, and across regions) the tigera-operator refuses IPIP pools ' +
+    '("IPIP encapsulation requires that BGP is enabled")',
+  IPIPCrossSubnet:
+    'with BGP disabled the tigera-operator refuses IPIP pools, and CrossSubnet sends traffic inside a subnet ' +
+    "unencapsulated, which EC2's source/destination check drops",
+  VXLANCrossSubnet:
+    "CrossSubnet sends traffic inside a subnet unencapsulated, which EC2's source/destination check drops, " +
+    'and routes to remote clusters need VXLAN everywhere',
+  None:
+    'with BGP disabled the tigera-operator refuses unencapsulated pools ' +
+    '("Unencapsulated IP pools require that BGP is enabled"), and pod IPs do not route across VPCs',
+};
+
+/** The newest Calico Enterprise minor release (v3.23.1 pins tigera/operator v1.42.4); OSS is past v3.24. */
+const LATEST_ENTERPRISE_MINOR = 23;
+const ENTERPRISE_DEFAULT_VERSION = 'v3.23.1';
+const ENTERPRISE_MANIFEST_BASE_URL = 'https://downloads.tigera.io/ee';
+
 const calicoShape = {
   version: pattern(CALICO_VERSION, 'a Calico release like v3.31.7'),
   variant: z.enum(['enterprise', 'cloud', 'oss'], { error: expect('one of enterprise, cloud, oss') }),
-  encapsulation: z.enum(CALICO_ENCAPSULATIONS, { error: expect(`one of ${CALICO_ENCAPSULATIONS.join(', ')}`) }),
+  encapsulation: z
+    .enum(CALICO_ENCAPSULATIONS, {
+      error: expect(`one of ${CALICO_ENCAPSULATIONS.join(', ')} (Calico's encapsulations; only VXLAN works for a mesh)`),
+    })
+    .superRefine((v, ctx) => {
+      const why = ENCAPSULATION_REFUSED[v];
+      if (why) ctx.addIssue({ code: 'custom', message: `${v} cannot work here: ${why}; use VXLAN` });
+    }),
   manifestBaseUrl: z
     .url({ protocol: /^https?$/, error: expect('an http(s) URL like https://raw.githubusercontent.com/projectcalico/calico') })
     .optional(),
@@ -123,6 +151,31 @@ const calicoShape = {
     .strictObject({ flushIntervalSeconds: wholeNumber(1, 3600, 'a whole number of seconds from 1 to 3600') })
     .optional(),
 };
+
+/** Calico Enterprise installs from Tigera's Enterprise manifests, with Enterprise version numbers. */
+function checkEnterpriseSource(c: { variant: string; version: string; manifestBaseUrl?: string }, ctx: z.RefinementCtx): void {
+  if (c.variant !== 'enterprise') return;
+  if (c.manifestBaseUrl && /projectcalico|raw\.githubusercontent\.com/.test(c.manifestBaseUrl)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['manifestBaseUrl'],
+      message:
+        `${c.manifestBaseUrl} serves Calico Open Source, whose operator has neither the Enterprise CRDs ` +
+        `(LicenseKey, RemoteClusterConfiguration) nor their RBAC; for variant enterprise use ${ENTERPRISE_MANIFEST_BASE_URL} ` +
+        '(or leave manifestBaseUrl out)',
+    });
+  }
+  const minor = Number(/^v3\.(\d+)\./.exec(c.version)?.[1] ?? Number.NaN);
+  if (!(minor <= LATEST_ENTERPRISE_MINOR)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['version'],
+      message:
+        `${c.version} is not a Calico Enterprise release (Enterprise is at v3.${LATEST_ENTERPRISE_MINOR}; ` +
+        `numbers past that are Calico Open Source); use an Enterprise version like ${ENTERPRISE_DEFAULT_VERSION}`,
+    });
+  }
+}
 
 const workloadsShape = {
   namespace: pattern(DNS_LABEL, 'a Kubernetes namespace (lowercase letters, digits, -)', 63),
@@ -146,6 +199,11 @@ const clusterShape = {
       error: expect('a list of two availability zone names'),
     })
     .optional(),
+  availabilityZoneIds: z
+    .array(pattern(/^[a-z]+\d-az\d+$/, 'an availability zone ID like use1-az1'), {
+      error: expect('a list of two availability zone IDs'),
+    })
+    .optional(),
   nodeGroup: z.strictObject(nodeGroupShape).optional(),
 };
 
@@ -156,8 +214,10 @@ function topShape(kubernetesVersionSource: string | undefined) {
       `1-${MAX_MESH_NAME_LENGTH} lowercase letters, digits and '-', starting with a letter (it goes into AWS names and tags)`,
       MAX_MESH_NAME_LENGTH,
     ),
+    // Absent: the newest version in standard support, read from EKS when a cluster is created.
     kubernetesVersion: z.unknown().superRefine((v, ctx) => {
       const what = 'an EKS version as a quoted string like "1.34"';
+      if (v === undefined) return;
       if (typeof v === 'number') {
         const written = kubernetesVersionSource ?? String(v);
         ctx.addIssue({
@@ -167,8 +227,15 @@ function topShape(kubernetesVersionSource: string | undefined) {
       } else if (typeof v !== 'string' || !KUBERNETES_VERSION.test(v)) {
         ctx.addIssue({ code: 'custom', message: expect(what)({ input: v }) });
       }
-    }),
-    calico: z.strictObject(calicoShape, { error: expect('a mapping with version, variant, encapsulation') }),
+    }).optional(),
+    kubernetesSupport: z
+      .enum(['extended', 'standard'], {
+        error: expect('extended (stay on the version past standard support, at the extended price) or standard (EKS upgrades it)'),
+      })
+      .optional(),
+    calico: z
+      .strictObject(calicoShape, { error: expect('a mapping with version, variant, encapsulation') })
+      .superRefine(checkEnterpriseSource),
     nodeGroup: z.strictObject(nodeGroupShape, { error: expect('a mapping of node group settings') }).optional(),
     workloads: z.strictObject(workloadsShape, {
       error: expect('a mapping with namespace, replicas, maxReplicas, image, netshootImage'),
@@ -293,6 +360,17 @@ function crossFieldProblems(raw: Raw): Array<{ path: Path; message: string }> {
         out.push({ path: ['clusters', i, 'availabilityZones', 1], message: `repeats ${String(zones[0])}; the two zones must differ` });
       }
     }
+    if (Array.isArray(c.availabilityZoneIds)) {
+      const ids = c.availabilityZoneIds;
+      const path = ['clusters', i, 'availabilityZoneIds'];
+      if (c.availabilityZones) {
+        out.push({ path, message: 'given with availabilityZones; name the zones one way (zone IDs are the same in every account)' });
+      }
+      if (ids.length !== 2) out.push({ path, message: `lists ${ids.length} zone ID(s); expected exactly 2 (the subnet layout uses two AZs)` });
+      if (ids.length === 2 && ids[0] === ids[1]) {
+        out.push({ path: [...path, 1], message: `repeats ${String(ids[0])}; the two zones must differ` });
+      }
+    }
   }
 
   // CIDRs: VPC with VPC, pod with pod, pod with any VPC. Only well-formed ones are compared.
@@ -371,7 +449,12 @@ function crossFieldProblems(raw: Raw): Array<{ path: Path; message: string }> {
 
 // ---- building the MeshSpec ---------------------------------------------------------------------------------
 
-const DEFAULT_MANIFEST_BASE_URL = 'https://raw.githubusercontent.com/projectcalico/calico';
+const OSS_MANIFEST_BASE_URL = 'https://raw.githubusercontent.com/projectcalico/calico';
+
+/** Enterprise from Tigera's Enterprise manifests; OSS, and Calico Cloud (which joins an OSS cluster), from Calico's. */
+function defaultManifestBaseUrl(variant: string): string {
+  return variant === 'enterprise' ? ENTERPRISE_MANIFEST_BASE_URL : OSS_MANIFEST_BASE_URL;
+}
 
 function mergeNodeGroup(top: Partial<NodeGroupSpec> | undefined, own: Partial<NodeGroupSpec> | undefined): NodeGroupSpec {
   const m = { ...top, ...own } as NodeGroupSpec;
@@ -398,18 +481,20 @@ function build(p: Parsed): MeshSpec {
       nodeGroup: mergeNodeGroup(p.nodeGroup, c.nodeGroup),
     };
     if (c.availabilityZones) out.availabilityZones = [...c.availabilityZones];
+    if (c.availabilityZoneIds) out.availabilityZoneIds = [...c.availabilityZoneIds];
     return out;
   });
   const calico: MeshSpec['calico'] = {
     version: p.calico.version,
     variant: p.calico.variant,
     encapsulation: p.calico.encapsulation,
-    manifestBaseUrl: (p.calico.manifestBaseUrl ?? DEFAULT_MANIFEST_BASE_URL).replace(/\/+$/, ''),
+    manifestBaseUrl: (p.calico.manifestBaseUrl ?? defaultManifestBaseUrl(p.calico.variant)).replace(/\/+$/, ''),
   };
   if (p.calico.flowLogs) calico.flowLogs = { ...p.calico.flowLogs };
   return {
     name: p.name,
-    kubernetesVersion: p.kubernetesVersion as string,
+    ...(p.kubernetesVersion === undefined ? {} : { kubernetesVersion: p.kubernetesVersion as string }),
+    kubernetesSupport: p.kubernetesSupport ?? 'extended',
     calico,
     workloads: { ...p.workloads },
     clusters,

@@ -1,13 +1,14 @@
 // KubeAccess: a KubeConfig per cluster built in memory from DescribeCluster (endpoint + CA) and an EKS token
 // that renews itself. Nothing is written to disk, and the token never leaves the process.
-import { DescribeClusterCommand } from '@aws-sdk/client-eks';
+import { DescribeClusterCommand, type DescribeClusterCommandOutput } from '@aws-sdk/client-eks';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { eksClusterName } from '../aws/tags.ts';
 import type { ClusterSpec, MeshSpec } from '../config/spec-types.ts';
 import type { AwsClients, KubeAccess } from '../deps.ts';
 import { PermanentError } from '../errors.ts';
-import { mintEksToken, type EksToken } from './eks-token.ts';
+import { type EksToken, mintEksToken } from './eks-token.ts';
 
 /** Rebuild well before the 15-minute token lifetime (a recreated cluster is caught by its endpoint, below). */
 export const KUBECONFIG_MAX_AGE_MS = 10 * 60_000;
@@ -31,13 +32,13 @@ export interface ClusterEndpoint {
   caData: string;
 }
 
-export function eksClusterName(spec: MeshSpec, cluster: ClusterSpec): string {
-  return `${spec.name}-${cluster.name}`;
-}
-
-export async function describeEndpoint(aws: AwsClients, spec: MeshSpec, cluster: ClusterSpec): Promise<ClusterEndpoint> {
-  const eksName = eksClusterName(spec, cluster);
-  let out;
+export async function describeEndpoint(
+  aws: AwsClients,
+  spec: MeshSpec,
+  cluster: ClusterSpec,
+): Promise<ClusterEndpoint> {
+  const eksName = eksClusterName(spec.name, cluster.name);
+  let out: DescribeClusterCommandOutput;
   try {
     out = await aws.eks(cluster.region).send(new DescribeClusterCommand({ name: eksName }));
   } catch (err) {
@@ -71,7 +72,11 @@ export function buildKubeConfig(ep: ClusterEndpoint, authenticator: Authenticato
 }
 
 /** Puts a fresh EKS token on each request; mints a new one when the current one is ~10 minutes old. */
-export function eksTokenAuthenticator(mint: () => Promise<EksToken>, now: () => number, maxAgeMs = KUBECONFIG_MAX_AGE_MS): Authenticator {
+export function eksTokenAuthenticator(
+  mint: () => Promise<EksToken>,
+  now: () => number,
+  maxAgeMs = KUBECONFIG_MAX_AGE_MS,
+): Authenticator {
   let current: EksToken | undefined;
   let pending: Promise<EksToken> | undefined;
   return {
@@ -100,7 +105,14 @@ export function makeKubeAccess(aws: AwsClients, spec: MeshSpec, opts: KubeAccess
       const same = hit && hit.endpoint === ep.endpoint && hit.caData === ep.caData;
       if (hit && same && now() - hit.builtAt < KUBECONFIG_MAX_AGE_MS) return hit.kc;
       const auth = eksTokenAuthenticator(
-        () => mintEksToken({ clusterName: ep.eksName, region: cluster.region, credentials, stsEndpoint: opts.stsEndpoint, now: now() }),
+        () =>
+          mintEksToken({
+            clusterName: ep.eksName,
+            region: cluster.region,
+            credentials,
+            stsEndpoint: opts.stsEndpoint,
+            now: now(),
+          }),
         now,
         opts.tokenMaxAgeMs,
       );

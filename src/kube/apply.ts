@@ -2,10 +2,9 @@
 // Calico's CRDs are too large for client-side apply's last-applied annotation (projectcalico/calico#6491).
 // CRDs go first and must be Established before objects of their kinds can be applied.
 import { parseAllDocuments } from 'yaml';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { StepContext } from '../steps/step.ts';
 import { waitFor } from '../steps/wait.ts';
-import { conditionOf, KubeClient, type KubeObject } from './client.ts';
+import { conditionOf, type KubeApi, type KubeObject } from './client.ts';
 
 export function parseManifests(text: string): KubeObject[] {
   const out: KubeObject[] = [];
@@ -19,10 +18,16 @@ export function parseManifests(text: string): KubeObject[] {
   return out;
 }
 
-export async function fetchManifest(url: string, opts: { headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<string> {
+export async function fetchManifest(
+  url: string,
+  opts: { headers?: Record<string, string>; signal?: AbortSignal } = {},
+): Promise<string> {
   let res: Response;
   try {
-    res = await fetch(url, { headers: opts.headers, signal: AbortSignal.any([AbortSignal.timeout(60_000), ...(opts.signal ? [opts.signal] : [])]) });
+    res = await fetch(url, {
+      headers: opts.headers,
+      signal: AbortSignal.any([AbortSignal.timeout(60_000), ...(opts.signal ? [opts.signal] : [])]),
+    });
   } catch (err) {
     throw new Error(`could not fetch ${url}: ${(err as Error).message}`, { cause: err });
   }
@@ -41,11 +46,10 @@ export interface ApplyResult {
 /** Applies CRDs, waits until they are Established, then namespaces, then everything else in file order. */
 export async function applyObjects(
   ctx: StepContext,
-  kc: KubeConfig,
+  client: KubeApi,
   objects: KubeObject[],
   opts: { pollIntervalMs: number; timeoutMs?: number },
 ): Promise<ApplyResult> {
-  const client = new KubeClient(kc);
   const crds = objects.filter(isCrd);
   for (const crd of crds) await client.apply(crd);
   if (crds.length) {
@@ -59,7 +63,10 @@ export async function applyObjects(
           const live = await client.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', crd.metadata.name);
           if (conditionOf(live, 'Established')?.status !== 'True') pending.push(crd.metadata.name);
         }
-        return { done: pending.length === 0, status: pending.length ? `not Established yet: ${pending.slice(0, 5).join(', ')}` : 'all Established' };
+        return {
+          done: pending.length === 0,
+          status: pending.length ? `not Established yet: ${pending.slice(0, 5).join(', ')}` : 'all Established',
+        };
       },
     });
   }
@@ -71,10 +78,10 @@ export async function applyObjects(
 
 export async function applyManifestUrl(
   ctx: StepContext,
-  kc: KubeConfig,
+  client: KubeApi,
   url: string,
   opts: { pollIntervalMs: number; timeoutMs?: number; headers?: Record<string, string> },
 ): Promise<ApplyResult> {
   const text = await fetchManifest(url, { headers: opts.headers, signal: ctx.signal });
-  return applyObjects(ctx, kc, parseManifests(text), opts);
+  return applyObjects(ctx, client, parseManifests(text), opts);
 }

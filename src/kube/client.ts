@@ -1,6 +1,9 @@
 // A small typed-enough client over raw REST: discovery (so CRD kinds work the moment they are Established),
-// get/list/apply/patch/delete by apiVersion + kind. Server-side apply with field manager `meshops`.
+// get/list/apply/delete by apiVersion + kind, exec, logs and the pod proxy. Server-side apply with field manager
+// `meshops`. KubeApi is what the mesh catalogue needs of a cluster; tests give it an in-memory one.
 import type { KubeConfig } from '@kubernetes/client-node';
+import { type ExecOptions, type ExecOutput, execInPod } from './exec.ts';
+import { type LogQuery, readPodLog } from './logs.ts';
 import { isNotFound, KubeApiError, kubeRequest } from './rest.ts';
 
 export const FIELD_MANAGER = 'meshops';
@@ -31,10 +34,30 @@ interface ObjectRef {
   namespace?: string;
 }
 
+/** What the mesh catalogue asks of one cluster's API. */
+export interface KubeApi {
+  resourceFor(apiVersion: string, kind: string): Promise<ApiResource | undefined>;
+  serves(apiVersion: string, plural: string): Promise<boolean>;
+  get<T = KubeObject>(apiVersion: string, kind: string, name: string, namespace?: string): Promise<T | undefined>;
+  list<T = KubeObject>(
+    apiVersion: string,
+    kind: string,
+    opts?: { namespace?: string; labelSelector?: string },
+  ): Promise<T[]>;
+  /** Server-side apply as `meshops`, forcing ownership of the fields in `obj`. */
+  apply<T = KubeObject>(obj: KubeObject): Promise<T>;
+  /** True when something was deleted, false when it was already gone. */
+  delete(apiVersion: string, kind: string, name: string, namespace?: string): Promise<boolean>;
+  exec(opts: ExecOptions): Promise<ExecOutput>;
+  podLog(q: LogQuery): Promise<string[]>;
+  /** GET through the API server's pod proxy: `/api/v1/namespaces/<ns>/pods/<pod>:<port>/proxy/<path>`, as text. */
+  podProxyGet(namespace: string, pod: string, port: number, path: string): Promise<string>;
+}
+
 // Discovery per KubeConfig, kept across KubeClient instances (steps make a client per call).
 const discoveryCache = new WeakMap<KubeConfig, Map<string, ApiResource[] | null>>();
 
-export class KubeClient {
+export class KubeClient implements KubeApi {
   readonly kc: KubeConfig;
   private readonly discovery: Map<string, ApiResource[] | null>;
 
@@ -86,9 +109,17 @@ export class KubeClient {
     return `${base}${ns}/${res.name}${name}`;
   }
 
-  async get<T = KubeObject>(apiVersion: string, kind: string, name: string, namespace?: string): Promise<T | undefined> {
+  async get<T = KubeObject>(
+    apiVersion: string,
+    kind: string,
+    name: string,
+    namespace?: string,
+  ): Promise<T | undefined> {
     try {
-      return await kubeRequest<T>(this.kc, { method: 'GET', path: await this.path({ apiVersion, kind, name, namespace }) });
+      return await kubeRequest<T>(this.kc, {
+        method: 'GET',
+        path: await this.path({ apiVersion, kind, name, namespace }),
+      });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -117,19 +148,34 @@ export class KubeClient {
   async apply<T = KubeObject>(obj: KubeObject): Promise<T> {
     return kubeRequest<T>(this.kc, {
       method: 'PATCH',
-      path: await this.path({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace }),
-      query: { fieldManager: FIELD_MANAGER, force: true },
+      path: await this.path({
+        apiVersion: obj.apiVersion,
+        kind: obj.kind,
+        name: obj.metadata.name,
+        namespace: obj.metadata.namespace,
+      }),
+      // Strict: a field the object's schema lacks is refused, not silently dropped with a warning.
+      query: { fieldManager: FIELD_MANAGER, force: true, fieldValidation: 'Strict' },
       body: obj,
       contentType: 'application/apply-patch+yaml',
     });
   }
 
-  async mergePatch<T = KubeObject>(ref: Required<Pick<ObjectRef, 'apiVersion' | 'kind' | 'name'>> & ObjectRef, patch: unknown): Promise<T> {
-    return kubeRequest<T>(this.kc, {
-      method: 'PATCH',
-      path: await this.path(ref),
-      body: patch,
-      contentType: 'application/merge-patch+json',
+  exec(opts: ExecOptions): Promise<ExecOutput> {
+    return execInPod(this.kc, opts);
+  }
+
+  podLog(q: LogQuery): Promise<string[]> {
+    return readPodLog(this.kc, q);
+  }
+
+  podProxyGet(namespace: string, pod: string, port: number, path: string): Promise<string> {
+    const ns = encodeURIComponent(namespace);
+    const target = `${encodeURIComponent(pod)}:${port}`;
+    return kubeRequest<string>(this.kc, {
+      method: 'GET',
+      path: `/api/v1/namespaces/${ns}/pods/${target}/proxy/${path.replace(/^\//, '')}`,
+      text: true,
     });
   }
 
@@ -150,8 +196,12 @@ export class KubeClient {
 }
 
 /** Condition lookup on any object with status.conditions. */
-export function conditionOf(obj: unknown, type: string): { status?: string; reason?: string; message?: string } | undefined {
-  const conds = (obj as { status?: { conditions?: Array<{ type: string; status?: string; reason?: string; message?: string }> } })
-    ?.status?.conditions;
+export function conditionOf(
+  obj: unknown,
+  type: string,
+): { status?: string; reason?: string; message?: string } | undefined {
+  const conds = (
+    obj as { status?: { conditions?: Array<{ type: string; status?: string; reason?: string; message?: string }> } }
+  )?.status?.conditions;
   return conds?.find((c) => c.type === type);
 }

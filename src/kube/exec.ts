@@ -49,13 +49,27 @@ export async function execInPod(kc: KubeConfig, opts: ExecOptions): Promise<Exec
   const timeoutMs = opts.timeoutMs ?? 30_000;
   let status: ExecStatus | undefined;
   const container = opts.container ?? '';
-  const ws = await new Exec(kc).exec(opts.namespace, opts.pod, container, opts.command, out.stream, err.stream, null, false, (s) => {
-    status = s as ExecStatus;
-  });
+  const ws = await new Exec(kc).exec(
+    opts.namespace,
+    opts.pod,
+    container,
+    opts.command,
+    out.stream,
+    err.stream,
+    null,
+    false,
+    (s) => {
+      status = s as ExecStatus;
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       ws.close();
-      reject(new Error(`\`${opts.command.join(' ')}\` in ${opts.namespace}/${opts.pod} did not finish within ${Math.round(timeoutMs / 1000)} s`));
+      reject(
+        new Error(
+          `\`${opts.command.join(' ')}\` in ${opts.namespace}/${opts.pod} did not finish within ${Math.round(timeoutMs / 1000)} s`,
+        ),
+      );
     }, timeoutMs);
     ws.on('close', () => {
       clearTimeout(timer);
@@ -68,7 +82,9 @@ export async function execInPod(kc: KubeConfig, opts: ExecOptions): Promise<Exec
   });
   const exitCode = exitCodeOf(status);
   if (exitCode === undefined) {
-    throw new Error(`exec in ${opts.namespace}/${opts.pod} ended without an exit status${status?.message ? `: ${status.message}` : ''}`);
+    throw new Error(
+      `exec in ${opts.namespace}/${opts.pod} ended without an exit status${status?.message ? `: ${status.message}` : ''}`,
+    );
   }
   return { stdout: out.text(), stderr: err.text(), exitCode };
 }

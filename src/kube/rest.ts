@@ -43,7 +43,10 @@ export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest)
   await kc.applyToHTTPSOptions(opts);
   const payload =
     req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
-  const headers: Record<string, string> = { ...(opts.headers as Record<string, string> | undefined), accept: req.text ? '*/*' : 'application/json' };
+  const headers: Record<string, string> = {
+    ...(opts.headers as Record<string, string> | undefined),
+    accept: req.text ? '*/*' : 'application/json',
+  };
   if (payload !== undefined) {
     headers['content-type'] = req.contentType ?? 'application/json';
     headers['content-length'] = String(Buffer.byteLength(payload));
@@ -54,7 +57,13 @@ export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest)
   const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
     const r = transport.request(
       url,
-      { ...opts, ...(url.protocol === 'http:' ? { agent: undefined } : {}), method: req.method, headers, signal: req.signal },
+      {
+        ...opts,
+        ...(url.protocol === 'http:' ? { agent: undefined } : {}),
+        method: req.method,
+        headers,
+        signal: req.signal,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -63,7 +72,9 @@ export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest)
       },
     );
     r.setTimeout(timeoutMs, () => r.destroy(new Error(`no answer from ${url.host} within ${timeoutMs} ms`)));
-    r.on('error', (e) => reject(new KubeApiError(0, 'Unreachable', `${req.method} ${req.path} on ${url.host}: ${e.message}`)));
+    r.on('error', (e) =>
+      reject(new KubeApiError(0, 'Unreachable', `${req.method} ${req.path} on ${url.host}: ${e.message}`)),
+    );
     if (payload !== undefined) r.write(payload);
     r.end();
   });
@@ -89,6 +100,16 @@ export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest)
       hint: "the worker's AWS identity lacks Kubernetes rights in this cluster: give it an EKS access entry with AmazonEKSClusterAdminPolicy (the identity that created the cluster has one when bootstrapClusterCreatorAdminPermissions is true)",
     });
   }
-  if (status === 422) throw new PermanentError(text, { code: 'Invalid', hint: 'the API server refused the object as written' });
+  if (status === 422 || status === 400 || isApplySchemaError(status, message))
+    throw new PermanentError(text, { code: 'Invalid', hint: 'the API server refused the object as written' });
   throw new KubeApiError(status, reason, text);
+}
+
+/**
+ * Server-side apply refuses a field the schema lacks with a 500, not a 422, whatever fieldValidation says
+ * ("failed to create typed patch object ...: .spec.x: field not declared in schema"; kubernetes#122480):
+ * retrying it can never succeed.
+ */
+function isApplySchemaError(status: number, message: string): boolean {
+  return status === 500 && /failed to create typed patch object|field not declared in schema/.test(message);
 }

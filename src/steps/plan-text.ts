@@ -13,14 +13,29 @@ export async function observePlan(root: Step, ctx: StepContext): Promise<Observa
       try {
         out.set(leaf.id, await leaf.observe(ctx));
       } catch (err) {
-        out.set(leaf.id, { state: 'partial', detail: `could not check: ${err instanceof Error ? err.message : String(err)}` });
+        const why = err instanceof Error ? err.message : String(err);
+        out.set(leaf.id, { state: 'repair', detail: `could not check: ${why}` });
       }
     }),
   );
   return out;
 }
 
-const MARK: Record<Observation['state'], string> = { exists: 'exists', missing: 'will create', partial: 'will complete' };
+const MARK: Record<Observation['state'], string> = {
+  ok: 'ok',
+  missing: 'will create',
+  repair: 'will repair',
+  delete: 'will delete',
+  gone: 'gone',
+  wait: 'will wait for',
+  exists: 'exists',
+  partial: 'will complete',
+};
+
+/** Nothing for this leaf to change. */
+export function isSettled(o: Observation | undefined): boolean {
+  return o?.state === 'ok' || o?.state === 'exists' || o?.state === 'gone';
+}
 
 export function renderPlan(root: Step, observed: Observations): string {
   const lines: string[] = [];
@@ -28,7 +43,8 @@ export function renderPlan(root: Step, observed: Observations): string {
     const pad = '  '.repeat(depth);
     if (step.kind === 'leaf') {
       const o = observed.get(step.id);
-      const what = o ? `${MARK[o.state]}${o.detail ? ` (${o.detail})` : ''}` : 'will check';
+      const detail = o?.detail ? (o.state === 'wait' ? ` ${o.detail}` : ` (${o.detail})`) : '';
+      const what = o ? `${MARK[o.state]}${detail}` : 'will check';
       lines.push(`${pad}• ${step.title}: ${what}`);
       return;
     }
@@ -42,5 +58,5 @@ export function renderPlan(root: Step, observed: Observations): string {
 
 /** True when every observed leaf already exists: `up` on a finished mesh has nothing to do. */
 export function nothingToDo(root: Step, observed: Observations): boolean {
-  return leaves(root).every((l) => observed.get(l.id)?.state === 'exists');
+  return leaves(root).every((l) => isSettled(observed.get(l.id)));
 }

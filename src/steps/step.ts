@@ -3,8 +3,15 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 
-/** What a leaf found before acting: it shapes the plan ("will create" / "exists"). */
-export type Observation = { state: 'exists' | 'missing' | 'partial'; detail?: string };
+/**
+ * What a leaf found before acting: it shapes the plan's verb. `ok` (nothing to do), `missing` ("will create"),
+ * `repair` ("will repair (reason)"), `delete` ("will delete"), `gone` (nothing left to delete), `wait` (a wait or
+ * a verification: "will wait for ..."). `exists` and `partial` are the older names of `ok` and `repair`.
+ */
+export type Observation = {
+  state: 'ok' | 'missing' | 'repair' | 'delete' | 'gone' | 'wait' | 'exists' | 'partial';
+  detail?: string;
+};
 
 export interface StepOutcome {
   /** One line for the thread: what was done or found, with resource IDs and names. */

@@ -35,21 +35,33 @@ export async function countTagged(deps: Deps, region: string, mesh: string): Pro
     ec2.send(new DescribeSubnetsCommand({ Filters: f })),
     ec2.send(new DescribeInternetGatewaysCommand({ Filters: f })),
     ec2.send(new DescribeAddressesCommand({ Filters: f })),
-    ec2.send(new DescribeNatGatewaysCommand({ Filter: [...f, { Name: 'state', Values: ['pending', 'available', 'deleting'] }] })),
+    ec2.send(
+      new DescribeNatGatewaysCommand({
+        Filter: [...f, { Name: 'state', Values: ['pending', 'available', 'deleting'] }],
+      }),
+    ),
     ec2.send(new DescribeRouteTablesCommand({ Filters: f })),
     ec2.send(new DescribeSecurityGroupsCommand({ Filters: f })),
     ec2.send(
       new DescribeVpcPeeringConnectionsCommand({
-        Filters: [...f, { Name: 'status-code', Values: ['initiating-request', 'pending-acceptance', 'provisioning', 'active'] }],
+        Filters: [
+          ...f,
+          { Name: 'status-code', Values: ['initiating-request', 'pending-acceptance', 'provisioning', 'active'] },
+        ],
       }),
     ),
     eks.send(new ListClustersCommand({})),
   ]);
   // moto ignores tag and state filters on NAT gateways and peering connections: count only what matches.
-  const ours = (tags?: { Key?: string; Value?: string }[]) => tags?.some((t) => t.Key === 'meshops:mesh' && t.Value === mesh) ?? false;
-  const liveNats = (nats.NatGateways ?? []).filter((n) => ours(n.Tags) && n.State !== 'deleted' && n.State !== 'failed');
+  const ours = (tags?: { Key?: string; Value?: string }[]) =>
+    tags?.some((t) => t.Key === 'meshops:mesh' && t.Value === mesh) ?? false;
+  const liveNats = (nats.NatGateways ?? []).filter(
+    (n) => ours(n.Tags) && n.State !== 'deleted' && n.State !== 'failed',
+  );
   const livePeerings = (pcx.VpcPeeringConnections ?? []).filter(
-    (p) => ours(p.Tags) && ['initiating-request', 'pending-acceptance', 'provisioning', 'active'].includes(p.Status?.Code ?? ''),
+    (p) =>
+      ours(p.Tags) &&
+      ['initiating-request', 'pending-acceptance', 'provisioning', 'active'].includes(p.Status?.Code ?? ''),
   );
   let clusterCount = 0;
   let nodegroups = 0;
@@ -75,7 +87,8 @@ export async function countTagged(deps: Deps, region: string, mesh: string): Pro
 
 export async function countRoles(deps: Deps, mesh: string): Promise<number> {
   const roles = await deps.aws.iam().send(new ListRolesCommand({}));
-  return (roles.Roles ?? []).filter((r) => r.RoleName === `${mesh}-eks-cluster` || r.RoleName === `${mesh}-eks-node`).length;
+  return (roles.Roles ?? []).filter((r) => r.RoleName === `${mesh}-eks-cluster` || r.RoleName === `${mesh}-eks-node`)
+    .length;
 }
 
 export const ZERO: Counts = {

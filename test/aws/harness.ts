@@ -4,8 +4,8 @@ import { makeAwsClients } from '../../src/aws/clients.ts';
 import { systemClock } from '../../src/clock.ts';
 import type { ClusterSpec, MeshSpec } from '../../src/config/spec-types.ts';
 import type { Deps } from '../../src/deps.ts';
-import { runPlan } from '../../src/steps/runner.ts';
 import type { RunReport } from '../../src/steps/runner.ts';
+import { runPlan } from '../../src/steps/runner.ts';
 import type { Step, StepContext, StepOutcome } from '../../src/steps/step.ts';
 import { leaves } from '../../src/steps/step.ts';
 
@@ -24,10 +24,24 @@ export function cluster(name: string, region: string, vpcCidr: string, podCidr: 
 export function meshSpec(name: string): MeshSpec {
   return {
     name,
-    kubernetesVersion: '1.34',
-    calico: { version: 'v3.31.7', variant: 'enterprise', encapsulation: 'VXLAN', manifestBaseUrl: 'http://127.0.0.1:1/manifests' },
-    workloads: { namespace: 'default', replicas: 1, maxReplicas: 20, image: 'nginx:1.27', netshootImage: 'nicolaka/netshoot:v0.13' },
-    clusters: [cluster('iad', 'us-east-1', '10.0.0.0/16', '192.168.1.0/24'), cluster('pdx', 'us-west-2', '10.1.0.0/16', '192.168.2.0/24')],
+    kubernetesVersion: '1.35',
+    calico: {
+      version: 'v3.31.7',
+      variant: 'enterprise',
+      encapsulation: 'VXLAN',
+      manifestBaseUrl: 'http://127.0.0.1:1/manifests',
+    },
+    workloads: {
+      namespace: 'default',
+      replicas: 1,
+      maxReplicas: 20,
+      image: 'nginx:1.27',
+      netshootImage: 'nicolaka/netshoot:v0.13',
+    },
+    clusters: [
+      cluster('iad', 'us-east-1', '10.0.0.0/16', '192.168.1.0/24'),
+      cluster('pdx', 'us-west-2', '10.1.0.0/16', '192.168.2.0/24'),
+    ],
   };
 }
 

@@ -1,17 +1,38 @@
 // Identical AWS reads within one status pass share one request; writes and failures are never shared.
 import { CreateTagsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Cloud, startCloud } from '../../sandbox/cloud.ts';
 import { memoizeReads } from '../../src/aws/memo.ts';
 import type { AwsClients } from '../../src/deps.ts';
-import { startCloud, type Cloud } from '../../sandbox/cloud.ts';
 
 let cloud: Cloud;
 let aws: AwsClients;
 
 beforeAll(async () => {
-  cloud = await startCloud({ profile: 'fast', clusterHost: { startCluster: async () => ({ endpoint: 'https://127.0.0.1:1', caPem: '' }), stopCluster: async () => undefined, setNodeGroup: () => undefined, deleteNodeGroup: () => undefined } });
-  const client = new EC2Client({ region: 'us-east-1', endpoint: cloud.awsEndpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 });
-  aws = { ec2: () => client, eks: () => { throw new Error('unused'); }, iam: () => { throw new Error('unused'); } } as unknown as AwsClients;
+  cloud = await startCloud({
+    profile: 'fast',
+    clusterHost: {
+      startCluster: async () => ({ endpoint: 'https://127.0.0.1:1', caPem: '' }),
+      stopCluster: async () => undefined,
+      setNodeGroup: () => undefined,
+      deleteNodeGroup: () => undefined,
+    },
+  });
+  const client = new EC2Client({
+    region: 'us-east-1',
+    endpoint: cloud.awsEndpoint,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    maxAttempts: 1,
+  });
+  aws = {
+    ec2: () => client,
+    eks: () => {
+      throw new Error('unused');
+    },
+    iam: () => {
+      throw new Error('unused');
+    },
+  } as unknown as AwsClients;
 }, 120_000);
 
 afterAll(async () => {
@@ -37,7 +58,8 @@ describe('memoized reads', () => {
     const vpcs = await pass.ec2('us-east-1').send(new DescribeVpcsCommand({}));
     // moto's default VPC is always there.
     const id = vpcs.Vpcs![0]!.VpcId!;
-    for (let i = 0; i < 2; i++) await pass.ec2('us-east-1').send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: 'k', Value: 'v' }] }));
+    for (let i = 0; i < 2; i++)
+      await pass.ec2('us-east-1').send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: 'k', Value: 'v' }] }));
     expect(calls('CreateTags') - before).toBe(2);
   });
 });

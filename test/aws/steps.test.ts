@@ -11,26 +11,33 @@ import {
   DescribeVpcPeeringConnectionsCommand,
 } from '@aws-sdk/client-ec2';
 import { DescribeClusterCommand, DescribeNodegroupCommand, ListClustersCommand } from '@aws-sdk/client-eks';
-import { CreateRoleCommand, DetachRolePolicyCommand, GetRoleCommand, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
+import {
+  CreateRoleCommand,
+  DetachRolePolicyCommand,
+  GetRoleCommand,
+  ListAttachedRolePoliciesCommand,
+} from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planDownAws } from '../../jobs/down/aws.ts';
-import { meshExists, observeAws, observeBilled } from '../../jobs/status/aws.ts';
+import { planFromInventory } from '../../jobs/down/aws.ts';
+import { observeAws, observeBilled } from '../../jobs/status/aws.ts';
 import { controlPlaneStep, nodeGroupStep, scaleNodeGroupStep, securityRulesStep } from '../../jobs/up/aws/eks.ts';
 import { iamStep } from '../../jobs/up/aws/iam.ts';
 import { networkStep } from '../../jobs/up/aws/network.ts';
 import { peeringStep } from '../../jobs/up/aws/peering.ts';
-import { costOfObserved, loadPrices } from '../../src/cost.ts';
+import type { Cloud } from '../../sandbox/cloud.ts';
+import { startCloud } from '../../sandbox/cloud.ts';
+import type { ClusterHost } from '../../sandbox/contracts.ts';
 import { tagSpec } from '../../src/aws/tags.ts';
+import { costOfObserved, loadPrices } from '../../src/cost.ts';
+import type { Deps } from '../../src/deps.ts';
 import { CancelledError, PermanentError } from '../../src/errors.ts';
+import { findMesh, presence } from '../../src/mesh/aws/inventory.ts';
+import { isSettled, nothingToDo, observePlan } from '../../src/steps/plan-text.ts';
 import { runPlan } from '../../src/steps/runner.ts';
 import type { GroupStep } from '../../src/steps/step.ts';
-import { nothingToDo, observePlan } from '../../src/steps/plan-text.ts';
 import { leaves, parallel, sequential } from '../../src/steps/step.ts';
-import { ZERO, countRoles, countTagged } from './count.ts';
+import { countRoles, countTagged, ZERO } from './count.ts';
 import { meshSpec, run, runExpectingFailure, testContext, testDeps } from './harness.ts';
-import { startCloud } from '../../sandbox/cloud.ts';
-import type { Cloud } from '../../sandbox/cloud.ts';
-import type { ClusterHost } from '../../sandbox/contracts.ts';
 
 /** The AWS side alone: clusters get an endpoint nobody serves, which is all these steps need. */
 const noKubernetes: ClusterHost = {
@@ -39,6 +46,11 @@ const noKubernetes: ClusterHost = {
   setNodeGroup: () => {},
   deleteNodeGroup: () => {},
 };
+
+/** The down job's own path: find what the mesh owns, then the reverse tree of removes. */
+const planDownAws = async (deps: Deps) => planFromInventory(deps, await findMesh(deps));
+/** Whether the mesh exists, as the down preview tells it. */
+const meshExists = async (deps: Deps) => presence(deps.spec.name, await findMesh(deps));
 
 let cloud: Cloud;
 beforeAll(async () => {
@@ -68,16 +80,19 @@ describe('network step', () => {
     expect(second.outcomes.get('network/iad/vpc')!.resources!.vpc).toBe(vpcId);
 
     const after = await observePlan(step, testContext());
-    expect([...after.values()].every((o) => o.state === 'exists')).toBe(true);
+    expect([...after.values()].every((o) => isSettled(o))).toBe(true);
 
     const counts = await countTagged(deps, 'us-east-1', 'net1');
     expect(counts).toMatchObject({ vpcs: 1, subnets: 4, igws: 1, nats: 2, addresses: 2, routeTables: 3 });
 
     const ec2 = deps.aws.ec2('us-east-1');
-    const hostnames = await ec2.send(new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute: 'enableDnsHostnames' }));
+    const hostnames = await ec2.send(
+      new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute: 'enableDnsHostnames' }),
+    );
     expect(hostnames.EnableDnsHostnames?.Value).toBe(true);
 
-    const subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))).Subnets!;
+    const subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] })))
+      .Subnets!;
     const byCidr = new Map(subnets.map((s) => [s.CidrBlock, s]));
     expect([...byCidr.keys()].sort()).toEqual(['10.0.0.0/20', '10.0.16.0/20', '10.0.160.0/20', '10.0.176.0/20']);
     const tag = (cidr: string, key: string) => byCidr.get(cidr)!.Tags!.find((t) => t.Key === key)?.Value;
@@ -86,11 +101,22 @@ describe('network step', () => {
     expect(byCidr.get('10.0.0.0/20')!.AvailabilityZone).not.toBe(byCidr.get('10.0.16.0/20')!.AvailabilityZone);
 
     // Each private subnet routes 0.0.0.0/0 through the NAT gateway of its own AZ.
-    const rtbs = (await ec2.send(new DescribeRouteTablesCommand({ Filters: [{ Name: 'tag:meshops:component', Values: ['rtb-private'] }, { Name: 'vpc-id', Values: [vpcId] }] }))).RouteTables!;
+    const rtbs = (
+      await ec2.send(
+        new DescribeRouteTablesCommand({
+          Filters: [
+            { Name: 'tag:meshops:component', Values: ['rtb-private'] },
+            { Name: 'vpc-id', Values: [vpcId] },
+          ],
+        }),
+      )
+    ).RouteTables!;
     expect(rtbs).toHaveLength(2);
     const nats = new Set(rtbs.map((t) => t.Routes!.find((r) => r.DestinationCidrBlock === '0.0.0.0/0')?.NatGatewayId));
     expect(nats.size).toBe(2);
-    const associated = rtbs.flatMap((t) => t.Associations!.map((a) => byCidr.get(subnets.find((s) => s.SubnetId === a.SubnetId)!.CidrBlock)!.CidrBlock));
+    const associated = rtbs.flatMap((t) =>
+      t.Associations!.map((a) => byCidr.get(subnets.find((s) => s.SubnetId === a.SubnetId)!.CidrBlock)!.CidrBlock),
+    );
     expect(associated.sort()).toEqual(['10.0.160.0/20', '10.0.176.0/20']);
   });
 
@@ -99,9 +125,18 @@ describe('network step', () => {
     spec.clusters[1]!.availabilityZones = ['us-west-2c', 'us-west-2b'];
     const deps = testDeps(cloud.awsEndpoint, spec);
     await run(networkStep(deps, spec.clusters[1]!));
-    const subnets = (await deps.aws.ec2('us-west-2').send(new DescribeSubnetsCommand({ Filters: [{ Name: 'tag:meshops:mesh', Values: ['net2'] }] }))).Subnets!;
+    const subnets = (
+      await deps.aws
+        .ec2('us-west-2')
+        .send(new DescribeSubnetsCommand({ Filters: [{ Name: 'tag:meshops:mesh', Values: ['net2'] }] }))
+    ).Subnets!;
     const az = (cidr: string) => subnets.find((s) => s.CidrBlock === cidr)!.AvailabilityZone;
-    expect([az('10.1.0.0/20'), az('10.1.16.0/20'), az('10.1.160.0/20'), az('10.1.176.0/20')]).toEqual(['us-west-2c', 'us-west-2b', 'us-west-2c', 'us-west-2b']);
+    expect([az('10.1.0.0/20'), az('10.1.16.0/20'), az('10.1.160.0/20'), az('10.1.176.0/20')]).toEqual([
+      'us-west-2c',
+      'us-west-2b',
+      'us-west-2c',
+      'us-west-2b',
+    ]);
   });
 
   it('refuses to reuse a VPC whose CIDR differs from the spec', async () => {
@@ -109,7 +144,9 @@ describe('network step', () => {
     const deps = testDeps(cloud.awsEndpoint, spec);
     await run(networkStep(deps, spec.clusters[0]!));
     const changed = { ...spec.clusters[0]!, vpcCidr: '10.9.0.0/16' };
-    await expect(run(networkStep(deps, changed))).rejects.toThrow(/has CIDR 10\.0\.0\.0\/16, but the spec says 10\.9\.0\.0\/16/);
+    await expect(run(networkStep(deps, changed))).rejects.toThrow(
+      /has CIDR 10\.0\.0\.0\/16, but the spec says 10\.9\.0\.0\/16/,
+    );
   });
   it('after a crash between the Elastic IP and the NAT gateway, reuses that address instead of making another', async () => {
     const spec = meshSpec('net4');
@@ -118,9 +155,18 @@ describe('network step', () => {
     // What an interrupted run leaves: the network up to the subnets, and one tagged Elastic IP for the first AZ.
     const vpcAndSubnets = (networkStep(deps, iad) as GroupStep).children.slice(0, 2);
     const partial = await run(sequential('partial', 'VPC and subnets only', vpcAndSubnets));
-    const az = (await deps.aws.ec2('us-east-1').send(new DescribeSubnetsCommand({ SubnetIds: [partial.outcomes.get('network/iad/subnets')!.resources!['public-0']!] }))).Subnets![0]!.AvailabilityZone!;
+    const az = (
+      await deps.aws.ec2('us-east-1').send(
+        new DescribeSubnetsCommand({
+          SubnetIds: [partial.outcomes.get('network/iad/subnets')!.resources!['public-0']!],
+        }),
+      )
+    ).Subnets![0]!.AvailabilityZone!;
     const leftover = await deps.aws.ec2('us-east-1').send(
-      new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: tagSpec('elastic-ip', { mesh: 'net4', cluster: 'iad', component: 'eip', az }) }),
+      new AllocateAddressCommand({
+        Domain: 'vpc',
+        TagSpecifications: tagSpec('elastic-ip', { mesh: 'net4', cluster: 'iad', component: 'eip', az }),
+      }),
     );
     const done = await run(networkStep(deps, iad));
     expect(done.outcomes.get('network/iad/nat-1')!.resources!.eip).toBe(leftover.AllocationId);
@@ -132,7 +178,7 @@ describe('peering step', () => {
   it('peers us-east-1 and us-west-2, routes both CIDRs in every private route table, and is idempotent', async () => {
     const spec = meshSpec('peer1');
     const deps = testDeps(cloud.awsEndpoint, spec);
-    const [iad, pdx] = spec.clusters as [typeof spec.clusters[0], typeof spec.clusters[0]];
+    const [iad, pdx] = spec.clusters as [(typeof spec.clusters)[0], (typeof spec.clusters)[0]];
     await run(parallel('network', 'networks', [networkStep(deps, iad), networkStep(deps, pdx)]));
 
     const first = await run(peeringStep(deps, iad, pdx));
@@ -141,15 +187,26 @@ describe('peering step', () => {
     expect(first.outcomes.get('peering/iad-pdx/dns')!.summary).toMatch(/enabled/);
 
     const west = deps.aws.ec2('us-west-2');
-    const seen = (await west.send(new DescribeVpcPeeringConnectionsCommand({ VpcPeeringConnectionIds: [pcxId] }))).VpcPeeringConnections![0]!;
+    const seen = (await west.send(new DescribeVpcPeeringConnectionsCommand({ VpcPeeringConnectionIds: [pcxId] })))
+      .VpcPeeringConnections![0]!;
     expect(seen.Status?.Code).toBe('active');
     expect(seen.RequesterVpcInfo?.Region).toBe('us-east-1');
     expect(seen.AccepterVpcInfo?.PeeringOptions?.AllowDnsResolutionFromRemoteVpc).toBe(true);
 
-    for (const [region, peerCidr] of [['us-east-1', '10.1.0.0/16'], ['us-west-2', '10.0.0.0/16']] as const) {
-      const tables = (await deps.aws.ec2(region).send(new DescribeRouteTablesCommand({
-        Filters: [{ Name: 'tag:meshops:mesh', Values: ['peer1'] }, { Name: 'tag:meshops:component', Values: ['rtb-private'] }],
-      }))).RouteTables!;
+    for (const [region, peerCidr] of [
+      ['us-east-1', '10.1.0.0/16'],
+      ['us-west-2', '10.0.0.0/16'],
+    ] as const) {
+      const tables = (
+        await deps.aws.ec2(region).send(
+          new DescribeRouteTablesCommand({
+            Filters: [
+              { Name: 'tag:meshops:mesh', Values: ['peer1'] },
+              { Name: 'tag:meshops:component', Values: ['rtb-private'] },
+            ],
+          }),
+        )
+      ).RouteTables!;
       expect(tables).toHaveLength(2);
       for (const t of tables) {
         expect(t.Routes!.find((r) => r.DestinationCidrBlock === peerCidr)?.VpcPeeringConnectionId).toBe(pcxId);
@@ -162,9 +219,16 @@ describe('peering step', () => {
     const reverse = await run(peeringStep(deps, pdx, iad));
     expect(reverse.changed).toBe(false);
     expect(reverse.outcomes.get('peering/pdx-iad/connection')!.resources!.peering).toBe(pcxId);
-    const live = (await deps.aws.ec2('us-east-1').send(new DescribeVpcPeeringConnectionsCommand({
-      Filters: [{ Name: 'status-code', Values: ['pending-acceptance', 'active'] }, { Name: 'tag:meshops:mesh', Values: ['peer1'] }],
-    }))).VpcPeeringConnections!;
+    const live = (
+      await deps.aws.ec2('us-east-1').send(
+        new DescribeVpcPeeringConnectionsCommand({
+          Filters: [
+            { Name: 'status-code', Values: ['pending-acceptance', 'active'] },
+            { Name: 'tag:meshops:mesh', Values: ['peer1'] },
+          ],
+        }),
+      )
+    ).VpcPeeringConnections!;
     expect(live).toHaveLength(1);
   });
 
@@ -186,14 +250,21 @@ describe('iam step', () => {
     const clusterRole = (await iam.send(new GetRoleCommand({ RoleName: 'iam1-eks-cluster' }))).Role!;
     expect(decodeURIComponent(clusterRole.AssumeRolePolicyDocument!)).toContain('eks.amazonaws.com');
     expect(clusterRole.Tags).toContainEqual({ Key: 'meshops:mesh', Value: 'iam1' });
-    const nodePolicies = (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'iam1-eks-node' }))).AttachedPolicies!.map((p) => p.PolicyName).sort();
+    const nodePolicies = (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'iam1-eks-node' })))
+      .AttachedPolicies!.map((p) => p.PolicyName)
+      .sort();
     expect(nodePolicies).toEqual(['AmazonEC2ContainerRegistryReadOnly', 'AmazonEKSWorkerNodePolicy']);
 
     const second = await run(iamStep(deps));
     expect(second.changed).toBe(false);
 
     // A policy detached by hand is attached again; nothing else changes.
-    await iam.send(new DetachRolePolicyCommand({ RoleName: 'iam1-eks-node', PolicyArn: 'arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy' }));
+    await iam.send(
+      new DetachRolePolicyCommand({
+        RoleName: 'iam1-eks-node',
+        PolicyArn: 'arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy',
+      }),
+    );
     const repair = await run(iamStep(deps));
     expect(repair.outcomes.get('iam/node-role')!.changed).toBe(true);
     expect(repair.outcomes.get('iam/cluster-role')!.changed).toBe(false);
@@ -202,7 +273,12 @@ describe('iam step', () => {
   it('refuses to adopt a role of the same name that meshops did not make', async () => {
     const spec = meshSpec('iam2');
     const deps = testDeps(cloud.awsEndpoint, spec);
-    await deps.aws.iam().send(new CreateRoleCommand({ RoleName: 'iam2-eks-cluster', AssumeRolePolicyDocument: '{"Version":"2012-10-17","Statement":[]}' }));
+    await deps.aws.iam().send(
+      new CreateRoleCommand({
+        RoleName: 'iam2-eks-cluster',
+        AssumeRolePolicyDocument: '{"Version":"2012-10-17","Statement":[]}',
+      }),
+    );
     const err = await runExpectingFailure(sequential('iam-only', 'iam', [iamStep(deps)]));
     expect(err).toBeInstanceOf(PermanentError);
     expect((err as PermanentError).message).toMatch(/iam2-eks-cluster exists but is not tagged meshops:mesh=iam2/);
@@ -225,17 +301,26 @@ describe('EKS steps', () => {
     );
     const cp = first.outcomes.get('cluster/iad/control-plane')!;
     expect(cp.changed).toBe(true);
-    expect(cp.summary).toMatch(/EKS cluster eks1-iad created: ACTIVE, Kubernetes 1\.34, https:\/\//);
+    expect(cp.summary).toMatch(/EKS cluster eks1-iad created: ACTIVE, Kubernetes 1\.35, https:\/\//);
 
     const eks = deps.aws.eks('us-east-1');
     const cluster = (await eks.send(new DescribeClusterCommand({ name: 'eks1-iad' }))).cluster!;
-    const privateSubnets = [first.outcomes.get('network/iad/subnets')!.resources!['private-0'], first.outcomes.get('network/iad/subnets')!.resources!['private-1']];
+    const privateSubnets = [
+      first.outcomes.get('network/iad/subnets')!.resources!['private-0'],
+      first.outcomes.get('network/iad/subnets')!.resources!['private-1'],
+    ];
     expect([...cluster.resourcesVpcConfig!.subnetIds!].sort()).toEqual([...privateSubnets].sort());
     expect(cluster.resourcesVpcConfig!.endpointPublicAccess).toBe(true);
     expect(cluster.roleArn).toMatch(/role\/eks1-eks-cluster$/);
-    expect(cluster.tags).toMatchObject({ 'meshops:mesh': 'eks1', 'meshops:cluster': 'iad', 'meshops:component': 'cluster' });
+    expect(cluster.tags).toMatchObject({
+      'meshops:mesh': 'eks1',
+      'meshops:cluster': 'iad',
+      'meshops:component': 'cluster',
+    });
 
-    const ng = (await eks.send(new DescribeNodegroupCommand({ clusterName: 'eks1-iad', nodegroupName: 'eks1-iad-nodes' }))).nodegroup!;
+    const ng = (
+      await eks.send(new DescribeNodegroupCommand({ clusterName: 'eks1-iad', nodegroupName: 'eks1-iad-nodes' }))
+    ).nodegroup!;
     expect(ng.scalingConfig).toEqual({ minSize: 0, maxSize: 8, desiredSize: 0 });
     expect(ng.instanceTypes).toEqual(['m5.xlarge']);
     expect(ng.diskSize).toBe(100);
@@ -245,17 +330,56 @@ describe('EKS steps', () => {
 
     const scaled = await run(scaleNodeGroupStep(deps, iad));
     expect(scaled.outcomes.get('cluster/iad/scale')!.summary).toBe('node group eks1-iad-nodes scaled 0 -> 3 nodes');
-    const after = (await eks.send(new DescribeNodegroupCommand({ clusterName: 'eks1-iad', nodegroupName: 'eks1-iad-nodes' }))).nodegroup!;
+    const after = (
+      await eks.send(new DescribeNodegroupCommand({ clusterName: 'eks1-iad', nodegroupName: 'eks1-iad-nodes' }))
+    ).nodegroup!;
     expect(after.scalingConfig?.desiredSize).toBe(3);
 
-    const again = await run(sequential('up', 'up', [controlPlaneStep(deps, iad), nodeGroupStep(deps, iad), scaleNodeGroupStep(deps, iad)]));
+    const again = await run(
+      sequential('up', 'up', [controlPlaneStep(deps, iad), nodeGroupStep(deps, iad), scaleNodeGroupStep(deps, iad)]),
+    );
     expect(again.changed).toBe(false);
     expect(again.outcomes.get('cluster/iad/scale')!.summary).toBe('node group eks1-iad-nodes already at 3 nodes');
 
     // Scaling beyond the group's max raises the max rather than failing.
     await run(scaleNodeGroupStep(deps, iad, 10));
-    const big = (await eks.send(new DescribeNodegroupCommand({ clusterName: 'eks1-iad', nodegroupName: 'eks1-iad-nodes' }))).nodegroup!;
+    const big = (
+      await eks.send(new DescribeNodegroupCommand({ clusterName: 'eks1-iad', nodegroupName: 'eks1-iad-nodes' }))
+    ).nodegroup!;
     expect(big.scalingConfig).toMatchObject({ desiredSize: 10, maxSize: 10 });
+  });
+
+  it("a node group EC2 cannot grow fails at once with EKS's health issues; the spec's minSize is honoured", async () => {
+    const spec = meshSpec('eks3');
+    const deps = testDeps(cloud.awsEndpoint, spec);
+    const iad = spec.clusters[0]!;
+    iad.nodeGroup.minSize = 2;
+    await run(
+      sequential('base', 'base', [
+        networkStep(deps, iad),
+        iamStep(deps),
+        controlPlaneStep(deps, iad),
+        nodeGroupStep(deps, iad),
+      ]),
+    );
+    cloud.faults.noCapacity(['m5.xlarge']);
+    const started = Date.now();
+    try {
+      const err = (await runExpectingFailure(scaleNodeGroupStep(deps, iad))) as PermanentError;
+      expect(err).toBeInstanceOf(PermanentError);
+      expect(err.message).toMatch(
+        /^node group eks3-iad-nodes is DEGRADED: AsgInstanceLaunchFailures: .*InsufficientInstanceCapacity/,
+      );
+      expect(Date.now() - started).toBeLessThan(30_000);
+    } finally {
+      cloud.faults.clear();
+    }
+    await run(scaleNodeGroupStep(deps, iad));
+    const ng = await deps.aws
+      .eks('us-east-1')
+      .send(new DescribeNodegroupCommand({ clusterName: 'eks3-iad', nodegroupName: 'eks3-iad-nodes' }));
+    expect(ng.nodegroup!.scalingConfig).toEqual({ minSize: 2, maxSize: 8, desiredSize: 3 });
+    expect(ng.nodegroup!.status).toBe('ACTIVE');
   });
 
   it('says which step must run first when the control plane has no subnets or role yet', async () => {
@@ -282,7 +406,11 @@ describe('status and down', () => {
       scaleNodeGroupStep(deps, iad),
     ]);
     const observed = await observePlan(up, testContext());
-    expect(leaves(up).filter((l) => observed.get(l.id)?.state !== 'missing').map((l) => `${l.id}: ${JSON.stringify(observed.get(l.id))}`)).toEqual([]);
+    expect(
+      leaves(up)
+        .filter((l) => observed.get(l.id)?.state !== 'missing')
+        .map((l) => `${l.id}: ${JSON.stringify(observed.get(l.id))}`),
+    ).toEqual([]);
 
     const lines = await observeAws(deps, iad);
     expect(lines.length).toBeGreaterThan(5);
@@ -318,10 +446,17 @@ describe('status and down', () => {
     // The mesh rules sit on the cluster security group EKS made.
     const sgId = up.outcomes.get('cluster/iad/security-rules')!.resources!.securityGroup!;
     expect(up.outcomes.get('cluster/iad/security-rules')!.summary).toContain('udp 4789 from 10.1.0.0/16 (pdx)');
-    const sg = (await deps.aws.ec2('us-east-1').send(new DescribeSecurityGroupsCommand({ GroupIds: [sgId] }))).SecurityGroups![0]!;
-    expect(sg.IpPermissions!.find((p) => p.IpProtocol === 'udp' && p.FromPort === 4789)?.IpRanges?.map((r) => r.CidrIp)).toEqual(['10.1.0.0/16']);
+    const sg = (await deps.aws.ec2('us-east-1').send(new DescribeSecurityGroupsCommand({ GroupIds: [sgId] })))
+      .SecurityGroups![0]!;
+    expect(
+      sg.IpPermissions!.find((p) => p.IpProtocol === 'udp' && p.FromPort === 4789)?.IpRanges?.map((r) => r.CidrIp),
+    ).toEqual(['10.1.0.0/16']);
     for (const port of [5443, 8080, 30000]) {
-      expect(sg.IpPermissions!.some((p) => p.IpProtocol === 'tcp' && p.FromPort === port && p.UserIdGroupPairs?.some((g) => g.GroupId === sgId))).toBe(true);
+      expect(
+        sg.IpPermissions!.some(
+          (p) => p.IpProtocol === 'tcp' && p.FromPort === port && p.UserIdGroupPairs?.some((g) => g.GroupId === sgId),
+        ),
+      ).toBe(true);
     }
 
     // A second up changes nothing, and its plan already says so.
@@ -338,11 +473,14 @@ describe('status and down', () => {
     expect(by(/^peering iad <-> pdx$/)[0]!.detail).toMatch(/pcx-\w+ is active/);
     expect(by(/^route table /)).toHaveLength(2);
     expect(by(/^VXLAN rule on sg-/)[0]!.detail).toBe('udp 4789 from 10.1.0.0/16 (pdx)');
-    expect(by(/^EKS cluster full-iad$/)[0]!.detail).toContain('ACTIVE, Kubernetes 1.34');
+    expect(by(/^EKS cluster full-iad$/)[0]!.detail).toContain('ACTIVE, Kubernetes 1.35');
     expect(by(/^node group full-iad-nodes$/)[0]!.detail).toContain('desired 3 (spec 3)');
     // pdx was left at size 0: a warning that says why.
     const pdxLines = await observeAws(deps, pdx);
-    expect(pdxLines.find((l) => l.subject === 'node group full-pdx-nodes')).toMatchObject({ health: 'warning', detail: expect.stringContaining('desired 0 (spec 3)') });
+    expect(pdxLines.find((l) => l.subject === 'node group full-pdx-nodes')).toMatchObject({
+      health: 'warning',
+      detail: expect.stringContaining('desired 0 (spec 3)'),
+    });
     expect((await meshExists(deps)).exists).toBe(true);
 
     const cost = costOfObserved(await observeBilled(deps), await loadPrices());
@@ -357,17 +495,31 @@ describe('status and down', () => {
       'us-west-2 2 public IPv4 address',
     ]);
 
-    expect(await countTagged(deps, 'us-east-1', 'full')).toMatchObject({ vpcs: 1, subnets: 4, igws: 1, nats: 2, addresses: 2, routeTables: 3, peerings: 1, clusters: 1, nodegroups: 1 });
+    expect(await countTagged(deps, 'us-east-1', 'full')).toMatchObject({
+      vpcs: 1,
+      subnets: 4,
+      igws: 1,
+      nats: 2,
+      addresses: 2,
+      routeTables: 3,
+      peerings: 1,
+      clusters: 1,
+      nodegroups: 1,
+    });
 
     const plan = await planDownAws(deps);
     const ids = leaves(plan).map((l) => l.id);
     // Node groups before their cluster; NAT gateways before the Elastic IPs; the VPC last in its region.
-    expect(ids.indexOf('down/aws/us-east-1/full-iad/nodegroups')).toBeLessThan(ids.indexOf('down/aws/us-east-1/full-iad/cluster'));
+    expect(ids.indexOf('down/aws/us-east-1/full-iad/nodegroups')).toBeLessThan(
+      ids.indexOf('down/aws/us-east-1/full-iad/cluster'),
+    );
     expect(ids.indexOf('down/aws/us-east-1/nat')).toBeLessThan(ids.indexOf('down/aws/us-east-1/eips'));
     expect(ids.at(-2)).toBe('down/aws/us-west-2/vpcs');
     expect(ids.at(-1)).toBe('down/aws/iam');
     const down = await run(plan);
-    expect(down.outcomes.get('down/aws/us-west-2/full-pdx/cluster')!.summary).toBe('us-west-2: deleted EKS cluster full-pdx');
+    expect(down.outcomes.get('down/aws/us-west-2/full-pdx/cluster')!.summary).toBe(
+      'us-west-2: deleted EKS cluster full-pdx',
+    );
     expect(down.outcomes.get('down/aws/us-east-1/vpcs')!.summary).toMatch(/^us-east-1: deleted VPCs vpc-\w+$/);
 
     for (const region of ['us-east-1', 'us-west-2']) expect(await countTagged(deps, region, 'full')).toEqual(ZERO);
@@ -401,6 +553,18 @@ describe('status and down', () => {
   });
 });
 
+describe('down and the Elastic IPs', () => {
+  it('releases the addresses although AWS answers AuthFailure for a while after their NAT gateways are deleted', async () => {
+    // A network with no cluster yet (an up stopped early): nothing else to delete waits out the address's lag.
+    const spec = meshSpec('eiplag');
+    const deps = testDeps(cloud.awsEndpoint, spec);
+    await run(networkStep(deps, spec.clusters[0]!));
+    const down = await run(await planDownAws(deps));
+    expect(down.outcomes.get('down/aws/us-east-1/eips')!.summary).toMatch(/^us-east-1: deleted Elastic IPs eipalloc-/);
+    expect(await countTagged(deps, 'us-east-1', 'eiplag')).toEqual(ZERO);
+  });
+});
+
 describe('faults', () => {
   it('stops with a PermanentError naming the permission when an action is denied', async () => {
     const spec = meshSpec('denied');
@@ -420,7 +584,10 @@ describe('faults', () => {
 
   it('rides through throttling and server errors on a share of calls (the SDK retries with backoff)', async () => {
     // EC2 calls of one network build, except the NAT wait's polls (their number depends on timing).
-    const ec2Calls = () => Object.entries(cloud.calls.counts()).filter(([k]) => k.startsWith('ec2:') && k !== 'ec2:DescribeNatGateways').reduce((n, [, v]) => n + v, 0);
+    const ec2Calls = () =>
+      Object.entries(cloud.calls.counts())
+        .filter(([k]) => k.startsWith('ec2:') && k !== 'ec2:DescribeNatGateways')
+        .reduce((n, [, v]) => n + v, 0);
     const steady = meshSpec('steady');
     cloud.calls.reset();
     await run(networkStep(testDeps(cloud.awsEndpoint, steady), steady.clusters[0]!));
@@ -438,6 +605,13 @@ describe('faults', () => {
     }
     // Some calls were answered with faults and sent again (about 1 in 8 of ~50 calls; none at all is ~0.1 %).
     expect(ec2Calls()).toBeGreaterThan(baseline);
-    expect(await countTagged(deps, 'us-east-1', 'flaky')).toMatchObject({ vpcs: 1, subnets: 4, igws: 1, nats: 2, addresses: 2, routeTables: 3 });
+    expect(await countTagged(deps, 'us-east-1', 'flaky')).toMatchObject({
+      vpcs: 1,
+      subnets: 4,
+      igws: 1,
+      nats: 2,
+      addresses: 2,
+      routeTables: 3,
+    });
   });
 });

@@ -3,18 +3,18 @@
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { startCloud, type Cloud } from '../../sandbox/cloud.ts';
+import { controlPlaneStep, nodeGroupStep, scaleNodeGroupStep, securityRulesStep } from '../../jobs/up/aws/eks.ts';
+import { iamStep } from '../../jobs/up/aws/iam.ts';
+import { networkStep } from '../../jobs/up/aws/network.ts';
+import { peeringStep } from '../../jobs/up/aws/peering.ts';
+import { type Cloud, startCloud } from '../../sandbox/cloud.ts';
 import { makeAwsClients } from '../../src/aws/clients.ts';
 import { systemClock } from '../../src/clock.ts';
 import type { CalicoVariant, ClusterSpec, MeshSpec } from '../../src/config/spec-types.ts';
 import type { Deps } from '../../src/deps.ts';
 import { makeKubeAccess } from '../../src/kube/access.ts';
 import { runPlan } from '../../src/steps/runner.ts';
-import { parallel, sequential, type Step, type StepOutcome } from '../../src/steps/step.ts';
-import { iamStep } from '../../jobs/up/aws/iam.ts';
-import { networkStep } from '../../jobs/up/aws/network.ts';
-import { peeringStep } from '../../jobs/up/aws/peering.ts';
-import { controlPlaneStep, nodeGroupStep, scaleNodeGroupStep, securityRulesStep } from '../../jobs/up/aws/eks.ts';
+import { parallel, type Step, type StepOutcome, sequential } from '../../src/steps/step.ts';
 
 export const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
@@ -42,7 +42,13 @@ export function meshSpec(cloud: Cloud, variant: CalicoVariant, name = 'demo'): M
       manifestBaseUrl: enterprise ? cloud.manifestBaseUrl.enterprise : cloud.manifestBaseUrl.oss,
       flowLogs: { flushIntervalSeconds: 15 },
     },
-    workloads: { namespace: 'default', replicas: 1, maxReplicas: 20, image: 'nginx:1.27', netshootImage: 'nicolaka/netshoot:v0.13' },
+    workloads: {
+      namespace: 'default',
+      replicas: 1,
+      maxReplicas: 20,
+      image: 'public.ecr.aws/nginx/nginx:1.27',
+      netshootImage: 'ghcr.io/nicolaka/netshoot:v0.13',
+    },
     clusters: [
       { name: 'iad', region: 'us-east-1', vpcCidr: '10.0.0.0/16', podCidr: '192.168.1.0/24', nodeGroup: ng },
       { name: 'pdx', region: 'us-west-2', vpcCidr: '10.1.0.0/16', podCidr: '192.168.2.0/24', nodeGroup: ng },
@@ -61,18 +67,37 @@ export function meshIn(cloud: Cloud, variant: CalicoVariant, name = 'demo', clus
   const base = meshSpec(cloud, variant, name);
   const spec = { ...base, clusters: base.clusters.slice(0, clusterCount) };
   const logChunks: string[] = [];
-  const log = pino({ level: 'debug' }, new Writable({ write: (c, _e, cb) => (logChunks.push(String(c)), cb()) }));
+  const log = pino(
+    { level: 'debug' },
+    new Writable({
+      write: (c, _e, cb) => {
+        logChunks.push(String(c));
+        cb();
+      },
+    }),
+  );
   const aws = makeAwsClients({ endpoint: cloud.awsEndpoint, credentials: CREDENTIALS, maxAttempts: 3 });
   const deps: Deps = {
     spec,
     aws,
     kube: makeKubeAccess(aws, spec, { credentials: CREDENTIALS, stsEndpoint: cloud.awsEndpoint }),
-    calico: variant === 'enterprise' ? { enterpriseLicense: sandboxFile('license.yaml'), enterprisePullSecret: sandboxFile('pull-secret.json') } : {},
+    calico:
+      variant === 'enterprise'
+        ? { enterpriseLicense: sandboxFile('license.yaml'), enterprisePullSecret: sandboxFile('pull-secret.json') }
+        : {},
     clock: systemClock,
     log,
     pollIntervalMs: 50,
   };
-  return { cloud, deps, spec, iad: spec.clusters[0], pdx: spec.clusters[1] ?? spec.clusters[0], logText: () => logChunks.join(''), notes: [] };
+  return {
+    cloud,
+    deps,
+    spec,
+    iad: spec.clusters[0],
+    pdx: spec.clusters[1] ?? spec.clusters[0],
+    logText: () => logChunks.join(''),
+    notes: [],
+  };
 }
 
 /** The AWS side up to a node group at 0 nodes (what the CNI swap runs against). */
@@ -80,15 +105,31 @@ export function awsPlan(deps: Deps): Step {
   const [a, b] = deps.spec.clusters;
   return sequential('aws', 'AWS side', [
     iamStep(deps),
-    parallel('network', 'networks', deps.spec.clusters.map((c) => networkStep(deps, c))),
+    parallel(
+      'network',
+      'networks',
+      deps.spec.clusters.map((c) => networkStep(deps, c)),
+    ),
     ...(b ? [peeringStep(deps, a, b)] : []),
-    parallel('control-planes', 'control planes', deps.spec.clusters.map((c) => controlPlaneStep(deps, c))),
-    parallel('node-setup', 'rules and node groups', deps.spec.clusters.flatMap((c) => [securityRulesStep(deps, c), nodeGroupStep(deps, c)])),
+    parallel(
+      'control-planes',
+      'control planes',
+      deps.spec.clusters.map((c) => controlPlaneStep(deps, c)),
+    ),
+    parallel(
+      'node-setup',
+      'rules and node groups',
+      deps.spec.clusters.flatMap((c) => [securityRulesStep(deps, c), nodeGroupStep(deps, c)]),
+    ),
   ]);
 }
 
 export function scalePlan(deps: Deps): Step {
-  return parallel('scale', 'scale node groups', deps.spec.clusters.map((c) => scaleNodeGroupStep(deps, c)));
+  return parallel(
+    'scale',
+    'scale node groups',
+    deps.spec.clusters.map((c) => scaleNodeGroupStep(deps, c)),
+  );
 }
 
 export interface Ran {
@@ -113,6 +154,7 @@ export async function run(mesh: Mesh, step: Step): Promise<Ran> {
 /** Runs and throws the first failure with its step, so a broken test says where. */
 export async function runOk(mesh: Mesh, step: Step): Promise<Map<string, StepOutcome>> {
   const r = await run(mesh, step);
-  if (!r.ok) throw new Error(`plan ${step.id} failed: ${(r.error as Error)?.message ?? String(r.error)}`, { cause: r.error });
+  if (!r.ok)
+    throw new Error(`plan ${step.id} failed: ${(r.error as Error)?.message ?? String(r.error)}`, { cause: r.error });
   return r.outcomes;
 }

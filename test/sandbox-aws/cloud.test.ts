@@ -2,11 +2,18 @@
 // An EKS cluster created through it is a real Kubernetes API that @kubernetes/client-node reaches with
 // DescribeCluster's endpoint and CA and an EKS token; its nodes follow the node group.
 import { readFileSync } from 'node:fs';
-import { CreateClusterCommand, CreateNodegroupCommand, DescribeClusterCommand, DescribeNodegroupCommand, EKSClient, UpdateNodegroupConfigCommand } from '@aws-sdk/client-eks';
+import {
+  CreateClusterCommand,
+  CreateNodegroupCommand,
+  DescribeClusterCommand,
+  DescribeNodegroupCommand,
+  EKSClient,
+  UpdateNodegroupConfigCommand,
+} from '@aws-sdk/client-eks';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCloud, type Cloud } from '../../sandbox/cloud.ts';
 import { timeProfile } from '../../sandbox/aws/profiles.ts';
+import { type Cloud, startCloud } from '../../sandbox/cloud.ts';
 import { clients, clusterGroundwork, uniqueName, waitFor } from './helpers/aws.ts';
 import { mintEksToken } from './helpers/eks-token.ts';
 
@@ -45,7 +52,9 @@ describe('startCloud', () => {
     });
     const ground = await clusterGroundwork(clients(cloud.awsEndpoint));
     const name = uniqueName('iad');
-    await eks.send(new CreateClusterCommand({ name, roleArn: ground.roleArn, resourcesVpcConfig: { subnetIds: ground.subnetIds } }));
+    await eks.send(
+      new CreateClusterCommand({ name, roleArn: ground.roleArn, resourcesVpcConfig: { subnetIds: ground.subnetIds } }),
+    );
     const active = await waitFor('ACTIVE', async () => {
       const c = (await eks.send(new DescribeClusterCommand({ name }))).cluster;
       return c?.status === 'ACTIVE' ? c : undefined;
@@ -62,7 +71,9 @@ describe('startCloud', () => {
   it('serves the Calico manifests under manifestBaseUrl', async () => {
     const res = await fetch(`${cloud.manifestBaseUrl.oss}/v3.31.7/manifests/tigera-operator.yaml`);
     expect(res.status).toBe(200);
-    expect(await res.text()).toBe(readFileSync(new URL('../../sandbox/calico/v3.31.7/tigera-operator.yaml', import.meta.url), 'utf8'));
+    expect(await res.text()).toBe(
+      readFileSync(new URL('../../sandbox/calico/v3.31.7/tigera-operator.yaml', import.meta.url), 'utf8'),
+    );
     expect((await fetch(`${cloud.manifestBaseUrl.oss}/v3.31.7/manifests/..%2Fsecret`)).status).toBe(404);
     expect((await fetch(`${cloud.manifestBaseUrl.oss}/v9.9.9/manifests/tigera-operator.yaml`)).status).toBe(404);
   });
@@ -71,28 +82,59 @@ describe('startCloud', () => {
     const aws = clients(cloud.awsEndpoint);
     const ground = await clusterGroundwork(aws);
     const name = uniqueName('iad');
-    await aws.eks.send(new CreateClusterCommand({
-      name, version: '1.34', roleArn: ground.roleArn, resourcesVpcConfig: { subnetIds: ground.subnetIds },
-      accessConfig: { authenticationMode: 'API_AND_CONFIG_MAP', bootstrapClusterCreatorAdminPermissions: true },
-    }));
+    await aws.eks.send(
+      new CreateClusterCommand({
+        name,
+        version: '1.34',
+        roleArn: ground.roleArn,
+        resourcesVpcConfig: { subnetIds: ground.subnetIds },
+        accessConfig: { authenticationMode: 'API_AND_CONFIG_MAP', bootstrapClusterCreatorAdminPermissions: true },
+      }),
+    );
     const cluster = await waitFor('ACTIVE', async () => {
       const c = (await aws.eks.send(new DescribeClusterCommand({ name }))).cluster;
       return c?.status === 'ACTIVE' ? c : undefined;
     });
-    const core = kubeConfigFor(name, cluster.endpoint!, cluster.certificateAuthority!.data!, await mintEksToken(cloud.awsEndpoint, name)).makeApiClient(CoreV1Api);
+    const core = kubeConfigFor(
+      name,
+      cluster.endpoint!,
+      cluster.certificateAuthority!.data!,
+      await mintEksToken(cloud.awsEndpoint, name),
+    ).makeApiClient(CoreV1Api);
     const namespaces = await core.listNamespace();
     expect(namespaces.items.map((n) => n.metadata?.name)).toContain('kube-system');
 
-    const stranger = kubeConfigFor(name, cluster.endpoint!, cluster.certificateAuthority!.data!, await mintEksToken(cloud.awsEndpoint, 'some-other-cluster')).makeApiClient(CoreV1Api);
+    const stranger = kubeConfigFor(
+      name,
+      cluster.endpoint!,
+      cluster.certificateAuthority!.data!,
+      await mintEksToken(cloud.awsEndpoint, 'some-other-cluster'),
+    ).makeApiClient(CoreV1Api);
     await expect(stranger.listNamespace()).rejects.toMatchObject({ code: 401 });
 
-    await aws.eks.send(new CreateNodegroupCommand({
-      clusterName: name, nodegroupName: 'workers', nodeRole: ground.roleArn, subnets: ground.subnetIds,
-      instanceTypes: ['m5.xlarge'], scalingConfig: { minSize: 0, maxSize: 8, desiredSize: 0 },
-    }));
+    await aws.eks.send(
+      new CreateNodegroupCommand({
+        clusterName: name,
+        nodegroupName: 'workers',
+        nodeRole: ground.roleArn,
+        subnets: ground.subnetIds,
+        instanceTypes: ['m5.xlarge'],
+        scalingConfig: { minSize: 0, maxSize: 8, desiredSize: 0 },
+      }),
+    );
     await waitFor('node group ACTIVE', async () =>
-      (await aws.eks.send(new DescribeNodegroupCommand({ clusterName: name, nodegroupName: 'workers' }))).nodegroup?.status === 'ACTIVE' ? true : undefined);
-    await aws.eks.send(new UpdateNodegroupConfigCommand({ clusterName: name, nodegroupName: 'workers', scalingConfig: { desiredSize: 2 } }));
+      (await aws.eks.send(new DescribeNodegroupCommand({ clusterName: name, nodegroupName: 'workers' }))).nodegroup
+        ?.status === 'ACTIVE'
+        ? true
+        : undefined,
+    );
+    await aws.eks.send(
+      new UpdateNodegroupConfigCommand({
+        clusterName: name,
+        nodegroupName: 'workers',
+        scalingConfig: { desiredSize: 2 },
+      }),
+    );
     const nodes = await waitFor('2 nodes', async () => {
       const list = await core.listNode();
       return list.items.length === 2 ? list.items : undefined;

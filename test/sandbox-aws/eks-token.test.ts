@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEksTokenVerifier } from '../../sandbox/aws/eks-token-verifier.ts';
 import { mintEksToken as productMintEksToken } from '../../src/kube/eks-token.ts';
 import { mintEksToken } from './helpers/eks-token.ts';
-import { startFixture, type Fixture } from './helpers/sandbox-fixture.ts';
 import { TINY } from './helpers/profile.ts';
+import { type Fixture, startFixture } from './helpers/sandbox-fixture.ts';
 
 let fx: Fixture;
 beforeAll(async () => {
@@ -31,7 +31,11 @@ describe('EKS token verification against the gateway STS', () => {
     process.env.AWS_ACCESS_KEY_ID = 'testing';
     process.env.AWS_SECRET_ACCESS_KEY = 'testing';
     try {
-      const { token } = await productMintEksToken({ clusterName: 'iad', region: 'us-east-1', stsEndpoint: fx.gateway.url });
+      const { token } = await productMintEksToken({
+        clusterName: 'iad',
+        region: 'us-east-1',
+        stsEndpoint: fx.gateway.url,
+      });
       expect(await verify(token, 'iad')).toEqual({ ok: true, arn: 'arn:aws:iam::123456789012:user/meshops' });
       expect(await verify(token, 'pdx')).toMatchObject({ ok: false });
     } finally {
@@ -68,20 +72,31 @@ describe('EKS token verification against the gateway STS', () => {
 
   it('refuses a tampered signature and a token signed with the wrong secret', async () => {
     const verify = makeEksTokenVerifier(fx.gateway.url);
-    const url = new URL(Buffer.from((await mintEksToken(fx.gateway.url, 'iad')).slice('k8s-aws-v1.'.length), 'base64url').toString());
+    const url = new URL(
+      Buffer.from((await mintEksToken(fx.gateway.url, 'iad')).slice('k8s-aws-v1.'.length), 'base64url').toString(),
+    );
     const sig = url.searchParams.get('X-Amz-Signature')!;
     url.searchParams.set('X-Amz-Signature', (sig[0] === 'a' ? 'b' : 'a') + sig.slice(1));
-    const tampered = 'k8s-aws-v1.' + Buffer.from(url.toString()).toString('base64url');
-    expect(await verify(tampered, 'iad')).toMatchObject({ ok: false, reason: expect.stringContaining('SignatureDoesNotMatch') });
+    const tampered = `k8s-aws-v1.${Buffer.from(url.toString()).toString('base64url')}`;
+    expect(await verify(tampered, 'iad')).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('SignatureDoesNotMatch'),
+    });
     const wrongSecret = await mintEksToken(fx.gateway.url, 'iad', { secretAccessKey: 'not-the-secret' });
-    expect(await verify(wrongSecret, 'iad')).toMatchObject({ ok: false, reason: expect.stringContaining('SignatureDoesNotMatch') });
+    expect(await verify(wrongSecret, 'iad')).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('SignatureDoesNotMatch'),
+    });
   });
 
   it('refuses tokens that are not k8s-aws-v1 or point somewhere else', async () => {
     const verify = makeEksTokenVerifier(fx.gateway.url);
     expect(await verify('Bearer-ish', 'iad')).toMatchObject({ ok: false });
-    const elsewhere = (await mintEksToken('http://127.0.0.1:1', 'iad'));
-    expect(await verify(elsewhere, 'iad')).toMatchObject({ ok: false, reason: expect.stringContaining('unexpected hostname') });
+    const elsewhere = await mintEksToken('http://127.0.0.1:1', 'iad');
+    expect(await verify(elsewhere, 'iad')).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('unexpected hostname'),
+    });
   });
 
   it('answers a presigned GetCallerIdentity without x-k8s-aws-id with SignatureDoesNotMatch (403)', async () => {

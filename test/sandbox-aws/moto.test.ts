@@ -33,7 +33,10 @@ describe('startMoto', () => {
     const dir = mkdtempSync(join(tmpdir(), 'h3-orphan-'));
     const script = join(dir, 'start-and-die.ts');
     const motoModule = new URL('../../sandbox/aws/moto.ts', import.meta.url).pathname;
-    writeFileSync(script, `import { startMoto } from '${motoModule}';\nconst m = await startMoto();\nconsole.log(m.pid);\nprocess.exit(0);\n`);
+    writeFileSync(
+      script,
+      `import { startMoto } from '${motoModule}';\nconst m = await startMoto();\nconsole.log(m.pid);\nprocess.exit(0);\n`,
+    );
     try {
       const pid = Number(execFileSync(process.execPath, [script], { encoding: 'utf8', timeout: 60_000 }).trim());
       expect(pid).toBeGreaterThan(0);
@@ -46,13 +49,18 @@ describe('startMoto', () => {
   });
 
   it('says how to install when python3 is missing', async () => {
-    await expect(startMoto({ python: '/nonexistent/python3' })).rejects.toThrow(/'\/nonexistent\/python3' is not installed.*pip install 'moto\[server\]'/);
+    await expect(startMoto({ python: '/nonexistent/python3' })).rejects.toThrow(
+      /'\/nonexistent\/python3' is not installed.*pip install 'moto\[server\]'/,
+    );
   });
 
   it('says how to install when python3 has no moto module', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'h3-nomoto-'));
     const fake = join(dir, 'python3');
-    writeFileSync(fake, "#!/bin/sh\necho \"/usr/bin/python3: Error while finding module specification for 'moto.server' (ModuleNotFoundError: No module named 'moto')\" >&2\nexit 1\n");
+    writeFileSync(
+      fake,
+      "#!/bin/sh\necho \"/usr/bin/python3: Error while finding module specification for 'moto.server' (ModuleNotFoundError: No module named 'moto')\" >&2\nexit 1\n",
+    );
     chmodSync(fake, 0o755);
     try {
       await expect(startMoto({ python: fake })).rejects.toThrow(/has no moto module.*pip install 'moto\[server\]'/s);

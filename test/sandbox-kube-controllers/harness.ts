@@ -1,21 +1,29 @@
 // Test harness: a moto server, VPCs made in it, and a cluster handle around a bare object store, so the
 // controllers run exactly as inside the stand-in (minus HTTP).
 import { readFileSync } from 'node:fs';
-import { parseAllDocuments } from 'yaml';
 import {
-  EC2Client,
-  CreateVpcCommand,
-  CreateSubnetCommand,
-  CreateSecurityGroupCommand,
-  CreateRouteTableCommand,
   AssociateRouteTableCommand,
+  CreateRouteTableCommand,
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  EC2Client,
 } from '@aws-sdk/client-ec2';
-import { ObjectStore } from '../../sandbox/kube/store.ts';
-import type { KubeObject } from '../../sandbox/kube/store.ts';
-import { PodLogStore } from '../../sandbox/kube/logs.ts';
-import type { ApiRegistry, ApiResourceDef, ClusterPlacement, ControllerEnv, SimClusterHandle, TimeProfile, ClusterControllers } from '../../sandbox/contracts.ts';
-import { createAuthorizer } from '../../sandbox/kube/server/rbac.ts';
+import { parseAllDocuments } from 'yaml';
+import type {
+  ApiRegistry,
+  ApiResourceDef,
+  ClusterControllers,
+  ClusterPlacement,
+  ControllerEnv,
+  SimClusterHandle,
+  TimeProfile,
+} from '../../sandbox/contracts.ts';
 import { installControllers } from '../../sandbox/kube/controllers/index.ts';
+import { PodLogStore } from '../../sandbox/kube/logs.ts';
+import { createAuthorizer } from '../../sandbox/kube/server/rbac.ts';
+import type { KubeObject } from '../../sandbox/kube/store.ts';
+import { ObjectStore } from '../../sandbox/kube/store.ts';
 
 export const tinyProfile: TimeProfile = {
   name: 'test',
@@ -54,14 +62,25 @@ export async function makeVpc(endpoint: string, region: string, cidr: string): P
   const subnetIds: string[] = [];
   for (const [i, az] of ['a', 'b'].entries()) {
     const s = await client.send(
-      new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `${a}.${b}.${(10 + i) * 16}.0/20`, AvailabilityZone: `${region}${az}` }),
+      new CreateSubnetCommand({
+        VpcId: vpcId,
+        CidrBlock: `${a}.${b}.${(10 + i) * 16}.0/20`,
+        AvailabilityZone: `${region}${az}`,
+      }),
     );
     subnetIds.push(s.Subnet!.SubnetId!);
   }
   const rt = await client.send(new CreateRouteTableCommand({ VpcId: vpcId }));
   const routeTableId = rt.RouteTable!.RouteTableId!;
-  for (const id of subnetIds) await client.send(new AssociateRouteTableCommand({ RouteTableId: routeTableId, SubnetId: id }));
-  const sg = await client.send(new CreateSecurityGroupCommand({ GroupName: `eks-cluster-sg-${vpcId}`, Description: 'EKS created security group', VpcId: vpcId }));
+  for (const id of subnetIds)
+    await client.send(new AssociateRouteTableCommand({ RouteTableId: routeTableId, SubnetId: id }));
+  const sg = await client.send(
+    new CreateSecurityGroupCommand({
+      GroupName: `eks-cluster-sg-${vpcId}`,
+      Description: 'EKS created security group',
+      VpcId: vpcId,
+    }),
+  );
   return { region, vpcId, cidr, subnetIds, routeTableId, securityGroupId: sg.GroupId! };
 }
 
@@ -101,7 +120,12 @@ export function seedCluster(store: ObjectStore): void {
         spec: {
           hostNetwork: true,
           tolerations: [{ operator: 'Exists' }],
-          containers: [{ name: 'aws-node', image: '602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni:v1.20.4-eksbuild.1' }],
+          containers: [
+            {
+              name: 'aws-node',
+              image: '602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni:v1.20.4-eksbuild.1',
+            },
+          ],
         },
       },
     },
@@ -137,7 +161,11 @@ export function makeCluster(env: ControllerEnv, name: string, vpc: TestVpc, all:
 }
 
 /** Writes the documents of a manifest into the store, as `kubectl apply` would through the API. */
-export function applyManifestFile(store: ObjectStore, path: string, filter: (o: KubeObject) => boolean = () => true): void {
+export function applyManifestFile(
+  store: ObjectStore,
+  path: string,
+  filter: (o: KubeObject) => boolean = () => true,
+): void {
   for (const doc of parseAllDocuments(readFileSync(path, 'utf8'))) {
     const obj = doc.toJS() as KubeObject | null;
     if (!obj?.kind || !filter(obj)) continue;
@@ -155,29 +183,64 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
   }
 }
 
-export function readyCondition(obj: KubeObject | undefined): { status: string; reason?: string; message?: string } | undefined {
-  return (obj?.status as { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> } | undefined)?.conditions?.find(
-    (c) => c.type === 'Ready',
-  );
+export function readyCondition(
+  obj: KubeObject | undefined,
+): { status: string; reason?: string; message?: string } | undefined {
+  return (
+    obj?.status as
+      | { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> }
+      | undefined
+  )?.conditions?.find((c) => c.type === 'Ready');
 }
 
 export function tigeraCondition(store: ObjectStore, name: string, type: string) {
   const ts = store.get('operator.tigera.io', 'TigeraStatus', undefined, name);
-  return (ts?.status as { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> } | undefined)?.conditions?.find(
-    (c) => c.type === type,
-  );
+  return (
+    ts?.status as
+      | { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> }
+      | undefined
+  )?.conditions?.find((c) => c.type === type);
 }
 
-export function installation(opts: { cidr: string; encapsulation?: string; provider?: string; enterprise?: boolean; cniType?: string }): KubeObject {
+/** The pull secret for Tigera's private registry that an Enterprise Installation names. */
+export function pullSecret(): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/dockerconfigjson',
+    metadata: { name: 'tigera-pull-secret', namespace: 'tigera-operator' },
+    data: { '.dockerconfigjson': Buffer.from('{"auths":{"quay.io":{"auth":"eA=="}}}').toString('base64') },
+  };
+}
+
+export function installation(opts: {
+  cidr: string;
+  encapsulation?: string;
+  provider?: string;
+  enterprise?: boolean;
+  cniType?: string;
+}): KubeObject {
   return {
     apiVersion: 'operator.tigera.io/v1',
     kind: 'Installation',
     metadata: { name: 'default' },
     spec: {
-      ...(opts.enterprise ? { variant: 'TigeraSecureEnterprise' } : {}),
+      ...(opts.enterprise
+        ? { variant: 'TigeraSecureEnterprise', imagePullSecrets: [{ name: 'tigera-pull-secret' }] }
+        : {}),
       kubernetesProvider: opts.provider ?? 'EKS',
       cni: { type: opts.cniType ?? 'Calico', ipam: { type: opts.cniType === 'AmazonVPC' ? 'AmazonVPC' : 'Calico' } },
-      calicoNetwork: { bgp: 'Disabled', ipPools: [{ cidr: opts.cidr, encapsulation: opts.encapsulation ?? 'VXLAN', natOutgoing: 'Enabled', nodeSelector: 'all()' }] },
+      calicoNetwork: {
+        bgp: 'Disabled',
+        ipPools: [
+          {
+            cidr: opts.cidr,
+            encapsulation: opts.encapsulation ?? 'VXLAN',
+            natOutgoing: 'Enabled',
+            nodeSelector: 'all()',
+          },
+        ],
+      },
     },
   };
 }

@@ -2,23 +2,26 @@
 // A failure is a plain Error (retried: federation may need a moment more), with the diagnosis in its message.
 import type { Deps } from '../../../src/deps.ts';
 import { WaitTimeoutError } from '../../../src/errors.ts';
-import { leaf, type LeafStep } from '../../../src/steps/step.ts';
+import { otherClusters, podDnsName, statefulSetName } from '../../../src/mesh/kube/names.ts';
+import { diagnose } from '../../../src/mesh/ping/diagnose.ts';
+import { pingCell } from '../../../src/mesh/ping/parse.ts';
+import { type PingProbe, pingFrom } from '../../../src/mesh/ping/probe.ts';
+import { renderTable } from '../../../src/mesh/ping/table.ts';
+import { type LeafStep, leaf } from '../../../src/steps/step.ts';
 import { waitFor } from '../../../src/steps/wait.ts';
-import { diagnose } from '../../ping/diagnose.ts';
-import { pingCell } from '../../ping/parse.ts';
-import { pingFrom, type PingProbe } from '../../ping/probe.ts';
-import { renderTable } from '../../ping/table.ts';
-import { otherClusters, podDnsName, statefulSetName } from './common.ts';
 
 export const VERIFY_TIMEOUT_MS = 2 * 60_000;
 
 /** Rows: from; columns: each cluster's service and pod 0. */
 export function renderVerifyMatrix(clusters: string[], probes: PingProbe[]): string {
   const columns = clusters.flatMap((c) => [statefulSetName(c), podDnsName(c, 0)]);
-  const rows = clusters.map((from) => [from, ...columns.map((t) => {
-    const p = probes.find((x) => x.from === from && x.target === t);
-    return p ? pingCell(p.result) : '-';
-  })]);
+  const rows = clusters.map((from) => [
+    from,
+    ...columns.map((t) => {
+      const p = probes.find((x) => x.from === from && x.target === t);
+      return p ? pingCell(p.result) : '-';
+    }),
+  ]);
   return renderTable(['from \\ to', ...columns], rows);
 }
 
@@ -44,7 +47,13 @@ export function verifyStep(deps: Deps): LeafStep {
           poll: async () => {
             probes = await Promise.all(pairs.map((p) => pingFrom(deps, p.from, p.to, p.target)));
             const failed = probes.filter((p) => !p.result.ok);
-            return { done: failed.length === 0, status: `${probes.length - failed.length}/${probes.length} answered${failed.length ? `; failing: ${failed.map((f) => `${f.from} -> ${f.target}`).join(', ')}` : ''}` };
+            const failing = failed.length
+              ? `; failing: ${failed.map((f) => `${f.from} -> ${f.target}`).join(', ')}`
+              : '';
+            return {
+              done: failed.length === 0,
+              status: `${probes.length - failed.length}/${probes.length} answered${failing}`,
+            };
           },
         });
       } catch (err) {
@@ -53,12 +62,16 @@ export function verifyStep(deps: Deps): LeafStep {
       const matrix = renderVerifyMatrix(names, probes);
       const failed = probes.filter((p) => !p.result.ok);
       if (failed.length) {
-        const why = await diagnose(deps, failed[0]).then((d) => d.text, (err: Error) => `(diagnosis failed: ${err.message})`);
+        const why = await diagnose(deps, failed[0]).then(
+          (d) => d.text,
+          (err: Error) => `(diagnosis failed: ${err.message})`,
+        );
         throw new Error(`${failed.length} of ${probes.length} pings failed\n${matrix}\n\n${why}`);
       }
       const avg = probes.map((p) => p.result.rttMs?.avg ?? 0);
+      const rtt = `${Math.min(...avg).toFixed(1)}-${Math.max(...avg).toFixed(1)} ms`;
       return {
-        summary: `${probes.length}/${probes.length} pings answered across ${names.join(', ')} (RTT ${Math.min(...avg).toFixed(1)}-${Math.max(...avg).toFixed(1)} ms)`,
+        summary: `${probes.length}/${probes.length} pings answered across ${names.join(', ')} (RTT ${rtt})`,
         changed: false,
         excerpt: matrix,
       };

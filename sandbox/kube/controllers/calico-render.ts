@@ -15,8 +15,22 @@ export interface CalicoImages {
 /** Images by product: Calico Enterprise comes from Tigera's registry under its own names. */
 export function calicoImages(enterprise: boolean, version: string): CalicoImages {
   return enterprise
-    ? { registry: 'quay.io/tigera', node: 'cnx-node', typha: 'typha', kubeControllers: 'kube-controllers', apiserver: 'cnx-apiserver', version }
-    : { registry: 'quay.io/calico', node: 'node', typha: 'typha', kubeControllers: 'kube-controllers', apiserver: 'apiserver', version };
+    ? {
+        registry: 'quay.io/tigera',
+        node: 'cnx-node',
+        typha: 'typha',
+        kubeControllers: 'kube-controllers',
+        apiserver: 'cnx-apiserver',
+        version,
+      }
+    : {
+        registry: 'quay.io/calico',
+        node: 'node',
+        typha: 'typha',
+        kubeControllers: 'kube-controllers',
+        apiserver: 'apiserver',
+        version,
+      };
 }
 
 const tolerateAll = [
@@ -40,7 +54,12 @@ function ns(name: string, owner: KubeObject): KubeObject {
     kind: 'Namespace',
     metadata: {
       name,
-      labels: { name, 'kubernetes.io/metadata.name': name, 'pod-security.kubernetes.io/enforce': 'privileged', 'pod-security.kubernetes.io/enforce-version': 'latest' },
+      labels: {
+        name,
+        'kubernetes.io/metadata.name': name,
+        'pod-security.kubernetes.io/enforce': 'privileged',
+        'pod-security.kubernetes.io/enforce-version': 'latest',
+      },
       ownerReferences: [ownerRef(owner)],
     },
     spec: { finalizers: ['kubernetes'] },
@@ -49,7 +68,11 @@ function ns(name: string, owner: KubeObject): KubeObject {
 }
 
 function sa(name: string, namespace: string, owner: KubeObject): KubeObject {
-  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, ownerReferences: [ownerRef(owner)] } };
+  return {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name, namespace, ownerReferences: [ownerRef(owner)] },
+  };
 }
 
 function workload(
@@ -58,7 +81,13 @@ function workload(
   namespace: string,
   owner: KubeObject,
   image: string,
-  opts: { replicas?: number; hostNetwork?: boolean; tolerations?: unknown[]; serviceAccount?: string; ports?: unknown[] },
+  opts: {
+    replicas?: number;
+    hostNetwork?: boolean;
+    tolerations?: unknown[];
+    serviceAccount?: string;
+    ports?: unknown[];
+  },
 ): KubeObject {
   return {
     apiVersion: 'apps/v1',
@@ -96,7 +125,11 @@ export function renderCalicoSystem(inst: KubeObject, images: CalicoImages, typha
       metadata: { name: 'calico-typha', ownerReferences: [ownerRef(inst)] },
       // What Typha syncs; no secrets: remote cluster secrets need their own Role (as in Calico's docs).
       rules: [
-        { apiGroups: [''], resources: ['pods', 'namespaces', 'serviceaccounts', 'endpoints', 'services', 'nodes'], verbs: ['get', 'list', 'watch'] },
+        {
+          apiGroups: [''],
+          resources: ['pods', 'namespaces', 'serviceaccounts', 'endpoints', 'services', 'nodes'],
+          verbs: ['get', 'list', 'watch'],
+        },
         { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
         { apiGroups: ['crd.projectcalico.org'], resources: ['*'], verbs: ['get', 'list', 'watch'] },
       ],
@@ -123,8 +156,16 @@ export function renderCalicoSystem(inst: KubeObject, images: CalicoImages, typha
     {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: 'calico-typha', namespace: 'calico-system', labels: { 'k8s-app': 'calico-typha' }, ownerReferences: [ownerRef(inst)] },
-      spec: { selector: { 'k8s-app': 'calico-typha' }, ports: [{ name: 'calico-typha', port: 5473, targetPort: 'calico-typha', protocol: 'TCP' }] },
+      metadata: {
+        name: 'calico-typha',
+        namespace: 'calico-system',
+        labels: { 'k8s-app': 'calico-typha' },
+        ownerReferences: [ownerRef(inst)],
+      },
+      spec: {
+        selector: { 'k8s-app': 'calico-typha' },
+        ports: [{ name: 'calico-typha', port: 5473, targetPort: 'calico-typha', protocol: 'TCP' }],
+      },
     },
   ];
 }
@@ -140,7 +181,11 @@ export function renderIpPool(inst: KubeObject, pool: PoolSpec, index: number): K
   return {
     apiVersion: 'crd.projectcalico.org/v1',
     kind: 'IPPool',
-    metadata: { name: ipPoolName(pool, index), labels: { 'app.kubernetes.io/managed-by': 'tigera-operator' }, ownerReferences: [ownerRef(inst, false)] },
+    metadata: {
+      name: ipPoolName(pool, index),
+      labels: { 'app.kubernetes.io/managed-by': 'tigera-operator' },
+      ownerReferences: [ownerRef(inst, false)],
+    },
     spec: {
       cidr: pool.cidr,
       vxlanMode,
@@ -158,7 +203,13 @@ export function renderFelixConfiguration(): KubeObject {
     apiVersion: 'crd.projectcalico.org/v1',
     kind: 'FelixConfiguration',
     metadata: { name: 'default' },
-    spec: { bpfEnabled: false, floatingIPs: 'Disabled', logSeverityScreen: 'Info', reportingInterval: '0s', healthPort: 9099 },
+    spec: {
+      bpfEnabled: false,
+      floatingIPs: 'Disabled',
+      logSeverityScreen: 'Info',
+      reportingInterval: '0s',
+      healthPort: 9099,
+    },
   };
 }
 
@@ -176,7 +227,10 @@ export function renderApiServer(apiserverCr: KubeObject, images: CalicoImages): 
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: 'calico-api', namespace: 'calico-apiserver', ownerReferences: [ownerRef(apiserverCr)] },
-      spec: { selector: { 'k8s-app': 'calico-apiserver' }, ports: [{ name: 'apiserver', port: 443, targetPort: 5443, protocol: 'TCP' }] },
+      spec: {
+        selector: { 'k8s-app': 'calico-apiserver' },
+        ports: [{ name: 'apiserver', port: 443, targetPort: 5443, protocol: 'TCP' }],
+      },
     },
   ];
 }

@@ -11,7 +11,8 @@ export function parseCalicoSelector(text: string): Pred {
   const peek = () => tokens[i];
   const take = (expected?: string) => {
     const t = tokens[i++];
-    if (expected !== undefined && t !== expected) throw new SelectorError(`expected ${expected} but found ${t ?? 'end'} in selector "${text}"`);
+    if (expected !== undefined && t !== expected)
+      throw new SelectorError(`expected ${expected} but found ${t ?? 'end'} in selector "${text}"`);
     if (t === undefined) throw new SelectorError(`unexpected end of selector "${text}"`);
     return t;
   };

@@ -10,7 +10,11 @@ const V3 = 'projectcalico.org';
 
 function content(o: KubeObject | undefined): string {
   if (!o) return '';
-  return stableStringify({ labels: o.metadata.labels ?? {}, annotations: o.metadata.annotations ?? {}, spec: o.spec ?? null });
+  return stableStringify({
+    labels: o.metadata.labels ?? {},
+    annotations: o.metadata.annotations ?? {},
+    spec: o.spec ?? null,
+  });
 }
 
 export class CalicoV3Mirror implements Reconciler {
@@ -20,11 +24,23 @@ export class CalicoV3Mirror implements Reconciler {
 
   reconcile(ctx: ControllerContext): void {
     const kinds = new Set<string>();
-    for (const k of ['FelixConfiguration', 'IPPool', 'RemoteClusterConfiguration', 'LicenseKey', 'BGPConfiguration', 'GlobalNetworkPolicy', 'NetworkPolicy', 'Tier', 'IPReservation']) {
+    for (const k of [
+      'FelixConfiguration',
+      'IPPool',
+      'RemoteClusterConfiguration',
+      'LicenseKey',
+      'BGPConfiguration',
+      'GlobalNetworkPolicy',
+      'NetworkPolicy',
+      'Tier',
+      'IPReservation',
+    ]) {
       if (ctx.handle.api.find(V3, k)) kinds.add(k);
     }
     for (const kind of kinds) {
-      const crd = new Map(ctx.store.list(CRD, kind).map((o) => [`${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]));
+      const crd = new Map(
+        ctx.store.list(CRD, kind).map((o) => [`${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]),
+      );
       const v3 = new Map(ctx.store.list(V3, kind).map((o) => [`${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]));
       for (const key of new Set([...crd.keys(), ...v3.keys()])) {
         const id = `${kind}/${key}`;
@@ -57,7 +73,13 @@ export class CalicoV3Mirror implements Reconciler {
     }
   }
 
-  private copy(ctx: ControllerContext, from: KubeObject, group: string, version: string, existing: KubeObject | undefined): void {
+  private copy(
+    ctx: ControllerContext,
+    from: KubeObject,
+    group: string,
+    version: string,
+    existing: KubeObject | undefined,
+  ): void {
     if (existing) {
       ctx.patchIfChanged(existing, (o) => {
         o.spec = structuredClone(from.spec);

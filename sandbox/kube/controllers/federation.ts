@@ -3,11 +3,11 @@
 // really lists what Typha syncs from the remote API server with the token's own rights. Then, after
 // profile.federationSyncMs, Typha logs the in-sync line; it keeps polling so remote changes are seen.
 import type { KubeObject } from '../store.ts';
-import type { ControllerContext, Reconciler } from './runtime.ts';
-import { isPodRunning } from './pod-status.ts';
-import { hasLicense, isEnterprise } from './tigera-operator.ts';
-import { accessFromKubeconfig, remoteAgent, remoteList, RemoteError } from './remote-client.ts';
 import { calicoLine } from './log-format.ts';
+import { isPodRunning } from './pod-status.ts';
+import { accessFromKubeconfig, RemoteError, remoteAgent, remoteList } from './remote-client.ts';
+import type { ControllerContext, Reconciler } from './runtime.ts';
+import { hasLicense, isEnterprise } from './tigera-operator.ts';
 import { unb64 } from './util.ts';
 
 export const typhaUser = {
@@ -72,7 +72,12 @@ class RemoteSync {
   constructor(ctx: ControllerContext, name: string) {
     this.ctx = ctx;
     this.name = name;
-    this.typhaLog(calicoLine('remotecluster/remote_cluster.go 171', `Starting remote cluster sync for RemoteClusterConfiguration(${name})`));
+    this.typhaLog(
+      calicoLine(
+        'remotecluster/remote_cluster.go 171',
+        `Starting remote cluster sync for RemoteClusterConfiguration(${name})`,
+      ),
+    );
     this.schedule(0);
   }
 
@@ -80,7 +85,12 @@ class RemoteSync {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.agent.destroy();
-    this.typhaLog(calicoLine('remotecluster/remote_cluster.go 214', `Stopping remote cluster sync for RemoteClusterConfiguration(${this.name})`));
+    this.typhaLog(
+      calicoLine(
+        'remotecluster/remote_cluster.go 214',
+        `Stopping remote cluster sync for RemoteClusterConfiguration(${this.name})`,
+      ),
+    );
   }
 
   private pollMs(): number {
@@ -95,7 +105,10 @@ class RemoteSync {
 
   private typhaLog(line: string): void {
     for (const pod of this.ctx.store.list('', 'Pod', 'calico-system')) {
-      if (pod.metadata.labels?.['k8s-app'] === 'calico-typha' && isPodRunning(pod)) this.ctx.handle.logs.append('calico-system', pod.metadata.name, line);
+      if (pod.metadata.labels?.['k8s-app'] !== 'calico-typha' || !isPodRunning(pod)) continue;
+      // A replica put out of sync never reaches the in-sync state, so it never says so.
+      if (replicaOutOfSync(pod) && line.includes('in-sync')) continue;
+      this.ctx.handle.logs.append('calico-system', pod.metadata.name, line);
     }
   }
 
@@ -110,13 +123,20 @@ class RemoteSync {
         if (this.status.state !== 'InSync') {
           if (!this.okSince) {
             this.okSince = now;
-            this.typhaLog(calicoLine('remotecluster/remote_cluster.go 301', `Connected to remote cluster, syncing RemoteClusterConfiguration(${this.name})`));
+            this.typhaLog(
+              calicoLine(
+                'remotecluster/remote_cluster.go 301',
+                `Connected to remote cluster, syncing RemoteClusterConfiguration(${this.name})`,
+              ),
+            );
           }
           if (now >= this.okSince + this.ctx.env.profile.federationSyncMs) {
             this.status = { state: 'InSync', reason: '', snapshot: result.snapshot };
             this.lastSnapshotKey = snapshotKey(result.snapshot);
             this.lastLogged = '';
-            this.typhaLog(calicoLine('typha/daemon.go 446', `Sending in-sync update for RemoteClusterConfiguration(${this.name})`));
+            this.typhaLog(
+              calicoLine('typha/daemon.go 446', `Sending in-sync update for RemoteClusterConfiguration(${this.name})`),
+            );
             this.ctx.kick();
           }
         } else {
@@ -137,7 +157,11 @@ class RemoteSync {
           this.lastLogged = result.reason;
           this.lastLoggedAt = now;
           this.typhaLog(
-            calicoLine('remotecluster/remote_cluster.go 250', `Failed to sync RemoteClusterConfiguration(${this.name}), will retry: ${result.reason}`, { level: 'ERROR' }),
+            calicoLine(
+              'remotecluster/remote_cluster.go 250',
+              `Failed to sync RemoteClusterConfiguration(${this.name}), will retry: ${result.reason}`,
+              { level: 'ERROR' },
+            ),
           );
         }
       }
@@ -157,9 +181,19 @@ class RemoteSync {
     this.overlayRouting = mode === 'Enabled' || (mode === undefined && localVxlan(this.ctx));
     const ref = rccSpec(rcc).clusterAccessSecret;
     if (!ref?.name) return { reason: 'config incomplete: spec.clusterAccessSecret is not set', connecting: false };
-    if (ref.kind && ref.kind !== 'Secret') return { reason: `config incomplete: clusterAccessSecret kind "${ref.kind}" is not supported (use Secret)`, connecting: false };
+    if (ref.kind && ref.kind !== 'Secret')
+      return {
+        reason: `config incomplete: clusterAccessSecret kind "${ref.kind}" is not supported (use Secret)`,
+        connecting: false,
+      };
     const ns = ref.namespace ?? 'default';
-    const allowed = this.ctx.handle.authorize(typhaUser, { verb: 'get', group: '', resource: 'secrets', namespace: ns, name: ref.name });
+    const allowed = this.ctx.handle.authorize(typhaUser, {
+      verb: 'get',
+      group: '',
+      resource: 'secrets',
+      namespace: ns,
+      name: ref.name,
+    });
     if (!allowed) {
       return {
         reason: `secrets "${ref.name}" is forbidden: User "${typhaUser.username}" cannot get resource "secrets" in API group "" in the namespace "${ns}"`,
@@ -170,13 +204,18 @@ class RemoteSync {
     if (!secret) return { reason: `secrets "${ref.name}" not found in namespace "${ns}"`, connecting: false };
     const data = (secret.data ?? {}) as Record<string, string>;
     const datastoreType = unb64(data.datastoreType);
-    if (datastoreType === undefined) return { reason: `config incomplete: secret ${ns}/${ref.name} has no key "datastoreType"`, connecting: false };
+    if (datastoreType === undefined)
+      return { reason: `config incomplete: secret ${ns}/${ref.name} has no key "datastoreType"`, connecting: false };
     if (datastoreType.trim() !== 'kubernetes') {
-      return { reason: `config incomplete: secret ${ns}/${ref.name} has datastoreType "${datastoreType.trim()}", expected "kubernetes"`, connecting: false };
+      return {
+        reason: `config incomplete: secret ${ns}/${ref.name} has datastoreType "${datastoreType.trim()}", expected "kubernetes"`,
+        connecting: false,
+      };
     }
     const kubeconfig = unb64(data.kubeconfig);
-    if (!kubeconfig) return { reason: `config incomplete: secret ${ns}/${ref.name} has no key "kubeconfig"`, connecting: false };
-    let access;
+    if (!kubeconfig)
+      return { reason: `config incomplete: secret ${ns}/${ref.name} has no key "kubeconfig"`, connecting: false };
+    let access: ReturnType<typeof accessFromKubeconfig>;
     try {
       access = accessFromKubeconfig(kubeconfig);
     } catch (err) {
@@ -205,7 +244,8 @@ class RemoteSync {
 
 function localVxlan(ctx: ControllerContext): boolean {
   const inst = ctx.store.get('operator.tigera.io', 'Installation', undefined, 'default');
-  const enc = (inst?.spec as { calicoNetwork?: { ipPools?: Array<{ encapsulation?: string }> } } | undefined)?.calicoNetwork?.ipPools?.[0]?.encapsulation;
+  const enc = (inst?.spec as { calicoNetwork?: { ipPools?: Array<{ encapsulation?: string }> } } | undefined)
+    ?.calicoNetwork?.ipPools?.[0]?.encapsulation;
   return enc === 'VXLAN' || enc === 'VXLANCrossSubnet';
 }
 
@@ -225,10 +265,39 @@ export interface RemoteRouteInfo {
   reason: string;
 }
 
+/**
+ * The sandbox's switch for one typha replica that cannot keep its remote syncs (its connection to the remote API
+ * server breaks while the other replica's holds): annotate the pod. Its metrics then say Connecting.
+ */
+export const OUT_OF_SYNC_ANNOTATION = 'sandbox.meshops.io/remote-sync';
+
+export function replicaOutOfSync(pod: KubeObject): boolean {
+  return pod.metadata.annotations?.[OUT_OF_SYNC_ANNOTATION] === 'broken';
+}
+
+/** Typha's remote_cluster_connection_status values (tigera/docs, federation overview). */
+const CONNECTION_STATUS: Record<SyncState['state'], number> = { NotConnecting: 0, Connecting: 1, InSync: 2 };
+
+/** Per remote cluster, the value one typha replica reports for remote_cluster_connection_status. */
+export function replicaConnectionStatus(endpoint: string, pod: KubeObject): Array<{ name: string; value: number }> {
+  const fc = byEndpoint.get(endpoint);
+  if (!fc) return [];
+  return [...fc.syncs.values()].map((s) => ({
+    name: s.name,
+    value: replicaOutOfSync(pod) ? CONNECTION_STATUS.Connecting : CONNECTION_STATUS[s.status.state],
+  }));
+}
+
 export function remoteClustersOf(endpoint: string): RemoteRouteInfo[] {
   const fc = byEndpoint.get(endpoint);
   if (!fc) return [];
-  return [...fc.syncs.values()].map((s) => ({ name: s.name, server: s.server, state: s.status.state, overlayRouting: s.overlayRouting, reason: s.status.reason }));
+  return [...fc.syncs.values()].map((s) => ({
+    name: s.name,
+    server: s.server,
+    state: s.status.state,
+    overlayRouting: s.overlayRouting,
+    reason: s.status.reason,
+  }));
 }
 
 export class FederationController implements Reconciler {
@@ -264,7 +333,8 @@ export class FederationController implements Reconciler {
   /** Remote clusters in sync, with what was last seen in each. */
   inSync(): Array<{ name: string; snapshot: RemoteSnapshot }> {
     const out: Array<{ name: string; snapshot: RemoteSnapshot }> = [];
-    for (const [name, s] of this.syncs) if (s.status.state === 'InSync') out.push({ name, snapshot: s.status.snapshot });
+    for (const [name, s] of this.syncs)
+      if (s.status.state === 'InSync') out.push({ name, snapshot: s.status.snapshot });
     return out;
   }
 

@@ -25,8 +25,10 @@ export class GarbageCollector implements Reconciler {
         if (!owner) continue;
         const og = groupOfApi(owner.apiVersion);
         const alive =
-          ctx.store.get(og, owner.kind, obj.metadata.namespace, owner.name) ?? ctx.store.get(og, owner.kind, undefined, owner.name);
-        if (!alive || alive.metadata.uid !== owner.uid) ctx.deleteIfExists(group, kind, obj.metadata.namespace, obj.metadata.name);
+          ctx.store.get(og, owner.kind, obj.metadata.namespace, owner.name) ??
+          ctx.store.get(og, owner.kind, undefined, owner.name);
+        if (!alive || alive.metadata.uid !== owner.uid)
+          ctx.deleteIfExists(group, kind, obj.metadata.namespace, obj.metadata.name);
       }
     }
   }

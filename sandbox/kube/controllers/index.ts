@@ -1,18 +1,21 @@
 // The controllers of one simulated EKS cluster, working on its object store directly.
-import type { InstallControllers, ClusterControllers } from '../../contracts.ts';
-import { ControllerContext } from './runtime.ts';
-import { AwsReads } from './aws-reads.ts';
-import { NodeController } from './nodes.ts';
-import { Kubelet } from './kubelet.ts';
-import { DaemonSetController, DeploymentController, ReplicaSetController, StatefulSetController } from './workloads.ts';
-import { ServiceController } from './services.ts';
-import { ServiceAccountController } from './serviceaccounts.ts';
-import { GarbageCollector } from './garbage.ts';
-import { TigeraOperator } from './tigera-operator.ts';
-import { FederationController } from './federation.ts';
-import { FederatedServicesController } from './federated-services.ts';
+import type { ClusterControllers, InstallControllers } from '../../contracts.ts';
 import { NetworkExec } from '../network/exec.ts';
+import { AwsReads } from './aws-reads.ts';
+import { CalicoCloudInstaller } from './calico-cloud.ts';
 import { CalicoV3Mirror } from './calico-v3-mirror.ts';
+import { EndpointSliceController } from './endpointslices.ts';
+import { FederatedServicesController } from './federated-services.ts';
+import { FederationController } from './federation.ts';
+import { GarbageCollector } from './garbage.ts';
+import { Kubelet } from './kubelet.ts';
+import { NodeController } from './nodes.ts';
+import { ControllerContext } from './runtime.ts';
+import { ServiceAccountController } from './serviceaccounts.ts';
+import { ServiceController } from './services.ts';
+import { TigeraOperator } from './tigera-operator.ts';
+import { typhaMetrics } from './typha-metrics.ts';
+import { DaemonSetController, DeploymentController, ReplicaSetController, StatefulSetController } from './workloads.ts';
 
 export const installControllers: InstallControllers = (handle, env): ClusterControllers => {
   const ctx = new ControllerContext(handle, env);
@@ -31,6 +34,8 @@ export const installControllers: InstallControllers = (handle, env): ClusterCont
   const federation = new FederationController(ctx);
   ctx.add(federation);
   ctx.add(new FederatedServicesController(federation));
+  ctx.add(new EndpointSliceController());
+  ctx.add(new CalicoCloudInstaller());
   ctx.add(new GarbageCollector());
   const unsubscribe = handle.store.subscribe(() => ctx.kick());
   ctx.onStop(unsubscribe);
@@ -39,6 +44,7 @@ export const installControllers: InstallControllers = (handle, env): ClusterCont
     setNodeGroup: (shape) => nodes.setNodeGroup(shape),
     deleteNodeGroup: (name) => nodes.deleteNodeGroup(name),
     exec: new NetworkExec(handle, env).exec,
+    http: typhaMetrics(handle),
     stop: () => ctx.stop(),
   };
 };

@@ -4,11 +4,11 @@
 import { randomBytes } from 'node:crypto';
 import type { NodeGroupShape } from '../../contracts.ts';
 import type { KubeObject } from '../store.ts';
-import type { ControllerContext, Reconciler } from './runtime.ts';
 import type { AwsReads, SubnetInfo } from './aws-reads.ts';
-import { intToIp, parseCidr, isoNow } from './util.ts';
 import { isPodReady } from './pod-status.ts';
+import type { ControllerContext, Reconciler } from './runtime.ts';
 import { calicoIsCni } from './tigera-operator.ts';
+import { intToIp, isoNow, parseCidr } from './util.ts';
 
 interface InstanceShape {
   cpu: string;
@@ -74,7 +74,10 @@ export class NodeController implements Reconciler {
       .catch((err) => {
         if (this.ctx.isStopped || this.groups.get(shape.name)?.subnetIds.join() !== shape.subnetIds.join()) return;
         if (attempt >= 5) {
-          console.error(`[sandbox ${this.ctx.handle.placement.name}] reading subnets of node group ${shape.name}:`, err);
+          console.error(
+            `[sandbox ${this.ctx.handle.placement.name}] reading subnets of node group ${shape.name}:`,
+            err,
+          );
           return;
         }
         setTimeout(() => this.loadSubnets(shape, attempt + 1), 500 * (attempt + 1));
@@ -104,7 +107,12 @@ export class NodeController implements Reconciler {
     if (!calicoIsCni(this.ctx.store.get('operator.tigera.io', 'Installation', undefined, 'default'))) return false;
     return this.ctx.store
       .list('', 'Pod', 'calico-system')
-      .some((p) => p.metadata.labels?.['k8s-app'] === 'calico-node' && (p.spec as { nodeName?: string })?.nodeName === nodeName && isPodReady(p));
+      .some(
+        (p) =>
+          p.metadata.labels?.['k8s-app'] === 'calico-node' &&
+          (p.spec as { nodeName?: string })?.nodeName === nodeName &&
+          isPodReady(p),
+      );
   }
 
   reconcile(ctx: ControllerContext): void {
@@ -113,7 +121,9 @@ export class NodeController implements Reconciler {
     for (const [groupName, shape] of this.groups) {
       const infos = this.subnets.get(groupName);
       if (!infos || infos.length === 0) continue;
-      const mine = [...this.records.values()].filter((r) => r.nodegroup === groupName).sort((a, b) => a.createdAt - b.createdAt);
+      const mine = [...this.records.values()]
+        .filter((r) => r.nodegroup === groupName)
+        .sort((a, b) => a.createdAt - b.createdAt);
       for (let i = mine.length; i < shape.desiredSize; i++) this.addNode(shape, infos, i, now);
       // Scale-in takes the newest instances first.
       for (let i = mine.length - 1; i >= shape.desiredSize; i--) this.removeNode(mine[i].name);
@@ -132,11 +142,25 @@ export class NodeController implements Reconciler {
     const subnet = infos[index % infos.length];
     const ip = this.freeIp(subnet.cidr);
     const name = nodeHostname(ip, region);
-    const rec: NodeRecord = { name, nodegroup: shape.name, ip, subnetId: subnet.subnetId, subnetCidr: subnet.cidr, az: subnet.az, createdAt: now, awsCniInstalled: false };
+    const rec: NodeRecord = {
+      name,
+      nodegroup: shape.name,
+      ip,
+      subnetId: subnet.subnetId,
+      subnetCidr: subnet.cidr,
+      az: subnet.az,
+      createdAt: now,
+      awsCniInstalled: false,
+    };
     this.records.set(name, rec);
     const it = instanceShapes[shape.instanceType] ?? { cpu: '2', memoryKi: 7910348, pods: 29 };
     const version = this.ctx.handle.placement.kubernetesVersion || '1.34';
-    const capacity = { cpu: it.cpu, memory: `${it.memoryKi}Ki`, pods: String(it.pods), 'ephemeral-storage': '104845292Ki' };
+    const capacity = {
+      cpu: it.cpu,
+      memory: `${it.memoryKi}Ki`,
+      pods: String(it.pods),
+      'ephemeral-storage': '104845292Ki',
+    };
     const allocatable = {
       cpu: `${Number(it.cpu) * 1000 - 70}m`,
       memory: `${it.memoryKi - 1000000}Ki`,
@@ -237,7 +261,8 @@ export class NodeController implements Reconciler {
     let message = 'kubelet is posting ready status';
     if (!kubelet) {
       reason = 'KubeletNotReady';
-      message = '[container runtime status check may not have completed yet, PLEG is not healthy: pleg has yet to be successful]';
+      message =
+        '[container runtime status check may not have completed yet, PLEG is not healthy: pleg has yet to be successful]';
       this.ctx.wakeAt(rec.createdAt + this.ctx.env.profile.nodeReadyMs);
     } else if (!cni) {
       reason = 'KubeletNotReady';
@@ -253,14 +278,23 @@ export class NodeController implements Reconciler {
       const transition = prev && prev.status === readyStatus ? prev.lastTransitionTime : stamp;
       const pressure = (type: string, r: string, m: string) => {
         const p = status.conditions.find((c) => c.type === type);
-        return p ?? { type, status: 'False', lastHeartbeatTime: stamp, lastTransitionTime: stamp, reason: r, message: m };
+        return (
+          p ?? { type, status: 'False', lastHeartbeatTime: stamp, lastTransitionTime: stamp, reason: r, message: m }
+        );
       };
       status.conditions = [
         pressure('MemoryPressure', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
         pressure('DiskPressure', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
         pressure('PIDPressure', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
         changed
-          ? { type: 'Ready', status: readyStatus, lastHeartbeatTime: stamp, lastTransitionTime: transition, reason, message }
+          ? {
+              type: 'Ready',
+              status: readyStatus,
+              lastHeartbeatTime: stamp,
+              lastTransitionTime: transition,
+              reason,
+              message,
+            }
           : prev,
       ];
       const spec = node.spec as { taints?: Array<Record<string, string>> };
@@ -272,7 +306,12 @@ export class NodeController implements Reconciler {
         const existing = (spec.taints ?? []).filter((t) => t.key === 'node.kubernetes.io/not-ready');
         spec.taints = [
           ...others,
-          ...(existing.length ? existing : [{ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }, { key: 'node.kubernetes.io/not-ready', effect: 'NoExecute', timeAdded: stamp }]),
+          ...(existing.length
+            ? existing
+            : [
+                { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' },
+                { key: 'node.kubernetes.io/not-ready', effect: 'NoExecute', timeAdded: stamp },
+              ]),
         ];
       }
     });

@@ -8,7 +8,11 @@ export interface PodSpecLite {
   subdomain?: string;
   nodeSelector?: Record<string, string>;
   tolerations?: Array<{ key?: string; operator?: string; value?: string; effect?: string }>;
-  containers?: Array<{ name: string; image?: string; ports?: Array<{ name?: string; containerPort: number; protocol?: string }> }>;
+  containers?: Array<{
+    name: string;
+    image?: string;
+    ports?: Array<{ name?: string; containerPort: number; protocol?: string }>;
+  }>;
   initContainers?: Array<{ name: string; image?: string }>;
 }
 

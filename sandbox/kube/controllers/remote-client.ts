@@ -15,8 +15,14 @@ export interface RemoteAccess {
 interface Kubeconfig {
   'current-context'?: string;
   contexts?: Array<{ name: string; context: { cluster: string; user: string } }>;
-  clusters?: Array<{ name: string; cluster: { server?: string; 'certificate-authority-data'?: string; 'insecure-skip-tls-verify'?: boolean } }>;
-  users?: Array<{ name: string; user: { token?: string; 'client-certificate-data'?: string; 'client-key-data'?: string } }>;
+  clusters?: Array<{
+    name: string;
+    cluster: { server?: string; 'certificate-authority-data'?: string; 'insecure-skip-tls-verify'?: boolean };
+  }>;
+  users?: Array<{
+    name: string;
+    user: { token?: string; 'client-certificate-data'?: string; 'client-key-data'?: string };
+  }>;
 }
 
 /** Parses a kubeconfig; throws with a message saying what is wrong with it. */
@@ -58,9 +64,15 @@ export function remoteAgent(): Agent {
   return new Agent({ keepAlive: true, maxSockets: 4 });
 }
 
-export async function remoteList(access: RemoteAccess, path: string, agent?: Agent, timeoutMs = 3_000): Promise<{ items: Array<Record<string, unknown>> }> {
+export async function remoteList(
+  access: RemoteAccess,
+  path: string,
+  agent?: Agent,
+  timeoutMs = 3_000,
+): Promise<{ items: Array<Record<string, unknown>> }> {
   const url = new URL(access.server + path);
-  if (url.protocol !== 'https:') throw new RemoteError('other', `Get "${url}": unsupported protocol scheme "${url.protocol.replace(':', '')}"`);
+  if (url.protocol !== 'https:')
+    throw new RemoteError('other', `Get "${url}": unsupported protocol scheme "${url.protocol.replace(':', '')}"`);
   return new Promise((resolve, reject) => {
     const req = request(
       url,
@@ -87,19 +99,33 @@ export async function remoteList(access: RemoteAccess, path: string, agent?: Age
           }
           if (res.statusCode === 200 && Array.isArray(parsed.items)) return resolve({ items: parsed.items });
           if (res.statusCode === 401) return reject(new RemoteError('unauthorized', 'Unauthorized'));
-          if (res.statusCode === 403) return reject(new RemoteError('forbidden', parsed.message ?? `forbidden: ${path}`));
-          reject(new RemoteError('other', `the server responded with status ${res.statusCode} to GET ${path}: ${parsed.message ?? body.slice(0, 200)}`));
+          if (res.statusCode === 403)
+            return reject(new RemoteError('forbidden', parsed.message ?? `forbidden: ${path}`));
+          reject(
+            new RemoteError(
+              'other',
+              `the server responded with status ${res.statusCode} to GET ${path}: ${parsed.message ?? body.slice(0, 200)}`,
+            ),
+          );
         });
       },
     );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', (err: NodeJS.ErrnoException) => {
       const where = `Get "${url}"`;
-      if (err.code === 'ECONNREFUSED') reject(new RemoteError('connection', `${where}: dial tcp ${url.host}: connect: connection refused`));
-      else if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') reject(new RemoteError('connection', `${where}: dial tcp: lookup ${url.hostname}: no such host`));
-      else if (err.message === 'timeout') reject(new RemoteError('connection', `${where}: dial tcp ${url.host}: i/o timeout`));
+      if (err.code === 'ECONNREFUSED')
+        reject(new RemoteError('connection', `${where}: dial tcp ${url.host}: connect: connection refused`));
+      else if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN')
+        reject(new RemoteError('connection', `${where}: dial tcp: lookup ${url.hostname}: no such host`));
+      else if (err.message === 'timeout')
+        reject(new RemoteError('connection', `${where}: dial tcp ${url.host}: i/o timeout`));
       else if (/certificate|self[- ]signed|CERT_|UNABLE_TO/.test(`${err.code} ${err.message}`))
-        reject(new RemoteError('tls', `${where}: tls: failed to verify certificate: x509: certificate signed by unknown authority`));
+        reject(
+          new RemoteError(
+            'tls',
+            `${where}: tls: failed to verify certificate: x509: certificate signed by unknown authority`,
+          ),
+        );
       else reject(new RemoteError('other', `${where}: ${err.message}`));
     });
     req.end();

@@ -1,8 +1,8 @@
 // The loop every controller of one stand-in runs in: level-triggered reconcile passes over the whole store,
 // started by store events and by timers that controllers ask for when something becomes due later.
-import type { SimClusterHandle, ControllerEnv } from '../../contracts.ts';
+import type { ControllerEnv, SimClusterHandle } from '../../contracts.ts';
 import type { KubeObject } from '../store.ts';
-import { StoreError, groupOf } from '../store.ts';
+import { groupOf, StoreError } from '../store.ts';
 
 export interface Reconciler {
   name: string;
@@ -65,11 +65,14 @@ export class ControllerContext {
     if (this.stopped || at >= this.wakeAtMs) return;
     this.wakeAtMs = at;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
-    this.wakeTimer = setTimeout(() => {
-      this.wakeTimer = undefined;
-      this.wakeAtMs = Infinity;
-      this.kick();
-    }, Math.max(0, at - this.now()) + 1);
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeTimer = undefined;
+        this.wakeAtMs = Infinity;
+        this.kick();
+      },
+      Math.max(0, at - this.now()) + 1,
+    );
   }
 
   stop(): void {
@@ -144,7 +147,9 @@ export const groupOfApi = groupOf;
 export function stableStringify(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
       : v,
   );
 }

@@ -1,8 +1,8 @@
 // Service ClusterIPs and the endpoints controller: Endpoints for every Service with a selector, Ready pods in
 // addresses and the rest in notReadyAddresses, hostnames for pods whose subdomain names the Service.
 import type { KubeObject } from '../store.ts';
-import type { ControllerContext, Reconciler } from './runtime.ts';
 import { isPodReady, podSpec, podStatus } from './pod-status.ts';
+import type { ControllerContext, Reconciler } from './runtime.ts';
 import { intToIp, ipToInt, matchesMap } from './util.ts';
 
 export interface ServicePort {
@@ -83,7 +83,9 @@ export class ServiceController implements Reconciler {
     const ns = svc.metadata.namespace!;
     const pods = ctx.store
       .list('', 'Pod', ns)
-      .filter((p) => matchesMap(p.metadata.labels, spec.selector!) && podStatus(p).podIP && !p.metadata.deletionTimestamp);
+      .filter(
+        (p) => matchesMap(p.metadata.labels, spec.selector!) && podStatus(p).podIP && !p.metadata.deletionTimestamp,
+      );
     const ready: EndpointAddress[] = [];
     const notReady: EndpointAddress[] = [];
     for (const pod of pods) {
@@ -105,7 +107,13 @@ export class ServiceController implements Reconciler {
     const subsets: EndpointSubset[] =
       ready.length + notReady.length === 0
         ? []
-        : [{ ...(ready.length ? { addresses: ready } : {}), ...(notReady.length ? { notReadyAddresses: notReady } : {}), ports }];
+        : [
+            {
+              ...(ready.length ? { addresses: ready } : {}),
+              ...(notReady.length ? { notReadyAddresses: notReady } : {}),
+              ports,
+            },
+          ];
     writeEndpoints(ctx, svc, subsets, 'endpoints-controller');
   }
 }
@@ -123,7 +131,12 @@ function resolveTargetPort(p: ServicePort, pod: KubeObject | undefined): number 
 }
 
 /** Creates or updates the Service's Endpoints, writing only on change. */
-export function writeEndpoints(ctx: ControllerContext, svc: KubeObject, subsets: EndpointSubset[], managedBy: string): void {
+export function writeEndpoints(
+  ctx: ControllerContext,
+  svc: KubeObject,
+  subsets: EndpointSubset[],
+  managedBy: string,
+): void {
   const ns = svc.metadata.namespace!;
   const existing = ctx.store.get('', 'Endpoints', ns, svc.metadata.name);
   const labels = { ...(svc.metadata.labels ?? {}) };
@@ -131,7 +144,12 @@ export function writeEndpoints(ctx: ControllerContext, svc: KubeObject, subsets:
     ctx.store.create({
       apiVersion: 'v1',
       kind: 'Endpoints',
-      metadata: { name: svc.metadata.name, namespace: ns, labels, annotations: { 'sandbox.meshops/managed-by': managedBy } },
+      metadata: {
+        name: svc.metadata.name,
+        namespace: ns,
+        labels,
+        annotations: { 'sandbox.meshops/managed-by': managedBy },
+      },
       ...(subsets.length ? { subsets } : {}),
     });
     return;

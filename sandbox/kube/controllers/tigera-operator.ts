@@ -3,15 +3,22 @@
 // (registering the projectcalico.org/v3 API when it is up) and keeps TigeraStatus truthful.
 import type { ApiResourceDef } from '../../contracts.ts';
 import type { KubeObject } from '../store.ts';
+import type { AwsReads } from './aws-reads.ts';
+import type { PoolSpec } from './calico-render.ts';
+import {
+  calicoImages,
+  ipPoolName,
+  renderApiServer,
+  renderCalicoSystem,
+  renderFelixConfiguration,
+  renderIpPool,
+} from './calico-render.ts';
+import { operatorLine, startupLines } from './log-format.ts';
+import { isPodRunning, podSpec } from './pod-status.ts';
 import type { ControllerContext, Reconciler } from './runtime.ts';
 import { mergeRendered, stableStringify } from './runtime.ts';
-import type { AwsReads } from './aws-reads.ts';
-import { isPodRunning, podSpec } from './pod-status.ts';
 import { setTigeraStatus } from './tigera-status.ts';
-import { calicoImages, ipPoolName, renderApiServer, renderCalicoSystem, renderFelixConfiguration, renderIpPool } from './calico-render.ts';
-import type { PoolSpec } from './calico-render.ts';
 import { cidrsOverlap, isValidCidr } from './util.ts';
-import { operatorLine, startupLines } from './log-format.ts';
 
 export interface InstallationSpec {
   variant?: string;
@@ -94,7 +101,8 @@ export function isEnterprise(inst: KubeObject | undefined): boolean {
 
 export function hasLicense(ctx: ControllerContext): boolean {
   const lk =
-    ctx.store.get('projectcalico.org', 'LicenseKey', undefined, 'default') ?? ctx.store.get('crd.projectcalico.org', 'LicenseKey', undefined, 'default');
+    ctx.store.get('projectcalico.org', 'LicenseKey', undefined, 'default') ??
+    ctx.store.get('crd.projectcalico.org', 'LicenseKey', undefined, 'default');
   const spec = lk?.spec as { token?: string; certificate?: string } | undefined;
   return !!spec?.token;
 }
@@ -128,12 +136,17 @@ export class TigeraOperator implements Reconciler {
       if (this.rendered || this.validKey) {
         this.rendered = false;
         this.validKey = '';
-        for (const name of ['calico', 'ippools']) ctx.deleteIfExists('operator.tigera.io', 'TigeraStatus', undefined, name);
+        for (const name of ['calico', 'ippools'])
+          ctx.deleteIfExists('operator.tigera.io', 'TigeraStatus', undefined, name);
       }
       return;
     }
     const log = (msg: string, fields: Record<string, unknown> = {}, level = 'info') =>
-      ctx.handle.logs.append('tigera-operator', operatorPod.metadata.name, operatorLine('controller_installation', msg, fields, level));
+      ctx.handle.logs.append(
+        'tigera-operator',
+        operatorPod.metadata.name,
+        operatorLine('controller_installation', msg, fields, level),
+      );
 
     const problem = this.validate(ctx, inst);
     if (problem === 'pending') return;
@@ -160,7 +173,14 @@ export class TigeraOperator implements Reconciler {
     const renderAt = this.validSince + ctx.env.profile.calicoReadyMs;
     if (now < renderAt && !this.rendered) {
       ctx.wakeAt(renderAt);
-      setTigeraStatus(ctx, 'calico', 'progressing', 'ResourceNotReady', 'Waiting for calico-system to be rendered', gen);
+      setTigeraStatus(
+        ctx,
+        'calico',
+        'progressing',
+        'ResourceNotReady',
+        'Waiting for calico-system to be rendered',
+        gen,
+      );
       setTigeraStatus(ctx, 'ippools', 'progressing', 'ResourceNotReady', 'Waiting for IP pools to be created', gen);
       this.reconcileApiServer(ctx, inst, false);
       return;
@@ -189,19 +209,27 @@ export class TigeraOperator implements Reconciler {
     if (!ctx.store.get('apps', 'Deployment', 'tigera-operator', 'tigera-operator')) return undefined;
     return ctx.store
       .list('', 'Pod', 'tigera-operator')
-      .find((p) => (p.metadata.labels?.['k8s-app'] === 'tigera-operator' || p.metadata.labels?.name === 'tigera-operator') && isPodRunning(p));
+      .find(
+        (p) =>
+          (p.metadata.labels?.['k8s-app'] === 'tigera-operator' || p.metadata.labels?.name === 'tigera-operator') &&
+          isPodRunning(p),
+      );
   }
 
   private versions(ctx: ControllerContext): { calico: string; enterprise: string } {
     const d = ctx.store.get('apps', 'Deployment', 'tigera-operator', 'tigera-operator');
-    const image = ((d?.spec as { template?: { spec?: { containers?: Array<{ image?: string }> } } })?.template?.spec?.containers?.[0]?.image ?? '') as string;
+    const image = ((d?.spec as { template?: { spec?: { containers?: Array<{ image?: string }> } } })?.template?.spec
+      ?.containers?.[0]?.image ?? '') as string;
     const tag = image.split(':')[1] ?? '';
     const minor = tag.split('.').slice(0, 2).join('.');
     return operatorReleases[minor] ?? operatorReleases['v1.40'];
   }
 
   /** The operator's own checks, in its order; 'pending' while the VPC CIDR is not known yet. */
-  private validate(ctx: ControllerContext, inst: KubeObject): { reason: string; message: string; pool?: boolean } | undefined | 'pending' {
+  private validate(
+    ctx: ControllerContext,
+    inst: KubeObject,
+  ): { reason: string; message: string; pool?: boolean } | undefined | 'pending' {
     const spec = installationSpec(inst);
     const invalid = (message: string, pool = false) => ({ reason: 'InvalidConfigurationError', message, pool });
     const provider = spec.kubernetesProvider ?? '';
@@ -211,25 +239,47 @@ export class TigeraOperator implements Reconciler {
     if (spec.variant && spec.variant !== 'Calico' && spec.variant !== 'TigeraSecureEnterprise') {
       return invalid(`Installation spec.variant '${spec.variant}' is not valid: use Calico or TigeraSecureEnterprise`);
     }
-    if (spec.variant === 'TigeraSecureEnterprise' && !ctx.store.get('apiextensions.k8s.io', 'CustomResourceDefinition', undefined, 'licensekeys.crd.projectcalico.org')) {
+    if (
+      spec.variant === 'TigeraSecureEnterprise' &&
+      !ctx.store.get('apiextensions.k8s.io', 'CustomResourceDefinition', undefined, 'licensekeys.crd.projectcalico.org')
+    ) {
       return {
         reason: 'ResourceNotFound',
-        message: 'Calico Enterprise resources are not installed (CRD licensekeys.crd.projectcalico.org not found): apply the Calico Enterprise operator-crds.yaml',
+        message:
+          'Calico Enterprise resources are not installed (CRD licensekeys.crd.projectcalico.org not found): apply the Calico Enterprise operator-crds.yaml',
       };
     }
-    for (const ref of (spec as { imagePullSecrets?: Array<{ name?: string }> }).imagePullSecrets ?? []) {
+    const pullSecrets = (spec as { imagePullSecrets?: Array<{ name?: string }> }).imagePullSecrets ?? [];
+    if (spec.variant === 'TigeraSecureEnterprise' && pullSecrets.length === 0) {
+      // Calico Enterprise's images (quay.io/tigera) are private: without a pull secret every pod stays in ImagePullBackOff.
+      return {
+        reason: 'ImagePullBackOff',
+        message:
+          'calico-node: ImagePullBackOff: pulling quay.io/tigera/cnx-node: unauthorized: authentication required ' +
+          '(Calico Enterprise images are private and the Installation lists no imagePullSecrets)',
+      };
+    }
+    for (const ref of pullSecrets) {
       if (ref.name && !ctx.store.get('', 'Secret', 'tigera-operator', ref.name)) {
-        return { reason: 'ResourceReadError', message: `Error retrieving pull secret: secrets "${ref.name}" not found in namespace "tigera-operator"` };
+        return {
+          reason: 'ResourceReadError',
+          message: `Error retrieving pull secret: secrets "${ref.name}" not found in namespace "tigera-operator"`,
+        };
       }
     }
     const cniType = spec.cni?.type ?? 'AmazonVPC'; // the EKS default
     const ipam = spec.cni?.ipam?.type ?? (cniType === 'Calico' ? 'Calico' : cniType);
-    if (!['Calico', 'AmazonVPC', 'GKE', 'AzureVNET'].includes(cniType)) return invalid(`spec.cni.type '${cniType}' is not supported`);
+    if (!['Calico', 'AmazonVPC', 'GKE', 'AzureVNET'].includes(cniType))
+      return invalid(`spec.cni.type '${cniType}' is not supported`);
     if (cniType === 'Calico' && !['Calico', 'HostLocal'].includes(ipam)) {
-      return invalid(`spec.cni.ipam.type '${ipam}' is not compatible with spec.cni.type 'Calico'; valid IPAM values: Calico, HostLocal`);
+      return invalid(
+        `spec.cni.ipam.type '${ipam}' is not compatible with spec.cni.type 'Calico'; valid IPAM values: Calico, HostLocal`,
+      );
     }
     if (cniType === 'AmazonVPC' && ipam !== 'AmazonVPC') {
-      return invalid(`spec.cni.ipam.type '${ipam}' is not compatible with spec.cni.type 'AmazonVPC'; valid IPAM values: AmazonVPC`);
+      return invalid(
+        `spec.cni.ipam.type '${ipam}' is not compatible with spec.cni.type 'AmazonVPC'; valid IPAM values: AmazonVPC`,
+      );
     }
     const pools = spec.calicoNetwork?.ipPools ?? [];
     if (cniType === 'AmazonVPC' && pools.length) {
@@ -247,19 +297,34 @@ export class TigeraOperator implements Reconciler {
     }
     for (const [i, pool] of pools.entries()) {
       const name = ipPoolName(pool, i);
-      if (!pool.cidr || !isValidCidr(pool.cidr)) return invalid(`IP pool ${name}: cidr '${pool.cidr ?? ''}' is not a valid IPv4 CIDR`, true);
+      if (!pool.cidr || !isValidCidr(pool.cidr))
+        return invalid(`IP pool ${name}: cidr '${pool.cidr ?? ''}' is not a valid IPv4 CIDR`, true);
       const enc = pool.encapsulation ?? 'IPIP';
       if (!encapsulations.includes(enc)) {
-        return invalid(`IP pool ${name} (${pool.cidr}): encapsulation '${enc}' is not one of ${encapsulations.join(', ')}`, true);
+        return invalid(
+          `IP pool ${name} (${pool.cidr}): encapsulation '${enc}' is not one of ${encapsulations.join(', ')}`,
+          true,
+        );
       }
       if (bgpOff && enc.startsWith('IPIP')) {
-        return invalid(`IP pool ${name} (${pool.cidr}): ${enc} encapsulation requires BGP, but spec.calicoNetwork.bgp is Disabled; use VXLAN`, true);
+        return invalid(
+          `IP pool ${name} (${pool.cidr}): ${enc} encapsulation requires BGP, but spec.calicoNetwork.bgp is Disabled; use VXLAN`,
+          true,
+        );
+      }
+      // As tigera/operator's installation validation: without BGP nothing programs routes for plain pod IPs.
+      if (bgpOff && enc === 'None') {
+        return invalid(`IP pool ${name} (${pool.cidr}): Unencapsulated IP pools require that BGP is enabled`, true);
       }
       if (vpcCidr && cidrsOverlap(pool.cidr, vpcCidr)) {
-        return invalid(`IP pool ${name} (${pool.cidr}) overlaps with the VPC CIDR ${vpcCidr} of ${vpcId}; pick a pod CIDR outside the VPC`, true);
+        return invalid(
+          `IP pool ${name} (${pool.cidr}) overlaps with the VPC CIDR ${vpcCidr} of ${vpcId}; pick a pod CIDR outside the VPC`,
+          true,
+        );
       }
       for (const other of pools.slice(0, i)) {
-        if (other.cidr && cidrsOverlap(pool.cidr, other.cidr)) return invalid(`IP pools ${other.cidr} and ${pool.cidr} overlap`, true);
+        if (other.cidr && cidrsOverlap(pool.cidr, other.cidr))
+          return invalid(`IP pools ${other.cidr} and ${pool.cidr} overlap`, true);
       }
     }
     return undefined;
@@ -275,7 +340,8 @@ export class TigeraOperator implements Reconciler {
     const typhaReplicas = Math.max(1, Math.min(3, nodeCount));
     for (const obj of renderCalicoSystem(inst, images, typhaReplicas)) this.upsert(ctx, obj);
     const pools = spec.cni?.type === 'Calico' ? (spec.calicoNetwork?.ipPools ?? []) : [];
-    const effective = spec.cni?.type === 'Calico' && pools.length === 0 ? [{ cidr: '192.168.0.0/16', encapsulation: 'IPIP' }] : pools;
+    const effective =
+      spec.cni?.type === 'Calico' && pools.length === 0 ? [{ cidr: '192.168.0.0/16', encapsulation: 'IPIP' }] : pools;
     const wanted = new Set<string>();
     for (const [i, pool] of effective.entries()) {
       const obj = renderIpPool(inst, pool, i);
@@ -328,7 +394,12 @@ export class TigeraOperator implements Reconciler {
       o.status = {
         ...prev,
         ...(available
-          ? { variant: enterprise ? 'TigeraSecureEnterprise' : 'Calico', calicoVersion: enterprise ? v.enterprise : v.calico, mtu: 8951, computed: o.spec }
+          ? {
+              variant: enterprise ? 'TigeraSecureEnterprise' : 'Calico',
+              calicoVersion: enterprise ? v.enterprise : v.calico,
+              mtu: 8951,
+              computed: o.spec,
+            }
           : {}),
       };
     });
@@ -352,15 +423,25 @@ export class TigeraOperator implements Reconciler {
     }
     const v = this.versions(ctx);
     const enterprise = isEnterprise(inst);
-    for (const obj of renderApiServer(cr, calicoImages(enterprise, enterprise ? v.enterprise : v.calico))) this.upsert(ctx, obj);
+    for (const obj of renderApiServer(cr, calicoImages(enterprise, enterprise ? v.enterprise : v.calico)))
+      this.upsert(ctx, obj);
     const d = ctx.store.get('apps', 'Deployment', 'calico-apiserver', 'calico-apiserver');
     const have = (d?.status as { availableReplicas?: number } | undefined)?.availableReplicas ?? 0;
     if (have < 1) {
-      setTigeraStatus(ctx, 'apiserver', 'progressing', 'ResourceNotReady', 'Deployment "calico-apiserver/calico-apiserver" is not available (awaiting 1 replicas)', gen);
+      setTigeraStatus(
+        ctx,
+        'apiserver',
+        'progressing',
+        'ResourceNotReady',
+        'Deployment "calico-apiserver/calico-apiserver" is not available (awaiting 1 replicas)',
+        gen,
+      );
       return;
     }
     const defs = ossV3Resources.map(([k, p, n]) =>
-      k === 'FelixConfiguration' && !enterprise ? Object.assign(v3(k, p, n), { validate: validateOssFelixConfiguration }) : v3(k, p, n),
+      k === 'FelixConfiguration' && !enterprise
+        ? Object.assign(v3(k, p, n), { validate: validateOssFelixConfiguration })
+        : v3(k, p, n),
     );
     if (enterprise) {
       defs.push(v3('LicenseKey', 'licensekeys', false));
@@ -394,7 +475,8 @@ export class TigeraOperator implements Reconciler {
         if (this.loggedPods.has(uid) || !isPodRunning(pod)) continue;
         this.loggedPods.add(uid);
         const component = pod.metadata.labels?.['k8s-app'] ?? '';
-        for (const line of startupLines(component, version, podSpec(pod).nodeName ?? '')) ctx.handle.logs.append(ns, pod.metadata.name, line);
+        for (const line of startupLines(component, version, podSpec(pod).nodeName ?? ''))
+          ctx.handle.logs.append(ns, pod.metadata.name, line);
       }
     }
   }

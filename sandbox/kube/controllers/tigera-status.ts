@@ -14,7 +14,8 @@ export function setTigeraStatus(
 ): void {
   const now = ctx.now();
   const existing = ctx.store.get('operator.tigera.io', 'TigeraStatus', undefined, name);
-  const prev = ((existing?.status as { conditions?: Array<Record<string, unknown>> } | undefined)?.conditions ?? []) as Array<Record<string, unknown>>;
+  const prev = ((existing?.status as { conditions?: Array<Record<string, unknown>> } | undefined)?.conditions ??
+    []) as Array<Record<string, unknown>>;
   const cond = (type: string, on: boolean) => {
     const status = on ? 'True' : 'False';
     const old = prev.find((c) => c.type === type);
@@ -35,7 +36,13 @@ export function setTigeraStatus(
     cond('Degraded', state === 'degraded'),
   ];
   if (!existing) {
-    ctx.store.create({ apiVersion: 'operator.tigera.io/v1', kind: 'TigeraStatus', metadata: { name }, spec: {}, status: { conditions } });
+    ctx.store.create({
+      apiVersion: 'operator.tigera.io/v1',
+      kind: 'TigeraStatus',
+      metadata: { name },
+      spec: {},
+      status: { conditions },
+    });
     return;
   }
   ctx.patchIfChanged(existing, (o) => {

@@ -1,8 +1,8 @@
 // Deployments (through ReplicaSets), ReplicaSets, DaemonSets and StatefulSets turn their pod templates into
 // pods and report status the way kubectl rollout status reads it.
 import type { KubeObject } from '../store.ts';
-import type { ControllerContext, Reconciler } from './runtime.ts';
 import { isPodReady, podSpec, tolerates } from './pod-status.ts';
+import type { ControllerContext, Reconciler } from './runtime.ts';
 import { controllerOf, isoNow, matchesMap, ownerRef, randomSuffix, templateHash } from './util.ts';
 
 interface PodTemplate {
@@ -36,9 +36,12 @@ export function podFromTemplate(
   extraLabels: Record<string, string>,
   extraSpec: Record<string, unknown> = {},
 ): KubeObject {
-  const spec = structuredClone(template.spec ?? {}) as Record<string, unknown> & { tolerations?: Array<Record<string, unknown>> };
+  const spec = structuredClone(template.spec ?? {}) as Record<string, unknown> & {
+    tolerations?: Array<Record<string, unknown>>;
+  };
   const tolerations = [...(spec.tolerations ?? [])];
-  for (const t of defaultTolerations) if (!tolerations.some((x) => x.key === t.key && x.effect === t.effect)) tolerations.push(t);
+  for (const t of defaultTolerations)
+    if (!tolerations.some((x) => x.key === t.key && x.effect === t.effect)) tolerations.push(t);
   const sa = (spec.serviceAccountName as string | undefined) ?? 'default';
   return {
     apiVersion: 'v1',
@@ -73,7 +76,14 @@ function ownedPods(ctx: ControllerContext, owner: KubeObject): KubeObject[] {
   return ctx.store.list('', 'Pod', owner.metadata.namespace).filter((p) => controllerOf(p)?.uid === owner.metadata.uid);
 }
 
-function condition(type: string, status: string, reason: string, message: string, prev: Array<Record<string, string>> | undefined, now: number) {
+function condition(
+  type: string,
+  status: string,
+  reason: string,
+  message: string,
+  prev: Array<Record<string, string>> | undefined,
+  now: number,
+) {
   const old = prev?.find((c) => c.type === type);
   const stamp = isoNow(now);
   if (old && old.status === status && old.reason === reason && old.message === message) return old;
@@ -97,14 +107,23 @@ export class ReplicaSetController implements Reconciler {
       for (let i = pods.length; i < want; i++) {
         const hash = rs.metadata.labels?.['pod-template-hash'];
         ctx.store.create(
-          podFromTemplate(rs, `${rs.metadata.name}-${randomSuffix()}`, spec.template ?? {}, hash ? { 'pod-template-hash': hash } : {}),
+          podFromTemplate(
+            rs,
+            `${rs.metadata.name}-${randomSuffix()}`,
+            spec.template ?? {},
+            hash ? { 'pod-template-hash': hash } : {},
+          ),
         );
       }
       if (pods.length > want) {
         // Like the ReplicaSet controller: unscheduled, then not-ready, then the youngest pods go first.
         const rank = (p: KubeObject) => (!podSpec(p).nodeName ? 0 : !isPodReady(p) ? 1 : 2);
         const victims = [...pods]
-          .sort((a, b) => rank(a) - rank(b) || (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''))
+          .sort(
+            (a, b) =>
+              rank(a) - rank(b) ||
+              (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''),
+          )
           .slice(0, pods.length - want);
         for (const v of victims) ctx.deleteIfExists('', 'Pod', v.metadata.namespace, v.metadata.name);
       }
@@ -132,9 +151,14 @@ export class DeploymentController implements Reconciler {
       const want = spec.replicas ?? 1;
       const hash = templateHash(spec.template);
       const rsName = `${d.metadata.name}-${hash}`;
-      const owned = ctx.store.list('apps', 'ReplicaSet', d.metadata.namespace).filter((rs) => controllerOf(rs)?.uid === d.metadata.uid);
+      const owned = ctx.store
+        .list('apps', 'ReplicaSet', d.metadata.namespace)
+        .filter((rs) => controllerOf(rs)?.uid === d.metadata.uid);
       const template = structuredClone(spec.template ?? {});
-      template.metadata = { ...(template.metadata ?? {}), labels: { ...(template.metadata?.labels ?? {}), 'pod-template-hash': hash } };
+      template.metadata = {
+        ...(template.metadata ?? {}),
+        labels: { ...(template.metadata?.labels ?? {}), 'pod-template-hash': hash },
+      };
       if (!owned.some((rs) => rs.metadata.name === rsName)) {
         ctx.store.create({
           apiVersion: 'apps/v1',
@@ -143,7 +167,10 @@ export class DeploymentController implements Reconciler {
             name: rsName,
             namespace: d.metadata.namespace,
             labels: { ...(spec.template?.metadata?.labels ?? {}), 'pod-template-hash': hash },
-            annotations: { 'deployment.kubernetes.io/desired-replicas': String(want), 'deployment.kubernetes.io/revision': String(owned.length + 1) },
+            annotations: {
+              'deployment.kubernetes.io/desired-replicas': String(want),
+              'deployment.kubernetes.io/revision': String(owned.length + 1),
+            },
             ownerReferences: [ownerRef(d)],
           },
           spec: {
@@ -159,7 +186,10 @@ export class DeploymentController implements Reconciler {
         if ((wspec(rs).replicas ?? 1) !== replicas) {
           ctx.patchIfChanged(rs, (o) => {
             (o.spec as WorkloadSpec).replicas = replicas;
-            o.metadata.annotations = { ...(o.metadata.annotations ?? {}), 'deployment.kubernetes.io/desired-replicas': String(want) };
+            o.metadata.annotations = {
+              ...(o.metadata.annotations ?? {}),
+              'deployment.kubernetes.io/desired-replicas': String(want),
+            };
           });
         }
       }
@@ -178,11 +208,39 @@ export class DeploymentController implements Reconciler {
           ...(pods.length - ready > 0 ? { unavailableReplicas: pods.length - ready } : {}),
           conditions: [
             available
-              ? condition('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.', prev, now)
-              : condition('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.', prev, now),
+              ? condition(
+                  'Available',
+                  'True',
+                  'MinimumReplicasAvailable',
+                  'Deployment has minimum availability.',
+                  prev,
+                  now,
+                )
+              : condition(
+                  'Available',
+                  'False',
+                  'MinimumReplicasUnavailable',
+                  'Deployment does not have minimum availability.',
+                  prev,
+                  now,
+                ),
             updated.length >= want && available
-              ? condition('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${rsName}" has successfully progressed.`, prev, now)
-              : condition('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${rsName}" is progressing.`, prev, now),
+              ? condition(
+                  'Progressing',
+                  'True',
+                  'NewReplicaSetAvailable',
+                  `ReplicaSet "${rsName}" has successfully progressed.`,
+                  prev,
+                  now,
+                )
+              : condition(
+                  'Progressing',
+                  'True',
+                  'ReplicaSetUpdated',
+                  `ReplicaSet "${rsName}" is progressing.`,
+                  prev,
+                  now,
+                ),
           ],
         };
       });
@@ -201,7 +259,8 @@ function daemonTolerations(template: PodTemplate): Array<Record<string, unknown>
     { key: 'node.kubernetes.io/pid-pressure', operator: 'Exists', effect: 'NoSchedule' },
     { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
   ];
-  if (template.spec?.hostNetwork) add.push({ key: 'node.kubernetes.io/network-unavailable', operator: 'Exists', effect: 'NoSchedule' });
+  if (template.spec?.hostNetwork)
+    add.push({ key: 'node.kubernetes.io/network-unavailable', operator: 'Exists', effect: 'NoSchedule' });
   for (const a of add) if (!t.some((x) => x.key === a.key && x.effect === a.effect)) t.push(a);
   return t;
 }
@@ -219,9 +278,9 @@ export class DaemonSetController implements Reconciler {
       const eligible = nodes.filter((n) => {
         const sel = (template.spec?.nodeSelector as Record<string, string> | undefined) ?? {};
         if (!matchesMap(n.metadata.labels, sel)) return false;
-        const taints = ((n.spec as { taints?: Array<{ key: string; effect: string; value?: string }> })?.taints ?? []).filter(
-          (t) => t.effect !== 'PreferNoSchedule',
-        );
+        const taints = (
+          (n.spec as { taints?: Array<{ key: string; effect: string; value?: string }> })?.taints ?? []
+        ).filter((t) => t.effect !== 'PreferNoSchedule');
         return taints.every((t) => tolerates(probe, t));
       });
       const pods = ownedPods(ctx, ds);
@@ -235,7 +294,13 @@ export class DaemonSetController implements Reconciler {
       for (const node of eligible) {
         if (kept.some((p) => podSpec(p).nodeName === node.metadata.name)) continue;
         ctx.store.create(
-          podFromTemplate(ds, `${ds.metadata.name}-${randomSuffix()}`, template, { 'controller-revision-hash': hash, 'pod-template-generation': String(ds.metadata.generation ?? 1) }, { nodeName: node.metadata.name }),
+          podFromTemplate(
+            ds,
+            `${ds.metadata.name}-${randomSuffix()}`,
+            template,
+            { 'controller-revision-hash': hash, 'pod-template-generation': String(ds.metadata.generation ?? 1) },
+            { nodeName: node.metadata.name },
+          ),
         );
       }
       const current = ownedPods(ctx, ds);
@@ -289,7 +354,11 @@ export class StatefulSetController implements Reconciler {
             sts,
             podName,
             spec.template ?? {},
-            { 'apps.kubernetes.io/pod-index': String(i), 'controller-revision-hash': revision, 'statefulset.kubernetes.io/pod-name': podName },
+            {
+              'apps.kubernetes.io/pod-index': String(i),
+              'controller-revision-hash': revision,
+              'statefulset.kubernetes.io/pod-name': podName,
+            },
             { hostname: podName, ...(spec.serviceName ? { subdomain: spec.serviceName } : {}) },
           );
           byOrdinal.set(i, ctx.store.create(pod));
@@ -321,4 +390,3 @@ export class StatefulSetController implements Reconciler {
     }
   }
 }
-

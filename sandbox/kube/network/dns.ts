@@ -67,7 +67,12 @@ export function resolveName(handle: SimClusterHandle, namespace: string, name: s
   if (!/^[A-Za-z0-9.-]+$/.test(name)) return undefined;
   const candidates = name.endsWith('.')
     ? [name]
-    : [...(name.split('.').length - 1 < 5 ? [`${name}.${namespace}.svc.cluster.local`, `${name}.svc.cluster.local`, `${name}.cluster.local`] : []), name];
+    : [
+        ...(name.split('.').length - 1 < 5
+          ? [`${name}.${namespace}.svc.cluster.local`, `${name}.svc.cluster.local`, `${name}.cluster.local`]
+          : []),
+        name,
+      ];
   for (const c of candidates) {
     const r = resolveFqdn(handle, c);
     if (r) return r;

@@ -1,5 +1,5 @@
 // Everything one API stand-in's request handlers share.
-import type { AccessRequest, ClusterPlacement, ExecHandler, UserInfo } from '../../contracts.ts';
+import type { AccessRequest, ClusterPlacement, ExecHandler, PodHttpHandler, UserInfo } from '../../contracts.ts';
 import type { PodLogStore } from '../logs.ts';
 import type { ObjectStore } from '../store.ts';
 import type { ClusterIpAllocator } from './admission.ts';
@@ -20,4 +20,6 @@ export interface ClusterContext {
   authorize(user: UserInfo, req: AccessRequest): boolean;
   /** The controllers' exec handler, once they are installed. */
   exec(): ExecHandler | undefined;
+  /** The controllers' pod HTTP ports (pods/proxy), once they are installed. */
+  podHttp(): PodHttpHandler | undefined;
 }

@@ -10,6 +10,8 @@ export interface ResourceRequest {
   resource: string;
   name?: string;
   subresource?: string;
+  /** pods/proxy: the path after `proxy/`. */
+  proxyPath?: string;
 }
 
 export interface NonResourceRequestInfo {
@@ -54,7 +56,9 @@ export function resolveRequest(method: string, url: URL): ResourceRequest | NonR
   if (!resource) return nonResource();
   const name = rest[1];
   const subresource = rest[2];
-  if (rest.length > 3) return nonResource();
+  // pods/<name>:<port>/proxy/<path...>: the rest is the path on the pod.
+  const proxyPath = subresource === 'proxy' ? rest.slice(3).join('/') : undefined;
+  if (rest.length > 3 && proxyPath === undefined) return nonResource();
 
 
   let verb: string;
@@ -85,5 +89,6 @@ export function resolveRequest(method: string, url: URL): ResourceRequest | NonR
   if (namespace !== undefined) out.namespace = namespace;
   if (name !== undefined) out.name = name;
   if (subresource !== undefined) out.subresource = subresource;
+  if (proxyPath !== undefined) out.proxyPath = proxyPath;
   return out;
 }

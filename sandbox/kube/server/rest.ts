@@ -13,6 +13,7 @@ import { decodeProtobufObject } from './protobuf.ts';
 import { deepEqual } from './deep-equal.ts';
 import { jsonPatch, mergePatch, strategicMerge } from './patch.ts';
 import { serveLogs } from './pod-logs.ts';
+import { servePodProxy } from './pod-proxy.ts';
 import type { ServedResource } from './registry.ts';
 import type { ResourceRequest } from './request-info.ts';
 import { answerReview } from './reviews.ts';
@@ -61,6 +62,9 @@ export async function handleRest(call: RestCall): Promise<void> {
     case 'log':
       if (resource.kind !== 'Pod' || info.verb !== 'get') throw pageNotFound();
       return serveLogs(call.ctx, info.namespace ?? '', info.name ?? '', call.url, call.res);
+    case 'proxy':
+      if (resource.kind !== 'Pod' || info.verb !== 'get') throw pageNotFound();
+      return servePodProxy(call.ctx, info.namespace ?? '', info.name ?? '', info.proxyPath ?? '', call.res);
     case 'exec':
       if (resource.kind !== 'Pod') throw pageNotFound();
       throw badRequest('Upgrade request required');

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { ClusterPlacement, EksTokenVerifier, ExecHandler, SimClusterHandle, UserInfo } from '../../contracts.ts';
+import type { ClusterPlacement, EksTokenVerifier, ExecHandler, PodHttpHandler, SimClusterHandle, UserInfo } from '../../contracts.ts';
 import { PodLogStore } from '../logs.ts';
 import { ObjectStore } from '../store.ts';
 import { ClusterIpAllocator } from './admission.ts';
@@ -30,6 +30,7 @@ export interface ApiServer {
   handle: SimClusterHandle;
   /** Controllers' exec handler; set once they are installed. */
   setExecHandler(handler: ExecHandler | undefined): void;
+  setPodHttpHandler(handler: PodHttpHandler | undefined): void;
   close(): Promise<void>;
 }
 
@@ -45,6 +46,7 @@ export async function startApiServer(placement: ClusterPlacement, opts: { verify
   const gc = new GarbageCollector(store, hub, registry);
   seedCluster(store);
   let execHandler: ExecHandler | undefined;
+  let podHttpHandler: PodHttpHandler | undefined;
   const authorize = createAuthorizer(store);
   const ctx: ClusterContext = {
     placement,
@@ -57,6 +59,7 @@ export async function startApiServer(placement: ClusterPlacement, opts: { verify
     tokens: new TokenIssuer(),
     authorize,
     exec: () => execHandler,
+    podHttp: () => podHttpHandler,
   };
   const authenticate = createAuthenticator({ store, clusterName: placement.name, verifyEksToken: opts.verifyEksToken, tokens: ctx.tokens });
   const wss = createExecServer();
@@ -93,6 +96,9 @@ export async function startApiServer(placement: ClusterPlacement, opts: { verify
     handle,
     setExecHandler: (h) => {
       execHandler = h;
+    },
+    setPodHttpHandler: (h) => {
+      podHttpHandler = h;
     },
     close: async () => {
       gc.stop();

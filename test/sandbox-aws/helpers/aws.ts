@@ -23,13 +23,27 @@ export function uniqueName(prefix: string): string {
 export async function clusterGroundwork(c: ReturnType<typeof clients>, region = 'us-east-1') {
   const vpc = await c.ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
   const vpcId = vpc.Vpc!.VpcId!;
-  const a = await c.ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.0.0/20', AvailabilityZone: `${region}a` }));
-  const b = await c.ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.16.0/20', AvailabilityZone: `${region}b` }));
-  const role = await c.iam.send(new CreateRoleCommand({ RoleName: uniqueName('eks-role'), AssumeRolePolicyDocument: '{"Version":"2012-10-17","Statement":[]}' }));
+  const a = await c.ec2.send(
+    new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.0.0/20', AvailabilityZone: `${region}a` }),
+  );
+  const b = await c.ec2.send(
+    new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.16.0/20', AvailabilityZone: `${region}b` }),
+  );
+  const role = await c.iam.send(
+    new CreateRoleCommand({
+      RoleName: uniqueName('eks-role'),
+      AssumeRolePolicyDocument: '{"Version":"2012-10-17","Statement":[]}',
+    }),
+  );
   return { vpcId, subnetIds: [a.Subnet!.SubnetId!, b.Subnet!.SubnetId!], roleArn: role.Role!.Arn! };
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

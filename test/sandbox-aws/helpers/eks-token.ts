@@ -3,7 +3,11 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 
-export async function mintEksToken(gatewayUrl: string, clusterName: string, opts: { signingDate?: Date; secretAccessKey?: string } = {}): Promise<string> {
+export async function mintEksToken(
+  gatewayUrl: string,
+  clusterName: string,
+  opts: { signingDate?: Date; secretAccessKey?: string } = {},
+): Promise<string> {
   const url = new URL(gatewayUrl);
   const signer = new SignatureV4({
     credentials: { accessKeyId: 'testing', secretAccessKey: opts.secretAccessKey ?? 'testing' },
@@ -25,5 +29,5 @@ export async function mintEksToken(gatewayUrl: string, clusterName: string, opts
   );
   const query = new URLSearchParams(signed.query as Record<string, string>).toString();
   const presigned = `${url.protocol}//${url.host}/?${query}`;
-  return 'k8s-aws-v1.' + Buffer.from(presigned).toString('base64url');
+  return `k8s-aws-v1.${Buffer.from(presigned).toString('base64url')}`;
 }

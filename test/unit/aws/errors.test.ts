@@ -1,6 +1,7 @@
 // classifyAwsError on errors the SDK itself builds from AWS's wire format, served by a tiny local endpoint.
-import { createServer } from 'node:http';
+
 import type { Server } from 'node:http';
+import { createServer } from 'node:http';
 import { CreateNatGatewayCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,7 +38,12 @@ function ec2Error(status: number, code: string, message: string) {
 }
 
 function eksError(status: number, type: string, message: string) {
-  reply = { status, type: 'application/json', body: JSON.stringify({ message }), headers: { 'x-amzn-errortype': type } };
+  reply = {
+    status,
+    type: 'application/json',
+    body: JSON.stringify({ message }),
+    headers: { 'x-amzn-errortype': type },
+  };
 }
 
 const ec2 = () => new EC2Client({ region: 'us-east-1', endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1 });
@@ -60,7 +66,9 @@ describe('classifyAwsError', () => {
     expect(err).toBeInstanceOf(PermanentError);
     const p = err as PermanentError;
     expect(p.code).toBe('UnauthorizedOperation');
-    expect(p.message).toBe('ec2:CreateNatGateway failed: UnauthorizedOperation: You are not authorized to perform this operation.');
+    expect(p.message).toBe(
+      'ec2:CreateNatGateway failed: UnauthorizedOperation: You are not authorized to perform this operation.',
+    );
     expect(p.hint).toMatch(/^grant ec2:CreateNatGateway to the IAM identity/);
   });
 
@@ -83,7 +91,10 @@ describe('classifyAwsError', () => {
   });
 
   it('classifies EKS JSON errors: AccessDeniedException and InvalidParameterException are permanent', async () => {
-    const create = () => eks().send(new CreateClusterCommand({ name: 'demo-iad', roleArn: 'arn:aws:iam::1:role/x', resourcesVpcConfig: {} }));
+    const create = () =>
+      eks().send(
+        new CreateClusterCommand({ name: 'demo-iad', roleArn: 'arn:aws:iam::1:role/x', resourcesVpcConfig: {} }),
+      );
     eksError(403, 'AccessDeniedException', 'User is not authorized to perform: eks:CreateCluster');
     const denied = (await failure(aws('eks:CreateCluster', create))) as PermanentError;
     expect(denied).toBeInstanceOf(PermanentError);

@@ -33,8 +33,10 @@ describe('valid specs', () => {
   it('infra/mesh.yaml itself is valid, with the top-level node group applied to each cluster', () => {
     const spec = loadSpec(MESH_YAML);
     expect(spec.name).toBe('demo');
-    expect(spec.kubernetesVersion).toBe('1.34');
-    expect(spec.calico).toMatchObject({ version: 'v3.31.7', variant: 'enterprise', encapsulation: 'VXLAN' });
+    // Not pinned: the newest version in standard support is read from EKS (issue 9, item 2).
+    expect(spec.kubernetesVersion).toBeUndefined();
+    expect(spec.kubernetesSupport).toBe('extended');
+    expect(spec.calico).toMatchObject({ version: 'v3.23.1', variant: 'enterprise', encapsulation: 'VXLAN' });
     expect(spec.clusters.map((c) => [c.name, c.region, c.vpcCidr, c.podCidr])).toEqual([
       ['iad', 'us-east-1', '10.0.0.0/16', '192.168.1.0/24'],
       ['pdx', 'us-west-2', '10.1.0.0/16', '192.168.2.0/24'],
@@ -81,7 +83,8 @@ describe('valid specs', () => {
       't',
     );
     expect(spec.clusters[0].availabilityZones).toEqual(['us-east-1a', 'us-east-1c']);
-    expect(spec.calico.manifestBaseUrl).toBe('https://raw.githubusercontent.com/projectcalico/calico');
+    expect(parseSpec(specYaml((s) => (s.clusters[1].availabilityZoneIds = ['usw2-az1', 'usw2-az3'])), 't').clusters[1].availabilityZoneIds).toEqual(['usw2-az1', 'usw2-az3']);
+    expect(spec.calico.manifestBaseUrl).toBe('https://downloads.tigera.io/ee');
     expect(spec.calico.flowLogs).toBeUndefined();
   });
 });
@@ -123,6 +126,8 @@ describe('each rule names the field, what is wrong and what is allowed', () => {
     ['one availability zone', (s) => (s.clusters[0].availabilityZones = ['us-east-1a']), 'clusters[0].availabilityZones', /lists 1 zone\(s\); expected exactly 2/],
     ['a zone of another region', (s) => (s.clusters[0].availabilityZones = ['us-east-1a', 'us-west-2a']), 'clusters[0].availabilityZones[1]', /"us-west-2a" is not a zone of us-east-1/],
     ['the same zone twice', (s) => (s.clusters[0].availabilityZones = ['us-east-1a', 'us-east-1a']), 'clusters[0].availabilityZones[1]', /must differ/],
+    ['a zone name given as zone ID', (s) => (s.clusters[0].availabilityZoneIds = ['us-east-1a', 'use1-az1']), 'clusters[0].availabilityZoneIds[0]', /expected an availability zone ID like use1-az1/],
+    ['one zone ID', (s) => (s.clusters[0].availabilityZoneIds = ['use1-az1']), 'clusters[0].availabilityZoneIds', /lists 1 zone ID\(s\); expected exactly 2/],
     // node groups
     ['desiredSize above maxSize', (s) => (s.nodeGroup.desiredSize = 9), 'nodeGroup.desiredSize', /9 is greater than maxSize 8 \(nodeGroup.maxSize\); allowed: minSize <= desiredSize <= maxSize/],
     ['minSize above desiredSize in a cluster override', (s) => (s.clusters[1].nodeGroup = { minSize: 2, desiredSize: 1 }), 'clusters[1].nodeGroup.minSize', /2 is greater than desiredSize 1 \(clusters\[1\].nodeGroup.desiredSize\)/],
@@ -153,7 +158,7 @@ describe('each rule names the field, what is wrong and what is allowed', () => {
   });
 
   it('hints to quote kubernetesVersion when YAML read it as a number', () => {
-    const problems = problemsOf(meshText.replace('kubernetesVersion: "1.34"', 'kubernetesVersion: 1.30'));
+    const problems = problemsOf(meshText.replace(/^# kubernetesVersion: "1\.35".*$/m, 'kubernetesVersion: 1.30'));
     expect(problems).toEqual([
       { path: 'kubernetesVersion', line: 4, message: 'YAML read 1.30 as the number 1.3; quote it: kubernetesVersion: "1.30"' },
     ]);

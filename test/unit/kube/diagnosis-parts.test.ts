@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { contains as cidrContains, overlaps as cidrsOverlap } from '../../../src/config/cidr.ts';
-import { podOfTarget, renderDiagnosis } from '../../../jobs/ping/diagnose.ts';
-import { parsePing } from '../../../jobs/ping/parse.ts';
 import { renderVerifyMatrix } from '../../../jobs/up/kube/verify.ts';
+import { contains as cidrContains, overlaps as cidrsOverlap } from '../../../src/config/cidr.ts';
+import { podOfTarget, renderDiagnosis } from '../../../src/mesh/ping/diagnose.ts';
+import { parsePing } from '../../../src/mesh/ping/parse.ts';
 
 describe('CIDR checks', () => {
   it.each([
@@ -36,13 +36,29 @@ describe('the pod a ping target names', () => {
 });
 
 describe('rendering', () => {
-  const ok = (t: string, ms: number) => parsePing(t, `PING ${t} (192.168.2.7) 56(84) bytes of data.\n3 packets transmitted, 3 received, 0% packet loss, time 2003ms\nrtt min/avg/max/mdev = ${ms}/${ms}/${ms}/0.1 ms\n`);
+  const ok = (t: string, ms: number) =>
+    parsePing(
+      t,
+      `PING ${t} (192.168.2.7) 56(84) bytes of data.\n3 packets transmitted, 3 received, 0% packet loss, time 2003ms\nrtt min/avg/max/mdev = ${ms}/${ms}/${ms}/0.1 ms\n`,
+    );
   it('puts the verify pings in a matrix: rows are where they came from', () => {
     const probes = [
       { from: 'iad', to: 'pdx', target: 'multi-cluster-rs-pdx', result: ok('multi-cluster-rs-pdx', 65.2), output: '' },
-      { from: 'iad', to: 'pdx', target: 'multi-cluster-rs-pdx-0.multi-cluster-rs-pdx', result: parsePing('x', 'ping: x: Name or service not known'), output: '' },
+      {
+        from: 'iad',
+        to: 'pdx',
+        target: 'multi-cluster-rs-pdx-0.multi-cluster-rs-pdx',
+        result: parsePing('x', 'ping: x: Name or service not known'),
+        output: '',
+      },
       { from: 'pdx', to: 'iad', target: 'multi-cluster-rs-iad', result: ok('multi-cluster-rs-iad', 64.9), output: '' },
-      { from: 'pdx', to: 'iad', target: 'multi-cluster-rs-iad-0.multi-cluster-rs-iad', result: ok('multi-cluster-rs-iad-0', 66), output: '' },
+      {
+        from: 'pdx',
+        to: 'iad',
+        target: 'multi-cluster-rs-iad-0.multi-cluster-rs-iad',
+        result: ok('multi-cluster-rs-iad-0', 66),
+        output: '',
+      },
     ];
     expect(renderVerifyMatrix(['iad', 'pdx'], probes)).toBe(
       [
@@ -57,7 +73,11 @@ describe('rendering', () => {
   it('leads a diagnosis with the first broken link, then lists every link checked', () => {
     const text = renderDiagnosis({ from: 'iad', target: 'multi-cluster-rs-pdx' }, [
       { ok: true, link: 'target pods', detail: 'StatefulSet multi-cluster-rs-pdx in pdx: 1/1 Ready' },
-      { ok: false, link: 'peering', detail: 'no active VPC peering between vpc-a (iad) and vpc-b (pdx): pcx-1 is deleted' },
+      {
+        ok: false,
+        link: 'peering',
+        detail: 'no active VPC peering between vpc-a (iad) and vpc-b (pdx): pcx-1 is deleted',
+      },
       { ok: false, link: 'routes iad -> pdx', detail: 'no route to 10.1.0.0/16' },
     ]);
     expect(text.split('\n')).toEqual([

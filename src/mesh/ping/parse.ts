@@ -1,6 +1,7 @@
 // Reads what `ping -c N <name>` printed (iputils, as in netshoot; busybox's summary too) into numbers.
 
-export type PingFailure = 'resolve' | 'no-reply' | 'error';
+/** `mtu`: small packets answered, one as large as the pod MTU (fragmentation forbidden) did not. */
+export type PingFailure = 'resolve' | 'no-reply' | 'mtu' | 'error';
 
 export interface PingResult {
   target: string;
@@ -14,13 +15,18 @@ export interface PingResult {
   /** Why it failed: the name did not resolve, no reply came back, or something else (see message). */
   failure?: PingFailure;
   message?: string;
+  /** The pod MTU a full-size packet was sent at (`ping -M do -s <mtu - 28>`), when one was sent. */
+  mtu?: number;
 }
 
-const RESOLVE_ERRORS = /Name or service not known|Temporary failure in name resolution|bad address|unknown host|No address associated/i;
+const RESOLVE_ERRORS =
+  /Name or service not known|Temporary failure in name resolution|bad address|unknown host|No address associated/i;
 
 export function parsePing(target: string, output: string, exitCode?: number): PingResult {
   const ip = /^PING \S+ \(([^)]+)\)/m.exec(output)?.[1];
-  const stats = /(\d+) packets transmitted, (\d+) (?:packets )?received(?:, \+\d+ errors)?, ([\d.]+)% packet loss/.exec(output);
+  const stats = /(\d+) packets transmitted, (\d+) (?:packets )?received(?:, \+\d+ errors)?, ([\d.]+)% packet loss/.exec(
+    output,
+  );
   const rtt = /(?:rtt|round-trip) min\/avg\/max(?:\/mdev)? = ([\d.]+)\/([\d.]+)\/([\d.]+)/.exec(output);
   const transmitted = stats ? Number(stats[1]) : 0;
   const received = stats ? Number(stats[2]) : 0;
@@ -34,10 +40,18 @@ export function parsePing(target: string, output: string, exitCode?: number): Pi
     rttMs: rtt ? { min: Number(rtt[1]), avg: Number(rtt[2]), max: Number(rtt[3]) } : undefined,
   };
   if (result.ok) return result;
-  const firstError = output.split('\n').find((l) => /^ping: /.test(l))?.trim();
-  if (RESOLVE_ERRORS.test(output)) return { ...result, failure: 'resolve', message: firstError ?? `${target} does not resolve` };
+  const firstError = output
+    .split('\n')
+    .find((l) => /^ping: /.test(l))
+    ?.trim();
+  if (RESOLVE_ERRORS.test(output))
+    return { ...result, failure: 'resolve', message: firstError ?? `${target} does not resolve` };
   if (stats) return { ...result, failure: 'no-reply', message: `${transmitted} packets transmitted, 0 received` };
-  return { ...result, failure: 'error', message: firstError ?? (output.trim().split('\n')[0] || `ping exited with ${exitCode ?? '?'}`) };
+  return {
+    ...result,
+    failure: 'error',
+    message: firstError ?? (output.trim().split('\n')[0] || `ping exited with ${exitCode ?? '?'}`),
+  };
 }
 
 /** One cell of a matrix: "65.3 ms", "65.3 ms (33% loss)", "no reply", "no DNS". */
@@ -49,5 +63,6 @@ export function pingCell(r: PingResult | undefined): string {
   }
   if (r.failure === 'resolve') return 'FAIL: name does not resolve';
   if (r.failure === 'no-reply') return 'FAIL: no reply (100% loss)';
+  if (r.failure === 'mtu') return `FAIL: ${r.mtu ?? 'full'}-byte packet lost (MTU)`;
   return `FAIL: ${r.message ?? 'error'}`;
 }

@@ -1,0 +1,150 @@
+// What installing Calico puts into a cluster: the operator's manifests (fetched, applied server-side), the
+// Installation for EKS, and for Enterprise its pull secret and license; for Calico Cloud the installer and join.
+import type { ClusterSpec } from '../../config/spec-types.ts';
+import type { Deps } from '../../deps.ts';
+import { PermanentError } from '../../errors.ts';
+import { applyManifestUrl, applyObjects, fetchManifest, parseManifests } from '../../kube/apply.ts';
+import type { KubeApi, KubeObject } from '../../kube/client.ts';
+import { renderManifestFile } from '../../kube/template.ts';
+import type { StepContext } from '../../steps/step.ts';
+import { meshLabels, TIGERA_OPERATOR_NS } from './names.ts';
+import { TYPHA_METRICS_PORT } from './typha.ts';
+
+export const PULL_SECRET = 'tigera-pull-secret';
+/** The pod MTU every Installation carries: 8500 across an inter-Region VPC peering, less VXLAN's 50 bytes. */
+export const CALICO_MTU = 8450;
+/** What Calico sets when the Installation names none: the node's 9001-byte ENI (m5) less VXLAN's 50. */
+export const AUTO_DETECTED_MTU = 8951;
+
+export function installationObjects(deps: Deps, cluster: ClusterSpec): KubeObject[] {
+  const objs = renderManifestFile('calico-installation.yaml', {
+    mesh: deps.spec.name,
+    podCidr: cluster.podCidr,
+    encapsulation: deps.spec.calico.encapsulation,
+    mtu: CALICO_MTU,
+    typhaMetricsPort: TYPHA_METRICS_PORT,
+  });
+  const installation = objs.find((o) => o.kind === 'Installation')!;
+  const spec = installation.spec as Record<string, unknown>;
+  // Calico Cloud joins a cluster that runs Calico Open Source (variant Calico); its installer upgrades it.
+  if (deps.spec.calico.variant === 'enterprise') {
+    spec.variant = 'TigeraSecureEnterprise';
+    spec.imagePullSecrets = [{ name: PULL_SECRET }];
+  }
+  return objs;
+}
+
+export function pullSecret(deps: Deps, dockerConfigJson: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/dockerconfigjson',
+    metadata: { name: PULL_SECRET, namespace: TIGERA_OPERATOR_NS, labels: meshLabels(deps) },
+    data: { '.dockerconfigjson': Buffer.from(dockerConfigJson, 'utf8').toString('base64') },
+  };
+}
+
+/** The LicenseKey Tigera issued, as objects; PermanentError when it is missing or not a manifest. */
+export function licenseObjects(deps: Deps): KubeObject[] {
+  const text = deps.calico.enterpriseLicense;
+  if (!text) {
+    throw new PermanentError('Calico Enterprise needs a license key, and none is configured', {
+      code: 'CalicoLicenseMissing',
+      hint: 'set CALICO_LICENSE_FILE to the LicenseKey YAML Tigera issued (or use `calico.variant: cloud` / `oss`)',
+    });
+  }
+  const objs = parseManifests(text);
+  if (!objs.some((o) => o.kind === 'LicenseKey')) {
+    throw new PermanentError('the configured Calico license is not a LicenseKey manifest', {
+      code: 'CalicoLicenseInvalid',
+      hint: 'CALICO_LICENSE_FILE must hold the YAML Tigera issued (kind: LicenseKey)',
+    });
+  }
+  return objs;
+}
+
+/** Fails before touching the cluster when Enterprise credentials are missing. */
+export function requireEnterpriseCredentials(deps: Deps): void {
+  licenseObjects(deps);
+  if (!deps.calico.enterprisePullSecret) {
+    throw new PermanentError("Calico Enterprise needs a pull secret for Tigera's registry, and none is configured", {
+      code: 'CalicoPullSecretMissing',
+      hint: 'set CALICO_PULL_SECRET_FILE to the .dockerconfigjson Tigera issued',
+    });
+  }
+}
+
+/** Applies the license when its API is served; false when it must wait for the Calico API server. */
+export async function applyLicenseIfServed(client: KubeApi, deps: Deps): Promise<boolean> {
+  const objs = licenseObjects(deps);
+  for (const o of objs) if (!(await client.resourceFor(o.apiVersion, o.kind))) return false;
+  for (const o of objs) await client.apply(o);
+  return true;
+}
+
+export function operatorUrl(deps: Deps, file: string): string {
+  const base = deps.spec.calico.manifestBaseUrl.replace(/\/$/, '');
+  return `${base}/${deps.spec.calico.version}/manifests/${file}`;
+}
+
+async function fetchOptional(ctx: StepContext, url: string): Promise<string | undefined> {
+  try {
+    return await fetchManifest(url, { signal: ctx.signal });
+  } catch (err) {
+    if (!/HTTP 404/.test((err as Error).message)) throw err;
+    return undefined;
+  }
+}
+
+interface OperatorFile {
+  file: string;
+  /** Absent on 404 is fine (see each reason). */
+  optional?: boolean;
+}
+
+/**
+ * The install manifests, in the order Tigera's EKS instructions apply them, all from
+ * `<manifestBaseUrl>/<version>/manifests/<file>`: Calico Open Source from projectcalico (operator-crds.yaml exists
+ * from 3.30 on; older releases carry the CRDs in tigera-operator.yaml), Calico Enterprise from downloads.tigera.io/ee.
+ */
+export function operatorFiles(deps: Deps): OperatorFile[] {
+  if (deps.spec.calico.variant !== 'enterprise') {
+    return [{ file: 'operator-crds.yaml', optional: true }, { file: 'tigera-operator.yaml' }];
+  }
+  return [
+    { file: 'operator-crds.yaml' },
+    { file: 'tigera-operator.yaml' },
+    { file: 'tigera-prometheus-operator.yaml' },
+  ];
+}
+
+/** The operator's CRDs and the operator itself, server-side; returns how many objects were applied. */
+export async function applyOperator(ctx: StepContext, deps: Deps, client: KubeApi): Promise<number> {
+  const opts = { pollIntervalMs: deps.pollIntervalMs };
+  let applied = 0;
+  for (const { file, optional } of operatorFiles(deps)) {
+    const url = operatorUrl(deps, file);
+    const text = optional ? await fetchOptional(ctx, url) : await fetchManifest(url, { signal: ctx.signal });
+    if (text) applied += (await applyObjects(ctx, client, parseManifests(text), opts)).applied;
+    await ctx.checkpoint();
+  }
+  return applied;
+}
+
+export async function joinCalicoCloud(ctx: StepContext, deps: Deps, client: KubeApi): Promise<void> {
+  const { cloudInstallerUrl, cloudJoinUrl, cloudToken } = deps.calico;
+  if (!cloudInstallerUrl || !cloudJoinUrl || !cloudToken) {
+    throw new PermanentError('Calico Cloud is selected but its installer URL, join URL or token is not configured', {
+      code: 'CalicoCloudConfigMissing',
+      hint:
+        'set CALICO_CLOUD_INSTALLER_URL, CALICO_CLOUD_JOIN_URL and CALICO_CLOUD_TOKEN ' +
+        '(from the Calico Cloud "connect cluster" page)',
+    });
+  }
+  await applyManifestUrl(ctx, client, cloudInstallerUrl, { pollIntervalMs: deps.pollIntervalMs });
+  await ctx.checkpoint();
+  // The join manifest is minted per cluster by Calico Cloud for the bearer of the token.
+  const headers = { Authorization: `Bearer ${cloudToken}` };
+  const joinText = await fetchManifest(cloudJoinUrl, { headers, signal: ctx.signal });
+  await applyObjects(ctx, client, parseManifests(joinText), { pollIntervalMs: deps.pollIntervalMs });
+}

@@ -1,0 +1,69 @@
+// One ping from a cluster's netshoot pod, by name, as a person would type it there: a few small packets, then one
+// as large as the pod's MTU with fragmentation forbidden (`ping -M do -s <mtu - 28>`), because `ping -c 1` alone
+// never shows a path that drops large packets (8500 bytes over an inter-Region peering).
+import type { ClusterSpec } from '../../config/spec-types.ts';
+import type { Deps } from '../../deps.ts';
+import type { KubeApi } from '../../kube/client.ts';
+import { podMtu } from '../kube/calico.ts';
+import { kubeFor, NETSHOOT } from '../kube/names.ts';
+import { type PingResult, parsePing } from './parse.ts';
+
+export const PING_COUNT = 3;
+export const PING_EXEC_TIMEOUT_MS = 30_000;
+/** IPv4 (20) and ICMP (8) headers: `-s` is the payload, the packet is 28 bytes more. */
+const IP_ICMP_HEADERS = 28;
+
+export interface PingProbe {
+  from: string;
+  /** The cluster the target lives in. */
+  to: string;
+  target: string;
+  result: PingResult;
+  /** The raw output, for an excerpt. */
+  output: string;
+}
+
+async function runPing(client: KubeApi, deps: Deps, from: string, args: string[], target: string) {
+  try {
+    const out = await client.exec({
+      namespace: deps.spec.workloads.namespace,
+      pod: NETSHOOT,
+      command: ['ping', ...args, target],
+      timeoutMs: PING_EXEC_TIMEOUT_MS,
+    });
+    const output = `${out.stdout}${out.stderr}`;
+    return { output, result: parsePing(target, output, out.exitCode) };
+  } catch (err) {
+    const message = `could not run ping in ${from}/${NETSHOOT}: ${(err as Error).message}`;
+    const result: PingResult = {
+      target,
+      ok: false,
+      transmitted: 0,
+      received: 0,
+      lossPercent: 100,
+      failure: 'error',
+      message,
+    };
+    return { output: message, result };
+  }
+}
+
+export async function pingFrom(deps: Deps, from: ClusterSpec, to: string, target: string): Promise<PingProbe> {
+  const client = await kubeFor(deps, from);
+  const small = await runPing(client, deps, from.name, ['-c', String(PING_COUNT)], target);
+  if (!small.result.ok) return { from: from.name, to, target, result: small.result, output: small.output };
+  const { mtu } = await podMtu(client);
+  const size = mtu - IP_ICMP_HEADERS;
+  const large = await runPing(client, deps, from.name, ['-c', '1', '-M', 'do', '-s', String(size)], target);
+  const output = `${small.output}\n${large.output}`;
+  if (large.result.ok) return { from: from.name, to, target, result: { ...small.result, mtu }, output };
+  const why = large.result.message?.startsWith('ping: local error') ? large.result.message : 'no reply';
+  const result: PingResult = {
+    ...small.result,
+    ok: false,
+    failure: 'mtu',
+    mtu,
+    message: `small packets answered, but one ${mtu}-byte packet with fragmentation forbidden did not (${why})`,
+  };
+  return { from: from.name, to, target, result, output };
+}
