@@ -1,8 +1,9 @@
 // A wait that runs out: the real `/mesh up` job, through the web role, the queue and the worker, against the
-// sandbox cloud with NAT gateways that stay pending (the 'real' profile, slowed down) and a clock that runs as
+// sandbox cloud with NAT gateways that stay pending (the 'fast' profile with a slow NAT) and a clock that runs as
 // fast as the job waits (src/clock.ts). The user must see which wait timed out, after how long, what it saw last,
 // and what to do next.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { timeProfile } from '../../sandbox/aws/profiles.ts';
 import { type Cloud, startCloud } from '../../sandbox/cloud.ts';
 import type { ClusterHost } from '../../sandbox/contracts.ts';
 import { type SlackStandIn, startSlackStandIn } from '../../sandbox/slack/web-api.ts';
@@ -45,8 +46,10 @@ beforeAll(async () => {
     botToken: 'xoxb-test-meshops-bot',
     channels: [{ id: CHANNEL, name: 'mesh-ops' }],
   });
-  // NAT gateways pending for 20 minutes of real time: longer than this test, far longer than the job's 10.
-  cloud = await startCloud({ profile: 'real', timeScale: 10, clusterHost: noKubernetes });
+  // The fast profile, except that NAT gateways stay pending for 30 minutes of real time: longer than this test,
+  // far longer than the job's 10-minute wait.
+  const profile = { ...timeProfile('fast'), name: 'fast-with-slow-nat', natCreateMs: 30 * 60_000 };
+  cloud = await startCloud({ profile, clusterHost: noKubernetes });
   const aws = makeAwsClients({
     endpoint: cloud.awsEndpoint,
     credentials: { accessKeyId: cloud.awsEnv.AWS_ACCESS_KEY_ID!, secretAccessKey: cloud.awsEnv.AWS_SECRET_ACCESS_KEY! },
