@@ -34,8 +34,7 @@ export function hookResourceFailures(records: EksRecords, profile: TimeProfile):
       const issue = nodegroups.get(record.name);
       if (issue && ng.status === 'CREATING') {
         nodegroups.delete(record.name);
-        // The field is read by presentNodegroup where the sandbox reports node group health issues.
-        (ng as NodegroupRecord & { issues?: unknown[] }).issues = [{ ...issue, resourceIds: [] }];
+        ng.issues = [{ ...issue, resourceIds: [] }];
         failBefore(ng, profile.nodegroupCreateMs, 'CREATE_FAILED');
       }
       return set(name, ng);

@@ -55,6 +55,8 @@ describe('a node group that goes CREATE_FAILED', () => {
     const anchor = seen(up.anchor);
     expect(anchor).toMatch(/^:x:/);
     expect(anchor).toMatch(/Failed: step "[^"]*" failed: node group demo-pdx-nodes is CREATE_FAILED/);
+    // EKS's own health issue, as DescribeNodegroup gives it.
+    expect(anchor).toContain('NodeCreationFailure: Instances failed to join the kubernetes cluster');
     expect(anchor).toMatch(/check the node role, the instance type in the region, and the EC2 instance quota/);
     expect(everything(up)).not.toMatch(/trying again automatically/);
 

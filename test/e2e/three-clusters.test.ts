@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../sandbox/sandbox.ts';
-import { countMesh, expectedCounts, sandboxFor, ZERO, seen, stepsOfNewWork } from './helpers.ts';
+import { countMesh, expectedCounts, sandboxFor, seen, stepsOfNewWork, ZERO } from './helpers.ts';
 
 let sb: Sandbox;
 const run = promisify(execFile);
@@ -30,7 +30,8 @@ describe('a three-cluster mesh', () => {
     expect(up.ok, seen(up.anchor)).toBe(true);
     expect(await countMesh(sb, 'gateway')).toEqual(expectedCounts(3));
     const thread = up.thread.map((m) => seen(m)).join('\n');
-    for (const name of ['iad', 'pdx', 'fra']) expect(thread).toContain(`Sending in-sync update for RemoteClusterConfiguration(${name})`);
+    for (const name of ['iad', 'pdx', 'fra'])
+      expect(thread).toContain(`Sending in-sync update for RemoteClusterConfiguration(${name})`);
   }, 600_000);
 
   it('ping all reaches every pod of every other cluster', async () => {
