@@ -101,7 +101,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     const req = describeRequest({ method, url, headers: msg.headers, body });
     if (!req) return forwardToMoto(opts.motoEndpoint, { method, url, headers: msg.headers, body });
     // Presigned GetCallerIdentity comes from the stand-ins checking EKS tokens (EKS's side), not the product.
-    calls.record(req.service, req.presigned ? `${req.action}(presigned)` : req.action);
+    calls.record(req.service, req.presigned ? `${req.action}(presigned)` : req.action, req);
     const fault = faults.decide(
       req.service,
       req.action,

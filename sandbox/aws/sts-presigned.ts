@@ -1,24 +1,26 @@
-// STS GetCallerIdentity for presigned URLs (the EKS bearer token): the gateway checks the SigV4 query
-// signature itself, against the sandbox's known credentials, as STS would.
+// STS GetCallerIdentity for presigned URLs (the EKS bearer token): the gateway checks the query as STS does
+// (action and version, SigV4 parameters, credential scope, signed headers, dates) and recomputes the signature
+// with the sandbox's own SigV4 (sigv4.ts, proven by AWS's test-suite vectors), not the product's signing library.
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { HttpReply } from './aws-errors.ts';
 import { queryError } from './aws-errors.ts';
 import { SANDBOX_ACCOUNT_ID, SANDBOX_CREDENTIALS, SANDBOX_USER_ARN, SANDBOX_USER_ID } from './identity.ts';
 import { header } from './request-info.ts';
+import {
+  ALGORITHM,
+  canonicalRequest,
+  credentialScope,
+  EMPTY_PAYLOAD_SHA256,
+  signature,
+  signingKey,
+  stringToSign,
+} from './sigv4.ts';
 
-const AUTH_PARAMS = [
-  'X-Amz-Algorithm',
-  'X-Amz-Credential',
-  'X-Amz-Date',
-  'X-Amz-Expires',
-  'X-Amz-SignedHeaders',
-  'X-Amz-Signature',
-  'X-Amz-Security-Token',
-];
+const STS_VERSION = '2011-06-15';
 const MAX_EXPIRES_S = 604_800;
 const CLOCK_SKEW_MS = 5 * 60_000;
+/** STS honours a presigned GetCallerIdentity for 15 minutes after X-Amz-Date, whatever X-Amz-Expires says. */
+const STS_PRESIGN_FLOOR_MS = 15 * 60_000;
 
 export interface PresignedRequest {
   method: string;
@@ -30,9 +32,11 @@ export async function verifyPresignedCallerIdentity(req: PresignedRequest, now =
   const url = new URL(req.url, 'http://sts.invalid');
   const q = url.searchParams;
   const deny = (code: string, message: string, status = 403) => queryError('sts', status, 'Sender', code, message);
-  if (q.get('Action') !== 'GetCallerIdentity')
-    return deny('InvalidAction', `Could not find operation ${q.get('Action')} for version ${q.get('Version')}`, 400);
-  if (q.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256')
+  const version = q.get('Version') ?? 'NO_VERSION_SPECIFIED';
+  if (q.get('Action') !== 'GetCallerIdentity' || version !== STS_VERSION) {
+    return deny('InvalidAction', `Could not find operation ${q.get('Action')} for version ${version}`, 400);
+  }
+  if (q.get('X-Amz-Algorithm') !== ALGORITHM)
     return deny('IncompleteSignature', 'Unsupported or missing X-Amz-Algorithm.', 400);
   const credential = (q.get('X-Amz-Credential') ?? '').split('/');
   if (credential.length !== 5 || credential[4] !== 'aws4_request')
@@ -40,37 +44,52 @@ export async function verifyPresignedCallerIdentity(req: PresignedRequest, now =
   const [accessKeyId, day, region, service] = credential;
   if (accessKeyId !== SANDBOX_CREDENTIALS.accessKeyId)
     return deny('InvalidClientTokenId', 'The security token included in the request is invalid.');
-  const signedAt = parseAmzDate(q.get('X-Amz-Date') ?? '');
+  const amzDate = q.get('X-Amz-Date') ?? '';
+  const signedAt = parseAmzDate(amzDate);
+  if (signedAt === undefined) return deny('IncompleteSignature', 'Malformed or missing X-Amz-Date.', 400);
+  if (day !== amzDate.slice(0, 8)) {
+    return deny(
+      'SignatureDoesNotMatch',
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${day}' != '${amzDate.slice(0, 8)}', from 'X-Amz-Date'.`,
+    );
+  }
+  if (service !== 'sts')
+    return deny('SignatureDoesNotMatch', "Credential should be scoped to correct service: 'sts'. ");
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
+    return deny('SignatureDoesNotMatch', 'Credential should be scoped to a valid region. ');
+  const endpointRegion = stsEndpointRegion(header(req.headers, 'host') ?? '');
+  if (endpointRegion && endpointRegion !== region) {
+    return deny('SignatureDoesNotMatch', `Credential should be scoped to a valid region, not '${region}'. `);
+  }
   const expires = Number(q.get('X-Amz-Expires'));
-  if (signedAt === undefined || !day || !(q.get('X-Amz-Date') ?? '').startsWith(day))
-    return deny('IncompleteSignature', 'Malformed or missing X-Amz-Date.', 400);
   if (!Number.isInteger(expires) || expires < 1 || expires > MAX_EXPIRES_S)
     return deny('AuthorizationQueryParametersError', 'X-Amz-Expires must be between 1 and 604800 seconds.', 400);
   if (signedAt - CLOCK_SKEW_MS > now)
-    return deny('SignatureDoesNotMatch', `Signature not yet current: ${q.get('X-Amz-Date')} is still later than now.`);
-  // STS treats a presigned GetCallerIdentity as valid for 15 minutes after signing whatever X-Amz-Expires says
-  // (aws-iam-authenticator signs with 60 "for legacy reasons"); EKS tokens rely on that.
-  if (signedAt + Math.max(expires * 1000, 15 * 60_000) < now) return deny('AccessDenied', 'Request has expired');
+    return deny('SignatureDoesNotMatch', `Signature not yet current: ${amzDate} is still later than now.`);
+  // aws-iam-authenticator signs with 60 s "for legacy reasons"; EKS tokens rely on the 15-minute floor.
+  if (signedAt + Math.max(expires * 1000, STS_PRESIGN_FLOOR_MS) < now)
+    return deny('AccessDenied', 'Request has expired');
 
   const signedHeaders = (q.get('X-Amz-SignedHeaders') ?? '').split(';').filter(Boolean);
+  if (!signedHeaders.includes('host'))
+    return deny('SignatureDoesNotMatch', "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
   const headers: Record<string, string> = {};
   for (const name of signedHeaders) {
     const value = header(req.headers, name);
     if (value === undefined) return deny('SignatureDoesNotMatch', signatureMismatch());
     headers[name] = value;
   }
-  const query: Record<string, string | string[]> = {};
-  for (const key of new Set(q.keys())) {
-    if (AUTH_PARAMS.includes(key)) continue;
-    const all = q.getAll(key);
-    query[key] = all.length === 1 ? all[0] : all;
-  }
-  const signer = new SignatureV4({ credentials: SANDBOX_CREDENTIALS, region, service, sha256: Sha256 });
-  const expected = await signer.presign(
-    { method: req.method, protocol: 'http:', hostname: headers.host ?? '', path: url.pathname, query, headers },
-    { signingDate: new Date(signedAt), expiresIn: expires, signingRegion: region, signingService: service },
-  );
-  const want = Buffer.from(String(expected.query?.['X-Amz-Signature'] ?? ''));
+  const query = [...q.entries()].filter(([k]) => k !== 'X-Amz-Signature');
+  const canonical = canonicalRequest({
+    method: req.method,
+    path: url.pathname,
+    query,
+    headers,
+    signedHeaders,
+    payloadHash: EMPTY_PAYLOAD_SHA256,
+  });
+  const key = signingKey(SANDBOX_CREDENTIALS.secretAccessKey, day, region, service);
+  const want = Buffer.from(signature(key, stringToSign(amzDate, credentialScope(day, region, service), canonical)));
   const got = Buffer.from(q.get('X-Amz-Signature') ?? '');
   if (want.length !== got.length || !timingSafeEqual(want, got))
     return deny('SignatureDoesNotMatch', signatureMismatch());
@@ -101,6 +120,12 @@ export function callerIdentity(accept: string): HttpReply {
       `  </GetCallerIdentityResult>\n  <ResponseMetadata>\n    <RequestId>${requestId}</RequestId>\n  </ResponseMetadata>\n` +
       `</GetCallerIdentityResponse>\n`,
   };
+}
+
+/** The region an STS hostname serves (the global endpoint signs as us-east-1); undefined for other hosts. */
+function stsEndpointRegion(host: string): string | undefined {
+  if (host === 'sts.amazonaws.com') return 'us-east-1';
+  return /^sts\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/.exec(host)?.[1];
 }
 
 export function parseAmzDate(s: string): number | undefined {

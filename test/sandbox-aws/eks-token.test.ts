@@ -2,6 +2,7 @@
 // check them: good tokens name the caller; expired, other-cluster and tampered tokens are refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEksTokenVerifier } from '../../sandbox/aws/eks-token-verifier.ts';
+import { presignUrl, toAmzDate } from '../../sandbox/aws/sigv4.ts';
 import { mintEksToken as productMintEksToken } from '../../src/kube/eks-token.ts';
 import { mintEksToken } from './helpers/eks-token.ts';
 import { TINY } from './helpers/profile.ts';
@@ -105,6 +106,28 @@ describe('EKS token verification against the gateway STS', () => {
     const res = await fetch(url);
     expect(res.status).toBe(403);
     expect(await res.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+  });
+});
+
+describe('EKS tokens that name the real STS host (as kubectl-token.ts mints them)', () => {
+  it('reach the gateway STS with that Host, for their cluster only; over http they are refused', async () => {
+    const verify = makeEksTokenVerifier(fx.gateway.url);
+    const url = presignUrl({
+      method: 'GET',
+      url: 'https://sts.us-west-2.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15',
+      headers: { 'x-k8s-aws-id': 'pdx' },
+      accessKeyId: 'testing',
+      secretAccessKey: 'testing',
+      region: 'us-west-2',
+      service: 'sts',
+      amzDate: toAmzDate(Date.now()),
+      expiresSeconds: 60,
+    });
+    const token = 'k8s-aws-v1.' + Buffer.from(url).toString('base64url');
+    expect(await verify(token, 'pdx')).toEqual({ ok: true, arn: 'arn:aws:iam::123456789012:user/meshops' });
+    expect(await verify(token, 'iad')).toMatchObject({ ok: false, reason: expect.stringContaining('SignatureDoesNotMatch') });
+    const http = 'k8s-aws-v1.' + Buffer.from(url.replace('https:', 'http:')).toString('base64url');
+    expect(await verify(http, 'pdx')).toMatchObject({ ok: false, reason: expect.stringContaining('unexpected scheme "http"') });
   });
 });
 

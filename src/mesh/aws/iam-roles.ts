@@ -99,6 +99,8 @@ export async function ensure(deps: Deps, kind: RoleKind, ctx: StepContext): Prom
         iam.send(
           new CreateRoleCommand({
             RoleName: name,
+            // The worker policy (infra/iam/) lets meshops change roles under this path only.
+            Path: '/meshops/',
             AssumeRolePolicyDocument: trust,
             Description: `meshops ${mesh}: EKS ${kind} role`,
             Tags: iamTags({ mesh, component, name }),
