@@ -1,6 +1,7 @@
 // Slash-command ack latency under load: signed `/mesh status` requests at 50, 200 and 500 per second against the
-// web role (with Redis: every request queues a job), side by side in the same run with a bare Bolt app that only
-// acks. Then the idle memory of one process running web and worker. Prints the figures; run on demand:
+// bot as `npm start` runs it (web and worker in one process, moto as AWS, so the status jobs really run on the
+// event loop that acks), side by side in the same run with a bare Bolt app that only acks. Then the bot's memory:
+// idle, right after the burst, and 60 s later. Prints the figures; run on demand:
 //   npm run bench -- ack
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -10,17 +11,18 @@ import { botEnvironment } from '../sandbox/bot-env.ts';
 import { slashCommandFields, signSlackRequest } from '../sandbox/slack/sender.ts';
 import { startSlackStandIn } from '../sandbox/slack/web-api.ts';
 import { freePort, startRedis } from '../sandbox/redis.ts';
+import { startMoto } from '../sandbox/aws/moto.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SECRET = 'bench-signing-secret';
 const RATES = [50, 200, 500];
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 
-function env(redisUrl: string, apiUrl: string, port: number, role: string): NodeJS.ProcessEnv {
+function env(redisUrl: string, apiUrl: string, port: number, role: string, awsEndpoint = 'http://127.0.0.1:9'): NodeJS.ProcessEnv {
   return {
     ...process.env,
     ...botEnvironment({ botToken: 'xoxb-bench', signingSecret: SECRET, slackApiUrl: apiUrl, redisUrl, port, admins: 'U0ALICE01', channels: 'C0MESHOPS', role: role as 'web' | 'all', logLevel: 'warn' }),
-    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+    AWS_ENDPOINT_URL: awsEndpoint,
     AWS_ACCESS_KEY_ID: 'testing',
     AWS_SECRET_ACCESS_KEY: 'testing',
     AWS_REGION: 'us-east-1',
@@ -90,15 +92,18 @@ async function rssMb(pid: number): Promise<number> {
 }
 
 const redis = await startRedis();
+const moto = await startMoto();
 const slack = await startSlackStandIn({ rateLimits: false, botToken: 'xoxb-bench' });
-const [meshPort, barePort, allPort] = [await freePort(), await freePort(), await freePort()];
-const mesh = await startProcess(`${root}src/main.ts`, env(redis.url, slack.apiUrl, meshPort, 'web'), meshPort);
+const [meshPort, barePort] = [await freePort(), await freePort()];
+const mesh = await startProcess(`${root}src/main.ts`, env(redis.url, slack.apiUrl, meshPort, 'all', moto.endpoint), meshPort);
 const bare = await startProcess(`${root}bench/bare-bolt.ts`, env(redis.url, slack.apiUrl, barePort, 'web'), barePort);
 try {
+  await new Promise((r) => setTimeout(r, 5000));
+  const idle = await rssMb(mesh.pid!);
   // Warm both up so that lazy imports and JIT do not land in the first rate's figures.
   await load(meshPort, 20);
   await load(barePort, 20);
-  console.log(`ack latency, ${SECONDS} s per rate (ms)`);
+  console.log(`ack latency, ${SECONDS} s per rate (ms); meshops = web + worker in one process, moto as AWS`);
   console.log('rate/s   meshops p50   p99     bare Bolt p50   p99     p99 ratio');
   for (const rate of RATES) {
     const m = await load(meshPort, rate);
@@ -108,18 +113,16 @@ try {
         (m.errors + b.errors ? `   errors: meshops ${m.errors}, bare ${b.errors}` : ''),
     );
   }
+  const after = await rssMb(mesh.pid!);
+  await new Promise((r) => setTimeout(r, 60_000));
+  const settled = await rssMb(mesh.pid!);
+  console.log(
+    `meshops RSS: idle ${idle.toFixed(0)} MB, after the burst ${after.toFixed(0)} MB, 60 s later ${settled.toFixed(0)} MB (${(settled / idle).toFixed(2)} x idle; target <= 1.5 x)`,
+  );
 } finally {
   await Promise.all([stopProcess(mesh), stopProcess(bare)]);
+  await slack.close();
+  await moto.stop();
+  await redis.stop();
+  keepAlive.destroy();
 }
-
-// Idle memory of one process running web and worker, on an empty Redis (the load above left thousands of
-// queued status jobs that a worker would otherwise start on).
-const idleRedis = await startRedis();
-const all = await startProcess(`${root}src/main.ts`, env(idleRedis.url, slack.apiUrl, allPort, 'all'), allPort);
-await new Promise((r) => setTimeout(r, 10_000));
-console.log(`idle RSS, web + worker in one process: ${(await rssMb(all.pid!)).toFixed(0)} MB (target <= 150 MB)`);
-await stopProcess(all);
-await idleRedis.stop();
-await slack.close();
-await redis.stop();
-keepAlive.destroy();

@@ -1,8 +1,9 @@
 // /mesh down [--confirm <mesh-name>]: delete everything the mesh made. Without --confirm the bot first lists
 // what it would delete and asks; with it, the name must match so a pasted command cannot hit the wrong mesh.
+
+import type { MeshSpec } from '../src/config/spec-types.ts';
 import { splitArgs, usageError } from './args.ts';
 import type { Subcommand } from './types.ts';
-import type { MeshSpec } from '../src/config/spec-types.ts';
 
 const USAGE = '/mesh down [--confirm MESH-NAME]';
 const example = (spec: MeshSpec) => `/mesh down --confirm ${spec.name}`;
@@ -26,7 +27,11 @@ export const down: Subcommand<'down'> = {
     const confirm = split.flags['--confirm'];
     if (confirm === undefined) return { ok: true, command: { kind: 'down' } };
     if (confirm !== spec.name) {
-      return usageError(`\`--confirm\` must be this mesh's name, \`${spec.name}\`; got \`${String(confirm)}\``, USAGE, example(spec));
+      return usageError(
+        `\`--confirm\` must be this mesh's name, \`${spec.name}\`; got \`${String(confirm)}\``,
+        USAGE,
+        example(spec),
+      );
     }
     return { ok: true, command: { kind: 'down', confirm } };
   },

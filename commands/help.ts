@@ -33,7 +33,12 @@ export function makeHelp(all: () => Registry): Subcommand<'help'> & { text(spec:
       const split = splitArgs('help', args, {});
       if (!split.ok) return usageError(split.error, USAGE, '/mesh help scale');
       const [topicWord, ...extra] = split.positional;
-      if (extra.length > 0) return usageError(`\`/mesh help\` takes at most one command; \`${extra.join(' ')}\` is extra`, USAGE, '/mesh help scale');
+      if (extra.length > 0)
+        return usageError(
+          `\`/mesh help\` takes at most one command; \`${extra.join(' ')}\` is extra`,
+          USAGE,
+          '/mesh help scale',
+        );
       if (topicWord === undefined) return { ok: true, command: { kind: 'help' } };
       const topic = topicWord.toLowerCase();
       if (!names().includes(topic)) {

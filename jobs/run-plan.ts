@@ -57,6 +57,7 @@ export async function runPlanJob(
           outcome.changed ? outcome.summary : `already in place: ${outcome.summary}`,
           ms,
           outcome.excerpt,
+          { changed: outcome.changed },
         ),
       failed: (step, error, ms) => {
         if (!(error instanceof CancelledError || error instanceof ShuttingDown))

@@ -23,6 +23,8 @@ export function botEnvironment(o: BotEnvOptions): Record<string, string> {
     SLACK_BOT_TOKEN: o.botToken,
     SLACK_SIGNING_SECRET: o.signingSecret,
     SLACK_API_URL: o.slackApiUrl,
+    // The stand-in is not Slack's own API: the bot accepts it only when told so.
+    SLACK_API_STAND_IN: 'true',
     REDIS_URL: o.redisUrl,
     PORT: String(o.port),
     MESH_ADMINS: o.admins,

@@ -4,11 +4,12 @@
 //   npm run sandbox -- --keep "/mesh up"              leave everything running afterwards
 //   npm run sandbox -- --zones us-east-1=use1-az3,use1-az1,use1-az2,use1-az4,use1-az6,use1-az5 "/mesh up"
 //                                                     an account whose AZ names map to these zone IDs (a, b, ...)
+//   click LABEL (a line or an argument)               presses the newest button with that label, e.g. click Retry
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { parseZoneMapping } from './aws/ec2-zones.ts';
-import { ADMIN, CHANNEL, ROOT, startSandbox, type Sandbox } from './sandbox.ts';
-import { watchChannel } from './slack/transcript.ts';
+import { ADMIN, CHANNEL, ROOT, type Sandbox, startSandbox } from './sandbox.ts';
+import { messageText, watchChannel } from './slack/transcript.ts';
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
@@ -46,12 +47,44 @@ async function runLine(sb: Sandbox, line: string): Promise<boolean> {
     out(`\n> (presses the latest "Delete" button)`);
     return (await sb.clickConfirm({ user: flags.user, timeoutMs })).ok;
   }
+  if (l === 'home') {
+    out('\n> (opens the App Home)');
+    const before = sb.slack.home(flags.user)?.publishes ?? 0;
+    const res = await sb.slack.openHome({ userId: flags.user, to: sb.delivery });
+    const view = await waitForHome(sb, flags.user, before);
+    out(
+      // As the Home tab reads: mentions and channels by name, &lt; as <.
+      view ? messageText(sb.slack, { text: '', blocks: view.blocks }) : '(the App Home was not published)',
+    );
+    return res.acked && Boolean(view);
+  }
+  const click = /^click\s+(.+)$/i.exec(l);
+  if (click) {
+    out(`\n> (presses "${click[1]}")`);
+    const res = await sb.slack.clickLabel({
+      label: click[1]!,
+      userId: flags.user,
+      channelId: CHANNEL,
+      to: sb.delivery,
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    return res.acked;
+  }
   const text = l.replace(/^\/mesh\b\s*/, '');
   out(`\n> /mesh ${text}`);
   const outcome = await sb.run(text, { user: flags.user, timeoutMs });
   // Let the watcher print the last replies before the next command.
   await new Promise((r) => setTimeout(r, 300));
   return outcome.ok;
+}
+
+async function waitForHome(sb: Sandbox, user: string, before: number): Promise<{ blocks: unknown[] } | undefined> {
+  for (let i = 0; i < 50; i++) {
+    const view = sb.slack.home(user);
+    if (view && view.publishes > before) return view;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return undefined;
 }
 
 async function main(): Promise<void> {
@@ -70,8 +103,12 @@ async function main(): Promise<void> {
     say(`could not start: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
-  say(`kubectl: export KUBECONFIG=${sb.kubeconfigPath}   (contexts appear as clusters come up: ${sb.spec.clusters.map((c) => c.name).join(', ')})`);
-  say(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; you are <@${flags.user}> in #mesh-ops; the bot's log is ${ROOT}.sandbox/bot.log\n`);
+  say(
+    `kubectl: export KUBECONFIG=${sb.kubeconfigPath}   (contexts appear as clusters come up: ${sb.spec.clusters.map((c) => c.name).join(', ')})`,
+  );
+  say(
+    `ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; you are <@${flags.user}> in #mesh-ops; the bot's log is ${ROOT}.sandbox/bot.log\n`,
+  );
   const stopWatching = watchChannel(sb.slack, CHANNEL, out, { viewer: flags.user, editEveryMs: 5000 });
 
   let stopping = false;
@@ -105,7 +142,9 @@ async function main(): Promise<void> {
     return;
   }
 
-  out('Type /mesh commands (/mesh help, /mesh up, /mesh status, ...); `confirm` presses the latest /mesh down button; `exit` quits.');
+  out(
+    'Type /mesh commands (/mesh help, /mesh up, /mesh status, ...); `click LABEL` presses a button (`click Cancel job 3`, `click Retry`); `home` shows the App Home; `confirm` presses the latest /mesh down button; `exit` quits.',
+  );
   const rl = createInterface({ input: process.stdin, output: process.stderr, prompt: 'mesh-ops> ' });
   rl.prompt();
   for await (const line of rl) {

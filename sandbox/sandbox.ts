@@ -79,12 +79,16 @@ export interface Sandbox {
   send(text: string, opts?: { user?: string }): Promise<SlackMessage | undefined>;
   /** Waits for the job behind an anchor to reach its final state. */
   settle(anchor: SlackMessage, timeoutMs?: number): Promise<CommandOutcome>;
+  /** Where the stand-in delivers commands and clicks to reach the bot (signed HTTP), for tests that send their own. */
+  delivery: { http: { url: string; signingSecret: string } };
   /** Presses the latest `/mesh down` button as `user`. */
   clickConfirm(opts?: { user?: string; timeoutMs?: number; messageTs?: string }): Promise<CommandOutcome>;
   stop(): Promise<void>;
 }
 
-const FINAL = /^(:white_check_mark:|:x:|:no_entry_sign:)/;
+const FINAL = /^(:white_check_mark:|:large_yellow_circle:|:red_circle:|:x:|:no_entry_sign:)/;
+/** A job that ran to its end: a green tick, or a check's verdict (status shows warning or failing by its icon). */
+const SUCCEEDED = /^(:white_check_mark:|:large_yellow_circle:|:red_circle:)/;
 const BOT_USER = 'U0MESHBOT';
 
 /**
@@ -214,7 +218,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const messages = () => slack.messages(CHANNEL);
     const outcomeOf = (anchor: SlackMessage): CommandOutcome => {
       const current = messages().find((m) => m.ts === anchor.ts) ?? anchor;
-      return { ok: current.text.startsWith(':white_check_mark:'), anchor: current, thread: slack.thread(CHANNEL, anchor.ts), ephemeral: [] };
+      return { ok: SUCCEEDED.test(current.text), anchor: current, thread: slack.thread(CHANNEL, anchor.ts), ephemeral: [] };
     };
     const settle = async (anchor: SlackMessage, timeoutMs = 30 * 60_000): Promise<CommandOutcome> => {
       const current = messages().find((m) => m.ts === anchor.ts) ?? anchor;
@@ -306,6 +310,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       send,
       settle,
       clickConfirm,
+      delivery: to,
       stop,
     };
   } catch (err) {

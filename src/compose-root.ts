@@ -3,7 +3,6 @@
 // knows neither (.dependency-cruiser.cjs enforces it).
 // Starts meshops from a validated configuration: the web role, the worker role, or both in one process.
 // Returns a handle whose stop() is the SIGTERM path: workers stop at a safe point first, then the web server.
-import { WebClient } from '@slack/web-api';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { authorize } from '../commands/authorize.ts';
@@ -18,7 +17,7 @@ import type { JobName } from './queue/job-types.ts';
 import { openQueues } from './queue/queues.ts';
 import { type JobHandler, type RunningWorkers, startWorkers } from './queue/worker.ts';
 import type { WebApp } from './slack/app.ts';
-import { slackLogger } from './slack/logger.ts';
+import { makeSlackClients } from './slack/client.ts';
 
 export interface StartOverrides {
   log?: Logger;
@@ -48,7 +47,12 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
   redis.on('error', onError);
   const queues = await openQueues(redis, prefix, config.spec.name);
-  const slack = new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, logger: slackLogger(log) });
+  const slackClients = makeSlackClients(
+    config.slack.botToken,
+    { apiUrl: config.slack.apiUrl, timeoutMs: config.slack.timeoutSeconds * 1000 },
+    log,
+  );
+  const slack = slackClients.calls;
 
   // Roles load only what they use, when they first use it: a web-only process never loads the AWS SDK or the
   // Kubernetes client, and an idle worker loads them with its first job (they are most of its memory).
@@ -83,6 +87,24 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
       mesh: config.spec.name,
       handlers: { ...makeHandlers(getDeps), ...overrides.handlers },
       slack,
+      slackEdits: slackClients.edits,
+      // Shortly after: BullMQ records the job's outcome once the processor returns.
+      onJobEnd: () =>
+        void setTimeout(() => {
+          void import('./slack/home.ts').then(({ refreshHomes }) =>
+            refreshHomes({
+              client: slack,
+              queues,
+              redis,
+              prefix,
+              mesh: config.spec.name,
+              admins: config.admins,
+              channels: config.channels,
+              describe: describeJob,
+              log,
+            }),
+          );
+        }, 300),
       clock,
       log: log.child({ role: 'worker' }),
       readConcurrency: config.workerConcurrency,
@@ -99,6 +121,7 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
       signingSecret: config.slack.signingSecret ?? '',
       appToken: config.slack.appToken,
       slackApiUrl: config.slack.apiUrl,
+      slackTimeoutMs: config.slack.timeoutSeconds * 1000,
       port: config.port,
       admins: config.admins,
       channels: config.channels,

@@ -7,8 +7,8 @@ import { findBilled } from '../../src/mesh/aws/billed.ts';
 import { findMesh, isEmpty, type MeshInventory, presence } from '../../src/mesh/aws/inventory.ts';
 import type { JobResult } from '../../src/queue/job-types.ts';
 import type { JobContext } from '../../src/queue/worker.ts';
-import { confirmBlocks } from '../../src/slack/down-confirm.ts';
-import { codeBlock, safeText } from '../../src/slack/format.ts';
+import { postDownConfirmation } from '../../src/slack/down-confirm.ts';
+import { codeBlock } from '../../src/slack/format.ts';
 import { sequential } from '../../src/steps/step.ts';
 import { runPlanJob, timingTable } from '../run-plan.ts';
 import { planFromInventory } from './aws.ts';
@@ -56,11 +56,12 @@ export async function downPreviewJob(deps: Deps, ctx: JobContext): Promise<JobRe
     return { ok: true, summary: `Nothing to delete: nothing tagged meshops:mesh=${deps.spec.name} (${none}).` };
   }
   const cost = costOfObserved(billed, prices);
-  const blocks = confirmBlocks(deps.spec.name, renderInventory(inv), `$${cost.totalHourly.toFixed(2)}`, Date.now());
-  await ctx.slack.chat.postMessage({
-    channel: ctx.data.channelId,
-    text: safeText(`Delete mesh ${deps.spec.name}? An admin must confirm within 5 minutes.`),
-    blocks,
+  const hourlyCost = `$${cost.totalHourly.toFixed(2)}`;
+  await postDownConfirmation(ctx.slack, ctx.data.channelId, {
+    mesh: deps.spec.name,
+    inventory: renderInventory(inv),
+    hourlyCost,
+    now: Date.now(),
   });
   return {
     ok: true,

@@ -56,10 +56,13 @@ export async function statusJob(deps: Deps, ctx: JobContext, wait: boolean): Pro
     wait && !isAllOk(clusters) && v.state !== 'none'
       ? `\nStill not ok after waiting ${Math.round(STATUS_WAIT_TIMEOUT_MS / 60000)} min (see the lines below).`
       : '';
+  const anyFailing = clusters.some((c) => [...c.aws, ...c.kube].some((l) => l.health === 'failing'));
+  const verdictIcon = v.state === 'healthy' ? 'ok' : anyFailing ? 'failing' : 'warning';
   return {
     ok: true,
     summary: `${v.headline}${waited}${cost ? `\n${cost}` : ''}`,
     details: v.state === 'none' ? [] : renderClusters(clusters),
+    verdict: verdictIcon,
   };
 }
 

@@ -1,11 +1,26 @@
 // The Slack half of the sandbox: what tests, the console and the end-to-end runs import.
-export { startSlackStandIn } from './web-api.ts';
-export type { SlackStandIn, SlackStandInOptions, Delivery, DeliveryResult, MethodStats } from './web-api.ts';
-export { signSlackRequest, sendSlashCommand, sendBlockAction, slashCommandFields, blockActionPayload } from './sender.ts';
-export type { SlashCommandInput, BlockActionInput, SentRequest } from './sender.ts';
-export { renderChannel, renderMessage, messageText, blocksToText, watchChannel } from './transcript.ts';
-export type { TranscriptOptions, WatchOptions } from './transcript.ts';
-export { BOT, TEAM } from './state.ts';
-export type { SlackMessage, SlackChange, SlackFile, SlackUser, SlackChannel, Workspace } from './state.ts';
+
+export type { BucketRule, RateLimitConfig } from './rate-limits.ts';
 export { DEFAULT_RATE_LIMITS } from './rate-limits.ts';
-export type { RateLimitConfig, BucketRule } from './rate-limits.ts';
+export type { BlockActionInput, SentRequest, SlashCommandInput } from './sender.ts';
+export {
+  blockActionPayload,
+  sendBlockAction,
+  sendSlashCommand,
+  signSlackRequest,
+  slashCommandFields,
+} from './sender.ts';
+export type {
+  SlackChange,
+  SlackChannel,
+  SlackFile,
+  SlackMessage,
+  SlackNotification,
+  SlackUser,
+  Workspace,
+} from './state.ts';
+export { BOT, TEAM } from './state.ts';
+export type { TranscriptOptions, WatchOptions } from './transcript.ts';
+export { blocksToText, messageText, renderChannel, renderMessage, watchChannel } from './transcript.ts';
+export type { Delivery, DeliveryResult, MethodStats, SlackStandIn, SlackStandInOptions } from './web-api.ts';
+export { startSlackStandIn } from './web-api.ts';

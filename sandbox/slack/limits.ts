@@ -14,17 +14,37 @@ const BUTTON_TEXT_MAX = 75;
 const ACTION_ID_MAX = 255;
 const BUTTON_VALUE_MAX = 2000;
 const URL_MAX = 3000;
-const KNOWN_BLOCKS = new Set(['section', 'context', 'header', 'divider', 'actions', 'image', 'rich_text', 'markdown', 'file', 'input', 'video']);
+const KNOWN_BLOCKS = new Set([
+  'section',
+  'context',
+  'header',
+  'divider',
+  'actions',
+  'image',
+  'rich_text',
+  'markdown',
+  'file',
+  'input',
+  'video',
+]);
 
-export type LimitError = { error: 'msg_too_long' | 'invalid_blocks' | 'no_text' | 'invalid_blocks_format'; problems: string[] };
+export type LimitError = {
+  error: 'msg_too_long' | 'invalid_blocks' | 'no_text' | 'invalid_blocks_format';
+  problems: string[];
+};
 
 type Json = Record<string, unknown>;
 
 /** Checks text and blocks of a message about to be posted or edited; undefined when Slack would accept it. */
-export function checkMessage(text: unknown, blocks: unknown, opts: { requireContent: boolean }): LimitError | undefined {
+export function checkMessage(
+  text: unknown,
+  blocks: unknown,
+  opts: { requireContent: boolean },
+): LimitError | undefined {
   if (typeof text === 'string' && text.length > MAX_TEXT_CHARS) return { error: 'msg_too_long', problems: [] };
   if (blocks !== undefined) {
-    if (!Array.isArray(blocks)) return { error: 'invalid_blocks_format', problems: ['must be an array [json-pointer:/blocks]'] };
+    if (!Array.isArray(blocks))
+      return { error: 'invalid_blocks_format', problems: ['must be an array [json-pointer:/blocks]'] };
     const problems = blockProblems(blocks);
     if (problems.length > 0) return { error: 'invalid_blocks', problems };
   }
@@ -46,7 +66,8 @@ export function parseBlocksArg(raw: unknown): unknown {
 
 function blockProblems(blocks: unknown[]): string[] {
   const problems: string[] = [];
-  if (blocks.length > MAX_BLOCKS) problems.push(`must provide an array of no more than ${MAX_BLOCKS} items [json-pointer:/blocks]`);
+  if (blocks.length > MAX_BLOCKS)
+    problems.push(`must provide an array of no more than ${MAX_BLOCKS} items [json-pointer:/blocks]`);
   blocks.forEach((b, i) => problems.push(...oneBlock(b, `/blocks/${i}`)));
   return problems;
 }
@@ -55,16 +76,19 @@ function oneBlock(raw: unknown, at: string): string[] {
   if (!isObj(raw)) return [`must be an object [json-pointer:${at}]`];
   const b = raw;
   const p: string[] = [];
-  if (typeof b.type !== 'string' || !KNOWN_BLOCKS.has(b.type)) return [`unsupported type: ${String(b.type)} [json-pointer:${at}/type]`];
+  if (typeof b.type !== 'string' || !KNOWN_BLOCKS.has(b.type))
+    return [`unsupported type: ${String(b.type)} [json-pointer:${at}/type]`];
   if (typeof b.block_id === 'string') maxLen(p, b.block_id, BLOCK_ID_MAX, `${at}/block_id`);
   switch (b.type) {
     case 'section': {
-      if (b.text === undefined && b.fields === undefined) p.push(`must provide either text or fields [json-pointer:${at}]`);
+      if (b.text === undefined && b.fields === undefined)
+        p.push(`must provide either text or fields [json-pointer:${at}]`);
       if (b.text !== undefined) p.push(...textObject(b.text, `${at}/text`, SECTION_TEXT_MAX, false));
       if (b.fields !== undefined) {
         if (!Array.isArray(b.fields)) p.push(`must be an array [json-pointer:${at}/fields]`);
         else {
-          if (b.fields.length > SECTION_FIELDS_MAX) p.push(`must provide an array of no more than ${SECTION_FIELDS_MAX} items [json-pointer:${at}/fields]`);
+          if (b.fields.length > SECTION_FIELDS_MAX)
+            p.push(`must provide an array of no more than ${SECTION_FIELDS_MAX} items [json-pointer:${at}/fields]`);
           b.fields.forEach((f, j) => p.push(...textObject(f, `${at}/fields/${j}`, SECTION_FIELD_TEXT_MAX, false)));
         }
       }
@@ -75,9 +99,11 @@ function oneBlock(raw: unknown, at: string): string[] {
       p.push(...textObject(b.text, `${at}/text`, HEADER_TEXT_MAX, true));
       break;
     case 'context':
-      if (!Array.isArray(b.elements) || b.elements.length === 0) p.push(`must provide a non-empty array [json-pointer:${at}/elements]`);
+      if (!Array.isArray(b.elements) || b.elements.length === 0)
+        p.push(`must provide a non-empty array [json-pointer:${at}/elements]`);
       else {
-        if (b.elements.length > CONTEXT_ELEMENTS_MAX) p.push(`must provide an array of no more than ${CONTEXT_ELEMENTS_MAX} items [json-pointer:${at}/elements]`);
+        if (b.elements.length > CONTEXT_ELEMENTS_MAX)
+          p.push(`must provide an array of no more than ${CONTEXT_ELEMENTS_MAX} items [json-pointer:${at}/elements]`);
         b.elements.forEach((e, j) => {
           if (isObj(e) && e.type === 'image') return;
           p.push(...textObject(e, `${at}/elements/${j}`, SECTION_TEXT_MAX, false));
@@ -85,9 +111,11 @@ function oneBlock(raw: unknown, at: string): string[] {
       }
       break;
     case 'actions':
-      if (!Array.isArray(b.elements) || b.elements.length === 0) p.push(`must provide a non-empty array [json-pointer:${at}/elements]`);
+      if (!Array.isArray(b.elements) || b.elements.length === 0)
+        p.push(`must provide a non-empty array [json-pointer:${at}/elements]`);
       else {
-        if (b.elements.length > ACTIONS_ELEMENTS_MAX) p.push(`must provide an array of no more than ${ACTIONS_ELEMENTS_MAX} items [json-pointer:${at}/elements]`);
+        if (b.elements.length > ACTIONS_ELEMENTS_MAX)
+          p.push(`must provide an array of no more than ${ACTIONS_ELEMENTS_MAX} items [json-pointer:${at}/elements]`);
         b.elements.forEach((e, j) => p.push(...element(e, `${at}/elements/${j}`)));
       }
       break;
@@ -109,7 +137,8 @@ function element(raw: unknown, at: string): string[] {
     if (typeof raw.action_id === 'string') maxLen(p, raw.action_id, ACTION_ID_MAX, `${at}/action_id`);
     if (typeof raw.value === 'string') maxLen(p, raw.value, BUTTON_VALUE_MAX, `${at}/value`);
     if (typeof raw.url === 'string') maxLen(p, raw.url, URL_MAX, `${at}/url`);
-    if (raw.style !== undefined && raw.style !== 'primary' && raw.style !== 'danger') p.push(`must be one of primary, danger [json-pointer:${at}/style]`);
+    if (raw.style !== undefined && raw.style !== 'primary' && raw.style !== 'danger')
+      p.push(`must be one of primary, danger [json-pointer:${at}/style]`);
   }
   return p;
 }
@@ -117,9 +146,11 @@ function element(raw: unknown, at: string): string[] {
 function textObject(raw: unknown, at: string, max: number, plainOnly: boolean): string[] {
   if (!isObj(raw)) return [`must be a text object [json-pointer:${at}]`];
   const p: string[] = [];
-  if (raw.type !== 'plain_text' && raw.type !== 'mrkdwn') p.push(`must be one of plain_text, mrkdwn [json-pointer:${at}/type]`);
+  if (raw.type !== 'plain_text' && raw.type !== 'mrkdwn')
+    p.push(`must be one of plain_text, mrkdwn [json-pointer:${at}/type]`);
   else if (plainOnly && raw.type !== 'plain_text') p.push(`must be plain_text [json-pointer:${at}/type]`);
-  if (typeof raw.text !== 'string' || raw.text.length === 0) p.push(`must be more than 0 characters [json-pointer:${at}/text]`);
+  if (typeof raw.text !== 'string' || raw.text.length === 0)
+    p.push(`must be more than 0 characters [json-pointer:${at}/text]`);
   else maxLen(p, raw.text, max, `${at}/text`);
   return p;
 }

@@ -1,6 +1,6 @@
 // The Web API methods the stand-in serves, each answering as Slack does: {ok:true,...} or {ok:false,error}.
 import { checkMessage, parseBlocksArg } from './limits.ts';
-import { BOT, TEAM, type SlackMessage, type Workspace } from './state.ts';
+import { BOT, type SlackChannel, type SlackMessage, TEAM, type Workspace } from './state.ts';
 
 export type Args = Record<string, unknown>;
 export type ApiResult = Record<string, unknown> & { ok: boolean };
@@ -16,8 +16,8 @@ export interface MethodContext {
 type Method = (ctx: MethodContext, args: Args) => ApiResult;
 
 const fail = (error: string, extra: Record<string, unknown> = {}): ApiResult => ({ ok: false, error, ...extra });
-const str = (x: unknown): string | undefined => (typeof x === 'string' && x !== '' ? x : typeof x === 'number' ? String(x) : undefined);
-
+const str = (x: unknown): string | undefined =>
+  typeof x === 'string' && x !== '' ? x : typeof x === 'number' ? String(x) : undefined;
 
 /** The message as the Web API shows it in responses. */
 export function messageJson(m: SlackMessage): Record<string, unknown> {
@@ -35,7 +35,13 @@ export function messageJson(m: SlackMessage): Record<string, unknown> {
   };
 }
 
-function fileJson(f: { id: string; name: string; title: string; declaredLength: number; bytes: Buffer | undefined }): Record<string, unknown> {
+function fileJson(f: {
+  id: string;
+  name: string;
+  title: string;
+  declaredLength: number;
+  bytes: Buffer | undefined;
+}): Record<string, unknown> {
   return { id: f.id, name: f.name, title: f.title, size: f.bytes?.length ?? f.declaredLength, user: BOT.userId };
 }
 
@@ -43,7 +49,9 @@ function limitFailure(text: unknown, blocks: unknown, requireContent: boolean): 
   const e = checkMessage(text, blocks, { requireContent });
   if (!e) return undefined;
   // Slack lists each problem in `errors` and again as "[ERROR] ..." in response_metadata.messages.
-  return e.problems.length ? fail(e.error, { errors: e.problems, response_metadata: { messages: e.problems.map((p) => `[ERROR] ${p}`) } }) : fail(e.error);
+  return e.problems.length
+    ? fail(e.error, { errors: e.problems, response_metadata: { messages: e.problems.map((p) => `[ERROR] ${p}`) } })
+    : fail(e.error);
 }
 
 function hasAttachments(raw: unknown): boolean {
@@ -51,11 +59,24 @@ function hasAttachments(raw: unknown): boolean {
   return Array.isArray(list) && list.length > 0;
 }
 
+/**
+ * Whether the bot may write to a channel, as Slack answers: a private channel it was not invited to does not exist
+ * for it (channel_not_found), a public one says not_in_channel, and an archived one is_archived.
+ */
+function writable(channel: SlackChannel): ApiResult | undefined {
+  if (channel.isMember === false && channel.isPrivate) return fail('channel_not_found');
+  if (channel.isArchived) return fail('is_archived');
+  if (channel.isMember === false) return fail('not_in_channel');
+  return undefined;
+}
+
 const postMessage: Method = ({ ws }, a) => {
   const ref = str(a.channel);
   if (!ref) return fail('channel_not_found');
   const channel = ws.resolveChannel(ref, true);
   if (!channel) return fail('channel_not_found');
+  const closed = writable(channel);
+  if (closed) return closed;
   const blocks = parseBlocksArg(a.blocks);
   // Legacy attachments alone are content too.
   const bad = limitFailure(a.text, blocks, !hasAttachments(a.attachments));
@@ -68,7 +89,16 @@ const postMessage: Method = ({ ws }, a) => {
     threadTs = parent.threadTs ?? parent.ts; // a reply to a reply lands in the root's thread
   }
   const broadcast = threadTs !== undefined && (a.reply_broadcast === true || a.reply_broadcast === 'true');
-  const m = ws.post({ channel: channel.id, threadTs, broadcast, user: BOT.userId, botId: BOT.botId, text: str(a.text) ?? '', blocks: blocks as unknown[] | undefined, via: 'chat.postMessage' });
+  const m = ws.post({
+    channel: channel.id,
+    threadTs,
+    broadcast,
+    user: BOT.userId,
+    botId: BOT.botId,
+    text: str(a.text) ?? '',
+    blocks: blocks as unknown[] | undefined,
+    via: 'chat.postMessage',
+  });
   return { ok: true, channel: channel.id, ts: m.ts, message: messageJson(m) };
 };
 
@@ -77,6 +107,8 @@ const update: Method = ({ ws }, a) => {
   // chat.update wants the channel ID; a name is not found.
   const channel = ref ? ws.resolveChannel(ref, false) : undefined;
   if (!channel) return fail('channel_not_found');
+  const closed = writable(channel);
+  if (closed) return closed;
   const ts = str(a.ts);
   const m = ts ? ws.find(channel.id, ts) : undefined;
   if (!m) return fail('message_not_found');
@@ -91,12 +123,23 @@ const update: Method = ({ ws }, a) => {
 const postEphemeral: Method = ({ ws }, a) => {
   const channel = str(a.channel) ? ws.resolveChannel(str(a.channel)!, true) : undefined;
   if (!channel) return fail('channel_not_found');
+  const closed = writable(channel);
+  if (closed) return closed;
   const user = str(a.user);
   if (!user || !ws.users.has(user)) return fail('user_not_found');
   const blocks = parseBlocksArg(a.blocks);
   const bad = limitFailure(a.text, blocks, true);
   if (bad) return bad;
-  const m = ws.post({ channel: channel.id, threadTs: str(a.thread_ts), user: BOT.userId, botId: BOT.botId, text: str(a.text) ?? '', blocks: blocks as unknown[] | undefined, visibleTo: user, via: 'chat.postEphemeral' });
+  const m = ws.post({
+    channel: channel.id,
+    threadTs: str(a.thread_ts),
+    user: BOT.userId,
+    botId: BOT.botId,
+    text: str(a.text) ?? '',
+    blocks: blocks as unknown[] | undefined,
+    visibleTo: user,
+    via: 'chat.postEphemeral',
+  });
   return { ok: true, message_ts: m.ts };
 };
 
@@ -122,10 +165,21 @@ const reactionsAdd: Method = ({ ws }, a) => {
 
 const conversationsInfo: Method = ({ ws }, a) => {
   const channel = str(a.channel) ? ws.resolveChannel(str(a.channel)!, false) : undefined;
-  if (!channel) return fail('channel_not_found');
+  // A private channel exists for the bot only once it was invited.
+  if (!channel || (channel.isPrivate && channel.isMember === false)) return fail('channel_not_found');
   return {
     ok: true,
-    channel: { id: channel.id, name: channel.name, is_channel: true, is_private: channel.isPrivate ?? false, is_member: true, is_archived: false, created: 1700000000, context_team_id: TEAM.id },
+    channel: {
+      id: channel.id,
+      name: channel.name,
+      is_channel: !channel.isPrivate,
+      is_group: Boolean(channel.isPrivate),
+      is_private: channel.isPrivate ?? false,
+      is_member: channel.isMember !== false,
+      is_archived: channel.isArchived ?? false,
+      created: 1700000000,
+      context_team_id: TEAM.id,
+    },
   };
 };
 
@@ -135,8 +189,15 @@ const usersInfo: Method = ({ ws }, a) => {
   return {
     ok: true,
     user: {
-      id: u.id, team_id: TEAM.id, name: u.name, deleted: false, real_name: u.realName ?? u.name, tz: u.tz ?? 'Etc/UTC',
-      is_admin: u.isAdmin ?? false, is_owner: false, is_bot: u.isBot ?? false,
+      id: u.id,
+      team_id: TEAM.id,
+      name: u.name,
+      deleted: false,
+      real_name: u.realName ?? u.name,
+      tz: u.tz ?? 'Etc/UTC',
+      is_admin: u.isAdmin ?? false,
+      is_owner: false,
+      is_bot: u.isBot ?? false,
       profile: { real_name: u.realName ?? u.name, display_name: u.name },
     },
   };
@@ -147,7 +208,14 @@ const getUploadUrl: Method = ({ ws, baseUrl }, a) => {
   const length = Number(a.length);
   if (!filename || !Number.isInteger(length) || length <= 0) return fail('invalid_arguments');
   const id = ws.newId('F');
-  ws.files.set(id, { id, name: filename, title: filename, declaredLength: length, bytes: undefined, snippetType: str(a.snippet_type) });
+  ws.files.set(id, {
+    id,
+    name: filename,
+    title: filename,
+    declaredLength: length,
+    bytes: undefined,
+    snippetType: str(a.snippet_type),
+  });
   return { ok: true, upload_url: `${baseUrl}/upload/v1/${id}`, file_id: id };
 };
 
@@ -164,7 +232,7 @@ const completeUpload: Method = ({ ws }, a) => {
   const files = [];
   for (const entry of list as { id?: string; title?: string }[]) {
     const f = ws.files.get(entry.id ?? '');
-    if (!f || !f.bytes) return fail('file_not_found'); // never uploaded to its upload_url
+    if (!f?.bytes) return fail('file_not_found'); // never uploaded to its upload_url
     if (entry.title) f.title = entry.title;
     files.push(f);
   }
@@ -172,13 +240,23 @@ const completeUpload: Method = ({ ws }, a) => {
   if (channelRef) {
     const channel = ws.resolveChannel(channelRef, false);
     if (!channel) return fail('channel_not_found');
+    const closed = writable(channel);
+    if (closed) return closed;
     let threadTs = str(a.thread_ts);
     if (threadTs) {
       const parent = ws.find(channel.id, threadTs);
       if (!parent) return fail('thread_not_found');
       threadTs = parent.threadTs ?? parent.ts;
     }
-    ws.post({ channel: channel.id, threadTs, user: BOT.userId, botId: BOT.botId, text: str(a.initial_comment) ?? '', files, via: 'files.completeUploadExternal' });
+    ws.post({
+      channel: channel.id,
+      threadTs,
+      user: BOT.userId,
+      botId: BOT.botId,
+      text: str(a.initial_comment) ?? '',
+      files,
+      via: 'files.completeUploadExternal',
+    });
   }
   return { ok: true, files: files.map(fileJson) };
 };
@@ -210,12 +288,49 @@ const permalink: Method = ({ ws }, a) => {
   const m = ws.find(channel.id, str(a.message_ts) ?? '');
   if (!m) return fail('message_not_found');
   const base = `https://${TEAM.domain}.slack.com/archives/${channel.id}/p${m.ts.replace('.', '')}`;
-  return { ok: true, channel: channel.id, permalink: m.threadTs ? `${base}?thread_ts=${m.threadTs}&cid=${channel.id}` : base };
+  return {
+    ok: true,
+    channel: channel.id,
+    permalink: m.threadTs ? `${base}?thread_ts=${m.threadTs}&cid=${channel.id}` : base,
+  };
+};
+
+/** views.publish: a Home tab view for one user; at most 100 blocks, each checked as in a message. */
+const viewsPublish: Method = ({ ws }, a) => {
+  const user = str(a.user_id);
+  if (!user || !ws.users.has(user)) return fail('user_not_found');
+  let view: unknown = a.view;
+  if (typeof view === 'string') {
+    try {
+      view = JSON.parse(view);
+    } catch {
+      return fail('invalid_arguments');
+    }
+  }
+  const v = view as { type?: unknown; blocks?: unknown } | undefined;
+  if (!v || v.type !== 'home')
+    return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] view.type must be home'] } });
+  if (!Array.isArray(v.blocks) || v.blocks.length > 100)
+    return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] view.blocks: at most 100'] } });
+  const bad =
+    checkMessage(undefined, v.blocks.slice(0, 50), { requireContent: false }) ??
+    checkMessage(undefined, v.blocks.slice(50), { requireContent: false });
+  if (bad)
+    return fail('invalid_arguments', { response_metadata: { messages: bad.problems.map((p) => `[ERROR] ${p}`) } });
+  const before = ws.homes.get(user);
+  ws.homes.set(user, { blocks: v.blocks, publishedAtMs: Date.now(), publishes: (before?.publishes ?? 0) + 1 });
+  return { ok: true, view: { id: `V0${user}`, type: 'home', blocks: v.blocks } };
 };
 
 const authTest: Method = () => ({
-  ok: true, url: `https://${TEAM.domain}.slack.com/`, team: TEAM.name, user: BOT.name, team_id: TEAM.id,
-  user_id: BOT.userId, bot_id: BOT.botId, is_enterprise_install: false,
+  ok: true,
+  url: `https://${TEAM.domain}.slack.com/`,
+  team: TEAM.name,
+  user: BOT.name,
+  team_id: TEAM.id,
+  user_id: BOT.userId,
+  bot_id: BOT.botId,
+  is_enterprise_install: false,
 });
 
 export const METHODS: Record<string, Method> = {
@@ -235,9 +350,45 @@ export const METHODS: Record<string, Method> = {
   // Retired on 2025-11-12 (announced for March 2025): apps must use the external upload flow.
   'files.upload': () => fail('method_deprecated'),
   'apps.connections.open': (ctx) => ({ ok: true, url: ctx.openSocketUrl() }),
+  'views.publish': viewsPublish,
 };
+
+/**
+ * The bot scopes each method needs (any one of them; a function when it depends on the channel). A method not
+ * listed needs none. Slack answers missing_scope, with what was needed and what the token has.
+ */
+export const METHOD_SCOPES: Record<string, string[] | ((ws: Workspace, a: Args) => string[])> = {
+  'chat.postMessage': ['chat:write'],
+  'chat.update': ['chat:write'],
+  'chat.postEphemeral': ['chat:write'],
+  'chat.delete': ['chat:write'],
+  'reactions.add': ['reactions:write'],
+  'conversations.info': (ws, a) => (channelOf(ws, a)?.isPrivate ? ['groups:read'] : ['channels:read']),
+  'conversations.history': (ws, a) => (channelOf(ws, a)?.isPrivate ? ['groups:history'] : ['channels:history']),
+  'conversations.replies': (ws, a) => (channelOf(ws, a)?.isPrivate ? ['groups:history'] : ['channels:history']),
+  'users.info': ['users:read'],
+  'files.getUploadURLExternal': ['files:write'],
+  'files.completeUploadExternal': ['files:write'],
+};
+
+function channelOf(ws: Workspace, a: Args): SlackChannel | undefined {
+  const ref = str(a.channel);
+  return ref ? ws.resolveChannel(ref, false) : undefined;
+}
+
+/** undefined when the token's scopes allow the method, else Slack's missing_scope answer. */
+export function scopeFailure(
+  method: string,
+  ws: Workspace,
+  a: Args,
+  granted: ReadonlySet<string> | 'all',
+): ApiResult | undefined {
+  if (granted === 'all') return undefined;
+  const rule = METHOD_SCOPES[method];
+  const needed = typeof rule === 'function' ? rule(ws, a) : rule;
+  if (!needed || needed.some((s) => granted.has(s))) return undefined;
+  return fail('missing_scope', { needed: needed.join(','), provided: [...granted].join(',') });
+}
 
 /** Methods that take the app-level token (xapp-); every other method wants the bot token. */
 export const APP_TOKEN_METHODS = new Set(['apps.connections.open']);
-
-

@@ -12,7 +12,11 @@ export interface BucketRule {
 
 export type RateLimitConfig = Record<string, BucketRule>;
 
-const tier = (perMinute: number, burst: number): BucketRule => ({ burst, perSecond: perMinute / 60, scope: 'workspace' });
+const tier = (perMinute: number, burst: number): BucketRule => ({
+  burst,
+  perSecond: perMinute / 60,
+  scope: 'workspace',
+});
 
 /** Defaults after docs.slack.dev's rate limit tiers; apps.connections.open is tier 1 but reconnects need room. */
 export const DEFAULT_RATE_LIMITS: RateLimitConfig = {

@@ -11,16 +11,23 @@ export interface ReplyContext {
   originalEphemeral?: boolean;
 }
 
-export type ReplyOutcome = { ok: true; action: 'none' | 'ephemeral' | 'in_channel' | 'replaced' | 'deleted' } | { ok: false; error: string };
+export type ReplyOutcome =
+  | { ok: true; action: 'none' | 'ephemeral' | 'in_channel' | 'replaced' | 'deleted' }
+  | { ok: false; error: string };
 
 /** Applies a reply body as Slack does; `via` records where it came from (response_url, command_ack, ...). */
 export function applyReply(ws: Workspace, ctx: ReplyContext, rawBody: unknown, via: string): ReplyOutcome {
   if (rawBody === undefined || rawBody === null || rawBody === '') return { ok: true, action: 'none' };
-  const body: Record<string, unknown> = typeof rawBody === 'string' ? { text: rawBody } : (rawBody as Record<string, unknown>);
+  const body: Record<string, unknown> =
+    typeof rawBody === 'string' ? { text: rawBody } : (rawBody as Record<string, unknown>);
   const text = typeof body.text === 'string' ? body.text : undefined;
   const blocks = parseBlocksArg(body.blocks);
   const original = () =>
-    ctx.originalTs ? (ctx.originalEphemeral ? ws.findEphemeral(ctx.channel, ctx.originalTs) : ws.find(ctx.channel, ctx.originalTs)) : undefined;
+    ctx.originalTs
+      ? ctx.originalEphemeral
+        ? ws.findEphemeral(ctx.channel, ctx.originalTs)
+        : ws.find(ctx.channel, ctx.originalTs)
+      : undefined;
 
   if (body.delete_original === true || body.delete_original === 'true') {
     const m = original();
@@ -41,10 +48,27 @@ export function applyReply(ws: Workspace, ctx: ReplyContext, rawBody: unknown, v
   }
   const threadTs = typeof body.thread_ts === 'string' ? body.thread_ts : undefined;
   if (body.response_type === 'in_channel') {
-    ws.post({ channel: ctx.channel, threadTs, user: BOT.userId, botId: BOT.botId, text: text ?? '', blocks: blocks as unknown[] | undefined, via });
+    ws.post({
+      channel: ctx.channel,
+      threadTs,
+      user: BOT.userId,
+      botId: BOT.botId,
+      text: text ?? '',
+      blocks: blocks as unknown[] | undefined,
+      via,
+    });
     return { ok: true, action: 'in_channel' };
   }
-  ws.post({ channel: ctx.channel, threadTs, user: BOT.userId, botId: BOT.botId, text: text ?? '', blocks: blocks as unknown[] | undefined, visibleTo: ctx.user, via });
+  ws.post({
+    channel: ctx.channel,
+    threadTs,
+    user: BOT.userId,
+    botId: BOT.botId,
+    text: text ?? '',
+    blocks: blocks as unknown[] | undefined,
+    visibleTo: ctx.user,
+    via,
+  });
   return { ok: true, action: 'ephemeral' };
 }
 
@@ -69,7 +93,8 @@ export class ResponseUrls {
   handle(id: string, body: unknown): { status: number; json: Record<string, unknown> } {
     const e = this.#entries.get(id);
     if (!e) return { status: 404, json: { ok: false, error: 'invalid_url' } };
-    if (e.uses >= 5 || Date.now() - e.createdMs > 30 * 60_000) return { status: 404, json: { ok: false, error: 'expired_url' } };
+    if (e.uses >= 5 || Date.now() - e.createdMs > 30 * 60_000)
+      return { status: 404, json: { ok: false, error: 'expired_url' } };
     e.uses += 1;
     const out = applyReply(this.#ws, e, body, 'response_url');
     return out.ok ? { status: 200, json: { ok: true } } : { status: 400, json: { ok: false, error: out.error } };

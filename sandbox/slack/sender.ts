@@ -4,7 +4,11 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { BOT, TEAM } from './state.ts';
 
 /** Slack's request signature: v0= + hex HMAC-SHA256 of "v0:<timestamp>:<raw body>" with the signing secret. */
-export function signSlackRequest(secret: string, body: string, timestamp: number = Math.floor(Date.now() / 1000)): Record<string, string> {
+export function signSlackRequest(
+  secret: string,
+  body: string,
+  timestamp: number = Math.floor(Date.now() / 1000),
+): Record<string, string> {
   const signature = createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex');
   return { 'X-Slack-Request-Timestamp': String(timestamp), 'X-Slack-Signature': `v0=${signature}` };
 }
@@ -81,16 +85,28 @@ export function blockActionPayload(i: BlockActionInput): Record<string, unknown>
   const nowTs = `${(Date.now() / 1000).toFixed(6)}`;
   return {
     type: 'block_actions',
-    user: { id: i.userId, username: i.userName ?? i.userId.toLowerCase(), name: i.userName ?? i.userId.toLowerCase(), team_id: teamId },
+    user: {
+      id: i.userId,
+      username: i.userName ?? i.userId.toLowerCase(),
+      name: i.userName ?? i.userId.toLowerCase(),
+      team_id: teamId,
+    },
     api_app_id: BOT.appId,
     token: LEGACY_TOKEN,
-    container: { type: 'message', message_ts: i.messageTs, channel_id: i.channelId, is_ephemeral: i.isEphemeral ?? false },
+    container: {
+      type: 'message',
+      message_ts: i.messageTs,
+      channel_id: i.channelId,
+      is_ephemeral: i.isEphemeral ?? false,
+    },
     trigger_id: i.triggerId ?? newTriggerId(),
     team: { id: teamId, domain: TEAM.domain },
     enterprise: null,
     is_enterprise_install: false,
     channel: { id: i.channelId, name: i.channelName ?? 'mesh-ops' },
-    message: i.message ? { type: 'message', user: BOT.userId, bot_id: BOT.botId, text: '', ...i.message } : { type: 'message', ts: i.messageTs },
+    message: i.message
+      ? { type: 'message', user: BOT.userId, bot_id: BOT.botId, text: '', ...i.message }
+      : { type: 'message', ts: i.messageTs },
     state: { values: {} },
     response_url: i.responseUrl ?? `https://hooks.slack.com/actions/${teamId}/0/${randomBytes(12).toString('hex')}`,
     actions: [
@@ -107,13 +123,17 @@ export function blockActionPayload(i: BlockActionInput): Record<string, unknown>
 }
 
 /** Posts a signed slash command to the app's request URL, as Slack does. */
-export async function sendSlashCommand(i: SlashCommandInput & { url: string; signingSecret: string; timestamp?: number }): Promise<SentRequest> {
+export async function sendSlashCommand(
+  i: SlashCommandInput & { url: string; signingSecret: string; timestamp?: number },
+): Promise<SentRequest> {
   const body = new URLSearchParams(slashCommandFields(i)).toString();
   return postSigned(i.url, i.signingSecret, body, i.timestamp);
 }
 
 /** Posts a signed button click (payload=<json>) to the app's request URL, as Slack does. */
-export async function sendBlockAction(i: BlockActionInput & { url: string; signingSecret: string; timestamp?: number }): Promise<SentRequest> {
+export async function sendBlockAction(
+  i: BlockActionInput & { url: string; signingSecret: string; timestamp?: number },
+): Promise<SentRequest> {
   const body = new URLSearchParams({ payload: JSON.stringify(blockActionPayload(i)) }).toString();
   return postSigned(i.url, i.signingSecret, body, i.timestamp);
 }
@@ -121,7 +141,11 @@ export async function sendBlockAction(i: BlockActionInput & { url: string; signi
 export async function postSigned(url: string, secret: string, body: string, timestamp?: number): Promise<SentRequest> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'User-Agent': 'Slackbot 1.0 (+https://api.slack.com/robots)', ...signSlackRequest(secret, body, timestamp) },
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'User-Agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
+      ...signSlackRequest(secret, body, timestamp),
+    },
     body,
     // Slack waits 3 s for the ack; allow a little slack for a busy test machine.
     signal: AbortSignal.timeout(10_000),
@@ -134,4 +158,36 @@ export async function postSigned(url: string, secret: string, body: string, time
     json = undefined;
   }
   return { status: res.status, body: text, json };
+}
+
+/** An Events API callback, as Slack wraps an event (app_home_opened, ...). */
+export function eventCallback(event: Record<string, unknown>, teamId: string = TEAM.id): Record<string, unknown> {
+  return {
+    token: LEGACY_TOKEN,
+    team_id: teamId,
+    api_app_id: BOT.appId,
+    event: { event_ts: `${(Date.now() / 1000).toFixed(6)}`, ...event },
+    type: 'event_callback',
+    event_id: `Ev${randomBytes(6).toString('hex').toUpperCase()}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: teamId, user_id: BOT.userId, is_bot: true, is_enterprise_install: false }],
+  };
+}
+
+/** Posts a signed Events API callback (JSON body) to the app's request URL, as Slack does. */
+export async function sendEvent(i: {
+  url: string;
+  signingSecret: string;
+  event: Record<string, unknown>;
+  teamId?: string;
+}): Promise<SentRequest> {
+  const body = JSON.stringify(eventCallback(i.event, i.teamId));
+  const res = await fetch(i.url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...signSlackRequest(i.signingSecret, body) },
+    body,
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text };
 }

@@ -1,11 +1,12 @@
 // Socket Mode, the server side: apps.connections.open hands out a one-use ws:// URL; on connect the stand-in sends
 // `hello`, then delivers envelopes ({envelope_id, type, payload, accepts_response_payload}) and waits for the app's
 // ack ({envelope_id, payload?}) as Slack does.
+
+import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { BOT } from './state.ts';
 
 export type EnvelopeType = 'slash_commands' | 'interactive' | 'events_api';
@@ -86,7 +87,8 @@ export class SocketModeHub {
   /** Sends one envelope to a connected app (round robin, as Slack spreads load) and waits for its ack. */
   deliver(type: EnvelopeType, payload: unknown, ackTimeoutMs = 3000): Promise<AckResult> {
     const open = this.#clients.filter((c) => c.readyState === c.OPEN);
-    if (open.length === 0) return Promise.reject(new Error('no Socket Mode connection: is the app started with SLACK_APP_TOKEN?'));
+    if (open.length === 0)
+      return Promise.reject(new Error('no Socket Mode connection: is the app started with SLACK_APP_TOKEN?'));
     const client = open[this.#nextClient++ % open.length];
     const envelope_id = randomUUID();
     const isViewSubmission = type === 'interactive' && (payload as { type?: string })?.type === 'view_submission';
@@ -106,7 +108,8 @@ export class SocketModeHub {
 
   /** Asks every app to reconnect, as Slack does before it recycles a connection. */
   sendDisconnect(reason: 'refresh_requested' | 'warning' | 'link_disabled' = 'refresh_requested'): void {
-    for (const c of this.#clients) c.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'applink-sandbox' } }));
+    for (const c of this.#clients)
+      c.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'applink-sandbox' } }));
   }
 
   async close(): Promise<void> {

@@ -14,6 +14,9 @@ export interface SlackChannel {
   id: string;
   name: string;
   isPrivate?: boolean;
+  /** Whether the bot was invited (default true). A private channel it is not in does not exist for it. */
+  isMember?: boolean;
+  isArchived?: boolean;
 }
 
 export interface SlackFile {
@@ -51,6 +54,16 @@ export interface SlackMessage {
   editedAtMs?: number;
 }
 
+/** Who a new message notified: a person it mentions, or everyone in the channel for <!here>/<!channel>. */
+export interface SlackNotification {
+  channel: string;
+  ts: string;
+  /** U... of the person, or '@here' / '@channel' / '@everyone'. */
+  to: string;
+  /** The message's ts in a thread, or its own ts. */
+  threadTs?: string;
+}
+
 export type SlackChange =
   | { kind: 'message'; message: SlackMessage }
   | { kind: 'edit'; message: SlackMessage }
@@ -68,6 +81,10 @@ export class Workspace {
   readonly #messages = new Map<string, SlackMessage[]>();
   readonly #ephemeral = new Map<string, SlackMessage[]>();
   readonly #listeners = new Set<(change: SlackChange) => void>();
+  /** What each user's App Home shows: the last view published for them (views.publish). */
+  readonly homes = new Map<string, { blocks: unknown[]; publishedAtMs: number; publishes: number }>();
+  /** Slack notifies on new messages only: chat.update edits notify nobody, even when they add a mention. */
+  readonly notifications: SlackNotification[] = [];
   #lastTsMicros = 0;
   #nextId = 1;
 
@@ -110,11 +127,25 @@ export class Workspace {
     return this.#ephemeral.get(channel)?.find((m) => m.ts === ts && !m.deleted);
   }
 
-  post(m: Omit<SlackMessage, 'ts' | 'edits' | 'deleted' | 'postedAtMs' | 'reactions' | 'files'> & { files?: SlackFile[] }): SlackMessage {
-    const message: SlackMessage = { ...m, files: m.files ?? [], ts: this.nextTs(), edits: 0, deleted: false, reactions: [], postedAtMs: Date.now() };
+  post(
+    m: Omit<SlackMessage, 'ts' | 'edits' | 'deleted' | 'postedAtMs' | 'reactions' | 'files'> & { files?: SlackFile[] },
+  ): SlackMessage {
+    const message: SlackMessage = {
+      ...m,
+      files: m.files ?? [],
+      ts: this.nextTs(),
+      edits: 0,
+      deleted: false,
+      reactions: [],
+      postedAtMs: Date.now(),
+    };
     const list = message.visibleTo ? this.#ephemeral.get(m.channel) : this.#messages.get(m.channel);
     if (!list) throw new Error(`no channel ${m.channel}`);
     list.push(message);
+    if (!message.visibleTo) {
+      for (const to of mentionsIn(message))
+        this.notifications.push({ channel: m.channel, ts: message.ts, to, threadTs: message.threadTs });
+    }
     this.#emit({ kind: message.visibleTo ? 'ephemeral' : 'message', message });
     return message;
   }
@@ -144,19 +175,21 @@ export class Workspace {
   /** Top-level messages of a channel (ID or name), oldest first; broadcast replies show here too, as in Slack. */
   messages(channel: string): SlackMessage[] {
     const c = this.resolveChannel(channel, true);
-    return (c ? this.#messages.get(c.id) ?? [] : []).filter((m) => (!m.threadTs || m.broadcast) && !m.deleted);
+    return (c ? (this.#messages.get(c.id) ?? []) : []).filter((m) => (!m.threadTs || m.broadcast) && !m.deleted);
   }
 
   /** The replies under a thread's root, oldest first (the root itself not included). */
   thread(channel: string, ts: string): SlackMessage[] {
     const c = this.resolveChannel(channel, true);
-    return (c ? this.#messages.get(c.id) ?? [] : []).filter((m) => m.threadTs === ts && !m.deleted);
+    return (c ? (this.#messages.get(c.id) ?? []) : []).filter((m) => m.threadTs === ts && !m.deleted);
   }
 
   /** Ephemeral messages in a channel, optionally only those one user saw. */
   ephemeral(channel: string, user?: string): SlackMessage[] {
     const c = this.resolveChannel(channel, true);
-    return (c ? this.#ephemeral.get(c.id) ?? [] : []).filter((m) => !m.deleted && (user === undefined || m.visibleTo === user));
+    return (c ? (this.#ephemeral.get(c.id) ?? []) : []).filter(
+      (m) => !m.deleted && (user === undefined || m.visibleTo === user),
+    );
   }
 
   /** Every live message, ephemeral ones included, in every channel. */
@@ -186,8 +219,14 @@ export class Workspace {
       });
       const timer = setTimeout(() => {
         stop();
-        const seen = this.all().slice(-5).map((m) => `${m.channel}/${m.ts}: ${m.text.slice(0, 80)}`);
-        reject(new Error(`waitFor: no matching Slack message within ${timeoutMs} ms; last seen:\n${seen.join('\n') || '(none)'}`));
+        const seen = this.all()
+          .slice(-5)
+          .map((m) => `${m.channel}/${m.ts}: ${m.text.slice(0, 80)}`);
+        reject(
+          new Error(
+            `waitFor: no matching Slack message within ${timeoutMs} ms; last seen:\n${seen.join('\n') || '(none)'}`,
+          ),
+        );
       }, timeoutMs);
     });
   }
@@ -198,8 +237,23 @@ export class Workspace {
       try {
         listener(change);
       } catch (err) {
-        process.emitWarning(`Slack stand-in change listener failed: ${err instanceof Error ? err.message : String(err)}`);
+        process.emitWarning(
+          `Slack stand-in change listener failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
     }
   }
+}
+
+/** The mentions of a message, in its text and in the mrkdwn of its blocks, as Slack reads them. */
+function mentionsIn(m: { text: string; blocks?: unknown[] }): string[] {
+  const texts = [m.text, ...(JSON.stringify(m.blocks ?? []).match(/"text":"(?:[^"\\]|\\.)*"/g) ?? [])];
+  const out = new Set<string>();
+  for (const t of texts) {
+    for (const [, target] of t.matchAll(/<([^<>|]*)(?:\|[^<>]*)?>/g)) {
+      if (/^@[UW][A-Z0-9]+$/.test(target!)) out.add(target!.slice(1));
+      else if (/^!(here|channel|everyone)$/.test(target!)) out.add(`@${target!.slice(1)}`);
+    }
+  }
+  return [...out];
 }

@@ -43,7 +43,11 @@ export function renderMessage(source: Source, m: SlackMessage, indent = '', opts
   const body = messageText(ws, m).split('\n');
   const tags = [
     m.edits > 0 ? '(edited)' : '',
-    m.visibleTo ? (opts.viewer ? '(only visible to you)' : `(only visible to ${ws.users.get(m.visibleTo)?.name ?? m.visibleTo})`) : '',
+    m.visibleTo
+      ? opts.viewer
+        ? '(only visible to you)'
+        : `(only visible to ${ws.users.get(m.visibleTo)?.name ?? m.visibleTo})`
+      : '',
   ].filter(Boolean);
   if (tags.length) body[body.length - 1] = `${body[body.length - 1]}  ${tags.join(' ')}`.trimStart();
   const out = [head + body[0], ...body.slice(1).map((l) => pad + l)];
@@ -70,7 +74,10 @@ export function messageText(source: Source, m: { text: string; blocks?: unknown[
 }
 
 export function blocksToText(blocks: unknown[]): string {
-  return blocks.map((b) => blockToText(b as Obj)).filter((s) => s !== undefined).join('\n');
+  return blocks
+    .map((b) => blockToText(b as Obj))
+    .filter((s) => s !== undefined)
+    .join('\n');
 }
 
 function blockToText(b: Obj): string | undefined {
@@ -86,7 +93,9 @@ function blockToText(b: Obj): string | undefined {
     case 'header':
       return `== ${textOf(b.text)} ==`;
     case 'context':
-      return (Array.isArray(b.elements) ? b.elements : []).map((e) => ((e as Obj).type === 'image' ? `[${(e as Obj).alt_text}]` : textOf(e))).join('  ');
+      return (Array.isArray(b.elements) ? b.elements : [])
+        .map((e) => ((e as Obj).type === 'image' ? `[${(e as Obj).alt_text}]` : textOf(e)))
+        .join('  ');
     case 'divider':
       return '────────────────';
     case 'actions':
@@ -118,17 +127,31 @@ function richText(elements: unknown): string {
       const o = e as Obj;
       if (typeof o.text === 'string') return o.text;
       if (o.type === 'user') return `<@${String(o.user_id)}>`;
-      if (o.type === 'rich_text_preformatted') return '```' + richText(o.elements) + '```';
+      if (o.type === 'rich_text_preformatted') return `\`\`\`${richText(o.elements)}\`\`\``;
       return richText(o.elements);
     })
     .join('');
 }
 
+/**
+ * mrkdwn as Slack parses it: <@U…> and <#C…> name people and channels, <!here>/<!channel>/<!everyone> are
+ * broadcasts, any other <target|label> or <target> is a link (the brackets vanish), and &lt; &gt; &amp; are the
+ * only way to show the characters themselves.
+ */
 function resolveMentions(ws: Workspace, s: string): string {
   return s
-    .replace(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g, (_, id: string) => `@${ws.users.get(id)?.name ?? id}`)
-    .replace(/<#(C[A-Z0-9]+)(?:\|([^>]*))?>/g, (_, id: string, name?: string) => `#${name || ws.channels.get(id)?.name || id}`)
-    .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2 ($1)');
+    .replace(/<([^<>]*)>/g, (_, inner: string) => {
+      const [target = '', label] = inner.split('|', 2);
+      if (/^@[UW][A-Z0-9]+$/.test(target)) return `@${ws.users.get(target.slice(1))?.name ?? target.slice(1)}`;
+      if (/^#[CG][A-Z0-9]+$/.test(target))
+        return `#${label || ws.channels.get(target.slice(1))?.name || target.slice(1)}`;
+      if (/^!(here|channel|everyone)$/.test(target)) return `@${target.slice(1)}`;
+      if (target.startsWith('!')) return label ?? target.slice(1);
+      return label ? `${label} (${target})` : target;
+    })
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 function author(ws: Workspace, m: SlackMessage): string {
@@ -156,10 +179,16 @@ export interface WatchOptions extends TranscriptOptions {
   notable?: (text: string) => boolean;
 }
 
-const NOTABLE = /✅|❌|:white_check_mark:|:x:|\b(fail(ed|ure)?|error|done|finished|complete(d)?|succeeded|cancel(l)?ed|timed out)\b/i;
+const NOTABLE =
+  /✅|❌|:white_check_mark:|:x:|\b(fail(ed|ure)?|error|done|finished|complete(d)?|succeeded|cancel(l)?ed|timed out)\b/i;
 
 /** Prints a channel's new messages, replies and edits as they happen; returns stop(), which flushes pending edits. */
-export function watchChannel(source: Source, channel: string, write: (text: string) => void, opts: WatchOptions = {}): () => void {
+export function watchChannel(
+  source: Source,
+  channel: string,
+  write: (text: string) => void,
+  opts: WatchOptions = {},
+): () => void {
   const ws = workspaceOf(source);
   const c = ws.resolveChannel(channel, true);
   if (!c) throw new Error(`no channel ${channel}`);
@@ -196,7 +225,11 @@ export function watchChannel(source: Source, channel: string, write: (text: stri
         if (pending.has(m.ts)) return; // the trailing print will show the latest version
         const since = Date.now() - (lastPrinted.get(m.ts) ?? 0);
         if (since >= every) printEdit(m);
-        else pending.set(m.ts, setTimeout(() => printEdit(m), every - since));
+        else
+          pending.set(
+            m.ts,
+            setTimeout(() => printEdit(m), every - since),
+          );
         break;
       }
       case 'delete':

@@ -24,6 +24,8 @@ export interface SlackConfig {
   appToken?: string;
   /** Web API base URL (a stand-in in tests); absent means Slack's own. */
   apiUrl?: string;
+  /** Each Web API call gives up after this long (and is tried at most three times). */
+  timeoutSeconds: number;
   mode: 'socket' | 'http';
 }
 
@@ -78,6 +80,8 @@ const CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;
 
 /** Variables and the message when their value is wrong. Values are never part of a message for secrets. */
 const httpUrl = z.url({ protocol: /^https?$/ });
+/** Slack's Web API, commercial and GovSlack. */
+const SLACK_OWN_API = /^https:\/\/(?:slack|slack-gov)\.com\/api\/?$/;
 const redisUrl = z.url({ protocol: /^rediss?$/ });
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveSeconds = z.coerce.number().positive().max(3600);
@@ -104,28 +108,66 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
 
   // Slack. Tokens are secrets: messages describe them, never quote them.
   const botToken = get('SLACK_BOT_TOKEN');
-  if (botToken === undefined) bad('SLACK_BOT_TOKEN', 'required: the bot token (xoxb-...) from the Slack app\'s OAuth & Permissions page');
-  else if (botToken.startsWith('xoxp-')) bad('SLACK_BOT_TOKEN', 'is a user token (xoxp-); use the bot token (xoxb-...)');
-  else if (botToken.startsWith('xapp-')) bad('SLACK_BOT_TOKEN', 'is an app-level token (xapp-), which belongs in SLACK_APP_TOKEN; use the bot token (xoxb-...)');
+  if (botToken === undefined)
+    bad('SLACK_BOT_TOKEN', "required: the bot token (xoxb-...) from the Slack app's OAuth & Permissions page");
+  else if (botToken.startsWith('xoxp-'))
+    bad('SLACK_BOT_TOKEN', 'is a user token (xoxp-); use the bot token (xoxb-...)');
+  else if (botToken.startsWith('xapp-'))
+    bad(
+      'SLACK_BOT_TOKEN',
+      'is an app-level token (xapp-), which belongs in SLACK_APP_TOKEN; use the bot token (xoxb-...)',
+    );
   else if (!/^xoxb-[\w-]+$/.test(botToken)) bad('SLACK_BOT_TOKEN', 'does not look like a bot token; expected xoxb-...');
 
   const appToken = get('SLACK_APP_TOKEN');
   if (appToken !== undefined && !/^xapp-[\w-]+$/.test(appToken)) {
-    bad('SLACK_APP_TOKEN', 'does not look like an app-level token; expected xapp-... (with connections:write), or leave it unset for HTTP mode');
+    bad(
+      'SLACK_APP_TOKEN',
+      'does not look like an app-level token; expected xapp-... (with connections:write), or leave it unset for HTTP mode',
+    );
   }
   const mode: SlackConfig['mode'] = appToken ? 'socket' : 'http';
   const signingSecret = get('SLACK_SIGNING_SECRET');
   if (signingSecret === undefined && servesSlack && mode === 'http') {
-    bad('SLACK_SIGNING_SECRET', 'required in HTTP mode (no SLACK_APP_TOKEN): the signing secret from the Slack app\'s Basic Information page; or set SLACK_APP_TOKEN for Socket Mode');
+    bad(
+      'SLACK_SIGNING_SECRET',
+      "required in HTTP mode (no SLACK_APP_TOKEN): the signing secret from the Slack app's Basic Information page; or set SLACK_APP_TOKEN for Socket Mode",
+    );
   }
   const apiUrl = get('SLACK_API_URL');
+  const standIn = get('SLACK_API_STAND_IN');
+  if (standIn !== undefined && standIn !== 'true' && standIn !== 'false') {
+    bad(
+      'SLACK_API_STAND_IN',
+      `"${standIn}" is not true or false; set it to true only when SLACK_API_URL is a Slack stand-in`,
+    );
+  }
   if (apiUrl !== undefined && !httpUrl.safeParse(apiUrl).success) {
     bad('SLACK_API_URL', `"${apiUrl}" is not an http(s) URL; expected like https://slack.com/api/, or leave it unset`);
+  } else if (apiUrl !== undefined && !SLACK_OWN_API.test(apiUrl) && standIn !== 'true') {
+    // The bot token goes with every call: a stray URL would hand it to whoever serves it.
+    bad(
+      'SLACK_API_URL',
+      `"${apiUrl}" is not Slack's own API (https://slack.com/api/); leave it unset, or for a Slack stand-in (tests, the sandbox) also set SLACK_API_STAND_IN=true`,
+    );
+  }
+
+  let slackTimeout = 10;
+  const slackTimeoutText = get('SLACK_TIMEOUT_SECONDS');
+  if (slackTimeoutText !== undefined) {
+    const parsed = positiveSeconds.safeParse(slackTimeoutText);
+    if (parsed.success && parsed.data <= 120) slackTimeout = parsed.data;
+    else
+      bad(
+        'SLACK_TIMEOUT_SECONDS',
+        `"${slackTimeoutText}" is not allowed; expected seconds above 0 and at most 120 (default 10)`,
+      );
   }
 
   // Redis may carry a password in its URL: do not quote it.
   const redis = get('REDIS_URL') ?? 'redis://127.0.0.1:6379';
-  if (!redisUrl.safeParse(redis).success) bad('REDIS_URL', 'is not a Redis URL; expected redis://host:port or rediss://... (default redis://127.0.0.1:6379)');
+  if (!redisUrl.safeParse(redis).success)
+    bad('REDIS_URL', 'is not a Redis URL; expected redis://host:port or rediss://... (default redis://127.0.0.1:6379)');
 
   const number = <T>(name: string, schema: z.ZodType<T>, fallback: T, allowed: string): T => {
     const text = get(name);
@@ -136,42 +178,76 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     return fallback;
   };
   const portNumber = number('PORT', port, 3000, 'a port number from 0 to 65535 (default 3000)');
-  const pollIntervalSeconds = number('POLL_INTERVAL_SECONDS', positiveSeconds, 30, 'seconds above 0, at most 3600 (default 30)');
+  const pollIntervalSeconds = number(
+    'POLL_INTERVAL_SECONDS',
+    positiveSeconds,
+    30,
+    'seconds above 0, at most 3600 (default 30)',
+  );
   const workerConcurrency = number('WORKER_CONCURRENCY', concurrency, 4, 'a whole number from 1 to 64 (default 4)');
-  const workerLockSeconds = number('WORKER_LOCK_SECONDS', positiveSeconds, 30, 'seconds above 0, at most 3600 (default 30)');
+  const workerLockSeconds = number(
+    'WORKER_LOCK_SECONDS',
+    positiveSeconds,
+    30,
+    'seconds above 0, at most 3600 (default 30)',
+  );
 
   let logLevel: LogLevel = 'info';
   const levelText = get('LOG_LEVEL');
   if (levelText !== undefined) {
-    if ((LOG_LEVELS as readonly string[]).includes(levelText.toLowerCase())) logLevel = levelText.toLowerCase() as LogLevel;
+    if ((LOG_LEVELS as readonly string[]).includes(levelText.toLowerCase()))
+      logLevel = levelText.toLowerCase() as LogLevel;
     else bad('LOG_LEVEL', `"${levelText}" is not a level; allowed: ${LOG_LEVELS.join(', ')} (default info)`);
   }
 
   // Who and where. IDs, not names: display names change and can be copied.
-  const list = (name: string) => (get(name) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (name: string) =>
+    (get(name) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   const admins = list('MESH_ADMINS');
   for (const a of admins) {
     if (USER_ID.test(a)) continue;
     if (USER_ID.test(a.toUpperCase()) && /\d/.test(a) && !a.startsWith('@')) {
-      bad('MESH_ADMINS', `"${a}" is not a member ID as Slack writes it; member IDs are upper case, like ${a.toUpperCase()}`);
+      bad(
+        'MESH_ADMINS',
+        `"${a}" is not a member ID as Slack writes it; member IDs are upper case, like ${a.toUpperCase()}`,
+      );
     } else if (a.startsWith('@') || /[a-z]/.test(a)) {
-      bad('MESH_ADMINS', `"${a}" looks like a display name; use member IDs like U012ABCDEF (Slack: profile, ⋮, Copy member ID), comma-separated`);
+      bad(
+        'MESH_ADMINS',
+        `"${a}" looks like a display name; use member IDs like U012ABCDEF (Slack: profile, ⋮, Copy member ID), comma-separated`,
+      );
     } else bad('MESH_ADMINS', `"${a}" is not a Slack member ID; expected U... or W..., comma-separated`);
   }
   if (admins.length === 0 && servesSlack) {
-    bad('MESH_ADMINS', 'required: the member IDs (U...) of who may run up, down, scale and cancel, comma-separated; without any, nobody could change the mesh');
+    bad(
+      'MESH_ADMINS',
+      'required: the member IDs (U...) of who may run up, down, scale and cancel, comma-separated; without any, nobody could change the mesh',
+    );
   }
   const channels = list('MESH_CHANNELS');
   for (const c of channels) {
     if (CHANNEL_ID.test(c)) continue;
     if (CHANNEL_ID.test(c.toUpperCase()) && /\d/.test(c) && !c.startsWith('#')) {
-      bad('MESH_CHANNELS', `"${c}" is not a channel ID as Slack writes it; channel IDs are upper case, like ${c.toUpperCase()}`);
+      bad(
+        'MESH_CHANNELS',
+        `"${c}" is not a channel ID as Slack writes it; channel IDs are upper case, like ${c.toUpperCase()}`,
+      );
     } else if (c.startsWith('#') || /[a-z]/.test(c)) {
-      bad('MESH_CHANNELS', `"${c}" looks like a channel name; use channel IDs like C012ABCDEF (Slack: channel details, bottom of About), comma-separated`);
-    } else bad('MESH_CHANNELS', `"${c}" is not a channel ID; expected C... (public) or G... (private), comma-separated`);
+      bad(
+        'MESH_CHANNELS',
+        `"${c}" looks like a channel name; use channel IDs like C012ABCDEF (Slack: channel details, bottom of About), comma-separated`,
+      );
+    } else
+      bad('MESH_CHANNELS', `"${c}" is not a channel ID; expected C... (public) or G... (private), comma-separated`);
   }
   if (channels.length === 0 && servesSlack) {
-    bad('MESH_CHANNELS', 'required: the channel IDs (C.../G...) where /mesh may run, comma-separated; there is no "every channel" default, so that the mesh is driven only where the team can see it');
+    bad(
+      'MESH_CHANNELS',
+      'required: the channel IDs (C.../G...) where /mesh may run, comma-separated; there is no "every channel" default, so that the mesh is driven only where the team can see it',
+    );
   }
 
   // The spec: its Calico variant decides which credentials are required.
@@ -195,7 +271,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     try {
       text = readFileSync(full, 'utf8');
     } catch (err) {
-      bad(name, `cannot read ${full} (${(err as NodeJS.ErrnoException).code ?? 'error'}); expected the path of ${what}`);
+      bad(
+        name,
+        `cannot read ${full} (${(err as NodeJS.ErrnoException).code ?? 'error'}); expected the path of ${what}`,
+      );
       return undefined;
     }
     const wrong = check(text);
@@ -245,7 +324,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     };
     if (variant === 'enterprise') {
       need('CALICO_LICENSE_FILE', license !== undefined, 'the path of the LicenseKey YAML that Tigera issued');
-      need('CALICO_PULL_SECRET_FILE', pullSecret !== undefined, "the path of the .dockerconfigjson for Tigera's registry");
+      need(
+        'CALICO_PULL_SECRET_FILE',
+        pullSecret !== undefined,
+        "the path of the .dockerconfigjson for Tigera's registry",
+      );
     } else if (variant === 'cloud') {
       need('CALICO_CLOUD_TOKEN', cloudToken !== undefined, 'the token of the Calico Cloud managed-cluster join call');
       need('CALICO_CLOUD_INSTALLER_URL', calico.cloudInstallerUrl !== undefined, 'the operator installer manifest URL');
@@ -255,7 +338,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
 
   if (problems.length > 0 || !spec || !botToken) throw new ConfigError(problems);
 
-  const slack: SlackConfig = { botToken, mode };
+  const slack: SlackConfig = { botToken, mode, timeoutSeconds: slackTimeout };
   if (signingSecret !== undefined) slack.signingSecret = signingSecret;
   if (appToken !== undefined) slack.appToken = appToken;
   if (apiUrl !== undefined) slack.apiUrl = apiUrl;
@@ -306,13 +389,18 @@ function redact(c: AppConfig): Record<string, unknown> {
       signingSecret: c.slack.signingSecret ? SET : undefined,
       appToken: c.slack.appToken ? SET : undefined,
       apiUrl: c.slack.apiUrl,
+      timeoutSeconds: c.slack.timeoutSeconds,
     },
     redisUrl: maskUrl(c.redisUrl),
     port: c.port,
     admins: c.admins,
     channels: c.channels,
     specPath: c.specPath,
-    spec: { name: c.spec.name, clusters: c.spec.clusters.map((k) => `${k.name} (${k.region})`), calico: c.spec.calico.variant },
+    spec: {
+      name: c.spec.name,
+      clusters: c.spec.clusters.map((k) => `${k.name} (${k.region})`),
+      calico: c.spec.calico.variant,
+    },
     logLevel: c.logLevel,
     pollIntervalSeconds: c.pollIntervalSeconds,
     workerConcurrency: c.workerConcurrency,

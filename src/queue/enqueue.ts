@@ -4,7 +4,11 @@ import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { MeshCommand } from '../mesh-command.ts';
+import { adviceFor, ChannelClosedError, closedChannelReason, slackErrorCode } from '../slack/channels.ts';
 import { section } from '../slack/format.ts';
+import { jobButtons } from '../slack/job-buttons.ts';
+import { recordAnchor } from './anchor.ts';
+import { coalesces, forgetOpen, join, markOpen, openJob } from './coalesce.ts';
 import type { JobData, JobName } from './job-types.ts';
 import { type MeshQueues, positionOf } from './queues.ts';
 
@@ -57,19 +61,38 @@ export async function enqueueCommand(
   };
   const title = deps.describe(data);
   const number = jobNumber(jobId);
-  // The anchor comes first so that the worker finds it in the job data; if Slack is down the worker posts it.
+  // Queued first: a slow or failing Slack must not hold the command. The anchor follows; if it cannot be posted
+  // now, the worker posts it when the job starts.
+  const queue = deps.queues.queueFor(data);
+  if (coalesces(data)) {
+    const joined = await joinOpenStatus(deps, data);
+    if (joined) return joined;
+  }
+  const job = await queue.add(req.name, data, { jobId });
+  if (coalesces(data)) await markOpen(deps.redis, deps.prefix, jobId);
   try {
     const res = await deps.slack.chat.postMessage({
       channel: req.channelId,
       text: `:hourglass_flowing_sand: ${title} · job ${number} · asked by <@${req.userId}> · queued`,
-      blocks: [section(`:hourglass_flowing_sand: *${title}* · job ${number} · asked by <@${req.userId}>\nQueued.`)],
+      blocks: [
+        section(`:hourglass_flowing_sand: *${title}* · job ${number} · asked by <@${req.userId}>\nQueued.`),
+        jobButtons('queued', number)!,
+      ],
     });
-    data.anchorTs = res.ts as string;
+    const mine = res.ts as string;
+    data.anchorTs = await recordAnchor(deps.redis, deps.prefix, jobId, mine);
+    if (data.anchorTs !== mine)
+      await deps.slack.chat.delete({ channel: req.channelId, ts: mine }).catch(() => undefined);
+    else if (['waiting', 'prioritized', 'delayed'].includes(await job.getState())) await job.updateData(data);
   } catch (err) {
+    const reason = closedChannelReason(slackErrorCode(err));
+    if (reason) {
+      // The bot cannot post here after all (removed since the check): the job would run unseen.
+      await job.remove().catch(() => undefined);
+      throw new ChannelClosedError(adviceFor(reason, req.channelId));
+    }
     deps.log.warn({ err, jobId }, 'could not post the anchor message; the worker will post it');
   }
-  const queue = deps.queues.queueFor(data);
-  const job = await queue.add(req.name, data, { jobId });
   // Read-only jobs run side by side: there is no line to tell anyone about, and not asking keeps the web
   // role's work per command constant however many are queued.
   if (queue !== deps.queues.changes) return { jobId, anchorTs: data.anchorTs, position: 1 };
@@ -86,7 +109,10 @@ export async function enqueueCommand(
           channel: req.channelId,
           ts: data.anchorTs,
           text: `${title} · job ${number} · ${line}`,
-          blocks: [section(`:hourglass_flowing_sand: *${title}* · job ${number} · asked by <@${req.userId}>\n${line}`)],
+          blocks: [
+            section(`:hourglass_flowing_sand: *${title}* · job ${number} · asked by <@${req.userId}>\n${line}`),
+            jobButtons('queued', number)!,
+          ],
         });
       }
     } catch (err) {
@@ -94,4 +120,36 @@ export async function enqueueCommand(
     }
   }
   return { jobId, anchorTs: data.anchorTs, position: pos.position, waitingFor };
+}
+
+/** A status asked while one is queued or running: an anchor of its own, answered when that job ends. */
+async function joinOpenStatus(deps: EnqueueDeps, data: JobData): Promise<Enqueued | undefined> {
+  const open = await openJob(deps.redis, deps.prefix);
+  const job = open ? await deps.queues.reads.getJob(open) : undefined;
+  if (!open) return undefined;
+  const state = job ? await job.getState() : 'gone';
+  // Only a running one is joined: a queued status is as fresh as a new one, and would answer no sooner.
+  if (state === 'waiting' || state === 'prioritized' || state === 'delayed') return undefined;
+  if (state !== 'active') {
+    // Gone without closing (removed from the queue, or failed for good): the next status opens anew.
+    await forgetOpen(deps.redis, deps.prefix, open);
+    return undefined;
+  }
+  const title = deps.describe(data);
+  const text = `:hourglass_flowing_sand: *${title}* · job ${jobNumber(open)} · asked by <@${data.userId}>\nJoined the status already running; the answer comes here when it ends.`;
+  const res = await deps.slack.chat.postMessage({
+    channel: data.channelId,
+    text: `${title} · job ${jobNumber(open)} · asked by <@${data.userId}> · joined`,
+    blocks: [section(text)],
+  });
+  const joined = await join(deps.redis, deps.prefix, open, {
+    userId: data.userId,
+    channelId: data.channelId,
+    anchorTs: res.ts as string,
+  });
+  if (!joined) {
+    await deps.slack.chat.delete({ channel: data.channelId, ts: res.ts as string }).catch(() => undefined);
+    return undefined;
+  }
+  return { jobId: open, anchorTs: res.ts as string, position: 1 };
 }

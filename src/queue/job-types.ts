@@ -27,6 +27,8 @@ export interface JobResult {
   summary: string;
   /** More sections under it (a status per cluster, a ping matrix). */
   details?: string[];
+  /** What a check found (status): the anchor's icon shows this rather than the job's own success. */
+  verdict?: 'ok' | 'warning' | 'failing';
 }
 
 /** Jobs that change the mesh run one at a time per mesh, across every worker. */

@@ -1,6 +1,6 @@
 // Two BullMQ queues per mesh: "changes" (up, down, scale) with a global concurrency of 1, so that one mutating
 // job runs at a time across all workers, and "reads" (status, ping, dry runs) that run side by side.
-import { Queue, type Job, type ConnectionOptions } from 'bullmq';
+import { type ConnectionOptions, type Job, Queue } from 'bullmq';
 import type { JobData, JobResult } from './job-types.ts';
 import { isMutatingJob } from './job-types.ts';
 
@@ -46,7 +46,11 @@ export interface QueuePosition {
   blockedBy?: { id: string; name: string; userId: string; describe: string };
 }
 
-export async function positionOf(queue: Queue<JobData, JobResult>, job: Job<JobData, JobResult>, describe: (d: JobData) => string): Promise<QueuePosition> {
+export async function positionOf(
+  queue: Queue<JobData, JobResult>,
+  job: Job<JobData, JobResult>,
+  describe: (d: JobData) => string,
+): Promise<QueuePosition> {
   const [waiting, active] = await Promise.all([queue.getWaiting(0, 200), queue.getActive(0, 20)]);
   // getWaiting lists newest first.
   const ordered = waiting.filter(Boolean).sort((a, b) => a.timestamp - b.timestamp);
@@ -55,7 +59,12 @@ export async function positionOf(queue: Queue<JobData, JobResult>, job: Job<JobD
   return {
     position: index < 0 ? 1 : index + 1,
     blockedBy: blocker
-      ? { id: String(blocker.id), name: blocker.data.name, userId: blocker.data.userId, describe: describe(blocker.data) }
+      ? {
+          id: String(blocker.id),
+          name: blocker.data.name,
+          userId: blocker.data.userId,
+          describe: describe(blocker.data),
+        }
       : undefined,
   };
 }

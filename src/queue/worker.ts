@@ -1,16 +1,20 @@
 // The worker role: BullMQ Workers on both queues of the mesh. Each job gets a child logger, a reporter, an
 // AbortSignal and a checkpoint (the safe points where cancel and shutdown take effect).
-import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+
+import type { WebClient } from '@slack/web-api';
+import { type ConnectionOptions, DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { WebClient } from '@slack/web-api';
 import type { Clock } from '../clock.ts';
-import { CancelledError, PermanentError, errorMessage } from '../errors.ts';
+import { CancelledError, errorMessage, PermanentError } from '../errors.ts';
+import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 import { ProgressReporter } from '../slack/reporter.ts';
+import { recordAnchor, recordedAnchor } from './anchor.ts';
 import { cancelRequestedBy } from './cancel.ts';
+import { close as closeJoining, coalesces } from './coalesce.ts';
+import { jobNumber } from './enqueue.ts';
 import type { JobData, JobName, JobResult } from './job-types.ts';
 import { queueNames } from './queues.ts';
-import { jobNumber } from './enqueue.ts';
 
 export interface JobContext {
   job: Job<JobData, JobResult>;
@@ -33,12 +37,16 @@ export interface WorkerOptions {
   mesh: string;
   handlers: Record<JobName, JobHandler>;
   slack: WebClient;
+  /** For progress edits: a client that answers a 429 at once (src/slack/client.ts); default `slack`. */
+  slackEdits?: WebClient;
   clock: Clock;
   log: Logger;
   readConcurrency?: number;
   /** How long a job's lock lives without renewal: a dead worker's job is picked up again after about this. */
   lockDurationMs?: number;
   describe(data: JobData): string;
+  /** Called when a job has ended one way or another (the App Home refreshes). */
+  onJobEnd?: () => void;
 }
 
 /** Thrown at a safe point when the process is shutting down: the job goes back to the queue, not failed. */
@@ -64,8 +72,11 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
     controllers.add(abort);
     const reporter = new ProgressReporter({
       client: opts.slack,
+      editClient: opts.slackEdits,
+      job: { name: data.name, command: data.command },
       channel: data.channelId,
-      anchorTs: data.anchorTs,
+      // Queued before its anchor was posted: the web role may have posted it since, or be posting it now.
+      anchorTs: data.anchorTs ?? (await awaitAnchor(opts.redis, opts.prefix, String(job.id), data.requestedAt)),
       title: opts.describe(data),
       jobId: jobNumber(job.id),
       userId: data.userId,
@@ -80,18 +91,43 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
         throw new CancelledError(`cancelled by <@${by}>`);
       }
     };
-    const ctx: JobContext = { job, data, log, signal: abort.signal, checkpoint, reporter, slack: opts.slack, resumed: starts > 1 };
+    const ctx: JobContext = {
+      job,
+      data,
+      log,
+      signal: abort.signal,
+      checkpoint,
+      reporter,
+      slack: opts.slack,
+      resumed: starts > 1,
+    };
     log.info({ attempt: job.attemptsMade + 1, starts }, 'job started');
     try {
       await checkpoint();
-      if (!data.anchorTs) {
-        const ts = await reporter.ensureAnchor();
+      const mine = reporter.anchor
+        ? undefined
+        : await reporter.ensureAnchor().catch((err: unknown) => {
+            // Slack is down: the job runs anyway, and its next edit or reply posts the anchor.
+            log.warn({ err }, 'could not post the anchor message');
+            return undefined;
+          });
+      if (mine) {
+        const ts = await recordAnchor(opts.redis, opts.prefix, String(job.id), mine);
+        if (ts !== mine) {
+          // The web role's anchor was recorded first: keep one message per job.
+          await opts.slack.chat.delete({ channel: data.channelId, ts: mine }).catch(() => undefined);
+          reporter.adopt(ts);
+        }
         await job.updateData({ ...data, anchorTs: ts });
       }
-      if (starts > 1) void reporter.reply(':repeat: Resuming: an earlier run of this job stopped (worker restart or retry). Steps already done are checked and skipped.');
+      if (starts > 1)
+        void reporter.reply(
+          ':repeat: Resuming: an earlier run of this job stopped (worker restart or retry). Steps already done are checked and skipped.',
+        );
       await reporter.setState('running', '');
       const result = await opts.handlers[data.name](ctx);
-      await reporter.finish(result.ok ? 'succeeded' : 'failed', result.summary, result.details);
+      await reporter.finish(result.ok ? 'succeeded' : 'failed', result.summary, result.details, result.verdict);
+      if (coalesces(data)) await answerJoiners(opts, data, String(job.id), result, log);
       log.info({ ok: result.ok }, 'job finished');
       return result;
     } catch (err) {
@@ -104,23 +140,32 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
       }
       if (err instanceof CancelledError) {
         log.info({ reason: err.message }, 'job cancelled');
-        await reporter.finish('cancelled', `${err.message}. What was made so far is left in place; \`/mesh up\` continues it, \`/mesh down\` removes it.`);
+        await reporter.finish(
+          'cancelled',
+          `${err.message}. What was made so far is left in place; \`/mesh up\` continues it, \`/mesh down\` removes it.`,
+        );
         throw new UnrecoverableError(err.message);
       }
       const attemptsLeft = (job.opts.attempts ?? 1) - (job.attemptsMade + 1);
       const permanent = err instanceof PermanentError || err instanceof UnrecoverableError;
       log.error({ err, attemptsLeft, permanent }, 'job failed');
       if (!permanent && attemptsLeft > 0) {
-        await reporter.setState('running', `:warning: ${errorMessage(err)} (transient): trying again automatically (${attemptsLeft} attempt${attemptsLeft === 1 ? '' : 's'} left).`);
+        await reporter.setState(
+          'running',
+          `:warning: ${escapeMrkdwn(errorMessage(err))} (transient): trying again automatically (${attemptsLeft} attempt${attemptsLeft === 1 ? '' : 's'} left).`,
+        );
         await reporter.flush();
         throw err;
       }
       await reporter.finish('failed', failureHeadline(data, err));
+      if (coalesces(data))
+        await answerJoiners(opts, data, String(job.id), { ok: false, summary: failureHeadline(data, err) }, log);
       if (permanent) throw new UnrecoverableError(errorMessage(err));
       throw err;
     } finally {
       controllers.delete(abort);
       await reporter.flush().catch(() => undefined);
+      opts.onJobEnd?.();
     }
   };
 
@@ -133,7 +178,10 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
     autorun: true,
   };
   const changes = new Worker<JobData, JobResult>(names.changes, processor, { ...common, concurrency: 1 });
-  const reads = new Worker<JobData, JobResult>(names.reads, processor, { ...common, concurrency: opts.readConcurrency ?? 4 });
+  const reads = new Worker<JobData, JobResult>(names.reads, processor, {
+    ...common,
+    concurrency: opts.readConcurrency ?? 4,
+  });
   for (const w of [changes, reads]) w.on('error', (err) => opts.log.error({ err }, 'worker error'));
 
   return {
@@ -146,6 +194,50 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
   };
 }
 
+/** Everyone who joined this status job gets the same answer on their own anchor, and a reply that tells them. */
+async function answerJoiners(
+  opts: WorkerOptions,
+  data: JobData,
+  jobId: string,
+  result: JobResult,
+  log: Logger,
+): Promise<void> {
+  const joiners = await closeJoining(opts.redis, opts.prefix, jobId).catch((err: unknown) => {
+    log.warn({ err }, 'could not read who joined this status');
+    return [];
+  });
+  for (const j of joiners) {
+    const reporter = new ProgressReporter({
+      client: opts.slack,
+      editClient: opts.slackEdits,
+      channel: j.channelId,
+      anchorTs: j.anchorTs,
+      title: opts.describe(data),
+      jobId: jobNumber(jobId),
+      userId: j.userId,
+      clock: opts.clock,
+      log,
+      job: { name: data.name, command: data.command },
+    });
+    await reporter.finish(result.ok ? 'succeeded' : 'failed', result.summary, result.details, result.verdict);
+  }
+}
+
+/** The anchor the web role recorded; for a job queued moments ago, waits up to 2 s for it to be posted. */
+async function awaitAnchor(
+  redis: Redis,
+  prefix: string,
+  jobId: string,
+  requestedAt: number,
+): Promise<string | undefined> {
+  const until = Math.min(requestedAt + 5000, Date.now() + 2000);
+  for (;;) {
+    const ts = await recordedAnchor(redis, prefix, jobId);
+    if (ts || Date.now() >= until) return ts;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 function failureHeadline(data: JobData, err: unknown): string {
   const hint = err instanceof PermanentError && err.hint ? `\n${err.hint}` : '';
   const next =
@@ -153,6 +245,6 @@ function failureHeadline(data: JobData, err: unknown): string {
       ? 'Fix the cause, then run `/mesh up` again: it continues where it stopped and creates nothing twice.'
       : data.name === 'down'
         ? 'Run `/mesh down` again: it deletes only what is left.'
-        : `Run \`${data.name === 'down-preview' ? '/mesh down' : '/mesh ' + data.name}\` again once the cause is fixed.`;
-  return `Failed: ${errorMessage(err)}${hint}\n${next}`;
+        : `Run \`${data.name === 'down-preview' ? '/mesh down' : `/mesh ${data.name}`}\` again once the cause is fixed.`;
+  return `Failed: ${escapeMrkdwn(errorMessage(err))}${hint}\n${next}`;
 }

@@ -1,24 +1,45 @@
 // The web role: a Bolt app that checks Slack's signature (Bolt's receivers do), parses and authorizes /mesh,
 // acks within Slack's 3 seconds, then queues the job. Nothing slow runs before the ack.
-import { App, LogLevel, type CustomRoute } from '@slack/bolt';
+import { App, type BlockAction, type CustomRoute, LogLevel, type RespondFn } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { MeshSpec } from '../config/spec-types.ts';
 import { errorMessage } from '../errors.ts';
-import { cancelJob } from '../queue/cancel.ts';
-import { enqueueCommand, type EnqueueDeps } from '../queue/enqueue.ts';
-import type { JobName } from '../queue/job-types.ts';
 import type { MeshCommand, ParseResult } from '../mesh-command.ts';
-import { DOWN_CONFIRM_ACTION, readConfirmValue } from './down-confirm.ts';
+import { recordedAnchor } from '../queue/anchor.ts';
+import { cancelJob } from '../queue/cancel.ts';
+import { type EnqueueDeps, enqueueCommand, jobIdOf, jobNumber } from '../queue/enqueue.ts';
+import { isMutatingJob, type JobName } from '../queue/job-types.ts';
+import { ChannelClosedError, makeChannelChecker, reportChannels } from './channels.ts';
+import { webClientOptions } from './client.ts';
+import {
+  claimConfirmation,
+  DOWN_CONFIRM_ACTION,
+  DOWN_KEEP_ACTION,
+  readConfirmValue,
+  releaseConfirmation,
+  settledBlocks,
+} from './down-confirm.ts';
+import { safeText, section } from './format.ts';
+import { type AuthorizeFn, makeGate, type Requester } from './gate.ts';
+import { helpBlocks } from './help.ts';
+import { type HomeDeps, publishHome } from './home.ts';
+import {
+  JOB_CANCEL_ACTION,
+  JOB_REFRESH_ACTION,
+  JOB_RETRY_ACTION,
+  JOB_STATUS_ACTION,
+  type RerunValue,
+  readRerunValue,
+} from './job-buttons.ts';
 import { slackLogger } from './logger.ts';
+import { escapeMrkdwn } from './mrkdwn.ts';
 
 /** What the web role needs from the command layer (commands/); src/compose-root.ts wires it in. */
 export interface CommandLayer {
   parse(text: string, spec: MeshSpec): ParseResult;
-  authorize(
-    req: { userId: string; channelId: string; command: MeshCommand },
-    policy: { admins: readonly string[]; channels: readonly string[] },
-  ): { allowed: true } | { allowed: false; reason: string };
+  /** Channel and role; the gate (gate.ts) checks the workspace first. */
+  authorize: AuthorizeFn;
   /** The command as the user would type it. */
   describe(cmd: MeshCommand): string;
   help(spec: MeshSpec, topic?: string): string;
@@ -30,6 +51,7 @@ export interface WebOptions {
   signingSecret: string;
   appToken?: string;
   slackApiUrl?: string;
+  slackTimeoutMs?: number;
   port: number;
   admins: string[];
   channels: string[];
@@ -37,6 +59,14 @@ export interface WebOptions {
   redis: Redis;
   log: Logger;
   enqueue: Omit<EnqueueDeps, 'slack'>;
+}
+
+interface JobOwner {
+  userId: string;
+  mutating: boolean;
+  channelId: string;
+  anchorTs?: string;
+  title: string;
 }
 
 export interface WebApp {
@@ -49,7 +79,11 @@ export function createWebApp(opts: WebOptions): WebApp {
   const log = opts.log.child({ role: 'web' });
   const { parse: parseMeshCommand, authorize, describe: describeCommand, help: helpText } = opts.commands;
   const health: CustomRoute[] = [
-    { path: '/healthz', method: ['GET'], handler: (_req, res) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok') },
+    {
+      path: '/healthz',
+      method: ['GET'],
+      handler: (_req, res) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'),
+    },
     {
       path: '/readyz',
       method: ['GET'],
@@ -57,7 +91,13 @@ export function createWebApp(opts: WebOptions): WebApp {
         opts.redis
           .ping()
           .then(() => res.writeHead(200, { 'content-type': 'text/plain' }).end('ready'))
-          .catch((err: unknown) => res.writeHead(503, { 'content-type': 'text/plain' }).end(`redis unreachable: ${errorMessage(err)}`));
+          .catch((err: unknown) => {
+            // The reason goes to the log only: /readyz is reachable from outside and the error names hosts.
+            log.warn({ err }, 'readiness check: redis unreachable');
+            res
+              .writeHead(503, { 'content-type': 'text/plain' })
+              .end("redis unreachable: the reason is in the bot's log");
+          });
       },
     },
   ];
@@ -71,40 +111,65 @@ export function createWebApp(opts: WebOptions): WebApp {
     customRoutes: health,
     logLevel: LogLevel.WARN,
     logger: slackLogger(log),
-    clientOptions: opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : undefined,
+    clientOptions: webClientOptions({ apiUrl: opts.slackApiUrl, timeoutMs: opts.slackTimeoutMs }, log),
     // Socket Mode still serves the health routes on PORT.
     installerOptions: socketMode ? { port: opts.port } : undefined,
   });
   const enqueueDeps: EnqueueDeps = { ...opts.enqueue, slack: app.client };
 
-  const audit = (userId: string, channelId: string, text: string, allowed: boolean, reason?: string) =>
-    log.info({ audit: true, userId, channelId, command: `/mesh ${text}`.trim(), allowed, reason }, 'command decision');
+  const channelCheck = makeChannelChecker(app.client);
+  const gate = makeGate({ admins: opts.admins, channels: opts.channels, authorize, client: app.client, log });
 
   app.command('/mesh', async ({ command, ack, respond }) => {
     const text = command.text ?? '';
+    const shown = `/mesh ${text}`.trim();
+    const who: Requester = {
+      userId: command.user_id,
+      channelId: command.channel_id,
+      teamIds: [command.team_id, (command as { user_team?: string }).user_team].filter((t): t is string => Boolean(t)),
+      enterpriseId: command.enterprise_id || undefined,
+      via: 'slash command',
+    };
     const parsed = parseMeshCommand(text, opts.spec);
     if (!parsed.ok) {
-      audit(command.user_id, command.channel_id, text, false, 'bad input');
-      await ack({ response_type: 'ephemeral', text: `${parsed.error}\n${parsed.usage}` });
+      const foreign = await gate.refuseBadInput(who, shown);
+      await ack({
+        response_type: 'ephemeral',
+        text: foreign ? `:no_entry: ${foreign}` : `${parsed.error}\n${parsed.usage}`,
+      });
       return;
     }
     const cmd = parsed.command;
-    const decision = authorize({ userId: command.user_id, channelId: command.channel_id, command: cmd }, { admins: opts.admins, channels: opts.channels });
-    audit(command.user_id, command.channel_id, text, decision.allowed, decision.allowed ? undefined : decision.reason);
+    const decision = await gate.admit(
+      who,
+      cmd,
+      shown,
+      cmd.kind === 'cancel' && cmd.jobId ? await jobOwner(cmd.jobId) : undefined,
+    );
     if (!decision.allowed) {
       await ack({ response_type: 'ephemeral', text: `:no_entry: ${decision.reason}` });
       return;
     }
     if (cmd.kind === 'help') {
-      await ack({ response_type: 'ephemeral', text: helpText(opts.spec, cmd.topic) });
+      const text = helpText(opts.spec, cmd.topic);
+      const viewer = {
+        userId: command.user_id,
+        channelId: command.channel_id,
+        admins: opts.admins,
+        channels: opts.channels,
+      };
+      await ack({ response_type: 'ephemeral', text, blocks: helpBlocks(opts.spec.name, text, viewer) });
       return;
     }
     if (cmd.kind === 'cancel') {
       await ack();
       try {
-        await respond({ response_type: 'ephemeral', text: await cancelJob(opts.enqueue.queues, opts.redis, opts.enqueue.prefix, cmd.jobId, command.user_id) });
+        const job = cmd.jobId ? await jobOwner(cmd.jobId) : undefined;
+        const said = await cancelJob(opts.enqueue.queues, opts.redis, opts.enqueue.prefix, cmd.jobId, command.user_id);
+        await respond({ response_type: 'ephemeral', text: said });
+        if (cmd.jobId) await markRemoved(said, job, cmd.jobId, command.user_id);
       } catch (err) {
-        await respond({ response_type: 'ephemeral', text: `Could not cancel: ${errorMessage(err)}` });
+        await respond({ response_type: 'ephemeral', text: `Could not cancel: ${escapeMrkdwn(errorMessage(err))}` });
       }
       return;
     }
@@ -114,36 +179,257 @@ export function createWebApp(opts: WebOptions): WebApp {
     await queueOrApologize(name, cmd, command.user_id, command.channel_id, respond);
   });
 
-  app.action(DOWN_CONFIRM_ACTION, async ({ ack, body, action, respond }) => {
+  /** Who clicked, as the gate needs it: the user's team and the team the click came through. */
+  const clicker = (body: BlockAction): Requester => ({
+    userId: body.user.id,
+    channelId: body.channel?.id ?? body.container?.channel_id ?? '',
+    teamIds: [body.user.team_id, body.team?.id].filter((t): t is string => Boolean(t)),
+    enterpriseId: body.enterprise?.id ?? undefined,
+    via: 'button',
+  });
+  const refuse = (respond: RespondFn, reason: string) =>
+    respond({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: `:no_entry: ${reason.charAt(0).toUpperCase()}${reason.slice(1)}`,
+    });
+
+  const at = () => `${new Date().toISOString().slice(11, 16)} UTC`;
+  const replaceConfirmation = (respond: RespondFn, body: BlockAction, outcome: string) =>
+    respond({
+      replace_original: true,
+      text: safeText(outcome),
+      blocks: settledBlocks(body.message?.blocks as unknown[] | undefined, outcome) as never,
+    });
+
+  /** Delete and Keep it share their checks: who may, which mesh, not expired, not used before. */
+  const downButton =
+    (kind: 'delete' | 'keep') =>
+    async ({
+      ack,
+      body,
+      action,
+      respond,
+    }: {
+      ack: () => Promise<void>;
+      body: BlockAction;
+      action: BlockAction['actions'][number];
+      respond: RespondFn;
+    }) => {
+      await ack();
+      const who = clicker(body);
+      const cmd: MeshCommand = { kind: 'down', confirm: opts.spec.name };
+      const decision = await gate.admit(
+        who,
+        cmd,
+        kind === 'delete' ? 'button: confirm /mesh down' : 'button: keep the mesh',
+      );
+      if (!decision.allowed) {
+        await refuse(respond, `${decision.reason}. Nothing was deleted.`);
+        return;
+      }
+      const value = 'value' in action ? String(action.value ?? '') : '';
+      const check = readConfirmValue(value, opts.spec.name, Date.now());
+      if (!check.ok) {
+        log.info({ audit: true, userId: who.userId, reason: check.reason }, 'down confirmation not valid');
+        if (check.expired) {
+          await respond({
+            response_type: 'ephemeral',
+            replace_original: false,
+            text: `:hourglass: ${check.reason} Nothing was deleted; run \`/mesh down\` again for a fresh confirmation.`,
+          });
+          await replaceConfirmation(
+            respond,
+            body,
+            `:hourglass: This confirmation expired, nothing deleted (clicked by <@${who.userId}> at ${at()}). Run \`/mesh down\` again for a fresh one.`,
+          );
+        } else {
+          await respond({
+            response_type: 'ephemeral',
+            replace_original: false,
+            text: `:no_entry: ${check.reason} Nothing was deleted; run \`/mesh down\` again for a fresh confirmation.`,
+          });
+        }
+        return;
+      }
+      const before = await claimConfirmation(opts.redis, opts.enqueue.prefix, check.value.nonce, {
+        userId: who.userId,
+        action: kind,
+      });
+      if (before) {
+        log.info({ audit: true, userId: who.userId, usedBy: before.userId }, 'down confirmation already used');
+        const how = before.action === 'keep' ? 'kept the mesh' : 'confirmed the teardown';
+        await respond({
+          response_type: 'ephemeral',
+          replace_original: false,
+          text: `:information_source: This confirmation was already used: <@${before.userId}> ${how}. It works once; nothing more happens.`,
+        });
+        return;
+      }
+      if (kind === 'keep') {
+        await replaceConfirmation(
+          respond,
+          body,
+          `:relieved: Kept: <@${who.userId}> chose to keep mesh *${opts.spec.name}* at ${at()}; nothing was deleted.`,
+        );
+        return;
+      }
+      // Queue first, then say so: a failure to queue must not leave "teardown follows" with nothing following.
+      const queued = await queueOrApologize('down', cmd, who.userId, who.channelId, respond);
+      if (!queued) {
+        await releaseConfirmation(opts.redis, opts.enqueue.prefix, check.value.nonce);
+        return;
+      }
+      await replaceConfirmation(
+        respond,
+        body,
+        `:wastebasket: Confirmed by <@${who.userId}> at ${at()}: the teardown of mesh *${opts.spec.name}* is job ${jobNumber(queued.jobId)}, below.`,
+      );
+    };
+  app.action<BlockAction>(DOWN_CONFIRM_ACTION, downButton('delete'));
+
+  type ButtonArgs = {
+    ack: () => Promise<void>;
+    body: BlockAction;
+    action: BlockAction['actions'][number];
+    respond: RespondFn;
+  };
+  const buttonValue = (action: ButtonArgs['action']) => ('value' in action ? String(action.value ?? '') : '');
+
+  app.action<BlockAction>(JOB_CANCEL_ACTION, async ({ ack, body, action, respond }: ButtonArgs) => {
     await ack();
-    const userId = body.user.id;
-    const channelId = body.channel?.id ?? '';
-    const value = 'value' in action ? String(action.value ?? '') : '';
-    const check = readConfirmValue(value, opts.spec.name, Date.now());
-    const isAdmin = opts.admins.includes(userId);
-    audit(userId, channelId, 'down (confirm button)', isAdmin && check.ok, !isAdmin ? 'not an admin' : check.ok ? undefined : check.reason);
-    if (!isAdmin) {
-      await respond({ response_type: 'ephemeral', replace_original: false, text: `:no_entry: Only mesh admins may confirm \`/mesh down\`. Nothing was deleted.` });
+    const jobId = buttonValue(action);
+    const job = await jobOwner(jobId);
+    // From the App Home the click has no channel: it is decided for the channel the job runs in, and answered
+    // in the Home tab itself (a view has no response_url).
+    const fromHome = body.container?.type === 'view';
+    const who = fromHome && job ? { ...clicker(body), channelId: job.channelId } : clicker(body);
+    const answer = (text: string) =>
+      fromHome
+        ? publishHome(homeDeps, who.userId, text)
+        : respond({ response_type: 'ephemeral', replace_original: false, text });
+    const decision = await gate.admit(who, { kind: 'cancel', jobId }, `button: Cancel job ${jobId}`, job);
+    if (!decision.allowed) {
+      await answer(`:no_entry: ${decision.reason.charAt(0).toUpperCase()}${decision.reason.slice(1)}`);
       return;
     }
-    if (!check.ok) {
-      await respond({ response_type: 'ephemeral', replace_original: false, text: `:hourglass: ${check.reason} Nothing was deleted; run \`/mesh down\` again for a fresh confirmation.` });
-      return;
+    try {
+      const said = await cancelJob(opts.enqueue.queues, opts.redis, opts.enqueue.prefix, jobId, who.userId);
+      await markRemoved(said, job, jobId, who.userId);
+      await answer(said);
+    } catch (err) {
+      await answer(`Could not cancel: ${escapeMrkdwn(errorMessage(err))}`);
     }
-    await respond({ replace_original: true, text: `:wastebasket: \`/mesh down\` of mesh *${opts.spec.name}* confirmed by <@${userId}>; the teardown job follows below.` });
-    await queueOrApologize('down', { kind: 'down', confirm: opts.spec.name }, userId, channelId, respond);
   });
 
-  const queueOrApologize = async (name: JobName, cmd: MeshCommand, userId: string, channelId: string, respond: (msg: { response_type: 'ephemeral'; text: string; replace_original?: boolean }) => Promise<unknown>) => {
+  const homeDeps: HomeDeps = {
+    client: app.client,
+    queues: opts.enqueue.queues,
+    redis: opts.redis,
+    prefix: opts.enqueue.prefix,
+    mesh: opts.spec.name,
+    admins: opts.admins,
+    channels: opts.channels,
+    describe: opts.enqueue.describe,
+    log,
+  };
+  app.event('app_home_opened', async ({ event }) => {
+    if (event.tab !== 'home') return;
+    await publishHome(homeDeps, event.user).catch((err: unknown) =>
+      log.warn({ err }, 'could not publish the App Home'),
+    );
+  });
+
+  /** Retry, Status and Refresh start a job as the command itself would, with the same rights. */
+  const rerun =
+    (label: string, pick: (value: string) => RerunValue | undefined) =>
+    async ({ ack, body, action, respond }: ButtonArgs) => {
+      await ack();
+      const who = clicker(body);
+      const job = pick(buttonValue(action));
+      if (!job) return void (await refuse(respond, 'this button is not one meshops made'));
+      const decision = await gate.admit(who, job.command, `button: ${label} (${describeCommand(job.command)})`);
+      if (!decision.allowed) return void (await refuse(respond, decision.reason));
+      await queueOrApologize(job.name, job.command, who.userId, who.channelId, respond);
+    };
+  const statusNow = (): RerunValue => ({ name: 'status', command: { kind: 'status', wait: false } });
+  app.action<BlockAction>(JOB_RETRY_ACTION, rerun('Retry', readRerunValue));
+  app.action<BlockAction>(JOB_STATUS_ACTION, rerun('Status', statusNow));
+  app.action<BlockAction>(JOB_REFRESH_ACTION, rerun('Refresh', statusNow));
+
+  /** A job taken off the queue before it started: its anchor says so and loses its Cancel button. */
+  async function markRemoved(said: string, job: JobOwner | undefined, jobId: string, by: string): Promise<void> {
+    if (!said.startsWith('Removed job') || !job?.anchorTs) return;
+    const text = `:no_entry_sign: *${job.title}* · job ${jobNumber(jobId)} · asked by <@${job.userId}>\nRemoved from the queue by <@${by}> before it started: nothing was done.`;
+    await app.client.chat
+      .update({ channel: job.channelId, ts: job.anchorTs, text: safeText(text), blocks: [section(text)] })
+      .catch((err: unknown) => log.warn({ err }, 'could not mark the removed job'));
+  }
+
+  /** Who asked a job and whether it changes the mesh: whoever asked a read-only job may cancel it. */
+  async function jobOwner(jobId: string): Promise<JobOwner | undefined> {
+    try {
+      const id = jobIdOf(jobId);
+      const job = (await opts.enqueue.queues.changes.getJob(id)) ?? (await opts.enqueue.queues.reads.getJob(id));
+      if (!job) return undefined;
+      const anchorTs = job.data.anchorTs ?? (await recordedAnchor(opts.redis, opts.enqueue.prefix, id));
+      return {
+        userId: job.data.userId,
+        mutating: isMutatingJob(job.data),
+        channelId: job.data.channelId,
+        anchorTs,
+        title: opts.enqueue.describe(job.data),
+      };
+    } catch {
+      return undefined;
+    }
+  }
+  app.action<BlockAction>(DOWN_KEEP_ACTION, downButton('keep'));
+
+  const queueOrApologize = async (
+    name: JobName,
+    cmd: MeshCommand,
+    userId: string,
+    channelId: string,
+    respond: (msg: { response_type: 'ephemeral'; text: string; replace_original?: boolean }) => Promise<unknown>,
+  ) => {
+    // A job whose messages cannot be posted would run unseen: say what to do instead, and queue nothing.
+    const where = await channelCheck(channelId);
+    if (where.usable === false) {
+      log.info({ userId, channelId, reason: where.reason }, 'not queued: the bot cannot post in this channel');
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: `:warning: \`${describeCommand(cmd)}\` was not queued: ${where.advice}.`,
+      });
+      return undefined;
+    }
     try {
       const queued = await enqueueCommand(enqueueDeps, { name, command: cmd, userId, channelId });
       log.info({ jobId: queued.jobId, name, userId, channelId, position: queued.position }, 'job queued');
       if (!queued.anchorTs) {
-        await respond({ response_type: 'ephemeral', text: `Queued \`${describeCommand(cmd)}\` as job ${queued.jobId}.` });
+        await respond({
+          response_type: 'ephemeral',
+          text: `Queued \`${describeCommand(cmd)}\` as job ${jobNumber(queued.jobId)}.`,
+        });
       }
+      return queued;
     } catch (err) {
+      if (err instanceof ChannelClosedError) {
+        await respond({
+          response_type: 'ephemeral',
+          replace_original: false,
+          text: `:warning: \`${describeCommand(cmd)}\` was not queued: ${err.advice}.`,
+        });
+        return undefined;
+      }
       log.error({ err }, 'could not queue the job');
-      await respond({ response_type: 'ephemeral', replace_original: false, text: `:x: Could not queue \`${describeCommand(cmd)}\`: ${errorMessage(err)}. Nothing was started; try again when Redis is reachable.` });
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: `:x: Could not queue \`${describeCommand(cmd)}\`: ${escapeMrkdwn(errorMessage(err))}. Nothing was started; try again when Redis is reachable.`,
+      });
+      return undefined;
     }
   };
 
@@ -156,6 +442,10 @@ export function createWebApp(opts: WebOptions): WebApp {
     start: async () => {
       await app.start(opts.port);
       log.info({ port: opts.port, socketMode }, 'web role listening');
+      // In the background: a slow Slack must not hold the start; the log says which channels cannot be used.
+      void reportChannels(channelCheck, opts.channels, log).catch((err: unknown) =>
+        log.warn({ err }, 'could not check MESH_CHANNELS'),
+      );
     },
     stop: async () => {
       await app.stop();

@@ -1,50 +1,167 @@
-// The `/mesh down` confirmation button: valid for 5 minutes, for this mesh only. Slack signs the click, so the
-// value cannot be forged; the expiry stops an old message from deleting a mesh built since.
+// The `/mesh down` confirmation: what will be deleted, what it costs now, and two buttons, Delete and Keep it.
+// The button value carries a one-time nonce: the first click claims it in Redis (SET NX), so a second click, a
+// double click or a second admin cannot start a second teardown. It expires after 5 minutes, so an old message
+// cannot delete a mesh built since. Slack signs the click, so the value cannot be forged.
+import { randomUUID } from 'node:crypto';
 import type { KnownBlock } from '@slack/types';
-import { context, section } from './format.ts';
+import type { WebClient } from '@slack/web-api';
+import type { Redis } from 'ioredis';
+import { context, safeFileText, safeText, section } from './format.ts';
 
 export const DOWN_CONFIRM_ACTION = 'mesh_down_confirm';
+export const DOWN_KEEP_ACTION = 'mesh_down_keep';
 export const CONFIRM_TTL_MS = 5 * 60 * 1000;
+/** Above this the inventory shows counts per region, and the full list goes up as a file. */
+export const INVENTORY_INLINE_LIMIT = 2400;
 
-export function confirmValue(mesh: string, now: number): string {
-  return JSON.stringify({ mesh, exp: now + CONFIRM_TTL_MS });
+export interface ConfirmValue {
+  mesh: string;
+  exp: number;
+  nonce: string;
 }
 
-export function readConfirmValue(value: string, mesh: string, now: number): { ok: true } | { ok: false; reason: string } {
-  let parsed: { mesh?: unknown; exp?: unknown };
+export function confirmValue(mesh: string, now: number, nonce: string = randomUUID()): string {
+  return JSON.stringify({ mesh, exp: now + CONFIRM_TTL_MS, nonce } satisfies ConfirmValue);
+}
+
+export type ConfirmCheck = { ok: true; value: ConfirmValue } | { ok: false; expired: boolean; reason: string };
+
+export function readConfirmValue(value: string, mesh: string, now: number): ConfirmCheck {
+  let parsed: { mesh?: unknown; exp?: unknown; nonce?: unknown };
   try {
-    parsed = JSON.parse(value) as { mesh?: unknown; exp?: unknown };
+    parsed = JSON.parse(value) as { mesh?: unknown; exp?: unknown; nonce?: unknown };
   } catch {
-    return { ok: false, reason: 'This button is not a valid confirmation.' };
+    return { ok: false, expired: false, reason: 'This button is not a valid confirmation.' };
   }
-  if (parsed.mesh !== mesh) return { ok: false, reason: `This confirmation is for mesh "${String(parsed.mesh)}", not "${mesh}".` };
-  if (typeof parsed.exp !== 'number' || now > parsed.exp) return { ok: false, reason: 'This confirmation expired (buttons are valid for 5 minutes).' };
-  return { ok: true };
+  if (parsed.mesh !== mesh)
+    return {
+      ok: false,
+      expired: false,
+      reason: `This confirmation is for mesh "${String(parsed.mesh)}", not "${mesh}".`,
+    };
+  if (typeof parsed.nonce !== 'string' || parsed.nonce.length < 16)
+    return { ok: false, expired: false, reason: 'This button is not a valid confirmation.' };
+  if (typeof parsed.exp !== 'number' || now > parsed.exp)
+    return { ok: false, expired: true, reason: 'This confirmation expired (buttons are valid for 5 minutes).' };
+  return { ok: true, value: { mesh, exp: parsed.exp, nonce: parsed.nonce } };
 }
 
-/** The confirmation message: what will be deleted, what it costs now, and the button (with Slack's confirm dialog). */
-export function confirmBlocks(mesh: string, inventory: string, hourlyCost: string, now: number): KnownBlock[] {
+/**
+ * Claims a confirmation for one click. Returns undefined when this click got it, or who used it before and how.
+ * The key outlives the button, so a click after a restart cannot use it again either.
+ */
+export async function claimConfirmation(
+  redis: Redis,
+  prefix: string,
+  nonce: string,
+  claim: { userId: string; action: 'delete' | 'keep' },
+): Promise<{ userId: string; action: string } | undefined> {
+  const key = `${prefix}:down-confirm:${nonce}`;
+  const won = await redis.set(key, JSON.stringify(claim), 'PX', CONFIRM_TTL_MS * 2, 'NX');
+  if (won === 'OK') return undefined;
+  const held = await redis.get(key);
+  try {
+    return JSON.parse(held ?? '{}') as { userId: string; action: string };
+  } catch {
+    return { userId: 'someone', action: 'delete' };
+  }
+}
+
+/** Gives a claimed confirmation back (the teardown could not be queued), so the button works again. */
+export async function releaseConfirmation(redis: Redis, prefix: string, nonce: string): Promise<void> {
+  await redis.del(`${prefix}:down-confirm:${nonce}`);
+}
+
+/** A long inventory as counts per region: each "N thing(s) (id, id, ...)" without its list of IDs. */
+export function inventoryCounts(inventory: string): string {
+  return inventory
+    .split('\n')
+    .map((line) => {
+      const peerings = /^• peering: (.*)$/.exec(line);
+      if (peerings) return `• peering: ${peerings[1]!.split(/\), /).length} connection(s)`;
+      const roles = /^• IAM roles: (.*)$/.exec(line);
+      if (roles) return `• IAM roles: ${roles[1]!.split(', ').length}`;
+      return line.replace(/ \([^()]*\)/g, '');
+    })
+    .join('\n');
+}
+
+/** The confirmation message: what will be deleted, what it costs now, and the buttons (Delete with Slack's dialog). */
+export function confirmBlocks(
+  mesh: string,
+  inventory: string,
+  hourlyCost: string,
+  now: number,
+  nonce: string = randomUUID(),
+): KnownBlock[] {
+  const long = inventory.length > INVENTORY_INLINE_LIMIT;
+  const shown = long ? `${inventoryCounts(inventory)}\n_The full list is attached in the thread._` : inventory;
+  const value = confirmValue(mesh, now, nonce);
   return [
-    section(`:warning: *Delete mesh ${mesh}?* This removes everything it owns:\n${inventory}`),
-    section(`It costs about *${hourlyCost}/hour* now.`),
+    {
+      ...section(`:warning: *Delete mesh ${mesh}?* This removes everything it owns:\n${shown}`),
+      block_id: 'inventory',
+    },
+    { ...section(`It costs about *${hourlyCost}/hour* now.`), block_id: 'cost' },
     {
       type: 'actions',
+      block_id: 'down_confirm',
       elements: [
         {
           type: 'button',
           action_id: DOWN_CONFIRM_ACTION,
           style: 'danger' as const,
           text: { type: 'plain_text', text: `Delete ${mesh}` },
-          value: confirmValue(mesh, now),
+          value,
           confirm: {
             title: { type: 'plain_text', text: 'Delete the mesh?' },
-            text: { type: 'mrkdwn', text: `Every cluster, node group, NAT gateway, peering and VPC of *${mesh}* will be deleted.` },
+            text: {
+              type: 'mrkdwn',
+              text: `Every cluster, node group, NAT gateway, peering and VPC of *${mesh}* will be deleted.`,
+            },
             confirm: { type: 'plain_text', text: 'Delete' },
-            deny: { type: 'plain_text', text: 'Keep it' },
+            deny: { type: 'plain_text', text: 'Cancel' },
           },
         },
+        { type: 'button', action_id: DOWN_KEEP_ACTION, text: { type: 'plain_text', text: 'Keep it' }, value },
       ],
     },
-    context(`Only mesh admins can press this; it expires in 5 minutes. Scripts: \`/mesh down --confirm ${mesh}\`.`),
+    context(`Only mesh admins can press these; they expire in 5 minutes. Scripts: \`/mesh down --confirm ${mesh}\`.`),
   ];
+}
+
+/** Posts the confirmation; a long inventory also goes up in full, as a file in the message's thread. */
+export async function postDownConfirmation(
+  slack: WebClient,
+  channel: string,
+  args: { mesh: string; inventory: string; hourlyCost: string; now: number },
+): Promise<string> {
+  const blocks = confirmBlocks(args.mesh, args.inventory, args.hourlyCost, args.now);
+  const posted = await slack.chat.postMessage({
+    channel,
+    text: safeText(`Delete mesh ${args.mesh}? An admin must confirm within 5 minutes.`),
+    blocks,
+  });
+  const ts = posted.ts as string;
+  if (args.inventory.length > INVENTORY_INLINE_LIMIT) {
+    const filename = `down-${args.mesh}-inventory.txt`;
+    await slack.files.uploadV2({
+      channel_id: channel,
+      thread_ts: ts,
+      content: safeFileText(args.inventory),
+      filename,
+      title: filename,
+      initial_comment: 'Everything /mesh down would delete',
+    });
+  }
+  return ts;
+}
+
+/** The message after a click: the inventory stays (what was, or would have been, deleted), the buttons go. */
+export function settledBlocks(original: unknown[] | undefined, outcome: string): object[] {
+  const kept = (original ?? []).filter((b) => {
+    const block = b as { type?: string; block_id?: string };
+    return block.type === 'section' && (block.block_id === 'inventory' || block.block_id === 'cost');
+  }) as object[];
+  return [...kept, context(outcome)];
 }

@@ -1,5 +1,8 @@
-// Small text helpers for Slack messages: progress bars, code blocks, and Slack's size limits.
+// Small text helpers for Slack messages: progress bars, code blocks, escaping, and Slack's size limits.
 import { scrubSecrets } from '../log.ts';
+import { escapeAllButOwnMarkup, escapeMrkdwn } from './mrkdwn.ts';
+
+export { escapeMrkdwn };
 
 /** A section block's text limit is 3000 characters; keep room for the code fence and a heading. */
 export const SECTION_TEXT_LIMIT = 3000;
@@ -11,18 +14,40 @@ export function progressBar(done: number, total: number, width = 20): string {
   return `${'▓'.repeat(filled)}${'░'.repeat(width - filled)} ${Math.round(ratio * 100)}%`;
 }
 
+/** A code block of text from outside (a table, a log excerpt): escaped, so kubectl's `<none>` reads as `<none>`. */
 export function codeBlock(text: string): string {
-  return '```\n' + text.replace(/```/g, "'''") + '\n```';
+  return `\`\`\`\n${escapeMrkdwn(text.replace(/```/g, "'''"))}\n\`\`\``;
 }
 
-/** Everything meshops sends to Slack goes through this: no token ever leaves in a message. */
+/**
+ * Everything meshops sends to Slack as mrkdwn goes through this: no token ever leaves in a message, and only the
+ * bot's own mentions stay markup (see mrkdwn.ts).
+ */
 export function safeText(text: string): string {
+  return escapeAllButOwnMarkup(scrubSecrets(text));
+}
+
+/** File contents are not mrkdwn: scrubbed of secrets, never escaped. */
+export function safeFileText(text: string): string {
   return scrubSecrets(text);
 }
 
 export function section(text: string): { type: 'section'; text: { type: 'mrkdwn'; text: string } } {
-  const t = safeText(text);
-  return { type: 'section', text: { type: 'mrkdwn', text: t.length > SECTION_TEXT_LIMIT ? `${t.slice(0, SECTION_TEXT_LIMIT - 2)}…` : t } };
+  return { type: 'section', text: { type: 'mrkdwn', text: fitSection(safeText(text)) } };
+}
+
+/** Cuts text to a section's 3000 characters at a line end, closes a cut code block, and says how much is left. */
+export function fitSection(t: string, limit = SECTION_TEXT_LIMIT): string {
+  if (t.length <= limit) return t;
+  const room = limit - 40;
+  const lastNewline = t.lastIndexOf('\n', room);
+  let cut = t.slice(0, lastNewline > room / 2 ? lastNewline : room);
+  const rest = t
+    .slice(cut.length)
+    .split('\n')
+    .filter((l) => l.trim() !== '' && l.trim() !== '```').length;
+  if ((cut.match(/```/g) ?? []).length % 2 === 1) cut += '\n```';
+  return `${cut}\n… and ${rest} more line${rest === 1 ? '' : 's'}`;
 }
 
 export function context(text: string): { type: 'context'; elements: Array<{ type: 'mrkdwn'; text: string }> } {

@@ -1,5 +1,5 @@
 // Slack's SDK logs through this adapter into pino (JSON, redacted) instead of printing to the console.
-import type { Logger as SlackLogger, LogLevel } from '@slack/logger';
+import type { LogLevel, Logger as SlackLogger } from '@slack/logger';
 import type { Logger } from 'pino';
 
 export function slackLogger(log: Logger): SlackLogger {

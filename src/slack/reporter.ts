@@ -5,7 +5,19 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import { formatDuration } from '../steps/wait.ts';
-import { codeBlock, context, INLINE_EXCERPT_LIMIT, progressBar, safeText, section } from './format.ts';
+import { type EditBudget, sharedEditBudget } from './edit-budget.ts';
+import {
+  codeBlock,
+  context,
+  escapeMrkdwn,
+  fitSection,
+  INLINE_EXCERPT_LIMIT,
+  progressBar,
+  safeFileText,
+  safeText,
+  section,
+} from './format.ts';
+import { jobButtons, type RerunValue } from './job-buttons.ts';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'waiting';
 
@@ -20,6 +32,12 @@ export interface ReporterOptions {
   clock: Clock;
   log: Logger;
   minEditIntervalMs?: number;
+  /** What the job runs, for its Retry and Refresh buttons. */
+  job?: RerunValue;
+  /** The client for progress edits (one that answers a 429 at once); default `client`. */
+  editClient?: WebClient;
+  /** Shared by every job of the process; default the process's own. */
+  budget?: EditBudget;
 }
 
 const ICON: Record<JobState, string> = {
@@ -29,6 +47,13 @@ const ICON: Record<JobState, string> = {
   succeeded: ':white_check_mark:',
   failed: ':x:',
   cancelled: ':no_entry_sign:',
+};
+
+/** A check's verdict on the anchor: a green tick on a half-built mesh would mislead. */
+const VERDICT_ICON: Record<'ok' | 'warning' | 'failing', string> = {
+  ok: ':white_check_mark:',
+  warning: ':large_yellow_circle:',
+  failing: ':red_circle:',
 };
 
 export class ProgressReporter {
@@ -41,6 +66,8 @@ export class ProgressReporter {
   private now = '';
   private headline = '';
   private body: string[] = [];
+  private verdict?: 'ok' | 'warning' | 'failing';
+  private readonly inPlace: Array<{ title: string; summary: string; ms: number }> = [];
   private readonly startedAt: number;
   private lastEditAt = 0;
   private editTimer?: NodeJS.Timeout;
@@ -58,6 +85,11 @@ export class ProgressReporter {
 
   get anchor(): string | undefined {
     return this.anchorTs;
+  }
+
+  /** Uses another message as the anchor (the one recorded first for this job). */
+  adopt(ts: string): void {
+    this.anchorTs = ts;
   }
 
   /** Posts the anchor message when the job has none yet (a job queued without Slack, or a lost anchor). */
@@ -83,15 +115,37 @@ export class ProgressReporter {
     this.scheduleEdit();
   }
 
-  stepFinished(title: string, summary: string, ms: number, excerpt?: string): void {
+  /** A finished step; one that found everything in place (`changed: false`) joins one reply with its like. */
+  stepFinished(title: string, summary: string, ms: number, excerpt?: string, opts: { changed?: boolean } = {}): void {
     this.done += 1;
     this.scheduleEdit();
-    this.reply(`:white_check_mark: *${title}* (${formatDuration(ms)}): ${summary}`, excerpt);
+    if (opts.changed === false && !excerpt) {
+      this.inPlace.push({ title, summary: summary.replace(/^already in place: /, ''), ms });
+      return;
+    }
+    this.flushInPlace();
+    this.reply(
+      `:white_check_mark: *${title}* (${formatDuration(ms)}): ${summary}`,
+      excerpt,
+      `job-${this.opts.jobId}-${slug(title)}.txt`,
+    );
+  }
+
+  /** The steps that found everything in place since the last reply, as one reply. */
+  private flushInPlace(): void {
+    if (this.inPlace.length === 0) return;
+    const steps = this.inPlace.splice(0);
+    const ms = steps.reduce((sum, s) => sum + s.ms, 0);
+    const lines = steps.map((s) => `• *${s.title}*: ${s.summary}`);
+    const head = `:white_check_mark: ${steps.length === 1 ? '1 step' : `${steps.length} steps`} already in place (${formatDuration(ms)}):`;
+    this.reply(`${head}\n${lines.join('\n')}`);
   }
 
   stepFailed(title: string, cause: string, ms: number): void {
+    this.flushInPlace();
     this.scheduleEdit();
-    this.reply(`:x: *${title}* failed after ${formatDuration(ms)}: ${cause}`);
+    // The cause is an error's text from outside (AWS, Kubernetes): shown as written, never as markup.
+    this.reply(`:x: *${title}* failed after ${formatDuration(ms)}: ${escapeMrkdwn(cause)}`);
   }
 
   /** A thread reply; an excerpt too long for a message goes up as a file in the thread. */
@@ -99,21 +153,27 @@ export class ProgressReporter {
     this.threadChain = this.threadChain.then(async () => {
       try {
         const threadTs = await this.ensureAnchor();
-        const safeExcerpt = excerpt ? safeText(excerpt) : undefined;
+        const safeExcerpt = excerpt ? safeFileText(excerpt) : undefined;
         if (safeExcerpt && safeExcerpt.length > INLINE_EXCERPT_LIMIT) {
-          await this.opts.client.chat.postMessage({ channel: this.opts.channel, thread_ts: threadTs, text: safeText(text), blocks: [section(text), context('full output attached as a file')] });
+          // One message: the file with the reply as its comment.
           await this.opts.client.files.uploadV2({
             channel_id: this.opts.channel,
             thread_ts: threadTs,
             content: safeExcerpt,
             filename,
             title: filename,
+            initial_comment: fitSection(safeText(text)),
           });
           return;
         }
         const blocks = [section(text)];
         if (safeExcerpt) blocks.push(section(codeBlock(safeExcerpt)));
-        await this.opts.client.chat.postMessage({ channel: this.opts.channel, thread_ts: threadTs, text: safeText(text), blocks });
+        await this.opts.client.chat.postMessage({
+          channel: this.opts.channel,
+          thread_ts: threadTs,
+          text: safeText(text),
+          blocks,
+        });
       } catch (err) {
         this.opts.log.warn({ err }, 'could not post a thread reply');
       }
@@ -122,22 +182,62 @@ export class ProgressReporter {
   }
 
   /** Final state of the anchor; waits until every pending reply and edit has gone out. */
-  async finish(state: JobState, headline: string, body: string[] = []): Promise<void> {
+  async finish(
+    state: JobState,
+    headline: string,
+    body: string[] = [],
+    verdict?: 'ok' | 'warning' | 'failing',
+  ): Promise<void> {
+    this.flushInPlace();
     this.state = state;
+    this.verdict = state === 'succeeded' ? verdict : undefined;
     this.headline = headline;
     this.body = body;
     this.now = '';
     await this.threadChain;
-    await this.editNow();
+    // The anchor shows the outcome first; then the reply that notifies the requester points at it.
+    await this.editNow(true);
+    await this.announceEnd(state, headline);
+  }
+
+  /**
+   * The end of a job as a new thread reply that mentions the requester: edits notify nobody and the requester is
+   * not subscribed to the bot's thread. A failure is also shown in the channel (reply_broadcast).
+   */
+  private async announceEnd(state: JobState, headline: string): Promise<void> {
+    const { title, jobId, userId } = this.opts;
+    const took = formatDuration(this.opts.clock.now() - this.startedAt);
+    const verb =
+      state === 'succeeded'
+        ? `finished in ${took}`
+        : state === 'failed'
+          ? `failed after ${took}`
+          : `was cancelled after ${took}`;
+    const first = headline.split('\n')[0] ?? '';
+    const icon = this.verdict ? VERDICT_ICON[this.verdict] : ICON[state];
+    const text = `<@${userId}> ${icon} *${title}* (job ${jobId}) ${verb}${first ? `: ${first}` : '.'}`;
+    try {
+      const threadTs = await this.ensureAnchor();
+      await this.opts.client.chat.postMessage({
+        channel: this.opts.channel,
+        thread_ts: threadTs,
+        reply_broadcast: state === 'failed',
+        text: safeText(text),
+        blocks: [section(text)],
+      });
+    } catch (err) {
+      this.opts.log.warn({ err }, 'could not tell the requester that the job ended');
+    }
   }
 
   async setState(state: JobState, headline: string): Promise<void> {
     this.state = state;
     this.headline = headline;
-    await this.editNow();
+    await this.editNow(state !== 'running');
   }
 
   async flush(): Promise<void> {
+    this.flushInPlace();
     await this.threadChain;
     if (this.editTimer) await this.editNow();
     await this.editChain;
@@ -146,14 +246,21 @@ export class ProgressReporter {
   render(): { text: string; blocks: object[] } {
     const { title, jobId, userId } = this.opts;
     const elapsed = formatDuration(this.opts.clock.now() - this.startedAt);
-    const head = `${ICON[this.state]} *${title}* · job ${jobId} · asked by <@${userId}>`;
+    const icon = this.verdict ? VERDICT_ICON[this.verdict] : ICON[this.state];
+    const head = `${icon} *${title}* · job ${jobId} · asked by <@${userId}>`;
     const lines = [head];
     if (this.headline) lines.push(this.headline);
-    if (this.total > 0) lines.push(`Step ${Math.min(this.done + (this.state === 'running' ? 1 : 0), this.total)} of ${this.total} · ${elapsed} elapsed\n\`${progressBar(this.done, this.total)}\``);
+    if (this.total > 0)
+      lines.push(
+        `Step ${Math.min(this.done + (this.state === 'running' ? 1 : 0), this.total)} of ${this.total} · ${elapsed} elapsed\n\`${progressBar(this.done, this.total)}\``,
+      );
     if (this.now && this.state === 'running') lines.push(`Now: ${this.now}`);
     const text = lines.join('\n');
     // Slack allows 50 blocks a message; a status of many clusters keeps well below.
-    const blocks = [section(text), ...this.body.slice(0, 45).map((b) => section(b))];
+    const blocks: object[] = [section(text), ...this.body.slice(0, 45).map((b) => section(b))];
+    if (this.body.length > 45) blocks.push(context(`… and ${this.body.length - 45} more`));
+    const buttons = jobButtons(this.state, jobId, this.opts.job);
+    if (buttons) blocks.push(buttons);
     return { text: safeText(text), blocks };
   }
 
@@ -163,24 +270,67 @@ export class ProgressReporter {
     this.editTimer = setTimeout(() => void this.editNow(), wait);
   }
 
-  private editNow(): Promise<void> {
+  /** Edits the anchor now, within the shared budget; `final` edits wait for the budget and for a 429 to pass. */
+  private editNow(final = false): Promise<void> {
     if (this.editTimer) {
       clearTimeout(this.editTimer);
       this.editTimer = undefined;
     }
     this.editChain = this.editChain.then(async () => {
       this.lastEditAt = this.opts.clock.now();
-      try {
-        if (!this.anchorTs) {
-          await this.ensureAnchor();
+      if (!this.anchorTs) {
+        await this.ensureAnchor().catch((err: unknown) =>
+          this.opts.log.warn({ err }, 'could not post the progress message'),
+        );
+        return;
+      }
+      const budget = this.opts.budget ?? sharedEditBudget;
+      // Several final states at once take turns: each 429 waits its Retry-After, with a little jitter.
+      for (let attempt = 0; attempt < 10; attempt++) {
+        // A final state goes at once (it is the one edit that must arrive); the progress edits after it wait.
+        const wait = budget.take(Date.now(), final);
+        if (wait > 0) return this.retryEditIn(wait);
+        try {
+          this.edits += 1;
+          await (this.opts.editClient ?? this.opts.client).chat.update({
+            channel: this.opts.channel,
+            ts: this.anchorTs,
+            ...this.render(),
+          });
           return;
+        } catch (err) {
+          const retryAfterSec =
+            (err as { code?: string; retryAfter?: number }).code === 'slack_webapi_rate_limited_error'
+              ? ((err as { retryAfter?: number }).retryAfter ?? 1)
+              : undefined;
+          if (retryAfterSec === undefined) {
+            this.opts.log.warn({ err }, 'could not update the progress message');
+            return;
+          }
+          // Skipped, not queued behind: the next edit carries the newest state anyway.
+          if (!final) return this.retryEditIn(retryAfterSec * 1000);
+          await sleep(retryAfterSec * 1000 + Math.random() * 500);
         }
-        this.edits += 1;
-        await this.opts.client.chat.update({ channel: this.opts.channel, ts: this.anchorTs, ...this.render() });
-      } catch (err) {
-        this.opts.log.warn({ err }, 'could not update the progress message');
       }
     });
     return this.editChain;
   }
+
+  private retryEditIn(ms: number): void {
+    if (this.editTimer) return;
+    this.editTimer = setTimeout(() => void this.editNow(), ms);
+  }
 }
+
+/** "Calico ready in iad" -> "calico-ready-in-iad": a file name after the step. */
+function slug(title: string): string {
+  return (
+    title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 60) || 'output'
+  );
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

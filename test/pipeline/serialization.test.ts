@@ -123,8 +123,9 @@ describe('one change at a time per mesh', () => {
   }, 60_000);
 
   it('read-only jobs run side by side', async () => {
+    // Two different reads: an identical status asked while one runs joins it (see slack-coalesce.test.ts).
     await run('status', OPERATOR);
-    await run('status', OPERATOR);
+    await run('status --wait', OPERATOR);
     await expect
       .poll(async () => (await events()).filter((e) => e.startsWith('start status')).length, { timeout: 10_000 })
       .toBe(2);

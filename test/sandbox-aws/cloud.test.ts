@@ -19,7 +19,8 @@ import { mintEksToken } from './helpers/eks-token.ts';
 
 let cloud: Cloud;
 beforeAll(async () => {
-  cloud = await startCloud({ profile: 'real', timeScale: 0.002 });
+  // These tests read the timelines and the served cluster; eventual consistency has its own tests (test/aws/consistency.test.ts).
+  cloud = await startCloud({ profile: 'real', timeScale: 0.002, consistencyLagMs: 0 });
 });
 afterAll(async () => {
   await cloud?.stop();

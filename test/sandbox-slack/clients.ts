@@ -1,5 +1,5 @@
 // Real Slack clients pointed at a stand-in, quiet unless something is really wrong.
-import { WebClient, LogLevel, type Logger } from '@slack/web-api';
+import { type Logger, LogLevel, WebClient } from '@slack/web-api';
 import type { SlackStandIn } from '../../sandbox/slack/web-api.ts';
 
 /** WebClient prints Slack's "[ERROR] ..." response_metadata lines, which the limit tests provoke on purpose. */

@@ -1,8 +1,8 @@
 // The console's view of a channel: what a person in Slack would read, as text.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSlackStandIn, type SlackStandIn } from '../../sandbox/slack/web-api.ts';
-import { webClient } from './clients.ts';
 import { renderChannel, watchChannel } from '../../sandbox/slack/transcript.ts';
+import { type SlackStandIn, startSlackStandIn } from '../../sandbox/slack/web-api.ts';
+import { webClient } from './clients.ts';
 
 const CHANNEL = 'C0MESHOPS';
 let slack: SlackStandIn;
@@ -28,13 +28,31 @@ describe('transcript', () => {
       text: 'plan',
       blocks: [
         { type: 'header', text: { type: 'plain_text', text: 'Plan' } },
-        { type: 'section', text: { type: 'mrkdwn', text: '2 parallel sub-tasks' }, fields: [{ type: 'mrkdwn', text: '*iad* us-east-1' }, { type: 'mrkdwn', text: '*pdx* us-west-2' }] },
+        {
+          type: 'section',
+          text: { type: 'mrkdwn', text: '2 parallel sub-tasks' },
+          fields: [
+            { type: 'mrkdwn', text: '*iad* us-east-1' },
+            { type: 'mrkdwn', text: '*pdx* us-west-2' },
+          ],
+        },
         { type: 'divider' },
         { type: 'context', elements: [{ type: 'mrkdwn', text: 'est. 20 min' }] },
-        { type: 'actions', elements: [{ type: 'button', action_id: 'go', text: { type: 'plain_text', text: 'Approve' } }, { type: 'button', action_id: 'no', text: { type: 'plain_text', text: 'Cancel' } }] },
+        {
+          type: 'actions',
+          elements: [
+            { type: 'button', action_id: 'go', text: { type: 'plain_text', text: 'Approve' } },
+            { type: 'button', action_id: 'no', text: { type: 'plain_text', text: 'Cancel' } },
+          ],
+        },
       ],
     });
-    await web.filesUploadV2({ channel_id: CHANNEL, thread_ts: anchor.ts!, filename: 'typha.log', content: ['a', 'b', 'c', 'd', 'e', 'f', 'g'].join('\n') });
+    await web.filesUploadV2({
+      channel_id: CHANNEL,
+      thread_ts: anchor.ts!,
+      filename: 'typha.log',
+      content: ['a', 'b', 'c', 'd', 'e', 'f', 'g'].join('\n'),
+    });
     await web.chat.update({ channel: CHANNEL, ts: anchor.ts!, text: 'mesh up demo: done' });
 
     expect(timeless(renderChannel(slack, CHANNEL, { fileLines: 3 }))).toBe(

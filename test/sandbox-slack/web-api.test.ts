@@ -1,7 +1,8 @@
 // The Slack stand-in, driven by @slack/web-api's own WebClient as the bot drives it.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
 import type { WebAPIPlatformError, WebAPIRateLimitedError } from '@slack/web-api';
-import { startSlackStandIn, type SlackStandIn } from '../../sandbox/slack/web-api.ts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type SlackStandIn, startSlackStandIn } from '../../sandbox/slack/web-api.ts';
 import { webClient } from './clients.ts';
 
 const CHANNEL = 'C0MESHOPS';
@@ -20,7 +21,8 @@ async function slackError(p: Promise<unknown>): Promise<{ error: string; errors?
 
 describe('Slack Web API stand-in', () => {
   beforeEach(async () => {
-    slack = await startSlackStandIn({ rateLimits: false });
+    // Every method of the stand-in, not only those of the app's manifest (tested below).
+    slack = await startSlackStandIn({ rateLimits: false, scopes: 'all' });
   });
   afterEach(async () => {
     await slack.close();
@@ -48,7 +50,12 @@ describe('Slack Web API stand-in', () => {
   it('shows a reply_broadcast reply both in its thread and in the channel', async () => {
     const web = client();
     const root = await web.chat.postMessage({ channel: CHANNEL, text: 'mesh up demo' });
-    await web.chat.postMessage({ channel: CHANNEL, thread_ts: root.ts!, text: 'done in 14 min', reply_broadcast: true });
+    await web.chat.postMessage({
+      channel: CHANNEL,
+      thread_ts: root.ts!,
+      text: 'done in 14 min',
+      reply_broadcast: true,
+    });
     expect(slack.messages(CHANNEL).map((m) => m.text)).toEqual(['mesh up demo', 'done in 14 min']);
     expect(slack.thread(CHANNEL, root.ts!).map((m) => m.text)).toEqual(['done in 14 min']);
   });
@@ -56,8 +63,12 @@ describe('Slack Web API stand-in', () => {
   it('chat.update needs the channel ID and an existing ts, and counts edits', async () => {
     const web = client();
     const { ts } = await web.chat.postMessage({ channel: CHANNEL, text: 'progress 0%' });
-    expect(await slackError(web.chat.update({ channel: 'mesh-ops', ts: ts!, text: 'x' }))).toMatchObject({ error: 'channel_not_found' });
-    expect(await slackError(web.chat.update({ channel: CHANNEL, ts: '1.000001', text: 'x' }))).toMatchObject({ error: 'message_not_found' });
+    expect(await slackError(web.chat.update({ channel: 'mesh-ops', ts: ts!, text: 'x' }))).toMatchObject({
+      error: 'channel_not_found',
+    });
+    expect(await slackError(web.chat.update({ channel: CHANNEL, ts: '1.000001', text: 'x' }))).toMatchObject({
+      error: 'message_not_found',
+    });
     await web.chat.update({ channel: CHANNEL, ts: ts!, text: 'progress 50%' });
     await web.chat.update({ channel: CHANNEL, ts: ts!, text: 'progress 100%' });
     expect(slack.messages(CHANNEL)[0]).toMatchObject({ text: 'progress 100%', edits: 2 });
@@ -65,20 +76,39 @@ describe('Slack Web API stand-in', () => {
 
   it('refuses a message over 40,000 characters, more than 50 blocks, and a section over 3000 characters', async () => {
     const web = client();
-    expect(await slackError(web.chat.postMessage({ channel: CHANNEL, text: 'x'.repeat(40_001) }))).toMatchObject({ error: 'msg_too_long' });
+    expect(await slackError(web.chat.postMessage({ channel: CHANNEL, text: 'x'.repeat(40_001) }))).toMatchObject({
+      error: 'msg_too_long',
+    });
     const divider = { type: 'divider' };
-    const tooMany = await slackError(web.chat.postMessage({ channel: CHANNEL, text: 't', blocks: Array(51).fill(divider) }));
+    const tooMany = await slackError(
+      web.chat.postMessage({ channel: CHANNEL, text: 't', blocks: Array(51).fill(divider) }),
+    );
     expect(tooMany.error).toBe('invalid_blocks');
     const longSection = await slackError(
-      web.chat.postMessage({ channel: CHANNEL, text: 't', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'y'.repeat(3001) } }] }),
+      web.chat.postMessage({
+        channel: CHANNEL,
+        text: 't',
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'y'.repeat(3001) } }],
+      }),
     );
-    expect(longSection).toMatchObject({ error: 'invalid_blocks', errors: ['must be less than 3001 characters [json-pointer:/blocks/0/text/text]'] });
+    expect(longSection).toMatchObject({
+      error: 'invalid_blocks',
+      errors: ['must be less than 3001 characters [json-pointer:/blocks/0/text/text]'],
+    });
     const longHeader = await slackError(
-      web.chat.postMessage({ channel: CHANNEL, text: 't', blocks: [{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }] }),
+      web.chat.postMessage({
+        channel: CHANNEL,
+        text: 't',
+        blocks: [{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }],
+      }),
     );
     expect(longHeader.error).toBe('invalid_blocks');
     // Exactly at the limits is fine.
-    await web.chat.postMessage({ channel: CHANNEL, text: 'x'.repeat(40_000), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'y'.repeat(3000) } }, ...Array(49).fill(divider)] });
+    await web.chat.postMessage({
+      channel: CHANNEL,
+      text: 'x'.repeat(40_000),
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'y'.repeat(3000) } }, ...Array(49).fill(divider)],
+    });
     expect(slack.messages(CHANNEL)).toHaveLength(1);
   });
 
@@ -89,7 +119,9 @@ describe('Slack Web API stand-in', () => {
     expect(slack.ephemeral(CHANNEL, 'U0BOB0001')).toEqual([]);
     const { ts } = await web.chat.postMessage({ channel: CHANNEL, text: 'done' });
     await web.reactions.add({ channel: CHANNEL, timestamp: ts!, name: 'white_check_mark' });
-    expect(await slackError(web.reactions.add({ channel: CHANNEL, timestamp: ts!, name: 'white_check_mark' }))).toMatchObject({ error: 'already_reacted' });
+    expect(
+      await slackError(web.reactions.add({ channel: CHANNEL, timestamp: ts!, name: 'white_check_mark' })),
+    ).toMatchObject({ error: 'already_reacted' });
     expect(slack.messages(CHANNEL)[0].reactions).toEqual([{ name: 'white_check_mark', users: ['U0MESHBOT'] }]);
     expect((await web.conversations.info({ channel: CHANNEL })).channel?.name).toBe('mesh-ops');
     expect((await web.users.info({ user: 'U0ALICE01' })).user?.name).toBe('alice');
@@ -102,19 +134,29 @@ describe('Slack Web API stand-in', () => {
     const web = client();
     const { ts } = await web.chat.postMessage({ channel: CHANNEL, text: 'mesh up' });
     const log = Array.from({ length: 500 }, (_, i) => `line ${i}`).join('\n');
-    const res = await web.filesUploadV2({ channel_id: CHANNEL, thread_ts: ts!, filename: 'calico.log', content: log, title: 'calico log' });
+    const res = await web.filesUploadV2({
+      channel_id: CHANNEL,
+      thread_ts: ts!,
+      filename: 'calico.log',
+      content: log,
+      title: 'calico log',
+    });
     expect(res.ok).toBe(true);
     const [reply] = slack.thread(CHANNEL, ts!);
     expect(reply.files).toHaveLength(1);
     expect(reply.files[0]).toMatchObject({ name: 'calico.log', title: 'calico log' });
     expect(reply.files[0].bytes?.toString()).toBe(log);
-    expect(await slackError(web.apiCall('files.upload', { channels: CHANNEL, content: 'x' }))).toMatchObject({ error: 'method_deprecated' });
+    expect(await slackError(web.apiCall('files.upload', { channels: CHANNEL, content: 'x' }))).toMatchObject({
+      error: 'method_deprecated',
+    });
   });
 
   it('refuses to complete an upload whose bytes never reached the upload URL', async () => {
     const web = client();
     const { file_id } = await web.files.getUploadURLExternal({ filename: 'a.txt', length: 3 });
-    expect(await slackError(web.files.completeUploadExternal({ files: [{ id: file_id! }], channel_id: CHANNEL }))).toMatchObject({ error: 'file_not_found' });
+    expect(
+      await slackError(web.files.completeUploadExternal({ files: [{ id: file_id! }], channel_id: CHANNEL })),
+    ).toMatchObject({ error: 'file_not_found' });
   });
 
   it('waitFor resolves on a later edit, without polling', async () => {
@@ -123,7 +165,9 @@ describe('Slack Web API stand-in', () => {
     const seen = slack.waitFor((m) => m.ts === ts && m.text.includes('ACTIVE'), 2000);
     setTimeout(() => void web.chat.update({ channel: CHANNEL, ts: ts!, text: 'cluster iad ACTIVE' }), 50);
     expect((await seen).edits).toBe(1);
-    await expect(slack.waitFor((m) => m.text === 'never', 100)).rejects.toThrow(/no matching Slack message within 100 ms/);
+    await expect(slack.waitFor((m) => m.text === 'never', 100)).rejects.toThrow(
+      /no matching Slack message within 100 ms/,
+    );
   });
 });
 
@@ -136,12 +180,20 @@ describe('Slack rate limits', () => {
     slack = await startSlackStandIn();
     const web = client();
     const { ts } = await web.chat.postMessage({ channel: CHANNEL, text: 'progress' });
-    const results = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => web.chat.update({ channel: CHANNEL, ts: ts!, text: `step ${i}` })));
-    const limited = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as WebAPIRateLimitedError);
+    const results = await Promise.allSettled(
+      Array.from({ length: 30 }, (_, i) => web.chat.update({ channel: CHANNEL, ts: ts!, text: `step ${i}` })),
+    );
+    const limited = results
+      .filter((r) => r.status === 'rejected')
+      .map((r) => (r as PromiseRejectedResult).reason as WebAPIRateLimitedError);
     expect(limited.length).toBeGreaterThan(0);
     expect(limited[0].code).toBe('slack_webapi_rate_limited_error');
     expect(limited[0].retryAfter).toBeGreaterThanOrEqual(1);
-    expect(slack.stats()['chat.update']).toMatchObject({ calls: 30, rateLimited: limited.length, ok: 30 - limited.length });
+    expect(slack.stats()['chat.update']).toMatchObject({
+      calls: 30,
+      rateLimited: limited.length,
+      ok: 30 - limited.length,
+    });
   });
 
   it('lets a WebClient that honours Retry-After get through in the end', async () => {
@@ -158,7 +210,11 @@ describe('Slack rate limits', () => {
   it('allows a short burst of chat.postMessage per channel, then about one per second', async () => {
     slack = await startSlackStandIn();
     const web = client();
-    const post = (channel: string) => web.chat.postMessage({ channel, text: 'hi' }).then(() => 'ok', (e: WebAPIRateLimitedError) => e.code);
+    const post = (channel: string) =>
+      web.chat.postMessage({ channel, text: 'hi' }).then(
+        () => 'ok',
+        (e: WebAPIRateLimitedError) => e.code,
+      );
     const burst = await Promise.all(Array.from({ length: 6 }, () => post(CHANNEL)));
     expect(burst.filter((r) => r === 'ok').length).toBe(4);
     expect(burst.filter((r) => r === 'slack_webapi_rate_limited_error').length).toBe(2);

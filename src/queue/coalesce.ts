@@ -1,0 +1,59 @@
+// Read-only jobs coalesce: a `/mesh status` asked while an identical one is running joins it instead of
+// becoming a job of its own (thousands of asks make one job, not thousands). Each asker still gets an anchor in
+// the channel and the answer in their own thread when the job ends.
+import type { Redis } from 'ioredis';
+import type { JobData } from './job-types.ts';
+
+export interface Joiner {
+  userId: string;
+  channelId: string;
+  anchorTs: string;
+}
+
+const openKey = (prefix: string) => `${prefix}:coalesce:status`;
+const joinersKey = (prefix: string, jobId: string) => `${prefix}:joiners:${jobId}`;
+const TTL_SECONDS = 3600;
+
+/** Only a plain status coalesces: `--wait` polls on its own schedule, and a change job never joins another. */
+export function coalesces(data: Pick<JobData, 'name' | 'command'>): boolean {
+  return data.name === 'status' && data.command.kind === 'status' && !data.command.wait;
+}
+
+/** The open status job to join, if there is one. */
+export async function openJob(redis: Redis, prefix: string): Promise<string | undefined> {
+  return (await redis.get(openKey(prefix))) ?? undefined;
+}
+
+/** Marks `jobId` as the status job to join; false when another is already open. */
+export async function markOpen(redis: Redis, prefix: string, jobId: string): Promise<boolean> {
+  return (await redis.set(openKey(prefix), jobId, 'EX', TTL_SECONDS, 'NX')) === 'OK';
+}
+
+/** Forgets an open job that ended without closing (only if it is still the one marked open). */
+export async function forgetOpen(redis: Redis, prefix: string, jobId: string): Promise<void> {
+  if ((await redis.get(openKey(prefix))) === jobId) await redis.del(openKey(prefix));
+}
+
+/**
+ * Joins an open job. Returns false when the job closed meanwhile (its worker already took the list of joiners),
+ * so that the caller queues a job of its own instead.
+ */
+export async function join(redis: Redis, prefix: string, jobId: string, joiner: Joiner): Promise<boolean> {
+  const entry = JSON.stringify(joiner);
+  await redis.rpush(joinersKey(prefix, jobId), entry);
+  await redis.expire(joinersKey(prefix, jobId), TTL_SECONDS);
+  if ((await redis.get(openKey(prefix))) === jobId) return true;
+  // Closed since: if our entry is still there the worker did not see it; take it back.
+  return (await redis.lrem(joinersKey(prefix, jobId), 1, entry)) === 0;
+}
+
+/** At the end of a status job: closes it for joining and takes everyone who joined. */
+export async function close(redis: Redis, prefix: string, jobId: string): Promise<Joiner[]> {
+  if ((await redis.get(openKey(prefix))) === jobId) await redis.del(openKey(prefix));
+  const [[, list]] = (await redis
+    .multi()
+    .lrange(joinersKey(prefix, jobId), 0, -1)
+    .del(joinersKey(prefix, jobId))
+    .exec()) as [[Error | null, string[]], [Error | null, number]];
+  return list.map((s) => JSON.parse(s) as Joiner);
+}
