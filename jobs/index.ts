@@ -1,6 +1,7 @@
 // The worker's table of jobs. Job modules load on first use: a web-only process never loads the AWS and
 // Kubernetes code, and a worker starts fast.
 import type { Deps } from '../src/deps.ts';
+import type { PathProbe } from '../src/metrics/mesh-health.ts';
 import type { JobName } from '../src/queue/job-types.ts';
 import type { JobContext, JobHandler } from '../src/queue/worker.ts';
 
@@ -11,7 +12,20 @@ export function makeHandlers(getDeps: () => Promise<Deps>): Record<JobName, JobH
     return c as Extract<JobContext['data']['command'], { kind: K }>;
   };
   return {
-    status: async (ctx) => (await import('./status/index.ts')).statusJob(await getDeps(), ctx, cmd(ctx, 'status').wait),
+    status: async (ctx) => {
+      const [{ statusJob }, { pingTargets }, { pingFrom }] = await Promise.all([
+        import('./status/index.ts'),
+        import('./ping.ts'),
+        import('../src/mesh/ping/probe.ts'),
+      ]);
+      const deps = await getDeps();
+      // Status's gauges and picture ping each pair the way /mesh ping does: from netshoot to the pod 0.
+      const probe: PathProbe = async (from, to) => {
+        const [target] = await pingTargets(deps, from, { kind: 'pod', cluster: to, ordinal: 0 });
+        return (await pingFrom(deps, from, to, target.name)).result;
+      };
+      return statusJob(deps, ctx, cmd(ctx, 'status').wait, probe);
+    },
     up: async (ctx) => (await import('./up/index.ts')).upJob(await getDeps(), ctx, cmd(ctx, 'up').dryRun),
     'down-preview': async (ctx) => (await import('./down/index.ts')).downPreviewJob(await getDeps(), ctx),
     down: async (ctx) => (await import('./down/index.ts')).downJob(await getDeps(), ctx),

@@ -5,7 +5,7 @@ import { CancelledError, errorMessage, PermanentError } from '../src/errors.ts';
 import { type JobContext, ShuttingDown } from '../src/queue/worker.ts';
 import { nothingToDo, type Observations, observePlan, renderPlan } from '../src/steps/plan-text.ts';
 import { PlanFailedError, type RunReport, runPlan, type StepFailure } from '../src/steps/runner.ts';
-import { leaves, type Step, type StepContext } from '../src/steps/step.ts';
+import { leaves, type Observation, type Step, type StepContext, type UnchangedVerb } from '../src/steps/step.ts';
 
 export function stepContextOf(ctx: JobContext, clock: Clock): StepContext {
   return { signal: ctx.signal, log: ctx.log, clock, note: (m) => ctx.reporter.note(m), checkpoint: ctx.checkpoint };
@@ -52,13 +52,10 @@ export async function runPlanJob(
       started: (step) => ctx.reporter.stepStarted(step.title),
       note: (_step, message) => ctx.reporter.note(message),
       finished: (step, outcome, ms) =>
-        ctx.reporter.stepFinished(
-          step.title,
-          outcome.changed ? outcome.summary : `already in place: ${outcome.summary}`,
-          ms,
-          outcome.excerpt,
-          { changed: outcome.changed },
-        ),
+        ctx.reporter.stepFinished(step.title, outcome.summary, ms, outcome.excerpt, {
+          changed: outcome.changed,
+          unchanged: unchangedVerb(observed.get(step.id)),
+        }),
       failed: (step, error, ms) => {
         if (!(error instanceof CancelledError || error instanceof ShuttingDown))
           ctx.reporter.stepFailed(step.title, errorMessage(error), ms);
@@ -103,4 +100,14 @@ export function timingTable(report: RunReport): string {
     return `${(ms / 1000).toFixed(1).padStart(7)} s  ${changed.padEnd(9)}  ${r.title}`;
   });
   return rows.join('\n');
+}
+
+/**
+ * What a step that changed nothing did, by what it had observed: found its resource in place, found nothing left
+ * to delete, or waited for / verified something (a wait or a check has nothing "in place" to report).
+ */
+function unchangedVerb(observed: Observation | undefined): UnchangedVerb {
+  if (observed?.state === 'gone') return 'gone';
+  if (observed === undefined || observed.state === 'wait') return 'checked';
+  return 'in place';
 }

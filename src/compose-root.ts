@@ -13,6 +13,10 @@ import { type Clock, systemClock } from './clock.ts';
 import type { AppConfig } from './config/env.ts';
 import type { Deps } from './deps.ts';
 import { createLogger } from './log.ts';
+import { trackQueueDepth } from './metrics/jobs.ts';
+import { type ProbeServer, startProbeServer } from './metrics/probe-server.ts';
+import { metricsText } from './metrics/registry.ts';
+import { instrumentSlack } from './metrics/slack.ts';
 import type { JobName } from './queue/job-types.ts';
 import { openQueues } from './queue/queues.ts';
 import { type JobHandler, type RunningWorkers, startWorkers } from './queue/worker.ts';
@@ -47,12 +51,14 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
   redis.on('error', onError);
   const queues = await openQueues(redis, prefix, config.spec.name);
+  const untrackQueues = trackQueueDepth([queues.changes, queues.reads]);
   const slackClients = makeSlackClients(
     config.slack.botToken,
     { apiUrl: config.slack.apiUrl, timeoutMs: config.slack.timeoutSeconds * 1000 },
     log,
   );
-  const slack = slackClients.calls;
+  instrumentSlack(slackClients.edits);
+  const slack = instrumentSlack(slackClients.calls);
 
   // Roles load only what they use, when they first use it: a web-only process never loads the AWS SDK or the
   // Kubernetes client, and an idle worker loads them with its first job (they are most of its memory).
@@ -113,6 +119,10 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
     });
     log.info({ mesh: config.spec.name, clusters: config.spec.clusters.map((c) => c.name) }, 'worker role started');
   }
+  // A worker-only process still answers probes (and scrapes) on PORT; the web role serves them itself.
+  let probes: ProbeServer | undefined;
+  if (config.role === 'worker')
+    probes = await startProbeServer({ port: config.port, redis, log, metrics: metricsText });
   if (config.role === 'web' || config.role === 'all') {
     const { createWebApp } = await import('./slack/app.ts');
     web = createWebApp({
@@ -146,6 +156,8 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
       };
       if (workers) await guard('workers', () => workers!.close());
       if (web) await guard('web', () => web!.stop());
+      if (probes) await guard('probes', () => probes!.stop());
+      untrackQueues();
       await guard('queues', () => queues.close());
       // QUIT needs an answer; a connection that is down is just dropped.
       for (const r of [redis, workerRedis]) {

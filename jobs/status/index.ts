@@ -4,12 +4,15 @@ import { memoizeReads } from '../../src/aws/memo.ts';
 import { costOfObserved, loadPrices } from '../../src/cost.ts';
 import type { Deps } from '../../src/deps.ts';
 import { errorMessage } from '../../src/errors.ts';
+import { type PathProbe, recordMeshHealth } from '../../src/metrics/mesh-health.ts';
 import type { JobResult } from '../../src/queue/job-types.ts';
 import type { JobContext } from '../../src/queue/worker.ts';
 import { observeAws, observeBilled } from './aws.ts';
 import { observeKube } from './kube.ts';
 import { isAllOk, renderClusters, verdict } from './render.ts';
 import type { ClusterStatus } from './types.ts';
+import { meshHealthOf } from './health.ts';
+import { attachTopology } from './picture.ts';
 
 export async function collectStatus(deps: Deps): Promise<ClusterStatus[]> {
   return Promise.all(
@@ -33,7 +36,7 @@ export async function collectStatus(deps: Deps): Promise<ClusterStatus[]> {
 
 export const STATUS_WAIT_TIMEOUT_MS = 10 * 60 * 1000;
 
-export async function statusJob(deps: Deps, ctx: JobContext, wait: boolean): Promise<JobResult> {
+export async function statusJob(deps: Deps, ctx: JobContext, wait: boolean, probe?: PathProbe): Promise<JobResult> {
   // Each pass reads each AWS answer once, however many clusters (and the cost) ask for it.
   const pass = (): Deps => ({ ...deps, aws: memoizeReads(deps.aws) });
   let passDeps = pass();
@@ -51,7 +54,13 @@ export async function statusJob(deps: Deps, ctx: JobContext, wait: boolean): Pro
     }
   }
   const v = verdict(deps.spec.name, clusters);
-  const cost = v.state === 'none' ? undefined : await hourlyCost(passDeps);
+  const billed = v.state === 'none' ? undefined : await hourlyCost(passDeps);
+  const cost = billed?.text;
+  if (v.state !== 'none') {
+    const health = await meshHealthOf(passDeps, clusters, billed?.dollars, probe);
+    recordMeshHealth(health);
+    await attachTopology(ctx, health);
+  }
   const waited =
     wait && !isAllOk(clusters) && v.state !== 'none'
       ? `\nStill not ok after waiting ${Math.round(STATUS_WAIT_TIMEOUT_MS / 60000)} min (see the lines below).`
@@ -67,11 +76,12 @@ export async function statusJob(deps: Deps, ctx: JobContext, wait: boolean): Pro
 }
 
 /** What is running now costs, from what is observed (not from the spec). */
-async function hourlyCost(deps: Deps): Promise<string> {
+async function hourlyCost(deps: Deps): Promise<{ text: string; dollars?: number }> {
   try {
     const b = costOfObserved(await observeBilled(deps), await loadPrices());
-    return `Running now: about *$${b.totalHourly.toFixed(2)}/hour* (≈ $${b.totalMonthly.toFixed(0)}/month; per-GB traffic not included).`;
+    const text = `Running now: about *$${b.totalHourly.toFixed(2)}/hour* (≈ $${b.totalMonthly.toFixed(0)}/month; per-GB traffic not included).`;
+    return { text, dollars: b.totalHourly };
   } catch (err) {
-    return `Hourly cost unknown: ${errorMessage(err)}`;
+    return { text: `Hourly cost unknown: ${errorMessage(err)}` };
   }
 }

@@ -5,6 +5,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import type { AwsClients } from '../deps.ts';
+import { instrumentAwsClient } from '../metrics/aws.ts';
 
 export interface AwsClientOptions {
   /** Attempts per call, including the first; throttling and 5xx are retried with backoff. */
@@ -32,16 +33,16 @@ export function makeAwsClients(opts: AwsClientOptions = {}): AwsClients {
   return {
     ec2(region) {
       let c = ec2.get(region);
-      if (!c) ec2.set(region, (c = new EC2Client({ ...common, region })));
+      if (!c) ec2.set(region, (c = instrumentAwsClient(new EC2Client({ ...common, region }), 'ec2', region)));
       return c;
     },
     eks(region) {
       let c = eks.get(region);
-      if (!c) eks.set(region, (c = new EKSClient({ ...common, region })));
+      if (!c) eks.set(region, (c = instrumentAwsClient(new EKSClient({ ...common, region }), 'eks', region)));
       return c;
     },
     iam() {
-      return (iam ??= new IAMClient({ ...common, region: IAM_REGION }));
+      return (iam ??= instrumentAwsClient(new IAMClient({ ...common, region: IAM_REGION }), 'iam', 'global'));
     },
   };
 }

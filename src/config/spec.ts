@@ -83,12 +83,14 @@ function expect(what: string) {
 
 function pattern(re: RegExp, what: string, maxLength = Infinity) {
   const e = expect(what);
-  return z.string({ error: e }).regex(re, { error: e }).max(maxLength, { error: e });
+  const s = z.string({ error: e }).regex(re, { error: e });
+  // .max(Infinity) would reach the JSON Schema as "maxLength": null, which editors reject.
+  return (Number.isFinite(maxLength) ? s.max(maxLength, { error: e }) : s).meta({ description: what });
 }
 
 function wholeNumber(min: number, max: number, what = `a whole number from ${min} to ${max}`) {
   const e = expect(what);
-  return z.number({ error: e }).int({ error: e }).min(min, { error: e }).max(max, { error: e });
+  return z.number({ error: e }).int({ error: e }).min(min, { error: e }).max(max, { error: e }).meta({ description: what });
 }
 
 function cidrField(minPrefix: number, maxPrefix: number, why: string) {
@@ -99,7 +101,7 @@ function cidrField(minPrefix: number, maxPrefix: number, why: string) {
     else if (r.cidr.prefix < minPrefix || r.cidr.prefix > maxPrefix) {
       ctx.addIssue({ code: 'custom', message: `${show(v)} is a /${r.cidr.prefix}; expected ${what}` });
     }
-  });
+  }).meta({ description: what, pattern: String.raw`^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$` });
 }
 
 const nodeGroupShape = {
@@ -227,7 +229,9 @@ function topShape(kubernetesVersionSource: string | undefined) {
       } else if (typeof v !== 'string' || !KUBERNETES_VERSION.test(v)) {
         ctx.addIssue({ code: 'custom', message: expect(what)({ input: v }) });
       }
-    }).optional(),
+    })
+      .meta({ type: 'string', pattern: KUBERNETES_VERSION.source, description: 'an EKS version as a quoted string like "1.34"' })
+      .optional(),
     kubernetesSupport: z
       .enum(['extended', 'standard'], {
         error: expect('extended (stay on the version past standard support, at the extended price) or standard (EKS upgrades it)'),
@@ -244,6 +248,11 @@ function topShape(kubernetesVersionSource: string | undefined) {
       error: expect('a list of at least two clusters'),
     }),
   };
+}
+
+/** The spec's zod schema as written by a user (no source text: kubernetesVersion checks the value only). */
+export function meshSpecSchema() {
+  return z.strictObject(topShape(undefined));
 }
 
 /** Allowed fields per place in the document, for "unknown field" messages. Indices are written []. */

@@ -4,6 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { PermanentError } from '../errors.ts';
+import { timedKubeRequest } from '../metrics/kube.ts';
 
 export interface KubeRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -54,7 +55,7 @@ export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest)
   const transport = url.protocol === 'http:' ? http : https;
   const timeoutMs = req.timeoutMs ?? 30_000;
 
-  const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+  const sent = new Promise<{ status: number; body: string }>((resolve, reject) => {
     const r = transport.request(
       url,
       {
@@ -78,6 +79,7 @@ export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest)
     if (payload !== undefined) r.write(payload);
     r.end();
   });
+  const { status, body } = await timedKubeRequest(kc, req.method, req.path, sent);
 
   if (status >= 200 && status < 300) {
     if (req.text) return body as T;

@@ -15,6 +15,7 @@ import { close as closeJoining, coalesces } from './coalesce.ts';
 import { jobNumber } from './enqueue.ts';
 import type { JobData, JobName, JobResult } from './job-types.ts';
 import { queueNames } from './queues.ts';
+import { jobEnded, jobStarted, type JobOutcome } from '../metrics/jobs.ts';
 
 export interface JobContext {
   job: Job<JobData, JobResult>;
@@ -102,6 +103,9 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
       resumed: starts > 1,
     };
     log.info({ attempt: job.attemptsMade + 1, starts }, 'job started');
+    const began = performance.now();
+    const ended = (outcome: JobOutcome) => jobEnded(data.name, outcome, (performance.now() - began) / 1000);
+    jobStarted(data.name, job.timestamp, job.processedOn ?? Date.now(), starts === 1);
     try {
       await checkpoint();
       const mine = reporter.anchor
@@ -129,10 +133,12 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
       await reporter.finish(result.ok ? 'succeeded' : 'failed', result.summary, result.details, result.verdict);
       if (coalesces(data)) await answerJoiners(opts, data, String(job.id), result, log);
       log.info({ ok: result.ok }, 'job finished');
+      ended(result.ok ? 'succeeded' : 'failed');
       return result;
     } catch (err) {
       if (err instanceof ShuttingDown || (shuttingDown && abort.signal.aborted)) {
         log.info('job handed back to the queue at a safe point (shutdown)');
+        ended('handed_back');
         await reporter.setState('queued', 'Paused: the worker is restarting; another worker continues this job.');
         await reporter.flush();
         await job.moveToDelayed(Date.now() + 1000, token);
@@ -140,6 +146,7 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
       }
       if (err instanceof CancelledError) {
         log.info({ reason: err.message }, 'job cancelled');
+        ended('cancelled');
         await reporter.finish(
           'cancelled',
           `${err.message}. What was made so far is left in place; \`/mesh up\` continues it, \`/mesh down\` removes it.`,
@@ -149,6 +156,7 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
       const attemptsLeft = (job.opts.attempts ?? 1) - (job.attemptsMade + 1);
       const permanent = err instanceof PermanentError || err instanceof UnrecoverableError;
       log.error({ err, attemptsLeft, permanent }, 'job failed');
+      ended(!permanent && attemptsLeft > 0 ? 'retried' : 'failed');
       if (!permanent && attemptsLeft > 0) {
         await reporter.setState(
           'running',

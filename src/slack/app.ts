@@ -33,6 +33,8 @@ import {
   readRerunValue,
 } from './job-buttons.ts';
 import { slackLogger } from './logger.ts';
+import { serveMetrics } from '../metrics/http.ts';
+import { instrumentSlack } from '../metrics/slack.ts';
 import { escapeMrkdwn } from './mrkdwn.ts';
 
 /** What the web role needs from the command layer (commands/); src/compose-root.ts wires it in. */
@@ -88,8 +90,9 @@ export function createWebApp(opts: WebOptions): WebApp {
       path: '/readyz',
       method: ['GET'],
       handler: (_req, res) => {
-        opts.redis
-          .ping()
+        // The shared connection queues commands while Redis is away: answer 503 then, instead of hanging.
+        const answer = opts.redis.status === 'ready' ? opts.redis.ping() : Promise.reject(new Error(`connection ${opts.redis.status}`));
+        Promise.race([answer, new Promise((_r, reject) => setTimeout(() => reject(new Error('no answer within 2 s')), 2000).unref())])
           .then(() => res.writeHead(200, { 'content-type': 'text/plain' }).end('ready'))
           .catch((err: unknown) => {
             // The reason goes to the log only: /readyz is reachable from outside and the error names hosts.
@@ -100,6 +103,7 @@ export function createWebApp(opts: WebOptions): WebApp {
           });
       },
     },
+    { path: '/metrics', method: ['GET'], handler: (_req, res) => void serveMetrics(res) },
   ];
   const socketMode = Boolean(opts.appToken);
   const app = new App({
@@ -115,7 +119,7 @@ export function createWebApp(opts: WebOptions): WebApp {
     // Socket Mode still serves the health routes on PORT.
     installerOptions: socketMode ? { port: opts.port } : undefined,
   });
-  const enqueueDeps: EnqueueDeps = { ...opts.enqueue, slack: app.client };
+  const enqueueDeps: EnqueueDeps = { ...opts.enqueue, slack: instrumentSlack(app.client) };
 
   const channelCheck = makeChannelChecker(app.client);
   const gate = makeGate({ admins: opts.admins, channels: opts.channels, authorize, client: app.client, log });

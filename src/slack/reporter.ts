@@ -4,6 +4,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
+import type { UnchangedVerb } from '../steps/step.ts';
 import { formatDuration } from '../steps/wait.ts';
 import { type EditBudget, sharedEditBudget } from './edit-budget.ts';
 import {
@@ -56,6 +57,13 @@ const VERDICT_ICON: Record<'ok' | 'warning' | 'failing', string> = {
   failing: ':red_circle:',
 };
 
+/** The head of a reply for steps that changed nothing, by what they did. */
+const UNCHANGED_HEAD: Record<UnchangedVerb, string> = {
+  'in place': 'already in place',
+  gone: 'already gone, nothing to delete',
+  checked: 'checked, nothing to change',
+};
+
 export class ProgressReporter {
   private readonly opts: ReporterOptions;
   private readonly minEditIntervalMs: number;
@@ -67,7 +75,7 @@ export class ProgressReporter {
   private headline = '';
   private body: string[] = [];
   private verdict?: 'ok' | 'warning' | 'failing';
-  private readonly inPlace: Array<{ title: string; summary: string; ms: number }> = [];
+  private readonly inPlace: Array<{ title: string; summary: string; ms: number; verb: UnchangedVerb }> = [];
   private readonly startedAt: number;
   private lastEditAt = 0;
   private editTimer?: NodeJS.Timeout;
@@ -116,16 +124,25 @@ export class ProgressReporter {
   }
 
   /** A finished step; one that found everything in place (`changed: false`) joins one reply with its like. */
-  stepFinished(title: string, summary: string, ms: number, excerpt?: string, opts: { changed?: boolean } = {}): void {
+  stepFinished(
+    title: string,
+    summary: string,
+    ms: number,
+    excerpt?: string,
+    opts: { changed?: boolean; unchanged?: UnchangedVerb } = {},
+  ): void {
     this.done += 1;
     this.scheduleEdit();
+    const verb = opts.unchanged ?? 'in place';
     if (opts.changed === false && !excerpt) {
-      this.inPlace.push({ title, summary: summary.replace(/^already in place: /, ''), ms });
+      if (this.inPlace.length && this.inPlace[0]!.verb !== verb) this.flushInPlace();
+      this.inPlace.push({ title, summary, ms, verb });
       return;
     }
     this.flushInPlace();
+    const lead = opts.changed === false ? `${UNCHANGED_HEAD[verb]}: ` : '';
     this.reply(
-      `:white_check_mark: *${title}* (${formatDuration(ms)}): ${summary}`,
+      `:white_check_mark: *${title}* (${formatDuration(ms)}): ${lead}${summary}`,
       excerpt,
       `job-${this.opts.jobId}-${slug(title)}.txt`,
     );
@@ -137,7 +154,8 @@ export class ProgressReporter {
     const steps = this.inPlace.splice(0);
     const ms = steps.reduce((sum, s) => sum + s.ms, 0);
     const lines = steps.map((s) => `• *${s.title}*: ${s.summary}`);
-    const head = `:white_check_mark: ${steps.length === 1 ? '1 step' : `${steps.length} steps`} already in place (${formatDuration(ms)}):`;
+    const count = steps.length === 1 ? '1 step' : `${steps.length} steps`;
+    const head = `:white_check_mark: ${count} ${UNCHANGED_HEAD[steps[0]!.verb]} (${formatDuration(ms)}):`;
     this.reply(`${head}\n${lines.join('\n')}`);
   }
 
@@ -176,6 +194,20 @@ export class ProgressReporter {
         });
       } catch (err) {
         this.opts.log.warn({ err }, 'could not post a thread reply');
+      }
+    });
+    return this.threadChain;
+  }
+
+  /** A file (the topology picture) in the job's thread, after the replies before it. */
+  attach(file: Buffer, filename: string, comment?: string): Promise<void> {
+    this.threadChain = this.threadChain.then(async () => {
+      try {
+        const threadTs = await this.ensureAnchor();
+        const extra = comment ? { initial_comment: comment } : {};
+        await this.opts.client.files.uploadV2({ channel_id: this.opts.channel, thread_ts: threadTs, file, filename, title: filename, ...extra });
+      } catch (err) {
+        this.opts.log.warn({ err }, 'could not upload a file to the thread');
       }
     });
     return this.threadChain;

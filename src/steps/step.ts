@@ -13,6 +13,9 @@ export type Observation = {
   detail?: string;
 };
 
+/** How a step that changed nothing reads in the thread: "already in place", "already gone" or "checked". */
+export type UnchangedVerb = 'in place' | 'gone' | 'checked';
+
 export interface StepOutcome {
   /** One line for the thread: what was done or found, with resource IDs and names. */
   summary: string;

@@ -7,7 +7,6 @@ import type { Deps } from '../../src/deps.ts';
 import type { RunReport } from '../../src/steps/runner.ts';
 import { runPlan } from '../../src/steps/runner.ts';
 import type { Step, StepContext, StepOutcome } from '../../src/steps/step.ts';
-import { leaves } from '../../src/steps/step.ts';
 
 export const TEST_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
@@ -109,8 +108,4 @@ export async function runExpectingFailure(step: Step): Promise<unknown> {
   });
   if (report.ok) throw new Error(`expected ${step.id} to fail, but it succeeded`);
   return report.failure!.error;
-}
-
-export function leafIds(step: Step): string[] {
-  return leaves(step).map((l) => l.id);
 }

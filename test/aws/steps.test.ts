@@ -311,7 +311,7 @@ describe('EKS steps', () => {
     ];
     expect([...cluster.resourcesVpcConfig!.subnetIds!].sort()).toEqual([...privateSubnets].sort());
     expect(cluster.resourcesVpcConfig!.endpointPublicAccess).toBe(true);
-    expect(cluster.roleArn).toMatch(/role\/eks1-eks-cluster$/);
+    expect(cluster.roleArn).toMatch(/role\/meshops\/eks1-eks-cluster$/);
     expect(cluster.tags).toMatchObject({
       'meshops:mesh': 'eks1',
       'meshops:cluster': 'iad',

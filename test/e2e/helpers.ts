@@ -8,6 +8,9 @@ import { CHANNEL, startSandbox, type Sandbox, type SandboxOptions } from '../../
 import type { SlackMessage } from '../../sandbox/slack/state.ts';
 import { countRoles, countTagged, type Counts } from '../aws/count.ts';
 
+/** The reporter's reply for steps that changed nothing (in place, already gone, checked). */
+const UNCHANGED_REPLY = /already in place|already gone, nothing to delete|checked, nothing to change/;
+
 export async function sandboxFor(name: string, opts: SandboxOptions = {}): Promise<Sandbox> {
   return startSandbox({ dir: `${process.cwd()}/.sandbox/test-${name}`, slackRateLimits: false, ...opts });
 }
@@ -78,5 +81,5 @@ export function seen(m: SlackMessage | undefined): string {
  * place"); those must not count, or a test killing the bot per N steps would kill faster than the job progresses.
  */
 export function stepsOfNewWork(sb: Sandbox, anchorTs: string): number {
-  return sb.slack.thread(CHANNEL, anchorTs).filter((m) => m.text.startsWith(':white_check_mark:') && !m.text.includes('already in place')).length;
+  return sb.slack.thread(CHANNEL, anchorTs).filter((m) => m.text.startsWith(':white_check_mark:') && !UNCHANGED_REPLY.test(m.text)).length;
 }

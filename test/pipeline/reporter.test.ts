@@ -245,9 +245,9 @@ describe('less noise', () => {
   it('steps that found everything in place go into one reply, not one each', async () => {
     const r = reporter('12');
     const anchor = await r.ensureAnchor();
-    r.stepFinished('VPC iad', 'already in place: vpc-1 exists', 5, undefined, { changed: false });
-    r.stepFinished('VPC pdx', 'already in place: vpc-2 exists', 5, undefined, { changed: false });
-    r.stepFinished('Subnets iad', 'already in place: 4 subnets', 5, undefined, { changed: false });
+    r.stepFinished('VPC iad', 'vpc-1 exists', 5, undefined, { changed: false });
+    r.stepFinished('VPC pdx', 'vpc-2 exists', 5, undefined, { changed: false });
+    r.stepFinished('Subnets iad', '4 subnets', 5, undefined, { changed: false });
     r.stepFinished('Cluster iad', 'created demo-iad', 5);
     await r.flush();
     const texts = slack.thread(CHANNEL, anchor).map((m) => m.text);
@@ -255,6 +255,23 @@ describe('less noise', () => {
     expect(texts[0]).toMatch(/^:white_check_mark: 3 steps already in place/);
     expect(texts[0]).toContain('*VPC pdx*: vpc-2 exists');
     expect(texts[1]).toContain('Cluster iad');
+  });
+
+  it('says what a step that changed nothing did: in place, already gone, or checked (never "in place" for a wait)', async () => {
+    const r = reporter('13');
+    const anchor = await r.ensureAnchor();
+    r.stepFinished('delete VPC iad', 'no VPC left', 5, undefined, { changed: false, unchanged: 'gone' });
+    r.stepFinished('delete VPC pdx', 'no VPC left', 5, undefined, { changed: false, unchanged: 'gone' });
+    r.stepFinished('wait for typha sync', 'in sync on 2/2 replicas', 5, undefined, { changed: false, unchanged: 'checked' });
+    r.stepFinished('VPC iad', 'vpc-1 exists', 5, undefined, { changed: false, unchanged: 'in place' });
+    await r.flush();
+    const texts = slack.thread(CHANNEL, anchor).map((m) => m.text);
+    expect(texts).toHaveLength(3);
+    expect(texts[0]).toMatch(/^:white_check_mark: 2 steps already gone, nothing to delete/);
+    expect(texts[1]).toMatch(/^:white_check_mark: 1 step checked, nothing to change/);
+    expect(texts[1]).toContain('*wait for typha sync*: in sync on 2/2 replicas');
+    expect(texts[2]).toMatch(/^:white_check_mark: 1 step already in place/);
+    expect(texts.join('\n')).not.toMatch(/in place.*(no VPC left|typha)/);
   });
 
   it('a long excerpt is one upload with its comment, named after the job and step', async () => {

@@ -10,6 +10,9 @@ import { queueNames } from '../../src/queue/queues.ts';
 import { ADMIN, botEnv, CHANNEL, SIGNING_SECRET, startTestBot, type TestBot } from '../helpers/bot.ts';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis.ts';
 
+/** The reporter's reply for steps that changed nothing (in place, already gone, checked). */
+const UNCHANGED_REPLY = /already in place|already gone, nothing to delete|checked, nothing to change/;
+
 const fixture = fileURLToPath(new URL('../fixtures/worker-process.ts', import.meta.url));
 
 let redis: TestRedis;
@@ -76,7 +79,7 @@ function upThread() {
   const doneReplies = slack
     .thread(CHANNEL, anchor.ts)
     .map((m) => m.text ?? '')
-    .filter((t) => t.startsWith(':white_check_mark:') && !t.includes('already in place'));
+    .filter((t) => t.startsWith(':white_check_mark:') && !UNCHANGED_REPLY.test(t));
   return { anchor, newWork: doneReplies.map((t) => /\*(step \d)\*/.exec(t)?.[1]).sort() };
 }
 

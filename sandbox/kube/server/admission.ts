@@ -2,6 +2,7 @@
 // defaults clients rely on (Service cluster IPs, Namespace phase, Secret stringData, CRD acceptance).
 import type { KubeObject } from '../store.ts';
 import { invalid } from './status.ts';
+import { validateWorkload } from './workload-validation.ts';
 
 const TOTAL_ANNOTATION_SIZE_LIMIT = 262144;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -28,6 +29,7 @@ export function validateMeta(obj: KubeObject, group: string): void {
   if (size > TOTAL_ANNOTATION_SIZE_LIMIT) {
     throw invalid(group, obj.kind, name, [{ field: 'metadata.annotations', message: `Too long: must have at most ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes`, reason: 'FieldValueTooLong' }]);
   }
+  validateWorkload(obj, group);
 }
 
 export function randomSuffix(length = 5): string {
