@@ -181,9 +181,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     await startBot();
     cleanups.unshift(() => killBot('SIGTERM'));
     const startWorker = async (): Promise<ChildProcess> => {
+      // Its own port: a worker serves its health and metrics on PORT too.
+      const workerPort = String(await freePort());
       const worker = spawn(process.execPath, [`${ROOT}src/main.ts`], {
         cwd: ROOT,
-        env: { ...env, ROLE: 'worker' },
+        env: { ...env, ROLE: 'worker', PORT: workerPort },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const exited = new Promise((r) => worker.once('exit', r));
