@@ -68,6 +68,9 @@ export async function enqueueCommand(
     const joined = await joinOpenStatus(deps, data);
     if (joined) return joined;
   }
+  // The one-change-at-a-time rule lives in Redis: asserted again with every change, so a flushed or replaced
+  // Redis cannot let two changes of one mesh run side by side.
+  if (queue === deps.queues.changes) await queue.setGlobalConcurrency(1);
   const job = await queue.add(req.name, data, { jobId });
   if (coalesces(data)) await markOpen(deps.redis, deps.prefix, jobId);
   try {
