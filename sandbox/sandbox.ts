@@ -6,7 +6,6 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify } from 'yaml';
-import { parseMeshCommand } from '../commands/parse.ts';
 import { parseSpec } from '../src/config/spec.ts';
 import type { MeshSpec } from '../src/config/spec-types.ts';
 import type { TimeProfile } from './contracts.ts';
@@ -69,6 +68,11 @@ export interface Sandbox {
   killBot(signal?: NodeJS.Signals): Promise<void>;
   /** Starts the bot again on the same port, as a restarted container would. */
   startBot(): Promise<void>;
+  /**
+   * Starts another `node src/main.ts` with ROLE=worker on the same Redis, AWS and Slack (for a bot started with
+   * botEnv ROLE=web: web and worker as separate processes); resolves once it logs that its worker role started.
+   */
+  startWorker(): Promise<ChildProcess>;
   /** Sends `/mesh <text>` as `user` and waits for the outcome: an immediate answer, or its job's final state. */
   run(text: string, opts?: { user?: string; timeoutMs?: number }): Promise<CommandOutcome>;
   /** Sends the command and returns once its job's anchor message exists (for tests that act while it runs). */
@@ -86,6 +90,14 @@ const FINAL = /^(:white_check_mark:|:large_yellow_circle:|:red_circle:|:x:|:no_e
 /** A job that ran to its end: a green tick, or a check's verdict (status shows warning or failing by its icon). */
 const SUCCEEDED = /^(:white_check_mark:|:large_yellow_circle:|:red_circle:)/;
 const BOT_USER = 'U0MESHBOT';
+
+/**
+ * A reply only to the user that tells them the command did not go through, as they read it: a refusal, an error,
+ * "could not ...", a job queued whose message never came, or a mistake followed by the usage line.
+ */
+function saysFailure(text: string): boolean {
+  return /^(:no_entry:|:x:|:hourglass:)|could not|^Queued `/im.test(text) || /^Usage: `/m.test(text);
+}
 
 async function writeSandboxSpec(cloud: Cloud, source: string, dir: string): Promise<string> {
   const doc = parseYaml(await readFile(source, 'utf8')) as {
@@ -174,6 +186,36 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     };
     await startBot();
     cleanups.unshift(() => killBot('SIGTERM'));
+    const startWorker = async (): Promise<ChildProcess> => {
+      // Its own port: a worker serves its health and metrics on PORT too.
+      const workerPort = String(await freePort());
+      const worker = spawn(process.execPath, [`${ROOT}src/main.ts`], {
+        cwd: ROOT,
+        env: { ...env, ROLE: 'worker', PORT: workerPort },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const exited = new Promise((r) => worker.once('exit', r));
+      cleanups.unshift(async () => {
+        if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGTERM');
+        await exited;
+      });
+      worker.stderr!.pipe(logFile, { end: false });
+      await new Promise<void>((resolve, reject) => {
+        let seen = '';
+        const fail = () => reject(new Error('the worker did not start within 60 s; see the bot log'));
+        const timer = setTimeout(fail, 60_000);
+        worker.once('exit', (code) => reject(new Error(`the worker exited with code ${code}; see the bot log`)));
+        worker.stdout!.on('data', (chunk: Buffer) => {
+          logFile.write(chunk);
+          seen = (seen + chunk.toString()).slice(-4096);
+          if (seen.includes('worker role started')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      return worker;
+    };
     log(`bot: ${botUrl}/slack/events (logs in ${dir}/bot.log)`);
 
     const kubeconfigPath = `${dir}/kubeconfig`;
@@ -188,12 +230,27 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     };
     const settle = async (anchor: SlackMessage, timeoutMs = 30 * 60_000): Promise<CommandOutcome> => {
       const current = messages().find((m) => m.ts === anchor.ts) ?? anchor;
+      // The reporter posts every thread reply (and waits for Slack's answer) before its final edit of the anchor,
+      // so once the anchor is final the thread is complete.
       if (!FINAL.test(current.text)) await slack.waitFor((m) => m.ts === anchor.ts && FINAL.test(m.text), timeoutMs);
-      // The reporter posts its last replies before the final edit; give the stand-in a moment to record them.
-      await new Promise((r) => setTimeout(r, 100));
       return outcomeOf(anchor);
     };
-    const newAnchor = (before: Set<string>) => (m: SlackMessage) => !before.has(m.ts) && !m.threadTs && m.user === BOT_USER && /· job \d+/.test(m.text);
+    const newAnchor = (before: Set<string>) => (m: SlackMessage) =>
+      !before.has(m.ts) && !m.threadTs && m.user === BOT_USER && /· job \d+/.test(m.text);
+    const ephemeralTo = (user: string) => {
+      const before = new Set(slack.ephemeral(CHANNEL, user).map((m) => m.ts));
+      return {
+        isNew: (m: SlackMessage) => m.visibleTo === user && m.channel === CHANNEL && !before.has(m.ts),
+        texts: () => slack.ephemeral(CHANNEL, user).filter((m) => !before.has(m.ts)).map((m) => m.text),
+      };
+    };
+    /**
+     * What the user saw first after a command or a click: its job's anchor in the channel, or a reply only to them
+     * (help, a refusal, a usage error, a cancel's answer, "could not queue"). Waits for it, however long that takes
+     * up to the timeout, rather than for a fixed time.
+     */
+    const firstAnswer = (before: Set<string>, eph: ReturnType<typeof ephemeralTo>, timeoutMs: number) =>
+      slack.waitFor((m) => newAnchor(before)(m) || eph.isNew(m), timeoutMs).catch(() => undefined);
 
     const send = async (text: string, o: { user?: string } = {}) => {
       const user = o.user ?? ADMIN;
@@ -205,28 +262,24 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
     const run = async (text: string, o: { user?: string; timeoutMs?: number } = {}): Promise<CommandOutcome> => {
       const user = o.user ?? ADMIN;
-      const ephemeralBefore = slack.ephemeral(CHANNEL, user).length;
-      const parsed = parseMeshCommand(text, spec);
+      const eph = ephemeralTo(user);
       const before = new Set(messages().map((m) => m.ts));
       const res = await slack.slashCommand({ text, userId: user, channelId: CHANNEL, to });
       if (!res.acked || res.status !== 200) throw new Error(`the bot did not ack /mesh ${text} within 3 s (HTTP ${res.status ?? 'none'})`);
-      const ephemeral = () => slack.ephemeral(CHANNEL, user).slice(ephemeralBefore).map((m) => m.text);
-      // Commands the web role answers itself: help, cancel, bad input, refusals.
-      const answeredAtOnce = !parsed.ok || parsed.command.kind === 'help' || parsed.command.kind === 'cancel';
-      if (answeredAtOnce) {
-        await new Promise((r) => setTimeout(r, parsed.ok && parsed.command.kind === 'cancel' ? 500 : 50));
-        const said = ephemeral();
-        const ok = parsed.ok && !said.some((t) => /could not|:no_entry:/i.test(t));
-        return { ok, thread: [], ephemeral: said };
+      const first = await firstAnswer(before, eph, 10_000);
+      if (!first) return { ok: false, thread: [], ephemeral: eph.texts() };
+      let anchor: SlackMessage | undefined = first.visibleTo ? undefined : first;
+      // Queued while its message could not be posted: the worker posts one when it starts the job.
+      if (!anchor && /^Queued `[^`]*` as job \d+/m.test(first.text)) {
+        anchor = await slack.waitFor(newAnchor(before), 10_000).catch(() => undefined);
       }
-      let anchor: SlackMessage;
-      try {
-        anchor = await slack.waitFor(newAnchor(before), 10_000);
-      } catch {
-        return { ok: false, thread: [], ephemeral: ephemeral() };
+      if (!anchor) {
+        // Answered only to the user: help, a refusal, a usage error, a cancel's answer.
+        const said = eph.texts();
+        return { ok: !said.some(saysFailure), thread: [], ephemeral: said };
       }
       const outcome = await settle(anchor, o.timeoutMs);
-      return { ...outcome, ephemeral: ephemeral() };
+      return { ...outcome, ephemeral: eph.texts() };
     };
 
     const clickConfirm = async (o: { user?: string; timeoutMs?: number; messageTs?: string } = {}): Promise<CommandOutcome> => {
@@ -235,13 +288,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         ? messages().find((m) => m.ts === o.messageTs)
         : [...messages()].reverse().find((m) => JSON.stringify(m.blocks ?? []).includes('mesh_down_confirm'));
       if (!msg) return { ok: false, thread: [], ephemeral: ['no /mesh down confirmation to click'] };
-      const ephemeralBefore = slack.ephemeral(CHANNEL, user).length;
+      const eph = ephemeralTo(user);
       const before = new Set(messages().map((m) => m.ts));
       await slack.clickButton({ userId: user, channelId: CHANNEL, messageTs: msg.ts, actionId: 'mesh_down_confirm', to });
-      const anchor = await slack.waitFor(newAnchor(before), 5_000).catch(() => undefined);
-      const ephemeral = slack.ephemeral(CHANNEL, user).slice(ephemeralBefore).map((m) => m.text);
-      if (!anchor) return { ok: false, thread: [], ephemeral };
-      return { ...(await settle(anchor, o.timeoutMs)), ephemeral };
+      const first = await firstAnswer(before, eph, 10_000);
+      if (!first || first.visibleTo) return { ok: false, thread: [], ephemeral: eph.texts() };
+      return { ...(await settle(first, o.timeoutMs)), ephemeral: eph.texts() };
     };
 
     let stopped = false;
@@ -261,6 +313,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       bot: () => bot!,
       killBot,
       startBot,
+      startWorker,
       run,
       send,
       settle,

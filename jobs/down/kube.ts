@@ -7,6 +7,7 @@ import type { Deps } from '../../src/deps.ts';
 import { PermanentError } from '../../src/errors.ts';
 import { describeEndpoint } from '../../src/kube/access.ts';
 import type { KubeApi } from '../../src/kube/client.ts';
+import { describeCluster } from '../../src/mesh/aws/eks-cluster.ts';
 import * as federation from '../../src/mesh/kube/federation.ts';
 import type { ObjectRef } from '../../src/mesh/kube/health.ts';
 import { deleteAll } from '../../src/mesh/kube/labelled.ts';
@@ -55,6 +56,12 @@ export function downKubeStep(deps: Deps, cluster: ClusterSpec): Step {
   );
 }
 
+async function isFailed(deps: Deps, cluster: ClusterSpec): Promise<boolean> {
+  const eks = deps.aws.eks(cluster.region);
+  const c = await describeCluster(eks, eksClusterName(deps.spec.name, cluster.name)).catch(() => undefined);
+  return c?.status === 'FAILED';
+}
+
 export async function planDownKube(deps: Deps): Promise<Step> {
   const present: ClusterSpec[] = [];
   for (const cluster of deps.spec.clusters) {
@@ -64,6 +71,8 @@ export async function planDownKube(deps: Deps): Promise<Step> {
     } catch (err) {
       // Already gone (or never made): nothing to clean inside it.
       if (err instanceof PermanentError && err.code === 'ResourceNotFoundException') continue;
+      // A FAILED cluster never gets an API to clean; deleting the cluster takes what is inside with it.
+      if (await isFailed(deps, cluster)) continue;
       // No endpoint yet (still CREATING) or a transient error: keep the step, it will say what is wrong.
       present.push(cluster);
     }

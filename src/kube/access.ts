@@ -10,7 +10,7 @@ import type { AwsClients, KubeAccess } from '../deps.ts';
 import { PermanentError } from '../errors.ts';
 import { type EksToken, mintEksToken } from './eks-token.ts';
 
-/** Rebuild well before the 15-minute token lifetime, and pick up a recreated cluster's new endpoint. */
+/** Rebuild well before the 15-minute token lifetime (a recreated cluster is caught by its endpoint, below). */
 export const KUBECONFIG_MAX_AGE_MS = 10 * 60_000;
 const AUTH_PROVIDER = 'meshops-eks-token';
 
@@ -95,13 +95,15 @@ export function makeKubeAccess(aws: AwsClients, spec: MeshSpec, opts: KubeAccess
   const now = opts.now ?? Date.now;
   // One credential chain for all clusters: it caches what it resolved (IMDS, web identity) until expiry.
   const credentials = opts.credentials ?? defaultProvider();
-  const cache = new Map<string, { kc: KubeConfig; builtAt: number }>();
+  const cache = new Map<string, { kc: KubeConfig; builtAt: number; endpoint: string; caData: string }>();
   return {
     async forCluster(cluster) {
       const key = `${cluster.region}/${cluster.name}`;
       const hit = cache.get(key);
-      if (hit && now() - hit.builtAt < KUBECONFIG_MAX_AGE_MS) return hit.kc;
+      // Asked each time: a cluster deleted and made again (down, then up) has a new endpoint and CA at once.
       const ep = await describeEndpoint(aws, spec, cluster);
+      const same = hit && hit.endpoint === ep.endpoint && hit.caData === ep.caData;
+      if (hit && same && now() - hit.builtAt < KUBECONFIG_MAX_AGE_MS) return hit.kc;
       const auth = eksTokenAuthenticator(
         () =>
           mintEksToken({
@@ -115,7 +117,7 @@ export function makeKubeAccess(aws: AwsClients, spec: MeshSpec, opts: KubeAccess
         opts.tokenMaxAgeMs,
       );
       const kc = buildKubeConfig(ep, auth);
-      cache.set(key, { kc, builtAt: now() });
+      cache.set(key, { kc, builtAt: now(), endpoint: ep.endpoint, caData: ep.caData });
       return kc;
     },
   };

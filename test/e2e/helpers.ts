@@ -15,16 +15,22 @@ export async function sandboxFor(name: string, opts: SandboxOptions = {}): Promi
   return startSandbox({ dir: `${process.cwd()}/.sandbox/test-${name}`, slackRateLimits: false, ...opts });
 }
 
-function readerDeps(sb: Sandbox): Deps {
-  const aws = makeAwsClients({ endpoint: sb.cloud.motoEndpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 3 });
+/** Reads moto directly, or (`gateway`) the sandbox's AWS endpoint as a user's AWS CLI would. */
+function readerDeps(sb: Sandbox, via: 'moto' | 'gateway'): Deps {
+  const endpoint = via === 'gateway' ? sb.cloud.awsEndpoint : sb.cloud.motoEndpoint;
+  const credentials =
+    via === 'gateway'
+      ? { accessKeyId: sb.cloud.awsEnv.AWS_ACCESS_KEY_ID!, secretAccessKey: sb.cloud.awsEnv.AWS_SECRET_ACCESS_KEY! }
+      : { accessKeyId: 'testing', secretAccessKey: 'testing' };
+  const aws = makeAwsClients({ endpoint, credentials, maxAttempts: 3 });
   return { spec: sb.spec, aws, log: pino({ level: 'silent' }) } as unknown as Deps;
 }
 
 export type MeshCounts = Counts & { roles: number };
 
 /** Every tagged resource of the mesh, summed over the spec's regions, plus its IAM roles. */
-export async function countMesh(sb: Sandbox): Promise<MeshCounts> {
-  const deps = readerDeps(sb);
+export async function countMesh(sb: Sandbox, via: 'moto' | 'gateway' = 'moto'): Promise<MeshCounts> {
+  const deps = readerDeps(sb, via);
   const regions = [...new Set(sb.spec.clusters.map((c) => c.region))];
   const per = await Promise.all(regions.map((r) => countTagged(deps, r, sb.spec.name)));
   const sum = per.reduce((a, b) => {

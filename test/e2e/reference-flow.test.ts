@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { WebClient } from '@slack/web-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { confirmBlocks } from '../../src/slack/down-confirm.ts';
 import { ADMIN, CHANNEL, NON_ADMIN, type Sandbox } from '../../sandbox/sandbox.ts';
 import { countMesh, expectedCounts, sandboxFor, ZERO, seen } from './helpers.ts';
@@ -22,7 +22,8 @@ import { countMesh, expectedCounts, sandboxFor, ZERO, seen } from './helpers.ts'
 const run = promisify(execFile);
 let sb: Sandbox;
 const creds = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-const ec2 = (region: string) => new EC2Client({ region, endpoint: sb.cloud.motoEndpoint, credentials: creds });
+// Through the sandbox's AWS endpoint, as a user's AWS CLI would break and inspect things.
+const ec2 = (region: string) => new EC2Client({ region, endpoint: sb.cloud.awsEndpoint, credentials: creds });
 
 /** A message as a person reads it: its text and every section of its blocks. */
 
@@ -31,6 +32,16 @@ async function privateTables(cluster: string, region: string) {
     new DescribeRouteTablesCommand({ Filters: [{ Name: 'tag:meshops:cluster', Values: [cluster] }, { Name: 'tag:meshops:component', Values: ['rtb-private'] }] }),
   );
   return res.RouteTables ?? [];
+}
+
+/** What `kubectl logs` prints for the Typha pods of a cluster. */
+async function typhaLogs(context: string): Promise<string> {
+  const base = ['--kubeconfig', sb.kubeconfigPath, '--context', context, '-n', 'calico-system'];
+  const k = (args: string[]) => run('kubectl', [...base, ...args], { timeout: 30_000 });
+  const typha = await k(['get', 'pods', '-l', 'k8s-app=calico-typha', '-o', 'name']);
+  const pods = typha.stdout.split('\n').filter(Boolean);
+  const logs = await Promise.all(pods.map(async (p) => (await k(['logs', p])).stdout));
+  return logs.join('\n');
 }
 
 async function clusterSg(name: string, region: string): Promise<string> {
@@ -59,14 +70,14 @@ describe('the reference flow from Slack', () => {
     expect(thread).toContain('Sending in-sync update for RemoteClusterConfiguration(iad)');
     expect(thread).toContain('Sending in-sync update for RemoteClusterConfiguration(pdx)');
     expect(seen(up.anchor)).toContain('aws eks update-kubeconfig --region us-east-1 --name demo-iad');
-    expect(await countMesh(sb)).toEqual(expectedCounts(2));
+    expect(await countMesh(sb, 'gateway')).toEqual(expectedCounts(2));
   }, 300_000);
 
   it('/mesh up again changes nothing and says so', async () => {
     const again = await sb.run('up');
     expect(again.ok, seen(again.anchor)).toBe(true);
     expect(seen(again.anchor)).toMatch(/already up: nothing changed/);
-    expect(await countMesh(sb)).toEqual(expectedCounts(2));
+    expect(await countMesh(sb, 'gateway')).toEqual(expectedCounts(2));
   }, 300_000);
 
   it.each([
@@ -147,9 +158,12 @@ describe('a broken link is named by the ping diagnosis', () => {
   }, 120_000);
 
   it('a deleted federation secret is named (the remote names stop resolving), then a deleted peering, and /mesh up repairs both', async () => {
+    const notFound = 'secrets "iad-secret" not found';
+    const said = async () => (await typhaLogs('pdx')).split(notFound).length - 1;
+    const before = await said();
     await run('kubectl', ['--kubeconfig', sb.kubeconfigPath, '--context', 'pdx', '-n', 'calico-system', 'delete', 'secret', 'iad-secret'], { timeout: 30_000 });
-    // Typha notices on its next sync.
-    await new Promise((r) => setTimeout(r, 3000));
+    // Typha notices on its next sync: wait until its log says so (again), as `kubectl logs` shows it.
+    await vi.waitFor(async () => expect(await said()).toBeGreaterThan(before), { timeout: 60_000, interval: 250 });
     const noSecret = await sb.run('ping pdx iad-0');
     expect(noSecret.ok).toBe(false);
     expect(seen(noSecret.anchor)).toMatch(/iad-secret/);
@@ -166,7 +180,7 @@ describe('a broken link is named by the ping diagnosis', () => {
     expect(repair.ok, seen(repair.anchor)).toBe(true);
     expect((await sb.run('ping pdx iad-0')).ok).toBe(true);
     expect((await sb.run('ping iad pdx-0')).ok).toBe(true);
-    expect(await countMesh(sb)).toEqual(expectedCounts(2));
+    expect(await countMesh(sb, 'gateway')).toEqual(expectedCounts(2));
   }, 300_000);
 });
 
@@ -190,14 +204,14 @@ describe('/mesh down', () => {
     const expired = await sb.clickConfirm({ user: ADMIN, messageTs: old.ts as string });
     expect(expired.anchor).toBeUndefined();
     expect(expired.ephemeral.join('\n')).toMatch(/expired/);
-    expect(await countMesh(sb)).toEqual(expectedCounts(2));
+    expect(await countMesh(sb, 'gateway')).toEqual(expectedCounts(2));
   }, 120_000);
 
   it('an admin confirms: everything the mesh owns is deleted, in every region, and a second down is a no-op', async () => {
     const down = await sb.clickConfirm({ user: ADMIN, timeoutMs: 300_000, messageTs: confirmTs });
     expect(down.ok, seen(down.anchor)).toBe(true);
     expect(seen(down.anchor)).toMatch(/is gone/);
-    expect(await countMesh(sb)).toEqual(ZERO);
+    expect(await countMesh(sb, 'gateway')).toEqual(ZERO);
     expect(sb.cloud.kube?.clusters().length).toBe(0);
     const again = await sb.run('down --confirm demo');
     expect(again.ok).toBe(true);

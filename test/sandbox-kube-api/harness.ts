@@ -103,7 +103,7 @@ export function kubectlRelease(minor: string): string {
 export function kubectl(
   kubeconfig: string,
   args: string[],
-  opts: { input?: string; timeoutMs?: number; bin?: string } = {},
+  opts: { input?: string; timeoutMs?: number; bin?: string; onStdout?: (text: string) => void } = {},
 ): Promise<KubectlResult> {
   return new Promise((resolve) => {
     const child = execFile(
@@ -116,6 +116,8 @@ export function kubectl(
       },
     );
     if (opts.input !== undefined) child.stdin?.end(opts.input);
+    // For long-running commands (get -w): what they printed so far.
+    if (opts.onStdout) child.stdout?.on('data', (c: Buffer) => opts.onStdout!(String(c)));
   });
 }
 

@@ -1,7 +1,7 @@
 // kubectl (1.32) against one API stand-in: what people and the product's scripts run must behave as on EKS.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { echoExec, execOnlyControllers, kubectl, runningPod, startSandbox } from './harness.ts';
 
 const CALICO = join(import.meta.dirname, '../../sandbox/calico/v3.31.7');
@@ -150,8 +150,16 @@ describe('kubectl against the API stand-in', () => {
   });
 
   it('watches with get -w', async () => {
-    const watching = kubectl(admin, ['get', 'configmaps', '-w', '-o', 'name', '--request-timeout=3s'], { timeoutMs: 8_000 });
-    await new Promise((r) => setTimeout(r, 1_000));
+    await kubectl(admin, ['create', 'configmap', 'before-watch', '--from-literal=a=b']);
+    let printed = '';
+    const watching = kubectl(admin, ['get', 'configmaps', '-w', '-o', 'name', '--request-timeout=3s'], {
+      timeoutMs: 8_000,
+      onStdout: (t) => {
+        printed += t;
+      },
+    });
+    // The list is printed first; the watch goes on from its resourceVersion, so a change made now is seen.
+    await vi.waitFor(() => expect(printed).toContain('configmap/before-watch'), { timeout: 5_000, interval: 20 });
     await kubectl(admin, ['create', 'configmap', 'seen-by-watch', '--from-literal=a=b']);
     const r = await watching;
     expect(r.stdout).toContain('configmap/seen-by-watch');

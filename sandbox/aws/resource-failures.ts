@@ -1,0 +1,69 @@
+// Failed resources on demand, for tests of what a user sees when AWS gives up on one: an EKS cluster that goes
+// FAILED instead of ACTIVE, a managed node group that goes CREATE_FAILED. The create call answers as usual
+// (CREATING); shortly before its create time is up the resource turns failed, so the activation that would have
+// started the Kubernetes stand-in or the nodes finds it no longer CREATING and does nothing, as on EKS. Hooks the
+// gateway's EKS records (`cloud.gateway.eks`); nothing changes until a test asks.
+import type { TimeProfile } from '../contracts.ts';
+import type { ClusterRecord, EksRecords, NodegroupRecord } from './eks-records.ts';
+
+/** EKS's health issue on a node group whose instances never joined (the usual CREATE_FAILED). */
+const NODES_DID_NOT_JOIN = {
+  code: 'NodeCreationFailure',
+  message: 'Instances failed to join the kubernetes cluster',
+};
+
+export interface ResourceFailures {
+  /** The next cluster created with this EKS name goes FAILED when it would have gone ACTIVE. */
+  clusterFails(eksName: string): void;
+  /** The next node group created in this EKS cluster goes CREATE_FAILED when it would have gone ACTIVE. */
+  nodegroupFails(eksClusterName: string, issue?: { code: string; message: string }): void;
+  clear(): void;
+}
+
+export function hookResourceFailures(records: EksRecords, profile: TimeProfile): ResourceFailures {
+  const clusters = new Set<string>();
+  const nodegroups = new Map<string, { code: string; message: string }>();
+  const put = records.put.bind(records);
+  records.put = (record: ClusterRecord) => {
+    put(record);
+    if (record.status === 'CREATING' && clusters.delete(record.name)) {
+      failBefore(record, profile.clusterCreateMs, 'FAILED');
+    }
+    const set = record.nodegroups.set.bind(record.nodegroups);
+    record.nodegroups.set = (name: string, ng: NodegroupRecord) => {
+      const issue = nodegroups.get(record.name);
+      if (issue && ng.status === 'CREATING') {
+        nodegroups.delete(record.name);
+        ng.issues = [{ ...issue, resourceIds: [] }];
+        failBefore(ng, profile.nodegroupCreateMs, 'CREATE_FAILED');
+      }
+      return set(name, ng);
+    };
+  };
+  return {
+    clusterFails: (name) => void clusters.add(name),
+    nodegroupFails: (cluster, issue = NODES_DID_NOT_JOIN) => void nodegroups.set(cluster, issue),
+    clear: () => {
+      clusters.clear();
+      nodegroups.clear();
+    },
+  };
+}
+
+/**
+ * From 90% of the create time on, the record reads `failed` unless something set another status since (a
+ * delete): the activation timer, due at 100%, then sees a resource that is no longer CREATING.
+ */
+function failBefore(record: { status: string }, createMs: number, failed: string): void {
+  const failAt = Date.now() + Math.floor(createMs * 0.9);
+  let explicit: string | undefined;
+  const initial = record.status;
+  Object.defineProperty(record, 'status', {
+    configurable: true,
+    enumerable: true,
+    get: () => explicit ?? (Date.now() >= failAt ? failed : initial),
+    set: (value: string) => {
+      explicit = value;
+    },
+  });
+}
