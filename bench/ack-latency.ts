@@ -3,25 +3,41 @@
 // event loop that acks), side by side in the same run with a bare Bolt app that only acks. Then the bot's memory:
 // idle, right after the burst, and 60 s later. Prints the figures; run on demand:
 //   npm run bench -- ack
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { request } from 'node:http';
-import { botEnvironment } from '../sandbox/bot-env.ts';
-import { slashCommandFields, signSlackRequest } from '../sandbox/slack/sender.ts';
-import { startSlackStandIn } from '../sandbox/slack/web-api.ts';
-import { freePort, startRedis } from '../sandbox/redis.ts';
+import { fileURLToPath } from 'node:url';
 import { startMoto } from '../sandbox/aws/moto.ts';
+import { botEnvironment } from '../sandbox/bot-env.ts';
+import { freePort, startRedis } from '../sandbox/redis.ts';
+import { signSlackRequest, slashCommandFields } from '../sandbox/slack/sender.ts';
+import { startSlackStandIn } from '../sandbox/slack/web-api.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SECRET = 'bench-signing-secret';
 const RATES = [50, 200, 500];
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 
-function env(redisUrl: string, apiUrl: string, port: number, role: string, awsEndpoint = 'http://127.0.0.1:9'): NodeJS.ProcessEnv {
+function env(
+  redisUrl: string,
+  apiUrl: string,
+  port: number,
+  role: string,
+  awsEndpoint = 'http://127.0.0.1:9',
+): NodeJS.ProcessEnv {
   return {
     ...process.env,
-    ...botEnvironment({ botToken: 'xoxb-bench', signingSecret: SECRET, slackApiUrl: apiUrl, redisUrl, port, admins: 'U0ALICE01', channels: 'C0MESHOPS', role: role as 'web' | 'all', logLevel: 'warn' }),
+    ...botEnvironment({
+      botToken: 'xoxb-bench',
+      signingSecret: SECRET,
+      slackApiUrl: apiUrl,
+      redisUrl,
+      port,
+      admins: 'U0ALICE01',
+      channels: 'C0MESHOPS',
+      role: role as 'web' | 'all',
+      logLevel: 'warn',
+    }),
     AWS_ENDPOINT_URL: awsEndpoint,
     AWS_ACCESS_KEY_ID: 'testing',
     AWS_SECRET_ACCESS_KEY: 'testing',
@@ -44,20 +60,34 @@ async function startProcess(script: string, e: NodeJS.ProcessEnv, port: number):
 }
 
 function send(port: number): Promise<number> {
-  const body = new URLSearchParams(slashCommandFields({ text: 'status', userId: 'U0ALICE01', channelId: 'C0MESHOPS' })).toString();
-  const headers = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...signSlackRequest(SECRET, body) };
+  const body = new URLSearchParams(
+    slashCommandFields({ text: 'status', userId: 'U0ALICE01', channelId: 'C0MESHOPS' }),
+  ).toString();
+  const headers = {
+    'content-type': 'application/x-www-form-urlencoded',
+    'content-length': Buffer.byteLength(body),
+    ...signSlackRequest(SECRET, body),
+  };
   const t0 = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/slack/events', method: 'POST', headers, agent: keepAlive }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve(Number(process.hrtime.bigint() - t0) / 1e6) : reject(new Error(`HTTP ${res.statusCode}`))));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path: '/slack/events', method: 'POST', headers, agent: keepAlive },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(Number(process.hrtime.bigint() - t0) / 1e6)
+            : reject(new Error(`HTTP ${res.statusCode}`)),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
 }
 
 import { Agent } from 'node:http';
+
 const keepAlive = new Agent({ keepAlive: true, maxSockets: 256 });
 
 async function load(port: number, rate: number): Promise<{ p50: number; p99: number; errors: number; n: number }> {
@@ -71,7 +101,12 @@ async function load(port: number, rate: number): Promise<{ p50: number; p99: num
     const due = start + i * interval;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    inflight.push(send(port).then((ms) => void latencies.push(ms), () => void errors++));
+    inflight.push(
+      send(port).then(
+        (ms) => void latencies.push(ms),
+        () => void errors++,
+      ),
+    );
   }
   await Promise.all(inflight);
   latencies.sort((a, b) => a - b);
@@ -95,7 +130,11 @@ const redis = await startRedis();
 const moto = await startMoto();
 const slack = await startSlackStandIn({ rateLimits: false, botToken: 'xoxb-bench' });
 const [meshPort, barePort] = [await freePort(), await freePort()];
-const mesh = await startProcess(`${root}src/main.ts`, env(redis.url, slack.apiUrl, meshPort, 'all', moto.endpoint), meshPort);
+const mesh = await startProcess(
+  `${root}src/main.ts`,
+  env(redis.url, slack.apiUrl, meshPort, 'all', moto.endpoint),
+  meshPort,
+);
 const bare = await startProcess(`${root}bench/bare-bolt.ts`, env(redis.url, slack.apiUrl, barePort, 'web'), barePort);
 try {
   await new Promise((r) => setTimeout(r, 5000));

@@ -2,7 +2,7 @@
 // (AWS_ENDPOINT_URL_EC2 / AWS_ENDPOINT_URL_EKS, which the SDK honours before AWS_ENDPOINT_URL): every call with its
 // time, region, action and the resource it names, so a benchmark can tell how often one resource is described.
 // STS (EKS tokens) and IAM keep going to the gateway directly.
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { matchEksRoute } from '../sandbox/aws/eks-routes.ts';
 
@@ -30,10 +30,18 @@ function describe(msg: IncomingMessage, body: Buffer): Omit<RecordedCall, 'atMs'
   const scope = SCOPE.exec(String(msg.headers.authorization ?? ''));
   const region = scope?.[1] ?? '?';
   const service = scope?.[2] ?? '?';
-  if (service === 'eks') return { service, region, action: matchEksRoute(msg.method ?? 'GET', url.pathname)?.operation ?? '?', resource: url.pathname };
+  if (service === 'eks')
+    return {
+      service,
+      region,
+      action: matchEksRoute(msg.method ?? 'GET', url.pathname)?.operation ?? '?',
+      resource: url.pathname,
+    };
   const form = new URLSearchParams(body.toString('utf8'));
   const action = form.get('Action') ?? url.searchParams.get('Action') ?? '?';
-  const params = [...form.entries()].filter(([k]) => k !== 'Action' && k !== 'Version').sort(([a], [b]) => a.localeCompare(b));
+  const params = [...form.entries()]
+    .filter(([k]) => k !== 'Action' && k !== 'Version')
+    .sort(([a], [b]) => a.localeCompare(b));
   return { service, region, action, resource: params.map(([k, v]) => `${k}=${v}`).join('&') };
 }
 
@@ -51,10 +59,13 @@ export async function startAwsRecorder(): Promise<AwsRecorder> {
         return;
       }
       // Headers as signed (Host included): the gateway and moto do not check signatures against their own host.
-      const up = request({ host: target.hostname, port: target.port, method: msg.method, path: msg.url, headers: msg.headers }, (reply) => {
-        res.writeHead(reply.statusCode ?? 502, reply.headers);
-        reply.pipe(res);
-      });
+      const up = request(
+        { host: target.hostname, port: target.port, method: msg.method, path: msg.url, headers: msg.headers },
+        (reply) => {
+          res.writeHead(reply.statusCode ?? 502, reply.headers);
+          reply.pipe(res);
+        },
+      );
       up.on('error', () => res.headersSent || res.writeHead(502).end());
       up.end(body);
     });
@@ -79,7 +90,10 @@ export async function startAwsRecorder(): Promise<AwsRecorder> {
  * Per describe-type call on one resource: the most calls inside any window of `windowMs` (half-open), and the
  * shortest gap between two calls.
  */
-export function describeRates(calls: RecordedCall[], windowMs: number): Array<{ key: string; count: number; maxInWindow: number; minGapMs: number; medianGapMs: number }> {
+export function describeRates(
+  calls: RecordedCall[],
+  windowMs: number,
+): Array<{ key: string; count: number; maxInWindow: number; minGapMs: number; medianGapMs: number }> {
   const byKey = new Map<string, number[]>();
   for (const c of calls) {
     if (!/^(Describe|List|Get)/.test(c.action)) continue;
@@ -95,7 +109,16 @@ export function describeRates(calls: RecordedCall[], windowMs: number): Array<{ 
       maxInWindow = Math.max(maxInWindow, i - j + 1);
       if (i > 0) minGapMs = Math.min(minGapMs, times[i]! - times[i - 1]!);
     }
-    const gaps = times.slice(1).map((t, i) => t - times[i]!).sort((a, b) => a - b);
-    return { key, count: times.length, maxInWindow, minGapMs, medianGapMs: gaps.length ? gaps[Math.floor(gaps.length / 2)]! : Infinity };
+    const gaps = times
+      .slice(1)
+      .map((t, i) => t - times[i]!)
+      .sort((a, b) => a - b);
+    return {
+      key,
+      count: times.length,
+      maxInWindow,
+      minGapMs,
+      medianGapMs: gaps.length ? gaps[Math.floor(gaps.length / 2)]! : Infinity,
+    };
   });
 }

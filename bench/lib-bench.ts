@@ -1,7 +1,7 @@
 // Shared helpers of the on-demand benchmarks (bench/run.ts skips lib-* files): timing a command as the user
 // sees it, quantiles, tables, process memory from /proc, and the per-step times a job reports.
 import { readdirSync, readFileSync } from 'node:fs';
-import { startSandbox, ROOT, type Sandbox, type SandboxOptions } from '../sandbox/sandbox.ts';
+import { ROOT, type Sandbox, type SandboxOptions, startSandbox } from '../sandbox/sandbox.ts';
 import type { SlackMessage } from '../sandbox/slack/state.ts';
 
 export { ROOT };
@@ -28,7 +28,11 @@ export const median = (values: number[]) => quantile(values, 0.5);
 export function table(rows: Array<Array<string | number>>): string {
   const cells = rows.map((r) => r.map(String));
   const widths = cells[0]!.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
@@ -84,7 +88,9 @@ export interface StepTime {
 export function timingRows(anchor: SlackMessage | undefined): StepTime[] {
   // The table is one of the anchor's blocks (the text may repeat it): read the first piece that holds it, whole,
   // since two clusters' rows can be identical.
-  const pieces = fullText(anchor).split(/(?=\*Time per step\*)/).filter((p) => p.startsWith('*Time per step*'));
+  const pieces = fullText(anchor)
+    .split(/(?=\*Time per step\*)/)
+    .filter((p) => p.startsWith('*Time per step*'));
   const rows: StepTime[] = [];
   for (const line of (pieces[0] ?? '').split('\n')) {
     const m = /^\s*(\d+(?:\.\d+)?) s {2}(changed|unchanged|failed|not-run)\s+(.+?)(?:```)?$/.exec(line);

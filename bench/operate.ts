@@ -4,10 +4,23 @@
 //      (bench/fixtures/mesh-four.yaml), `fast` profile. Targets: median < 1 s; four <= 1.3x two.
 //   2. `/mesh ping iad all` against `/mesh ping pdx iad-0` (two clusters): median of several. Target <= 1.5x.
 //   3. `real` profile scaled: `/mesh down` wall time against its critical path. Target: close to 1x.
+
+import { timeProfile } from '../sandbox/aws/profiles.ts';
 import type { TimeProfile } from '../sandbox/contracts.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
-import { timeProfile } from '../sandbox/aws/profiles.ts';
-import { ROOT, arg, benchSandbox, leafSpans, loadCaveat, median, quantile, sec, table, timeCommand, timingRows } from './lib-bench.ts';
+import {
+  arg,
+  benchSandbox,
+  leafSpans,
+  loadCaveat,
+  median,
+  quantile,
+  ROOT,
+  sec,
+  table,
+  timeCommand,
+  timingRows,
+} from './lib-bench.ts';
 
 const RUNS = arg('runs', 15);
 const PING_RUNS = arg('ping-runs', 7);
@@ -36,7 +49,11 @@ async function repeat(sb: Sandbox, text: string, n: number): Promise<number[]> {
   return out;
 }
 
-async function withSandbox<T>(name: string, opts: Parameters<typeof benchSandbox>[1], body: (sb: Sandbox) => Promise<T>): Promise<T> {
+async function withSandbox<T>(
+  name: string,
+  opts: Parameters<typeof benchSandbox>[1],
+  body: (sb: Sandbox) => Promise<T>,
+): Promise<T> {
   const sb = await benchSandbox(name, opts);
   try {
     return await body(sb);
@@ -57,7 +74,10 @@ function downCriticalPath(p: TimeProfile): { ms: number; path: string } {
   const eks = p.nodegroupDeleteMs + p.clusterDeleteMs;
   const nat = p.natDeleteMs;
   return eks >= nat
-    ? { ms: eks, path: `node group delete ${sec(p.nodegroupDeleteMs)} -> cluster delete ${sec(p.clusterDeleteMs)} (NAT delete ${sec(nat)} -> EIP release alongside) -> network teardown ~0` }
+    ? {
+        ms: eks,
+        path: `node group delete ${sec(p.nodegroupDeleteMs)} -> cluster delete ${sec(p.clusterDeleteMs)} (NAT delete ${sec(nat)} -> EIP release alongside) -> network teardown ~0`,
+      }
     : { ms: nat, path: `NAT delete ${sec(nat)} -> EIP release -> network teardown ~0 (EKS ${sec(eks)} alongside)` };
 }
 
@@ -112,8 +132,26 @@ console.log('\n/mesh status, command to final message (fast profile)');
 console.log(
   table([
     ['clusters', 'runs', 'median', 'p90', 'min', 'max', 'AWS calls per status', 'target'],
-    ['2', RUNS, sec(m2), sec(quantile(two.status, 0.9)), sec(Math.min(...two.status)), sec(Math.max(...two.status)), two.statusCalls, 'median < 1 s'],
-    ['4', RUNS, sec(m4), sec(quantile(four.status, 0.9)), sec(Math.min(...four.status)), sec(Math.max(...four.status)), four.statusCalls, 'median < 1 s'],
+    [
+      '2',
+      RUNS,
+      sec(m2),
+      sec(quantile(two.status, 0.9)),
+      sec(Math.min(...two.status)),
+      sec(Math.max(...two.status)),
+      two.statusCalls,
+      'median < 1 s',
+    ],
+    [
+      '4',
+      RUNS,
+      sec(m4),
+      sec(quantile(four.status, 0.9)),
+      sec(Math.min(...four.status)),
+      sec(Math.max(...four.status)),
+      four.statusCalls,
+      'median < 1 s',
+    ],
   ]),
 );
 console.log(`four / two (medians): ${(m4 / m2).toFixed(2)}x (target <= 1.3x)`);
@@ -151,7 +189,10 @@ console.log(
 );
 console.log(`down wall / one-after-another: ${(down.ms / leafSum).toFixed(2)}x`);
 console.log('down leaf timeline (s from the command; end = its thread reply):');
-for (const l of down.spans) console.log(`  ${(l.startMs / 1000).toFixed(1).padStart(6)} -> ${(l.endMs / 1000).toFixed(1).padStart(6)}  ${l.title.slice(0, 110)}`);
+for (const l of down.spans)
+  console.log(
+    `  ${(l.startMs / 1000).toFixed(1).padStart(6)} -> ${(l.endMs / 1000).toFixed(1).padStart(6)}  ${l.title.slice(0, 110)}`,
+  );
 console.log(
   JSON.stringify({
     bench: 'operate',

@@ -3,7 +3,9 @@ import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
-const names = (await readdir(dir)).filter((f) => f.endsWith('.ts') && !['run.ts', 'bare-bolt.ts'].includes(f) && !f.startsWith('lib-')).map((f) => f.replace(/\.ts$/, ''));
+const names = (await readdir(dir))
+  .filter((f) => f.endsWith('.ts') && !['run.ts', 'bare-bolt.ts'].includes(f) && !f.startsWith('lib-'))
+  .map((f) => f.replace(/\.ts$/, ''));
 const wanted = process.argv[2];
 const aliases: Record<string, string> = { ack: 'ack-latency' };
 const name = wanted ? (aliases[wanted] ?? wanted) : undefined;

@@ -4,9 +4,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { CreateClusterCommand, CreateNodegroupCommand, DescribeClusterCommand, DescribeNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
+import {
+  CreateClusterCommand,
+  CreateNodegroupCommand,
+  DescribeClusterCommand,
+  DescribeNodegroupCommand,
+  EKSClient,
+} from '@aws-sdk/client-eks';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { startCloud, type Cloud } from '../sandbox/cloud.ts';
+import { type Cloud, startCloud } from '../sandbox/cloud.ts';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -40,7 +46,9 @@ async function activeClusters(cloud: Cloud, n: number): Promise<number> {
   const t0 = performance.now();
   const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
   const iam = new IAMClient({ region: 'us-east-1', endpoint: cloud.awsEndpoint, credentials });
-  const role = await iam.send(new CreateRoleCommand({ RoleName: `bench-${Date.now()}`, AssumeRolePolicyDocument: '{}' }));
+  const role = await iam.send(
+    new CreateRoleCommand({ RoleName: `bench-${Date.now()}`, AssumeRolePolicyDocument: '{}' }),
+  );
   await Promise.all(
     Array.from({ length: n }, async (_, i) => {
       const region = REGIONS[i % REGIONS.length];
@@ -49,12 +57,38 @@ async function activeClusters(cloud: Cloud, n: number): Promise<number> {
       const eks = new EKSClient({ region, endpoint: cloud.awsEndpoint, credentials });
       const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: `10.${i}.0.0/16` }))).Vpc!.VpcId!;
       const subnets = await Promise.all(
-        ['a', 'b'].map(async (az, k) => (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: `10.${i}.${k * 16}.0/20`, AvailabilityZone: `${region}${az}` }))).Subnet!.SubnetId!),
+        ['a', 'b'].map(
+          async (az, k) =>
+            (
+              await ec2.send(
+                new CreateSubnetCommand({
+                  VpcId: vpc,
+                  CidrBlock: `10.${i}.${k * 16}.0/20`,
+                  AvailabilityZone: `${region}${az}`,
+                }),
+              )
+            ).Subnet!.SubnetId!,
+        ),
       );
-      await eks.send(new CreateClusterCommand({ name, roleArn: role.Role!.Arn!, resourcesVpcConfig: { subnetIds: subnets } }));
+      await eks.send(
+        new CreateClusterCommand({ name, roleArn: role.Role!.Arn!, resourcesVpcConfig: { subnetIds: subnets } }),
+      );
       while ((await eks.send(new DescribeClusterCommand({ name }))).cluster?.status !== 'ACTIVE') await sleep(100);
-      await eks.send(new CreateNodegroupCommand({ clusterName: name, nodegroupName: 'ng', nodeRole: role.Role!.Arn!, subnets, scalingConfig: { minSize: 0, maxSize: 8, desiredSize: 3 }, instanceTypes: ['m5.xlarge'] }));
-      while ((await eks.send(new DescribeNodegroupCommand({ clusterName: name, nodegroupName: 'ng' }))).nodegroup?.status !== 'ACTIVE') await sleep(100);
+      await eks.send(
+        new CreateNodegroupCommand({
+          clusterName: name,
+          nodegroupName: 'ng',
+          nodeRole: role.Role!.Arn!,
+          subnets,
+          scalingConfig: { minSize: 0, maxSize: 8, desiredSize: 3 },
+          instanceTypes: ['m5.xlarge'],
+        }),
+      );
+      while (
+        (await eks.send(new DescribeNodegroupCommand({ clusterName: name, nodegroupName: 'ng' }))).nodegroup?.status !==
+        'ACTIVE'
+      )
+        await sleep(100);
     }),
   );
   return performance.now() - t0;
@@ -90,7 +124,9 @@ for (let run = 0; run < runs; run++) {
       busyMotoRssMb: busy.motoRssMb,
       apiCalls: cloud.calls.total(),
     });
-    console.log(`run ${run + 1}/${runs}: ready in ${(readyMs / 1000).toFixed(1)} s; ${clusterCount} cluster(s) ACTIVE with node groups in ${(clustersMs / 1000).toFixed(1)} s`);
+    console.log(
+      `run ${run + 1}/${runs}: ready in ${(readyMs / 1000).toFixed(1)} s; ${clusterCount} cluster(s) ACTIVE with node groups in ${(clustersMs / 1000).toFixed(1)} s`,
+    );
   } finally {
     await cloud.stop();
   }
@@ -103,4 +139,12 @@ const median = (k: string) => {
 const keys = Object.keys(results[0]);
 console.log('\nmedian of', runs, 'run(s), profile fast:');
 for (const k of keys) console.log(`  ${k.padEnd(18)} ${median(k).toFixed(k.endsWith('Mb') ? 1 : 0)}`);
-console.log(JSON.stringify({ bench: 'sandbox-startup', runs, clusters: clusterCount, median: Object.fromEntries(keys.map((k) => [k, Math.round(median(k))])), results }));
+console.log(
+  JSON.stringify({
+    bench: 'sandbox-startup',
+    runs,
+    clusters: clusterCount,
+    median: Object.fromEntries(keys.map((k) => [k, Math.round(median(k))])),
+    results,
+  }),
+);

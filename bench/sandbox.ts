@@ -8,14 +8,30 @@
 //      memory again. Target: under 500 MB in all.
 import { performance } from 'node:perf_hooks';
 import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { CreateClusterCommand, CreateNodegroupCommand, DescribeClusterCommand, DescribeNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
+import {
+  CreateClusterCommand,
+  CreateNodegroupCommand,
+  DescribeClusterCommand,
+  DescribeNodegroupCommand,
+  EKSClient,
+} from '@aws-sdk/client-eks';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { startCloud } from '../sandbox/cloud.ts';
 import { SANDBOX_CREDENTIALS } from '../sandbox/aws/identity.ts';
+import { startCloud } from '../sandbox/cloud.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { mintEksToken } from '../src/kube/eks-token.ts';
-import { arg, benchSandbox, loadCaveat, median, sandboxMemory, sec, sleep, table, type SandboxMemory } from './lib-bench.ts';
+import {
+  arg,
+  benchSandbox,
+  loadCaveat,
+  median,
+  type SandboxMemory,
+  sandboxMemory,
+  sec,
+  sleep,
+  table,
+} from './lib-bench.ts';
 
 const RUNS = arg('runs', 2);
 const CLUSTERS = arg('clusters', 4);
@@ -45,7 +61,17 @@ async function buildCluster(sb: Sandbox, i: number, roleArn: string): Promise<Ku
     const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: `10.${100 + i}.0.0/16` }))).Vpc!.VpcId!;
     const subnets: string[] = [];
     for (const [k, az] of ['a', 'b'].entries()) {
-      subnets.push((await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: `10.${100 + i}.${k * 16}.0/20`, AvailabilityZone: `${region}${az}` }))).Subnet!.SubnetId!);
+      subnets.push(
+        (
+          await ec2.send(
+            new CreateSubnetCommand({
+              VpcId: vpc,
+              CidrBlock: `10.${100 + i}.${k * 16}.0/20`,
+              AvailabilityZone: `${region}${az}`,
+            }),
+          )
+        ).Subnet!.SubnetId!,
+      );
     }
     await eks.send(new CreateClusterCommand({ name, roleArn, resourcesVpcConfig: { subnetIds: subnets } }));
     const cluster = await until(`cluster ${name} ACTIVE`, 120_000, async () => {
@@ -53,15 +79,32 @@ async function buildCluster(sb: Sandbox, i: number, roleArn: string): Promise<Ku
       return c?.status === 'ACTIVE' && c.endpoint ? c : undefined;
     });
     await eks.send(
-      new CreateNodegroupCommand({ clusterName: name, nodegroupName: 'ng', nodeRole: roleArn, subnets, scalingConfig: { minSize: 0, maxSize: NODES, desiredSize: NODES }, instanceTypes: ['m5.xlarge'] }),
+      new CreateNodegroupCommand({
+        clusterName: name,
+        nodegroupName: 'ng',
+        nodeRole: roleArn,
+        subnets,
+        scalingConfig: { minSize: 0, maxSize: NODES, desiredSize: NODES },
+        instanceTypes: ['m5.xlarge'],
+      }),
     );
     await until(`node group of ${name} ACTIVE`, 120_000, async () =>
-      (await eks.send(new DescribeNodegroupCommand({ clusterName: name, nodegroupName: 'ng' }))).nodegroup?.status === 'ACTIVE' ? true : undefined,
+      (await eks.send(new DescribeNodegroupCommand({ clusterName: name, nodegroupName: 'ng' }))).nodegroup?.status ===
+      'ACTIVE'
+        ? true
+        : undefined,
     );
-    const token = await mintEksToken({ clusterName: name, region, credentials: SANDBOX_CREDENTIALS, stsEndpoint: sb.cloud.awsEndpoint });
+    const token = await mintEksToken({
+      clusterName: name,
+      region,
+      credentials: SANDBOX_CREDENTIALS,
+      stsEndpoint: sb.cloud.awsEndpoint,
+    });
     const kc = new KubeConfig();
     kc.loadFromOptions({
-      clusters: [{ name, server: cluster.endpoint!, caData: cluster.certificateAuthority!.data!, skipTLSVerify: false }],
+      clusters: [
+        { name, server: cluster.endpoint!, caData: cluster.certificateAuthority!.data!, skipTLSVerify: false },
+      ],
       users: [{ name: 'bench', token: token.token }],
       contexts: [{ name, cluster: name, user: 'bench' }],
       currentContext: name,
@@ -78,7 +121,13 @@ async function fillCluster(kc: KubeConfig): Promise<{ nodes: number; pods: numbe
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
   const labels = { app: 'bench-web' };
-  await core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'bench-web' }, spec: { clusterIP: 'None', selector: labels, ports: [{ name: 'http', port: 80 }] } } });
+  await core.createNamespacedService({
+    namespace: 'default',
+    body: {
+      metadata: { name: 'bench-web' },
+      spec: { clusterIP: 'None', selector: labels, ports: [{ name: 'http', port: 80 }] },
+    },
+  });
   await apps.createNamespacedStatefulSet({
     namespace: 'default',
     body: {
@@ -88,19 +137,27 @@ async function fillCluster(kc: KubeConfig): Promise<{ nodes: number; pods: numbe
         replicas: PODS,
         podManagementPolicy: 'Parallel',
         selector: { matchLabels: labels },
-        template: { metadata: { labels }, spec: { containers: [{ name: 'web', image: 'nginx:1.27', ports: [{ name: 'http', containerPort: 80 }] }] } },
+        template: {
+          metadata: { labels },
+          spec: { containers: [{ name: 'web', image: 'nginx:1.27', ports: [{ name: 'http', containerPort: 80 }] }] },
+        },
       },
     },
   });
-  const ready = (conds?: Array<{ type: string; status: string }>) => conds?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  const ready = (conds?: Array<{ type: string; status: string }>) =>
+    conds?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
   return until('nodes and pods Ready', 180_000, async () => {
     const nodes = (await core.listNode()).items.filter((n) => ready(n.status?.conditions)).length;
-    const pods = (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=bench-web' })).items.filter((p) => ready(p.status?.conditions)).length;
+    const pods = (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=bench-web' })).items.filter(
+      (p) => ready(p.status?.conditions),
+    ).length;
     return nodes >= NODES && pods >= PODS ? { nodes, pods } : undefined;
   });
 }
 
-console.log(`bench sandbox: start-up x${RUNS}, then ${CLUSTERS} clusters x ${NODES} nodes x ${PODS} pods (fast profile)`);
+console.log(
+  `bench sandbox: start-up x${RUNS}, then ${CLUSTERS} clusters x ${NODES} nodes x ${PODS} pods (fast profile)`,
+);
 console.log(loadCaveat());
 
 // ---- 1: startCloud alone ----
@@ -131,8 +188,15 @@ try {
   // ---- 3: 4 x 8 x 20 ----
   const t1 = performance.now();
   const iam = new IAMClient({ region: 'us-east-1', endpoint: sb.cloud.awsEndpoint, credentials: SANDBOX_CREDENTIALS });
-  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: ['eks.amazonaws.com', 'ec2.amazonaws.com'] }, Action: 'sts:AssumeRole' }] });
-  const role = (await iam.send(new CreateRoleCommand({ RoleName: 'bench-sandbox-role', AssumeRolePolicyDocument: trust }))).Role!.Arn!;
+  const trust = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Principal: { Service: ['eks.amazonaws.com', 'ec2.amazonaws.com'] }, Action: 'sts:AssumeRole' },
+    ],
+  });
+  const role = (
+    await iam.send(new CreateRoleCommand({ RoleName: 'bench-sandbox-role', AssumeRolePolicyDocument: trust }))
+  ).Role!.Arn!;
   iam.destroy();
   const kcs = await Promise.all(Array.from({ length: CLUSTERS }, (_, i) => buildCluster(sb, i, role)));
   const clustersMs = performance.now() - t1;
@@ -146,11 +210,26 @@ try {
   console.log(
     table([
       ['what', 'runs', 'median', 'min', 'max'],
-      ['startCloud (moto, gateway, Kubernetes host, warm-up)', RUNS, sec(median(cloudMs)), sec(Math.min(...cloudMs)), sec(Math.max(...cloudMs))],
-      ['startSandbox (+ Redis, Slack stand-in, bot ready)', RUNS, sec(median(sandboxMs)), sec(Math.min(...sandboxMs)), sec(Math.max(...sandboxMs))],
+      [
+        'startCloud (moto, gateway, Kubernetes host, warm-up)',
+        RUNS,
+        sec(median(cloudMs)),
+        sec(Math.min(...cloudMs)),
+        sec(Math.max(...cloudMs)),
+      ],
+      [
+        'startSandbox (+ Redis, Slack stand-in, bot ready)',
+        RUNS,
+        sec(median(sandboxMs)),
+        sec(Math.min(...sandboxMs)),
+        sec(Math.max(...sandboxMs)),
+      ],
     ]),
   );
-  const row = (label: string, m: SandboxMemory) => [label, m.benchMb, m.botMb, m.motoMb, m.redisMb, m.totalMb].map((v) => (typeof v === 'number' ? `${v.toFixed(0)} MB` : v));
+  const row = (label: string, m: SandboxMemory) =>
+    [label, m.benchMb, m.botMb, m.motoMb, m.redisMb, m.totalMb].map((v) =>
+      typeof v === 'number' ? `${v.toFixed(0)} MB` : v,
+    );
   console.log(`\nmemory (VmRSS) of the sandbox's processes`);
   console.log(
     table([
@@ -159,9 +238,15 @@ try {
       row(`${simulated} clusters; Ready: ${filled.map((f) => `${f.nodes}/${f.pods}`).join(', ')} nodes/pods`, loaded),
     ]),
   );
-  console.log(`total with ${CLUSTERS}x${NODES}x${PODS}: ${loaded.totalMb.toFixed(0)} MB (target < ${TARGET_MB} MB: ${loaded.totalMb < TARGET_MB ? 'met' : 'NOT met'})`);
-  console.log(`per simulated cluster (${NODES} nodes, ${PODS} pods): +${((loaded.totalMb - idle.totalMb) / CLUSTERS).toFixed(0)} MB; this process also holds the benchmark's own SDK and Kubernetes clients`);
-  console.log(`clusters ACTIVE with node groups in ${sec(clustersMs, 1)}; all nodes and pods Ready after ${sec(filledMs, 1)}`);
+  console.log(
+    `total with ${CLUSTERS}x${NODES}x${PODS}: ${loaded.totalMb.toFixed(0)} MB (target < ${TARGET_MB} MB: ${loaded.totalMb < TARGET_MB ? 'met' : 'NOT met'})`,
+  );
+  console.log(
+    `per simulated cluster (${NODES} nodes, ${PODS} pods): +${((loaded.totalMb - idle.totalMb) / CLUSTERS).toFixed(0)} MB; this process also holds the benchmark's own SDK and Kubernetes clients`,
+  );
+  console.log(
+    `clusters ACTIVE with node groups in ${sec(clustersMs, 1)}; all nodes and pods Ready after ${sec(filledMs, 1)}`,
+  );
   console.log(JSON.stringify({ bench: 'sandbox', cloudMs, sandboxMs, idle, loaded, clustersMs, filledMs }));
 } catch (err) {
   console.error(`bench sandbox: ${(err as Error).stack ?? (err as Error).message}`);

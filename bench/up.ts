@@ -4,11 +4,23 @@
 // (target <= 1.1x); the same steps run one after another (sum of the leaves' measured times) and the ratio
 // (target <= 0.55x); AWS API calls per resource created; and the most describes of one resource in one poll interval
 // (target: at most 1).
-import type { TimeProfile } from '../sandbox/contracts.ts';
-import { timeProfile } from '../sandbox/aws/profiles.ts';
-import { describeRates, startAwsRecorder } from './lib-aws-recorder.ts';
+
 import { writeFileSync } from 'node:fs';
-import { ROOT, arg, benchSandbox, leafSpans, loadCaveat, sec, table, threadStepSeconds, timeCommand, timingRows } from './lib-bench.ts';
+import { timeProfile } from '../sandbox/aws/profiles.ts';
+import type { TimeProfile } from '../sandbox/contracts.ts';
+import { describeRates, startAwsRecorder } from './lib-aws-recorder.ts';
+import {
+  arg,
+  benchSandbox,
+  leafSpans,
+  loadCaveat,
+  ROOT,
+  sec,
+  table,
+  threadStepSeconds,
+  timeCommand,
+  timingRows,
+} from './lib-bench.ts';
 
 const TIME_SCALE = arg('time-scale', 0.02);
 /** What sandbox/sandbox.ts gives the bot as POLL_INTERVAL_SECONDS. */
@@ -44,7 +56,11 @@ function upGraph(p: TimeProfile, clusters: string[]): Node[] {
       { id: `${c}: node group update`, ms: p.nodegroupUpdateMs, after: [`${c}: CNI swap`] },
       { id: `${c}: kubelets up`, ms: p.nodeReadyMs, after: [`${c}: node group update`] },
       { id: `${c}: calico-system rendered`, ms: p.calicoReadyMs, after: [`${c}: CNI swap`] },
-      { id: `${c}: calico-node Ready`, ms: p.podReadyMs, after: [`${c}: calico-system rendered`, `${c}: node group update`] },
+      {
+        id: `${c}: calico-node Ready`,
+        ms: p.podReadyMs,
+        after: [`${c}: calico-system rendered`, `${c}: node group update`],
+      },
       { id: `${c}: Calico ready`, ms: 0, after: [`${c}: kubelets up`, `${c}: calico-node Ready`] },
     );
   }
@@ -112,7 +128,12 @@ try {
   if (!up.ok) throw new Error(`/mesh up failed: ${up.anchor?.text}`);
   const counts = sb.cloud.calls.counts();
   const profile = timeProfile('real', TIME_SCALE);
-  const cp = criticalPath(upGraph(profile, sb.spec.clusters.map((c) => c.name)));
+  const cp = criticalPath(
+    upGraph(
+      profile,
+      sb.spec.clusters.map((c) => c.name),
+    ),
+  );
   const rows = timingRows(up.anchor);
   const leafSumMs = rows.reduce((a, r) => a + r.seconds, 0) * 1000;
   const threadSumMs = threadStepSeconds(up.thread).reduce((a, b) => a + b, 0) * 1000;
@@ -124,20 +145,30 @@ try {
       table([
         ['measure', 'time', 'ratio', 'target'],
         ['up wall time (command to final message)', sec(up.ms), '', ''],
-        ['critical path of AWS\'s dependencies', sec(cp.ms), `wall/path ${(up.ms / cp.ms).toFixed(2)}x`, '<= 1.1x'],
-        [`same steps one after another (${rows.length} leaves, summary table)`, sec(leafSumMs), `wall/sum ${(up.ms / leafSumMs).toFixed(2)}x`, '<= 0.55x'],
+        ["critical path of AWS's dependencies", sec(cp.ms), `wall/path ${(up.ms / cp.ms).toFixed(2)}x`, '<= 1.1x'],
+        [
+          `same steps one after another (${rows.length} leaves, summary table)`,
+          sec(leafSumMs),
+          `wall/sum ${(up.ms / leafSumMs).toFixed(2)}x`,
+          '<= 0.55x',
+        ],
         ['  (cross-check: sum of thread replies, whole seconds)', sec(threadSumMs), '', ''],
       ]),
   );
   console.log('slowest steps:');
-  for (const r of [...rows].sort((a, b) => b.seconds - a.seconds).slice(0, 8)) console.log(`  ${r.seconds.toFixed(1).padStart(6)} s  ${r.title}`);
+  for (const r of [...rows].sort((a, b) => b.seconds - a.seconds).slice(0, 8))
+    console.log(`  ${r.seconds.toFixed(1).padStart(6)} s  ${r.title}`);
 
   // API calls: everything the gateway answered during up (the bot's calls; the stand-ins read moto directly).
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
-  const describes = Object.entries(counts).filter(([k]) => /:(Describe|List|Get)/.test(k)).reduce((a, [, v]) => a + v, 0);
+  const describes = Object.entries(counts)
+    .filter(([k]) => /:(Describe|List|Get)/.test(k))
+    .reduce((a, [, v]) => a + v, 0);
   const created = Object.entries(CREATES).map(([k, what]) => [what, counts[k] ?? 0] as const);
   const resources = created.reduce((a, [, n]) => a + n, 0);
-  console.log(`\nAWS API calls during up (gateway counter): ${total} in all, ${describes} Describe/List/Get; ${resources} resources created:`);
+  console.log(
+    `\nAWS API calls during up (gateway counter): ${total} in all, ${describes} Describe/List/Get; ${resources} resources created:`,
+  );
   console.log(`  ${created.map(([w, n]) => `${n} ${w}`).join(', ')}`);
   console.log(
     table([
@@ -147,39 +178,85 @@ try {
     ]),
   );
   console.log('most frequent actions:');
-  for (const [k, v] of Object.entries(counts).sort(([, a], [, b]) => b - a).slice(0, 10)) console.log(`  ${String(v).padStart(5)}  ${k}`);
+  for (const [k, v] of Object.entries(counts)
+    .sort(([, a], [, b]) => b - a)
+    .slice(0, 10))
+    console.log(`  ${String(v).padStart(5)}  ${k}`);
 
   // When each leaf ran: where the wall time goes against the model.
   console.log('\nleaf timeline (s from the command; end = its thread reply):');
-  for (const l of leafSpans(up.thread, rows, up.t0)) console.log(`  ${(l.startMs / 1000).toFixed(1).padStart(6)} -> ${(l.endMs / 1000).toFixed(1).padStart(6)}  ${l.title}`);
+  for (const l of leafSpans(up.thread, rows, up.t0))
+    console.log(
+      `  ${(l.startMs / 1000).toFixed(1).padStart(6)} -> ${(l.endMs / 1000).toFixed(1).padStart(6)}  ${l.title}`,
+    );
 
   // Polling pressure: the same describe request (same action, region and parameters) within one poll interval,
   // over the whole job and from the plan reply on (the observation before it reads every leaf's state at once).
   const calls = recorder.calls.filter((c) => c.atMs >= up.t0);
   const planPostedMs = up.thread[0]?.postedAtMs ?? up.t0;
-  writeFileSync(`${ROOT}.sandbox/bench-up/aws-calls.json`, JSON.stringify(calls.map((c) => ({ ...c, atMs: c.atMs - up.t0 }))));
-  const worstOf = (subset: typeof calls) => describeRates(subset, POLL_MS).sort((a, b) => b.maxInWindow - a.maxInWindow || a.minGapMs - b.minGapMs);
+  writeFileSync(
+    `${ROOT}.sandbox/bench-up/aws-calls.json`,
+    JSON.stringify(calls.map((c) => ({ ...c, atMs: c.atMs - up.t0 }))),
+  );
+  const worstOf = (subset: typeof calls) =>
+    describeRates(subset, POLL_MS).sort((a, b) => b.maxInWindow - a.maxInWindow || a.minGapMs - b.minGapMs);
   const rates = worstOf(calls);
   const running = worstOf(calls.filter((c) => c.atMs >= planPostedMs));
   const worst = rates[0];
-  console.log(`\ndescribes of one resource per poll interval (${POLL_MS} ms), bot's EC2 and EKS calls (${calls.length} recorded; all in .sandbox/bench-up/aws-calls.json):`);
+  console.log(
+    `\ndescribes of one resource per poll interval (${POLL_MS} ms), bot's EC2 and EKS calls (${calls.length} recorded; all in .sandbox/bench-up/aws-calls.json):`,
+  );
   console.log(
     table([
       ['phase', 'max same describe in one interval', 'distinct describes > 1', 'target'],
-      ['whole up', worst?.maxInWindow ?? 0, `${rates.filter((r) => r.maxInWindow > 1).length} of ${rates.length}`, '<= 1'],
-      [`after the plan (from ${sec(planPostedMs - up.t0, 1)})`, running[0]?.maxInWindow ?? 0, `${running.filter((r) => r.maxInWindow > 1).length} of ${running.length}`, '<= 1'],
+      [
+        'whole up',
+        worst?.maxInWindow ?? 0,
+        `${rates.filter((r) => r.maxInWindow > 1).length} of ${rates.length}`,
+        '<= 1',
+      ],
+      [
+        `after the plan (from ${sec(planPostedMs - up.t0, 1)})`,
+        running[0]?.maxInWindow ?? 0,
+        `${running.filter((r) => r.maxInWindow > 1).length} of ${running.length}`,
+        '<= 1',
+      ],
     ]),
   );
-  if (worst) console.log(`  whole up, worst: ${worst.maxInWindow} in ${POLL_MS} ms (min gap ${worst.minGapMs} ms): ${worst.key.slice(0, 120)}`);
+  if (worst)
+    console.log(
+      `  whole up, worst: ${worst.maxInWindow} in ${POLL_MS} ms (min gap ${worst.minGapMs} ms): ${worst.key.slice(0, 120)}`,
+    );
   // What the waits poll (jobs/up: cluster, node group, NAT gateway, peering): the typical gap is the poll cadence.
-  const polled = rates.filter((r) => /:(DescribeCluster|DescribeNodegroup|DescribeNatGateways|DescribeUpdate) /.test(r.key) && r.count >= 5).sort((a, b) => a.medianGapMs - b.medianGapMs);
+  const polled = rates
+    .filter(
+      (r) => /:(DescribeCluster|DescribeNodegroup|DescribeNatGateways|DescribeUpdate) /.test(r.key) && r.count >= 5,
+    )
+    .sort((a, b) => a.medianGapMs - b.medianGapMs);
   console.log(
     `waits' describes (cluster, node group, NAT gateway, update; ${polled.length} resources): shortest median gap between two describes ` +
       `${polled[0] ? `${polled[0].medianGapMs} ms (${polled[0].key.slice(0, 80)})` : '-'}, poll interval ${POLL_MS} ms`,
   );
-  console.log('the same describe more than once in one interval, worst first (repeats of lookups by sibling or successive steps, or the first observation):');
-  for (const r of running.slice(0, 6)) console.log(`  max ${r.maxInWindow} in ${POLL_MS} ms, min gap ${r.minGapMs === Infinity ? '-' : `${r.minGapMs} ms`}, ${r.count} calls: ${r.key.slice(0, 150)}`);
-  console.log(JSON.stringify({ bench: 'up', timeScale: TIME_SCALE, wallMs: up.ms, criticalPathMs: cp.ms, leafSumMs, totalCalls: total, describes, resources, maxDescribesPerInterval: worst?.maxInWindow ?? 0 }));
+  console.log(
+    'the same describe more than once in one interval, worst first (repeats of lookups by sibling or successive steps, or the first observation):',
+  );
+  for (const r of running.slice(0, 6))
+    console.log(
+      `  max ${r.maxInWindow} in ${POLL_MS} ms, min gap ${r.minGapMs === Infinity ? '-' : `${r.minGapMs} ms`}, ${r.count} calls: ${r.key.slice(0, 150)}`,
+    );
+  console.log(
+    JSON.stringify({
+      bench: 'up',
+      timeScale: TIME_SCALE,
+      wallMs: up.ms,
+      criticalPathMs: cp.ms,
+      leafSumMs,
+      totalCalls: total,
+      describes,
+      resources,
+      maxDescribesPerInterval: worst?.maxInWindow ?? 0,
+    }),
+  );
 } catch (err) {
   console.error(`bench up: ${(err as Error).message}`);
   exitCode = 1;

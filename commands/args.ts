@@ -36,12 +36,17 @@ export function splitArgs(command: string, args: string[], spec: FlagSpec): Spli
       positional.push(a);
       continue;
     }
-    const [rawName, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const [rawName, inline] = a.includes('=')
+      ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
+      : [a, undefined];
     const name = rawName.toLowerCase();
     const flag = spec[name];
     if (!flag) {
       const guess = nearest(name, known);
-      return { ok: false, error: `\`${rawName}\` is not a flag of \`/mesh ${command}\`${guess ? `; did you mean \`${guess}\`?` : ''} (${allowed})` };
+      return {
+        ok: false,
+        error: `\`${rawName}\` is not a flag of \`/mesh ${command}\`${guess ? `; did you mean \`${guess}\`?` : ''} (${allowed})`,
+      };
     }
     if (name in flags) return { ok: false, error: `\`${name}\` is given twice` };
     if (!flag.takesValue) {

@@ -18,11 +18,20 @@ export const cancel: Subcommand<'cancel'> = {
     const split = splitArgs('cancel', args, {});
     if (!split.ok) return usageError(split.error, USAGE, '/mesh cancel 42');
     const [idWord, ...extra] = split.positional;
-    if (extra.length > 0) return usageError(`\`/mesh cancel\` takes at most one job id; \`${extra.join(' ')}\` is extra`, USAGE, '/mesh cancel 42');
+    if (extra.length > 0)
+      return usageError(
+        `\`/mesh cancel\` takes at most one job id; \`${extra.join(' ')}\` is extra`,
+        USAGE,
+        '/mesh cancel 42',
+      );
     if (idWord === undefined) return { ok: true, command: { kind: 'cancel' } };
     const jobId = idWord.replace(/^#/, '');
     if (!JOB_ID.test(jobId)) {
-      return usageError(`\`${idWord}\` is not a job id; job ids are the number the job's message shows, like 42`, USAGE, '/mesh cancel 42');
+      return usageError(
+        `\`${idWord}\` is not a job id; job ids are the number the job's message shows, like 42`,
+        USAGE,
+        '/mesh cancel 42',
+      );
     }
     return { ok: true, command: { kind: 'cancel', jobId } };
   },

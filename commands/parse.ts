@@ -28,11 +28,24 @@ export const SUBCOMMANDS: ReadonlyArray<Subcommand<CommandKind>> = [
 
 /** Words people reach for that are other commands here: suggested, never run. */
 const SYNONYMS: Record<string, CommandKind> = {
-  create: 'up', apply: 'up', deploy: 'up', plan: 'up',
-  delete: 'down', destroy: 'down', teardown: 'down', remove: 'down',
-  stop: 'cancel', abort: 'cancel', kill: 'cancel',
-  state: 'status', info: 'status', check: 'status',
-  test: 'ping', '?': 'help', '--help': 'help', '-h': 'help',
+  create: 'up',
+  apply: 'up',
+  deploy: 'up',
+  plan: 'up',
+  delete: 'down',
+  destroy: 'down',
+  teardown: 'down',
+  remove: 'down',
+  stop: 'cancel',
+  abort: 'cancel',
+  kill: 'cancel',
+  state: 'status',
+  info: 'status',
+  check: 'status',
+  test: 'ping',
+  '?': 'help',
+  '--help': 'help',
+  '-h': 'help',
 };
 
 const OVERVIEW = `/mesh ${SUBCOMMANDS.map((c) => c.name).join('|')} ...`;
@@ -45,7 +58,12 @@ export function parseMeshCommand(text: string, spec: MeshSpec): ParseResult {
   if (name === '--help' || name === '-h' || name === '?') return help.parse(args, spec);
   const sub = SUBCOMMANDS.find((c) => c.name === name);
   if (sub) return sub.parse(args, spec);
-  const guess = SYNONYMS[name] ?? nearest(name, SUBCOMMANDS.map((c) => c.name));
+  const guess =
+    SYNONYMS[name] ??
+    nearest(
+      name,
+      SUBCOMMANDS.map((c) => c.name),
+    );
   const hint = guess ? `; did you mean \`${guess}\`?` : '.';
   return usageError(`\`${first}\` is not a /mesh command${hint} Try \`/mesh help\`.`, OVERVIEW);
 }

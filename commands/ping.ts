@@ -28,7 +28,10 @@ export function parsePingTarget(word: string, spec: MeshSpec, from?: string): Ta
     const ordinal = wholeNumber(ordinalWord);
     const max = spec.workloads.maxReplicas;
     if (ordinal === undefined || ordinal >= max) {
-      return { ok: false, error: `in \`${word}\`, the pod ordinal must be a whole number from 0 to ${max - 1}; got \`${ordinalWord}\`` };
+      return {
+        ok: false,
+        error: `in \`${word}\`, the pod ordinal must be a whole number from 0 to ${max - 1}; got \`${ordinalWord}\``,
+      };
     }
     return { ok: true, target: { kind: 'pod', cluster: owner, ordinal } };
   }
@@ -56,7 +59,8 @@ export const ping: Subcommand<'ping'> = {
       const missing = fromWord === undefined ? 'a cluster to ping from and a target' : 'a target';
       return usageError(`\`/mesh ping\` needs ${missing}`, USAGE, example(spec));
     }
-    if (extra.length > 0) return usageError(`\`/mesh ping\` takes two arguments; \`${extra.join(' ')}\` is extra`, USAGE, example(spec));
+    if (extra.length > 0)
+      return usageError(`\`/mesh ping\` takes two arguments; \`${extra.join(' ')}\` is extra`, USAGE, example(spec));
     const from = findCluster(fromWord, spec);
     if (!from.ok) return usageError(from.error, USAGE, example(spec));
     const target = parsePingTarget(targetWord, spec, from.name);

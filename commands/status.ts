@@ -16,7 +16,11 @@ export const status: Subcommand<'status'> = {
     const split = splitArgs('status', args, { '--wait': { takesValue: false, hint: '--wait' } });
     if (!split.ok) return usageError(split.error, USAGE, '/mesh status');
     if (split.positional.length > 0) {
-      return usageError(`\`/mesh status\` takes no arguments; got \`${split.positional.join(' ')}\``, USAGE, '/mesh status --wait');
+      return usageError(
+        `\`/mesh status\` takes no arguments; got \`${split.positional.join(' ')}\``,
+        USAGE,
+        '/mesh status --wait',
+      );
     }
     return { ok: true, command: { kind: 'status', wait: split.flags['--wait'] === true } };
   },

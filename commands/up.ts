@@ -16,7 +16,11 @@ export const up: Subcommand<'up'> = {
     const split = splitArgs('up', args, { '--dry-run': { takesValue: false, hint: '--dry-run' } });
     if (!split.ok) return usageError(split.error, USAGE, '/mesh up --dry-run');
     if (split.positional.length > 0) {
-      return usageError(`\`/mesh up\` takes no arguments; got \`${split.positional.join(' ')}\``, USAGE, '/mesh up --dry-run');
+      return usageError(
+        `\`/mesh up\` takes no arguments; got \`${split.positional.join(' ')}\``,
+        USAGE,
+        '/mesh up --dry-run',
+      );
     }
     return { ok: true, command: { kind: 'up', dryRun: split.flags['--dry-run'] === true } };
   },

@@ -1,7 +1,8 @@
 // The seams between the sandbox's parts: the AWS gateway, the Kubernetes stand-ins and their controllers.
 // Sandbox only; the product never imports anything under sandbox/.
-import type { ObjectStore } from './kube/store.ts';
+
 import type { PodLogStore } from './kube/logs.ts';
+import type { ObjectStore } from './kube/store.ts';
 
 /** Durations of the simulated cloud, in milliseconds (already multiplied by the profile's time scale). */
 export interface TimeProfile {
@@ -111,9 +112,19 @@ export interface ExecResult {
   stderr: string;
   exitCode: number;
 }
-export type ExecHandler = (req: { namespace: string; pod: string; container?: string; command: string[] }) => Promise<ExecResult>;
+export type ExecHandler = (req: {
+  namespace: string;
+  pod: string;
+  container?: string;
+  command: string[];
+}) => Promise<ExecResult>;
 /** What a container answers on a port (GET), as the API server's pod proxy reaches it; undefined: nothing listens. */
-export type PodHttpHandler = (req: { namespace: string; pod: string; port: number; path: string }) => Promise<{ status: number; body: string; contentType?: string } | undefined>;
+export type PodHttpHandler = (req: {
+  namespace: string;
+  pod: string;
+  port: number;
+  path: string;
+}) => Promise<{ status: number; body: string; contentType?: string } | undefined>;
 
 /** What controllers get from the world around their cluster. */
 export interface ControllerEnv {

@@ -29,13 +29,21 @@ export function kubeconfigFor(clusters: SimClusterHandle[], mesh: string, awsEnv
         },
       },
     })),
-    contexts: clusters.map((c) => ({ name: short(c.placement.name), context: { cluster: short(c.placement.name), user: short(c.placement.name) } })),
+    contexts: clusters.map((c) => ({
+      name: short(c.placement.name),
+      context: { cluster: short(c.placement.name), user: short(c.placement.name) },
+    })),
     'current-context': clusters[0] ? short(clusters[0].placement.name) : '',
   });
 }
 
 /** Keeps `path` in step with the live clusters; returns a stop function. */
-export function keepKubeconfig(path: string, list: () => SimClusterHandle[], mesh: string, awsEnv: Record<string, string>): () => void {
+export function keepKubeconfig(
+  path: string,
+  list: () => SimClusterHandle[],
+  mesh: string,
+  awsEnv: Record<string, string>,
+): () => void {
   let last = '';
   const tick = async () => {
     const text = kubeconfigFor(list(), mesh, awsEnv);

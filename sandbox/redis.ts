@@ -1,10 +1,9 @@
 // A private redis-server on a free loopback port, for the sandbox and the tests (Debian's redis-server).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { freePort } from './aws/free-port.ts';
 
 export { freePort };
-
 
 export interface LocalRedis {
   url: string;
@@ -14,11 +13,17 @@ export interface LocalRedis {
 
 export async function startRedis(): Promise<LocalRedis> {
   const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
   const spawnError = new Promise<never>((_, reject) =>
-    child.once('error', (err) => reject(new Error(`could not start redis-server (${err.message}); run \`npm run setup\` to install it`))),
+    child.once('error', (err) =>
+      reject(new Error(`could not start redis-server (${err.message}); run \`npm run setup\` to install it`)),
+    ),
   );
   const url = `redis://127.0.0.1:${port}`;
   const ready = (async () => {
@@ -53,7 +58,12 @@ export async function startRedis(): Promise<LocalRedis> {
 
 /** True when a Redis answers at this URL. */
 export async function redisAnswers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1000,
+  });
   probe.on('error', () => undefined);
   try {
     await probe.connect();

@@ -1,21 +1,21 @@
 // The whole sandbox as one object, for the console and the end-to-end tests: Redis, moto behind the AWS gateway
 // with Kubernetes stand-ins, the Slack stand-in, and the bot itself, started as in production (`node src/main.ts`)
 // with only endpoints and test credentials in its environment. Commands go in as signed Slack requests.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify } from 'yaml';
 import { parseSpec } from '../src/config/spec.ts';
 import type { MeshSpec } from '../src/config/spec-types.ts';
-import type { TimeProfile } from './contracts.ts';
 import type { ZoneMapping } from './aws/ec2-zones.ts';
-import { startCloud, type Cloud } from './cloud.ts';
 import { botEnvironment } from './bot-env.ts';
+import { type Cloud, startCloud } from './cloud.ts';
+import type { TimeProfile } from './contracts.ts';
 import { keepKubeconfig } from './kubeconfig.ts';
-import { freePort, redisAnswers, startRedis, type LocalRedis } from './redis.ts';
+import { freePort, type LocalRedis, redisAnswers, startRedis } from './redis.ts';
 import type { SlackMessage } from './slack/state.ts';
-import { startSlackStandIn, type SlackStandIn } from './slack/web-api.ts';
+import { type SlackStandIn, startSlackStandIn } from './slack/web-api.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const ADMIN = 'U0ALICE01';
@@ -143,7 +143,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       startSlackStandIn({ botToken: BOT_TOKEN, rateLimits: opts.slackRateLimits ?? true }),
       startCloud({ profile: opts.profile ?? 'fast', timeScale: opts.timeScale, warmUp: true, zones: opts.zones }),
     ]);
-    cleanups.push(() => slack.close(), () => cloud.stop());
+    cleanups.push(
+      () => slack.close(),
+      () => cloud.stop(),
+    );
     log(`Slack stand-in: ${slack.apiUrl}`);
     log(`AWS (moto behind the gateway, ${cloud.profile.name} profile): ${cloud.awsEndpoint}`);
 
@@ -226,7 +229,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const messages = () => slack.messages(CHANNEL);
     const outcomeOf = (anchor: SlackMessage): CommandOutcome => {
       const current = messages().find((m) => m.ts === anchor.ts) ?? anchor;
-      return { ok: SUCCEEDED.test(current.text), anchor: current, thread: slack.thread(CHANNEL, anchor.ts), ephemeral: [] };
+      return {
+        ok: SUCCEEDED.test(current.text),
+        anchor: current,
+        thread: slack.thread(CHANNEL, anchor.ts),
+        ephemeral: [],
+      };
     };
     const settle = async (anchor: SlackMessage, timeoutMs = 30 * 60_000): Promise<CommandOutcome> => {
       const current = messages().find((m) => m.ts === anchor.ts) ?? anchor;
@@ -241,7 +249,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       const before = new Set(slack.ephemeral(CHANNEL, user).map((m) => m.ts));
       return {
         isNew: (m: SlackMessage) => m.visibleTo === user && m.channel === CHANNEL && !before.has(m.ts),
-        texts: () => slack.ephemeral(CHANNEL, user).filter((m) => !before.has(m.ts)).map((m) => m.text),
+        texts: () =>
+          slack
+            .ephemeral(CHANNEL, user)
+            .filter((m) => !before.has(m.ts))
+            .map((m) => m.text),
       };
     };
     /**
@@ -256,7 +268,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       const user = o.user ?? ADMIN;
       const before = new Set(messages().map((m) => m.ts));
       const res = await slack.slashCommand({ text, userId: user, channelId: CHANNEL, to });
-      if (!res.acked || res.status !== 200) throw new Error(`the bot did not ack /mesh ${text} within 3 s (HTTP ${res.status ?? 'none'})`);
+      if (!res.acked || res.status !== 200)
+        throw new Error(`the bot did not ack /mesh ${text} within 3 s (HTTP ${res.status ?? 'none'})`);
       return slack.waitFor(newAnchor(before), 10_000).catch(() => undefined);
     };
 
@@ -265,7 +278,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       const eph = ephemeralTo(user);
       const before = new Set(messages().map((m) => m.ts));
       const res = await slack.slashCommand({ text, userId: user, channelId: CHANNEL, to });
-      if (!res.acked || res.status !== 200) throw new Error(`the bot did not ack /mesh ${text} within 3 s (HTTP ${res.status ?? 'none'})`);
+      if (!res.acked || res.status !== 200)
+        throw new Error(`the bot did not ack /mesh ${text} within 3 s (HTTP ${res.status ?? 'none'})`);
       const first = await firstAnswer(before, eph, 10_000);
       if (!first) return { ok: false, thread: [], ephemeral: eph.texts() };
       let anchor: SlackMessage | undefined = first.visibleTo ? undefined : first;
@@ -282,7 +296,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       return { ...outcome, ephemeral: eph.texts() };
     };
 
-    const clickConfirm = async (o: { user?: string; timeoutMs?: number; messageTs?: string } = {}): Promise<CommandOutcome> => {
+    const clickConfirm = async (
+      o: { user?: string; timeoutMs?: number; messageTs?: string } = {},
+    ): Promise<CommandOutcome> => {
       const user = o.user ?? ADMIN;
       const msg = o.messageTs
         ? messages().find((m) => m.ts === o.messageTs)
@@ -290,7 +306,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       if (!msg) return { ok: false, thread: [], ephemeral: ['no /mesh down confirmation to click'] };
       const eph = ephemeralTo(user);
       const before = new Set(messages().map((m) => m.ts));
-      await slack.clickButton({ userId: user, channelId: CHANNEL, messageTs: msg.ts, actionId: 'mesh_down_confirm', to });
+      await slack.clickButton({
+        userId: user,
+        channelId: CHANNEL,
+        messageTs: msg.ts,
+        actionId: 'mesh_down_confirm',
+        to,
+      });
       const first = await firstAnswer(before, eph, 10_000);
       if (!first || first.visibleTo) return { ok: false, thread: [], ephemeral: eph.texts() };
       return { ...(await settle(first, o.timeoutMs)), ephemeral: eph.texts() };

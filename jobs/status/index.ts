@@ -8,11 +8,11 @@ import { type PathProbe, recordMeshHealth } from '../../src/metrics/mesh-health.
 import type { JobResult } from '../../src/queue/job-types.ts';
 import type { JobContext } from '../../src/queue/worker.ts';
 import { observeAws, observeBilled } from './aws.ts';
+import { meshHealthOf } from './health.ts';
 import { observeKube } from './kube.ts';
+import { attachTopology } from './picture.ts';
 import { isAllOk, renderClusters, verdict } from './render.ts';
 import type { ClusterStatus } from './types.ts';
-import { meshHealthOf } from './health.ts';
-import { attachTopology } from './picture.ts';
 
 export async function collectStatus(deps: Deps): Promise<ClusterStatus[]> {
   return Promise.all(

@@ -3,19 +3,22 @@
 import { eksClusterName } from '../../src/aws/tags.ts';
 import { estimateHourlyCost, formatCost, loadPrices } from '../../src/cost.ts';
 import type { Deps } from '../../src/deps.ts';
+import { extendedAtCreate } from '../../src/mesh/aws/versions.ts';
 import type { JobResult } from '../../src/queue/job-types.ts';
 import type { JobContext } from '../../src/queue/worker.ts';
-import { extendedAtCreate } from '../../src/mesh/aws/versions.ts';
-import { isSettled } from '../../src/steps/plan-text.ts';
-import { formatDuration } from '../../src/steps/wait.ts';
-import { leaves } from '../../src/steps/step.ts';
 import { codeBlock } from '../../src/slack/format.ts';
+import { isSettled } from '../../src/steps/plan-text.ts';
+import { leaves } from '../../src/steps/step.ts';
+import { formatDuration } from '../../src/steps/wait.ts';
 import { runPlanJob, timingTable } from '../run-plan.ts';
 import { planUp } from './plan.ts';
 
 export function kubeconfigCommands(deps: Deps): string {
   return deps.spec.clusters
-    .map((c) => `aws eks update-kubeconfig --region ${c.region} --name ${eksClusterName(deps.spec.name, c.name)} --alias ${c.name}`)
+    .map(
+      (c) =>
+        `aws eks update-kubeconfig --region ${c.region} --name ${eksClusterName(deps.spec.name, c.name)} --alias ${c.name}`,
+    )
     .join('\n');
 }
 
@@ -24,7 +27,9 @@ export async function upJob(deps: Deps, ctx: JobContext, dryRun: boolean): Promi
   const cost = formatCost(estimateHourlyCost(deps.spec, await loadPrices(), await extendedAtCreate(deps)));
   const total = leaves(plan).length;
   const run = await runPlanJob(ctx, deps.clock, plan, {
-    heading: dryRun ? `*Dry run*: the plan for mesh *${deps.spec.name}* (${total} steps). Nothing will be changed.` : `The plan for mesh *${deps.spec.name}* (${total} steps):`,
+    heading: dryRun
+      ? `*Dry run*: the plan for mesh *${deps.spec.name}* (${total} steps). Nothing will be changed.`
+      : `The plan for mesh *${deps.spec.name}* (${total} steps):`,
     extra: `Estimated cost once up:\n${codeBlock(cost)}`,
     dryRun,
   });

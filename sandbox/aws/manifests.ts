@@ -13,11 +13,17 @@ export function isManifestPath(pathname: string): boolean {
 }
 
 export async function serveManifest(calicoDir: string, method: string, pathname: string): Promise<HttpReply> {
-  const notFound: HttpReply = { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '404: Not Found' };
-  if (method !== 'GET' && method !== 'HEAD') return { status: 405, headers: { 'content-type': 'text/plain' }, body: 'Method Not Allowed' };
+  const notFound: HttpReply = {
+    status: 404,
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
+    body: '404: Not Found',
+  };
+  if (method !== 'GET' && method !== 'HEAD')
+    return { status: 405, headers: { 'content-type': 'text/plain' }, body: 'Method Not Allowed' };
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
   // ['manifests', 'calico' | 'calico-enterprise', version, 'manifests', file]
-  if (parts.length !== 5 || parts[3] !== 'manifests' || !parts.every((p) => SAFE.test(p) && p !== '.' && p !== '..')) return notFound;
+  if (parts.length !== 5 || parts[3] !== 'manifests' || !parts.every((p) => SAFE.test(p) && p !== '.' && p !== '..'))
+    return notFound;
   const [, product, version, , file] = parts;
   const candidates =
     product === 'calico'
@@ -28,7 +34,11 @@ export async function serveManifest(calicoDir: string, method: string, pathname:
   for (const path of candidates) {
     try {
       const body = await readFile(path);
-      return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: method === 'HEAD' ? Buffer.alloc(0) : body };
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+        body: method === 'HEAD' ? Buffer.alloc(0) : body,
+      };
     } catch {
       // Try the next layout.
     }

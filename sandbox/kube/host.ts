@@ -10,7 +10,7 @@ import type {
   NodeGroupShape,
   SimClusterHandle,
 } from '../contracts.ts';
-import { startApiServer, type ApiServer } from './server/server.ts';
+import { type ApiServer, startApiServer } from './server/server.ts';
 
 export interface SimClusterHost extends ClusterHost {
   clusters(): SimClusterHandle[];
@@ -64,7 +64,8 @@ export function createClusterHost(opts: {
     startCluster(placement) {
       const k = key(placement.region, placement.name);
       const existing = running.get(k);
-      if (existing) return Promise.resolve({ endpoint: existing.server.handle.endpoint, caPem: existing.server.handle.caPem });
+      if (existing)
+        return Promise.resolve({ endpoint: existing.server.handle.endpoint, caPem: existing.server.handle.caPem });
       const pending = starting.get(k);
       if (pending) return pending;
       const promise = start(placement).finally(() => starting.delete(k));

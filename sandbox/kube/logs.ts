@@ -17,7 +17,11 @@ export class PodLogStore {
     if (list.length > this.maxLinesPerPod) list.splice(0, list.length - this.maxLinesPerPod);
   }
 
-  read(namespace: string, pod: string, opts: { tailLines?: number; sinceSeconds?: number; now?: number } = {}): LogLine[] {
+  read(
+    namespace: string,
+    pod: string,
+    opts: { tailLines?: number; sinceSeconds?: number; now?: number } = {},
+  ): LogLine[] {
     let list = this.lines.get(`${namespace}/${pod}`) ?? [];
     if (opts.sinceSeconds !== undefined) {
       const since = (opts.now ?? Date.now()) - opts.sinceSeconds * 1000;

@@ -73,7 +73,9 @@ export class ObjectStore {
       out.push(structuredClone(obj));
     }
     return out.sort((a, b) =>
-      `${a.metadata.namespace ?? ''}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace ?? ''}/${b.metadata.name}`),
+      `${a.metadata.namespace ?? ''}/${a.metadata.name}`.localeCompare(
+        `${b.metadata.namespace ?? ''}/${b.metadata.name}`,
+      ),
     );
   }
 
@@ -116,7 +118,13 @@ export class ObjectStore {
   }
 
   /** Read-modify-write for controllers: no conflict is possible within one process. */
-  mutate(group: string, kind: string, namespace: string | undefined, name: string, change: (obj: KubeObject) => void): KubeObject | undefined {
+  mutate(
+    group: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+    change: (obj: KubeObject) => void,
+  ): KubeObject | undefined {
     const current = this.get(group, kind, namespace, name);
     if (!current) return undefined;
     change(current);

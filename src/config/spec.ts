@@ -4,13 +4,8 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { PermanentError } from '../errors.ts';
-import { overlaps, parseCidr, type Cidr } from './cidr.ts';
-import {
-  CALICO_ENCAPSULATIONS,
-  type ClusterSpec,
-  type MeshSpec,
-  type NodeGroupSpec,
-} from './spec-types.ts';
+import { type Cidr, overlaps, parseCidr } from './cidr.ts';
+import { CALICO_ENCAPSULATIONS, type ClusterSpec, type MeshSpec, type NodeGroupSpec } from './spec-types.ts';
 import { nearest } from './suggest.ts';
 
 export interface SpecProblem {
@@ -50,7 +45,8 @@ export const STATEFULSET_PREFIX = 'multi-cluster-rs-';
 const MAX_STATEFULSET_NAME = 52;
 export const MIN_DISK_GIB = 20;
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-(central|north|south|east|west|northeast|northwest|southeast|southwest)-\d{1,2}$/;
+const REGION =
+  /^[a-z]{2}(-gov|-iso[a-z]?)?-(central|north|south|east|west|northeast|northwest|southeast|southwest)-\d{1,2}$/;
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 const CALICO_VERSION = /^v\d+\.\d+\.\d+$/;
 const KUBERNETES_VERSION = /^1\.\d{1,2}$/;
@@ -90,18 +86,26 @@ function pattern(re: RegExp, what: string, maxLength = Infinity) {
 
 function wholeNumber(min: number, max: number, what = `a whole number from ${min} to ${max}`) {
   const e = expect(what);
-  return z.number({ error: e }).int({ error: e }).min(min, { error: e }).max(max, { error: e }).meta({ description: what });
+  return z
+    .number({ error: e })
+    .int({ error: e })
+    .min(min, { error: e })
+    .max(max, { error: e })
+    .meta({ description: what });
 }
 
 function cidrField(minPrefix: number, maxPrefix: number, why: string) {
   const what = `an IPv4 CIDR from /${minPrefix} to /${maxPrefix} (${why})`;
-  return z.string({ error: expect(what) }).superRefine((v, ctx) => {
-    const r = parseCidr(v);
-    if (!r.ok) ctx.addIssue({ code: 'custom', message: `${show(v)} ${r.reason}; expected ${what}` });
-    else if (r.cidr.prefix < minPrefix || r.cidr.prefix > maxPrefix) {
-      ctx.addIssue({ code: 'custom', message: `${show(v)} is a /${r.cidr.prefix}; expected ${what}` });
-    }
-  }).meta({ description: what, pattern: String.raw`^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$` });
+  return z
+    .string({ error: expect(what) })
+    .superRefine((v, ctx) => {
+      const r = parseCidr(v);
+      if (!r.ok) ctx.addIssue({ code: 'custom', message: `${show(v)} ${r.reason}; expected ${what}` });
+      else if (r.cidr.prefix < minPrefix || r.cidr.prefix > maxPrefix) {
+        ctx.addIssue({ code: 'custom', message: `${show(v)} is a /${r.cidr.prefix}; expected ${what}` });
+      }
+    })
+    .meta({ description: what, pattern: String.raw`^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$` });
 }
 
 const nodeGroupShape = {
@@ -140,14 +144,19 @@ const calicoShape = {
   variant: z.enum(['enterprise', 'cloud', 'oss'], { error: expect('one of enterprise, cloud, oss') }),
   encapsulation: z
     .enum(CALICO_ENCAPSULATIONS, {
-      error: expect(`one of ${CALICO_ENCAPSULATIONS.join(', ')} (Calico's encapsulations; only VXLAN works for a mesh)`),
+      error: expect(
+        `one of ${CALICO_ENCAPSULATIONS.join(', ')} (Calico's encapsulations; only VXLAN works for a mesh)`,
+      ),
     })
     .superRefine((v, ctx) => {
       const why = ENCAPSULATION_REFUSED[v];
       if (why) ctx.addIssue({ code: 'custom', message: `${v} cannot work here: ${why}; use VXLAN` });
     }),
   manifestBaseUrl: z
-    .url({ protocol: /^https?$/, error: expect('an http(s) URL like https://raw.githubusercontent.com/projectcalico/calico') })
+    .url({
+      protocol: /^https?$/,
+      error: expect('an http(s) URL like https://raw.githubusercontent.com/projectcalico/calico'),
+    })
     .optional(),
   flowLogs: z
     .strictObject({ flushIntervalSeconds: wholeNumber(1, 3600, 'a whole number of seconds from 1 to 3600') })
@@ -155,7 +164,10 @@ const calicoShape = {
 };
 
 /** Calico Enterprise installs from Tigera's Enterprise manifests, with Enterprise version numbers. */
-function checkEnterpriseSource(c: { variant: string; version: string; manifestBaseUrl?: string }, ctx: z.RefinementCtx): void {
+function checkEnterpriseSource(
+  c: { variant: string; version: string; manifestBaseUrl?: string },
+  ctx: z.RefinementCtx,
+): void {
   if (c.variant !== 'enterprise') return;
   if (c.manifestBaseUrl && /projectcalico|raw\.githubusercontent\.com/.test(c.manifestBaseUrl)) {
     ctx.addIssue({
@@ -217,24 +229,32 @@ function topShape(kubernetesVersionSource: string | undefined) {
       MAX_MESH_NAME_LENGTH,
     ),
     // Absent: the newest version in standard support, read from EKS when a cluster is created.
-    kubernetesVersion: z.unknown().superRefine((v, ctx) => {
-      const what = 'an EKS version as a quoted string like "1.34"';
-      if (v === undefined) return;
-      if (typeof v === 'number') {
-        const written = kubernetesVersionSource ?? String(v);
-        ctx.addIssue({
-          code: 'custom',
-          message: `YAML read ${written} as the number ${v}; quote it: kubernetesVersion: "${written}"`,
-        });
-      } else if (typeof v !== 'string' || !KUBERNETES_VERSION.test(v)) {
-        ctx.addIssue({ code: 'custom', message: expect(what)({ input: v }) });
-      }
-    })
-      .meta({ type: 'string', pattern: KUBERNETES_VERSION.source, description: 'an EKS version as a quoted string like "1.34"' })
+    kubernetesVersion: z
+      .unknown()
+      .superRefine((v, ctx) => {
+        const what = 'an EKS version as a quoted string like "1.34"';
+        if (v === undefined) return;
+        if (typeof v === 'number') {
+          const written = kubernetesVersionSource ?? String(v);
+          ctx.addIssue({
+            code: 'custom',
+            message: `YAML read ${written} as the number ${v}; quote it: kubernetesVersion: "${written}"`,
+          });
+        } else if (typeof v !== 'string' || !KUBERNETES_VERSION.test(v)) {
+          ctx.addIssue({ code: 'custom', message: expect(what)({ input: v }) });
+        }
+      })
+      .meta({
+        type: 'string',
+        pattern: KUBERNETES_VERSION.source,
+        description: 'an EKS version as a quoted string like "1.34"',
+      })
       .optional(),
     kubernetesSupport: z
       .enum(['extended', 'standard'], {
-        error: expect('extended (stay on the version past standard support, at the extended price) or standard (EKS upgrades it)'),
+        error: expect(
+          'extended (stay on the version past standard support, at the extended price) or standard (EKS upgrades it)',
+        ),
       })
       .optional(),
     // Who may reach the clusters' public endpoints (meshops' workers, its people); the NAT addresses are added.
@@ -251,9 +271,12 @@ function topShape(kubernetesVersionSource: string | undefined) {
     workloads: z.strictObject(workloadsShape, {
       error: expect('a mapping with namespace, replicas, maxReplicas, image, netshootImage'),
     }),
-    clusters: z.array(z.strictObject(clusterShape, { error: expect('a mapping with name, region, vpcCidr, podCidr') }), {
-      error: expect('a list of at least two clusters'),
-    }),
+    clusters: z.array(
+      z.strictObject(clusterShape, { error: expect('a mapping with name, region, vpcCidr, podCidr') }),
+      {
+        error: expect('a list of at least two clusters'),
+      },
+    ),
   };
 }
 
@@ -342,7 +365,10 @@ function crossFieldProblems(raw: Raw): Array<{ path: Path; message: string }> {
     if (typeof c.name === 'string') {
       const first = seenName.get(c.name);
       if (first !== undefined) {
-        out.push({ path: ['clusters', i, 'name'], message: `"${c.name}" is already the name of clusters[${first}]; cluster names must be unique` });
+        out.push({
+          path: ['clusters', i, 'name'],
+          message: `"${c.name}" is already the name of clusters[${first}]; cluster names must be unique`,
+        });
       } else seenName.set(c.name, i);
       if (DNS_LABEL.test(c.name) && c.name.length > nameLimit) {
         out.push({
@@ -363,26 +389,42 @@ function crossFieldProblems(raw: Raw): Array<{ path: Path; message: string }> {
     if (Array.isArray(c.availabilityZones)) {
       const zones = c.availabilityZones;
       if (zones.length !== 2) {
-        out.push({ path: ['clusters', i, 'availabilityZones'], message: `lists ${zones.length} zone(s); expected exactly 2 (the subnet layout uses two AZs)` });
+        out.push({
+          path: ['clusters', i, 'availabilityZones'],
+          message: `lists ${zones.length} zone(s); expected exactly 2 (the subnet layout uses two AZs)`,
+        });
       }
       if (typeof c.region === 'string' && REGION.test(c.region)) {
         zones.forEach((z, k) => {
           if (typeof z === 'string' && !new RegExp(`^${c.region}[a-z]$`).test(z)) {
-            out.push({ path: ['clusters', i, 'availabilityZones', k], message: `"${z}" is not a zone of ${c.region}; expected ${c.region} followed by a letter, like ${c.region}a` });
+            out.push({
+              path: ['clusters', i, 'availabilityZones', k],
+              message: `"${z}" is not a zone of ${c.region}; expected ${c.region} followed by a letter, like ${c.region}a`,
+            });
           }
         });
       }
       if (zones.length === 2 && zones[0] === zones[1]) {
-        out.push({ path: ['clusters', i, 'availabilityZones', 1], message: `repeats ${String(zones[0])}; the two zones must differ` });
+        out.push({
+          path: ['clusters', i, 'availabilityZones', 1],
+          message: `repeats ${String(zones[0])}; the two zones must differ`,
+        });
       }
     }
     if (Array.isArray(c.availabilityZoneIds)) {
       const ids = c.availabilityZoneIds;
       const path = ['clusters', i, 'availabilityZoneIds'];
       if (c.availabilityZones) {
-        out.push({ path, message: 'given with availabilityZones; name the zones one way (zone IDs are the same in every account)' });
+        out.push({
+          path,
+          message: 'given with availabilityZones; name the zones one way (zone IDs are the same in every account)',
+        });
       }
-      if (ids.length !== 2) out.push({ path, message: `lists ${ids.length} zone ID(s); expected exactly 2 (the subnet layout uses two AZs)` });
+      if (ids.length !== 2)
+        out.push({
+          path,
+          message: `lists ${ids.length} zone ID(s); expected exactly 2 (the subnet layout uses two AZs)`,
+        });
       if (ids.length === 2 && ids[0] === ids[1]) {
         out.push({ path: [...path, 1], message: `repeats ${String(ids[0])}; the two zones must differ` });
       }
@@ -433,10 +475,16 @@ function crossFieldProblems(raw: Raw): Array<{ path: Path; message: string }> {
     if (top[k] !== undefined) continue;
     const lacking = mapped.filter(({ c }) => !isMap(c.nodeGroup) || c.nodeGroup[k] === undefined);
     if (lacking.length > 0 && lacking.length === mapped.length) {
-      out.push({ path: ['nodeGroup', k], message: 'missing; set it in nodeGroup (every cluster) or in each cluster\'s nodeGroup' });
+      out.push({
+        path: ['nodeGroup', k],
+        message: "missing; set it in nodeGroup (every cluster) or in each cluster's nodeGroup",
+      });
     } else {
       for (const { i } of lacking) {
-        out.push({ path: ['clusters', i, 'nodeGroup', k], message: `missing; set it in nodeGroup (every cluster) or clusters[${i}].nodeGroup` });
+        out.push({
+          path: ['clusters', i, 'nodeGroup', k],
+          message: `missing; set it in nodeGroup (every cluster) or clusters[${i}].nodeGroup`,
+        });
       }
     }
   }
@@ -472,7 +520,10 @@ function defaultManifestBaseUrl(variant: string): string {
   return variant === 'enterprise' ? ENTERPRISE_MANIFEST_BASE_URL : OSS_MANIFEST_BASE_URL;
 }
 
-function mergeNodeGroup(top: Partial<NodeGroupSpec> | undefined, own: Partial<NodeGroupSpec> | undefined): NodeGroupSpec {
+function mergeNodeGroup(
+  top: Partial<NodeGroupSpec> | undefined,
+  own: Partial<NodeGroupSpec> | undefined,
+): NodeGroupSpec {
   const m = { ...top, ...own } as NodeGroupSpec;
   const out: NodeGroupSpec = {
     instanceType: m.instanceType,
@@ -525,11 +576,19 @@ export function parseSpec(yamlText: string, source: string): MeshSpec {
   const lineCounter = new LineCounter();
   const doc = parseDocument(yamlText, { lineCounter, prettyErrors: true });
   if (doc.errors.length > 0) {
-    throw new SpecError(source, doc.errors.map((e) => ({ path: '', message: `not valid YAML: ${e.message.split('\n')[0]}` })));
+    throw new SpecError(
+      source,
+      doc.errors.map((e) => ({ path: '', message: `not valid YAML: ${e.message.split('\n')[0]}` })),
+    );
   }
   const raw: unknown = doc.toJS();
   if (!isMap(raw)) {
-    throw new SpecError(source, [{ path: '', message: `expected a mapping with ${FIELDS_AT[''].join(', ')}; found ${raw === undefined || raw === null ? 'an empty document' : show(raw)}` }]);
+    throw new SpecError(source, [
+      {
+        path: '',
+        message: `expected a mapping with ${FIELDS_AT[''].join(', ')}; found ${raw === undefined || raw === null ? 'an empty document' : show(raw)}`,
+      },
+    ]);
   }
 
   const lineOf = (path: Path): number | undefined => {
@@ -560,7 +619,9 @@ export function loadSpec(path: string): MeshSpec {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new SpecError(path, [{ path: '', message: `cannot read the file (${code}); set MESH_SPEC to the mesh spec's path` }]);
+    throw new SpecError(path, [
+      { path: '', message: `cannot read the file (${code}); set MESH_SPEC to the mesh spec's path` },
+    ]);
   }
   return parseSpec(text, path);
 }

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import { CancelledError, errorMessage, PermanentError } from '../errors.ts';
+import { type JobOutcome, jobEnded, jobStarted } from '../metrics/jobs.ts';
 import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 import { ProgressReporter } from '../slack/reporter.ts';
 import { recordAnchor, recordedAnchor } from './anchor.ts';
@@ -15,7 +16,6 @@ import { close as closeJoining, coalesces } from './coalesce.ts';
 import { jobNumber } from './enqueue.ts';
 import type { JobData, JobName, JobResult } from './job-types.ts';
 import { queueNames } from './queues.ts';
-import { jobEnded, jobStarted, type JobOutcome } from '../metrics/jobs.ts';
 
 export interface JobContext {
   job: Job<JobData, JobResult>;

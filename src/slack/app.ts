@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import type { MeshSpec } from '../config/spec-types.ts';
 import { errorMessage } from '../errors.ts';
 import type { MeshCommand, ParseResult } from '../mesh-command.ts';
+import { serveMetrics } from '../metrics/http.ts';
+import { instrumentSlack } from '../metrics/slack.ts';
 import { recordedAnchor } from '../queue/anchor.ts';
 import { cancelJob } from '../queue/cancel.ts';
 import { type EnqueueDeps, enqueueCommand, jobIdOf, jobNumber } from '../queue/enqueue.ts';
@@ -33,8 +35,6 @@ import {
   readRerunValue,
 } from './job-buttons.ts';
 import { slackLogger } from './logger.ts';
-import { serveMetrics } from '../metrics/http.ts';
-import { instrumentSlack } from '../metrics/slack.ts';
 import { escapeMrkdwn } from './mrkdwn.ts';
 
 /** What the web role needs from the command layer (commands/); src/compose-root.ts wires it in. */
@@ -91,8 +91,14 @@ export function createWebApp(opts: WebOptions): WebApp {
       method: ['GET'],
       handler: (_req, res) => {
         // The shared connection queues commands while Redis is away: answer 503 then, instead of hanging.
-        const answer = opts.redis.status === 'ready' ? opts.redis.ping() : Promise.reject(new Error(`connection ${opts.redis.status}`));
-        Promise.race([answer, new Promise((_r, reject) => setTimeout(() => reject(new Error('no answer within 2 s')), 2000).unref())])
+        const answer =
+          opts.redis.status === 'ready'
+            ? opts.redis.ping()
+            : Promise.reject(new Error(`connection ${opts.redis.status}`));
+        Promise.race([
+          answer,
+          new Promise((_r, reject) => setTimeout(() => reject(new Error('no answer within 2 s')), 2000).unref()),
+        ])
           .then(() => res.writeHead(200, { 'content-type': 'text/plain' }).end('ready'))
           .catch((err: unknown) => {
             // The reason goes to the log only: /readyz is reachable from outside and the error names hosts.

@@ -205,7 +205,14 @@ export class ProgressReporter {
       try {
         const threadTs = await this.ensureAnchor();
         const extra = comment ? { initial_comment: comment } : {};
-        await this.opts.client.files.uploadV2({ channel_id: this.opts.channel, thread_ts: threadTs, file, filename, title: filename, ...extra });
+        await this.opts.client.files.uploadV2({
+          channel_id: this.opts.channel,
+          thread_ts: threadTs,
+          file,
+          filename,
+          title: filename,
+          ...extra,
+        });
       } catch (err) {
         this.opts.log.warn({ err }, 'could not upload a file to the thread');
       }

@@ -263,4 +263,3 @@ export function topologySvg(h: MeshHealth, opts: TopologyOptions = {}): string {
     '</svg>',
   ].join('\n');
 }
-

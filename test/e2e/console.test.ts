@@ -7,7 +7,11 @@ const run = promisify(execFile);
 
 describe('the sandbox console in batch mode', () => {
   it('runs the commands in order, prints the channel as text, and exits 0 when all succeeded', async () => {
-    const { stdout } = await run(process.execPath, ['sandbox/console.ts', '/mesh help', '/mesh status'], { timeout: 180_000, maxBuffer: 10 * 1024 * 1024, env: { ...process.env, REDIS_URL: '' } });
+    const { stdout } = await run(process.execPath, ['sandbox/console.ts', '/mesh help', '/mesh status'], {
+      timeout: 180_000,
+      maxBuffer: 10 * 1024 * 1024,
+      env: { ...process.env, REDIS_URL: '' },
+    });
     expect(stdout).toContain('> /mesh help');
     expect(stdout).toContain('/mesh up [--dry-run]');
     expect(stdout).toMatch(/No mesh \*demo\* exists in this account/);
@@ -15,7 +19,10 @@ describe('the sandbox console in batch mode', () => {
   }, 200_000);
 
   it('exits 1 when a command fails, after showing what was wrong', async () => {
-    const err = await run(process.execPath, ['sandbox/console.ts', '/mesh stauts'], { timeout: 180_000, env: { ...process.env, REDIS_URL: '' } }).then(
+    const err = await run(process.execPath, ['sandbox/console.ts', '/mesh stauts'], {
+      timeout: 180_000,
+      env: { ...process.env, REDIS_URL: '' },
+    }).then(
       () => undefined,
       (e: { code?: number; stdout?: string }) => e,
     );

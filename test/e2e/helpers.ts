@@ -2,11 +2,11 @@
 // directly (not through product code and not through the gateway's injected faults).
 import { DescribeVpcPeeringConnectionsCommand } from '@aws-sdk/client-ec2';
 import { pino } from 'pino';
+import { CHANNEL, type Sandbox, type SandboxOptions, startSandbox } from '../../sandbox/sandbox.ts';
+import type { SlackMessage } from '../../sandbox/slack/state.ts';
 import { makeAwsClients } from '../../src/aws/clients.ts';
 import type { Deps } from '../../src/deps.ts';
-import { CHANNEL, startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/sandbox.ts';
-import type { SlackMessage } from '../../sandbox/slack/state.ts';
-import { countRoles, countTagged, type Counts } from '../aws/count.ts';
+import { type Counts, countRoles, countTagged } from '../aws/count.ts';
 
 /** The reporter's reply for steps that changed nothing (in place, already gone, checked). */
 const UNCHANGED_REPLY = /already in place|already gone, nothing to delete|checked, nothing to change/;
@@ -41,10 +41,17 @@ export async function countMesh(sb: Sandbox, via: 'moto' | 'gateway' = 'moto'): 
   // A peering can be seen from both of its regions: count distinct IDs.
   const peeringIds = new Set<string>();
   for (const region of regions) {
-    const res = await deps.aws.ec2(region).send(new DescribeVpcPeeringConnectionsCommand({ Filters: [{ Name: 'tag:meshops:mesh', Values: [sb.spec.name] }] }));
+    const res = await deps.aws
+      .ec2(region)
+      .send(
+        new DescribeVpcPeeringConnectionsCommand({ Filters: [{ Name: 'tag:meshops:mesh', Values: [sb.spec.name] }] }),
+      );
     for (const p of res.VpcPeeringConnections ?? []) {
-      const live = ['initiating-request', 'pending-acceptance', 'provisioning', 'active'].includes(p.Status?.Code ?? '');
-      if (live && p.Tags?.some((t) => t.Key === 'meshops:mesh' && t.Value === sb.spec.name)) peeringIds.add(p.VpcPeeringConnectionId!);
+      const live = ['initiating-request', 'pending-acceptance', 'provisioning', 'active'].includes(
+        p.Status?.Code ?? '',
+      );
+      if (live && p.Tags?.some((t) => t.Key === 'meshops:mesh' && t.Value === sb.spec.name))
+        peeringIds.add(p.VpcPeeringConnectionId!);
     }
   }
   return { ...sum, peerings: peeringIds.size, roles: await countRoles(deps, sb.spec.name) };
@@ -67,13 +74,29 @@ export function expectedCounts(n: number): MeshCounts {
   };
 }
 
-export const ZERO: MeshCounts = { vpcs: 0, subnets: 0, igws: 0, addresses: 0, nats: 0, routeTables: 0, securityGroups: 0, peerings: 0, clusters: 0, nodegroups: 0, roles: 0 };
+export const ZERO: MeshCounts = {
+  vpcs: 0,
+  subnets: 0,
+  igws: 0,
+  addresses: 0,
+  nats: 0,
+  routeTables: 0,
+  securityGroups: 0,
+  peerings: 0,
+  clusters: 0,
+  nodegroups: 0,
+  roles: 0,
+};
 
 /** A message as a person reads it: its text, every section of its blocks, and the files attached to it. */
 export function seen(m: SlackMessage | undefined): string {
   if (!m) return '';
   const blocks = (m.blocks ?? []) as Array<{ text?: { text?: string } }>;
-  return [m.text, ...blocks.map((b) => b.text?.text ?? ''), ...m.files.map((f) => f.bytes?.toString('utf8') ?? '')].join('\n');
+  return [
+    m.text,
+    ...blocks.map((b) => b.text?.text ?? ''),
+    ...m.files.map((f) => f.bytes?.toString('utf8') ?? ''),
+  ].join('\n');
 }
 
 /**
@@ -81,5 +104,7 @@ export function seen(m: SlackMessage | undefined): string {
  * place"); those must not count, or a test killing the bot per N steps would kill faster than the job progresses.
  */
 export function stepsOfNewWork(sb: Sandbox, anchorTs: string): number {
-  return sb.slack.thread(CHANNEL, anchorTs).filter((m) => m.text.startsWith(':white_check_mark:') && !UNCHANGED_REPLY.test(m.text)).length;
+  return sb.slack
+    .thread(CHANNEL, anchorTs)
+    .filter((m) => m.text.startsWith(':white_check_mark:') && !UNCHANGED_REPLY.test(m.text)).length;
 }

@@ -15,9 +15,9 @@ import {
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { confirmBlocks } from '../../src/slack/down-confirm.ts';
 import { ADMIN, CHANNEL, NON_ADMIN, type Sandbox } from '../../sandbox/sandbox.ts';
-import { countMesh, expectedCounts, sandboxFor, ZERO, seen } from './helpers.ts';
+import { confirmBlocks } from '../../src/slack/down-confirm.ts';
+import { countMesh, expectedCounts, sandboxFor, seen, ZERO } from './helpers.ts';
 
 const run = promisify(execFile);
 let sb: Sandbox;
@@ -29,7 +29,12 @@ const ec2 = (region: string) => new EC2Client({ region, endpoint: sb.cloud.awsEn
 
 async function privateTables(cluster: string, region: string) {
   const res = await ec2(region).send(
-    new DescribeRouteTablesCommand({ Filters: [{ Name: 'tag:meshops:cluster', Values: [cluster] }, { Name: 'tag:meshops:component', Values: ['rtb-private'] }] }),
+    new DescribeRouteTablesCommand({
+      Filters: [
+        { Name: 'tag:meshops:cluster', Values: [cluster] },
+        { Name: 'tag:meshops:component', Values: ['rtb-private'] },
+      ],
+    }),
   );
   return res.RouteTables ?? [];
 }
@@ -83,14 +88,18 @@ describe('the reference flow from Slack', () => {
   it.each([
     ['ping pdx iad', 'multi-cluster-rs-iad'],
     ['ping pdx iad-0', 'multi-cluster-rs-iad-0.multi-cluster-rs-iad'],
-  ])('/mesh %s answers across regions with a realistic round-trip time', async (cmd, name) => {
-    const ping = await sb.run(cmd);
-    expect(ping.ok, seen(ping.anchor)).toBe(true);
-    expect(seen(ping.anchor)).toContain(name);
-    const rtt = Number(/(\d+\.\d) ms/.exec(seen(ping.anchor))?.[1]);
-    expect(rtt).toBeGreaterThan(50);
-    expect(rtt).toBeLessThan(90);
-  }, 120_000);
+  ])(
+    '/mesh %s answers across regions with a realistic round-trip time',
+    async (cmd, name) => {
+      const ping = await sb.run(cmd);
+      expect(ping.ok, seen(ping.anchor)).toBe(true);
+      expect(seen(ping.anchor)).toContain(name);
+      const rtt = Number(/(\d+\.\d) ms/.exec(seen(ping.anchor))?.[1]);
+      expect(rtt).toBeGreaterThan(50);
+      expect(rtt).toBeLessThan(90);
+    },
+    120_000,
+  );
 
   it('/mesh scale iad 2 and pdx 2 add pods the other cluster can reach by name', async () => {
     const a = await sb.run('scale iad 2');
@@ -118,7 +127,11 @@ describe('the reference flow from Slack', () => {
   }, 120_000);
 
   it('kubectl reaches the sandbox clusters through the written kubeconfig', async () => {
-    const { stdout } = await run('kubectl', ['--kubeconfig', sb.kubeconfigPath, '--context', 'pdx', 'get', 'pods', '-n', 'default', '-o', 'name'], { timeout: 30_000 });
+    const { stdout } = await run(
+      'kubectl',
+      ['--kubeconfig', sb.kubeconfigPath, '--context', 'pdx', 'get', 'pods', '-n', 'default', '-o', 'name'],
+      { timeout: 30_000 },
+    );
     expect(stdout).toContain('pod/multi-cluster-rs-pdx-0');
     expect(stdout).toContain('pod/netshoot');
   }, 60_000);
@@ -131,7 +144,9 @@ describe('a broken link is named by the ping diagnosis', () => {
     for (const t of tables) {
       const route = t.Routes?.find((r) => r.DestinationCidrBlock === '10.0.0.0/16');
       if (!route) continue;
-      await ec2('us-west-2').send(new DeleteRouteCommand({ RouteTableId: t.RouteTableId, DestinationCidrBlock: '10.0.0.0/16' }));
+      await ec2('us-west-2').send(
+        new DeleteRouteCommand({ RouteTableId: t.RouteTableId, DestinationCidrBlock: '10.0.0.0/16' }),
+      );
       removed.push({ table: t.RouteTableId!, pcx: route.VpcPeeringConnectionId! });
     }
     expect(removed.length).toBe(2);
@@ -140,14 +155,23 @@ describe('a broken link is named by the ping diagnosis', () => {
     expect(seen(ping.anchor)).toMatch(/route/i);
     expect(seen(ping.anchor)).toContain(removed[0]!.table);
     for (const r of removed) {
-      await ec2('us-west-2').send(new CreateRouteCommand({ RouteTableId: r.table, DestinationCidrBlock: '10.0.0.0/16', VpcPeeringConnectionId: r.pcx }));
+      await ec2('us-west-2').send(
+        new CreateRouteCommand({
+          RouteTableId: r.table,
+          DestinationCidrBlock: '10.0.0.0/16',
+          VpcPeeringConnectionId: r.pcx,
+        }),
+      );
     }
     expect((await sb.run('ping pdx iad-0')).ok).toBe(true);
   }, 120_000);
 
   it('a missing VXLAN rule names the security group', async () => {
     const sg = await clusterSg('iad', 'us-east-1');
-    const rule = { GroupId: sg, IpPermissions: [{ IpProtocol: 'udp', FromPort: 4789, ToPort: 4789, IpRanges: [{ CidrIp: '10.1.0.0/16' }] }] };
+    const rule = {
+      GroupId: sg,
+      IpPermissions: [{ IpProtocol: 'udp', FromPort: 4789, ToPort: 4789, IpRanges: [{ CidrIp: '10.1.0.0/16' }] }],
+    };
     await ec2('us-east-1').send(new RevokeSecurityGroupIngressCommand(rule));
     const ping = await sb.run('ping pdx iad-0');
     expect(ping.ok).toBe(false);
@@ -161,14 +185,20 @@ describe('a broken link is named by the ping diagnosis', () => {
     const notFound = 'secrets "iad-secret" not found';
     const said = async () => (await typhaLogs('pdx')).split(notFound).length - 1;
     const before = await said();
-    await run('kubectl', ['--kubeconfig', sb.kubeconfigPath, '--context', 'pdx', '-n', 'calico-system', 'delete', 'secret', 'iad-secret'], { timeout: 30_000 });
+    await run(
+      'kubectl',
+      ['--kubeconfig', sb.kubeconfigPath, '--context', 'pdx', '-n', 'calico-system', 'delete', 'secret', 'iad-secret'],
+      { timeout: 30_000 },
+    );
     // Typha notices on its next sync: wait until its log says so (again), as `kubectl logs` shows it.
     await vi.waitFor(async () => expect(await said()).toBeGreaterThan(before), { timeout: 60_000, interval: 250 });
     const noSecret = await sb.run('ping pdx iad-0');
     expect(noSecret.ok).toBe(false);
     expect(seen(noSecret.anchor)).toMatch(/iad-secret/);
 
-    const res = await ec2('us-east-1').send(new DescribeVpcPeeringConnectionsCommand({ Filters: [{ Name: 'tag:meshops:mesh', Values: ['demo'] }] }));
+    const res = await ec2('us-east-1').send(
+      new DescribeVpcPeeringConnectionsCommand({ Filters: [{ Name: 'tag:meshops:mesh', Values: ['demo'] }] }),
+    );
     const pcx = (res.VpcPeeringConnections ?? []).find((p) => p.Status?.Code === 'active')!.VpcPeeringConnectionId!;
     await ec2('us-east-1').send(new DeleteVpcPeeringConnectionCommand({ VpcPeeringConnectionId: pcx }));
     const noPeering = await sb.run('ping iad pdx-0');
@@ -189,7 +219,9 @@ describe('/mesh down', () => {
   it('asks first; a non-admin click and an expired button do nothing', async () => {
     const preview = await sb.run('down');
     expect(preview.ok).toBe(true);
-    const confirm = [...sb.slack.messages(CHANNEL)].reverse().find((m) => JSON.stringify(m.blocks ?? []).includes('mesh_down_confirm'))!;
+    const confirm = [...sb.slack.messages(CHANNEL)]
+      .reverse()
+      .find((m) => JSON.stringify(m.blocks ?? []).includes('mesh_down_confirm'))!;
     confirmTs = confirm.ts;
     expect(seen(confirm)).toMatch(/NAT gateway/);
     expect(seen(confirm)).toMatch(/\$\d+\.\d\d\/hour/);
@@ -200,7 +232,11 @@ describe('/mesh down', () => {
 
     // A confirmation message from six minutes ago.
     const bot = new WebClient('xoxb-sandbox-meshops', { slackApiUrl: sb.slack.apiUrl });
-    const old = await bot.chat.postMessage({ channel: CHANNEL, text: 'old confirmation', blocks: confirmBlocks('demo', 'everything', '$1.63', Date.now() - 6 * 60_000) });
+    const old = await bot.chat.postMessage({
+      channel: CHANNEL,
+      text: 'old confirmation',
+      blocks: confirmBlocks('demo', 'everything', '$1.63', Date.now() - 6 * 60_000),
+    });
     const expired = await sb.clickConfirm({ user: ADMIN, messageTs: old.ts as string });
     expect(expired.anchor).toBeUndefined();
     expect(expired.ephemeral.join('\n')).toMatch(/expired/);

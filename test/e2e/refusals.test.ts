@@ -9,16 +9,21 @@ import { sandboxFor, seen } from './helpers.ts';
 
 const run = promisify(execFile);
 
-
 describe('a spec with overlapping CIDRs', () => {
   it('keeps the bot from starting, naming both fields of every overlap', async () => {
-    const env = { ...process.env, ...botEnv({ redisUrl: 'redis://127.0.0.1:1', slackApiUrl: 'http://127.0.0.1:1/api/', port: 0 }), MESH_SPEC: `${process.cwd()}/test/fixtures/mesh-overlap.yaml` };
+    const env = {
+      ...process.env,
+      ...botEnv({ redisUrl: 'redis://127.0.0.1:1', slackApiUrl: 'http://127.0.0.1:1/api/', port: 0 }),
+      MESH_SPEC: `${process.cwd()}/test/fixtures/mesh-overlap.yaml`,
+    };
     const err = await run(process.execPath, ['src/main.ts'], { env, timeout: 30_000 }).then(
       () => undefined,
       (e: { code?: number; stderr?: string }) => e,
     );
     expect(err?.code).toBe(2);
-    expect(err?.stderr).toMatch(/clusters\[0\]\.vpcCidr.*clusters\[1\]\.vpcCidr|clusters\[1\]\.vpcCidr.*clusters\[0\]\.vpcCidr/s);
+    expect(err?.stderr).toMatch(
+      /clusters\[0\]\.vpcCidr.*clusters\[1\]\.vpcCidr|clusters\[1\]\.vpcCidr.*clusters\[0\]\.vpcCidr/s,
+    );
     expect(err?.stderr).toMatch(/clusters\[0\]\.podCidr/);
   }, 60_000);
 });

@@ -3,13 +3,12 @@
 // resource exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../sandbox/sandbox.ts';
-import { countMesh, expectedCounts, sandboxFor, ZERO, seen, stepsOfNewWork } from './helpers.ts';
+import { countMesh, expectedCounts, sandboxFor, seen, stepsOfNewWork, ZERO } from './helpers.ts';
 
 /** Kill after every Nth finished step: 1 kills at every step boundary (slow); CI uses a spread. */
 const KILL_EVERY = Number(process.env.E2E_KILL_EVERY ?? 5);
 
 let sb: Sandbox;
-
 
 beforeAll(async () => {
   // A short lock, so that a killed worker's job moves to the next worker within seconds.
@@ -42,7 +41,10 @@ describe('faults during /mesh up', () => {
     let kills = 0;
     let lastKillAt = 0;
     const doneSteps = () => stepsOfNewWork(sb, anchor.ts);
-    const isFinal = () => /^(:white_check_mark:|:x:|:no_entry_sign:)/.test(sb.slack.messages('C0MESHOPS').find((m) => m.ts === anchor.ts)?.text ?? '');
+    const isFinal = () =>
+      /^(:white_check_mark:|:x:|:no_entry_sign:)/.test(
+        sb.slack.messages('C0MESHOPS').find((m) => m.ts === anchor.ts)?.text ?? '',
+      );
     const deadline = Date.now() + 600_000;
     while (!isFinal() && Date.now() < deadline) {
       const done = doneSteps();

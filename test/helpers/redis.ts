@@ -1,2 +1,2 @@
 // Each test file that needs Redis gets its own redis-server on a free port, so tests can restart or fill it.
-export { freePort, startRedis, type LocalRedis as TestRedis } from '../../sandbox/redis.ts';
+export { freePort, type LocalRedis as TestRedis, startRedis } from '../../sandbox/redis.ts';

@@ -1,15 +1,16 @@
 // Redis going away in the middle of `/mesh up`: restarted with its AOF, the bot reconnects, /readyz says 503
 // while Redis is gone and 200 after, and the job finishes with nothing lost or done twice. Flushed instead,
 // `/mesh up` run again continues from what exists in AWS and the clusters.
-import { Queue } from 'bullmq';
-import { queueNames } from '../../src/queue/queues.ts';
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL, type Sandbox } from '../../sandbox/sandbox.ts';
+import { queueNames } from '../../src/queue/queues.ts';
 import { countMesh, expectedCounts, sandboxFor, seen, stepsOfNewWork } from '../e2e/helpers.ts';
 import { freePort } from '../helpers/redis.ts';
 
@@ -166,7 +167,9 @@ describe('Redis going away', () => {
       const again = await fresh.run('up', { timeoutMs: 600_000 });
       expect(again.ok, seen(again.anchor)).toBe(true);
       // The flush took the changes queue's global concurrency of 1 with it: the next change puts it back.
-      const changes = new Queue(queueNames('meshops', fresh.spec.name).changes, { connection: { url: fresh.redisUrl } });
+      const changes = new Queue(queueNames('meshops', fresh.spec.name).changes, {
+        connection: { url: fresh.redisUrl },
+      });
       expect(await changes.getGlobalConcurrency()).toBe(1);
       await changes.close();
       const newWork = stepsOfNewWork(fresh, again.anchor!.ts);

@@ -262,7 +262,10 @@ describe('less noise', () => {
     const anchor = await r.ensureAnchor();
     r.stepFinished('delete VPC iad', 'no VPC left', 5, undefined, { changed: false, unchanged: 'gone' });
     r.stepFinished('delete VPC pdx', 'no VPC left', 5, undefined, { changed: false, unchanged: 'gone' });
-    r.stepFinished('wait for typha sync', 'in sync on 2/2 replicas', 5, undefined, { changed: false, unchanged: 'checked' });
+    r.stepFinished('wait for typha sync', 'in sync on 2/2 replicas', 5, undefined, {
+      changed: false,
+      unchanged: 'checked',
+    });
     r.stepFinished('VPC iad', 'vpc-1 exists', 5, undefined, { changed: false, unchanged: 'in place' });
     await r.flush();
     const texts = slack.thread(CHANNEL, anchor).map((m) => m.text);

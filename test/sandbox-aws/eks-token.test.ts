@@ -125,9 +125,15 @@ describe('EKS tokens that name the real STS host (as kubectl-token.ts mints them
     });
     const token = 'k8s-aws-v1.' + Buffer.from(url).toString('base64url');
     expect(await verify(token, 'pdx')).toEqual({ ok: true, arn: 'arn:aws:iam::123456789012:user/meshops' });
-    expect(await verify(token, 'iad')).toMatchObject({ ok: false, reason: expect.stringContaining('SignatureDoesNotMatch') });
+    expect(await verify(token, 'iad')).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('SignatureDoesNotMatch'),
+    });
     const http = 'k8s-aws-v1.' + Buffer.from(url.replace('https:', 'http:')).toString('base64url');
-    expect(await verify(http, 'pdx')).toMatchObject({ ok: false, reason: expect.stringContaining('unexpected scheme "http"') });
+    expect(await verify(http, 'pdx')).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('unexpected scheme "http"'),
+    });
   });
 });
 

@@ -4,13 +4,21 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import type { ClusterPlacement, ExecHandler, InstallControllers, KubeObject } from './types.ts';
 import { createClusterHost } from '../../sandbox/kube/host.ts';
+import type { ClusterPlacement, ExecHandler, InstallControllers, KubeObject } from './types.ts';
 
 export const ADMIN_TOKEN = 'k8s-aws-v1.aHR0cHM6Ly9zdHMuYW1hem9uYXdzLmNvbS8_QWN0aW9uPUdldENhbGxlcklkZW50aXR5';
 
 export function placement(name = 'iad', region = 'us-east-1'): ClusterPlacement {
-  return { name, region, accountId: '111122223333', vpcId: 'vpc-1', subnetIds: ['subnet-1', 'subnet-2'], clusterSecurityGroupId: 'sg-1', kubernetesVersion: '1.34' };
+  return {
+    name,
+    region,
+    accountId: '111122223333',
+    vpcId: 'vpc-1',
+    subnetIds: ['subnet-1', 'subnet-2'],
+    clusterSecurityGroupId: 'sg-1',
+    kubernetesVersion: '1.34',
+  };
 }
 
 /** Controllers stand-in that only answers exec (the real controllers are another module's). */
@@ -24,7 +32,12 @@ export function execOnlyControllers(exec: ExecHandler, calls?: string[]): Instal
 }
 
 export const echoExec: ExecHandler = async ({ command }) => {
-  if (command[0] === 'ping') return { stdout: `PING ${command[command.length - 1]}: 56 data bytes\n64 bytes: icmp_seq=1 ttl=63 time=64.2 ms\n`, stderr: '', exitCode: 0 };
+  if (command[0] === 'ping')
+    return {
+      stdout: `PING ${command[command.length - 1]}: 56 data bytes\n64 bytes: icmp_seq=1 ttl=63 time=64.2 ms\n`,
+      stderr: '',
+      exitCode: 0,
+    };
   if (command[0] === 'false') return { stdout: '', stderr: 'failed on purpose\n', exitCode: 3 };
   return { stdout: `${command.join(' ')}\n`, stderr: '', exitCode: 0 };
 };
@@ -34,7 +47,9 @@ export async function startSandbox(opts: { installControllers?: InstallControlle
   const host = createClusterHost({
     verifyEksToken: async (token, clusterName) => {
       verifierCalls.push(clusterName);
-      return token === ADMIN_TOKEN ? { ok: true, arn: 'arn:aws:iam::111122223333:user/admin' } : { ok: false, reason: 'signature mismatch' };
+      return token === ADMIN_TOKEN
+        ? { ok: true, arn: 'arn:aws:iam::111122223333:user/admin' }
+        : { ok: false, reason: 'signature mismatch' };
     },
     ...(opts.installControllers ? { installControllers: opts.installControllers } : {}),
     env: { profile: { name: 'fast' } as never, motoEndpoint: 'http://127.0.0.1:9' },
@@ -52,7 +67,14 @@ export async function startSandbox(opts: { installControllers?: InstallControlle
     kubeConfig(token = ADMIN_TOKEN): k8s.KubeConfig {
       const kc = new k8s.KubeConfig();
       kc.loadFromOptions({
-        clusters: [{ name: 'iad', server: started.endpoint, caData: Buffer.from(started.caPem).toString('base64'), skipTLSVerify: false }],
+        clusters: [
+          {
+            name: 'iad',
+            server: started.endpoint,
+            caData: Buffer.from(started.caPem).toString('base64'),
+            skipTLSVerify: false,
+          },
+        ],
         users: [{ name: 'u', token }],
         contexts: [{ name: 'iad', cluster: 'iad', user: 'u' }],
         currentContext: 'iad',
@@ -109,9 +131,17 @@ export function kubectl(
     const child = execFile(
       opts.bin ?? 'kubectl',
       ['--kubeconfig', kubeconfig, '--request-timeout=20s', ...args],
-      { timeout: opts.timeoutMs ?? 30_000, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, HOME: join(kubeconfig, '..'), KUBECACHEDIR: join(kubeconfig, '..', 'cache') } },
+      {
+        timeout: opts.timeoutMs ?? 30_000,
+        maxBuffer: 32 * 1024 * 1024,
+        env: { ...process.env, HOME: join(kubeconfig, '..'), KUBECACHEDIR: join(kubeconfig, '..', 'cache') },
+      },
       (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : 1
+          : 0;
         resolve({ code, stdout: String(stdout), stderr: String(stderr) });
       },
     );
@@ -122,7 +152,12 @@ export function kubectl(
 }
 
 /** The Status body of a failed client-node call. */
-export function statusOf(err: unknown): { code?: number; reason?: string; message?: string; details?: { causes?: Array<{ reason?: string; field?: string; message?: string }> } } {
+export function statusOf(err: unknown): {
+  code?: number;
+  reason?: string;
+  message?: string;
+  details?: { causes?: Array<{ reason?: string; field?: string; message?: string }> };
+} {
   const body = (err as { body?: unknown }).body;
   if (typeof body === 'string') return JSON.parse(body) as ReturnType<typeof statusOf>;
   return (body ?? {}) as ReturnType<typeof statusOf>;
@@ -142,8 +177,15 @@ export function runningPod(name: string, namespace = 'default', extra: Partial<K
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, namespace, labels: { app: name } },
-    spec: { containers: [{ name: 'main', image: 'nicolaka/netshoot', command: ['sleep', 'infinity'] }], nodeName: 'ip-10-0-1-10.ec2.internal' },
-    status: { phase: 'Running', podIP: '192.168.1.10', containerStatuses: [{ name: 'main', ready: true, restartCount: 0 }] },
+    spec: {
+      containers: [{ name: 'main', image: 'nicolaka/netshoot', command: ['sleep', 'infinity'] }],
+      nodeName: 'ip-10-0-1-10.ec2.internal',
+    },
+    status: {
+      phase: 'Running',
+      podIP: '192.168.1.10',
+      containerStatuses: [{ name: 'main', ready: true, restartCount: 0 }],
+    },
     ...extra,
   };
 }

@@ -25,7 +25,9 @@ describe('cluster host', () => {
     host = createClusterHost({
       verifyEksToken: async (token, cluster) => {
         asked.push(cluster);
-        return token === ADMIN_TOKEN ? { ok: true, arn: 'arn:aws:iam::111122223333:user/admin' } : { ok: false, reason: 'bad' };
+        return token === ADMIN_TOKEN
+          ? { ok: true, arn: 'arn:aws:iam::111122223333:user/admin' }
+          : { ok: false, reason: 'bad' };
       },
       env: { profile: { name: 'fast' } as never, motoEndpoint: 'http://127.0.0.1:9' },
     });
@@ -46,7 +48,12 @@ describe('cluster host', () => {
 
     // pdx's CA does not vouch for iad's server.
     await expect(client(iad.endpoint, pdx.caPem).listNamespace()).rejects.toThrow();
-    expect(host.clusters().map((c) => c.placement.name).sort()).toEqual(['iad', 'pdx']);
+    expect(
+      host
+        .clusters()
+        .map((c) => c.placement.name)
+        .sort(),
+    ).toEqual(['iad', 'pdx']);
     expect(host.find('us-west-2', 'pdx')?.endpoint).toBe(pdx.endpoint);
     expect(host.find('us-east-1', 'pdx')).toBeUndefined();
   });
@@ -58,16 +65,28 @@ describe('cluster host', () => {
       verifyEksToken: async () => ({ ok: false, reason: 'unused' }),
       installControllers: (handle, env) => {
         sawClusters = env.clusters().length;
-        expect(handle.store.get('apps', 'DaemonSet', 'kube-system', 'aws-node')?.metadata.labels).toEqual({ 'k8s-app': 'aws-node' });
+        expect(handle.store.get('apps', 'DaemonSet', 'kube-system', 'aws-node')?.metadata.labels).toEqual({
+          'k8s-app': 'aws-node',
+        });
         return execOnlyControllers(echoExec, calls)(handle, env);
       },
       env: { profile: { name: 'fast' } as never, motoEndpoint: 'http://127.0.0.1:9' },
     });
     const iad = await host.startCluster(placement('iad'));
     expect(sawClusters).toBe(1);
-    host.setNodeGroup('us-east-1', 'iad', { name: 'ng-1', desiredSize: 3, instanceType: 'm5.xlarge', subnetIds: ['subnet-1'] });
+    host.setNodeGroup('us-east-1', 'iad', {
+      name: 'ng-1',
+      desiredSize: 3,
+      instanceType: 'm5.xlarge',
+      subnetIds: ['subnet-1'],
+    });
     host.deleteNodeGroup('us-east-1', 'iad', 'ng-1');
-    host.setNodeGroup('us-east-1', 'unknown', { name: 'ng-1', desiredSize: 3, instanceType: 'm5.xlarge', subnetIds: [] });
+    host.setNodeGroup('us-east-1', 'unknown', {
+      name: 'ng-1',
+      desiredSize: 3,
+      instanceType: 'm5.xlarge',
+      subnetIds: [],
+    });
     await host.stopCluster('us-east-1', 'iad');
     expect(calls).toEqual(['setNodeGroup ng-1 3', 'deleteNodeGroup ng-1', 'stop']);
     expect(host.clusters()).toHaveLength(0);

@@ -52,10 +52,17 @@ describe('kubectl against the API stand-in', () => {
 
     const serverSide = await kubectl(admin, ['apply', '--server-side', '-f', crds], { timeoutMs: 60_000 });
     expect(serverSide.stderr).toBe('');
-    expect(serverSide.stdout).toContain('customresourcedefinition.apiextensions.k8s.io/installations.operator.tigera.io serverside-applied');
+    expect(serverSide.stdout).toContain(
+      'customresourcedefinition.apiextensions.k8s.io/installations.operator.tigera.io serverside-applied',
+    );
     const count = (readFileSync(crds, 'utf8').match(/^kind: CustomResourceDefinition$/gm) ?? []).length;
     const listed = await kubectl(admin, ['get', 'crd', '-o', 'name']);
-    expect(listed.stdout.trim().split('\n').filter((l) => /tigera\.io|projectcalico\.org|policy\.networking/.test(l))).toHaveLength(count);
+    expect(
+      listed.stdout
+        .trim()
+        .split('\n')
+        .filter((l) => /tigera\.io|projectcalico\.org|policy\.networking/.test(l)),
+    ).toHaveLength(count);
 
     const operator = await kubectl(admin, ['apply', '--server-side', '-f', join(CALICO, 'tigera-operator.yaml')]);
     expect(operator.stderr).toBe('');
@@ -75,17 +82,45 @@ describe('kubectl against the API stand-in', () => {
     const applied = await kubectl(admin, ['apply', '--server-side', '-f', '-'], { input: installation });
     expect(applied.stdout).toContain('installation.operator.tigera.io/default serverside-applied');
 
-    await kubectl(admin, ['apply', '--server-side', '-f', '-'], { input: 'apiVersion: operator.tigera.io/v1\nkind: TigeraStatus\nmetadata: {name: calico}\n' });
+    await kubectl(admin, ['apply', '--server-side', '-f', '-'], {
+      input: 'apiVersion: operator.tigera.io/v1\nkind: TigeraStatus\nmetadata: {name: calico}\n',
+    });
     const status = JSON.stringify({
       status: {
         conditions: [
-          { type: 'Available', status: 'True', lastTransitionTime: new Date(Date.now() - 90_000).toISOString().replace(/\.\d+Z$/, 'Z'), reason: 'AllObjectsAvailable', message: '' },
-          { type: 'Progressing', status: 'False', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), reason: 'AllObjectsAvailable', message: '' },
-          { type: 'Degraded', status: 'False', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), reason: 'AllObjectsAvailable', message: '' },
+          {
+            type: 'Available',
+            status: 'True',
+            lastTransitionTime: new Date(Date.now() - 90_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+            reason: 'AllObjectsAvailable',
+            message: '',
+          },
+          {
+            type: 'Progressing',
+            status: 'False',
+            lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+            reason: 'AllObjectsAvailable',
+            message: '',
+          },
+          {
+            type: 'Degraded',
+            status: 'False',
+            lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+            reason: 'AllObjectsAvailable',
+            message: '',
+          },
         ],
       },
     });
-    const patched = await kubectl(admin, ['patch', 'tigerastatus', 'calico', '--subresource=status', '--type=merge', '-p', status]);
+    const patched = await kubectl(admin, [
+      'patch',
+      'tigerastatus',
+      'calico',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      status,
+    ]);
     expect(patched.stderr).toBe('');
     const r = await kubectl(admin, ['get', 'tigerastatus']);
     expect(r.stdout).toMatch(/^NAME\s+AVAILABLE\s+PROGRESSING\s+DEGRADED\s+SINCE/);
@@ -96,13 +131,25 @@ describe('kubectl against the API stand-in', () => {
     const steps = [
       ['create', 'serviceaccount', 'reader', '-n', 'default'],
       ['create', 'role', 'pod-reader', '-n', 'default', '--verb=get,list,watch', '--resource=pods,pods/log'],
-      ['create', 'rolebinding', 'reader-binding', '-n', 'default', '--role=pod-reader', '--serviceaccount=default:reader'],
+      [
+        'create',
+        'rolebinding',
+        'reader-binding',
+        '-n',
+        'default',
+        '--role=pod-reader',
+        '--serviceaccount=default:reader',
+      ],
     ];
     for (const s of steps) expect((await kubectl(admin, s)).stderr).toBe('');
     const secret = JSON.stringify({
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: 'reader-token', namespace: 'default', annotations: { 'kubernetes.io/service-account.name': 'reader' } },
+      metadata: {
+        name: 'reader-token',
+        namespace: 'default',
+        annotations: { 'kubernetes.io/service-account.name': 'reader' },
+      },
       type: 'kubernetes.io/service-account-token',
       data: { token: Buffer.from('reader-token-value').toString('base64') },
     });
@@ -121,7 +168,9 @@ describe('kubectl against the API stand-in', () => {
     expect(JSON.parse(whoami.stdout).status.userInfo.username).toBe('system:serviceaccount:default:reader');
 
     const forbidden = await kubectl(sa, ['get', 'secrets']);
-    expect(forbidden.stderr).toContain('Error from server (Forbidden): secrets is forbidden: User "system:serviceaccount:default:reader" cannot list resource "secrets" in API group "" in the namespace "default"');
+    expect(forbidden.stderr).toContain(
+      'Error from server (Forbidden): secrets is forbidden: User "system:serviceaccount:default:reader" cannot list resource "secrets" in API group "" in the namespace "default"',
+    );
     expect((await kubectl(admin, ['auth', 'can-i', '*', '*'])).stdout.trim()).toBe('yes');
   }, 60_000);
 
@@ -171,18 +220,35 @@ describe('kubectl against the API stand-in', () => {
         apiVersion: 'apps/v1',
         kind: 'StatefulSet',
         metadata: { name: 'web', namespace: 'default' },
-        spec: { replicas: 2, serviceName: 'web', selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'nginx', image }] } } },
+        spec: {
+          replicas: 2,
+          serviceName: 'web',
+          selector: { matchLabels: { app: 'web' } },
+          template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'nginx', image }] } },
+        },
       });
-    expect((await kubectl(admin, ['apply', '-f', '-'], { input: sts('nginx:1.27') })).stdout).toContain('statefulset.apps/web created');
-    expect((await kubectl(admin, ['apply', '-f', '-'], { input: sts('nginx:1.28') })).stdout).toContain('statefulset.apps/web configured');
+    expect((await kubectl(admin, ['apply', '-f', '-'], { input: sts('nginx:1.27') })).stdout).toContain(
+      'statefulset.apps/web created',
+    );
+    expect((await kubectl(admin, ['apply', '-f', '-'], { input: sts('nginx:1.28') })).stdout).toContain(
+      'statefulset.apps/web configured',
+    );
     expect((await kubectl(admin, ['scale', 'statefulset', 'web', '--replicas=3'])).stdout).toContain('scaled');
     const got = JSON.parse((await kubectl(admin, ['get', 'sts', 'web', '-o', 'json'])).stdout);
     expect(got.spec.replicas).toBe(3);
     expect(got.spec.template.spec.containers[0].image).toBe('nginx:1.28');
-    const conflict = await kubectl(admin, ['apply', '--server-side', '--field-manager=meshops', '-f', '-'], { input: sts('nginx:1.28') });
+    const conflict = await kubectl(admin, ['apply', '--server-side', '--field-manager=meshops', '-f', '-'], {
+      input: sts('nginx:1.28'),
+    });
     expect(conflict.code).not.toBe(0);
-    expect(conflict.stderr).toMatch(/Apply failed with 1 conflict: conflict with "kubectl[^"]*"( using apps\/v1)?: \.spec\.replicas/);
-    const forced = await kubectl(admin, ['apply', '--server-side', '--field-manager=meshops', '--force-conflicts', '-f', '-'], { input: sts('nginx:1.28') });
+    expect(conflict.stderr).toMatch(
+      /Apply failed with 1 conflict: conflict with "kubectl[^"]*"( using apps\/v1)?: \.spec\.replicas/,
+    );
+    const forced = await kubectl(
+      admin,
+      ['apply', '--server-side', '--field-manager=meshops', '--force-conflicts', '-f', '-'],
+      { input: sts('nginx:1.28') },
+    );
     expect(forced.stdout).toContain('serverside-applied');
     expect(JSON.parse((await kubectl(admin, ['get', 'sts', 'web', '-o', 'json'])).stdout).spec.replicas).toBe(2);
   }, 60_000);

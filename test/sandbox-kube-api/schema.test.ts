@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { buildEnterprise } from '../../sandbox/calico/build-enterprise.ts';
-import { KubeClient } from '../../src/kube/client.ts';
 import { PermanentError } from '../../src/errors.ts';
+import { KubeClient } from '../../src/kube/client.ts';
 import { echoExec, execOnlyControllers, failure, kubectl, kubectlRelease, startSandbox } from './harness.ts';
 
 const CALICO = join(import.meta.dirname, '../../sandbox/calico');

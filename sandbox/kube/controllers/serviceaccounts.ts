@@ -32,13 +32,21 @@ export class ServiceAccountController implements Reconciler {
   readonly name = 'serviceaccounts';
   reconcile(ctx: ControllerContext): void {
     for (const ns of ctx.store.list('', 'Namespace')) {
-      if ((ns.status as { phase?: string } | undefined)?.phase === 'Terminating' || ns.metadata.deletionTimestamp) continue;
+      if ((ns.status as { phase?: string } | undefined)?.phase === 'Terminating' || ns.metadata.deletionTimestamp)
+        continue;
       const name = ns.metadata.name;
       ctx.ensure({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: name } });
       ctx.ensure({
         apiVersion: 'v1',
         kind: 'ConfigMap',
-        metadata: { name: 'kube-root-ca.crt', namespace: name, annotations: { 'kubernetes.io/description': 'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.' } },
+        metadata: {
+          name: 'kube-root-ca.crt',
+          namespace: name,
+          annotations: {
+            'kubernetes.io/description':
+              'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.',
+          },
+        },
         data: { 'ca.crt': ctx.handle.caPem },
       });
     }

@@ -1,5 +1,5 @@
 // Small helpers the controllers share: owner references, label selectors, generated names, IPv4 arithmetic.
-import { randomBytes, createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { KubeObject } from '../store.ts';
 import { stableStringify } from './runtime.ts';
 
@@ -35,7 +35,9 @@ export function randomSuffix(n = 5): string {
 
 /** Stable 10-character hash of a pod template, like pod-template-hash. */
 export function templateHash(template: unknown): string {
-  const hex = createHash('sha256').update(stableStringify(template ?? {})).digest();
+  const hex = createHash('sha256')
+    .update(stableStringify(template ?? {}))
+    .digest();
   let s = '';
   for (let i = 0; i < 10; i++) s += alphabet[hex[i] % alphabet.length];
   return s;

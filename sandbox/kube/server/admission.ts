@@ -13,7 +13,13 @@ const FREE_NAME_KINDS = new Set(['ClusterRole', 'ClusterRoleBinding', 'Role', 'R
 export function validateMeta(obj: KubeObject, group: string): void {
   const name = obj.metadata.name;
   if (!name) {
-    throw invalid(group, obj.kind, '', [{ field: 'metadata.name', message: 'Required value: name or generateName is required', reason: 'FieldValueRequired' }]);
+    throw invalid(group, obj.kind, '', [
+      {
+        field: 'metadata.name',
+        message: 'Required value: name or generateName is required',
+        reason: 'FieldValueRequired',
+      },
+    ]);
   }
   if (!FREE_NAME_KINDS.has(obj.kind) && (name.length > 253 || !DNS_SUBDOMAIN.test(name))) {
     throw invalid(group, obj.kind, name, [
@@ -27,7 +33,13 @@ export function validateMeta(obj: KubeObject, group: string): void {
   let size = 0;
   for (const [k, v] of Object.entries(annotations)) size += k.length + String(v).length;
   if (size > TOTAL_ANNOTATION_SIZE_LIMIT) {
-    throw invalid(group, obj.kind, name, [{ field: 'metadata.annotations', message: `Too long: must have at most ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes`, reason: 'FieldValueTooLong' }]);
+    throw invalid(group, obj.kind, name, [
+      {
+        field: 'metadata.annotations',
+        message: `Too long: must have at most ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes`,
+        reason: 'FieldValueTooLong',
+      },
+    ]);
   }
   validateWorkload(obj, group);
 }
@@ -78,7 +90,13 @@ export function defaultOnCreate(obj: KubeObject, ips: ClusterIpAllocator): void 
       break;
     }
     case '/Pod': {
-      const spec: Rec = (obj['spec'] = { restartPolicy: 'Always', dnsPolicy: 'ClusterFirst', serviceAccountName: 'default', terminationGracePeriodSeconds: 30, ...rec(obj['spec']) });
+      const spec: Rec = (obj['spec'] = {
+        restartPolicy: 'Always',
+        dnsPolicy: 'ClusterFirst',
+        serviceAccountName: 'default',
+        terminationGracePeriodSeconds: 30,
+        ...rec(obj['spec']),
+      });
       spec['serviceAccount'] ??= spec['serviceAccountName'];
       obj['status'] = { phase: 'Pending', qosClass: 'BestEffort', ...rec(obj['status']) };
       break;
@@ -125,8 +143,20 @@ export function crdStatus(crd: KubeObject): Rec {
   return {
     acceptedNames: spec['names'] ?? {},
     conditions: [
-      { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found', lastTransitionTime: now },
-      { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted', lastTransitionTime: now },
+      {
+        type: 'NamesAccepted',
+        status: 'True',
+        reason: 'NoConflicts',
+        message: 'no conflicts found',
+        lastTransitionTime: now,
+      },
+      {
+        type: 'Established',
+        status: 'True',
+        reason: 'InitialNamesAccepted',
+        message: 'the initial names have been accepted',
+        lastTransitionTime: now,
+      },
     ],
     storedVersions: versions.filter((v) => v['storage']).map((v) => v['name']),
   };
@@ -138,10 +168,19 @@ export function validateCrd(crd: KubeObject): void {
   const expected = `${names['plural']}.${spec['group']}`;
   if (crd.metadata.name !== expected) {
     throw invalid('apiextensions.k8s.io', 'CustomResourceDefinition', crd.metadata.name, [
-      { field: 'metadata.name', message: `Invalid value: "${crd.metadata.name}": must be spec.names.plural+"."+spec.group` },
+      {
+        field: 'metadata.name',
+        message: `Invalid value: "${crd.metadata.name}": must be spec.names.plural+"."+spec.group`,
+      },
     ]);
   }
   if (!Array.isArray(spec['versions']) || spec['versions'].length === 0) {
-    throw invalid('apiextensions.k8s.io', 'CustomResourceDefinition', crd.metadata.name, [{ field: 'spec.versions', message: 'Invalid value: must have exactly one version marked as storage version', reason: 'FieldValueInvalid' }]);
+    throw invalid('apiextensions.k8s.io', 'CustomResourceDefinition', crd.metadata.name, [
+      {
+        field: 'spec.versions',
+        message: 'Invalid value: must have exactly one version marked as storage version',
+        reason: 'FieldValueInvalid',
+      },
+    ]);
   }
 }

@@ -1,10 +1,11 @@
 // Server-side apply and the managedFields bookkeeping of ordinary writes.
 import type { KubeObject } from '../store.ts';
-import { ApiError } from './status.ts';
 import {
   describePath,
+  type FieldPath,
   fromFieldsV1,
   leafPaths,
+  type ManagedFieldsEntry,
   mergeApplied,
   pathKey,
   readManagedFields,
@@ -13,9 +14,8 @@ import {
   skipIdentity,
   toFieldsV1,
   valueAt,
-  type FieldPath,
-  type ManagedFieldsEntry,
 } from './managed-fields.ts';
+import { ApiError } from './status.ts';
 
 export interface ApplyScope {
   /** 'status' when applying to the status subresource; otherwise status is left alone if the type has one. */
@@ -74,7 +74,8 @@ export function serverSideApply(opts: {
     for (const p of paths) {
       if (!appliedKeys.has(pathKey(p))) continue;
       if (p[p.length - 1] === '.') continue;
-      if (!sameValue(valueAt(current, p), valueAt(applied, p))) conflicts.push({ manager: e.manager, apiVersion: e.apiVersion, path: p });
+      if (!sameValue(valueAt(current, p), valueAt(applied, p)))
+        conflicts.push({ manager: e.manager, apiVersion: e.apiVersion, path: p });
     }
   }
   if (conflicts.length > 0 && !opts.force) throw conflictError(conflicts, opts.resource, current.metadata.name);
@@ -92,13 +93,17 @@ export function serverSideApply(opts: {
   const result = structuredClone(current);
   if (mine) {
     const stillOwned = new Set(nextOthers.flatMap((e) => fromFieldsV1(e.fieldsV1).map(pathKey)));
-    const dropped = fromFieldsV1(mine.fieldsV1).filter((p) => !appliedKeys.has(pathKey(p)) && !stillOwned.has(pathKey(p)));
+    const dropped = fromFieldsV1(mine.fieldsV1).filter(
+      (p) => !appliedKeys.has(pathKey(p)) && !stillOwned.has(pathKey(p)),
+    );
     // Deepest first, so removing a list item does not shift the ones after it.
-    for (const p of dropped.sort((a, b) => b.length - a.length)) removeAt(result as unknown as Record<string, unknown>, p);
+    for (const p of dropped.sort((a, b) => b.length - a.length))
+      removeAt(result as unknown as Record<string, unknown>, p);
   }
 
   let merged: KubeObject;
-  if (subresource === 'status') merged = { ...result, status: mergeApplied(result['status'], applied['status'], 'status') } as KubeObject;
+  if (subresource === 'status')
+    merged = { ...result, status: mergeApplied(result['status'], applied['status'], 'status') } as KubeObject;
   else {
     const body = structuredClone(applied) as Record<string, unknown>;
     if (scope.hasStatusSubresource) delete body['status'];
@@ -109,13 +114,29 @@ export function serverSideApply(opts: {
   return merged;
 }
 
-function entry(self: { manager: string; operation: 'Apply' | 'Update'; subresource?: string }, apiVersion: string, time: string, paths: FieldPath[]): ManagedFieldsEntry {
-  const e: ManagedFieldsEntry = { manager: self.manager, operation: self.operation, apiVersion, time, fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(paths) };
+function entry(
+  self: { manager: string; operation: 'Apply' | 'Update'; subresource?: string },
+  apiVersion: string,
+  time: string,
+  paths: FieldPath[],
+): ManagedFieldsEntry {
+  const e: ManagedFieldsEntry = {
+    manager: self.manager,
+    operation: self.operation,
+    apiVersion,
+    time,
+    fieldsType: 'FieldsV1',
+    fieldsV1: toFieldsV1(paths),
+  };
   if (self.subresource) e.subresource = self.subresource;
   return e;
 }
 
-function conflictError(conflicts: Array<{ manager: string; apiVersion: string; path: FieldPath }>, resource: { group: string; plural: string }, name: string): ApiError {
+function conflictError(
+  conflicts: Array<{ manager: string; apiVersion: string; path: FieldPath }>,
+  resource: { group: string; plural: string },
+  name: string,
+): ApiError {
   const byManager = new Map<string, string[]>();
   for (const c of conflicts) {
     const head = `conflict with "${c.manager}" using ${c.apiVersion}`;
@@ -127,13 +148,24 @@ function conflictError(conflicts: Array<{ manager: string; apiVersion: string; p
     const [head, paths] = [...byManager][0]!;
     message = `Apply failed with 1 conflict: ${head}: ${paths[0]}`;
   } else {
-    message = `Apply failed with ${n} conflicts: ` + [...byManager].map(([head, paths]) => `${head.replace('conflict with', 'conflicts with')}:\n${paths.map((p) => `- ${p}`).join('\n')}`).join('\n');
+    message =
+      `Apply failed with ${n} conflicts: ` +
+      [...byManager]
+        .map(
+          ([head, paths]) =>
+            `${head.replace('conflict with', 'conflicts with')}:\n${paths.map((p) => `- ${p}`).join('\n')}`,
+        )
+        .join('\n');
   }
   return new ApiError(409, 'Conflict', message, {
     name,
     group: resource.group,
     kind: resource.plural,
-    causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}" using ${c.apiVersion}`, field: describePath(c.path) })),
+    causes: conflicts.map((c) => ({
+      reason: 'FieldManagerConflict',
+      message: `conflict with "${c.manager}" using ${c.apiVersion}`,
+      field: describePath(c.path),
+    })),
   });
 }
 
@@ -141,11 +173,19 @@ function conflictError(conflicts: Array<{ manager: string; apiVersion: string; p
  * Bookkeeping for create/update/patch: the writing manager ("Update" operation) takes the fields it changed,
  * so a later apply by someone else conflicts on them, as on a real server.
  */
-export function recordUpdate(opts: { previous: KubeObject | undefined; next: KubeObject; manager: string; apiVersion: string; scope: ApplyScope }): void {
+export function recordUpdate(opts: {
+  previous: KubeObject | undefined;
+  next: KubeObject;
+  manager: string;
+  apiVersion: string;
+  scope: ApplyScope;
+}): void {
   const { previous, next, scope } = opts;
   const skip = skipFor(scope);
   const paths = leafPaths(next as unknown as Record<string, unknown>, skip);
-  const changed = previous ? paths.filter((p) => p[p.length - 1] !== '.' && !sameValue(valueAt(previous, p), valueAt(next, p))) : paths;
+  const changed = previous
+    ? paths.filter((p) => p[p.length - 1] !== '.' && !sameValue(valueAt(previous, p), valueAt(next, p)))
+    : paths;
   const entries = previous ? readManagedFields(previous) : [];
   if (changed.length === 0) {
     next.metadata.managedFields = entries;

@@ -9,7 +9,6 @@ const EKS_CACHE_MS = 60_000;
 
 export type Authenticator = (authorization: string | undefined) => Promise<UserInfo | undefined>;
 
-
 /** The ServiceAccount a token Secret stands for, when the Secret and its ServiceAccount both exist. */
 function findServiceAccountToken(store: ObjectStore, token: string): UserInfo | undefined {
   for (const secret of store.list('', 'Secret')) {
@@ -25,7 +24,12 @@ function findServiceAccountToken(store: ObjectStore, token: string): UserInfo | 
   return undefined;
 }
 
-export function createAuthenticator(opts: { store: ObjectStore; clusterName: string; verifyEksToken: EksTokenVerifier; tokens: TokenIssuer }): Authenticator {
+export function createAuthenticator(opts: {
+  store: ObjectStore;
+  clusterName: string;
+  verifyEksToken: EksTokenVerifier;
+  tokens: TokenIssuer;
+}): Authenticator {
   const eksCache = new Map<string, { user: UserInfo; until: number }>();
   return async (authorization) => {
     const m = /^Bearer\s+(.+)$/i.exec(authorization ?? '');

@@ -10,13 +10,26 @@ const groups: Array<{ group: string; version: string; resources: Builtin[] }> = 
     group: '',
     version: 'v1',
     resources: [
-      { kind: 'Namespace', plural: 'namespaces', namespaced: false, shortNames: ['ns'], subresources: ['status', 'finalize'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] },
+      {
+        kind: 'Namespace',
+        plural: 'namespaces',
+        namespaced: false,
+        shortNames: ['ns'],
+        subresources: ['status', 'finalize'],
+        verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+      },
       { kind: 'Pod', plural: 'pods', namespaced: true, shortNames: ['po'], subresources: ['status', 'log', 'exec'] },
       { kind: 'Service', plural: 'services', namespaced: true, shortNames: ['svc'], subresources: ['status'] },
       { kind: 'Endpoints', plural: 'endpoints', namespaced: true, shortNames: ['ep'] },
       { kind: 'Secret', plural: 'secrets', namespaced: true },
       { kind: 'ConfigMap', plural: 'configmaps', namespaced: true, shortNames: ['cm'] },
-      { kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true, shortNames: ['sa'], subresources: ['token'] },
+      {
+        kind: 'ServiceAccount',
+        plural: 'serviceaccounts',
+        namespaced: true,
+        shortNames: ['sa'],
+        subresources: ['token'],
+      },
       { kind: 'Node', plural: 'nodes', namespaced: false, shortNames: ['no'], subresources: ['status'] },
       { kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'] },
     ],
@@ -25,10 +38,28 @@ const groups: Array<{ group: string; version: string; resources: Builtin[] }> = 
     group: 'apps',
     version: 'v1',
     resources: [
-      { kind: 'Deployment', plural: 'deployments', namespaced: true, shortNames: ['deploy'], subresources: ['status', 'scale'] },
+      {
+        kind: 'Deployment',
+        plural: 'deployments',
+        namespaced: true,
+        shortNames: ['deploy'],
+        subresources: ['status', 'scale'],
+      },
       { kind: 'DaemonSet', plural: 'daemonsets', namespaced: true, shortNames: ['ds'], subresources: ['status'] },
-      { kind: 'StatefulSet', plural: 'statefulsets', namespaced: true, shortNames: ['sts'], subresources: ['status', 'scale'] },
-      { kind: 'ReplicaSet', plural: 'replicasets', namespaced: true, shortNames: ['rs'], subresources: ['status', 'scale'] },
+      {
+        kind: 'StatefulSet',
+        plural: 'statefulsets',
+        namespaced: true,
+        shortNames: ['sts'],
+        subresources: ['status', 'scale'],
+      },
+      {
+        kind: 'ReplicaSet',
+        plural: 'replicasets',
+        namespaced: true,
+        shortNames: ['rs'],
+        subresources: ['status', 'scale'],
+      },
     ],
   },
   {
@@ -44,7 +75,15 @@ const groups: Array<{ group: string; version: string; resources: Builtin[] }> = 
   {
     group: 'apiextensions.k8s.io',
     version: 'v1',
-    resources: [{ kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false, shortNames: ['crd', 'crds'], subresources: ['status'] }],
+    resources: [
+      {
+        kind: 'CustomResourceDefinition',
+        plural: 'customresourcedefinitions',
+        namespaced: false,
+        shortNames: ['crd', 'crds'],
+        subresources: ['status'],
+      },
+    ],
   },
   {
     group: 'authorization.k8s.io',
@@ -61,9 +100,25 @@ const groups: Array<{ group: string; version: string; resources: Builtin[] }> = 
     version: 'v1',
     resources: [{ kind: 'SelfSubjectReview', plural: 'selfsubjectreviews', namespaced: false, verbs: CREATE_ONLY }],
   },
-  { group: 'discovery.k8s.io', version: 'v1', resources: [{ kind: 'EndpointSlice', plural: 'endpointslices', namespaced: true }] },
+  {
+    group: 'discovery.k8s.io',
+    version: 'v1',
+    resources: [{ kind: 'EndpointSlice', plural: 'endpointslices', namespaced: true }],
+  },
   { group: 'coordination.k8s.io', version: 'v1', resources: [{ kind: 'Lease', plural: 'leases', namespaced: true }] },
-  { group: 'policy', version: 'v1', resources: [{ kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', namespaced: true, shortNames: ['pdb'], subresources: ['status'] }] },
+  {
+    group: 'policy',
+    version: 'v1',
+    resources: [
+      {
+        kind: 'PodDisruptionBudget',
+        plural: 'poddisruptionbudgets',
+        namespaced: true,
+        shortNames: ['pdb'],
+        subresources: ['status'],
+      },
+    ],
+  },
   {
     group: 'admissionregistration.k8s.io',
     version: 'v1',
@@ -72,13 +127,31 @@ const groups: Array<{ group: string; version: string; resources: Builtin[] }> = 
       { kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', namespaced: false },
     ],
   },
-  { group: 'scheduling.k8s.io', version: 'v1', resources: [{ kind: 'PriorityClass', plural: 'priorityclasses', namespaced: false, shortNames: ['pc'] }] },
-  { group: 'networking.k8s.io', version: 'v1', resources: [{ kind: 'NetworkPolicy', plural: 'networkpolicies', namespaced: true, shortNames: ['netpol'] }] },
-  { group: 'batch', version: 'v1', resources: [{ kind: 'Job', plural: 'jobs', namespaced: true, subresources: ['status'] }] },
+  {
+    group: 'scheduling.k8s.io',
+    version: 'v1',
+    resources: [{ kind: 'PriorityClass', plural: 'priorityclasses', namespaced: false, shortNames: ['pc'] }],
+  },
+  {
+    group: 'networking.k8s.io',
+    version: 'v1',
+    resources: [{ kind: 'NetworkPolicy', plural: 'networkpolicies', namespaced: true, shortNames: ['netpol'] }],
+  },
+  {
+    group: 'batch',
+    version: 'v1',
+    resources: [{ kind: 'Job', plural: 'jobs', namespaced: true, subresources: ['status'] }],
+  },
 ];
 
 /** Kinds whose objects are not stored: the request is answered and forgotten, as on a real server. */
-export const VIRTUAL_KINDS = new Set(['SelfSubjectAccessReview', 'SelfSubjectRulesReview', 'SubjectAccessReview', 'LocalSubjectAccessReview', 'SelfSubjectReview']);
+export const VIRTUAL_KINDS = new Set([
+  'SelfSubjectAccessReview',
+  'SelfSubjectRulesReview',
+  'SubjectAccessReview',
+  'LocalSubjectAccessReview',
+  'SelfSubjectReview',
+]);
 
 export function registerBuiltins(registry: Registry): void {
   for (const g of groups) {

@@ -1,5 +1,5 @@
 // A certificate authority and serving certificate per simulated cluster, as EKS gives each cluster its own CA.
-import { webcrypto, randomBytes } from 'node:crypto';
+import { randomBytes, webcrypto } from 'node:crypto';
 import './reflect-metadata.ts';
 import * as x509 from '@peculiar/x509';
 
@@ -32,7 +32,10 @@ export async function makeServingCerts(clusterName: string): Promise<ServingCert
       signingAlgorithm: ALG,
       extensions: [
         new x509.BasicConstraintsExtension(true, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+        new x509.KeyUsagesExtension(
+          x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
+          true,
+        ),
         await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey, false, crypto),
       ],
     },

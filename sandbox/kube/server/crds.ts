@@ -26,7 +26,8 @@ export function crdResources(crd: KubeObject): ServedResource[] {
         verbs: ALL_VERBS,
         source: 'crd',
       };
-      if (Array.isArray(names['categories'])) (def as ServedResource & { categories?: string[] }).categories = names['categories'] as string[];
+      if (Array.isArray(names['categories']))
+        (def as ServedResource & { categories?: string[] }).categories = names['categories'] as string[];
       const cols = v['additionalPrinterColumns'];
       if (Array.isArray(cols)) def.columns = cols as PrinterColumn[];
       return def;

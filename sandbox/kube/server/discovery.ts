@@ -33,7 +33,11 @@ export function versionInfo(placement: ClusterPlacement): Record<string, string>
 }
 
 export function apiVersions(serverAddress: string): Record<string, unknown> {
-  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+  return {
+    kind: 'APIVersions',
+    versions: ['v1'],
+    serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+  };
 }
 
 function groupEntry(name: string, versions: string[]): Record<string, unknown> {
@@ -45,7 +49,11 @@ function groupEntry(name: string, versions: string[]): Record<string, unknown> {
 }
 
 export function apiGroupList(registry: Registry): Record<string, unknown> {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: registry.groups().map((g) => groupEntry(g.name, g.versions)) };
+  return {
+    kind: 'APIGroupList',
+    apiVersion: 'v1',
+    groups: registry.groups().map((g) => groupEntry(g.name, g.versions)),
+  };
 }
 
 export function apiGroup(registry: Registry, name: string): Record<string, unknown> | undefined {
@@ -54,15 +62,31 @@ export function apiGroup(registry: Registry, name: string): Record<string, unkno
 }
 
 function resourceEntries(r: ServedResource): Array<Record<string, unknown>> {
-  const main: Record<string, unknown> = { name: r.plural, singularName: r.singular ?? r.kind.toLowerCase(), namespaced: r.namespaced, kind: r.kind, verbs: r.verbs };
+  const main: Record<string, unknown> = {
+    name: r.plural,
+    singularName: r.singular ?? r.kind.toLowerCase(),
+    namespaced: r.namespaced,
+    kind: r.kind,
+    verbs: r.verbs,
+  };
   if (r.shortNames?.length) main['shortNames'] = r.shortNames;
   const categories = (r as ServedResource & { categories?: string[] }).categories;
   if (categories?.length) main['categories'] = categories;
-  else if (r.source === 'builtin' && ['Pod', 'Service', 'Deployment', 'DaemonSet', 'StatefulSet', 'ReplicaSet'].includes(r.kind)) main['categories'] = ['all'];
+  else if (
+    r.source === 'builtin' &&
+    ['Pod', 'Service', 'Deployment', 'DaemonSet', 'StatefulSet', 'ReplicaSet'].includes(r.kind)
+  )
+    main['categories'] = ['all'];
   const subs = (r.subresources ?? []).flatMap((s) => {
     const known = SUBRESOURCES[s];
     if (!known) return [];
-    const entry: Record<string, unknown> = { name: `${r.plural}/${s}`, singularName: '', namespaced: r.namespaced, kind: known.kind ?? r.kind, verbs: known.verbs };
+    const entry: Record<string, unknown> = {
+      name: `${r.plural}/${s}`,
+      singularName: '',
+      namespaced: r.namespaced,
+      kind: known.kind ?? r.kind,
+      verbs: known.verbs,
+    };
     if (known.group) {
       entry['group'] = known.group;
       entry['version'] = known.version;
@@ -72,7 +96,11 @@ function resourceEntries(r: ServedResource): Array<Record<string, unknown>> {
   return [main, ...subs];
 }
 
-export function apiResourceList(registry: Registry, group: string, version: string): Record<string, unknown> | undefined {
+export function apiResourceList(
+  registry: Registry,
+  group: string,
+  version: string,
+): Record<string, unknown> | undefined {
   const resources = registry.inGroupVersion(group, version);
   if (resources.length === 0) return undefined;
   return {

@@ -26,10 +26,17 @@ export class EventHub {
   }
 
   private receive(event: StoreEvent): void {
-    const hubEvent: HubEvent = { ...event, rv: Number(event.object.metadata.resourceVersion ?? 0), group: groupOf(event.object.apiVersion) };
+    const hubEvent: HubEvent = {
+      ...event,
+      rv: Number(event.object.metadata.resourceVersion ?? 0),
+      group: groupOf(event.object.apiVersion),
+    };
     const now = Date.now();
     this.history.push({ ...hubEvent, at: now });
-    while (this.history.length > HISTORY_MAX_EVENTS || (this.history.length > 0 && now - this.history[0]!.at > HISTORY_MAX_AGE_MS)) {
+    while (
+      this.history.length > HISTORY_MAX_EVENTS ||
+      (this.history.length > 0 && now - this.history[0]!.at > HISTORY_MAX_AGE_MS)
+    ) {
       this.floor = this.history.shift()!.rv;
     }
     for (const listener of this.listeners) listener(hubEvent);

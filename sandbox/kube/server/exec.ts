@@ -2,7 +2,7 @@
 // one byte of stream id then data; 1 stdout, 2 stderr, 3 error/status (JSON Status from v4), 255 close (v5).
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { ClusterContext } from './context.ts';
 import type { ResourceRequest } from './request-info.ts';
 import { ApiError, badRequest, notFound } from './status.ts';
@@ -21,21 +21,41 @@ export function createExecServer(): WebSocketServer {
 }
 
 /** Checks the request before upgrading: pod exists, is Running, and has the container; returns what to run. */
-export function prepareExec(ctx: ClusterContext, info: ResourceRequest, url: URL): { namespace: string; pod: string; container?: string; command: string[]; stdout: boolean; stderr: boolean } {
+export function prepareExec(
+  ctx: ClusterContext,
+  info: ResourceRequest,
+  url: URL,
+): { namespace: string; pod: string; container?: string; command: string[]; stdout: boolean; stderr: boolean } {
   const namespace = info.namespace ?? '';
   const podName = info.name ?? '';
   const pod = ctx.store.get('', 'Pod', namespace, podName);
   if (!pod) throw notFound('', 'pods', podName);
-  const containers = ((pod['spec'] as { containers?: Array<{ name: string }> } | undefined)?.containers ?? []).map((c) => c.name);
+  const containers = ((pod['spec'] as { containers?: Array<{ name: string }> } | undefined)?.containers ?? []).map(
+    (c) => c.name,
+  );
   const container = url.searchParams.get('container') ?? containers[0];
-  if (container && !containers.includes(container)) throw badRequest(`container ${container} is not valid for pod ${podName}`);
+  if (container && !containers.includes(container))
+    throw badRequest(`container ${container} is not valid for pod ${podName}`);
   const phase = (pod['status'] as { phase?: string } | undefined)?.phase;
-  if (phase === 'Succeeded' || phase === 'Failed') throw badRequest(`cannot exec into a container in a completed pod; current phase is ${phase}`);
+  if (phase === 'Succeeded' || phase === 'Failed')
+    throw badRequest(`cannot exec into a container in a completed pod; current phase is ${phase}`);
   if (phase !== 'Running') throw badRequest(`unable to upgrade connection: container not found ("${container ?? ''}")`);
   const command = url.searchParams.getAll('command');
   if (command.length === 0) throw badRequest('you must specify at least 1 command');
-  if (!ctx.exec()) throw new ApiError(500, 'InternalError', 'unable to upgrade connection: no container runtime answers in this cluster');
-  const out: { namespace: string; pod: string; container?: string; command: string[]; stdout: boolean; stderr: boolean } = {
+  if (!ctx.exec())
+    throw new ApiError(
+      500,
+      'InternalError',
+      'unable to upgrade connection: no container runtime answers in this cluster',
+    );
+  const out: {
+    namespace: string;
+    pod: string;
+    container?: string;
+    command: string[];
+    stdout: boolean;
+    stderr: boolean;
+  } = {
     namespace,
     pod: podName,
     command,
@@ -67,10 +87,17 @@ export function runExec(opts: {
     ws.on('message', () => {});
     ws.on('error', () => ws.terminate());
     const handler = ctx.exec();
-    const request = { namespace: plan.namespace, pod: plan.pod, command: plan.command, ...(plan.container ? { container: plan.container } : {}) };
+    const request = {
+      namespace: plan.namespace,
+      pod: plan.pod,
+      command: plan.command,
+      ...(plan.container ? { container: plan.container } : {}),
+    };
     void (async () => {
       try {
-        const result = handler ? await handler(request) : { stdout: '', stderr: 'no container runtime\n', exitCode: 126 };
+        const result = handler
+          ? await handler(request)
+          : { stdout: '', stderr: 'no container runtime\n', exitCode: 126 };
         if (ws.readyState !== ws.OPEN) return;
         if (plan.stdout && result.stdout) ws.send(frame(STDOUT, result.stdout));
         if (plan.stderr && result.stderr) ws.send(frame(STDERR, result.stderr));
@@ -92,7 +119,14 @@ export function runExec(opts: {
       } catch (err) {
         if (ws.readyState === ws.OPEN) {
           const message = (err as Error).message;
-          ws.send(frame(ERROR, statusChannel ? JSON.stringify({ metadata: {}, status: 'Failure', message, reason: 'InternalError', code: 500 }) : message));
+          ws.send(
+            frame(
+              ERROR,
+              statusChannel
+                ? JSON.stringify({ metadata: {}, status: 'Failure', message, reason: 'InternalError', code: 500 })
+                : message,
+            ),
+          );
         }
       } finally {
         if (ws.readyState === ws.OPEN) ws.close(1000);
@@ -104,6 +138,11 @@ export function runExec(opts: {
 /** Writes an HTTP error answer on a socket that asked to upgrade and will not be. */
 export function rejectUpgrade(socket: Duplex, err: ApiError): void {
   const body = JSON.stringify(err.toStatus());
-  const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error' }[err.code] ?? 'Error';
-  socket.end(`HTTP/1.1 ${err.code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  const reason =
+    { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error' }[
+      err.code
+    ] ?? 'Error';
+  socket.end(
+    `HTTP/1.1 ${err.code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -1,9 +1,9 @@
 // Garbage collection by ownerReferences, namespace cleanup, and CRDs becoming served resources — all driven by
 // store events, so they follow controllers' direct store writes as well as REST requests.
 import type { KubeObject, ObjectStore } from '../store.ts';
+import { crdResources } from './crds.ts';
 import type { EventHub, HubEvent } from './events.ts';
 import type { Registry } from './registry.ts';
-import { crdResources } from './crds.ts';
 
 interface Ref {
   group: string;
@@ -78,7 +78,8 @@ export class GarbageCollector {
         });
       } else this.collect(dep);
     }
-    if (e.group === '' && obj.kind === 'Namespace') deleteNamespaceContents(this.store, this.registry, obj.metadata.name);
+    if (e.group === '' && obj.kind === 'Namespace')
+      deleteNamespaceContents(this.store, this.registry, obj.metadata.name);
     if (e.group === 'apiextensions.k8s.io' && obj.kind === 'CustomResourceDefinition') this.dropCrd(obj);
   }
 
@@ -95,7 +96,12 @@ export class GarbageCollector {
     const group = wanted[0]?.group;
     const plural = wanted[0]?.plural;
     for (const r of this.registry.all()) {
-      if (r.source === 'crd' && r.group === group && r.plural === plural && !wanted.some((w) => w.version === r.version)) {
+      if (
+        r.source === 'crd' &&
+        r.group === group &&
+        r.plural === plural &&
+        !wanted.some((w) => w.version === r.version)
+      ) {
         this.registry.unregister(r.group, r.version, r.plural);
       }
     }
@@ -107,7 +113,13 @@ export class GarbageCollector {
     for (const def of defs) this.registry.unregister(def.group, def.version, def.plural);
     const first = defs[0];
     if (!first || this.registry.find(first.group, first.kind)) return;
-    for (const obj of this.store.list(first.group, first.kind)) this.collect({ group: first.group, kind: first.kind, namespace: obj.metadata.namespace, name: obj.metadata.name });
+    for (const obj of this.store.list(first.group, first.kind))
+      this.collect({
+        group: first.group,
+        kind: first.kind,
+        namespace: obj.metadata.namespace,
+        name: obj.metadata.name,
+      });
   }
 }
 

@@ -15,7 +15,8 @@ export async function readBodyBytes(req: IncomingMessage): Promise<Buffer> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
+    if (size > MAX_BODY_BYTES)
+      throw new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -28,7 +29,10 @@ export function parseObject(text: string, allowYaml: boolean): unknown {
   try {
     return JSON.parse(trimmed);
   } catch (jsonError) {
-    if (!allowYaml) throw badRequest(`the server rejected our request due to an error in our request: ${(jsonError as Error).message}`);
+    if (!allowYaml)
+      throw badRequest(
+        `the server rejected our request due to an error in our request: ${(jsonError as Error).message}`,
+      );
     try {
       return parseYaml(trimmed, { maxAliasCount: 100 });
     } catch (yamlError) {
@@ -39,7 +43,11 @@ export function parseObject(text: string, allowYaml: boolean): unknown {
 
 export function sendJson(res: ServerResponse, code: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-cache, private',
+  });
   res.end(text);
 }
 

@@ -4,7 +4,10 @@ type Json = unknown;
 function tokenize(path: string): string[] {
   const tokens: string[] = [];
   let i = 0;
-  const p = path.trim().replace(/^\{|\}$/g, '').replace(/^\$/, '');
+  const p = path
+    .trim()
+    .replace(/^\{|\}$/g, '')
+    .replace(/^\$/, '');
   while (i < p.length) {
     if (p[i] === '.') {
       let j = i + 1;
@@ -28,7 +31,12 @@ function step(values: Json[], token: string): Json[] {
       const m = /^\[\?\(@\.([\w.-]+)\s*(==|!=)\s*['"]?([^'"]*)['"]?\)\]$/.exec(token);
       if (!m || !Array.isArray(v)) continue;
       for (const item of v) {
-        const field = m[1]!.split('.').reduce<Json>((acc, k) => (acc && typeof acc === 'object' ? (acc as Record<string, Json>)[k] : undefined), item);
+        const field = m[1]!
+          .split('.')
+          .reduce<Json>(
+            (acc, k) => (acc && typeof acc === 'object' ? (acc as Record<string, Json>)[k] : undefined),
+            item,
+          );
         if ((String(field) === m[3]) === (m[2] === '==')) out.push(item);
       }
     } else if (token === '[*]') {

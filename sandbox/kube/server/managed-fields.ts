@@ -36,7 +36,10 @@ const ASSOCIATIVE_KEYS: Record<string, string[]> = {
 /** Key fields of a list's items, when the list merges by key and every item has them. */
 export function listKeys(field: string, list: unknown[]): string[] | undefined {
   let keys = ASSOCIATIVE_KEYS[field];
-  if (!keys && field === 'ports') keys = list.every((i) => isObject(i) && 'containerPort' in i) ? ['containerPort', 'protocol'] : ['port', 'protocol'];
+  if (!keys && field === 'ports')
+    keys = list.every((i) => isObject(i) && 'containerPort' in i)
+      ? ['containerPort', 'protocol']
+      : ['port', 'protocol'];
   if (!keys) return undefined;
   const required = keys[0]!;
   return list.every((i) => isObject(i) && i[required] !== undefined) ? keys : undefined;
@@ -80,7 +83,17 @@ export function leafPaths(obj: JsonObject, skipTop: (path: string[]) => boolean)
 export function skipIdentity(names: string[]): boolean {
   if (names.length === 1) return names[0] === 'apiVersion' || names[0] === 'kind';
   if (names.length === 2 && names[0] === 'metadata') {
-    return ['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'deletionTimestamp', 'selfLink'].includes(names[1]!);
+    return [
+      'name',
+      'namespace',
+      'uid',
+      'resourceVersion',
+      'generation',
+      'creationTimestamp',
+      'managedFields',
+      'deletionTimestamp',
+      'selfLink',
+    ].includes(names[1]!);
   }
   return false;
 }
@@ -129,7 +142,11 @@ export function valueAt(obj: unknown, path: FieldPath): unknown {
     } else if (seg.startsWith('k:')) {
       if (!Array.isArray(cur)) return undefined;
       const key = JSON.parse(seg.slice(2)) as JsonObject;
-      cur = cur.find((item) => isObject(item) && Object.entries(key).every(([k, v]) => (item[k] ?? (k === 'protocol' ? 'TCP' : undefined)) === v));
+      cur = cur.find(
+        (item) =>
+          isObject(item) &&
+          Object.entries(key).every(([k, v]) => (item[k] ?? (k === 'protocol' ? 'TCP' : undefined)) === v),
+      );
     } else return undefined;
     if (cur === undefined) return undefined;
   }
@@ -150,7 +167,12 @@ export function removeAt(obj: JsonObject, path: FieldPath): void {
   }
   // A map emptied by the removal goes too, as the apply that set its last field owned the map as well.
   const parentPath = trimmed.slice(0, -1);
-  if (parentPath.length > 0 && parentPath[parentPath.length - 1]!.startsWith('f:') && isObject(parent) && Object.keys(parent).length === 0) {
+  if (
+    parentPath.length > 0 &&
+    parentPath[parentPath.length - 1]!.startsWith('f:') &&
+    isObject(parent) &&
+    Object.keys(parent).length === 0
+  ) {
     removeAt(obj, parentPath);
   }
 }
@@ -163,7 +185,9 @@ export function describePath(path: FieldPath): string {
     if (seg.startsWith('f:')) out += `.${seg.slice(2)}`;
     else {
       const key = JSON.parse(seg.slice(2)) as JsonObject;
-      out += `[${Object.entries(key).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}]`;
+      out += `[${Object.entries(key)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(',')}]`;
     }
   }
   return out;

@@ -21,7 +21,8 @@ export function openApiV3Root(registry: Registry): Record<string, unknown> {
     gvs.set(key, [...(gvs.get(key) ?? []), r]);
   }
   const paths: Record<string, { serverRelativeURL: string }> = {};
-  for (const [key, resources] of gvs) paths[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=${hashOf(resources)}` };
+  for (const [key, resources] of gvs)
+    paths[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=${hashOf(resources)}` };
   return { paths };
 }
 
@@ -31,7 +32,11 @@ const PARAMETERS = ['dryRun', 'fieldManager', 'fieldValidation', 'force'].map((n
   schema: { type: name === 'force' ? 'boolean' : 'string', uniqueItems: true },
 }));
 
-export function openApiV3GroupVersion(registry: Registry, group: string, version: string): Record<string, unknown> | undefined {
+export function openApiV3GroupVersion(
+  registry: Registry,
+  group: string,
+  version: string,
+): Record<string, unknown> | undefined {
   const resources = registry.inGroupVersion(group, version);
   if (resources.length === 0) return undefined;
   const paths: Record<string, unknown> = {};

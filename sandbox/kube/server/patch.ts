@@ -20,8 +20,14 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 
 function decodePointer(pointer: string): string[] {
   if (pointer === '') return [];
-  if (!pointer.startsWith('/')) throw badRequest(`the server rejected our request due to an error in our request: invalid JSON pointer "${pointer}"`);
-  return pointer.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (!pointer.startsWith('/'))
+    throw badRequest(
+      `the server rejected our request due to an error in our request: invalid JSON pointer "${pointer}"`,
+    );
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function parentOf(doc: Json, path: string[]): { parent: Json; last: string } {
@@ -30,7 +36,12 @@ function parentOf(doc: Json, path: string[]): { parent: Json; last: string } {
     if (Array.isArray(cur)) cur = cur[Number(part)] as Json;
     else if (isObject(cur)) cur = cur[part] as Json;
     else cur = undefined as unknown as Json;
-    if (cur === undefined) throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: doc is missing path: "/${path.join('/')}"`);
+    if (cur === undefined)
+      throw new ApiError(
+        422,
+        'Invalid',
+        `the server rejected our request due to an error in our request: doc is missing path: "/${path.join('/')}"`,
+      );
   }
   return { parent: cur, last: path[path.length - 1]! };
 }
@@ -47,11 +58,16 @@ function getAt(doc: Json, path: string[]): Json {
 }
 
 function missing(path: string[]): ApiError {
-  return new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: doc is missing path: "/${path.join('/')}": missing value`);
+  return new ApiError(
+    422,
+    'Invalid',
+    `the server rejected our request due to an error in our request: doc is missing path: "/${path.join('/')}": missing value`,
+  );
 }
 
 export function jsonPatch(doc: unknown, ops: unknown): unknown {
-  if (!Array.isArray(ops)) throw badRequest('the server rejected our request due to an error in our request: json patch must be an array');
+  if (!Array.isArray(ops))
+    throw badRequest('the server rejected our request due to an error in our request: json patch must be an array');
   let root = structuredClone(doc) as Json;
   const remove = (path: string[]): Json => {
     if (path.length === 0) throw badRequest('cannot remove the document root');
@@ -108,7 +124,11 @@ export function jsonPatch(doc: unknown, ops: unknown): unknown {
       }
       case 'test':
         if (JSON.stringify(getAt(root, path)) !== JSON.stringify(op.value)) {
-          throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: testing value /${path.join('/')} failed`);
+          throw new ApiError(
+            422,
+            'Invalid',
+            `the server rejected our request due to an error in our request: testing value /${path.join('/')} failed`,
+          );
         }
         break;
       default:
@@ -201,6 +221,7 @@ export function strategicMerge(target: unknown, patch: unknown, field = ''): unk
       else out[key] = merged;
     }
   }
-  if (Array.isArray(retain)) for (const key of Object.keys(out)) if (!retain.includes(key) && !(key in patch)) delete out[key];
+  if (Array.isArray(retain))
+    for (const key of Object.keys(out)) if (!retain.includes(key) && !(key in patch)) delete out[key];
   return out;
 }

@@ -9,7 +9,9 @@ const FOLLOW_POLL_MS = 250;
 export function serveLogs(ctx: ClusterContext, namespace: string, name: string, url: URL, res: ServerResponse): void {
   const pod = ctx.store.get('', 'Pod', namespace, name);
   if (!pod) throw notFound('', 'pods', name);
-  const containers = ((pod['spec'] as { containers?: Array<{ name: string }> } | undefined)?.containers ?? []).map((c) => c.name);
+  const containers = ((pod['spec'] as { containers?: Array<{ name: string }> } | undefined)?.containers ?? []).map(
+    (c) => c.name,
+  );
   const container = url.searchParams.get('container');
   if (container && !containers.includes(container)) {
     throw badRequest(`container ${container} is not valid for pod ${name}`);
@@ -21,7 +23,8 @@ export function serveLogs(ctx: ClusterContext, namespace: string, name: string, 
   const lines = ctx.logs.read(namespace, name, { tailLines: num('tailLines'), sinceSeconds: num('sinceSeconds') });
   const limitBytes = num('limitBytes');
   const timestamps = url.searchParams.get('timestamps') === 'true';
-  const render = (list: LogLine[]): string => list.map((l) => (timestamps ? `${new Date(l.at).toISOString()} ${l.text}` : l.text) + '\n').join('');
+  const render = (list: LogLine[]): string =>
+    list.map((l) => (timestamps ? `${new Date(l.at).toISOString()} ${l.text}` : l.text) + '\n').join('');
   let text = render(lines);
   if (limitBytes !== undefined) text = Buffer.from(text).subarray(0, limitBytes).toString('utf8');
   if (url.searchParams.get('follow') !== 'true') {
@@ -33,7 +36,15 @@ export function serveLogs(ctx: ClusterContext, namespace: string, name: string, 
 }
 
 /** `kubectl logs -f`: what is there, then new lines as they come, until the client leaves or the pod goes. */
-function followLogs(ctx: ClusterContext, namespace: string, name: string, last: LogLine | undefined, first: string, render: (l: LogLine[]) => string, res: ServerResponse): void {
+function followLogs(
+  ctx: ClusterContext,
+  namespace: string,
+  name: string,
+  last: LogLine | undefined,
+  first: string,
+  render: (l: LogLine[]) => string,
+  res: ServerResponse,
+): void {
   res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
   if (first) res.write(first);
   let lastSent = last;

@@ -42,23 +42,55 @@ const binding: Schema = { 1: meta, 2: ['subjects', { rep: { m: subject } }], 3: 
 const KINDS: Record<string, Schema> = {
   'authorization.k8s.io/v1/SelfSubjectAccessReview': {
     1: meta,
-    2: ['spec', { m: { 1: ['resourceAttributes', { m: resourceAttributes }], 2: ['nonResourceAttributes', { m: nonResourceAttributes }] } }],
+    2: [
+      'spec',
+      {
+        m: {
+          1: ['resourceAttributes', { m: resourceAttributes }],
+          2: ['nonResourceAttributes', { m: nonResourceAttributes }],
+        },
+      },
+    ],
   },
   'authorization.k8s.io/v1/SelfSubjectRulesReview': { 1: meta, 2: ['spec', { m: { 1: ['namespace', 's'] } }] },
   'authorization.k8s.io/v1/SubjectAccessReview': {
     1: meta,
-    2: ['spec', { m: { 1: ['resourceAttributes', { m: resourceAttributes }], 2: ['nonResourceAttributes', { m: nonResourceAttributes }], 3: ['user', 's'], 4: ['groups', { rep: 's' }], 6: ['uid', 's'] } }],
+    2: [
+      'spec',
+      {
+        m: {
+          1: ['resourceAttributes', { m: resourceAttributes }],
+          2: ['nonResourceAttributes', { m: nonResourceAttributes }],
+          3: ['user', 's'],
+          4: ['groups', { rep: 's' }],
+          6: ['uid', 's'],
+        },
+      },
+    ],
   },
   'authentication.k8s.io/v1/SelfSubjectReview': { 1: meta },
   'rbac.authorization.k8s.io/v1/Role': { 1: meta, 2: ['rules', { rep: { m: policyRule } }] },
   'rbac.authorization.k8s.io/v1/ClusterRole': { 1: meta, 2: ['rules', { rep: { m: policyRule } }] },
   'rbac.authorization.k8s.io/v1/RoleBinding': binding,
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': binding,
-  'authentication.k8s.io/v1/TokenRequest': { 1: meta, 2: ['spec', { m: { 1: ['audiences', { rep: 's' }], 4: ['expirationSeconds', 'i'] } }] },
+  'authentication.k8s.io/v1/TokenRequest': {
+    1: meta,
+    2: ['spec', { m: { 1: ['audiences', { rep: 's' }], 4: ['expirationSeconds', 'i'] } }],
+  },
   'v1/Namespace': { 1: meta, 2: ['spec', { m: { 1: ['finalizers', { rep: 's' }] } }] },
-  'v1/ServiceAccount': { 1: meta, 3: ['imagePullSecrets', { rep: { m: { 1: ['name', 's'] } } }], 4: ['automountServiceAccountToken', 'b'] },
+  'v1/ServiceAccount': {
+    1: meta,
+    3: ['imagePullSecrets', { rep: { m: { 1: ['name', 's'] } } }],
+    4: ['automountServiceAccountToken', 'b'],
+  },
   'v1/ConfigMap': { 1: meta, 2: ['data', { map: 's' }], 3: ['binaryData', { map: 'y' }], 4: ['immutable', 'b'] },
-  'v1/Secret': { 1: meta, 2: ['data', { map: 'y' }], 3: ['type', 's'], 4: ['stringData', { map: 's' }], 5: ['immutable', 'b'] },
+  'v1/Secret': {
+    1: meta,
+    2: ['data', { map: 'y' }],
+    3: ['type', 's'],
+    4: ['stringData', { map: 's' }],
+    5: ['immutable', 'b'],
+  },
 };
 
 class Reader {
@@ -141,17 +173,25 @@ const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
 /** Decodes a protobuf-encoded request body of a supported kind into its JSON form. */
 export function decodeProtobufObject(body: Buffer): Record<string, unknown> {
-  if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw new ApiError(400, 'BadRequest', 'protobuf body without the k8s envelope');
+  if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC))
+    throw new ApiError(400, 'BadRequest', 'protobuf body without the k8s envelope');
   let envelope: Record<string, unknown>;
   try {
-    envelope = decodeMessage(body.subarray(4), { 1: ['typeMeta', { m: { 1: ['apiVersion', 's'], 2: ['kind', 's'] } }], 2: ['raw', 'y'] });
+    envelope = decodeMessage(body.subarray(4), {
+      1: ['typeMeta', { m: { 1: ['apiVersion', 's'], 2: ['kind', 's'] } }],
+      2: ['raw', 'y'],
+    });
   } catch (err) {
     throw new ApiError(400, 'BadRequest', `malformed protobuf body: ${(err as Error).message}`);
   }
   const typeMeta = (envelope['typeMeta'] ?? {}) as { apiVersion?: string; kind?: string };
   const schema = KINDS[`${typeMeta.apiVersion}/${typeMeta.kind}`];
   if (!schema) {
-    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/apply-patch+yaml`);
+    throw new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/apply-patch+yaml`,
+    );
   }
   const raw = Buffer.from(String(envelope['raw'] ?? ''), 'base64');
   return { apiVersion: typeMeta.apiVersion, kind: typeMeta.kind, ...decodeMessage(raw, schema) };

@@ -47,16 +47,23 @@ export function ruleAllows(rule: PolicyRule, req: AccessRequest): boolean {
   const resources = rule.resources ?? [];
   const [resource, sub] = req.resource.split('/');
   const resourceOk = resources.some(
-    (r) => r === '*' || r === req.resource || (sub !== undefined && r === `${resource}/*`) || (sub !== undefined && r === `*/${sub}`),
+    (r) =>
+      r === '*' ||
+      r === req.resource ||
+      (sub !== undefined && r === `${resource}/*`) ||
+      (sub !== undefined && r === `*/${sub}`),
   );
   if (!resourceOk) return false;
-  if (rule.resourceNames && rule.resourceNames.length > 0) return req.name !== undefined && rule.resourceNames.includes(req.name);
+  if (rule.resourceNames && rule.resourceNames.length > 0)
+    return req.name !== undefined && rule.resourceNames.includes(req.name);
   return true;
 }
 
 export function ruleAllowsNonResource(rule: PolicyRule, req: NonResourceRequest): boolean {
   if (!has(rule.verbs, req.verb)) return false;
-  return (rule.nonResourceURLs ?? []).some((u) => u === '*' || u === req.path || (u.endsWith('*') && req.path.startsWith(u.slice(0, -1))));
+  return (rule.nonResourceURLs ?? []).some(
+    (u) => u === '*' || u === req.path || (u.endsWith('*') && req.path.startsWith(u.slice(0, -1))),
+  );
 }
 
 /** Every rule that applies to a user in a namespace (cluster-wide rules when namespace is undefined). */
@@ -67,7 +74,9 @@ export function rulesFor(store: ObjectStore, user: UserInfo, namespace: string |
     return ((role?.['rules'] as PolicyRule[] | undefined) ?? []).concat(aggregated(store, role));
   };
   const bound = (binding: KubeObject): boolean =>
-    ((binding['subjects'] as Subject[] | undefined) ?? []).some((s) => subjectMatches(s, user, binding.metadata.namespace));
+    ((binding['subjects'] as Subject[] | undefined) ?? []).some((s) =>
+      subjectMatches(s, user, binding.metadata.namespace),
+    );
   for (const crb of store.list(RBAC, 'ClusterRoleBinding')) {
     const ref = crb['roleRef'] as { kind: string; name: string } | undefined;
     if (ref && bound(crb)) rules.push(...roleRules('ClusterRole', ref.name, undefined));
@@ -83,7 +92,9 @@ export function rulesFor(store: ObjectStore, user: UserInfo, namespace: string |
 
 /** ClusterRoles with an aggregationRule collect the rules of the ClusterRoles their selectors match. */
 function aggregated(store: ObjectStore, role: KubeObject | undefined): PolicyRule[] {
-  const rule = role?.['aggregationRule'] as { clusterRoleSelectors?: Array<{ matchLabels?: Record<string, string> }> } | undefined;
+  const rule = role?.['aggregationRule'] as
+    | { clusterRoleSelectors?: Array<{ matchLabels?: Record<string, string> }> }
+    | undefined;
   if (!rule?.clusterRoleSelectors) return [];
   const out: PolicyRule[] = [];
   for (const other of store.list(RBAC, 'ClusterRole')) {

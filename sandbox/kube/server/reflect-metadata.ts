@@ -26,4 +26,5 @@ if (!reflect.getMetadata) {
     return undefined;
   };
 }
+
 export {};

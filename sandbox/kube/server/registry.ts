@@ -99,7 +99,8 @@ export class Registry implements ApiRegistry {
   /** Unique (group, kind) pairs: what the store holds objects of. */
   kinds(): Array<{ group: string; kind: string; namespaced: boolean }> {
     const seen = new Map<string, { group: string; kind: string; namespaced: boolean }>();
-    for (const r of this.byPath.values()) seen.set(`${r.group}/${r.kind}`, { group: r.group, kind: r.kind, namespaced: r.namespaced });
+    for (const r of this.byPath.values())
+      seen.set(`${r.group}/${r.kind}`, { group: r.group, kind: r.kind, namespaced: r.namespaced });
     return [...seen.values()];
   }
 }

@@ -24,9 +24,16 @@ const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
 export function resolveRequest(method: string, url: URL): ResourceRequest | NonResourceRequestInfo {
   const path = url.pathname.replace(/\/+$/, '') || '/';
-  const parts = path.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
+  const parts = path
+    .split('/')
+    .filter((p) => p.length > 0)
+    .map(decodeURIComponent);
   const lowerMethod = method.toLowerCase();
-  const nonResource = (): NonResourceRequestInfo => ({ kind: 'nonresource', verb: lowerMethod === 'head' ? 'get' : lowerMethod, path });
+  const nonResource = (): NonResourceRequestInfo => ({
+    kind: 'nonresource',
+    verb: lowerMethod === 'head' ? 'get' : lowerMethod,
+    path,
+  });
 
   let rest: string[];
   let group: string;
@@ -59,7 +66,6 @@ export function resolveRequest(method: string, url: URL): ResourceRequest | NonR
   // pods/<name>:<port>/proxy/<path...>: the rest is the path on the pod.
   const proxyPath = subresource === 'proxy' ? rest.slice(3).join('/') : undefined;
   if (rest.length > 3 && proxyPath === undefined) return nonResource();
-
 
   let verb: string;
   const watching = watchPath || url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';

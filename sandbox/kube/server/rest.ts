@@ -3,27 +3,27 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { UserInfo } from '../../contracts.ts';
-import { StoreError, type KubeObject } from '../store.ts';
+import { type KubeObject, StoreError } from '../store.ts';
 import { defaultOnCreate, foldStringData, randomSuffix, validateCrd, validateMeta } from './admission.ts';
-import { recordUpdate, serverSideApply, type ApplyScope } from './apply.ts';
+import { type ApplyScope, recordUpdate, serverSideApply } from './apply.ts';
+import { VIRTUAL_KINDS } from './builtins.ts';
 import type { ClusterContext } from './context.ts';
+import { deepEqual } from './deep-equal.ts';
 import { deleteNamespaceContents } from './gc.ts';
 import { parseObject, readBody, readBodyBytes, sendJson } from './http-util.ts';
-import { decodeProtobufObject } from './protobuf.ts';
-import { deepEqual } from './deep-equal.ts';
 import { jsonPatch, mergePatch, strategicMerge } from './patch.ts';
 import { serveLogs } from './pod-logs.ts';
 import { servePodProxy } from './pod-proxy.ts';
+import { decodeProtobufObject } from './protobuf.ts';
 import type { ServedResource } from './registry.ts';
 import type { ResourceRequest } from './request-info.ts';
 import { answerReview } from './reviews.ts';
 import { fromScale, toScale } from './scale.ts';
-import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
-import { alreadyExists, ApiError, badRequest, conflict, methodNotAllowed, notFound, pageNotFound } from './status.ts';
-import { toTable, wantsTable } from './tables.ts';
-import { VIRTUAL_KINDS } from './builtins.ts';
-import { asVersion, groupVersion } from './versioning.ts';
 import { admitApplied, admitDecoded, admitStored, fieldValidationOf, warningHeaders } from './schema/admit.ts';
+import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
+import { ApiError, alreadyExists, badRequest, conflict, methodNotAllowed, notFound, pageNotFound } from './status.ts';
+import { toTable, wantsTable } from './tables.ts';
+import { asVersion, groupVersion } from './versioning.ts';
 import { serveWatch } from './watch.ts';
 
 export interface RestCall {
@@ -109,14 +109,23 @@ function decoded(call: RestCall, obj: KubeObject, patchedFrom?: KubeObject): voi
 
 function getOrThrow(call: RestCall): KubeObject {
   const { ctx, resource, info } = call;
-  const obj = ctx.store.get(resource.group, resource.kind, resource.namespaced ? info.namespace : undefined, info.name ?? '');
+  const obj = ctx.store.get(
+    resource.group,
+    resource.kind,
+    resource.namespaced ? info.namespace : undefined,
+    info.name ?? '',
+  );
   if (!obj) throw notFound(resource.group, resource.plural, info.name ?? '');
   return obj;
 }
 
 async function readObject(call: RestCall, allowYaml = false): Promise<KubeObject> {
-  const body = contentType(call) === 'application/vnd.kubernetes.protobuf' ? decodeProtobufObject(await readBodyBytes(call.req)) : parseObject(await readBody(call.req), allowYaml);
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of the request was in an unknown format');
+  const body =
+    contentType(call) === 'application/vnd.kubernetes.protobuf'
+      ? decodeProtobufObject(await readBodyBytes(call.req))
+      : parseObject(await readBody(call.req), allowYaml);
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw badRequest('the body of the request was in an unknown format');
   const obj = body as KubeObject;
   obj.metadata ??= { name: '' };
   return obj;
@@ -127,10 +136,13 @@ function checkTypeMatches(call: RestCall, obj: KubeObject, requireKind: boolean)
   const expected = groupVersion(call.resource);
   if (obj.apiVersion === undefined && !requireKind) obj.apiVersion = expected;
   if (obj.kind === undefined && !requireKind) obj.kind = call.resource.kind;
-  if (!obj.apiVersion || !obj.kind) throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(obj).slice(0, 200)}'`);
+  if (!obj.apiVersion || !obj.kind)
+    throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(obj).slice(0, 200)}'`);
   const group = obj.apiVersion.includes('/') ? obj.apiVersion.split('/')[0] : '';
   if (group !== call.resource.group || obj.kind !== call.resource.kind) {
-    throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${expected})`);
+    throw badRequest(
+      `the API version in the data (${obj.apiVersion}) does not match the expected API version (${expected})`,
+    );
   }
   obj.apiVersion = expected;
 }
@@ -152,7 +164,11 @@ function requireLiveNamespace(call: RestCall, namespace: string | undefined): vo
   const ns = call.ctx.store.get('', 'Namespace', undefined, namespace);
   if (!ns) throw notFound('', 'namespaces', namespace);
   if (ns.metadata.deletionTimestamp) {
-    throw new ApiError(403, 'Forbidden', `${call.resource.plural} "${call.info.name ?? ''}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`);
+    throw new ApiError(
+      403,
+      'Forbidden',
+      `${call.resource.plural} "${call.info.name ?? ''}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+    );
   }
 }
 
@@ -192,7 +208,10 @@ async function handleMain(call: RestCall): Promise<void> {
 
 function sendMaybeTable(call: RestCall, obj: KubeObject): void {
   if (wantsTable(call.req.headers.accept)) {
-    const table = toTable(call.resource, [asVersion(obj, call.resource)], { resourceVersion: obj.metadata.resourceVersion ?? '', includeObject: call.url.searchParams.get('includeObject') ?? 'Metadata' });
+    const table = toTable(call.resource, [asVersion(obj, call.resource)], {
+      resourceVersion: obj.metadata.resourceVersion ?? '',
+      includeObject: call.url.searchParams.get('includeObject') ?? 'Metadata',
+    });
     return sendJson(call.res, 200, table);
   }
   send(call, 200, obj);
@@ -202,16 +221,30 @@ function selected(call: RestCall): KubeObject[] {
   const { ctx, resource, info, url } = call;
   const labels = parseLabelSelector(url.searchParams.get('labelSelector'));
   const fields = parseFieldSelector(url.searchParams.get('fieldSelector'));
-  return ctx.store.list(resource.group, resource.kind, resource.namespaced ? info.namespace : undefined).filter((o) => labels(o) && fields(o));
+  return ctx.store
+    .list(resource.group, resource.kind, resource.namespaced ? info.namespace : undefined)
+    .filter((o) => labels(o) && fields(o));
 }
 
 function list(call: RestCall): void {
   const items = selected(call).map((o) => asVersion(o, call.resource));
   const resourceVersion = call.ctx.store.resourceVersion;
   if (wantsTable(call.req.headers.accept)) {
-    return sendJson(call.res, 200, toTable(call.resource, items, { resourceVersion, includeObject: call.url.searchParams.get('includeObject') ?? 'Metadata' }));
+    return sendJson(
+      call.res,
+      200,
+      toTable(call.resource, items, {
+        resourceVersion,
+        includeObject: call.url.searchParams.get('includeObject') ?? 'Metadata',
+      }),
+    );
   }
-  sendJson(call.res, 200, { kind: `${call.resource.kind}List`, apiVersion: groupVersion(call.resource), metadata: { resourceVersion }, items });
+  sendJson(call.res, 200, {
+    kind: `${call.resource.kind}List`,
+    apiVersion: groupVersion(call.resource),
+    metadata: { resourceVersion },
+    items,
+  });
 }
 
 function watch(call: RestCall): void {
@@ -238,16 +271,25 @@ async function create(call: RestCall): Promise<void> {
   if (VIRTUAL_KINDS.has(resource.kind)) return send(call, 201, answerReview(ctx, call.user, obj, call.info.namespace));
   decoded(call, obj);
   checkNamespace(call, obj);
-  if (!obj.metadata.name && typeof obj.metadata['generateName'] === 'string') obj.metadata.name = `${obj.metadata['generateName']}${randomSuffix()}`;
+  if (!obj.metadata.name && typeof obj.metadata['generateName'] === 'string')
+    obj.metadata.name = `${obj.metadata['generateName']}${randomSuffix()}`;
   requireLiveNamespace(call, obj.metadata.namespace);
-  for (const k of ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp'] as const) delete obj.metadata[k];
+  for (const k of ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp'] as const)
+    delete obj.metadata[k];
   if (hasStatus(resource) && (resource.source === 'crd' || resource.group === 'apps')) delete obj['status'];
   defaultOnCreate(obj, ctx.ips);
   validateMeta(obj, resource.group);
   if (resource.kind === 'CustomResourceDefinition') validateCrd(obj);
   admitStored(ctx, resource, obj);
-  recordUpdate({ previous: undefined, next: obj, manager: fieldManager(call), apiVersion: groupVersion(resource), scope: { hasStatusSubresource: hasStatus(resource) } });
-  if (ctx.store.get(resource.group, resource.kind, obj.metadata.namespace, obj.metadata.name)) throw alreadyExists(resource.group, resource.plural, obj.metadata.name);
+  recordUpdate({
+    previous: undefined,
+    next: obj,
+    manager: fieldManager(call),
+    apiVersion: groupVersion(resource),
+    scope: { hasStatusSubresource: hasStatus(resource) },
+  });
+  if (ctx.store.get(resource.group, resource.kind, obj.metadata.namespace, obj.metadata.name))
+    throw alreadyExists(resource.group, resource.plural, obj.metadata.name);
   if (dryRun(call)) {
     obj.metadata.uid = randomUUID();
     obj.metadata.creationTimestamp = new Date().toISOString();
@@ -273,18 +315,25 @@ function specOf(obj: KubeObject): Rec {
  * Stores a new version of an existing object: keeps identity, honours the resourceVersion precondition and
  * the status subresource split, bumps generation on spec changes, and finishes deletions once finalizers clear.
  */
-function commit(call: RestCall, current: KubeObject, next: KubeObject, opts: { subresource?: 'status'; managedFieldsDone?: boolean; status: number }): void {
+function commit(
+  call: RestCall,
+  current: KubeObject,
+  next: KubeObject,
+  opts: { subresource?: 'status'; managedFieldsDone?: boolean; status: number },
+): void {
   const { ctx, resource } = call;
   const name = current.metadata.name;
   const precondition = next.metadata?.resourceVersion;
-  if (precondition && precondition !== current.metadata.resourceVersion) throw conflict(resource.group, resource.plural, name);
+  if (precondition && precondition !== current.metadata.resourceVersion)
+    throw conflict(resource.group, resource.plural, name);
   if (next.metadata?.name && next.metadata.name !== name) {
     throw badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
   }
   let result: KubeObject;
   if (opts.subresource === 'status') {
     result = { ...current, status: next['status'] };
-    if (next.metadata?.managedFields && opts.managedFieldsDone) result.metadata = { ...current.metadata, managedFields: next.metadata.managedFields };
+    if (next.metadata?.managedFields && opts.managedFieldsDone)
+      result.metadata = { ...current.metadata, managedFields: next.metadata.managedFields };
   } else {
     result = { ...next, apiVersion: current.apiVersion, kind: current.kind };
     result.metadata = {
@@ -306,11 +355,23 @@ function commit(call: RestCall, current: KubeObject, next: KubeObject, opts: { s
   }
   admitStored(ctx, resource, result, opts.subresource);
   if (!opts.managedFieldsDone) {
-    recordUpdate({ previous: current, next: result, manager: fieldManager(call), apiVersion: groupVersion(resource), scope: { hasStatusSubresource: hasStatus(resource), ...(opts.subresource ? { subresource: opts.subresource } : {}) } });
+    recordUpdate({
+      previous: current,
+      next: result,
+      manager: fieldManager(call),
+      apiVersion: groupVersion(resource),
+      scope: {
+        hasStatusSubresource: hasStatus(resource),
+        ...(opts.subresource ? { subresource: opts.subresource } : {}),
+      },
+    });
   }
   if (resource.kind === 'CustomResourceDefinition' && !opts.subresource) {
     validateCrd(result);
-    result['status'] = { ...((current['status'] ?? {}) as Rec), acceptedNames: (result['spec'] as Rec | undefined)?.['names'] ?? {} };
+    result['status'] = {
+      ...((current['status'] ?? {}) as Rec),
+      acceptedNames: (result['spec'] as Rec | undefined)?.['names'] ?? {},
+    };
   }
   const bump = opts.subresource !== 'status' && !deepEqual(specOf(result), specOf(current));
   result.metadata.resourceVersion = current.metadata.resourceVersion;
@@ -356,7 +417,11 @@ function applyPatch(call: RestCall, base: unknown, patchBody: unknown): KubeObje
     case 'application/strategic-merge-patch+json':
       return strategicMerge(base, patchBody) as KubeObject;
     default:
-      throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`);
+      throw new ApiError(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
+      );
   }
 }
 
@@ -378,23 +443,44 @@ async function patch(call: RestCall, subresource?: 'status'): Promise<void> {
 async function apply(call: RestCall, subresource?: 'status'): Promise<void> {
   const { ctx, resource, info } = call;
   const manager = call.url.searchParams.get('fieldManager');
-  if (!manager) throw new ApiError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+  if (!manager)
+    throw new ApiError(
+      422,
+      'Invalid',
+      'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+    );
   const applied = await readObject(call, true);
   checkTypeMatches(call, applied, true);
   if (applied.metadata.name && applied.metadata.name !== info.name) {
-    throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${info.name})`);
+    throw badRequest(
+      `the name of the object (${applied.metadata.name}) does not match the name on the URL (${info.name})`,
+    );
   }
   applied.metadata.name = info.name ?? '';
   checkNamespace(call, applied);
   admitApplied(ctx, resource, applied);
   const scope: ApplyScope = { hasStatusSubresource: hasStatus(resource), ...(subresource ? { subresource } : {}) };
   const force = call.url.searchParams.get('force') === 'true';
-  const current = ctx.store.get(resource.group, resource.kind, resource.namespaced ? info.namespace : undefined, info.name ?? '');
+  const current = ctx.store.get(
+    resource.group,
+    resource.kind,
+    resource.namespaced ? info.namespace : undefined,
+    info.name ?? '',
+  );
   if (!current) {
     if (subresource) throw notFound(resource.group, resource.plural, info.name ?? '');
     requireLiveNamespace(call, applied.metadata.namespace);
-    const obj = serverSideApply({ current: undefined, applied, manager, force, apiVersion: groupVersion(resource), scope, resource });
-    for (const k of ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp'] as const) delete obj.metadata[k];
+    const obj = serverSideApply({
+      current: undefined,
+      applied,
+      manager,
+      force,
+      apiVersion: groupVersion(resource),
+      scope,
+      resource,
+    });
+    for (const k of ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp'] as const)
+      delete obj.metadata[k];
     defaultOnCreate(obj, ctx.ips);
     validateMeta(obj, resource.group);
     if (resource.kind === 'CustomResourceDefinition') validateCrd(obj);
@@ -410,8 +496,17 @@ async function apply(call: RestCall, subresource?: 'status'): Promise<void> {
     return send(call, 201, created);
   }
   const precondition = applied.metadata.resourceVersion;
-  if (precondition && precondition !== current.metadata.resourceVersion) throw conflict(resource.group, resource.plural, current.metadata.name);
-  const merged = serverSideApply({ current, applied, manager, force, apiVersion: groupVersion(resource), scope, resource });
+  if (precondition && precondition !== current.metadata.resourceVersion)
+    throw conflict(resource.group, resource.plural, current.metadata.name);
+  const merged = serverSideApply({
+    current,
+    applied,
+    manager,
+    force,
+    apiVersion: groupVersion(resource),
+    scope,
+    resource,
+  });
   merged.metadata.resourceVersion = current.metadata.resourceVersion;
   commit(call, current, merged, { status: 200, managedFieldsDone: true, ...(subresource ? { subresource } : {}) });
 }
@@ -435,8 +530,15 @@ async function deleteOptions(call: RestCall): Promise<DeleteOptions> {
 function deleteObject(call: RestCall, current: KubeObject, opts: DeleteOptions): KubeObject {
   const { ctx, resource } = call;
   const { namespace, name, uid } = current.metadata;
-  if (opts.preconditions?.uid && opts.preconditions.uid !== uid) throw conflict(resource.group, resource.plural, name, `Precondition failed: UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${uid}`);
-  if (opts.preconditions?.resourceVersion && opts.preconditions.resourceVersion !== current.metadata.resourceVersion) throw conflict(resource.group, resource.plural, name);
+  if (opts.preconditions?.uid && opts.preconditions.uid !== uid)
+    throw conflict(
+      resource.group,
+      resource.plural,
+      name,
+      `Precondition failed: UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${uid}`,
+    );
+  if (opts.preconditions?.resourceVersion && opts.preconditions.resourceVersion !== current.metadata.resourceVersion)
+    throw conflict(resource.group, resource.plural, name);
   if (opts.dryRun?.includes('All')) return current;
   const now = nowSeconds();
 
@@ -505,7 +607,12 @@ async function remove(call: RestCall): Promise<void> {
 async function removeCollection(call: RestCall): Promise<void> {
   const opts = await deleteOptions(call);
   const items = selected(call).map((o) => asVersion(deleteObject(call, o, opts), call.resource));
-  sendJson(call.res, 200, { kind: `${call.resource.kind}List`, apiVersion: groupVersion(call.resource), metadata: { resourceVersion: call.ctx.store.resourceVersion }, items });
+  sendJson(call.res, 200, {
+    kind: `${call.resource.kind}List`,
+    apiVersion: groupVersion(call.resource),
+    metadata: { resourceVersion: call.ctx.store.resourceVersion },
+    items,
+  });
 }
 
 /* ---------------------------------------------------------------- status and scale */
@@ -539,14 +646,22 @@ async function handleScale(call: RestCall): Promise<void> {
       let scale: KubeObject;
       if (call.info.verb === 'update') scale = await readObject(call);
       else {
-        if (contentType(call) === 'application/apply-patch+yaml') throw new ApiError(415, 'UnsupportedMediaType', 'apply is not supported on the scale subresource');
+        if (contentType(call) === 'application/apply-patch+yaml')
+          throw new ApiError(415, 'UnsupportedMediaType', 'apply is not supported on the scale subresource');
         scale = applyPatch(call, toScale(current), parseObject(await readBody(call.req), false));
       }
       const precondition = scale.metadata?.resourceVersion;
-      if (call.info.verb === 'update' && precondition && precondition !== current.metadata.resourceVersion) throw conflict(call.resource.group, call.resource.plural, current.metadata.name);
+      if (call.info.verb === 'update' && precondition && precondition !== current.metadata.resourceVersion)
+        throw conflict(call.resource.group, call.resource.plural, current.metadata.name);
       const next = fromScale(current, scale);
       next.metadata.resourceVersion = current.metadata.resourceVersion;
-      recordUpdate({ previous: current, next, manager: fieldManager(call), apiVersion: groupVersion(resource), scope: { hasStatusSubresource: true } });
+      recordUpdate({
+        previous: current,
+        next,
+        manager: fieldManager(call),
+        apiVersion: groupVersion(resource),
+        scope: { hasStatusSubresource: true },
+      });
       if (dryRun(call)) return sendScale(next);
       const stored = ctx.store.update(next, { bumpGeneration: true });
       return sendScale(stored);
@@ -555,7 +670,6 @@ async function handleScale(call: RestCall): Promise<void> {
       throw methodNotAllowed();
   }
 }
-
 
 /* ---------------------------------------------------------------- serviceaccounts/token */
 

@@ -46,22 +46,58 @@ function rulesReview(ctx: ClusterContext, user: UserInfo, namespace: string | un
   const rules = rulesFor(ctx.store, user, namespace);
   return {
     resourceRules: [
-      { verbs: ['create'], apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'] },
+      {
+        verbs: ['create'],
+        apiGroups: ['authorization.k8s.io'],
+        resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'],
+      },
       { verbs: ['create'], apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'] },
-      ...rules.filter((r) => r.resources?.length).map((r) => ({ verbs: r.verbs ?? [], apiGroups: r.apiGroups ?? [], resources: r.resources ?? [], ...(r.resourceNames?.length ? { resourceNames: r.resourceNames } : {}) })),
+      ...rules
+        .filter((r) => r.resources?.length)
+        .map((r) => ({
+          verbs: r.verbs ?? [],
+          apiGroups: r.apiGroups ?? [],
+          resources: r.resources ?? [],
+          ...(r.resourceNames?.length ? { resourceNames: r.resourceNames } : {}),
+        })),
     ],
     nonResourceRules: [
-      { verbs: ['get'], nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'] },
-      ...rules.filter((r) => r.nonResourceURLs?.length).map((r) => ({ verbs: r.verbs ?? [], nonResourceURLs: r.nonResourceURLs ?? [] })),
+      {
+        verbs: ['get'],
+        nonResourceURLs: [
+          '/api',
+          '/api/*',
+          '/apis',
+          '/apis/*',
+          '/healthz',
+          '/livez',
+          '/openapi',
+          '/openapi/*',
+          '/readyz',
+          '/version',
+          '/version/',
+        ],
+      },
+      ...rules
+        .filter((r) => r.nonResourceURLs?.length)
+        .map((r) => ({ verbs: r.verbs ?? [], nonResourceURLs: r.nonResourceURLs ?? [] })),
     ],
     incomplete: false,
   };
 }
 
 /** Answers a create of a review kind: the request object with its status filled in. */
-export function answerReview(ctx: ClusterContext, user: UserInfo, body: KubeObject, namespace: string | undefined): KubeObject {
+export function answerReview(
+  ctx: ClusterContext,
+  user: UserInfo,
+  body: KubeObject,
+  namespace: string | undefined,
+): KubeObject {
   const spec = (body['spec'] ?? {}) as Rec;
-  const out: KubeObject = { ...body, metadata: { ...body.metadata, creationTimestamp: undefined as unknown as string } };
+  const out: KubeObject = {
+    ...body,
+    metadata: { ...body.metadata, creationTimestamp: undefined as unknown as string },
+  };
   switch (body.kind) {
     case 'SelfSubjectAccessReview':
       out['status'] = decide(ctx, user, spec);
@@ -71,7 +107,10 @@ export function answerReview(ctx: ClusterContext, user: UserInfo, body: KubeObje
       break;
     case 'SubjectAccessReview':
     case 'LocalSubjectAccessReview': {
-      const subject: UserInfo = { username: String(spec['user'] ?? ''), groups: [...((spec['groups'] as string[] | undefined) ?? []), 'system:authenticated'] };
+      const subject: UserInfo = {
+        username: String(spec['user'] ?? ''),
+        groups: [...((spec['groups'] as string[] | undefined) ?? []), 'system:authenticated'],
+      };
       const ra = spec['resourceAttributes'] as Rec | undefined;
       if (body.kind === 'LocalSubjectAccessReview' && ra) ra['namespace'] = namespace;
       out['status'] = decide(ctx, subject, spec);

@@ -20,7 +20,9 @@ export function toScale(obj: KubeObject): KubeObject {
     spec: { replicas: spec['replicas'] ?? 1 },
     status: {
       replicas: status['replicas'] ?? 0,
-      selector: Object.entries(matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
+      selector: Object.entries(matchLabels ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
     },
   };
 }

@@ -17,7 +17,11 @@ function clusterRole(name: string, rules: unknown[], extra: Record<string, unkno
   return {
     apiVersion: RBAC,
     kind: 'ClusterRole',
-    metadata: { name, labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' }, annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' } },
+    metadata: {
+      name,
+      labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' },
+      annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' },
+    },
     rules,
     ...extra,
   };
@@ -25,8 +29,26 @@ function clusterRole(name: string, rules: unknown[], extra: Record<string, unkno
 
 const READ = ['get', 'list', 'watch'];
 const WRITE = ['create', 'delete', 'deletecollection', 'patch', 'update'];
-const CORE_WORKLOAD = ['pods', 'pods/log', 'pods/status', 'services', 'endpoints', 'configmaps', 'persistentvolumeclaims', 'serviceaccounts', 'events'];
-const APPS = ['deployments', 'deployments/scale', 'daemonsets', 'statefulsets', 'statefulsets/scale', 'replicasets', 'replicasets/scale'];
+const CORE_WORKLOAD = [
+  'pods',
+  'pods/log',
+  'pods/status',
+  'services',
+  'endpoints',
+  'configmaps',
+  'persistentvolumeclaims',
+  'serviceaccounts',
+  'events',
+];
+const APPS = [
+  'deployments',
+  'deployments/scale',
+  'daemonsets',
+  'statefulsets',
+  'statefulsets/scale',
+  'replicasets',
+  'replicasets/scale',
+];
 
 function daemonSet(name: string, image: string, labels: Record<string, string>): KubeObject {
   return {
@@ -35,7 +57,10 @@ function daemonSet(name: string, image: string, labels: Record<string, string>):
     metadata: { name, namespace: 'kube-system', labels },
     spec: {
       selector: { matchLabels: labels },
-      template: { metadata: { labels }, spec: { containers: [{ name, image }], hostNetwork: true, priorityClassName: 'system-node-critical' } },
+      template: {
+        metadata: { labels },
+        spec: { containers: [{ name, image }], hostNetwork: true, priorityClassName: 'system-node-critical' },
+      },
       updateStrategy: { type: 'RollingUpdate' },
     },
     status: { currentNumberScheduled: 0, desiredNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0 },
@@ -62,18 +87,38 @@ export function seedCluster(store: ObjectStore): void {
   for (const namespace of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
     store.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace } });
   }
-  store.create(daemonSet('aws-node', '602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni:v1.20.4-eksbuild.1', { 'k8s-app': 'aws-node' }));
-  store.create(daemonSet('kube-proxy', '602401143452.dkr.ecr.us-east-1.amazonaws.com/eks/kube-proxy:v1.34.0-eksbuild.2', { 'k8s-app': 'kube-proxy' }));
+  store.create(
+    daemonSet('aws-node', '602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni:v1.20.4-eksbuild.1', {
+      'k8s-app': 'aws-node',
+    }),
+  );
+  store.create(
+    daemonSet('kube-proxy', '602401143452.dkr.ecr.us-east-1.amazonaws.com/eks/kube-proxy:v1.34.0-eksbuild.2', {
+      'k8s-app': 'kube-proxy',
+    }),
+  );
   store.create({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: 'coredns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns', 'eks.amazonaws.com/component': 'coredns' } },
+    metadata: {
+      name: 'coredns',
+      namespace: 'kube-system',
+      labels: { 'k8s-app': 'kube-dns', 'eks.amazonaws.com/component': 'coredns' },
+    },
     spec: {
       replicas: 2,
       selector: { matchLabels: { 'k8s-app': 'kube-dns', 'eks.amazonaws.com/component': 'coredns' } },
       template: {
         metadata: { labels: { 'k8s-app': 'kube-dns', 'eks.amazonaws.com/component': 'coredns' } },
-        spec: { containers: [{ name: 'coredns', image: '602401143452.dkr.ecr.us-east-1.amazonaws.com/eks/coredns:v1.12.3-eksbuild.1', ports: [{ name: 'dns', containerPort: 53, protocol: 'UDP' }] }] },
+        spec: {
+          containers: [
+            {
+              name: 'coredns',
+              image: '602401143452.dkr.ecr.us-east-1.amazonaws.com/eks/coredns:v1.12.3-eksbuild.1',
+              ports: [{ name: 'dns', containerPort: 53, protocol: 'UDP' }],
+            },
+          ],
+        },
       },
     },
     status: { replicas: 0, readyReplicas: 0, availableReplicas: 0 },
@@ -94,10 +139,19 @@ export function seedCluster(store: ObjectStore): void {
     },
   });
 
-  store.create(clusterRole('cluster-admin', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }]));
+  store.create(
+    clusterRole('cluster-admin', [
+      { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+      { nonResourceURLs: ['*'], verbs: ['*'] },
+    ]),
+  );
   store.create(
     clusterRole('admin', [
-      { apiGroups: [''], resources: [...CORE_WORKLOAD, 'secrets', 'pods/exec', 'pods/attach', 'pods/portforward'], verbs: [...READ, ...WRITE] },
+      {
+        apiGroups: [''],
+        resources: [...CORE_WORKLOAD, 'secrets', 'pods/exec', 'pods/attach', 'pods/portforward'],
+        verbs: [...READ, ...WRITE],
+      },
       { apiGroups: ['apps'], resources: APPS, verbs: [...READ, ...WRITE] },
       { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: [...READ, ...WRITE] },
       { apiGroups: [''], resources: ['namespaces'], verbs: READ },
@@ -106,7 +160,11 @@ export function seedCluster(store: ObjectStore): void {
   );
   store.create(
     clusterRole('edit', [
-      { apiGroups: [''], resources: [...CORE_WORKLOAD, 'secrets', 'pods/exec', 'pods/attach', 'pods/portforward'], verbs: [...READ, ...WRITE] },
+      {
+        apiGroups: [''],
+        resources: [...CORE_WORKLOAD, 'secrets', 'pods/exec', 'pods/attach', 'pods/portforward'],
+        verbs: [...READ, ...WRITE],
+      },
       { apiGroups: ['apps'], resources: APPS, verbs: [...READ, ...WRITE] },
       { apiGroups: [''], resources: ['namespaces'], verbs: READ },
     ]),
@@ -120,16 +178,41 @@ export function seedCluster(store: ObjectStore): void {
   store.create({
     apiVersion: RBAC,
     kind: 'ClusterRoleBinding',
-    metadata: { name: 'cluster-admin', labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' }, annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' } },
+    metadata: {
+      name: 'cluster-admin',
+      labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' },
+      annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' },
+    },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
     subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:masters' }],
   });
   store.create(
-    clusterRole('system:discovery', [{ nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'], verbs: ['get'] }]),
+    clusterRole('system:discovery', [
+      {
+        nonResourceURLs: [
+          '/api',
+          '/api/*',
+          '/apis',
+          '/apis/*',
+          '/healthz',
+          '/livez',
+          '/openapi',
+          '/openapi/*',
+          '/readyz',
+          '/version',
+          '/version/',
+        ],
+        verbs: ['get'],
+      },
+    ]),
   );
   store.create(
     clusterRole('system:basic-user', [
-      { apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'], verbs: ['create'] },
+      {
+        apiGroups: ['authorization.k8s.io'],
+        resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'],
+        verbs: ['create'],
+      },
       { apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'], verbs: ['create'] },
     ]),
   );

@@ -1,13 +1,21 @@
 // One API stand-in: an HTTPS server on 127.0.0.1 speaking the Kubernetes REST API over one object store.
-import { createServer, type Server } from 'node:https';
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { ClusterPlacement, EksTokenVerifier, ExecHandler, PodHttpHandler, SimClusterHandle, UserInfo } from '../../contracts.ts';
+import type {
+  ClusterPlacement,
+  EksTokenVerifier,
+  ExecHandler,
+  PodHttpHandler,
+  SimClusterHandle,
+  UserInfo,
+} from '../../contracts.ts';
 import { PodLogStore } from '../logs.ts';
 import { ObjectStore } from '../store.ts';
 import { ClusterIpAllocator } from './admission.ts';
-import { createAuthenticator, type Authenticator } from './auth.ts';
+import { type Authenticator, createAuthenticator } from './auth.ts';
 import { registerBuiltins } from './builtins.ts';
 import { makeServingCerts } from './certs.ts';
 import type { ClusterContext } from './context.ts';
@@ -16,15 +24,15 @@ import { EventHub } from './events.ts';
 import { createExecServer, prepareExec, rejectUpgrade, runExec } from './exec.ts';
 import { GarbageCollector } from './gc.ts';
 import { sendJson, sendText } from './http-util.ts';
-import { authorizeNonResource, createAuthorizer, forbiddenMessage } from './rbac.ts';
-import { Registry } from './registry.ts';
-import { resolveRequest, type ResourceRequest } from './request-info.ts';
-import { handleRest } from './rest.ts';
 import { openApiV3GroupVersion, openApiV3Root } from './openapi.ts';
 import { OPENAPI_V2_PROTOBUF, openApiV2Json, openApiV2Protobuf } from './openapi-v2.ts';
+import { authorizeNonResource, createAuthorizer, forbiddenMessage } from './rbac.ts';
+import { Registry } from './registry.ts';
+import { type ResourceRequest, resolveRequest } from './request-info.ts';
+import { handleRest } from './rest.ts';
 import { seedCluster } from './seed.ts';
-import { TokenIssuer } from './tokens.ts';
 import { ApiError, pageNotFound, unauthorized } from './status.ts';
+import { TokenIssuer } from './tokens.ts';
 
 export interface ApiServer {
   handle: SimClusterHandle;
@@ -37,7 +45,10 @@ export interface ApiServer {
 /** Paths anyone may read without credentials (system:public-info-viewer). */
 const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
 
-export async function startApiServer(placement: ClusterPlacement, opts: { verifyEksToken: EksTokenVerifier }): Promise<ApiServer> {
+export async function startApiServer(
+  placement: ClusterPlacement,
+  opts: { verifyEksToken: EksTokenVerifier },
+): Promise<ApiServer> {
   const certs = await makeServingCerts(placement.name);
   const store = new ObjectStore();
   const registry = new Registry();
@@ -61,12 +72,20 @@ export async function startApiServer(placement: ClusterPlacement, opts: { verify
     exec: () => execHandler,
     podHttp: () => podHttpHandler,
   };
-  const authenticate = createAuthenticator({ store, clusterName: placement.name, verifyEksToken: opts.verifyEksToken, tokens: ctx.tokens });
+  const authenticate = createAuthenticator({
+    store,
+    clusterName: placement.name,
+    verifyEksToken: opts.verifyEksToken,
+    tokens: ctx.tokens,
+  });
   const wss = createExecServer();
 
-  const server: Server = createServer({ cert: certs.certPem, key: certs.keyPem, keepAliveTimeout: 30_000 }, (req, res) => {
-    handleRequest(ctx, authenticate, req, res, serverAddress()).catch((err: unknown) => sendError(res, err));
-  });
+  const server: Server = createServer(
+    { cert: certs.certPem, key: certs.keyPem, keepAliveTimeout: 30_000 },
+    (req, res) => {
+      handleRequest(ctx, authenticate, req, res, serverAddress()).catch((err: unknown) => sendError(res, err));
+    },
+  );
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     handleUpgrade(ctx, authenticate, wss, req, socket, head).catch((err: unknown) => {
@@ -112,7 +131,10 @@ export async function startApiServer(placement: ClusterPlacement, opts: { verify
 }
 
 function sendError(res: ServerResponse, err: unknown): void {
-  const apiError = err instanceof ApiError ? err : new ApiError(500, 'InternalError', `Internal error occurred: ${(err as Error)?.message ?? String(err)}`);
+  const apiError =
+    err instanceof ApiError
+      ? err
+      : new ApiError(500, 'InternalError', `Internal error occurred: ${(err as Error)?.message ?? String(err)}`);
   if (res.headersSent) {
     res.destroy();
     return;
@@ -138,10 +160,21 @@ function authorizeResource(ctx: ClusterContext, user: UserInfo, info: ResourceRe
   if (info.resource === 'namespaces' && info.group === '' && info.name && access.namespace === undefined) {
     if (ctx.authorize(user, { ...access, namespace: info.name })) return;
   }
-  if (!ctx.authorize(user, access)) throw new ApiError(403, 'Forbidden', forbiddenMessage(user, access), { ...(info.name ? { name: info.name } : {}), group: info.group, kind: info.resource });
+  if (!ctx.authorize(user, access))
+    throw new ApiError(403, 'Forbidden', forbiddenMessage(user, access), {
+      ...(info.name ? { name: info.name } : {}),
+      group: info.group,
+      kind: info.resource,
+    });
 }
 
-async function handleRequest(ctx: ClusterContext, authenticate: Authenticator, req: IncomingMessage, res: ServerResponse, serverAddress: string): Promise<void> {
+async function handleRequest(
+  ctx: ClusterContext,
+  authenticate: Authenticator,
+  req: IncomingMessage,
+  res: ServerResponse,
+  serverAddress: string,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://127.0.0.1');
   const method = req.method ?? 'GET';
   const info = resolveRequest(method, url);
@@ -149,7 +182,11 @@ async function handleRequest(ctx: ClusterContext, authenticate: Authenticator, r
     if (!PUBLIC_PATHS.has(info.path)) {
       const user = await authenticated(authenticate, req);
       if (!authorizeNonResource(ctx.store, user, { verb: info.verb, path: info.path })) {
-        throw new ApiError(403, 'Forbidden', `forbidden: User "${user.username}" cannot ${info.verb} path "${info.path}"`);
+        throw new ApiError(
+          403,
+          'Forbidden',
+          `forbidden: User "${user.username}" cannot ${info.verb} path "${info.path}"`,
+        );
       }
     }
     return serveNonResource(ctx, info.path, method, res, serverAddress, req.headers.accept ?? '');
@@ -169,7 +206,8 @@ function serveNonResource(
   serverAddress: string,
   accept: string,
 ): void {
-  if (method !== 'GET' && method !== 'HEAD') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  if (method !== 'GET' && method !== 'HEAD')
+    throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
   if (path === '/healthz' || path === '/livez' || path === '/readyz') return sendText(res, 200, 'ok');
   if (path === '/version') return sendJson(res, 200, versionInfo(ctx.placement));
   if (path === '/api') return sendJson(res, 200, apiVersions(serverAddress));
@@ -184,7 +222,12 @@ function serveNonResource(
   }
   const parts = path.split('/').filter(Boolean);
   if (parts[0] === 'openapi' && parts[1] === 'v3') {
-    const doc = parts[2] === 'api' && parts.length === 4 ? openApiV3GroupVersion(ctx.registry, '', parts[3]!) : parts[2] === 'apis' && parts.length === 5 ? openApiV3GroupVersion(ctx.registry, parts[3]!, parts[4]!) : undefined;
+    const doc =
+      parts[2] === 'api' && parts.length === 4
+        ? openApiV3GroupVersion(ctx.registry, '', parts[3]!)
+        : parts[2] === 'apis' && parts.length === 5
+          ? openApiV3GroupVersion(ctx.registry, parts[3]!, parts[4]!)
+          : undefined;
     if (doc) return sendJson(res, 200, doc);
   }
   if (parts[0] === 'api' && parts.length === 2) {
@@ -202,15 +245,27 @@ function serveNonResource(
   throw pageNotFound();
 }
 
-async function handleUpgrade(ctx: ClusterContext, authenticate: Authenticator, wss: ReturnType<typeof createExecServer>, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+async function handleUpgrade(
+  ctx: ClusterContext,
+  authenticate: Authenticator,
+  wss: ReturnType<typeof createExecServer>,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://127.0.0.1');
   const info = resolveRequest(req.method ?? 'GET', url);
   const user = await authenticated(authenticate, req);
-  if (info.kind !== 'resource' || info.resource !== 'pods' || info.group !== '' || info.subresource !== 'exec') throw pageNotFound();
+  if (info.kind !== 'resource' || info.resource !== 'pods' || info.group !== '' || info.subresource !== 'exec')
+    throw pageNotFound();
   authorizeResource(ctx, user, info);
   const plan = prepareExec(ctx, info, url);
   if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
-    throw new ApiError(400, 'BadRequest', 'unable to upgrade connection: only WebSocket exec is served by this API server');
+    throw new ApiError(
+      400,
+      'BadRequest',
+      'unable to upgrade connection: only WebSocket exec is served by this API server',
+    );
   }
   runExec({ ctx, wss, req, socket, head, plan });
 }

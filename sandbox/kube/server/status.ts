@@ -60,18 +60,41 @@ export function qualifiedResource(group: string, plural: string): string {
 }
 
 export function notFound(group: string, plural: string, name: string): ApiError {
-  return new ApiError(404, 'NotFound', `${qualifiedResource(group, plural)} "${name}" not found`, { name, group, kind: plural });
+  return new ApiError(404, 'NotFound', `${qualifiedResource(group, plural)} "${name}" not found`, {
+    name,
+    group,
+    kind: plural,
+  });
 }
 
 export function alreadyExists(group: string, plural: string, name: string): ApiError {
-  return new ApiError(409, 'AlreadyExists', `${qualifiedResource(group, plural)} "${name}" already exists`, { name, group, kind: plural });
+  return new ApiError(409, 'AlreadyExists', `${qualifiedResource(group, plural)} "${name}" already exists`, {
+    name,
+    group,
+    kind: plural,
+  });
 }
 
-export function conflict(group: string, plural: string, name: string, why = 'the object has been modified; please apply your changes to the latest version and try again'): ApiError {
-  return new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(group, plural)} "${name}": ${why}`, { name, group, kind: plural });
+export function conflict(
+  group: string,
+  plural: string,
+  name: string,
+  why = 'the object has been modified; please apply your changes to the latest version and try again',
+): ApiError {
+  return new ApiError(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${qualifiedResource(group, plural)} "${name}": ${why}`,
+    { name, group, kind: plural },
+  );
 }
 
-export function invalid(group: string, kind: string, name: string, causes: Array<{ field: string; message: string; reason?: string }>): ApiError {
+export function invalid(
+  group: string,
+  kind: string,
+  name: string,
+  causes: Array<{ field: string; message: string; reason?: string }>,
+): ApiError {
   // apimachinery's aggregate: one error bare, several in brackets.
   const all = causes.map((c) => `${c.field}: ${c.message}`);
   const summary = all.length === 1 ? all[0] : `[${all.join(', ')}]`;
@@ -91,7 +114,9 @@ export function unauthorized(): ApiError {
   return new ApiError(401, 'Unauthorized', 'Unauthorized');
 }
 
-export function methodNotAllowed(message = 'the server does not allow this method on the requested resource'): ApiError {
+export function methodNotAllowed(
+  message = 'the server does not allow this method on the requested resource',
+): ApiError {
   return new ApiError(405, 'MethodNotAllowed', message);
 }
 

@@ -32,16 +32,37 @@ export class TokenIssuer {
     // Shaped like a JWT so clients that peek at it are not surprised; the signature is random, not verifiable.
     const token = [
       b64url(JSON.stringify({ alg: 'RS256', kid: 'sandbox' })),
-      b64url(JSON.stringify({ aud: spec.audiences?.length ? spec.audiences : [audience], exp: now + seconds, iat: now, iss: audience, sub: subject })),
+      b64url(
+        JSON.stringify({
+          aud: spec.audiences?.length ? spec.audiences : [audience],
+          exp: now + seconds,
+          iat: now,
+          iss: audience,
+          sub: subject,
+        }),
+      ),
       b64url(randomBytes(32)),
     ].join('.');
     for (const [t, v] of this.issued) if (v.expires <= Date.now()) this.issued.delete(t);
-    this.issued.set(token, { namespace, name: sa.metadata.name, uid: sa.metadata.uid ?? '', expires: (now + seconds) * 1000 });
+    this.issued.set(token, {
+      namespace,
+      name: sa.metadata.name,
+      uid: sa.metadata.uid ?? '',
+      expires: (now + seconds) * 1000,
+    });
     return {
       apiVersion: 'authentication.k8s.io/v1',
       kind: 'TokenRequest',
-      metadata: { name: sa.metadata.name, namespace, creationTimestamp: new Date(now * 1000).toISOString().replace(/\.\d+Z$/, 'Z') },
-      spec: { audiences: spec.audiences?.length ? spec.audiences : [audience], expirationSeconds: seconds, boundObjectRef: null },
+      metadata: {
+        name: sa.metadata.name,
+        namespace,
+        creationTimestamp: new Date(now * 1000).toISOString().replace(/\.\d+Z$/, 'Z'),
+      },
+      spec: {
+        audiences: spec.audiences?.length ? spec.audiences : [audience],
+        expirationSeconds: seconds,
+        boundObjectRef: null,
+      },
       status: { token, expirationTimestamp: new Date((now + seconds) * 1000).toISOString().replace(/\.\d+Z$/, 'Z') },
     };
   }

@@ -29,7 +29,10 @@ export function serveWatch(opts: {
   const bookmarks = url.searchParams.get('allowWatchBookmarks') === 'true';
 
   const relevant = (group: string, obj: KubeObject): boolean =>
-    group === resource.group && obj.kind === resource.kind && (namespace === undefined || obj.metadata.namespace === namespace) && matches(obj);
+    group === resource.group &&
+    obj.kind === resource.kind &&
+    (namespace === undefined || obj.metadata.namespace === namespace) &&
+    matches(obj);
 
   let replay: HubEvent[];
   let startRv: number;
@@ -44,21 +47,33 @@ export function serveWatch(opts: {
     const since = ctx.hub.since(startRv);
     if (!since) {
       res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
-      const gone = new ApiError(410, 'Expired', `too old resource version: ${rvParam} (${ctx.store.resourceVersion})`).toStatus();
+      const gone = new ApiError(
+        410,
+        'Expired',
+        `too old resource version: ${rvParam} (${ctx.store.resourceVersion})`,
+      ).toStatus();
       res.end(JSON.stringify({ type: 'ERROR', object: gone }) + '\n');
       return;
     }
     replay = since.filter((e) => relevant(e.group, e.object));
   }
 
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Transfer-Encoding': 'chunked',
+    'Cache-Control': 'no-cache, private',
+  });
   res.flushHeaders();
   let first = true;
   const render = (obj: KubeObject): unknown => {
     const includeObject = url.searchParams.get('includeObject') ?? 'Object';
     const versioned = asVersion(obj, resource);
     if (!opts.table) return versioned;
-    const t = toTable(resource, [versioned], { resourceVersion: versioned.metadata.resourceVersion ?? '', includeObject, withColumns: first });
+    const t = toTable(resource, [versioned], {
+      resourceVersion: versioned.metadata.resourceVersion ?? '',
+      includeObject,
+      withColumns: first,
+    });
     first = false;
     return t;
   };
@@ -68,7 +83,11 @@ export function serveWatch(opts: {
   for (const item of replay) send(item.type, structuredClone(item.object));
   // Streaming lists (client-go's WatchList): the end of the initial state is marked by an annotated BOOKMARK.
   if (url.searchParams.get('sendInitialEvents') === 'true') {
-    const marker = { kind: resource.kind, apiVersion: groupVersion(resource), metadata: { resourceVersion: String(startRv), annotations: { 'k8s.io/initial-events-end': 'true' } } };
+    const marker = {
+      kind: resource.kind,
+      apiVersion: groupVersion(resource),
+      metadata: { resourceVersion: String(startRv), annotations: { 'k8s.io/initial-events-end': 'true' } },
+    };
     res.write(JSON.stringify({ type: 'BOOKMARK', object: marker }) + '\n');
   }
   // What the client currently sees, so an object that stops matching the selectors is reported DELETED and
@@ -98,7 +117,12 @@ export function serveWatch(opts: {
   const bookmarkTimer = bookmarks
     ? setInterval(() => {
         const rv = String(Math.max(lastRv, Number(ctx.store.resourceVersion)));
-        res.write(JSON.stringify({ type: 'BOOKMARK', object: { kind: resource.kind, apiVersion: groupVersion(resource), metadata: { resourceVersion: rv } } }) + '\n');
+        res.write(
+          JSON.stringify({
+            type: 'BOOKMARK',
+            object: { kind: resource.kind, apiVersion: groupVersion(resource), metadata: { resourceVersion: rv } },
+          }) + '\n',
+        );
       }, BOOKMARK_EVERY_MS)
     : undefined;
   const finish = (): void => {

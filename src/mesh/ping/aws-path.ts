@@ -9,11 +9,11 @@ import {
   DescribeVpcsCommand,
 } from '@aws-sdk/client-ec2';
 import { DescribeClusterCommand } from '@aws-sdk/client-eks';
-import { VXLAN_PORT } from '../aws/node-rules.ts';
 import { eksClusterName } from '../../aws/tags.ts';
 import { contains } from '../../config/cidr.ts';
 import type { ClusterSpec } from '../../config/spec-types.ts';
 import type { Deps } from '../../deps.ts';
+import { VXLAN_PORT } from '../aws/node-rules.ts';
 
 export interface Finding {
   ok: boolean;

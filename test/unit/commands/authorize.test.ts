@@ -34,13 +34,22 @@ const matrix: Row[] = [
 
 describe('authorize: the matrix', () => {
   it.each(matrix)('%s: admin here %s, member here %s, admin elsewhere %s, member elsewhere %s', (name, ...want) => {
-    const cases: Array<[string, string]> = [[ADMIN, MESH], [MEMBER, MESH], [ADMIN, OTHER], [MEMBER, OTHER]];
-    const got = cases.map(([userId, channelId]) => authorize({ userId, channelId, command: commands[name] }, policy).allowed);
+    const cases: Array<[string, string]> = [
+      [ADMIN, MESH],
+      [MEMBER, MESH],
+      [ADMIN, OTHER],
+      [MEMBER, OTHER],
+    ];
+    const got = cases.map(
+      ([userId, channelId]) => authorize({ userId, channelId, command: commands[name] }, policy).allowed,
+    );
     expect(got).toEqual(want);
   });
 
   it('allows a private channel on the list', () => {
-    expect(authorize({ userId: MEMBER, channelId: 'GPRIVATE', command: commands.status }, policy)).toEqual({ allowed: true });
+    expect(authorize({ userId: MEMBER, channelId: 'GPRIVATE', command: commands.status }, policy)).toEqual({
+      allowed: true,
+    });
   });
 });
 
@@ -59,6 +68,9 @@ describe('authorize: reasons say why and who can', () => {
 
   it('says so when no admins are configured', () => {
     const d = authorize({ userId: MEMBER, channelId: MESH, command: commands.up }, { admins: [], channels: [MESH] });
-    expect(d).toEqual({ allowed: false, reason: 'only mesh admins may run `/mesh up`; admins: none configured (MESH_ADMINS)' });
+    expect(d).toEqual({
+      allowed: false,
+      reason: 'only mesh admins may run `/mesh up`; admins: none configured (MESH_ADMINS)',
+    });
   });
 });

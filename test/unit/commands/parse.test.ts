@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { describeCommand, helpText, parseMeshCommand, SUBCOMMANDS } from '../../../commands/parse.ts';
-import { isMutating } from '../../../src/mesh-command.ts';
-import type { MeshCommand } from '../../../src/mesh-command.ts';
 import { parseSpec } from '../../../src/config/spec.ts';
+import type { MeshCommand } from '../../../src/mesh-command.ts';
+import { isMutating } from '../../../src/mesh-command.ts';
 
 const meshText = readFileSync(new URL('../../../infra/mesh.yaml', import.meta.url), 'utf8');
 const spec = parseSpec(meshText, 'infra/mesh.yaml');
@@ -34,7 +34,10 @@ describe('parseMeshCommand: good input', () => {
     ['ping iad pdx', { kind: 'ping', from: 'iad', target: { kind: 'service', cluster: 'pdx' } }],
     ['ping iad pdx-0', { kind: 'ping', from: 'iad', target: { kind: 'pod', cluster: 'pdx', ordinal: 0 } }],
     ['ping pdx iad-19', { kind: 'ping', from: 'pdx', target: { kind: 'pod', cluster: 'iad', ordinal: 19 } }],
-    ['ping iad multi-cluster-rs-pdx-3', { kind: 'ping', from: 'iad', target: { kind: 'pod', cluster: 'pdx', ordinal: 3 } }],
+    [
+      'ping iad multi-cluster-rs-pdx-3',
+      { kind: 'ping', from: 'iad', target: { kind: 'pod', cluster: 'pdx', ordinal: 3 } },
+    ],
     ['ping iad all', { kind: 'ping', from: 'iad', target: { kind: 'all' } }],
     ['ping IAD ALL', { kind: 'ping', from: 'iad', target: { kind: 'all' } }],
     ['down', { kind: 'down' }],
@@ -61,32 +64,60 @@ describe('parseMeshCommand: good input', () => {
 describe('parseMeshCommand: bad input says what was wrong and shows the right form', () => {
   it.each<[string, RegExp, RegExp]>([
     // subcommand
-    ['stauts', /`stauts` is not a \/mesh command; did you mean `status`\?/, /\/mesh up\|status\|scale\|ping\|down\|cancel\|help/],
+    [
+      'stauts',
+      /`stauts` is not a \/mesh command; did you mean `status`\?/,
+      /\/mesh up\|status\|scale\|ping\|down\|cancel\|help/,
+    ],
     ['sacle iad 2', /did you mean `scale`\?/, /\/mesh up\|status/],
     ['destroy', /did you mean `down`\?/, /\/mesh up/],
     ['frobnicate', /`frobnicate` is not a \/mesh command\. Try `\/mesh help`/, /\/mesh up/],
-    ['help scael', /`scael` is not a command; did you mean `scale`\? \(commands: up, status, scale, ping, down, cancel, help\)/, /\/mesh help \[COMMAND\]/],
+    [
+      'help scael',
+      /`scael` is not a command; did you mean `scale`\? \(commands: up, status, scale, ping, down, cancel, help\)/,
+      /\/mesh help \[COMMAND\]/,
+    ],
     ['help scale ping', /takes at most one command; `ping` is extra/, /\/mesh help/],
     // flags and extra arguments
-    ['up --dryrun', /`--dryrun` is not a flag of `\/mesh up`; did you mean `--dry-run`\? \(flags: --dry-run\)/, /\/mesh up \[--dry-run\]/],
+    [
+      'up --dryrun',
+      /`--dryrun` is not a flag of `\/mesh up`; did you mean `--dry-run`\? \(flags: --dry-run\)/,
+      /\/mesh up \[--dry-run\]/,
+    ],
     ['up now', /`\/mesh up` takes no arguments; got `now`/, /\/mesh up \[--dry-run\]/],
     ['up --dry-run=yes', /`--dry-run` takes no value/, /\/mesh up/],
     ['status --wait --wait', /`--wait` is given twice/, /\/mesh status \[--wait\]/],
     ['status iad', /`\/mesh status` takes no arguments; got `iad`/, /\/mesh status \[--wait\]/],
     ['status --force', /`--force` is not a flag of `\/mesh status` \(flags: --wait\)/, /\/mesh status/],
-    ['scale --replicas 2 iad', /`--replicas` is not a flag of `\/mesh scale` \(it takes no flags\)/, /\/mesh scale CLUSTER REPLICAS/],
+    [
+      'scale --replicas 2 iad',
+      /`--replicas` is not a flag of `\/mesh scale` \(it takes no flags\)/,
+      /\/mesh scale CLUSTER REPLICAS/,
+    ],
     // scale
-    ['scale', /`\/mesh scale` needs a cluster and a replica count/, /Usage: `\/mesh scale CLUSTER REPLICAS`, e\.g\. `\/mesh scale iad 2`/],
+    [
+      'scale',
+      /`\/mesh scale` needs a cluster and a replica count/,
+      /Usage: `\/mesh scale CLUSTER REPLICAS`, e\.g\. `\/mesh scale iad 2`/,
+    ],
     ['scale iad', /`\/mesh scale` needs a replica count/, /\/mesh scale CLUSTER REPLICAS/],
     ['scale iad 2 3', /takes two arguments; `3` is extra/, /\/mesh scale/],
     ['scale ord 2', /`ord` is not a cluster of mesh demo \(clusters: iad, pdx\)/, /\/mesh scale/],
-    ['scale iadd 2', /`iadd` is not a cluster of mesh demo; did you mean `iad`\? \(clusters: iad, pdx\)/, /\/mesh scale/],
+    [
+      'scale iadd 2',
+      /`iadd` is not a cluster of mesh demo; did you mean `iad`\? \(clusters: iad, pdx\)/,
+      /\/mesh scale/,
+    ],
     ['scale iad two', /replicas must be a whole number from 0 to 20; got `two`/, /\/mesh scale/],
     ['scale iad 2.5', /whole number from 0 to 20; got `2.5`/, /\/mesh scale/],
     ['scale iad -1', /whole number from 0 to 20; got `-1`/, /\/mesh scale/],
     ['scale iad 21', /whole number from 0 to 20; got `21`/, /\/mesh scale/],
     // ping
-    ['ping', /`\/mesh ping` needs a cluster to ping from and a target/, /\/mesh ping FROM-CLUSTER CLUSTER\|CLUSTER-N\|all`, e\.g\. `\/mesh ping iad pdx-0`/],
+    [
+      'ping',
+      /`\/mesh ping` needs a cluster to ping from and a target/,
+      /\/mesh ping FROM-CLUSTER CLUSTER\|CLUSTER-N\|all`, e\.g\. `\/mesh ping iad pdx-0`/,
+    ],
     ['ping iad', /`\/mesh ping` needs a target/, /\/mesh ping FROM-CLUSTER/],
     ['ping iad pdx extra', /takes two arguments; `extra` is extra/, /\/mesh ping/],
     ['ping ord pdx', /`ord` is not a cluster of mesh demo \(clusters: iad, pdx\)/, /\/mesh ping/],
@@ -94,11 +125,23 @@ describe('parseMeshCommand: bad input says what was wrong and shows the right fo
     ['ping iad iad-0', /`iad-0` is in iad, the cluster you ping from/, /\/mesh ping/],
     ['ping iad pdx-x', /in `pdx-x`, the pod ordinal must be a whole number from 0 to 19; got `x`/, /\/mesh ping/],
     ['ping iad pdx-20', /ordinal must be a whole number from 0 to 19; got `20`/, /\/mesh ping/],
-    ['ping iad google.com', /`google.com` is neither a cluster \(iad, pdx\), a pod of a cluster \(like `pdx-0`\) nor `all`/, /\/mesh ping/],
+    [
+      'ping iad google.com',
+      /`google.com` is neither a cluster \(iad, pdx\), a pod of a cluster \(like `pdx-0`\) nor `all`/,
+      /\/mesh ping/,
+    ],
     // down
-    ['down --confirm dmeo', /`--confirm` must be this mesh's name, `demo`; got `dmeo`/, /e\.g\. `\/mesh down --confirm demo`/],
+    [
+      'down --confirm dmeo',
+      /`--confirm` must be this mesh's name, `demo`; got `dmeo`/,
+      /e\.g\. `\/mesh down --confirm demo`/,
+    ],
     ['down --confirm', /`--confirm` needs a value: `--confirm MESH-NAME`/, /\/mesh down \[--confirm MESH-NAME\]/],
-    ['down demo', /`\/mesh down` takes no arguments; got `demo`; to confirm, write `\/mesh down --confirm demo`/, /\/mesh down/],
+    [
+      'down demo',
+      /`\/mesh down` takes no arguments; got `demo`; to confirm, write `\/mesh down --confirm demo`/,
+      /\/mesh down/,
+    ],
     ['down --force', /`--force` is not a flag of `\/mesh down` \(flags: --confirm MESH-NAME\)/, /\/mesh down/],
     // cancel
     ['cancel 1 2', /takes at most one job id; `2` is extra/, /\/mesh cancel \[JOB-ID\]/],

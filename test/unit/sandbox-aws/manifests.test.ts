@@ -24,7 +24,7 @@ describe('the manifest server', () => {
     expect([ent.status, ent.body.toString()]).toEqual([200, 'kind: Deployment\n']);
   });
 
-  it('serves the three Calico Enterprise v3.23.1 files the product fetches, from the sandbox\'s own folder', async () => {
+  it("serves the three Calico Enterprise v3.23.1 files the product fetches, from the sandbox's own folder", async () => {
     const calico = join(import.meta.dirname, '../../../sandbox/calico');
     for (const file of ['operator-crds.yaml', 'tigera-operator.yaml', 'tigera-prometheus-operator.yaml']) {
       const reply = await serveManifest(calico, 'GET', `/manifests/calico-enterprise/v3.23.1/manifests/${file}`);
@@ -43,6 +43,8 @@ describe('the manifest server', () => {
     ]) {
       expect((await serveManifest(dir, 'GET', path)).status, path).toBe(404);
     }
-    expect((await serveManifest(dir, 'POST', '/manifests/calico/v3.31.7/manifests/operator-crds.yaml')).status).toBe(405);
+    expect((await serveManifest(dir, 'POST', '/manifests/calico/v3.31.7/manifests/operator-crds.yaml')).status).toBe(
+      405,
+    );
   });
 });

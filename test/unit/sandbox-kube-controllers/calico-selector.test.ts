@@ -21,7 +21,7 @@ describe('Calico selectors (federation.tigera.io/serviceSelector)', () => {
     expect(parseCalicoSelector(selector)(labels)).toBe(expected);
   });
 
-  it.each(["run = 'nginx'", "run == nginx", "run == 'nginx' &&"])('rejects %s', (selector) => {
+  it.each(["run = 'nginx'", 'run == nginx', "run == 'nginx' &&"])('rejects %s', (selector) => {
     expect(() => parseCalicoSelector(selector)).toThrow(/selector/);
   });
 });

@@ -1,15 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { ObjectStore } from '../../../sandbox/kube/store.ts';
-import { PodLogStore } from '../../../sandbox/kube/logs.ts';
 import type { ControllerEnv, SimClusterHandle } from '../../../sandbox/contracts.ts';
+import { PodLogStore } from '../../../sandbox/kube/logs.ts';
 import { NetworkExec } from '../../../sandbox/kube/network/index.ts';
+import { ObjectStore } from '../../../sandbox/kube/store.ts';
 import { tinyProfile } from '../../sandbox-kube-controllers/harness.ts';
 
 // One cluster, pods written straight into the store: commands that stay inside the cluster need no AWS.
 function cluster(): { handle: SimClusterHandle; exec: NetworkExec['exec'] } {
   const store = new ObjectStore();
   const handle: SimClusterHandle = {
-    placement: { name: 'iad', region: 'us-east-1', accountId: '1', vpcId: 'vpc-1', subnetIds: [], clusterSecurityGroupId: 'sg-1', kubernetesVersion: '1.34' },
+    placement: {
+      name: 'iad',
+      region: 'us-east-1',
+      accountId: '1',
+      vpcId: 'vpc-1',
+      subnetIds: [],
+      clusterSecurityGroupId: 'sg-1',
+      kubernetesVersion: '1.34',
+    },
     store,
     logs: new PodLogStore(),
     api: { register() {}, unregister() {}, find: () => undefined },
@@ -28,13 +36,29 @@ function cluster(): { handle: SimClusterHandle; exec: NetworkExec['exec'] } {
   pod('netshoot', '192.168.1.10', 'node-a');
   pod('web-0', '192.168.1.20', 'node-b', 'Running', { hostname: 'web-0', subdomain: 'web' });
   pod('pending', '', 'node-a', 'Pending');
-  store.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { clusterIP: 'None', selector: { app: 'web' } } });
-  store.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'default' }, spec: { clusterIP: '10.100.4.4', selector: { app: 'api' } } });
+  store.create({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'web', namespace: 'default' },
+    spec: { clusterIP: 'None', selector: { app: 'web' } },
+  });
+  store.create({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'api', namespace: 'default' },
+    spec: { clusterIP: '10.100.4.4', selector: { app: 'api' } },
+  });
   store.create({
     apiVersion: 'v1',
     kind: 'Endpoints',
     metadata: { name: 'web', namespace: 'default' },
-    subsets: [{ addresses: [{ ip: '192.168.1.20', hostname: 'web-0', targetRef: { kind: 'Pod', name: 'web-0', namespace: 'default' } }] }],
+    subsets: [
+      {
+        addresses: [
+          { ip: '192.168.1.20', hostname: 'web-0', targetRef: { kind: 'Pod', name: 'web-0', namespace: 'default' } },
+        ],
+      },
+    ],
   });
   const env: ControllerEnv = { profile: tinyProfile, motoEndpoint: 'http://127.0.0.1:1', clusters: () => [handle] };
   return { handle, exec: new NetworkExec(handle, env).exec };
@@ -59,7 +83,9 @@ describe('commands in a pod', () => {
   it('gets no answer from a ClusterIP and says nothing resolves for unknown names', async () => {
     const r = await run('ping', '-c', '2', 'api');
     expect(r).toMatchObject({ exitCode: 1 });
-    expect(r.stdout).toMatch(/^PING api \(10\.100\.4\.4\) 56\(84\) bytes of data\.\n\n--- api ping statistics ---\n2 packets transmitted, 0 received, 100% packet loss, time \d+ms\n/);
+    expect(r.stdout).toMatch(
+      /^PING api \(10\.100\.4\.4\) 56\(84\) bytes of data\.\n\n--- api ping statistics ---\n2 packets transmitted, 0 received, 100% packet loss, time \d+ms\n/,
+    );
     expect(handle.logs.read('kube-system', 'sandbox-network').at(-1)?.text).toMatch(/ClusterIP/);
     expect(await run('ping', 'nope')).toMatchObject({ exitCode: 2, stderr: 'ping: nope: Name or service not known\n' });
     const ns = await run('nslookup', 'nope');
@@ -68,10 +94,15 @@ describe('commands in a pod', () => {
   });
 
   it('runs sh -c sequences and reports unknown commands like a shell or the runtime would', async () => {
-    expect(await run('sh', '-c', 'true && echo "it works"; false || echo fallback')).toMatchObject({ stdout: 'it works\nfallback\n', exitCode: 0 });
+    expect(await run('sh', '-c', 'true && echo "it works"; false || echo fallback')).toMatchObject({
+      stdout: 'it works\nfallback\n',
+      exitCode: 0,
+    });
     expect(await run('sh', '-c', 'curl x')).toMatchObject({ exitCode: 127, stderr: 'sh: curl: not found\n' });
     expect((await run('curl', 'x')).exitCode).toBe(126);
-    expect((await run('cat', '/etc/resolv.conf')).stdout).toMatch(/^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local ec2\.internal\nnameserver 172\.20\.0\.10\noptions ndots:5\n$/);
+    expect((await run('cat', '/etc/resolv.conf')).stdout).toMatch(
+      /^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local ec2\.internal\nnameserver 172\.20\.0\.10\noptions ndots:5\n$/,
+    );
   });
 
   it('refuses to exec into a pod that is not running', async () => {
