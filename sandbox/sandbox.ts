@@ -237,11 +237,17 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       };
     };
     const settle = async (anchor: SlackMessage, timeoutMs = 30 * 60_000): Promise<CommandOutcome> => {
-      const current = messages().find((m) => m.ts === anchor.ts) ?? anchor;
+      // A job has one anchor, but the web role and the worker may both post one and the later deletes its own: a
+      // deleted anchor is followed to the one of the same job that stays.
+      const job = /· job (\d+) ·/.exec(anchor.text)?.[1];
+      const ofJob = (m: SlackMessage) =>
+        m.channel === CHANNEL &&
+        !m.threadTs &&
+        (m.ts === anchor.ts || (job !== undefined && m.user === BOT_USER && m.text.includes(`· job ${job} ·`)));
       // The reporter posts every thread reply (and waits for Slack's answer) before its final edit of the anchor,
       // so once the anchor is final the thread is complete.
-      if (!FINAL.test(current.text)) await slack.waitFor((m) => m.ts === anchor.ts && FINAL.test(m.text), timeoutMs);
-      return outcomeOf(anchor);
+      const final = await slack.waitFor((m) => ofJob(m) && FINAL.test(m.text), timeoutMs);
+      return outcomeOf(final);
     };
     const newAnchor = (before: Set<string>) => (m: SlackMessage) =>
       !before.has(m.ts) && !m.threadTs && m.user === BOT_USER && /· job \d+/.test(m.text);
