@@ -243,7 +243,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       const ofJob = (m: SlackMessage) =>
         m.channel === CHANNEL &&
         !m.threadTs &&
-        (m.ts === anchor.ts || (job !== undefined && m.user === BOT_USER && m.text.includes(`· job ${job} ·`)));
+        (m.ts === anchor.ts ||
+          // The twin is posted within moments of the anchor; an older job with the same number (job numbers start
+          // again after Redis lost its data) is not it.
+          (job !== undefined &&
+            m.user === BOT_USER &&
+            Math.abs(Number(m.ts) - Number(anchor.ts)) < 5 &&
+            m.text.includes(`· job ${job} ·`)));
       // The reporter posts every thread reply (and waits for Slack's answer) before its final edit of the anchor,
       // so once the anchor is final the thread is complete.
       const final = await slack.waitFor((m) => ofJob(m) && FINAL.test(m.text), timeoutMs);
