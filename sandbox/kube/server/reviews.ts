@@ -3,6 +3,7 @@ import type { UserInfo } from '../../contracts.ts';
 import type { KubeObject } from '../store.ts';
 import type { ClusterContext } from './context.ts';
 import { authorizeNonResource, isMaster, ruleAllows, rulesFor } from './rbac.ts';
+import { DISCOVERY_URLS } from './seed.ts';
 import { badRequest } from './status.ts';
 
 type Rec = Record<string, unknown>;
@@ -64,19 +65,7 @@ function rulesReview(ctx: ClusterContext, user: UserInfo, namespace: string | un
     nonResourceRules: [
       {
         verbs: ['get'],
-        nonResourceURLs: [
-          '/api',
-          '/api/*',
-          '/apis',
-          '/apis/*',
-          '/healthz',
-          '/livez',
-          '/openapi',
-          '/openapi/*',
-          '/readyz',
-          '/version',
-          '/version/',
-        ],
+        nonResourceURLs: [...DISCOVERY_URLS],
       },
       ...rules
         .filter((r) => r.nonResourceURLs?.length)

@@ -1,6 +1,21 @@
 // What a fresh EKS cluster already holds before anyone applies anything.
 import type { KubeObject, ObjectStore } from '../store.ts';
 
+/** What every user may GET without a resource: discovery, health and version (kube-apiserver's system:discovery). */
+export const DISCOVERY_URLS = [
+  '/api',
+  '/api/*',
+  '/apis',
+  '/apis/*',
+  '/healthz',
+  '/livez',
+  '/openapi',
+  '/openapi/*',
+  '/readyz',
+  '/version',
+  '/version/',
+] as const;
+
 const RBAC = 'rbac.authorization.k8s.io/v1';
 
 function ns(name: string): KubeObject {
@@ -189,19 +204,7 @@ export function seedCluster(store: ObjectStore): void {
   store.create(
     clusterRole('system:discovery', [
       {
-        nonResourceURLs: [
-          '/api',
-          '/api/*',
-          '/apis',
-          '/apis/*',
-          '/healthz',
-          '/livez',
-          '/openapi',
-          '/openapi/*',
-          '/readyz',
-          '/version',
-          '/version/',
-        ],
+        nonResourceURLs: [...DISCOVERY_URLS],
         verbs: ['get'],
       },
     ]),
