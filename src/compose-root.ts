@@ -85,6 +85,9 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
 
   let web: WebApp | undefined;
   let workers: RunningWorkers | undefined;
+  let stopping: Promise<void> | undefined;
+  // Home refreshes queued after a job's end; stop() cancels them so none runs on closed connections.
+  const homeRefreshes = new Set<ReturnType<typeof setTimeout>>();
   if (runsJobs) {
     workers = startWorkers({
       connection: workerRedis!,
@@ -95,22 +98,29 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
       slack,
       slackEdits: slackClients.edits,
       // Shortly after: BullMQ records the job's outcome once the processor returns.
-      onJobEnd: () =>
-        void setTimeout(() => {
-          void import('./slack/home.ts').then(({ refreshHomes }) =>
-            refreshHomes({
-              client: slack,
-              queues,
-              redis,
-              prefix,
-              mesh: config.spec.name,
-              admins: config.admins,
-              channels: config.channels,
-              describe: describeJob,
-              log,
-            }),
-          );
-        }, 300),
+      onJobEnd: () => {
+        const timer = setTimeout(() => {
+          homeRefreshes.delete(timer);
+          if (stopping) return;
+          void import('./slack/home.ts')
+            .then(({ refreshHomes }) =>
+              refreshHomes({
+                client: slack,
+                queues,
+                redis,
+                prefix,
+                mesh: config.spec.name,
+                admins: config.admins,
+                channels: config.channels,
+                describe: describeJob,
+                log,
+              }),
+            )
+            // A refresh that fails (Redis gone, Slack down) costs a stale Home tab, never the process.
+            .catch((err: unknown) => log.warn({ err }, 'could not refresh the App Homes'));
+        }, 300);
+        homeRefreshes.add(timer);
+      },
       clock,
       log: log.child({ role: 'worker' }),
       readConcurrency: config.workerConcurrency,
@@ -143,7 +153,6 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
     await web.start();
   }
 
-  let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       // Each cleanup is guarded so that one failure does not skip the rest.
@@ -155,6 +164,8 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
         }
       };
       if (workers) await guard('workers', () => workers!.close());
+      for (const timer of homeRefreshes) clearTimeout(timer);
+      homeRefreshes.clear();
       if (web) await guard('web', () => web!.stop());
       if (probes) await guard('probes', () => probes!.stop());
       untrackQueues();
