@@ -86,7 +86,7 @@ console.log(loadCaveat());
 
 // ---- 1 and 2: two clusters, fast ----
 const two = await withSandbox('operate-two', {}, async (sb) => {
-  const up = await timeCommand(sb, 'up');
+  const up = await timeCommand(sb, `up --confirm ${sb.spec.name}`);
   must(up.ok, '/mesh up (two clusters)');
   console.log(`two clusters up in ${sec(up.ms, 1)}`);
   await repeat(sb, 'status', 1); // warm-up: first-use imports and connections
@@ -106,7 +106,7 @@ const two = await withSandbox('operate-two', {}, async (sb) => {
 
 // ---- 1: four clusters, fast ----
 const four = await withSandbox('operate-four', { specPath: `${ROOT}bench/fixtures/mesh-four.yaml` }, async (sb) => {
-  const up = await timeCommand(sb, 'up');
+  const up = await timeCommand(sb, `up --confirm ${sb.spec.name}`);
   must(up.ok, '/mesh up (four clusters)');
   console.log(`four clusters up in ${sec(up.ms, 1)}`);
   await repeat(sb, 'status', 1);
@@ -116,7 +116,7 @@ const four = await withSandbox('operate-four', { specPath: `${ROOT}bench/fixture
 
 // ---- 3: down on the real profile, scaled ----
 const down = await withSandbox('operate-down', { profile: 'real', timeScale: TIME_SCALE }, async (sb) => {
-  const up = await timeCommand(sb, 'up');
+  const up = await timeCommand(sb, `up --confirm ${sb.spec.name}`);
   must(up.ok, `/mesh up (real x${TIME_SCALE})`);
   console.log(`two clusters up (real x${TIME_SCALE}) in ${sec(up.ms, 1)}`);
   const d = await timeCommand(sb, `down --confirm ${sb.spec.name}`);

@@ -124,7 +124,7 @@ let exitCode = 0;
 try {
   recorder.setTarget(sb.cloud.awsEndpoint);
   sb.cloud.calls.reset();
-  const up = await timeCommand(sb, 'up');
+  const up = await timeCommand(sb, `up --confirm ${sb.spec.name}`);
   if (!up.ok) throw new Error(`/mesh up failed: ${up.anchor?.text}`);
   const counts = sb.cloud.calls.counts();
   const profile = timeProfile('real', TIME_SCALE);

@@ -4,5 +4,6 @@ import { describeCommand } from './parse.ts';
 
 export function describeJob(data: Pick<JobData, 'name' | 'command'>): string {
   if (data.name === 'down-preview') return '/mesh down (confirmation)';
+  if (data.name === 'up-plan') return '/mesh up (plan)';
   return describeCommand(data.command);
 }

@@ -27,6 +27,7 @@ export function makeHandlers(getDeps: () => Promise<Deps>): Record<JobName, JobH
       return statusJob(deps, ctx, cmd(ctx, 'status').wait, probe);
     },
     up: async (ctx) => (await import('./up/index.ts')).upJob(await getDeps(), ctx, cmd(ctx, 'up').dryRun),
+    'up-plan': async (ctx) => (await import('./up/index.ts')).upPlanJob(await getDeps(), ctx),
     'down-preview': async (ctx) => (await import('./down/index.ts')).downPreviewJob(await getDeps(), ctx),
     down: async (ctx) => (await import('./down/index.ts')).downJob(await getDeps(), ctx),
     scale: async (ctx) => {

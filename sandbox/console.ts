@@ -1,7 +1,9 @@
 // `npm run sandbox`: the whole sandbox on loopback and the bot, then a console that behaves like the channel.
 //   npm run sandbox                                   interactive: type /mesh commands, watch the channel
 //   npm run sandbox -- "/mesh help" "/mesh status"    run in order, print the transcript, exit 0 only if all succeeded
-//   npm run sandbox -- --keep "/mesh up"              leave everything running afterwards
+//   npm run sandbox -- "/mesh up --confirm demo"      build the mesh without asking (batch mode, scripts)
+//   npm run sandbox -- "/mesh up" "click Apply"       show the plan, then press its Apply button
+//   npm run sandbox -- --keep "/mesh up --confirm demo"   leave everything running afterwards
 //   npm run sandbox -- --zones us-east-1=use1-az3,use1-az1,use1-az2,use1-az4,use1-az6,use1-az5 "/mesh up"
 //                                                     an account whose AZ names map to these zone IDs (a, b, ...)
 //   click LABEL (a line or an argument)               presses the newest button with that label, e.g. click Retry
@@ -61,14 +63,10 @@ async function runLine(sb: Sandbox, line: string): Promise<boolean> {
   const click = /^click\s+(.+)$/i.exec(l);
   if (click) {
     out(`\n> (presses "${click[1]}")`);
-    const res = await sb.slack.clickLabel({
-      label: click[1]!,
-      userId: flags.user,
-      channelId: CHANNEL,
-      to: sb.delivery,
-    });
-    await new Promise((r) => setTimeout(r, 500));
-    return res.acked;
+    // Waits for what the click did: a job it started ends (Apply, Retry), or its message changes (Cancel).
+    const outcome = await sb.click(click[1]!, { user: flags.user, timeoutMs });
+    await new Promise((r) => setTimeout(r, 300));
+    return outcome.ok;
   }
   const text = l.replace(/^\/mesh\b\s*/, '');
   out(`\n> /mesh ${text}`);
@@ -143,7 +141,7 @@ async function main(): Promise<void> {
   }
 
   out(
-    'Type /mesh commands (/mesh help, /mesh up, /mesh status, ...); `click LABEL` presses a button (`click Cancel job 3`, `click Retry`); `home` shows the App Home; `confirm` presses the latest /mesh down button; `exit` quits.',
+    'Type /mesh commands (/mesh help, /mesh up, /mesh status, ...); `click LABEL` presses a button (`click Apply` after /mesh up, `click Cancel job 3`, `click Retry`); `home` shows the App Home; `confirm` presses the latest /mesh down button; `exit` quits.',
   );
   const rl = createInterface({ input: process.stdin, output: process.stderr, prompt: 'mesh-ops> ' });
   rl.prompt();

@@ -81,6 +81,11 @@ export interface Sandbox {
   settle(anchor: SlackMessage, timeoutMs?: number): Promise<CommandOutcome>;
   /** Where the stand-in delivers commands and clicks to reach the bot (signed HTTP), for tests that send their own. */
   delivery: { http: { url: string; signingSecret: string } };
+  /**
+   * Presses the newest button with this label (`Apply`, `Retry`, `Cancel job 3`) as `user` and waits for what it
+   * did: the job it started to end, a reply only to them, or its message edited.
+   */
+  click(label: string, opts?: { user?: string; timeoutMs?: number }): Promise<CommandOutcome>;
   /** Presses the latest `/mesh down` button as `user`. */
   clickConfirm(opts?: { user?: string; timeoutMs?: number; messageTs?: string }): Promise<CommandOutcome>;
   stop(): Promise<void>;
@@ -237,22 +242,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       };
     };
     const settle = async (anchor: SlackMessage, timeoutMs = 30 * 60_000): Promise<CommandOutcome> => {
-      // A job has one anchor, but the web role and the worker may both post one and the later deletes its own: a
-      // deleted anchor is followed to the one of the same job that stays.
-      const job = /· job (\d+) ·/.exec(anchor.text)?.[1];
-      const ofJob = (m: SlackMessage) =>
-        m.channel === CHANNEL &&
-        !m.threadTs &&
-        (m.ts === anchor.ts ||
-          // The twin is posted within moments of the anchor; an older job with the same number (job numbers start
-          // again after Redis lost its data) is not it.
-          (job !== undefined &&
-            m.user === BOT_USER &&
-            Math.abs(Number(m.ts) - Number(anchor.ts)) < 5 &&
-            m.text.includes(`· job ${job} ·`)));
+      // A job has one anchor message (the web role and the worker claim who posts it: src/queue/anchor.ts).
       // The reporter posts every thread reply (and waits for Slack's answer) before its final edit of the anchor,
       // so once the anchor is final the thread is complete.
-      const final = await slack.waitFor((m) => ofJob(m) && FINAL.test(m.text), timeoutMs);
+      const final = await slack.waitFor(
+        (m) => m.channel === CHANNEL && m.ts === anchor.ts && FINAL.test(m.text),
+        timeoutMs,
+      );
       return outcomeOf(final);
     };
     const newAnchor = (before: Set<string>) => (m: SlackMessage) =>
@@ -330,6 +326,31 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       return { ...(await settle(first, o.timeoutMs)), ephemeral: eph.texts() };
     };
 
+    const click = async (label: string, o: { user?: string; timeoutMs?: number } = {}): Promise<CommandOutcome> => {
+      const user = o.user ?? ADMIN;
+      const eph = ephemeralTo(user);
+      const before = new Set(messages().map((m) => m.ts));
+      const edits = new Map(messages().map((m) => [m.ts, m.edits]));
+      const res = await slack.clickLabel({ label, userId: user, channelId: CHANNEL, to });
+      if (!res.acked) return { ok: false, thread: [], ephemeral: [`the bot did not ack the click on "${label}"`] };
+      // What the click did, as the user sees it: a job's anchor, a reply only to them, or its message edited.
+      const edited = (m: SlackMessage) => m.ts === res.messageTs && m.edits > (edits.get(m.ts) ?? 0);
+      const first = await slack
+        .waitFor((m) => newAnchor(before)(m) || eph.isNew(m) || edited(m), 10_000)
+        .catch(() => undefined);
+      if (!first) return { ok: false, thread: [], ephemeral: eph.texts() };
+      if (first.visibleTo || first.ts === res.messageTs) {
+        const said = eph.texts();
+        return {
+          ok: !said.some(saysFailure),
+          anchor: first.visibleTo ? undefined : first,
+          thread: [],
+          ephemeral: said,
+        };
+      }
+      return { ...(await settle(first, o.timeoutMs)), ephemeral: eph.texts() };
+    };
+
     let stopped = false;
     const stop = async () => {
       if (stopped) return;
@@ -352,6 +373,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       send,
       settle,
       clickConfirm,
+      click,
       delivery: to,
       stop,
     };

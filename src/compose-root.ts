@@ -79,6 +79,7 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
         clock,
         log,
         pollIntervalMs: overrides.deps?.pollIntervalMs ?? config.pollIntervalSeconds * 1000,
+        confirmTtlMs: config.confirmSeconds * 1000,
         ...overrides.deps,
       };
     })());

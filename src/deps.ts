@@ -47,4 +47,6 @@ export interface Deps {
   log: Logger;
   /** How often waits poll AWS and clusters (30 s in production; shorter in the sandbox). */
   pollIntervalMs: number;
+  /** How long a `/mesh up` plan's Apply button stays valid (default 5 minutes). */
+  confirmTtlMs?: number;
 }

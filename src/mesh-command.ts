@@ -8,7 +8,7 @@ export type PingTarget =
 
 export type MeshCommand =
   | { kind: 'help'; topic?: string }
-  | { kind: 'up'; dryRun: boolean }
+  | { kind: 'up'; dryRun: boolean; confirm?: string }
   | { kind: 'status'; wait: boolean }
   | { kind: 'scale'; cluster: string; replicas: number }
   | { kind: 'ping'; from: string; target: PingTarget }

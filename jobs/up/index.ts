@@ -1,11 +1,14 @@
-// `/mesh up [--dry-run]`: post the plan with what exists and the hourly cost, then build what is missing.
-// Every step observes before it acts, so a second run continues where the first stopped and creates nothing twice.
+// `/mesh up`: post the plan with what exists and the hourly cost and wait for an admin's Apply (upPlanJob); then,
+// or at once with `--confirm`, build what is missing (upJob). Every step observes before it acts, so a second run
+// continues where the first stopped and creates nothing twice.
 import { eksClusterName } from '../../src/aws/tags.ts';
 import { estimateHourlyCost, formatCost, loadPrices } from '../../src/cost.ts';
 import type { Deps } from '../../src/deps.ts';
 import { extendedAtCreate } from '../../src/mesh/aws/versions.ts';
 import type { JobResult } from '../../src/queue/job-types.ts';
 import type { JobContext } from '../../src/queue/worker.ts';
+import { expiredOutcome, postApplyConfirmation } from '../../src/slack/apply-confirm.ts';
+import { CONFIRM_TTL_MS } from '../../src/slack/down-confirm.ts';
 import { codeBlock } from '../../src/slack/format.ts';
 import { isSettled } from '../../src/steps/plan-text.ts';
 import { leaves } from '../../src/steps/step.ts';
@@ -56,5 +59,49 @@ export async function upJob(deps: Deps, ctx: JobContext, dryRun: boolean): Promi
       `*kubectl access* (your own AWS credentials):\n${codeBlock(kubeconfigCommands(deps))}`,
       `*Cost*\n${codeBlock(cost)}`,
     ],
+  };
+}
+
+/**
+ * `/mesh up` without `--confirm`: observes (changes nothing), posts the plan, and when something is to be done a
+ * message with Apply and Cancel that expires on its own (a delayed job edits it then). A complete mesh asks nothing.
+ */
+export async function upPlanJob(deps: Deps, ctx: JobContext): Promise<JobResult> {
+  const plan = planUp(deps);
+  const cost = formatCost(estimateHourlyCost(deps.spec, await loadPrices(), await extendedAtCreate(deps)));
+  const steps = leaves(plan);
+  const run = await runPlanJob(ctx, deps.clock, plan, {
+    heading: `The plan for mesh *${deps.spec.name}* (${steps.length} steps): nothing changes until an admin presses *Apply*.`,
+    extra: `Estimated cost once up:\n${codeBlock(cost)}`,
+    dryRun: true,
+  });
+  if (run.alreadyDone) {
+    return {
+      ok: true,
+      summary: `Mesh *${deps.spec.name}* is complete: \`/mesh up\` would change nothing (${steps.length} steps checked), so there is nothing to apply.`,
+    };
+  }
+  const todo = steps.filter((s) => !isSettled(run.observed.get(s.id))).map((s) => s.title);
+  const ttlMs = deps.confirmTtlMs ?? CONFIRM_TTL_MS;
+  const posted = await postApplyConfirmation(ctx.slack, ctx.data.channelId, {
+    mesh: deps.spec.name,
+    todo,
+    total: steps.length,
+    cost,
+    now: Date.now(),
+    ttlMs,
+  });
+  await ctx.timers.expireConfirmation({
+    kind: 'up',
+    nonce: posted.nonce,
+    channel: ctx.data.channelId,
+    ts: posted.ts,
+    exp: posted.exp,
+    outcome: expiredOutcome(deps.spec.name, posted.exp),
+    kept: posted.kept,
+  });
+  return {
+    ok: true,
+    summary: `Plan posted below: ${todo.length} of ${steps.length} steps to create or repair. An admin presses *Apply* to run it (or \`/mesh up --confirm ${deps.spec.name}\`). Nothing was changed yet.`,
   };
 }

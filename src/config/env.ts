@@ -45,6 +45,8 @@ export interface AppConfig {
   workerConcurrency: number;
   /** How long a worker's hold on a job lasts unrenewed: a dead worker's job moves on after about this. */
   workerLockSeconds: number;
+  /** How long the Apply button of a `/mesh up` plan stays valid (default 300). */
+  confirmSeconds: number;
   calico: CalicoCredentials;
   /** The same configuration with every secret replaced: safe to log. JSON.stringify and inspect use it too. */
   redacted(): Record<string, unknown>;
@@ -191,6 +193,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     30,
     'seconds above 0, at most 3600 (default 30)',
   );
+
+  const confirmSeconds = number('CONFIRM_SECONDS', positiveSeconds, 300, 'seconds above 0, at most 3600 (default 300)');
 
   let logLevel: LogLevel = 'info';
   const levelText = get('LOG_LEVEL');
@@ -356,6 +360,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     pollIntervalSeconds,
     workerConcurrency,
     workerLockSeconds,
+    confirmSeconds,
     calico,
     redacted: () => redact(config),
   };
@@ -405,6 +410,7 @@ function redact(c: AppConfig): Record<string, unknown> {
     pollIntervalSeconds: c.pollIntervalSeconds,
     workerConcurrency: c.workerConcurrency,
     workerLockSeconds: c.workerLockSeconds,
+    confirmSeconds: c.confirmSeconds,
     calico: {
       enterpriseLicense: c.calico.enterpriseLicense ? SET : undefined,
       enterprisePullSecret: c.calico.enterprisePullSecret ? SET : undefined,

@@ -1,18 +1,72 @@
-// Which message is a job's anchor. The web role queues the job first and posts its anchor after, so the worker
-// may start it before the anchor exists and post one itself: whoever records theirs first wins (SET NX), and the
-// other deletes its own message, so a job never has two.
+// Which message is a job's anchor, and who may post it. The web role queues a job first and posts its anchor
+// after, so the worker may start the job before the anchor exists. Posting is claimed first (SET NX): the web role
+// claims before it queues, so a worker that starts the job finds the claim and waits for that anchor instead of
+// posting its own; it posts one only when nobody holds the claim (the web role could not post, or died first).
+// The claim expires, so a holder that died does not leave the job without an anchor.
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 const TTL_SECONDS = 7 * 24 * 3600;
+const PENDING = 'pending:';
+/** Longer than a post takes with the Slack client's timeout and retries (src/slack/client.ts). */
+export const ANCHOR_HOLD_MS = 60_000;
 
-export const anchorKey = (prefix: string, jobId: string) => `${prefix}:anchor:${jobId}`;
+const anchorKey = (prefix: string, jobId: string) => `${prefix}:anchor:${jobId}`;
 
-/** Records `ts` as the job's anchor unless one was recorded first; returns the anchor that counts. */
-export async function recordAnchor(redis: Redis, prefix: string, jobId: string, ts: string): Promise<string> {
-  const won = await redis.set(anchorKey(prefix, jobId), ts, 'EX', TTL_SECONDS, 'NX');
-  return won === 'OK' ? ts : ((await redis.get(anchorKey(prefix, jobId))) ?? ts);
+/** Records ts if the claim is still the holder's (or gone); answers the anchor that counts. */
+const RECORD = `local v = redis.call('GET', KEYS[1])
+if v == false or v == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) return ARGV[2] end
+if string.sub(v, 1, 8) == 'pending:' then return false end
+return v`;
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+export interface AnchorClaim {
+  /** Claims the right to post the anchor, or answers the one posted; waits while another holder posts. */
+  take(): Promise<'mine' | { ts: string }>;
+  /** Records the posted anchor; answers the anchor that counts (another one only if the claim had expired). */
+  record(ts: string): Promise<string>;
+  /** Gives the claim back (the post failed), so a later attempt or the worker can post. */
+  release(): Promise<void>;
 }
 
+export function anchorClaim(
+  redis: Redis,
+  prefix: string,
+  jobId: string,
+  opts: { holdMs?: number; pollMs?: number } = {},
+): AnchorClaim {
+  const key = anchorKey(prefix, jobId);
+  const holder = `${PENDING}${randomUUID()}`;
+  const holdMs = opts.holdMs ?? ANCHOR_HOLD_MS;
+  const claim = {
+    take: async (): Promise<'mine' | { ts: string }> => {
+      for (;;) {
+        if ((await redis.set(key, holder, 'PX', holdMs, 'NX')) === 'OK') return 'mine';
+        const v = await redis.get(key);
+        if (v === holder) return 'mine';
+        if (v !== null && !v.startsWith(PENDING)) return { ts: v };
+        // Another holder is posting it (or it was just released): look again shortly.
+        if (v !== null) await new Promise((r) => setTimeout(r, opts.pollMs ?? 100));
+      }
+    },
+    record: async (ts: string): Promise<string> => {
+      const counts = (await redis.eval(RECORD, 1, key, holder, ts, String(TTL_SECONDS))) as string | null;
+      // Another holder took over after this claim expired and has not posted yet: this one counts after all.
+      if (counts === null) {
+        await redis.set(key, ts, 'EX', TTL_SECONDS);
+        return ts;
+      }
+      return counts;
+    },
+    release: async (): Promise<void> => {
+      await redis.eval(RELEASE, 1, key, holder);
+    },
+  };
+  return claim;
+}
+
+/** The anchor posted for a job, if one is (a claim that is still being posted is not one). */
 export async function recordedAnchor(redis: Redis, prefix: string, jobId: string): Promise<string | undefined> {
-  return (await redis.get(anchorKey(prefix, jobId))) ?? undefined;
+  const v = await redis.get(anchorKey(prefix, jobId));
+  return v === null || v.startsWith(PENDING) ? undefined : v;
 }

@@ -7,7 +7,7 @@ import type { MeshCommand } from '../mesh-command.ts';
 import { adviceFor, ChannelClosedError, closedChannelReason, slackErrorCode } from '../slack/channels.ts';
 import { section } from '../slack/format.ts';
 import { jobButtons } from '../slack/job-buttons.ts';
-import { recordAnchor } from './anchor.ts';
+import { anchorClaim } from './anchor.ts';
 import { coalesces, forgetOpen, join, markOpen, openJob } from './coalesce.ts';
 import type { JobData, JobName } from './job-types.ts';
 import { type MeshQueues, positionOf } from './queues.ts';
@@ -68,6 +68,9 @@ export async function enqueueCommand(
     const joined = await joinOpenStatus(deps, data);
     if (joined) return joined;
   }
+  // Claimed before the job exists, so a worker that starts it at once waits for this anchor: one message per job.
+  const claim = anchorClaim(deps.redis, deps.prefix, jobId);
+  await claim.take();
   // The one-change-at-a-time rule lives in Redis: asserted again with every change, so a flushed or replaced
   // Redis cannot let two changes of one mesh run side by side.
   if (queue === deps.queues.changes) await queue.setGlobalConcurrency(1);
@@ -83,11 +86,14 @@ export async function enqueueCommand(
       ],
     });
     const mine = res.ts as string;
-    data.anchorTs = await recordAnchor(deps.redis, deps.prefix, jobId, mine);
+    data.anchorTs = await claim.record(mine);
+    // Only when this claim had expired (Slack took longer than the hold) and a worker posted meanwhile.
     if (data.anchorTs !== mine)
       await deps.slack.chat.delete({ channel: req.channelId, ts: mine }).catch(() => undefined);
     else if (['waiting', 'prioritized', 'delayed'].includes(await job.getState())) await job.updateData(data);
   } catch (err) {
+    // The worker may post the anchor now.
+    await claim.release().catch(() => undefined);
     const reason = closedChannelReason(slackErrorCode(err));
     if (reason) {
       // The bot cannot post here after all (removed since the check): the job would run unseen.

@@ -3,9 +3,10 @@ import { isMutating, type MeshCommand } from '../mesh-command.ts';
 
 /**
  * Jobs the worker knows. `help` and `cancel` are answered by the web role at once and never queued;
- * `down-preview` lists what `down` would delete and posts the confirm button.
+ * `down-preview` lists what `down` would delete and posts the confirm button; `up-plan` observes, posts what
+ * `up` would create or repair and its Apply button.
  */
-export type JobName = Exclude<MeshCommand['kind'], 'help' | 'cancel'> | 'down-preview';
+export type JobName = Exclude<MeshCommand['kind'], 'help' | 'cancel'> | 'down-preview' | 'up-plan';
 
 export interface JobData {
   name: JobName;
@@ -33,5 +34,5 @@ export interface JobResult {
 
 /** Jobs that change the mesh run one at a time per mesh, across every worker. */
 export function isMutatingJob(data: Pick<JobData, 'name' | 'command'>): boolean {
-  return data.name !== 'down-preview' && isMutating(data.command);
+  return data.name !== 'down-preview' && data.name !== 'up-plan' && isMutating(data.command);
 }

@@ -10,12 +10,13 @@ import { CancelledError, errorMessage, PermanentError } from '../errors.ts';
 import { type JobOutcome, jobEnded, jobStarted } from '../metrics/jobs.ts';
 import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 import { ProgressReporter } from '../slack/reporter.ts';
-import { recordAnchor, recordedAnchor } from './anchor.ts';
+import { anchorClaim, recordedAnchor } from './anchor.ts';
 import { cancelRequestedBy } from './cancel.ts';
 import { close as closeJoining, coalesces } from './coalesce.ts';
 import { jobNumber } from './enqueue.ts';
 import type { JobData, JobName, JobResult } from './job-types.ts';
 import { queueNames } from './queues.ts';
+import { startTimers, type Timers } from './timers.ts';
 
 export interface JobContext {
   job: Job<JobData, JobResult>;
@@ -27,6 +28,8 @@ export interface JobContext {
   slack: WebClient;
   /** True when this job was started before (a worker died or shut down): the thread says it resumes. */
   resumed: boolean;
+  /** Work due later (a confirmation's expiry), kept in Redis. */
+  timers: Pick<Timers, 'expireConfirmation'>;
 }
 
 export type JobHandler = (ctx: JobContext) => Promise<JobResult>;
@@ -63,6 +66,14 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
   const names = queueNames(opts.prefix, opts.mesh);
   let shuttingDown = false;
   const controllers = new Set<AbortController>();
+  const timers = startTimers({
+    connection: opts.connection,
+    redis: opts.redis,
+    prefix: opts.prefix,
+    mesh: opts.mesh,
+    slack: opts.slack,
+    log: opts.log,
+  });
 
   const processor = async (job: Job<JobData, JobResult>, token?: string): Promise<JobResult> => {
     const starts = (job.data.starts ?? 0) + 1;
@@ -76,8 +87,10 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
       editClient: opts.slackEdits,
       job: { name: data.name, command: data.command },
       channel: data.channelId,
-      // Queued before its anchor was posted: the web role may have posted it since, or be posting it now.
-      anchorTs: data.anchorTs ?? (await awaitAnchor(opts.redis, opts.prefix, String(job.id), data.requestedAt)),
+      // Queued before its anchor was posted: the web role may have posted it since, or be posting it now (then
+      // the claim makes the reporter wait for that one rather than post a second).
+      anchorTs: data.anchorTs ?? (await recordedAnchor(opts.redis, opts.prefix, String(job.id))),
+      anchorClaim: anchorClaim(opts.redis, opts.prefix, String(job.id)),
       title: opts.describe(data),
       jobId: jobNumber(job.id),
       userId: data.userId,
@@ -101,6 +114,7 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
       reporter,
       slack: opts.slack,
       resumed: starts > 1,
+      timers,
     };
     log.info({ attempt: job.attemptsMade + 1, starts }, 'job started');
     const began = performance.now();
@@ -108,21 +122,13 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
     jobStarted(data.name, job.timestamp, job.processedOn ?? Date.now(), starts === 1);
     try {
       await checkpoint();
-      const mine = reporter.anchor
-        ? undefined
-        : await reporter.ensureAnchor().catch((err: unknown) => {
-            // Slack is down: the job runs anyway, and its next edit or reply posts the anchor.
-            log.warn({ err }, 'could not post the anchor message');
-            return undefined;
-          });
-      if (mine) {
-        const ts = await recordAnchor(opts.redis, opts.prefix, String(job.id), mine);
-        if (ts !== mine) {
-          // The web role's anchor was recorded first: keep one message per job.
-          await opts.slack.chat.delete({ channel: data.channelId, ts: mine }).catch(() => undefined);
-          reporter.adopt(ts);
-        }
-        await job.updateData({ ...data, anchorTs: ts });
+      if (!reporter.anchor) {
+        // In the background: the job runs while the web role finishes posting its anchor (or Slack is slow);
+        // edits and replies wait for it. Slack down: the next edit or reply tries again.
+        void reporter
+          .ensureAnchor()
+          .then((ts) => job.updateData({ ...data, anchorTs: ts }))
+          .catch((err: unknown) => log.warn({ err }, 'could not post the anchor message'));
       }
       if (starts > 1)
         void reporter.reply(
@@ -197,7 +203,7 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
     close: async () => {
       shuttingDown = true;
       for (const c of controllers) c.abort(new ShuttingDown('worker shutting down'));
-      await Promise.allSettled([changes.close(), reads.close()]);
+      await Promise.allSettled([changes.close(), reads.close(), timers.close()]);
     },
   };
 }
@@ -231,25 +237,10 @@ async function answerJoiners(
   }
 }
 
-/** The anchor the web role recorded; for a job queued moments ago, waits up to 2 s for it to be posted. */
-async function awaitAnchor(
-  redis: Redis,
-  prefix: string,
-  jobId: string,
-  requestedAt: number,
-): Promise<string | undefined> {
-  const until = Math.min(requestedAt + 5000, Date.now() + 2000);
-  for (;;) {
-    const ts = await recordedAnchor(redis, prefix, jobId);
-    if (ts || Date.now() >= until) return ts;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 function failureHeadline(data: JobData, err: unknown): string {
   const hint = err instanceof PermanentError && err.hint ? `\n${err.hint}` : '';
   const next =
-    data.name === 'up'
+    data.name === 'up' || data.name === 'up-plan'
       ? 'Fix the cause, then run `/mesh up` again: it continues where it stopped and creates nothing twice.'
       : data.name === 'down'
         ? 'Run `/mesh down` again: it deletes only what is left.'

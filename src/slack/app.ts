@@ -12,6 +12,7 @@ import { recordedAnchor } from '../queue/anchor.ts';
 import { cancelJob } from '../queue/cancel.ts';
 import { type EnqueueDeps, enqueueCommand, jobIdOf, jobNumber } from '../queue/enqueue.ts';
 import { isMutatingJob, type JobName } from '../queue/job-types.ts';
+import { APPLY_ACTION, APPLY_CANCEL_ACTION, expiredOutcome, PLAN_BLOCKS } from './apply-confirm.ts';
 import { ChannelClosedError, makeChannelChecker, reportChannels } from './channels.ts';
 import { webClientOptions } from './client.ts';
 import {
@@ -185,7 +186,13 @@ export function createWebApp(opts: WebOptions): WebApp {
     }
     // Ack now; the anchor message in the channel is the visible answer.
     await ack();
-    const name: JobName = cmd.kind === 'down' && !cmd.confirm ? 'down-preview' : cmd.kind;
+    // Without --confirm, down and up first show what they would do and ask (down-confirm.ts, apply-confirm.ts).
+    const name: JobName =
+      cmd.kind === 'down' && !cmd.confirm
+        ? 'down-preview'
+        : cmd.kind === 'up' && !cmd.dryRun && !cmd.confirm
+          ? 'up-plan'
+          : cmd.kind;
     await queueOrApologize(name, cmd, command.user_id, command.channel_id, respond);
   });
 
@@ -395,6 +402,78 @@ export function createWebApp(opts: WebOptions): WebApp {
     }
   }
   app.action<BlockAction>(DOWN_KEEP_ACTION, downButton('keep'));
+
+  /** Apply and Cancel of a `/mesh up` plan: the down confirmation's checks, and one click (or the expiry) wins. */
+  const applyButton =
+    (kind: 'apply' | 'cancel') =>
+    async ({ ack, body, action, respond }: ButtonArgs) => {
+      await ack();
+      const who = clicker(body);
+      const cmd: MeshCommand = { kind: 'up', dryRun: false, confirm: opts.spec.name };
+      const shown = kind === 'apply' ? 'button: Apply /mesh up' : 'button: cancel the /mesh up plan';
+      const decision = await gate.admit(who, cmd, shown);
+      if (!decision.allowed) return void (await refuse(respond, `${decision.reason}. Nothing was changed.`));
+      const check = readConfirmValue(buttonValue(action), opts.spec.name, Date.now());
+      const settle = (outcome: string) =>
+        respond({
+          replace_original: true,
+          text: safeText(outcome),
+          blocks: settledBlocks(body.message?.blocks as unknown[] | undefined, outcome, PLAN_BLOCKS) as never,
+        });
+      const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+      if (!check.ok) {
+        log.info({ audit: true, userId: who.userId, reason: check.reason }, 'up plan confirmation not valid');
+        if (!check.expired || !check.value) return void (await tell(`:no_entry: ${check.reason} Nothing was changed.`));
+        // The expiry job may not have run yet (no worker up): this click settles the message the same way.
+        const { nonce, exp } = check.value;
+        const used = await claimConfirmation(
+          opts.redis,
+          opts.enqueue.prefix,
+          nonce,
+          {
+            userId: who.userId,
+            action: 'expired',
+          },
+          'up',
+        );
+        await tell(':hourglass: This plan expired: nothing was changed. Run `/mesh up` again for a fresh plan.');
+        if (!used) await settle(expiredOutcome(opts.spec.name, exp));
+        return;
+      }
+      const before = await claimConfirmation(
+        opts.redis,
+        opts.enqueue.prefix,
+        check.value.nonce,
+        { userId: who.userId, action: kind },
+        'up',
+        check.value.exp - Date.now(),
+      );
+      if (before) {
+        log.info({ audit: true, userId: who.userId, usedBy: before.userId }, 'up plan confirmation already used');
+        const how =
+          before.action === 'expired'
+            ? 'it expired'
+            : `<@${before.userId}> ${before.action === 'cancel' ? 'cancelled it' : 'applied it'}`;
+        return void (await tell(
+          `:information_source: This plan was already settled: ${how}. It works once; nothing more happens.`,
+        ));
+      }
+      if (kind === 'cancel') {
+        await settle(`:no_entry_sign: Cancelled by <@${who.userId}> at ${at()}: nothing was changed.`);
+        return;
+      }
+      // Queue first, then say so: a failure to queue gives the button back.
+      const queued = await queueOrApologize('up', cmd, who.userId, who.channelId, respond);
+      if (!queued) {
+        await releaseConfirmation(opts.redis, opts.enqueue.prefix, check.value.nonce, 'up');
+        return;
+      }
+      await settle(
+        `:rocket: Applied by <@${who.userId}> at ${at()}: building mesh *${opts.spec.name}* is job ${jobNumber(queued.jobId)}, below.`,
+      );
+    };
+  app.action<BlockAction>(APPLY_ACTION, applyButton('apply'));
+  app.action<BlockAction>(APPLY_CANCEL_ACTION, applyButton('cancel'));
 
   const queueOrApologize = async (
     name: JobName,

@@ -1,7 +1,8 @@
 // The `/mesh down` confirmation: what will be deleted, what it costs now, and two buttons, Delete and Keep it.
 // The button value carries a one-time nonce: the first click claims it in Redis (SET NX), so a second click, a
 // double click or a second admin cannot start a second teardown. It expires after 5 minutes, so an old message
-// cannot delete a mesh built since. Slack signs the click, so the value cannot be forged.
+// cannot delete a mesh built since. Slack signs the click, so the value cannot be forged. The `/mesh up` Apply
+// button (apply-confirm.ts) uses the same value and claim, under its own kind.
 import { randomUUID } from 'node:crypto';
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
@@ -20,11 +21,30 @@ export interface ConfirmValue {
   nonce: string;
 }
 
-export function confirmValue(mesh: string, now: number, nonce: string = randomUUID()): string {
-  return JSON.stringify({ mesh, exp: now + CONFIRM_TTL_MS, nonce } satisfies ConfirmValue);
+export function confirmValue(
+  mesh: string,
+  now: number,
+  nonce: string = randomUUID(),
+  ttlMs: number = CONFIRM_TTL_MS,
+): string {
+  return JSON.stringify({ mesh, exp: now + ttlMs, nonce } satisfies ConfirmValue);
 }
 
-export type ConfirmCheck = { ok: true; value: ConfirmValue } | { ok: false; expired: boolean; reason: string };
+/** Which confirmation a nonce belongs to: each kind has its own keys. */
+export type ConfirmKind = 'down' | 'up';
+
+/** What used a confirmation: a click (delete, keep, apply, cancel) or its expiry. */
+export interface ConfirmClaim {
+  userId: string;
+  action: string;
+}
+
+const claimKey = (prefix: string, kind: ConfirmKind, nonce: string) => `${prefix}:${kind}-confirm:${nonce}`;
+
+/** An expired value still names its nonce and expiry, so the click can settle the message as the expiry would. */
+export type ConfirmCheck =
+  | { ok: true; value: ConfirmValue }
+  | { ok: false; expired: boolean; reason: string; value?: ConfirmValue };
 
 export function readConfirmValue(value: string, mesh: string, now: number): ConfirmCheck {
   let parsed: { mesh?: unknown; exp?: unknown; nonce?: unknown };
@@ -42,34 +62,46 @@ export function readConfirmValue(value: string, mesh: string, now: number): Conf
   if (typeof parsed.nonce !== 'string' || parsed.nonce.length < 16)
     return { ok: false, expired: false, reason: 'This button is not a valid confirmation.' };
   if (typeof parsed.exp !== 'number' || now > parsed.exp)
-    return { ok: false, expired: true, reason: 'This confirmation expired (buttons are valid for 5 minutes).' };
+    return {
+      ok: false,
+      expired: true,
+      reason: 'This confirmation expired (buttons are valid for 5 minutes).',
+      value: typeof parsed.exp === 'number' ? { mesh, exp: parsed.exp, nonce: parsed.nonce } : undefined,
+    };
   return { ok: true, value: { mesh, exp: parsed.exp, nonce: parsed.nonce } };
 }
 
 /**
- * Claims a confirmation for one click. Returns undefined when this click got it, or who used it before and how.
- * The key outlives the button, so a click after a restart cannot use it again either.
+ * Claims a confirmation for one click (or for its expiry). Returns undefined when this claim got it, or who used it
+ * before and how. The key outlives the button, so a click after a restart cannot use it again either.
  */
 export async function claimConfirmation(
   redis: Redis,
   prefix: string,
   nonce: string,
-  claim: { userId: string; action: 'delete' | 'keep' },
-): Promise<{ userId: string; action: string } | undefined> {
-  const key = `${prefix}:down-confirm:${nonce}`;
-  const won = await redis.set(key, JSON.stringify(claim), 'PX', CONFIRM_TTL_MS * 2, 'NX');
+  claim: ConfirmClaim,
+  kind: ConfirmKind = 'down',
+  ttlMs: number = CONFIRM_TTL_MS,
+): Promise<ConfirmClaim | undefined> {
+  const key = claimKey(prefix, kind, nonce);
+  const won = await redis.set(key, JSON.stringify(claim), 'PX', Math.max(ttlMs * 2, CONFIRM_TTL_MS * 2), 'NX');
   if (won === 'OK') return undefined;
   const held = await redis.get(key);
   try {
-    return JSON.parse(held ?? '{}') as { userId: string; action: string };
+    return JSON.parse(held ?? '{}') as ConfirmClaim;
   } catch {
-    return { userId: 'someone', action: 'delete' };
+    return { userId: 'someone', action: kind === 'down' ? 'delete' : 'apply' };
   }
 }
 
-/** Gives a claimed confirmation back (the teardown could not be queued), so the button works again. */
-export async function releaseConfirmation(redis: Redis, prefix: string, nonce: string): Promise<void> {
-  await redis.del(`${prefix}:down-confirm:${nonce}`);
+/** Gives a claimed confirmation back (its job could not be queued), so the button works again. */
+export async function releaseConfirmation(
+  redis: Redis,
+  prefix: string,
+  nonce: string,
+  kind: ConfirmKind = 'down',
+): Promise<void> {
+  await redis.del(claimKey(prefix, kind, nonce));
 }
 
 /** A long inventory as counts per region: each "N thing(s) (id, id, ...)" without its list of IDs. */
@@ -158,10 +190,14 @@ export async function postDownConfirmation(
 }
 
 /** The message after a click: the inventory stays (what was, or would have been, deleted), the buttons go. */
-export function settledBlocks(original: unknown[] | undefined, outcome: string): object[] {
+export function settledBlocks(
+  original: unknown[] | undefined,
+  outcome: string,
+  keep: readonly string[] = ['inventory', 'cost'],
+): object[] {
   const kept = (original ?? []).filter((b) => {
     const block = b as { type?: string; block_id?: string };
-    return block.type === 'section' && (block.block_id === 'inventory' || block.block_id === 'cost');
+    return block.type === 'section' && keep.includes(block.block_id ?? '');
   }) as object[];
   return [...kept, context(outcome)];
 }

@@ -38,7 +38,7 @@ export function jobButtons(phase: JobPhase, jobNumber: string, job?: RerunValue)
   return elements.length ? { type: 'actions', block_id: `job_${jobNumber}`, elements } : undefined;
 }
 
-const RERUNNABLE: ReadonlySet<string> = new Set(['up', 'status', 'scale', 'ping', 'down', 'down-preview']);
+const RERUNNABLE: ReadonlySet<string> = new Set(['up', 'up-plan', 'status', 'scale', 'ping', 'down', 'down-preview']);
 
 /** Reads a Retry value back; undefined when it is not one this bot wrote. */
 export function readRerunValue(value: string): RerunValue | undefined {

@@ -39,6 +39,12 @@ export interface ReporterOptions {
   editClient?: WebClient;
   /** Shared by every job of the process; default the process's own. */
   budget?: EditBudget;
+  /** Who may post the anchor (src/queue/anchor.ts): the web role may be posting it; then it is used instead. */
+  anchorClaim?: {
+    take(): Promise<'mine' | { ts: string }>;
+    record(ts: string): Promise<string>;
+    release(): Promise<void>;
+  };
 }
 
 const ICON: Record<JobState, string> = {
@@ -68,6 +74,7 @@ export class ProgressReporter {
   private readonly opts: ReporterOptions;
   private readonly minEditIntervalMs: number;
   private anchorTs?: string;
+  private anchoring?: Promise<string>;
   private state: JobState = 'running';
   private total = 0;
   private done = 0;
@@ -95,17 +102,38 @@ export class ProgressReporter {
     return this.anchorTs;
   }
 
-  /** Uses another message as the anchor (the one recorded first for this job). */
-  adopt(ts: string): void {
-    this.anchorTs = ts;
+  /**
+   * The anchor, posted when the job has none yet (a job queued without Slack, or a lost anchor); when another
+   * process holds the claim to post it, the one it posts. Edits and replies asking at once share one attempt.
+   */
+  ensureAnchor(): Promise<string> {
+    if (this.anchorTs) return Promise.resolve(this.anchorTs);
+    this.anchoring ??= this.postAnchor().finally(() => {
+      this.anchoring = undefined;
+    });
+    return this.anchoring;
   }
 
-  /** Posts the anchor message when the job has none yet (a job queued without Slack, or a lost anchor). */
-  async ensureAnchor(): Promise<string> {
-    if (this.anchorTs) return this.anchorTs;
-    const res = await this.opts.client.chat.postMessage({ channel: this.opts.channel, ...this.render() });
-    this.anchorTs = res.ts as string;
-    return this.anchorTs;
+  private async postAnchor(): Promise<string> {
+    const claim = this.opts.anchorClaim;
+    const got = claim ? await claim.take() : 'mine';
+    if (got !== 'mine') {
+      this.anchorTs = got.ts;
+      return got.ts;
+    }
+    try {
+      const res = await this.opts.client.chat.postMessage({ channel: this.opts.channel, ...this.render() });
+      const mine = res.ts as string;
+      const ts = claim ? await claim.record(mine) : mine;
+      // Only when the claim had expired and another holder posted meanwhile: one message per job stays.
+      if (ts !== mine)
+        await this.opts.client.chat.delete({ channel: this.opts.channel, ts: mine }).catch(() => undefined);
+      this.anchorTs = ts;
+      return ts;
+    } catch (err) {
+      await claim?.release().catch(() => undefined);
+      throw err;
+    }
   }
 
   setTotal(total: number): void {

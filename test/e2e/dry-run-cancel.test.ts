@@ -49,7 +49,7 @@ describe('/mesh up --dry-run', () => {
 
 describe('/mesh cancel of a running up', () => {
   it('stops at a safe point and says what was left; status calls the mesh partial', async () => {
-    const anchor = await sb.send('up');
+    const anchor = await sb.send(`up --confirm ${sb.spec.name}`);
     expect(anchor, 'the up job has a message in the channel').toBeDefined();
     await stepDone(anchor!);
     const cancel = await sb.run('cancel');
@@ -76,7 +76,7 @@ describe('/mesh cancel of a running up', () => {
   }, 360_000);
 
   it('a later up continues from there and completes the mesh', async () => {
-    const up = await sb.run('up', { timeoutMs: 300_000 });
+    const up = await sb.run(`up --confirm ${sb.spec.name}`, { timeoutMs: 300_000 });
     expect(up.ok, everything(up)).toBe(true);
     expect(seen(up.anchor)).toMatch(/is up and verified/);
     expect(await countMesh(sb, 'gateway')).toEqual(expectedCounts(2));
@@ -111,7 +111,7 @@ describe('/mesh status on a broken mesh', () => {
     expect(seen(status.anchor)).toMatch(/Mesh \*demo\*: [1-9]\d* failing, \d+ warning, \d+ ok\./);
     expect(seen(status.anchor)).toContain(`route table ${table}: no route to ${pdx!.vpcCidr} (${pdx!.name})`);
 
-    const repair = await sb.run('up', { timeoutMs: 300_000 });
+    const repair = await sb.run(`up --confirm ${sb.spec.name}`, { timeoutMs: 300_000 });
     expect(repair.ok, everything(repair)).toBe(true);
     const healthy = await sb.run('status', { timeoutMs: 120_000 });
     expect(seen(healthy.anchor)).toMatch(/Mesh \*demo\* is healthy: all \d+ checks ok\./);

@@ -27,7 +27,7 @@ const everything = (o: { anchor?: SlackMessage; thread: SlackMessage[] }) =>
 describe('an EKS cluster that goes FAILED', () => {
   it('fails up at once, naming the cluster and what to do; status shows it failing', async () => {
     failures.clusterFails('demo-iad');
-    const up = await sb.run('up', { timeoutMs: 300_000 });
+    const up = await sb.run(`up --confirm ${sb.spec.name}`, { timeoutMs: 300_000 });
     expect(up.ok).toBe(false);
     const anchor = seen(up.anchor);
     expect(anchor).toMatch(/^:x:/);
@@ -50,7 +50,7 @@ describe('an EKS cluster that goes FAILED', () => {
 describe('a node group that goes CREATE_FAILED', () => {
   it('fails up at once, naming the node group, its state and what to check', async () => {
     failures.nodegroupFails('demo-pdx');
-    const up = await sb.run('up', { timeoutMs: 300_000 });
+    const up = await sb.run(`up --confirm ${sb.spec.name}`, { timeoutMs: 300_000 });
     expect(up.ok).toBe(false);
     const anchor = seen(up.anchor);
     expect(anchor).toMatch(/^:x:/);

@@ -22,7 +22,7 @@ const anchorNow = (ts: string) => sb.slack.messages(CHANNEL).find((m) => m.ts ==
 
 describe('SIGTERM to the real bot in the middle of /mesh up', () => {
   it('stops at a safe point, exits 0, and the next bot finishes the job without doing any step twice', async () => {
-    const anchor = (await sb.send('up'))!;
+    const anchor = (await sb.send(`up --confirm ${sb.spec.name}`))!;
     expect(anchor).toBeDefined();
     await expect
       .poll(() => stepsOfNewWork(sb, anchor.ts), { timeout: 300_000, interval: 100 })

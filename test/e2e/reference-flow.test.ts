@@ -66,7 +66,7 @@ afterAll(async () => {
 
 describe('the reference flow from Slack', () => {
   it('/mesh up builds the mesh from an empty account and verifies it with cross-cluster pings', async () => {
-    const up = await sb.run('up');
+    const up = await sb.run(`up --confirm ${sb.spec.name}`);
     expect(up.ok, seen(up.anchor)).toBe(true);
     const thread = up.thread.map((m) => seen(m)).join('\n');
     expect(thread).toMatch(/The plan for mesh \*demo\*/);
@@ -79,7 +79,7 @@ describe('the reference flow from Slack', () => {
   }, 300_000);
 
   it('/mesh up again changes nothing and says so', async () => {
-    const again = await sb.run('up');
+    const again = await sb.run(`up --confirm ${sb.spec.name}`);
     expect(again.ok, seen(again.anchor)).toBe(true);
     expect(seen(again.anchor)).toMatch(/already up: nothing changed/);
     expect(await countMesh(sb, 'gateway')).toEqual(expectedCounts(2));
@@ -206,7 +206,7 @@ describe('a broken link is named by the ping diagnosis', () => {
     expect(seen(noPeering.anchor)).toMatch(/peering/i);
     expect(seen(noPeering.anchor)).toContain(pcx);
 
-    const repair = await sb.run('up');
+    const repair = await sb.run(`up --confirm ${sb.spec.name}`);
     expect(repair.ok, seen(repair.anchor)).toBe(true);
     expect((await sb.run('ping pdx iad-0')).ok).toBe(true);
     expect((await sb.run('ping iad pdx-0')).ok).toBe(true);

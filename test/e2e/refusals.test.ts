@@ -38,7 +38,7 @@ describe('Calico Open Source', () => {
   });
 
   it('up stops at the Calico step and says the mesh needs Calico Enterprise or Calico Cloud, and what to configure', async () => {
-    const up = await sb.run('up');
+    const up = await sb.run(`up --confirm ${sb.spec.name}`);
     expect(up.ok).toBe(false);
     const text = [seen(up.anchor), ...up.thread.map((m) => seen(m))].join('\n');
     expect(text).toMatch(/RemoteClusterConfiguration/);

@@ -23,7 +23,7 @@ afterAll(async () => {
 describe('faults during /mesh up', () => {
   it('a missing IAM permission stops up at once, naming the permission and the AWS error code', async () => {
     sb.cloud.faults.deny(['iam:CreateRole']);
-    const up = await sb.run('up');
+    const up = await sb.run(`up --confirm ${sb.spec.name}`);
     expect(up.ok).toBe(false);
     const text = [seen(up.anchor), ...up.thread.map((m) => seen(m))].join('\n');
     expect(text).toContain('iam:CreateRole');
@@ -36,7 +36,7 @@ describe('faults during /mesh up', () => {
 
   it(`with 20% of AWS calls throttled and the bot killed after every ${KILL_EVERY} steps, up completes and makes everything exactly once`, async () => {
     sb.cloud.faults.add({ service: '*', rate: 0.2, kind: 'throttle' });
-    const anchor = (await sb.send('up'))!;
+    const anchor = (await sb.send(`up --confirm ${sb.spec.name}`))!;
     expect(anchor).toBeDefined();
     let kills = 0;
     let lastKillAt = 0;

@@ -214,7 +214,7 @@ describe('buttons for the next step', () => {
   }, 240_000);
 
   it('a running up stops from its Cancel button, and its thread says what was left in place', async () => {
-    const anchor = (await sb.send('up'))!;
+    const anchor = (await sb.send(`up --confirm ${sb.spec.name}`))!;
     const n = /job (\d+)/.exec(anchor.text)![1]!;
     await sb.slack.waitFor((m) => m.ts === anchor.ts && /Step \d+ of \d+/.test(m.text), 60_000);
     await sb.slack.clickLabel({ to: sb.delivery, userId: ADMIN, channelId: CHANNEL, label: `Cancel job ${n}` });

@@ -42,7 +42,7 @@ describe('ROLE=web and ROLE=worker as two processes', () => {
   }, 180_000);
 
   it('up, status and down run in the worker process and answer in the channel the web process serves', async () => {
-    const up = await sb.run('up', { timeoutMs: 300_000 });
+    const up = await sb.run(`up --confirm ${sb.spec.name}`, { timeoutMs: 300_000 });
     expect(up.ok, seen(up.anchor)).toBe(true);
     expect(seen(up.anchor)).toMatch(/is up and verified/);
     expect(await countMesh(sb, 'gateway')).toEqual(expectedCounts(2));

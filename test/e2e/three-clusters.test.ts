@@ -26,7 +26,7 @@ afterAll(async () => {
 
 describe('a three-cluster mesh', () => {
   it('up builds and verifies all three, with a peering per pair and federation per ordered pair', async () => {
-    const up = await sb.run('up');
+    const up = await sb.run(`up --confirm ${sb.spec.name}`);
     expect(up.ok, seen(up.anchor)).toBe(true);
     expect(await countMesh(sb, 'gateway')).toEqual(expectedCounts(3));
     const thread = up.thread.map((m) => seen(m)).join('\n');
@@ -59,7 +59,7 @@ describe('a three-cluster mesh', () => {
   }, 300_000);
 
   it('an up killed halfway, with its queue lost, is still cleaned up completely by down', async () => {
-    const anchor = (await sb.send('up'))!;
+    const anchor = (await sb.send(`up --confirm ${sb.spec.name}`))!;
     const done = () => stepsOfNewWork(sb, anchor.ts);
     await expect.poll(done, { timeout: 300_000, interval: 100 }).toBeGreaterThanOrEqual(20);
     await sb.killBot('SIGKILL');

@@ -93,7 +93,7 @@ async function decide(mesh: string, a: Authorization): Promise<string> {
 beforeAll(async () => {
   sb = await sandboxFor('iam-policy');
   sb.cloud.calls.keepLog(true);
-  const up = await sb.run('up');
+  const up = await sb.run(`up --confirm ${sb.spec.name}`);
   expect(up.ok, seen(up.anchor)).toBe(true);
   // Every resource a call of up or down names exists now, with the tags it had when it was acted on.
   world = await readWorld();

@@ -48,7 +48,7 @@ afterAll(async () => sb?.stop());
 
 describe('GET /metrics', () => {
   it('after up and a status pass, shows the mesh gauges per cluster and per ordered pair', async () => {
-    const up = await sb.run('up');
+    const up = await sb.run(`up --confirm ${sb.spec.name}`);
     expect(up.ok, seen(up.anchor)).toBe(true);
     const status = await sb.run('status');
     expect(status.ok, seen(status.anchor)).toBe(true);

@@ -116,7 +116,7 @@ afterAll(async () => {
 
 describe('Redis going away', () => {
   it('restarted with AOF mid-up: 503 while gone, 200 after, the job finishes, every step once', async () => {
-    const anchor = (await sb.send('up'))!;
+    const anchor = (await sb.send(`up --confirm ${sb.spec.name}`))!;
     expect(anchor).toBeDefined();
     await until('five steps done', () => (doneSteps(anchor.ts).length >= 5 ? true : undefined));
     const before = doneSteps(anchor.ts).length;
@@ -155,7 +155,7 @@ describe('Redis going away', () => {
   it('flushed mid-up: the running job ends, and `/mesh up` again continues from what exists', async () => {
     const fresh = await sandboxFor('redis-flush');
     try {
-      const anchor = (await fresh.send('up'))!;
+      const anchor = (await fresh.send(`up --confirm ${fresh.spec.name}`))!;
       const done = () =>
         fresh.slack.thread(CHANNEL, anchor.ts).filter((m) => m.text.startsWith(':white_check_mark:')).length;
       await until('eight steps done', () => (done() >= 8 ? true : undefined));
@@ -164,7 +164,7 @@ describe('Redis going away', () => {
       await flusher.quit();
       const first = await fresh.settle(anchor, 600_000);
       const firstDone = done();
-      const again = await fresh.run('up', { timeoutMs: 600_000 });
+      const again = await fresh.run(`up --confirm ${fresh.spec.name}`, { timeoutMs: 600_000 });
       expect(again.ok, seen(again.anchor)).toBe(true);
       // The flush took the changes queue's global concurrency of 1 with it: the next change puts it back.
       const changes = new Queue(queueNames('meshops', fresh.spec.name).changes, {

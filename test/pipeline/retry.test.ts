@@ -64,7 +64,7 @@ afterAll(async () => {
 
 async function runUp() {
   const res = await slack.slashCommand({
-    text: 'up',
+    text: `up --confirm ${bot.config.spec.name}`,
     userId: ADMIN,
     channelId: CHANNEL,
     to: { http: { url: bot.eventsUrl, signingSecret: SIGNING_SECRET } },

@@ -72,7 +72,7 @@ afterAll(async () => {
 describe('a NAT gateway that stays pending past the wait', () => {
   it('fails up naming the NAT gateway, the time waited and the state it saw last, and says what to do', async () => {
     const res = await slack.slashCommand({
-      text: 'up',
+      text: `up --confirm ${bot.config.spec.name}`,
       userId: ADMIN,
       channelId: CHANNEL,
       to: { http: { url: bot.eventsUrl, signingSecret: SIGNING_SECRET } },

@@ -62,7 +62,7 @@ async function startWorker(prefix: string): Promise<ChildProcess> {
 
 async function sendUp(): Promise<void> {
   const res = await slack.slashCommand({
-    text: 'up',
+    text: `up --confirm ${web.config.spec.name}`,
     userId: ADMIN,
     channelId: CHANNEL,
     to: { http: { url: web.eventsUrl, signingSecret: SIGNING_SECRET } },
