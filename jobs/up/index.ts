@@ -75,13 +75,14 @@ export async function upPlanJob(deps: Deps, ctx: JobContext): Promise<JobResult>
     extra: `Estimated cost once up:\n${codeBlock(cost)}`,
     dryRun: true,
   });
-  if (run.alreadyDone) {
+  // A step that cannot observe only checks (the cross-cluster pings): it changes nothing, so it asks nothing.
+  const todo = steps.filter((s) => s.observe && !isSettled(run.observed.get(s.id))).map((s) => s.title);
+  if (todo.length === 0) {
     return {
       ok: true,
       summary: `Mesh *${deps.spec.name}* is complete: \`/mesh up\` would change nothing (${steps.length} steps checked), so there is nothing to apply.`,
     };
   }
-  const todo = steps.filter((s) => !isSettled(run.observed.get(s.id))).map((s) => s.title);
   const ttlMs = deps.confirmTtlMs ?? CONFIRM_TTL_MS;
   const posted = await postApplyConfirmation(ctx.slack, ctx.data.channelId, {
     mesh: deps.spec.name,

@@ -115,7 +115,7 @@ describe('/mesh up waits for Apply', () => {
 
     const bob = await sb.click('Apply', { user: NON_ADMIN });
     expect(bob.ok).toBe(false);
-    expect(bob.ephemeral.join('\n')).toMatch(/only mesh admins may run `\/mesh up`.*Nothing was changed/s);
+    expect(bob.ephemeral.join('\n')).toMatch(/only mesh admins may run `\/mesh up`.*Nothing was changed/is);
     expect(hasButtons(current(msg.ts))).toBe(true);
 
     const posted = anchorsPosted();
