@@ -109,6 +109,8 @@ describe('signed requests', () => {
     await expect.poll(queued, { timeout: 5000 }).toBe(before + 1);
     const anchor = await slack.waitFor((m) => m.channel === CHANNEL && /\/mesh status/.test(m.text ?? ''), 5000);
     expect(anchor.text).toContain(`<@${ADMIN}>`);
+    // The web role records the anchor in the job's data right after Slack answered the post.
+    await expect.poll(async () => (await reads.getWaiting())[0]?.data.anchorTs, { timeout: 5000 }).toBe(anchor.ts);
     const [job] = await reads.getWaiting();
     expect(job!.data).toMatchObject({
       name: 'status',
