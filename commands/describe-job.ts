@@ -5,5 +5,7 @@ import { describeCommand } from './parse.ts';
 export function describeJob(data: Pick<JobData, 'name' | 'command'>): string {
   if (data.name === 'down-preview') return '/mesh down (confirmation)';
   if (data.name === 'up-plan') return '/mesh up (plan)';
+  // Applied from the plan's button or with --confirm, it is the same up: its messages are titled alike.
+  if (data.command.kind === 'up' && !data.command.dryRun) return describeCommand({ kind: 'up', dryRun: false });
   return describeCommand(data.command);
 }

@@ -47,6 +47,6 @@ export const up: Subcommand<'up'> = {
     }
     return { ok: true, command: { kind: 'up', dryRun: false, confirm } };
   },
-  // With --confirm it is the same up, asked to skip the question: its messages are titled `/mesh up` alike.
-  describe: (cmd) => (cmd.dryRun ? '/mesh up --dry-run' : '/mesh up'),
+  describe: (cmd) =>
+    cmd.dryRun ? '/mesh up --dry-run' : cmd.confirm ? `/mesh up --confirm ${cmd.confirm}` : '/mesh up',
 };
