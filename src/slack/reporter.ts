@@ -346,11 +346,14 @@ export class ProgressReporter {
     this.editChain = this.editChain.then(async () => {
       this.lastEditAt = this.opts.clock.now();
       if (!this.anchorTs) {
-        await this.ensureAnchor().catch((err: unknown) =>
-          this.opts.log.warn({ err }, 'could not post the progress message'),
-        );
-        return;
+        const ts = await this.ensureAnchor().catch((err: unknown) => {
+          this.opts.log.warn({ err }, 'could not post the progress message');
+          return undefined;
+        });
+        // The anchor may be one the web role posted ("Queued"): edited below to the current state like any other.
+        if (!ts) return;
       }
+      const anchorTs = this.anchorTs as string;
       const budget = this.opts.budget ?? sharedEditBudget;
       // Several final states at once take turns: each 429 waits its Retry-After, with a little jitter.
       for (let attempt = 0; attempt < 10; attempt++) {
@@ -361,7 +364,7 @@ export class ProgressReporter {
           this.edits += 1;
           await (this.opts.editClient ?? this.opts.client).chat.update({
             channel: this.opts.channel,
-            ts: this.anchorTs,
+            ts: anchorTs,
             ...this.render(),
           });
           return;
