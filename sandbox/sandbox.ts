@@ -245,14 +245,32 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       // A job has one anchor message (the web role and the worker claim who posts it: src/queue/anchor.ts).
       // The reporter posts every thread reply (and waits for Slack's answer) before its final edit of the anchor,
       // so once the anchor is final the thread is complete.
-      const final = await slack.waitFor(
-        (m) => m.channel === CHANNEL && m.ts === anchor.ts && FINAL.test(m.text),
-        timeoutMs,
-      );
-      return outcomeOf(final);
+      const deadline = Date.now() + timeoutMs;
+      for (let current = anchor; ; ) {
+        // The one message the bot takes back: "joined the status already running", when that status ended just
+        // then; the command then became a job of its own, whose anchor follows.
+        const ts = current.ts;
+        const final = slack.waitFor(
+          (m) => m.channel === CHANNEL && m.ts === ts && FINAL.test(m.text),
+          Math.max(0, deadline - Date.now()),
+        );
+        const withdrawn = new Promise<'withdrawn'>((resolve) => {
+          const stop = slack.onChange((c) => {
+            if (c.kind === 'delete' && c.message.ts === ts) resolve('withdrawn');
+          });
+          void final.then(stop, stop);
+        });
+        const ended = current.deleted ? 'withdrawn' : await Promise.race([final, withdrawn]);
+        if (ended !== 'withdrawn') return outcomeOf(ended);
+        void final.catch(() => undefined);
+        current = await slack.waitFor(
+          (m) => m.channel === CHANNEL && isJobAnchor(m) && Number(m.ts) > Number(ts),
+          Math.max(0, deadline - Date.now()),
+        );
+      }
     };
-    const newAnchor = (before: Set<string>) => (m: SlackMessage) =>
-      !before.has(m.ts) && !m.threadTs && m.user === BOT_USER && /· job \d+/.test(m.text);
+    const isJobAnchor = (m: SlackMessage) => !m.threadTs && m.user === BOT_USER && /· job \d+/.test(m.text);
+    const newAnchor = (before: Set<string>) => (m: SlackMessage) => !before.has(m.ts) && isJobAnchor(m);
     const ephemeralTo = (user: string) => {
       const before = new Set(slack.ephemeral(CHANNEL, user).map((m) => m.ts));
       return {
