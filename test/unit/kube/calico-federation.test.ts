@@ -234,6 +234,8 @@ describe('readTyphaSync', () => {
     const s = await readTyphaSync(kube, ['iad']);
     expect(s.inSync.has('iad')).toBe(false);
     expect(s.notInSync.get('iad')).toBe('calico-typha-b reports 1 (Connecting)');
+    // The number the sync gauge exports: the replica that is not InSync.
+    expect(s.states.get('iad')).toBe(1);
     metrics.set('calico-typha-b', { iad: 2 });
     const again = await readTyphaSync(kube, ['iad']);
     expect(again.inSync.get('iad')).toBe(
@@ -280,11 +282,14 @@ describe('federation.health', () => {
       evidence:
         'calico-typha-a: remote_cluster_connection_status 2 (InSync)\n' +
         'calico-typha-a: Sending in-sync update for RemoteClusterConfiguration(iad)',
+      value: 2,
     });
     metrics.set('calico-typha-a', { iad: 3 });
-    expect((await federation.health(dst, 'pdx', 'iad', await readTyphaSync(dst, ['iad']))).detail).toMatch(
+    const resync = await federation.health(dst, 'pdx', 'iad', await readTyphaSync(dst, ['iad']));
+    expect(resync.detail).toMatch(
       /^not in sync per calico-typha: calico-typha-a reports 3 \(ReSyncInProgress\); last log line: /,
     );
+    expect(resync.value).toBe(3);
   });
 });
 
