@@ -36,7 +36,8 @@ export function parseInterval(text: string): { ok: true; ms: number } | { ok: fa
 export const watch: Subcommand<'watch'> = {
   name: 'watch',
   usage: USAGE,
-  summary: 'show the health watch (alerts in the channel when a check breaks); admins turn it on, off, or set how often',
+  summary:
+    'show the health watch (alerts in the channel when a check breaks); admins turn it on, off, or set how often',
   details: (spec) =>
     `After a successful \`/mesh up\`, meshops runs a status pass of mesh *${spec.name}* every 5 minutes. A check ` +
     'that goes from ok to warning or failing posts one alert here (what broke, since when, the first broken link and ' +
@@ -52,7 +53,8 @@ export const watch: Subcommand<'watch'> = {
     const word = first?.toLowerCase();
     if (word === undefined) return { ok: true, command: { kind: 'watch', action: 'show' } };
     if (word === 'on' || word === 'off') {
-      if (rest.length) return usageError(`\`/mesh watch ${word}\` takes nothing more; got \`${rest.join(' ')}\``, USAGE);
+      if (rest.length)
+        return usageError(`\`/mesh watch ${word}\` takes nothing more; got \`${rest.join(' ')}\``, USAGE);
       return { ok: true, command: { kind: 'watch', action: word } };
     }
     if (word === 'every') {

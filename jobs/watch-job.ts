@@ -74,12 +74,7 @@ export async function watchJob(
 }
 
 /** After a successful up: its verification's RTTs become the baselines, and the watch starts (unless turned off). */
-export async function afterUp(
-  deps: Deps,
-  ctx: JobContext,
-  watch: WatchControl,
-  result: JobResult,
-): Promise<JobResult> {
+export async function afterUp(deps: Deps, ctx: JobContext, watch: WatchControl, result: JobResult): Promise<JobResult> {
   const paths = takeVerifiedPaths(deps.spec.name);
   if (!result.ok || !paths) return result;
   try {

@@ -58,9 +58,12 @@ function repairLine(checks: Check[]): string {
 
 /** The first broken link, as `/mesh ping`'s diagnosis names it for the first failing ping of the incident. */
 async function firstBrokenLink(deps: Deps, checks: Check[], log: Logger): Promise<{ line: string; text?: string }> {
-  const ping = failingPing(checks);
   const first = checks[0]!;
   const fallback = { line: `First failing check: *${first.subject}* (${first.cluster ?? 'mesh'}): ${first.detail}` };
+  // A failing ping of the pass, or else a ping from the first broken check's cluster: the pass may have pinged
+  // before the breakage that its AWS reads already saw.
+  const other = deps.spec.clusters.find((c) => c.name !== first.cluster)?.name;
+  const ping = failingPing(checks) ?? (first.cluster && other ? { from: first.cluster, to: other } : undefined);
   if (!ping) return fallback;
   try {
     const probe = await pingFrom(deps, clusterNamed(deps, ping.from), ping.to, podDnsName(ping.to, 0));
@@ -89,7 +92,9 @@ async function post(
     const args: ChatPostMessageArguments = threadTs
       ? { ...base, thread_ts: threadTs, reply_broadcast: broadcast }
       : base;
+    const t0 = Date.now();
     const res = await p.slack.chat.postMessage(args);
+    p.log.info({ ms: Date.now() - t0 }, 'watch: posted');
     return res.ts as string | undefined;
   } catch (err) {
     p.log.warn({ err: errorMessage(err) }, 'could not post a watch message');
@@ -101,7 +106,9 @@ async function opened(deps: Deps, p: WatchPassDeps, i: Incident, checks: Check[]
   const mesh = deps.spec.name;
   const since = `first seen ${clockTime(i.openedAt)}${i.lastOkAt ? `; the pass at ${clockTime(i.lastOkAt)} was ok` : ''}`;
   const count = checks.length === 1 ? '1 check' : `${checks.length} checks`;
+  const t0 = deps.clock.now();
   const link = await firstBrokenLink(deps, checks, p.log);
+  p.log.info({ ms: deps.clock.now() - t0, incident: i.id }, 'watch: diagnosed the new incident');
   const text = [
     `:rotating_light: *Mesh ${mesh} degraded: ${count} broke* (${since}).`,
     ...checks.slice(0, 12).map(checkLine),
@@ -146,6 +153,7 @@ export async function watchPass(deps: Deps, p: WatchPassDeps): Promise<PassRecor
     const started = deps.clock.now();
     const calls = await callTotals();
     const obs = await p.observe(deps);
+    const observedMs = deps.clock.now() - started;
     const stored = await store.state();
     const checks = statusChecks(obs.clusters);
     let slow = stored.slow;
@@ -178,7 +186,15 @@ export async function watchPass(deps: Deps, p: WatchPassDeps): Promise<PassRecor
     };
     await store.recordPass(record);
     p.log.info(
-      { ms: record.ms, bad, total: checks.length, events: events.map((e) => e.type), aws: record.awsCalls },
+      {
+        ms: record.ms,
+        observedMs,
+        bad,
+        total: checks.length,
+        events: events.map((e) => e.type),
+        aws: record.awsCalls,
+        kube: record.kubeCalls,
+      },
       'watch pass',
     );
     return record;

@@ -34,7 +34,8 @@ function clusterHealth(deps: Deps, c: ClusterStatus): ClusterHealth {
   return out;
 }
 
-const isSyncState = (v: number | undefined): v is SyncState => v !== undefined && Number.isInteger(v) && v >= 0 && v <= 5;
+const isSyncState = (v: number | undefined): v is SyncState =>
+  v !== undefined && Number.isInteger(v) && v >= 0 && v <= 5;
 
 /**
  * The destination's view of a source in Tigera's numbering: calico-typha's remote_cluster_connection_status as

@@ -124,7 +124,6 @@ export function takeVerifiedPaths(mesh: string): PathHealth[] | undefined {
 
 /** AWS and Kubernetes calls this process has made so far (for the calls a watch pass costs). */
 export async function callTotals(): Promise<{ aws: number; kube: number }> {
-  const sum = async (c: typeof awsCalls | typeof kubeCalls) =>
-    (await c.get()).values.reduce((n, v) => n + v.value, 0);
+  const sum = async (c: typeof awsCalls | typeof kubeCalls) => (await c.get()).values.reduce((n, v) => n + v.value, 0);
   return { aws: await sum(awsCalls), kube: await sum(kubeCalls) };
 }

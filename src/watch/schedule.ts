@@ -3,7 +3,7 @@
 // first pass at once (BullMQ's job-scheduler.js), which is what `/mesh up` and `/mesh watch on` want.
 import { type ConnectionOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { DEFAULT_EVERY_MS, WatchStore, type WatchSettings } from './store.ts';
+import { DEFAULT_EVERY_MS, type WatchSettings, WatchStore } from './store.ts';
 
 export interface WatchPassData {
   mesh: string;

@@ -90,7 +90,11 @@ export class WatchStore {
 
   async recordPass(p: PassRecord): Promise<void> {
     const key = `${this.base}:passes`;
-    await this.redis.multi().lpush(key, JSON.stringify(p)).ltrim(key, 0, PASSES_KEPT - 1).exec();
+    await this.redis
+      .multi()
+      .lpush(key, JSON.stringify(p))
+      .ltrim(key, 0, PASSES_KEPT - 1)
+      .exec();
   }
 
   /** Newest first. */
@@ -109,7 +113,11 @@ export class WatchStore {
       what: first ? `${first.subject}: ${first.detail}` : i.keys[0]!,
       checks: i.keys.length,
     };
-    await this.redis.multi().lpush(key, JSON.stringify(c)).ltrim(key, 0, CLOSED_KEPT - 1).exec();
+    await this.redis
+      .multi()
+      .lpush(key, JSON.stringify(c))
+      .ltrim(key, 0, CLOSED_KEPT - 1)
+      .exec();
   }
 
   /** Newest first. */

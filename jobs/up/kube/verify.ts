@@ -3,11 +3,11 @@
 import type { Deps } from '../../../src/deps.ts';
 import { WaitTimeoutError } from '../../../src/errors.ts';
 import { otherClusters, podDnsName, statefulSetName } from '../../../src/mesh/kube/names.ts';
-import { recordVerifiedPaths } from '../../../src/metrics/mesh-health.ts';
 import { diagnose } from '../../../src/mesh/ping/diagnose.ts';
 import { pingCell } from '../../../src/mesh/ping/parse.ts';
 import { type PingProbe, pingFrom } from '../../../src/mesh/ping/probe.ts';
 import { renderTable } from '../../../src/mesh/ping/table.ts';
+import { recordVerifiedPaths } from '../../../src/metrics/mesh-health.ts';
 import { type LeafStep, leaf } from '../../../src/steps/step.ts';
 import { waitFor } from '../../../src/steps/wait.ts';
 

@@ -7,7 +7,7 @@ import { formatSpan } from '../../../src/watch/span.ts';
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 11, 2, 1, 0, 0);
 
-const check = (key: string, health: Check['health'], detail = health): Check => ({
+const check = (key: string, health: Check['health'], detail: string = health): Check => ({
   key,
   cluster: key.split(':')[0],
   health,
