@@ -86,7 +86,9 @@ describe('the health watch', () => {
     alert = await sb.slack.waitFor(isAlert, 240_000);
     const text = seen(alert);
     expect(text).toMatch(/Mesh demo degraded/);
-    expect(text).toMatch(/First broken link \(the diagnosis of `\/mesh ping \w+ \w+-0`\): \*routes pdx -> iad\*/);
+    expect(text).toMatch(
+      /First broken link \(the diagnosis of `\/mesh ping \w+ \w+-0`\): \*routes pdx -(>|&gt;) iad\*/,
+    );
     expect(text).toMatch(/Repair: `\/mesh up`/);
     expect(text).toMatch(/first seen \d\d:\d\d:\d\d UTC; the pass at \d\d:\d\d:\d\d UTC was ok/);
     // The pass that posted it is at most the second that began after the breakage.
@@ -95,7 +97,7 @@ describe('the health watch', () => {
     const before = (await passesAfter(brokeAt)).filter((p) => p.at <= alertMs);
     expect(before.length).toBeLessThanOrEqual(2);
     const diagnosis = sb.slack.thread(CHANNEL, alert.ts).map((m) => seen(m));
-    expect(diagnosis.join('\n')).toMatch(/FAIL routes pdx -> iad: no route to 10\.0\.0\.0\/16/);
+    expect(diagnosis.join('\n')).toMatch(/FAIL routes pdx -(>|&gt;) iad: no route to 10\.0\.0\.0\/16/);
     // The route table's own line is in the alert, or (when the pass read AWS before the route went and pinged
     // after) in its thread by the next pass.
     const incident = () => [seen(alert), ...sb.slack.thread(CHANNEL, alert.ts).map((m) => seen(m))].join('\n');
