@@ -74,6 +74,29 @@ describe('CEL rules in the API stand-in', () => {
     expect(got.stdout).toBe('192.168.7.0/24 true');
   });
 
+  it('ratchets: an object stored before the rule held can be labelled, but its spec not changed', async () => {
+    // Stored as an older API server (or the stand-in's own controllers) would have left it.
+    sb.handle.store.create({
+      apiVersion: 'crd.projectcalico.org/v1',
+      kind: 'IPPool',
+      metadata: { name: 'legacy' },
+      spec: { cidr: '192.168.9.0/24', ipipMode: 'Always', vxlanMode: 'Always' },
+    });
+    const labelled = await k(['label', 'ippools.crd.projectcalico.org', 'legacy', 'team=net']);
+    expect(labelled.stderr).toBe('');
+    expect(labelled.code).toBe(0);
+    const changed = await k([
+      'patch',
+      'ippools.crd.projectcalico.org',
+      'legacy',
+      '--type=merge',
+      '-p',
+      '{"spec":{"natOutgoing":true}}',
+    ]);
+    expect(changed.code).toBe(1);
+    expect(changed.stderr).toContain('spec: Forbidden: ipipMode and vxlanMode cannot both be enabled');
+  });
+
   it('refuses an Installation not named default, tigera-secure or overlay by a rule at the root', async () => {
     const inst = yaml([
       'apiVersion: operator.tigera.io/v1',

@@ -188,7 +188,10 @@ export function admitStored(
       const { status, ...rest } = o as Rec;
       return withStatus ? { ...rest, status } : rest;
     };
-    errors.push(...celErrors(schema.schema, view(obj), previous ? view(previous) : undefined));
+    // The old object as the API server reads it from storage: defaulted, as the new one now is.
+    const old = previous ? structuredClone(previous) : undefined;
+    if (old) pruneAndDefault(old, schema.schema, '', { unknown: [], errors: [] }, true);
+    errors.push(...celErrors(schema.schema, view(obj), old ? view(old) : undefined));
   }
   if (errors.length > 0) throw invalid(resource.group, resource.kind, obj.metadata.name, errors);
 }
