@@ -74,6 +74,30 @@ describe('CEL rules in the API stand-in', () => {
     expect(got.stdout).toBe('192.168.7.0/24 true');
   });
 
+  it('words the refusal as Kubernetes 1.35 does on a 1.35 cluster: the value, not its type; objects bare', async () => {
+    sb.handle.placement.kubernetesVersion = '1.35';
+    try {
+      const moved = await k([
+        'patch',
+        'ippools.crd.projectcalico.org',
+        'vxlan',
+        '--type=merge',
+        '-p',
+        '{"spec":{"cidr":"192.168.8.0/24"}}',
+      ]);
+      expect(moved.stderr).toContain(
+        'spec.cidr: Invalid value: "192.168.8.0/24": CIDR cannot be changed; follow IP pool migration guide',
+      );
+      const inst = 'apiVersion: operator.tigera.io/v1\nkind: Installation\nmetadata: {name: mine}\nspec: {}\n';
+      const r = await k(['create', '-f', '-'], inst);
+      expect(r.stderr).toContain(
+        `The Installation "mine" is invalid: <nil>: Invalid value: resource name must be 'default', 'tigera-secure', or 'overlay'`,
+      );
+    } finally {
+      sb.handle.placement.kubernetesVersion = '1.34';
+    }
+  });
+
   it('ratchets: an object stored before the rule held can be labelled, but its spec not changed', async () => {
     // Stored as an older API server (or the stand-in's own controllers) would have left it.
     sb.handle.store.create({

@@ -191,7 +191,8 @@ export function admitStored(
     // The old object as the API server reads it from storage: defaulted, as the new one now is.
     const old = previous ? structuredClone(previous) : undefined;
     if (old) pruneAndDefault(old, schema.schema, '', { unknown: [], errors: [] }, true);
-    errors.push(...celErrors(schema.schema, view(obj), old ? view(old) : undefined));
+    const minor = Number(ctx.placement.kubernetesVersion.replace(/^v/, '').split('.')[1] ?? 34);
+    errors.push(...celErrors(schema.schema, view(obj), old ? view(old) : undefined, minor));
   }
   if (errors.length > 0) throw invalid(resource.group, resource.kind, obj.metadata.name, errors);
 }

@@ -8,8 +8,10 @@
 // - ratcheting (CRDValidationRatcheting, on by default since 1.30): on update, a value equal to the old value is
 //   not checked again against rules that do not name oldSelf;
 // - the error: reason FieldValueForbidden / FieldValueRequired as "Forbidden: msg" / "Required value: msg", else
-//   `Invalid value: "<schema type>": msg` (the wording of Kubernetes before 1.34, which names the type, not the
-//   value); at the root the field is `<nil>`; an evaluation error reads "<error> evaluating rule: <rule>".
+//   "Invalid value": up to Kubernetes 1.34 followed by the schema type (`Invalid value: "object": msg`, kubernetes
+//   PR 107090); from 1.35 by the value itself when it is a string, number or boolean and by nothing otherwise or
+//   after a messageExpression (PRs 132798 and 133832, merged after 1.34's freeze); at the root the field is
+//   `<nil>`; an evaluation error reads "<error> evaluating rule: <rule>".
 // messageExpression is evaluated when it yields a string, else the message or the rule is used.
 import { parse } from '@marcbachmann/cel-js';
 import { deepEqual } from '../deep-equal.ts';
@@ -60,23 +62,33 @@ function firstLine(err: unknown): string {
   return line.charAt(0).toLowerCase() + line.slice(1);
 }
 
-function messageOf(r: Rule, vars: Rec): string {
+function messageOf(r: Rule, vars: Rec): { detail: string; fromExpression: boolean } {
   if (r.messageExpression) {
     try {
       const m = program(r.messageExpression)(vars);
-      if (typeof m === 'string' && m.trim()) return m;
+      if (typeof m === 'string' && m.trim()) return { detail: m, fromExpression: true };
     } catch {
       // The API server falls back to the message (or the rule) when messageExpression fails.
     }
   }
-  return r.message?.trim() || `failed rule: ${r.rule}`;
+  return { detail: r.message?.trim() || `failed rule: ${r.rule}`, fromExpression: false };
 }
 
-function errorFor(path: string, type: string, detail: string, reason: string | undefined): FieldError {
-  const field = path || '<nil>';
+/** How "Invalid value" goes on: the type up to 1.34; from 1.35 a simple value, or nothing. */
+function shownValue(minor: number, type: string, value: unknown, fromExpression: boolean): string {
+  if (minor <= 34) return ` "${type}"`;
+  if (fromExpression) return '';
+  if (typeof value === 'string') return ` ${JSON.stringify(value)}`;
+  if (typeof value === 'number' || typeof value === 'boolean') return ` ${String(value)}`;
+  return '';
+}
+
+function errorFor(at: string, shown: string, detail: string, reason: string | undefined): FieldError {
+  const field = at || '<nil>';
   if (reason === 'FieldValueForbidden') return { field, message: `Forbidden: ${detail}`, reason };
   if (reason === 'FieldValueRequired') return { field, message: `Required value: ${detail}`, reason };
-  return { field, message: `Invalid value: "${type}": ${detail}`, reason: 'FieldValueInvalid' };
+  const value = shown ? `${shown.trim()}: ` : '';
+  return { field, message: `Invalid value: ${value}${detail}`, reason: 'FieldValueInvalid' };
 }
 
 function rootView(value: Rec): Rec {
@@ -93,7 +105,13 @@ function oldItem(schema: JsonSchema, item: unknown, old: unknown): unknown {
   return old.find((o) => isObject(o) && keys.every((k) => deepEqual(o[k], item[k])));
 }
 
-function check(schema: JsonSchema, value: unknown, old: unknown, path: string, root: boolean, out: FieldError[]) {
+interface Walk {
+  /** The cluster's Kubernetes minor version, for the error wording. */
+  minor: number;
+  out: FieldError[];
+}
+
+function check(schema: JsonSchema, value: unknown, old: unknown, path: string, root: boolean, w: Walk) {
   if (value === undefined || value === null) return;
   const rules = (schema['x-kubernetes-validations'] ?? []) as Rule[];
   const unchanged = old !== undefined && deepEqual(value, old);
@@ -109,27 +127,30 @@ function check(schema: JsonSchema, value: unknown, old: unknown, path: string, r
     try {
       result = program(r.rule)(vars);
     } catch (err) {
-      out.push(errorFor(at, typeOf(schema, value), `${firstLine(err)} evaluating rule: ${r.rule}`, undefined));
+      const shown = shownValue(w.minor, typeOf(schema, value), value, false);
+      w.out.push(errorFor(at, shown, `${firstLine(err)} evaluating rule: ${r.rule}`, undefined));
       continue;
     }
-    if (result !== true) out.push(errorFor(at, typeOf(schema, value), messageOf(r, vars), r.reason));
+    if (result === true) continue;
+    const { detail, fromExpression } = messageOf(r, vars);
+    w.out.push(errorFor(at, shownValue(w.minor, typeOf(schema, value), value, fromExpression), detail, r.reason));
   }
   if (isObject(value)) {
     const oldObj = isObject(old) ? old : undefined;
     for (const [key, sub] of Object.entries(schema.properties ?? {})) {
       if (root && key === 'metadata') continue;
-      check(sub, value[key], oldObj?.[key], childPath(path, key), false, out);
+      check(sub, value[key], oldObj?.[key], childPath(path, key), false, w);
     }
     const extra = schema.additionalProperties;
     if (extra && typeof extra === 'object') {
       for (const [key, v] of Object.entries(value)) {
         if (schema.properties?.[key]) continue;
-        check(extra, v, oldObj?.[key], `${path}[${key}]`, false, out);
+        check(extra, v, oldObj?.[key], `${path}[${key}]`, false, w);
       }
     }
   } else if (Array.isArray(value) && schema.items) {
     value.forEach((item, i) => {
-      check(schema.items!, item, oldItem(schema, item, old), `${path}[${i}]`, false, out);
+      check(schema.items!, item, oldItem(schema, item, old), `${path}[${i}]`, false, w);
     });
   }
 }
@@ -139,9 +160,9 @@ export function hasRules(schema: JsonSchema): boolean {
   return JSON.stringify(schema).includes('"x-kubernetes-validations"');
 }
 
-/** The field errors the CRD's validation rules give for `obj` (and `old`, on update). */
-export function celErrors(schema: JsonSchema, obj: Rec, old?: Rec): FieldError[] {
-  const out: FieldError[] = [];
-  check(schema, obj, old, '', true, out);
-  return out;
+/** The field errors the CRD's validation rules give for `obj` (and `old`, on update) on Kubernetes 1.`minor`. */
+export function celErrors(schema: JsonSchema, obj: Rec, old: Rec | undefined, minor: number): FieldError[] {
+  const w: Walk = { minor, out: [] };
+  check(schema, obj, old, '', true, w);
+  return w.out;
 }
