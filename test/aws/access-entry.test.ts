@@ -3,7 +3,11 @@
 // and `up`'s access-entry step grants the worker's current principal cluster admin, so a worker redeployed under
 // another role gets in again.
 
-import { CreateAccessEntryCommand, DescribeClusterCommand, ListAssociatedAccessPoliciesCommand } from '@aws-sdk/client-eks';
+import {
+  CreateAccessEntryCommand,
+  DescribeClusterCommand,
+  ListAssociatedAccessPoliciesCommand,
+} from '@aws-sdk/client-eks';
 import { CreateRoleCommand } from '@aws-sdk/client-iam';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -162,6 +162,8 @@ export function authorizationsFor(world: World, log: LoggedCall[], index: number
           ...tagContext('aws:RequestTag', tags),
         });
       }
+    } else if (c.action === 'DeleteVpcEndpoints') {
+      for (const [k, id] of Object.entries(c.params)) if (/^VpcEndpointId\.\d+$/.test(k)) onExisting(action, id);
     } else if (c.action === 'DescribeVpcAttribute') {
       onExisting(action, c.params.VpcId);
     } else if (c.action.startsWith('Describe')) {
