@@ -180,6 +180,23 @@ describe('the worker policy (infra/iam/meshops-worker-policy.json) for mesh demo
     );
   });
 
+  it("lets meshops delete the load balancer and group a mesh cluster's Load Balancer Controller left, not another mesh's", async () => {
+    const tagged = (action: string, resource: string, cluster: string) => ({
+      action,
+      resource,
+      context: { 'aws:ResourceTag/elbv2.k8s.aws/cluster': cluster },
+      call: action,
+    });
+    const lb = `arn:aws:elasticloadbalancing:us-east-1:${SANDBOX_ACCOUNT_ID}:loadbalancer/net/k8s-default-web-0a1b2c3d4e/50dc6c495c0c9188`;
+    const group = `arn:aws:ec2:us-east-1:${SANDBOX_ACCOUNT_ID}:security-group/sg-0lbcontroller`;
+    expect(await decide('demo', tagged('elasticloadbalancing:DeleteLoadBalancer', lb, 'demo-iad'))).toBe('Allowed');
+    expect(await decide('demo', tagged('ec2:DeleteSecurityGroup', group, 'demo-iad'))).toBe('Allowed');
+    expect(await decide('demo', tagged('elasticloadbalancing:DeleteLoadBalancer', lb, 'other-iad'))).not.toBe(
+      'Allowed',
+    );
+    expect(await decide('demo', tagged('ec2:DeleteSecurityGroup', group, 'other-iad'))).not.toBe('Allowed');
+  });
+
   it("lets the worker read its own role's ARN (to name it with its path in access entries), not another mesh's roles", async () => {
     const getRole = (resource: string, tags: Record<string, string>) => ({
       action: 'iam:GetRole',
