@@ -7,15 +7,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { startMoto } from '../sandbox/aws/moto.ts';
 import { botEnvironment } from '../sandbox/bot-env.ts';
 import { freePort, startRedis } from '../sandbox/redis.ts';
 import { signSlackRequest, slashCommandFields } from '../sandbox/slack/sender.ts';
-import { startSlackStandIn } from '../sandbox/slack/web-api.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SECRET = 'bench-signing-secret';
-const RATES = [50, 200, 500];
+const RATES = (process.env.BENCH_RATES ?? '50,200,500').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 
 function env(
@@ -46,7 +46,7 @@ function env(
 }
 
 async function startProcess(script: string, e: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [script], { env: e, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), script], { env: e, stdio: ['ignore', 'ignore', 'inherit'] });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     try {
@@ -128,7 +128,18 @@ async function rssMb(pid: number): Promise<number> {
 
 const redis = await startRedis();
 const moto = await startMoto();
-const slack = await startSlackStandIn({ rateLimits: false, botToken: 'xoxb-bench' });
+const slackThread = new Worker(new URL('./ack-slack-stand-in.ts', import.meta.url));
+const slack = {
+  apiUrl: await new Promise<string>((resolve, reject) => {
+    slackThread.once('message', (m: { apiUrl: string }) => resolve(m.apiUrl));
+    slackThread.once('error', reject);
+  }),
+  close: () => {
+    const exited = new Promise((r) => slackThread.once('exit', r));
+    slackThread.postMessage('close');
+    return exited;
+  },
+};
 const [meshPort, barePort] = [await freePort(), await freePort()];
 const mesh = await startProcess(
   `${root}src/main.ts`,
@@ -153,7 +164,7 @@ try {
     );
   }
   const after = await rssMb(mesh.pid!);
-  await new Promise((r) => setTimeout(r, 60_000));
+  await new Promise((r) => setTimeout(r, Number(process.env.BENCH_SETTLE_SECONDS ?? 60) * 1000));
   const settled = await rssMb(mesh.pid!);
   console.log(
     `meshops RSS: idle ${idle.toFixed(0)} MB, after the burst ${after.toFixed(0)} MB, 60 s later ${settled.toFixed(0)} MB (${(settled / idle).toFixed(2)} x idle; target <= 1.5 x)`,

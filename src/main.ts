@@ -1,8 +1,11 @@
 // Entry point: `npm start`. Configuration comes from the environment and the mesh spec (src/config).
-import { startMeshops } from './compose-root.ts';
+// ROLE=all runs the web role here and the worker role in a worker thread (src/worker-thread.ts): one process, two
+// event loops, so that jobs never delay an ack.
+import { type Meshops, startMeshops } from './compose-root.ts';
 import { type AppConfig, ConfigError, loadConfig } from './config/env.ts';
 import { createLogger } from './log.ts';
 import { stopOnSignals } from './stop-on-signals.ts';
+import { asRole, startWorkerThread } from './worker-thread.ts';
 
 async function main(): Promise<void> {
   let config: AppConfig;
@@ -17,7 +20,21 @@ async function main(): Promise<void> {
   }
   const log = createLogger({ level: config.logLevel });
   log.info({ config: config.redacted() }, 'starting meshops');
-  stopOnSignals(await startMeshops(config, { log }), log);
+  if (config.role !== 'all') return stopOnSignals(await startMeshops(config, { log }), log);
+  // Workers first: a web role that queues before any worker runs is fine, the jobs wait in Redis.
+  let web: Meshops | undefined;
+  const worker = await startWorkerThread({
+    log,
+    onCrash: (err) => {
+      // As a worker-only process would: exit, and let the supervisor start the process again.
+      log.fatal({ err }, 'the worker thread died; exiting');
+      void (web?.stop() ?? Promise.resolve()).finally(() => process.exit(1));
+    },
+  });
+  web = await startMeshops(asRole(config, 'web'), { log });
+  const running = web;
+  // SIGTERM: the worker's jobs stop at a safe point and go back to the queue first, then the web server closes.
+  stopOnSignals({ stop: () => worker.stop().then(() => running.stop()) }, log);
 }
 
 main().catch((err: unknown) => {

@@ -1,4 +1,4 @@
-// Read-only jobs coalesce: a `/mesh status` asked while an identical one is running joins it instead of
+// Read-only jobs coalesce: a `/mesh status` asked while an identical one is queued or running joins it instead of
 // becoming a job of its own (thousands of asks make one job, not thousands). Each asker still gets an anchor in
 // the channel and the answer in their own thread when the job ends.
 import type { Redis } from 'ioredis';
@@ -40,9 +40,14 @@ export async function forgetOpen(redis: Redis, prefix: string, jobId: string): P
  */
 export async function join(redis: Redis, prefix: string, jobId: string, joiner: Joiner): Promise<boolean> {
   const entry = JSON.stringify(joiner);
-  await redis.rpush(joinersKey(prefix, jobId), entry);
-  await redis.expire(joinersKey(prefix, jobId), TTL_SECONDS);
-  if ((await redis.get(openKey(prefix))) === jobId) return true;
+  // One round trip: the web role does this for every ask of a burst.
+  const res = (await redis
+    .multi()
+    .rpush(joinersKey(prefix, jobId), entry)
+    .expire(joinersKey(prefix, jobId), TTL_SECONDS)
+    .get(openKey(prefix))
+    .exec()) as [Error | null, unknown][];
+  if (res[2]?.[1] === jobId) return true;
   // Closed since: if our entry is still there the worker did not see it; take it back.
   return (await redis.lrem(joinersKey(prefix, jobId), 1, entry)) === 0;
 }

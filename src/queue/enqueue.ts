@@ -50,7 +50,6 @@ export async function enqueueCommand(
   deps: EnqueueDeps,
   req: { name: JobName; command: MeshCommand; userId: string; channelId: string },
 ): Promise<Enqueued> {
-  const jobId = await nextJobId(deps.redis, deps.prefix);
   const data: JobData = {
     name: req.name,
     command: req.command,
@@ -59,15 +58,17 @@ export async function enqueueCommand(
     channelId: req.channelId,
     requestedAt: Date.now(),
   };
+  if (coalesces(data)) {
+    const joined = await joinOpenStatus(deps, data);
+    if (joined) return joined;
+  }
+  // Numbered only once it is a job of its own: a status that joined another takes no number.
+  const jobId = await nextJobId(deps.redis, deps.prefix);
   const title = deps.describe(data);
   const number = jobNumber(jobId);
   // Queued first: a slow or failing Slack must not hold the command. The anchor follows; if it cannot be posted
   // now, the worker posts it when the job starts.
   const queue = deps.queues.queueFor(data);
-  if (coalesces(data)) {
-    const joined = await joinOpenStatus(deps, data);
-    if (joined) return joined;
-  }
   // The one-change-at-a-time rule lives in Redis: asserted again with every change, so a flushed or replaced
   // Redis cannot let two changes of one mesh run side by side.
   if (queue === deps.queues.changes) await queue.setGlobalConcurrency(1);
@@ -128,12 +129,10 @@ export async function enqueueCommand(
 /** A status asked while one is queued or running: an anchor of its own, answered when that job ends. */
 async function joinOpenStatus(deps: EnqueueDeps, data: JobData): Promise<Enqueued | undefined> {
   const open = await openJob(deps.redis, deps.prefix);
-  const job = open ? await deps.queues.reads.getJob(open) : undefined;
   if (!open) return undefined;
-  const state = job ? await job.getState() : 'gone';
-  // Only a running one is joined: a queued status is as fresh as a new one, and would answer no sooner.
-  if (state === 'waiting' || state === 'prioritized' || state === 'delayed') return undefined;
-  if (state !== 'active') {
+  // A queued one is joined too: its answer is as fresh as a new job's, and a burst of asks makes one job.
+  const state = await deps.queues.reads.getJobState(open);
+  if (state !== 'active' && state !== 'waiting' && state !== 'prioritized' && state !== 'delayed') {
     // Gone without closing (removed from the queue, or failed for good): the next status opens anew.
     await forgetOpen(deps.redis, deps.prefix, open);
     return undefined;
