@@ -6,8 +6,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { Redis } from 'ioredis';
 import { startMoto } from '../sandbox/aws/moto.ts';
 import { botEnvironment } from '../sandbox/bot-env.ts';
 import { freePort, startRedis } from '../sandbox/redis.ts';
@@ -46,7 +48,10 @@ function env(
 }
 
 async function startProcess(script: string, e: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), script], { env: e, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), script], {
+    env: e,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     try {
@@ -148,6 +153,11 @@ const mesh = await startProcess(
 );
 const bare = await startProcess(`${root}bench/bare-bolt.ts`, env(redis.url, slack.apiUrl, barePort, 'web'), barePort);
 try {
+  console.log(
+    `load average at start: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   await new Promise((r) => setTimeout(r, 5000));
   const idle = await rssMb(mesh.pid!);
   // Warm both up so that lazy imports and JIT do not land in the first rate's figures.
@@ -164,6 +174,16 @@ try {
     );
   }
   const after = await rssMb(mesh.pid!);
+  // Asks that joined a status already queued or running take no job number (src/queue/enqueue.ts).
+  const counter = new Redis(redis.url);
+  const jobs = Number((await counter.get('meshops:job-seq')) ?? 0);
+  counter.disconnect();
+  const asked = RATES.reduce((n, r) => n + r * SECONDS, 0) + 20 * SECONDS;
+  console.log(
+    `status jobs queued for ${asked} asks: ${jobs}; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   await new Promise((r) => setTimeout(r, Number(process.env.BENCH_SETTLE_SECONDS ?? 60) * 1000));
   const settled = await rssMb(mesh.pid!);
   console.log(

@@ -13,7 +13,8 @@ const send = (msg: FromThread) => port.postMessage(msg);
 
 try {
   const config = loadConfig();
-  const log = createLogger({ level: config.logLevel });
+  // Every line of this thread says so: the same process logs from two event loops.
+  const log = createLogger({ level: config.logLevel }).child({ thread: 'worker' });
   // The main thread serves the probes and /metrics on PORT.
   const meshops = await startMeshops(asRole(config, 'worker'), { log, probes: false });
   port.on('message', (msg: ToThread) => {
