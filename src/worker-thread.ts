@@ -2,6 +2,8 @@
 // own, so that its jobs (JSON, the AWS SDK, Kubernetes and Slack calls) run on another event loop than the web
 // role that must ack within Slack's 3 seconds. The thread is src/worker-thread-main.ts; this side starts it,
 // stops it first on SIGTERM (jobs hand back at a safe point) and merges its metrics into the web role's /metrics.
+import { readdir, readFile } from 'node:fs/promises';
+import { getPriority, setPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
@@ -52,6 +54,7 @@ export async function startWorkerThread(opts: { log: Logger; onCrash(err: Error)
   });
   thread.on('error', (err) => opts.log.error({ err }, 'worker thread failed'));
   await started;
+  await lowerPriority(opts.log);
   void exited.then((code) => {
     for (const answer of metricWaits.values()) answer([]);
     metricWaits.clear();
@@ -79,4 +82,23 @@ export async function startWorkerThread(opts: { log: Logger; onCrash(err: Error)
       await exited;
     },
   };
+}
+
+/**
+ * On a busy CPU the kernel shares it by priority: the worker thread runs at a lower one (nice +10) than the web
+ * role's, so that acks go first and jobs take what is left. Linux only (a thread is a task of /proc/self with
+ * its own nice value); elsewhere both run at the process's priority.
+ */
+async function lowerPriority(log: Logger): Promise<void> {
+  try {
+    const base = getPriority();
+    for (const tid of await readdir('/proc/self/task')) {
+      // Node names the threads of worker_threads so; there is one here.
+      if ((await readFile(`/proc/self/task/${tid}/comm`, 'utf8')).trim() !== 'WorkerThread') continue;
+      setPriority(Number(tid), Math.min(19, base + 10));
+      log.debug({ tid, nice: Math.min(19, base + 10) }, 'worker thread runs at a lower CPU priority');
+    }
+  } catch (err) {
+    log.debug({ err }, 'worker thread priority left as is');
+  }
 }
