@@ -38,7 +38,7 @@ function env(
       admins: 'U0ALICE01',
       channels: 'C0MESHOPS',
       role: role as 'web' | 'all',
-      logLevel: 'warn',
+      logLevel: (process.env.BENCH_LOG_LEVEL ?? 'warn') as 'warn',
     }),
     AWS_ENDPOINT_URL: awsEndpoint,
     AWS_ACCESS_KEY_ID: 'testing',
@@ -50,7 +50,8 @@ function env(
 async function startProcess(script: string, e: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), script], {
     env: e,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // BENCH_LOG_LEVEL=info shows the bots' logs (on stderr, so that the figures stay apart).
+    stdio: ['ignore', process.env.BENCH_LOG_LEVEL ? 2 : 'ignore', 'inherit'],
   });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {

@@ -1,6 +1,7 @@
 // Entry point: `npm start`. Configuration comes from the environment and the mesh spec (src/config).
 // ROLE=all runs the web role here and the worker role in a worker thread (src/worker-thread.ts): one process, two
 // event loops, so that jobs never delay an ack.
+import { pino } from 'pino';
 import { type Meshops, startMeshops } from './compose-root.ts';
 import { type AppConfig, ConfigError, loadConfig } from './config/env.ts';
 import { createLogger } from './log.ts';
@@ -18,7 +19,9 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger({ level: config.logLevel });
+  // Two threads write to fd 1 in single-process mode: line by line, synchronously (src/worker-thread-main.ts).
+  const destination = config.role === 'all' ? pino.destination({ dest: 1, sync: true }) : undefined;
+  const log = createLogger({ level: config.logLevel, destination });
   log.info({ config: config.redacted() }, 'starting meshops');
   if (config.role !== 'all') return stopOnSignals(await startMeshops(config, { log }), log);
   // Workers first: a web role that queues before any worker runs is fine, the jobs wait in Redis.

@@ -2,6 +2,7 @@
 // the same environment as the process, on an event loop of its own. It answers the main thread's messages: stop
 // (the SIGTERM path) and metrics (merged into the web role's /metrics).
 import { parentPort } from 'node:worker_threads';
+import { pino } from 'pino';
 import { startMeshops } from './compose-root.ts';
 import { loadConfig } from './config/env.ts';
 import { createLogger } from './log.ts';
@@ -13,8 +14,11 @@ const send = (msg: FromThread) => port.postMessage(msg);
 
 try {
   const config = loadConfig();
-  // Every line of this thread says so: the same process logs from two event loops.
-  const log = createLogger({ level: config.logLevel }).child({ thread: 'worker' });
+  // Every line of this thread says so: the same process logs from two event loops. Both threads write whole
+  // lines to fd 1 synchronously (src/main.ts too): batched writes from two threads could interleave mid-line, and
+  // pino flushes a thread's buffered lines on exit only for the main thread.
+  const destination = pino.destination({ dest: 1, sync: true });
+  const log = createLogger({ level: config.logLevel, destination }).child({ thread: 'worker' });
   // The main thread serves the probes and /metrics on PORT.
   const meshops = await startMeshops(asRole(config, 'worker'), { log, probes: false });
   port.on('message', (msg: ToThread) => {
