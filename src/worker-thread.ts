@@ -85,7 +85,7 @@ export async function startWorkerThread(opts: { log: Logger; onCrash(err: Error)
 }
 
 /**
- * On a busy CPU the kernel shares it by priority: the worker thread runs at a lower one (nice +10) than the web
+ * On a busy CPU the kernel shares it by priority: the worker thread runs at a lower one (nice +5) than the web
  * role's, so that acks go first and jobs take what is left. Linux only (a thread is a task of /proc/self with
  * its own nice value); elsewhere both run at the process's priority.
  */
@@ -95,8 +95,8 @@ async function lowerPriority(log: Logger): Promise<void> {
     for (const tid of await readdir('/proc/self/task')) {
       // Node names the threads of worker_threads so; there is one here.
       if ((await readFile(`/proc/self/task/${tid}/comm`, 'utf8')).trim() !== 'WorkerThread') continue;
-      setPriority(Number(tid), Math.min(19, base + 10));
-      log.debug({ tid, nice: Math.min(19, base + 10) }, 'worker thread runs at a lower CPU priority');
+      setPriority(Number(tid), Math.min(19, base + 5));
+      log.debug({ tid, nice: Math.min(19, base + 5) }, 'worker thread runs at a lower CPU priority');
     }
   } catch (err) {
     log.debug({ err }, 'worker thread priority left as is');

@@ -3,6 +3,7 @@
 // /metrics, and SIGTERM in the middle of a job hands it back at a safe point (the thread first, then the web
 // server), exit 0; the next process resumes it.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +29,7 @@ interface Bot {
 }
 const bots: Bot[] = [];
 
-async function startBot(): Promise<Bot> {
+async function startBot(extra: Record<string, string> = {}): Promise<Bot> {
   const port = await freePort();
   const env = {
     ...process.env,
@@ -37,7 +38,7 @@ async function startBot(): Promise<Bot> {
     AWS_ENDPOINT_URL: moto.endpoint,
     LOG_LEVEL: 'info',
     POLL_INTERVAL_SECONDS: '0.5',
-    WORKER_LOCK_SECONDS: '4',
+    ...extra,
   };
   const child = spawn(process.execPath, [`${ROOT}src/main.ts`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const bot: Bot = {
@@ -108,6 +109,8 @@ describe('single-process mode (ROLE=all, as npm start runs it)', () => {
     expect(logged(bot, 'job queued')[0]).toMatchObject({ role: 'web' });
     expect(logged(bot, 'job queued')[0]?.thread).toBeUndefined();
     expect(logged(bot, 'worker role started')[0]).toMatchObject({ thread: 'worker' });
+    // On a busy CPU the acks go first: the worker thread runs at a lower priority (nice) than the web role.
+    expect(await niceOf(bot.child.pid!, 'WorkerThread')).toBe((await niceOf(bot.child.pid!, 'MainThread')) + 5);
     // The thread's counters are merged into the web role's scrape.
     const metrics = await (await fetch(`${bot.url}/metrics`)).text();
     expect(metrics).toMatch(/^meshops_jobs_total\{command="status",outcome="succeeded"\} 1$/m);
@@ -126,7 +129,8 @@ describe('single-process mode (ROLE=all, as npm start runs it)', () => {
         TagSpecifications: tagSpec('vpc', { mesh: 'demo', cluster: 'iad', component: 'vpc' }),
       }),
     );
-    const first = await startBot();
+    // A short lock: the handed-back job is picked up within seconds of the next bot starting.
+    const first = await startBot({ WORKER_LOCK_SECONDS: '4' });
     await ask(first, 'status --wait');
     const anchor = await slack.waitFor((m) => !m.threadTs && /status --wait/.test(m.text), 30_000);
     await expect
@@ -143,7 +147,7 @@ describe('single-process mode (ROLE=all, as npm start runs it)', () => {
     expect(order.indexOf('worker:stopped')).toBeGreaterThan(handedBack);
     expect(order.lastIndexOf('main:stopped')).toBeGreaterThan(order.indexOf('worker:stopped'));
 
-    const second = await startBot();
+    const second = await startBot({ WORKER_LOCK_SECONDS: '4' });
     await slack.waitFor((m) => m.threadTs === anchor.ts && /Resuming/.test(m.text), 60_000);
     await expect.poll(() => logged(second, 'job started').length, { timeout: 10_000 }).toBeGreaterThan(0);
     expect(logged(second, 'job started')[0]).toMatchObject({ thread: 'worker', starts: 2 });
@@ -153,3 +157,13 @@ describe('single-process mode (ROLE=all, as npm start runs it)', () => {
 });
 
 const AWS_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+
+/** The nice value of the process's thread of this name (Linux: /proc/<pid>/task/<tid>/stat, field 19). */
+async function niceOf(pid: number, name: string): Promise<number> {
+  for (const tid of await readdir(`/proc/${pid}/task`)) {
+    if ((await readFile(`/proc/${pid}/task/${tid}/comm`, 'utf8')).trim() !== name) continue;
+    const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  }
+  throw new Error(`no thread named ${name} in process ${pid}`);
+}
