@@ -127,6 +127,13 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** CPU time (user + system, ms) of a process's main thread: the event loop that acks. */
+async function mainThreadCpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 async function rssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
@@ -166,18 +173,35 @@ try {
   await load(barePort, 20);
   console.log(`ack latency, ${SECONDS} s per rate (ms); meshops = web + worker in one process, moto as AWS`);
   console.log('rate/s   meshops p50   p99     bare Bolt p50   p99     p99 ratio');
+  // CPU of each main thread per ask while its load ran (the bot's keeps working on a burst after it: see RSS).
+  const cpu: Array<{ rate: number; mesh: number; bare: number }> = [];
+  let bareCpu = await mainThreadCpuMs(bare.pid!);
   for (const rate of RATES) {
+    const c0 = await mainThreadCpuMs(mesh.pid!);
     const m = await load(meshPort, rate);
+    const c1 = await mainThreadCpuMs(mesh.pid!);
     const b = await load(barePort, rate);
+    const c2 = await mainThreadCpuMs(bare.pid!);
+    cpu.push({ rate, mesh: (c1 - c0) / m.n, bare: (c2 - bareCpu) / b.n });
+    bareCpu = c2;
     console.log(
       `${String(rate).padEnd(8)} ${m.p50.toFixed(1).padStart(8)} ${m.p99.toFixed(1).padStart(8)}   ${b.p50.toFixed(1).padStart(10)} ${b.p99.toFixed(1).padStart(8)}   ${(m.p99 / b.p99).toFixed(2).padStart(6)}` +
         (m.errors + b.errors ? `   errors: meshops ${m.errors}, bare ${b.errors}` : ''),
     );
   }
+  console.log(
+    `main-thread CPU per ask (ms, 10 ms ticks): ${cpu.map((c) => `${c.rate}/s meshops ${c.mesh.toFixed(2)} bare ${c.bare.toFixed(2)}`).join('; ')}`,
+  );
   const after = await rssMb(mesh.pid!);
-  // Asks that joined a status already queued or running take no job number (src/queue/enqueue.ts).
+  // Each job of its own gets one anchor recorded (src/queue/anchor.ts); an ask that joined one gets none.
   const counter = new Redis(redis.url);
-  const jobs = Number((await counter.get('meshops:job-seq')) ?? 0);
+  let jobs = 0;
+  for (let cursor = '0'; ; ) {
+    const [next, keys] = await counter.scan(cursor, 'MATCH', 'meshops:anchor:*', 'COUNT', 1000);
+    jobs += keys.length;
+    cursor = next;
+    if (cursor === '0') break;
+  }
   counter.disconnect();
   const asked = RATES.reduce((n, r) => n + r * SECONDS, 0) + 20 * SECONDS;
   console.log(
