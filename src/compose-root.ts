@@ -34,6 +34,8 @@ export interface StartOverrides {
   deps?: Partial<Deps>;
   /** Replaces job handlers: pipeline tests that exercise queueing, not a job's own work. */
   handlers?: Partial<Record<JobName, JobHandler>>;
+  /** false: a worker role serves no probe port (the worker thread of single-process mode: the web role does). */
+  probes?: boolean;
 }
 
 export interface Meshops {
@@ -151,7 +153,7 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
   }
   // A worker-only process still answers probes (and scrapes) on PORT; the web role serves them itself.
   let probes: ProbeServer | undefined;
-  if (config.role === 'worker')
+  if (config.role === 'worker' && overrides.probes !== false)
     probes = await startProbeServer({ port: config.port, redis, log, metrics: metricsText });
   if (config.role === 'web' || config.role === 'all') {
     const { createWebApp } = await import('./slack/app.ts');
