@@ -20,7 +20,7 @@ export function makeHelp(all: () => Registry): Subcommand<'help'> & { text(spec:
     return [
       `*/mesh* runs mesh *${spec.name}*: clusters ${clusters}.`,
       ...all().map((c) => `• \`${c.usage}\`: ${c.summary}. e.g. \`${c.example(spec)}\``),
-      'Admins only: `up` (except `--dry-run`) and its *Apply*, `down`, `scale`, `cancel`. `/mesh up` shows the plan and waits for an admin to press *Apply* (valid 5 minutes); `--confirm MESH-NAME` applies at once. `/mesh help COMMAND` for details.',
+      'Admins only: `up` (except `--dry-run`) and its *Apply*, `down`, `scale`, `cancel`, `watch on|off|every`. `/mesh up` shows the plan and waits for an admin to press *Apply* (valid 5 minutes); `--confirm MESH-NAME` applies at once. `/mesh help COMMAND` for details.',
     ].join('\n');
   };
   return {

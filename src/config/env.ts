@@ -47,6 +47,8 @@ export interface AppConfig {
   workerLockSeconds: number;
   /** How long the Apply button of a `/mesh up` plan stays valid (default 300). */
   confirmSeconds: number;
+  /** How often the health watch runs when nobody set it with `/mesh watch every` (default 300). */
+  watchIntervalSeconds: number;
   calico: CalicoCredentials;
   /** The same configuration with every secret replaced: safe to log. JSON.stringify and inspect use it too. */
   redacted(): Record<string, unknown>;
@@ -192,6 +194,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     positiveSeconds,
     30,
     'seconds above 0, at most 3600 (default 30)',
+  );
+  // Not bounded by /mesh watch's one-minute floor: the operator's own setting (short in tests and demos).
+  const watchIntervalSeconds = number(
+    'WATCH_INTERVAL_SECONDS',
+    z.coerce.number().positive().max(86400),
+    300,
+    'seconds above 0, at most 86400 (default 300)',
   );
 
   const confirmSeconds = number('CONFIRM_SECONDS', positiveSeconds, 300, 'seconds above 0, at most 3600 (default 300)');
@@ -361,6 +370,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     workerConcurrency,
     workerLockSeconds,
     confirmSeconds,
+    watchIntervalSeconds,
     calico,
     redacted: () => redact(config),
   };
@@ -411,6 +421,7 @@ function redact(c: AppConfig): Record<string, unknown> {
     workerConcurrency: c.workerConcurrency,
     workerLockSeconds: c.workerLockSeconds,
     confirmSeconds: c.confirmSeconds,
+    watchIntervalSeconds: c.watchIntervalSeconds,
     calico: {
       enterpriseLicense: c.calico.enterpriseLicense ? SET : undefined,
       enterprisePullSecret: c.calico.enterprisePullSecret ? SET : undefined,
