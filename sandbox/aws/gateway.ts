@@ -12,7 +12,8 @@ import { createCallCounter } from './call-counter.ts';
 import { handleControl, isControlPath } from './control-api.ts';
 import { createConsistency } from './ec2-consistency.ts';
 import { createLeftovers } from './ec2-leftovers.ts';
-import { createNatSimulation } from './ec2-nat.ts';
+import { createNatSimulation, type NatSimulation } from './ec2-nat.ts';
+import { createPeeringSimulation, type PeeringSimulation } from './ec2-peering.ts';
 import { createZoneSimulation, type ZoneMapping } from './ec2-zones.ts';
 import type { EksContext } from './eks-context.ts';
 import { EksRecords } from './eks-records.ts';
@@ -54,6 +55,9 @@ export interface Gateway {
   faults: Faults;
   calls: CallCounter;
   eks: EksRecords;
+  /** NAT gateways and peerings that end failed on demand (sandbox/aws/resource-failures.ts). */
+  nat: Pick<NatSimulation, 'failNext' | 'clear'>;
+  peerings: Pick<PeeringSimulation, 'failNext' | 'clear'>;
   /** Who the caller is (switch it to run the product under another principal). */
   caller: Caller;
   /** Resolves when no simulated state change is pending (e.g. after all clusters are deleted). */
@@ -93,6 +97,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     callerArn: () => caller.arn(),
   };
   const nat = createNatSimulation({ profile: opts.profile, timers, moto, forward, log });
+  const peerings = createPeeringSimulation(forward);
   const calicoDir = opts.calicoDir ?? DEFAULT_CALICO_DIR;
   const consistency = createConsistency(opts.consistencyLagMs ?? 0);
 
@@ -126,7 +131,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       case 'eks':
         return handleEks(eks, req);
       case 'ec2':
-        return handleEc2(nat, zones, leftovers, req, forward);
+        return handleEc2(nat, peerings, zones, leftovers, req, forward);
       case 'sts':
         if (req.action === 'GetCallerIdentity') {
           const reply = req.presigned
@@ -172,6 +177,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     faults,
     calls,
     eks: records,
+    nat,
+    peerings,
     caller,
     idle: () => timers.idle(),
     async stop() {

@@ -1,10 +1,14 @@
 // Failed resources on demand, for tests of what a user sees when AWS gives up on one: an EKS cluster that goes
-// FAILED instead of ACTIVE, a managed node group that goes CREATE_FAILED. The create call answers as usual
-// (CREATING); shortly before its create time is up the resource turns failed, so the activation that would have
-// started the Kubernetes stand-in or the nodes finds it no longer CREATING and does nothing, as on EKS. Hooks the
-// gateway's EKS records (`cloud.gateway.eks`); nothing changes until a test asks.
+// FAILED instead of ACTIVE, a managed node group that goes CREATE_FAILED, a NAT gateway that goes `failed`, a
+// VPC peering that is `rejected` or `expired` before it is accepted. The create call answers as usual
+// (CREATING / pending); shortly before its create time is up the EKS resource turns failed, so the activation
+// that would have started the Kubernetes stand-in or the nodes finds it no longer CREATING and does nothing, as
+// on EKS. Hooks the gateway's EKS records and its EC2 simulations; nothing changes until a test asks.
 import type { TimeProfile } from '../contracts.ts';
+import type { NatFailure } from './ec2-nat.ts';
+import type { PeeringFailure } from './ec2-peering.ts';
 import type { ClusterRecord, EksRecords, NodegroupRecord } from './eks-records.ts';
+import type { Gateway } from './gateway.ts';
 
 /** EKS's health issue on a node group whose instances never joined (the usual CREATE_FAILED). */
 const NODES_DID_NOT_JOIN = {
@@ -17,10 +21,24 @@ export interface ResourceFailures {
   clusterFails(eksName: string): void;
   /** The next node group created in this EKS cluster goes CREATE_FAILED when it would have gone ACTIVE. */
   nodegroupFails(eksClusterName: string, issue?: { code: string; message: string }): void;
+  /** The next NAT gateway created in this region goes `failed` (by default for want of free addresses in its subnet). */
+  natFails(region: string, failure?: NatFailure): void;
+  /** The next VPC peering requested reads `rejected` or `expired` before it can be accepted. */
+  peeringFails(status: PeeringFailure): void;
   clear(): void;
 }
 
-export function hookResourceFailures(records: EksRecords, profile: TimeProfile): ResourceFailures {
+/** One of the reasons EC2 documents for a failed NAT gateway (NatGateway.FailureCode / FailureMessage). */
+const NO_FREE_ADDRESSES: NatFailure = {
+  code: 'InsufficientFreeAddressesInSubnet',
+  message: 'Subnet has insufficient free addresses to create this NAT gateway',
+};
+
+export function hookResourceFailures(
+  gateway: Pick<Gateway, 'eks' | 'nat' | 'peerings'>,
+  profile: TimeProfile,
+): ResourceFailures {
+  const records: EksRecords = gateway.eks;
   const clusters = new Set<string>();
   const nodegroups = new Map<string, { code: string; message: string }>();
   const put = records.put.bind(records);
@@ -43,9 +61,13 @@ export function hookResourceFailures(records: EksRecords, profile: TimeProfile):
   return {
     clusterFails: (name) => void clusters.add(name),
     nodegroupFails: (cluster, issue = NODES_DID_NOT_JOIN) => void nodegroups.set(cluster, issue),
+    natFails: (region, failure = NO_FREE_ADDRESSES) => gateway.nat.failNext(region, failure),
+    peeringFails: (status) => gateway.peerings.failNext(status),
     clear: () => {
       clusters.clear();
       nodegroups.clear();
+      gateway.nat.clear();
+      gateway.peerings.clear();
     },
   };
 }
