@@ -57,7 +57,10 @@ async function peerings(ec2: EC2Client, ids?: string[]) {
   return out.VpcPeeringConnections ?? [];
 }
 
-describe('an EKS cluster that goes FAILED', () => {
+describe('a FAILED EKS cluster, a failed NAT gateway, a rejected and an expired peering: each replaced by up', () => {
+  let failedNat: string;
+  const endedPeerings: string[] = [];
+
   it('fails up at once, naming the cluster and what to do; status shows it failing', async () => {
     failures.clusterFails('demo-iad');
     const up = await sb.run('up', { timeoutMs: 300_000 });
@@ -75,21 +78,8 @@ describe('an EKS cluster that goes FAILED', () => {
     expect(seen(status.anchor)).toMatch(/:red_circle: EKS cluster demo-iad: FAILED/);
   }, 420_000);
 
-  it('up again deletes the FAILED cluster, creates it anew and builds the whole mesh', async () => {
+  it('up again makes the FAILED cluster anew; a NAT gateway that fails stops it, naming its state and reason', async () => {
     failures.clear();
-    const up = await sb.run('up', { timeoutMs: 300_000 });
-    expect(up.ok, everything(up)).toBe(true);
-    expect(everything(up)).toMatch(/EKS cluster demo-iad created anew \(the FAILED one deleted\): ACTIVE/);
-    const c = await aws.eks('us-east-1').send(new DescribeClusterCommand({ name: 'demo-iad' }));
-    expect(c.cluster?.status).toBe('ACTIVE');
-  }, 360_000);
-});
-
-describe('a NAT gateway that goes failed, a peering rejected, a peering expired', () => {
-  let failedNat: string;
-  const endedPeerings: string[] = [];
-
-  it('fails up at once, naming the NAT gateway, its state and EC2 reason, and what up does next', async () => {
     // Someone deleted a NAT gateway; the one `up` makes in its place fails.
     const ec2 = aws.ec2('us-east-1');
     const gone = (await natGateways(ec2)).find((n) => n.State === 'available')!;
@@ -116,6 +106,10 @@ describe('a NAT gateway that goes failed, a peering rejected, a peering expired'
     // As EC2 shows it: failed, with its reason.
     const [nat] = await natGateways(ec2, [failedNat]);
     expect(nat).toMatchObject({ State: 'failed', FailureCode: 'InsufficientFreeAddressesInSubnet' });
+    // Meanwhile, as the first failure said, the FAILED cluster was deleted and made anew.
+    expect(everything(up)).toMatch(/EKS cluster demo-iad created anew \(the FAILED one deleted\): ACTIVE/);
+    const c = await aws.eks('us-east-1').send(new DescribeClusterCommand({ name: 'demo-iad' }));
+    expect(c.cluster?.status).toBe('ACTIVE');
   }, 420_000);
 
   it('up again replaces the failed NAT gateway; a peering that is rejected fails up, saying what to do', async () => {
