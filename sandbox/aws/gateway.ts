@@ -28,7 +28,7 @@ import { createMotoClients } from './moto-clients.ts';
 import type { AwsRequest } from './request-info.ts';
 import { describeRequest, header } from './request-info.ts';
 import { callerIdentity, verifyPresignedCallerIdentity } from './sts-presigned.ts';
-import { createTimers } from './timers.ts';
+import { createTimers, type Timers } from './timers.ts';
 
 export interface GatewayOptions {
   motoEndpoint: string;
@@ -58,6 +58,8 @@ export interface Gateway {
   /** NAT gateways and peerings that end failed on demand (sandbox/aws/resource-failures.ts). */
   nat: Pick<NatSimulation, 'failNext' | 'clear'>;
   peerings: Pick<PeeringSimulation, 'failNext' | 'clear'>;
+  /** The timeline of pending changes: held, nothing moves on until released (sandbox/aws/timers.ts). */
+  timeline: Pick<Timers, 'now' | 'hold' | 'release'>;
   /** Who the caller is (switch it to run the product under another principal). */
   caller: Caller;
   /** Resolves when no simulated state change is pending (e.g. after all clusters are deleted). */
@@ -96,7 +98,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     onActive,
     callerArn: () => caller.arn(),
   };
-  const nat = createNatSimulation({ profile: opts.profile, timers, moto, forward, log });
+  const nat = createNatSimulation({ profile: opts.profile, timers, moto, forward, log, now: timers.now });
   const peerings = createPeeringSimulation(forward);
   const calicoDir = opts.calicoDir ?? DEFAULT_CALICO_DIR;
   const consistency = createConsistency(opts.consistencyLagMs ?? 0);
@@ -179,6 +181,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     eks: records,
     nat,
     peerings,
+    timeline: { now: timers.now, hold: timers.hold, release: timers.release },
     caller,
     idle: () => timers.idle(),
     async stop() {

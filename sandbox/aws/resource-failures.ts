@@ -35,7 +35,7 @@ const NO_FREE_ADDRESSES: NatFailure = {
 };
 
 export function hookResourceFailures(
-  gateway: Pick<Gateway, 'eks' | 'nat' | 'peerings'>,
+  gateway: Pick<Gateway, 'eks' | 'nat' | 'peerings' | 'timeline'>,
   profile: TimeProfile,
 ): ResourceFailures {
   const records: EksRecords = gateway.eks;
@@ -45,7 +45,7 @@ export function hookResourceFailures(
   records.put = (record: ClusterRecord) => {
     put(record);
     if (record.status === 'CREATING' && clusters.delete(record.name)) {
-      failBefore(record, profile.clusterCreateMs, 'FAILED');
+      failBefore(record, profile.clusterCreateMs, 'FAILED', gateway.timeline.now);
     }
     const set = record.nodegroups.set.bind(record.nodegroups);
     record.nodegroups.set = (name: string, ng: NodegroupRecord) => {
@@ -53,7 +53,7 @@ export function hookResourceFailures(
       if (issue && ng.status === 'CREATING') {
         nodegroups.delete(record.name);
         ng.issues = [{ ...issue, resourceIds: [] }];
-        failBefore(ng, profile.nodegroupCreateMs, 'CREATE_FAILED');
+        failBefore(ng, profile.nodegroupCreateMs, 'CREATE_FAILED', gateway.timeline.now);
       }
       return set(name, ng);
     };
@@ -73,17 +73,17 @@ export function hookResourceFailures(
 }
 
 /**
- * From 90% of the create time on, the record reads `failed` unless something set another status since (a
+ * From 90% of the create time on (on the gateway's timeline), the record reads `failed` unless something set another status since (a
  * delete): the activation timer, due at 100%, then sees a resource that is no longer CREATING.
  */
-function failBefore(record: { status: string }, createMs: number, failed: string): void {
-  const failAt = Date.now() + Math.floor(createMs * 0.9);
+function failBefore(record: { status: string }, createMs: number, failed: string, now: () => number): void {
+  const failAt = now() + Math.floor(createMs * 0.9);
   let explicit: string | undefined;
   const initial = record.status;
   Object.defineProperty(record, 'status', {
     configurable: true,
     enumerable: true,
-    get: () => explicit ?? (Date.now() >= failAt ? failed : initial),
+    get: () => explicit ?? (now() >= failAt ? failed : initial),
     set: (value: string) => {
       explicit = value;
     },
