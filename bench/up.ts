@@ -28,12 +28,11 @@ const POLL_MS = 500;
 
 // ---- the model ----
 // AWS's own dependencies with the profile's durations (API calls count as 0), not the plan's barriers (issue 9,
-// item 11): a control plane needs the cluster role and its subnets; a node group needs its control plane and its
-// NAT gateways; then, per cluster in sequence:
-//   node group at 0 (nodegroupCreate) -> CNI swap (~0) -> scale node group (nodegroupUpdate) -> Calico ready:
-//   nodes Ready and TigeraStatus Available, where
+// item 11): a control plane needs the cluster role and its subnets; then, per cluster, in the order of Tigera's EKS
+// guide: the CNI swap on the node-less control plane (~0), the node group at its size (nodegroupCreate; it also
+// needs its NAT gateways), and Calico ready: nodes Ready and TigeraStatus Available, where
 //     * the tigera-operator renders calico-system calicoReady after the CNI swap (sandbox tigera-operator.ts),
-//     * a node is Ready once its kubelet is up (nodeReady after the update) and calico-node runs on it
+//     * a node is Ready once its kubelet is up (nodeReady after the group is ACTIVE) and calico-node runs on it
 //       (podReady after both the render and the node exist)
 //   Typha in sync (federationSync) once every cluster runs Calico; workloads (podReady) once its own does;
 //   verify (pings, ~0) after both.
@@ -51,15 +50,14 @@ function upGraph(p: TimeProfile, clusters: string[]): Node[] {
       { id: `${c}: VPC and subnets`, ms: 0, after: [] },
       { id: `${c}: NAT gateways`, ms: p.natCreateMs, after: [`${c}: VPC and subnets`] },
       { id: `${c}: control plane`, ms: p.clusterCreateMs, after: ['IAM roles', `${c}: VPC and subnets`] },
-      { id: `${c}: node group at 0`, ms: p.nodegroupCreateMs, after: [`${c}: control plane`, `${c}: NAT gateways`] },
-      { id: `${c}: CNI swap`, ms: 0, after: [`${c}: node group at 0`] },
-      { id: `${c}: node group update`, ms: p.nodegroupUpdateMs, after: [`${c}: CNI swap`] },
-      { id: `${c}: kubelets up`, ms: p.nodeReadyMs, after: [`${c}: node group update`] },
+      { id: `${c}: CNI swap`, ms: 0, after: [`${c}: control plane`] },
+      { id: `${c}: node group`, ms: p.nodegroupCreateMs, after: [`${c}: CNI swap`, `${c}: NAT gateways`] },
+      { id: `${c}: kubelets up`, ms: p.nodeReadyMs, after: [`${c}: node group`] },
       { id: `${c}: calico-system rendered`, ms: p.calicoReadyMs, after: [`${c}: CNI swap`] },
       {
         id: `${c}: calico-node Ready`,
         ms: p.podReadyMs,
-        after: [`${c}: calico-system rendered`, `${c}: node group update`],
+        after: [`${c}: calico-system rendered`, `${c}: node group`],
       },
       { id: `${c}: Calico ready`, ms: 0, after: [`${c}: kubelets up`, `${c}: calico-node Ready`] },
     );

@@ -2,6 +2,7 @@
 // the same jobs run against AWS and real clusters, or the sandbox.
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { EKSClient } from '@aws-sdk/client-eks';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -12,6 +13,8 @@ import type { ClusterSpec, MeshSpec } from './config/spec-types.ts';
 export interface AwsClients {
   ec2(region: string): EC2Client;
   eks(region: string): EKSClient;
+  /** Load balancers (ELBv2) Kubernetes Services leave in the clusters' VPCs, for down. */
+  elbv2(region: string): ElasticLoadBalancingV2Client;
   /** IAM is global. */
   iam(): IAMClient;
   /** Who the worker is (GetCallerIdentity), for its EKS access entries. */

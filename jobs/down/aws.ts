@@ -1,6 +1,6 @@
 // `/mesh down`, AWS half: the reverse tree of `remove` over what `find` returned (src/mesh/aws/inventory.ts),
 // side by side where AWS allows:
-//   node groups -> clusters  |  NAT gateways  |  peerings (and their routes)
+//   node groups -> clusters  |  load balancers left by Services  |  NAT gateways  |  peerings (and their routes)
 //   then per region: Elastic IPs beside VPC endpoints -> internet gateways -> subnets -> route tables ->
 //   security groups -> VPCs
 //   then the IAM roles.
@@ -10,6 +10,7 @@ import * as eksCluster from '../../src/mesh/aws/eks-cluster.ts';
 import * as roles from '../../src/mesh/aws/iam-roles.ts';
 import * as igw from '../../src/mesh/aws/internet-gateway.ts';
 import type { MeshInventory, RegionInventory } from '../../src/mesh/aws/inventory.ts';
+import * as loadBalancers from '../../src/mesh/aws/load-balancers.ts';
 import * as nat from '../../src/mesh/aws/nat-gateway.ts';
 import * as nodeGroup from '../../src/mesh/aws/node-group.ts';
 import * as peering from '../../src/mesh/aws/peering.ts';
@@ -89,6 +90,14 @@ export function planFromInventory(deps: Deps, inv: MeshInventory): Step {
   const first: Step[] = [];
   for (const r of inv.regions) {
     for (const c of r.clusters) first.push(clusterTeardown(deps, r.region, c));
+    if (r.loadBalancers.length) {
+      // Their Services were deleted before (down's Kubernetes part), so these are what no controller cleans up:
+      // a cluster already gone, or a controller that did not finish in time.
+      const lbs = r.loadBalancers;
+      const title = `delete load balancers left by Kubernetes Services ${lbs.map((l) => l.name).join(', ')}`;
+      const run = (ctx: Parameters<Parameters<typeof leaf>[2]>[0]) => loadBalancers.remove(deps, ctx, r.region, lbs);
+      first.push(leaf(`down/aws/${r.region}/load-balancers`, title, run, async () => gone));
+    }
     if (r.natGateways.length) {
       const title = `delete NAT gateways ${r.natGateways.join(', ')}`;
       const run = (ctx: Parameters<Parameters<typeof leaf>[2]>[0]) => nat.remove(deps, ctx, r.region, r.natGateways);

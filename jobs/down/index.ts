@@ -23,6 +23,10 @@ export function renderInventory(inv: MeshInventory): string {
       'EKS cluster(s)',
       r.clusters.map((c) => `${c.name}${c.nodegroups.length ? ` + node groups ${c.nodegroups.join(', ')}` : ''}`),
     );
+    add(
+      'load balancer(s) left by Kubernetes Services',
+      r.loadBalancers.map((l) => `${l.name} (${l.cluster})`),
+    );
     add('NAT gateway(s)', r.natGateways);
     add('Elastic IP(s)', r.addresses);
     add(

@@ -45,11 +45,15 @@ function controlPlaneChain(deps: Deps, c: ClusterSpec): Step {
   ]);
 }
 
-/** One cluster's nodes to Calico Available: a node group at 0, the CNI swap, then the nodes. */
+/**
+ * One cluster to Calico Available, in the order of Tigera's EKS guide: the CNI swap on the node-less control plane,
+ * then the node group at its size (its nodes join with Calico), the size checked (a group an older run left at
+ * another size is scaled), and the nodes Ready.
+ */
 function nodesChain(deps: Deps, c: ClusterSpec): Step {
-  return sequential(`cluster/${c.name}`, `Cluster ${c.name} (${c.region}): nodes and Calico`, [
-    nodeGroupStep(deps, c),
+  return sequential(`cluster/${c.name}`, `Cluster ${c.name} (${c.region}): Calico and nodes`, [
     cniSwapStep(deps, c),
+    nodeGroupStep(deps, c),
     scaleNodeGroupStep(deps, c),
     calicoReadyStep(deps, c),
   ]);

@@ -2,13 +2,16 @@
 // monitoring puts a VPC endpoint and a `GuardDutyManaged` security group into every EKS VPC and does not remove
 // the endpoint (GuardDuty user guide, runtime monitoring clean-up). EC2 then refuses, as here:
 // DeleteSubnet while an endpoint's interface sits in it, DeleteSecurityGroup while an endpoint uses the group,
-// DeleteVpc while an endpoint or a non-default group is left (moto lets all three go).
+// DeleteVpc while an endpoint or a non-default group is left (moto lets all three go). The same for the load
+// balancers LoadBalancer Services leave (ELBv2, sandbox/kube/controllers/load-balancers.ts): their interfaces
+// sit in the subnets and use their security groups.
 import {
   CreateSecurityGroupCommand,
   CreateVpcEndpointCommand,
   DescribeSecurityGroupsCommand,
   DescribeVpcEndpointsCommand,
 } from '@aws-sdk/client-ec2';
+import { DescribeLoadBalancersCommand, type LoadBalancer } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { HttpReply } from './aws-errors.ts';
 import { ec2Error } from './aws-errors.ts';
 import type { MotoClients } from './moto-clients.ts';
@@ -30,10 +33,32 @@ export function createLeftovers(moto: MotoClients): Leftovers {
       (e) => LIVE.includes(String(e.State).toLowerCase()) || LIVE.includes(String(e.State)),
     );
   };
+  const loadBalancers = async (region: string): Promise<LoadBalancer[]> => {
+    const out = await moto.elbv2(region).send(new DescribeLoadBalancersCommand({}));
+    return out.LoadBalancers ?? [];
+  };
   return {
     async refuse(req) {
       const form = req.form;
       if (!form) return undefined;
+      if (req.action === 'DeleteSubnet' || req.action === 'DeleteSecurityGroup' || req.action === 'DeleteVpc') {
+        const id = form.get('SubnetId') ?? form.get('GroupId') ?? form.get('VpcId') ?? '';
+        const holding = (await loadBalancers(req.region)).find(
+          (lb) =>
+            lb.VpcId === id ||
+            (lb.SecurityGroups ?? []).includes(id) ||
+            (lb.AvailabilityZones ?? []).some((z) => z.SubnetId === id),
+        );
+        if (holding) {
+          const what = req.action === 'DeleteSecurityGroup' ? `resource ${id} has a dependent object` : '';
+          const vpcOrSubnet = req.action === 'DeleteVpc' ? 'vpc' : 'subnet';
+          return ec2Error(
+            400,
+            'DependencyViolation',
+            what || `The ${vpcOrSubnet} '${id}' has dependencies and cannot be deleted.`,
+          );
+        }
+      }
       if (req.action === 'DeleteSubnet') {
         const id = form.get('SubnetId') ?? '';
         const inUse = (await endpoints(req.region, { Name: 'vpc-endpoint-type', Values: ['Interface'] })).filter((e) =>

@@ -2,13 +2,16 @@
 // EKS refuses them while the cluster authenticates by the aws-auth ConfigMap alone, refuses an STS
 // assumed-role ARN as a principal (the IAM role is the principal), and admits to Kubernetes only principals with
 // an entry (or the creator, whose entry CreateCluster makes when bootstrapClusterCreatorAdminPermissions is on).
+// An entry names one existing IAM principal, and a role's ARN with its path (EKS user guide, "Create access
+// entries"): an ARN of a role or user IAM does not have is refused, so a role ARN whose path was dropped is too.
+import { GetRoleCommand, GetUserCommand } from '@aws-sdk/client-iam';
 import type { EksTokenVerifier } from '../contracts.ts';
 import type { HttpReply } from './aws-errors.ts';
 import { json, restJsonError } from './aws-errors.ts';
 import type { EksContext } from './eks-context.ts';
 import { parseJsonBody } from './eks-context.ts';
 import type { AccessEntryRecord, ClusterRecord, EksRecords } from './eks-records.ts';
-import { iamPrincipalOf, SANDBOX_ACCOUNT_ID } from './identity.ts';
+import { isPrincipalOf, SANDBOX_ACCOUNT_ID, SANDBOX_USER_ARN } from './identity.ts';
 import type { AwsRequest } from './request-info.ts';
 
 const POLICY_PREFIX = 'arn:aws:eks::aws:cluster-access-policy/';
@@ -79,12 +82,35 @@ export function addCreatorEntry(record: ClusterRecord, principalArn: string): vo
   });
 }
 
-export function createAccessEntry(ctx: EksContext, req: AwsRequest, name: string): HttpReply {
+/** Whether IAM has this role or user at exactly this ARN (path included). */
+async function iamHas(ctx: EksContext, principalArn: string): Promise<boolean> {
+  const [, kind, rest] = /^arn:aws:iam::\d{12}:(role|user)\/(.+)$/.exec(principalArn) ?? [];
+  const name = rest?.split('/').pop();
+  if (!name) return false;
+  try {
+    const iam = ctx.moto.iam();
+    const arn =
+      kind === 'role'
+        ? (await iam.send(new GetRoleCommand({ RoleName: name }))).Role?.Arn
+        : (await iam.send(new GetUserCommand({ UserName: name }))).User?.Arn;
+    return arn === principalArn;
+  } catch {
+    return false;
+  }
+}
+
+export async function createAccessEntry(ctx: EksContext, req: AwsRequest, name: string): Promise<HttpReply> {
   const { cluster, reply } = clusterFor(ctx, req, name);
   if (reply) return reply;
   const principalArn = String(parseJsonBody(req).principalArn ?? '');
   if (!IAM_PRINCIPAL.test(principalArn)) {
     return restJsonError(400, 'InvalidParameterException', `The principalArn parameter format is not valid`, {
+      clusterName: name,
+    });
+  }
+  // The sandbox's own user is the account's caller but no IAM user in moto: it stands for an existing one.
+  if (principalArn !== SANDBOX_USER_ARN && !(await iamHas(ctx, principalArn))) {
+    return restJsonError(400, 'InvalidParameterException', 'The specified principalArn is invalid: invalid principal', {
       clusterName: name,
     });
   }
@@ -171,14 +197,17 @@ export function listAssociatedAccessPolicies(
 
 /** Why EKS would refuse this principal on this cluster's Kubernetes API, or undefined when it admits it. */
 export function refusal(record: ClusterRecord, callerArn: string): string | undefined {
-  const principal = iamPrincipalOf(callerArn);
-  const creatorAdmin = record.accessConfig.bootstrapClusterCreatorAdminPermissions && record.creatorArn === principal;
+  const creatorAdmin =
+    record.accessConfig.bootstrapClusterCreatorAdminPermissions &&
+    !!record.creatorArn &&
+    isPrincipalOf(record.creatorArn, callerArn);
   if (record.accessConfig.authenticationMode === 'CONFIG_MAP') {
     return creatorAdmin ? undefined : `${callerArn} is not the cluster's creator and is not in the aws-auth ConfigMap`;
   }
-  if (record.accessEntries?.get(principal)?.policies.size) return undefined;
+  const entries = [...(record.accessEntries?.values() ?? [])];
+  if (entries.some((e) => e.policies.size && isPrincipalOf(e.principalArn, callerArn))) return undefined;
   if (creatorAdmin && record.accessConfig.authenticationMode === 'API_AND_CONFIG_MAP') return undefined;
-  return `${callerArn} (principal ${principal}) has no access entry with an access policy on cluster ${record.name}`;
+  return `${callerArn} has no access entry with an access policy on cluster ${record.name}`;
 }
 
 /**

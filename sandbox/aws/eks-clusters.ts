@@ -86,7 +86,7 @@ export async function createCluster(ctx: EksContext, req: AwsRequest): Promise<H
     publicAccessCidrs: vpc.publicAccessCidrs ?? ['0.0.0.0/0'],
     nodegroups: new Map(),
     updates: new Map(),
-    creatorArn: iamPrincipalOf(ctx.callerArn()),
+    creatorArn: await creatorPrincipal(ctx),
   };
   // With access entries on, EKS shows the creator's admin rights as an access entry of its own.
   if (access.bootstrapClusterCreatorAdminPermissions && access.authenticationMode !== 'CONFIG_MAP')
@@ -123,6 +123,18 @@ async function activate(ctx: EksContext, record: ClusterRecord): Promise<void> {
     ctx.log(
       `eks ${record.region}/${record.name}: FAILED, the Kubernetes stand-in did not start: ${(err as Error).message}`,
     );
+  }
+}
+
+/** The creator as EKS records it: a session's role by its ARN with the role's path (what IAM has). */
+async function creatorPrincipal(ctx: EksContext): Promise<string> {
+  const arn = iamPrincipalOf(ctx.callerArn());
+  const name = /:role\/([^/]+)$/.exec(arn)?.[1];
+  if (!name) return arn;
+  try {
+    return (await ctx.moto.iam().send(new GetRoleCommand({ RoleName: name }))).Role?.Arn ?? arn;
+  } catch {
+    return arn;
   }
 }
 

@@ -51,7 +51,7 @@ export function handleEks(ctx: EksContext, req: AwsRequest): Promise<HttpReply> 
     case 'UpdateClusterConfig':
       return updateClusterConfig(ctx, req, p.name);
     case 'CreateAccessEntry':
-      return Promise.resolve(createAccessEntry(ctx, req, p.name));
+      return createAccessEntry(ctx, req, p.name);
     case 'DescribeAccessEntry':
       return Promise.resolve(describeAccessEntry(ctx, req, p.name, p.principalArn));
     case 'ListAccessEntries':

@@ -33,6 +33,18 @@ export function iamPrincipalOf(arn: string): string {
   return m ? `arn:aws:iam::${m[1]}:role/${m[2]}` : arn;
 }
 
+/**
+ * Whether an IAM principal ARN (an access entry's, a cluster creator's) is the caller: an assumed-role session
+ * names only its role's name, and EKS matches it to the role wherever the role's path puts it (role names are
+ * unique in an account, paths are not part of that uniqueness).
+ */
+export function isPrincipalOf(principalArn: string, callerArn: string): boolean {
+  const m = /^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(callerArn);
+  if (!m) return principalArn === callerArn;
+  const r = /^arn:aws:iam::(\d{12}):role\/(?:[^/]+\/)*([^/]+)$/.exec(principalArn);
+  return !!r && r[1] === m[1] && r[2] === m[2];
+}
+
 /** A GetCallerIdentity answer (XML or JSON) rewritten to name `arn` instead of the sandbox user. */
 export function answerAs<T extends { status: number; body: string | Buffer }>(reply: T, arn: string): T {
   if (reply.status !== 200 || arn === SANDBOX_USER_ARN) return reply;

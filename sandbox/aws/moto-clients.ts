@@ -1,17 +1,20 @@
 // AWS SDK clients aimed straight at moto (no gateway, no faults), for what the gateway does on AWS's behalf:
 // the EKS cluster security group, subnet look-ups, the EIP a deleted NAT gateway lets go of.
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SANDBOX_CREDENTIALS } from './identity.ts';
 
 export interface MotoClients {
   ec2(region: string): EC2Client;
   iam(): IAMClient;
+  elbv2(region: string): ElasticLoadBalancingV2Client;
   destroy(): void;
 }
 
 export function createMotoClients(motoEndpoint: string): MotoClients {
   const ec2 = new Map<string, EC2Client>();
+  const elbv2 = new Map<string, ElasticLoadBalancingV2Client>();
   let iam: IAMClient | undefined;
   const base = { endpoint: motoEndpoint, credentials: SANDBOX_CREDENTIALS, maxAttempts: 2 };
   return {
@@ -23,8 +26,14 @@ export function createMotoClients(motoEndpoint: string): MotoClients {
     iam() {
       return (iam ??= new IAMClient({ ...base, region: 'us-east-1' }));
     },
+    elbv2(region) {
+      let c = elbv2.get(region);
+      if (!c) elbv2.set(region, (c = new ElasticLoadBalancingV2Client({ ...base, region })));
+      return c;
+    },
     destroy() {
       for (const c of ec2.values()) c.destroy();
+      for (const c of elbv2.values()) c.destroy();
       iam?.destroy();
     },
   };

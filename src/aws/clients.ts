@@ -3,6 +3,7 @@
 // to a local stand-in without knowing which.
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsClients } from '../deps.ts';
@@ -30,6 +31,7 @@ export function makeAwsClients(opts: AwsClientOptions = {}): AwsClients {
   };
   const ec2 = new Map<string, EC2Client>();
   const eks = new Map<string, EKSClient>();
+  const elbv2 = new Map<string, ElasticLoadBalancingV2Client>();
   let iam: IAMClient | undefined;
   let sts: STSClient | undefined;
   return {
@@ -41,6 +43,18 @@ export function makeAwsClients(opts: AwsClientOptions = {}): AwsClients {
     eks(region) {
       let c = eks.get(region);
       if (!c) eks.set(region, (c = instrumentAwsClient(new EKSClient({ ...common, region }), 'eks', region)));
+      return c;
+    },
+    elbv2(region) {
+      let c = elbv2.get(region);
+      if (!c) {
+        c = instrumentAwsClient(
+          new ElasticLoadBalancingV2Client({ ...common, region }),
+          'elasticloadbalancing',
+          region,
+        );
+        elbv2.set(region, c);
+      }
       return c;
     },
     iam() {

@@ -1,7 +1,9 @@
 // Server-side apply of multi-document manifests, as `kubectl apply --server-side --force-conflicts` does it.
 // Calico's CRDs are too large for client-side apply's last-applied annotation (projectcalico/calico#6491).
 // CRDs go first and must be Established before objects of their kinds can be applied.
+import { createHash } from 'node:crypto';
 import { parseAllDocuments } from 'yaml';
+import { mapLimited } from '../map-limited.ts';
 import type { StepContext } from '../steps/step.ts';
 import { waitFor } from '../steps/wait.ts';
 import { conditionOf, type KubeApi, type KubeObject } from './client.ts';
@@ -16,6 +18,23 @@ export function parseManifests(text: string): KubeObject[] {
     else if (obj.apiVersion && obj.kind) out.push(obj);
   }
   return out;
+}
+
+// Tigera's Enterprise CRDs are 3.9 MB of YAML, about 1.5 s of parsing that blocks the event loop; every cluster of
+// every `up` applies the same release, so each text is parsed once per process (a few releases at most).
+const parsed = new Map<string, KubeObject[]>();
+const PARSED_KEPT = 4;
+
+/** parseManifests, remembered by the text's digest; callers get their own copy to change. */
+export function parseManifestsOnce(text: string): KubeObject[] {
+  const key = createHash('sha256').update(text).digest('hex');
+  let objects = parsed.get(key);
+  if (!objects) {
+    objects = parseManifests(text);
+    if (parsed.size >= PARSED_KEPT) parsed.delete(parsed.keys().next().value!);
+    parsed.set(key, objects);
+  }
+  return structuredClone(objects);
 }
 
 export async function fetchManifest(
@@ -36,6 +55,8 @@ export async function fetchManifest(
 }
 
 const isCrd = (o: KubeObject) => o.kind === 'CustomResourceDefinition';
+/** CRDs applied and read a few at a time: one after another, 78 Enterprise CRDs cost seconds of round trips. */
+const CRD_CONCURRENCY = 6;
 const isNamespace = (o: KubeObject) => o.kind === 'Namespace' && o.apiVersion === 'v1';
 
 export interface ApplyResult {
@@ -51,18 +72,19 @@ export async function applyObjects(
   opts: { pollIntervalMs: number; timeoutMs?: number },
 ): Promise<ApplyResult> {
   const crds = objects.filter(isCrd);
-  for (const crd of crds) await client.apply(crd);
+  await mapLimited(crds, CRD_CONCURRENCY, (crd) => client.apply(crd));
   if (crds.length) {
     await waitFor(ctx, {
       what: `${crds.length} CRDs Established`,
       intervalMs: opts.pollIntervalMs,
       timeoutMs: opts.timeoutMs ?? 120_000,
       poll: async () => {
-        const pending: string[] = [];
-        for (const crd of crds) {
-          const live = await client.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', crd.metadata.name);
-          if (conditionOf(live, 'Established')?.status !== 'True') pending.push(crd.metadata.name);
-        }
+        const live = await mapLimited(crds, CRD_CONCURRENCY, (crd) =>
+          client.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', crd.metadata.name),
+        );
+        const pending = crds
+          .filter((_, i) => conditionOf(live[i], 'Established')?.status !== 'True')
+          .map((crd) => crd.metadata.name);
         return {
           done: pending.length === 0,
           status: pending.length ? `not Established yet: ${pending.slice(0, 5).join(', ')}` : 'all Established',
@@ -83,5 +105,5 @@ export async function applyManifestUrl(
   opts: { pollIntervalMs: number; timeoutMs?: number; headers?: Record<string, string> },
 ): Promise<ApplyResult> {
   const text = await fetchManifest(url, { headers: opts.headers, signal: ctx.signal });
-  return applyObjects(ctx, client, parseManifests(text), opts);
+  return applyObjects(ctx, client, parseManifestsOnce(text), opts);
 }

@@ -3,7 +3,12 @@
 // and `up`'s access-entry step grants the worker's current principal cluster admin, so a worker redeployed under
 // another role gets in again.
 
-import { DescribeClusterCommand, ListAssociatedAccessPoliciesCommand } from '@aws-sdk/client-eks';
+import {
+  CreateAccessEntryCommand,
+  DescribeClusterCommand,
+  ListAssociatedAccessPoliciesCommand,
+} from '@aws-sdk/client-eks';
+import { CreateRoleCommand } from '@aws-sdk/client-iam';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessEntryStep, controlPlaneStep } from '../../jobs/up/aws/eks.ts';
@@ -11,12 +16,15 @@ import { iamStep } from '../../jobs/up/aws/iam.ts';
 import { networkStep } from '../../jobs/up/aws/network.ts';
 import { type Cloud, startCloud } from '../../sandbox/cloud.ts';
 import { makeKubeAccess } from '../../src/kube/access.ts';
-import { CLUSTER_ADMIN_POLICY, principalOf } from '../../src/mesh/aws/access-entry.ts';
+import { CLUSTER_ADMIN_POLICY, sessionRoleName } from '../../src/mesh/aws/access-entry.ts';
 import { parallel, sequential } from '../../src/steps/step.ts';
 import { meshSpec, run, TEST_CREDENTIALS, testDeps } from './harness.ts';
 
+// The new worker role sits under a path, as organisations often put them: the session ARN STS answers does not
+// say it, and EKS wants the role's ARN with it (an ARN without the path names no existing role).
 const NEW_ROLE_SESSION = 'arn:aws:sts::123456789012:assumed-role/meshops-worker-v2/i-0abc123';
-const NEW_ROLE = 'arn:aws:iam::123456789012:role/meshops-worker-v2';
+const NEW_ROLE = 'arn:aws:iam::123456789012:role/platform/workers/meshops-worker-v2';
+const PATHLESS_ROLE = 'arn:aws:iam::123456789012:role/meshops-worker-v2';
 
 let cloud: Cloud;
 beforeAll(async () => {
@@ -51,9 +59,10 @@ async function listNamespaces(spec: ReturnType<typeof meshSpec>, endpoint: strin
 }
 
 describe('EKS access entries', () => {
-  it('turns an assumed-role session ARN into its IAM role ARN, as EKS requires', () => {
-    expect(principalOf(NEW_ROLE_SESSION)).toBe(NEW_ROLE);
-    expect(principalOf('arn:aws:iam::123456789012:user/meshops')).toBe('arn:aws:iam::123456789012:user/meshops');
+  it('reads the role name of an assumed-role session ARN, and none of a user or role ARN', () => {
+    expect(sessionRoleName(NEW_ROLE_SESSION)).toBe('meshops-worker-v2');
+    expect(sessionRoleName('arn:aws:iam::123456789012:user/meshops')).toBeUndefined();
+    expect(sessionRoleName(NEW_ROLE)).toBeUndefined();
   });
 
   it('a worker under another role is refused by the cluster until up grants its principal an access entry', async () => {
@@ -72,8 +81,26 @@ describe('EKS access entries', () => {
     expect(described.cluster?.accessConfig?.authenticationMode).toBe('API_AND_CONFIG_MAP');
     expect(await listNamespaces(spec, cloud.awsEndpoint)).toBe(200);
 
-    // The worker is redeployed under another role: a valid token, but a principal the cluster does not know.
+    // The worker is redeployed under another role, under a path: a valid token, but a principal the cluster
+    // does not know.
+    await deps.aws.iam().send(
+      new CreateRoleCommand({
+        RoleName: 'meshops-worker-v2',
+        Path: '/platform/workers/',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }),
+      }),
+    );
     cloud.gateway.caller.set(NEW_ROLE_SESSION);
+    expect(await listNamespaces(spec, cloud.awsEndpoint)).toBe(401);
+    // As EKS does: the role's ARN without its path names no role IAM has.
+    await expect(
+      deps.aws
+        .eks(c.region)
+        .send(new CreateAccessEntryCommand({ clusterName: 'acc-iad', principalArn: PATHLESS_ROLE, type: 'STANDARD' })),
+    ).rejects.toThrow(/principalArn is invalid/);
     expect(await listNamespaces(spec, cloud.awsEndpoint)).toBe(401);
 
     const again = await run(accessEntryStep(deps, c));

@@ -68,4 +68,36 @@ describe('a lost answer', () => {
       /removed a duplicate VPC vpc-\w+ \(a retried CreateVpc made it\)/,
     );
   });
+
+  it('CreateInternetGateway, AllocateAddress and CreateVpcPeeringConnection answers lost: each copy is found by its tag, removed and reported', async () => {
+    const spec = meshSpec('dup3');
+    const deps = testDeps(cloud.awsEndpoint, spec);
+    const [iad, pdx] = [spec.clusters[0]!, spec.clusters[1]!];
+    for (const action of ['CreateInternetGateway', 'AllocateAddress', 'CreateVpcPeeringConnection']) {
+      cloud.faults.add({ service: 'ec2', rate: 1, kind: 'lost', actions: [action], times: 1 });
+    }
+    let ran: Awaited<ReturnType<typeof run>> | undefined;
+    try {
+      ran = await run(
+        sequential('up', 'up', [
+          parallel('base', 'base', [networkStep(deps, iad), networkStep(deps, pdx)]),
+          peeringStep(deps, iad, pdx),
+        ]),
+      );
+    } finally {
+      cloud.faults.clear();
+    }
+    // Each lost answer was retried by the SDK and made a second copy; none is left.
+    const [east, west] = await Promise.all([
+      countTagged(deps, 'us-east-1', 'dup3'),
+      countTagged(deps, 'us-west-2', 'dup3'),
+    ]);
+    expect(east.igws + west.igws).toBe(2);
+    expect(east.addresses + west.addresses).toBe(4);
+    expect(east.peerings).toBe(1);
+    const said = [...ran!.outcomes.values()].map((o) => o.summary).join('\n');
+    expect(said).toMatch(/removed a duplicate internet gateway igw-\w+ \(a retried CreateInternetGateway made it\)/);
+    expect(said).toMatch(/released a duplicate Elastic IP eipalloc-\w+ \(a retried AllocateAddress made it\)/);
+    expect(said).toMatch(/removed a duplicate VPC peering pcx-\w+ \(a retried CreateVpcPeeringConnection made it\)/);
+  });
 });

@@ -292,7 +292,7 @@ describe('iam step', () => {
 });
 
 describe('EKS steps', () => {
-  it('creates the control plane in the private subnets, a node group at size 0, then scales it', async () => {
+  it("creates the control plane in the private subnets and the node group at the spec's size; scale resizes it", async () => {
     const spec = meshSpec('eks1');
     spec.clusters[0]!.nodeGroup.sshKeyName = 'ops-key';
     const deps = testDeps(cloud.awsEndpoint, spec);
@@ -327,19 +327,21 @@ describe('EKS steps', () => {
     const ng = (
       await eks.send(new DescribeNodegroupCommand({ clusterName: 'eks1-iad', nodegroupName: 'eks1-iad-nodes' }))
     ).nodegroup!;
-    expect(ng.scalingConfig).toEqual({ minSize: 0, maxSize: 8, desiredSize: 0 });
+    // At its size from the start: the plan creates it after the CNI swap, as Tigera's EKS guide does.
+    expect(ng.scalingConfig).toEqual({ minSize: 0, maxSize: 8, desiredSize: 3 });
     expect(ng.instanceTypes).toEqual(['m5.xlarge']);
     expect(ng.diskSize).toBe(100);
     expect(ng.remoteAccess?.ec2SshKey).toBe('ops-key');
     expect(ng.nodeRole).toMatch(/role\/meshops\/eks1-eks-node$/);
     expect(ng.labels).toMatchObject({ 'meshops.io/mesh': 'eks1' });
 
-    const scaled = await run(scaleNodeGroupStep(deps, iad));
-    expect(scaled.outcomes.get('cluster/iad/scale')!.summary).toBe('node group eks1-iad-nodes scaled 0 -> 3 nodes');
+    const scaled = await run(scaleNodeGroupStep(deps, iad, 4));
+    expect(scaled.outcomes.get('cluster/iad/scale')!.summary).toBe('node group eks1-iad-nodes scaled 3 -> 4 nodes');
     const after = (
       await eks.send(new DescribeNodegroupCommand({ clusterName: 'eks1-iad', nodegroupName: 'eks1-iad-nodes' }))
     ).nodegroup!;
-    expect(after.scalingConfig?.desiredSize).toBe(3);
+    expect(after.scalingConfig?.desiredSize).toBe(4);
+    await run(scaleNodeGroupStep(deps, iad));
 
     const again = await run(
       sequential('up', 'up', [controlPlaneStep(deps, iad), nodeGroupStep(deps, iad), scaleNodeGroupStep(deps, iad)]),
@@ -368,24 +370,55 @@ describe('EKS steps', () => {
         nodeGroupStep(deps, iad),
       ]),
     );
+    const eks = deps.aws.eks('us-east-1');
+    const describe = async () =>
+      (await eks.send(new DescribeNodegroupCommand({ clusterName: 'eks3-iad', nodegroupName: 'eks3-iad-nodes' })))
+        .nodegroup!;
+    expect((await describe()).scalingConfig).toEqual({ minSize: 2, maxSize: 8, desiredSize: 3 });
     cloud.faults.noCapacity(['m5.xlarge']);
     const started = Date.now();
     try {
-      const err = (await runExpectingFailure(scaleNodeGroupStep(deps, iad))) as PermanentError;
+      const err = (await runExpectingFailure(scaleNodeGroupStep(deps, iad, 5))) as PermanentError;
       expect(err).toBeInstanceOf(PermanentError);
       expect(err.message).toMatch(
         /^node group eks3-iad-nodes is DEGRADED: AsgInstanceLaunchFailures: .*InsufficientInstanceCapacity/,
       );
+      expect(err.hint).toMatch(/\/mesh up then sets its size again$/);
       expect(Date.now() - started).toBeLessThan(30_000);
     } finally {
       cloud.faults.clear();
     }
     await run(scaleNodeGroupStep(deps, iad));
-    const ng = await deps.aws
-      .eks('us-east-1')
-      .send(new DescribeNodegroupCommand({ clusterName: 'eks3-iad', nodegroupName: 'eks3-iad-nodes' }));
-    expect(ng.nodegroup!.scalingConfig).toEqual({ minSize: 2, maxSize: 8, desiredSize: 3 });
-    expect(ng.nodegroup!.status).toBe('ACTIVE');
+    const ng = await describe();
+    expect(ng.scalingConfig).toEqual({ minSize: 2, maxSize: 8, desiredSize: 3 });
+    expect(ng.status).toBe('ACTIVE');
+  });
+
+  it('a node group created where EC2 has no capacity fails its create; up again replaces it', async () => {
+    const spec = meshSpec('eks4');
+    const deps = testDeps(cloud.awsEndpoint, spec);
+    const iad = spec.clusters[0]!;
+    await run(sequential('base', 'base', [networkStep(deps, iad), iamStep(deps), controlPlaneStep(deps, iad)]));
+    cloud.faults.noCapacity(['m5.xlarge']);
+    try {
+      const err = (await runExpectingFailure(nodeGroupStep(deps, iad))) as PermanentError;
+      expect(err).toBeInstanceOf(PermanentError);
+      expect(err.message).toMatch(
+        /^node group eks4-iad-nodes is CREATE_FAILED: AsgInstanceLaunchFailures: .*InsufficientInstanceCapacity/,
+      );
+      expect(err.hint).toMatch(/\/mesh up then deletes the failed node group and creates it again$/);
+    } finally {
+      cloud.faults.clear();
+    }
+    const again = await run(nodeGroupStep(deps, iad));
+    expect(again.notes.some((n) => /^node group eks4-iad-nodes is CREATE_FAILED .*: deleting it/.test(n))).toBe(true);
+    const ng = (
+      await deps.aws
+        .eks('us-east-1')
+        .send(new DescribeNodegroupCommand({ clusterName: 'eks4-iad', nodegroupName: 'eks4-iad-nodes' }))
+    ).nodegroup!;
+    expect(ng.status).toBe('ACTIVE');
+    expect(ng.scalingConfig?.desiredSize).toBe(3);
   });
 
   it('says which step must run first when the control plane has no subnets or role yet', async () => {
@@ -440,6 +473,8 @@ describe('status and down', () => {
         nodeGroupStep(deps, c),
         ...(scale ? [scaleNodeGroupStep(deps, c)] : []),
       ]);
+    // pdx's node group is made while its spec asks 0 nodes; the spec then asks 3, which status must flag.
+    pdx.nodeGroup.desiredSize = 0;
     const up = await run(
       sequential('up', 'up', [
         parallel('base', 'networks and roles', [networkStep(deps, iad), networkStep(deps, pdx), iamStep(deps)]),
@@ -450,7 +485,8 @@ describe('status and down', () => {
     // The waits talked while the cloud took its time.
     expect(up.notes.some((n) => /^EKS cluster full-iad: CREATING \(\d+s\)$/.test(n))).toBe(true);
     expect(up.notes.some((n) => /^NAT gateway nat-\w+ \(us-east-1a\): pending/.test(n))).toBe(true);
-    expect(up.outcomes.get('cluster/iad/scale')!.summary).toBe('node group full-iad-nodes scaled 0 -> 3 nodes');
+    expect(up.outcomes.get('cluster/iad/scale')!.summary).toBe('node group full-iad-nodes already at 3 nodes');
+    pdx.nodeGroup.desiredSize = 3;
 
     // The mesh rules sit on the cluster security group EKS made.
     const sgId = up.outcomes.get('cluster/iad/security-rules')!.resources!.securityGroup!;
@@ -460,13 +496,17 @@ describe('status and down', () => {
     expect(
       sg.IpPermissions!.find((p) => p.IpProtocol === 'udp' && p.FromPort === 4789)?.IpRanges?.map((r) => r.CidrIp),
     ).toEqual(['10.1.0.0/16']);
-    for (const port of [5443, 8080, 30000]) {
-      expect(
-        sg.IpPermissions!.some(
-          (p) => p.IpProtocol === 'tcp' && p.FromPort === port && p.UserIdGroupPairs?.some((g) => g.GroupId === sgId),
-        ),
-      ).toBe(true);
-    }
+    // Calico's 5443, 8080 and 30000 node to node go through EKS's own rule (all traffic from the group itself);
+    // meshops adds no rule that duplicates it (issue 9, item 10): VXLAN and EKS's self rule are all there is.
+    expect(
+      sg.IpPermissions!.map((p) => [p.IpProtocol, p.FromPort ?? null, p.UserIdGroupPairs?.map((g) => g.GroupId)]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['-1', null, [sgId]],
+        ['udp', 4789, []],
+      ]),
+    );
+    expect(sg.IpPermissions!.filter((p) => p.IpProtocol === 'tcp')).toEqual([]);
 
     // A second up changes nothing, and its plan already says so.
     const iadUp = sequential('up', 'up', [networkStep(deps, iad), peeringStep(deps, iad, pdx), perCluster(iad, true)]);
@@ -484,7 +524,7 @@ describe('status and down', () => {
     expect(by(/^VXLAN rule on sg-/)[0]!.detail).toBe('udp 4789 from 10.1.0.0/16 (pdx)');
     expect(by(/^EKS cluster full-iad$/)[0]!.detail).toContain('ACTIVE, Kubernetes 1.35');
     expect(by(/^node group full-iad-nodes$/)[0]!.detail).toContain('desired 3 (spec 3)');
-    // pdx was left at size 0: a warning that says why.
+    // pdx was made at 0 nodes and its spec now asks 3: a warning that says why.
     const pdxLines = await observeAws(deps, pdx);
     expect(pdxLines.find((l) => l.subject === 'node group full-pdx-nodes')).toMatchObject({
       health: 'warning',

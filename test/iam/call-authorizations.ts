@@ -30,6 +30,8 @@ export interface World {
   peerings: Map<string, { accepterVpcId: string }>;
   /** role name -> ARN (with its path) and tags */
   roles: Map<string, { arn: string; tags: Record<string, string> }>;
+  /** load balancer ARN -> tags (ELBv2) */
+  loadBalancerTags?: Map<string, Record<string, string>>;
 }
 
 const EC2_TYPES: Array<[string, string]> = [
@@ -162,6 +164,8 @@ export function authorizationsFor(world: World, log: LoggedCall[], index: number
           ...tagContext('aws:RequestTag', tags),
         });
       }
+    } else if (c.action === 'DeleteVpcEndpoints') {
+      for (const [k, id] of Object.entries(c.params)) if (/^VpcEndpointId\.\d+$/.test(k)) onExisting(action, id);
     } else if (c.action === 'DescribeVpcAttribute') {
       onExisting(action, c.params.VpcId);
     } else if (c.action.startsWith('Describe')) {
@@ -186,6 +190,14 @@ export function authorizationsFor(world: World, log: LoggedCall[], index: number
     } else {
       throw new Error(`${call}: no resource mapping for this IAM action`);
     }
+  } else if (c.service === 'elasticloadbalancing') {
+    // ELBv2: the reads have no resource types; a delete acts on the load balancer, scoped by its tags.
+    const action = `elasticloadbalancing:${c.action}`;
+    if (c.action.startsWith('Describe')) add(action, '*');
+    else if (c.action === 'DeleteLoadBalancer') {
+      const arn = c.params.LoadBalancerArn;
+      add(action, arn, tagContext('aws:ResourceTag', world.loadBalancerTags?.get(arn) ?? {}));
+    } else throw new Error(`${call}: no resource mapping for this ELB action`);
   } else if (c.service === 'sts' && c.action === 'GetCallerIdentity') {
     add('sts:GetCallerIdentity', '*');
   } else {

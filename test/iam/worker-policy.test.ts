@@ -156,6 +156,60 @@ describe('the worker policy (infra/iam/meshops-worker-policy.json) for mesh demo
     );
   });
 
+  it("lets meshops delete GuardDuty's endpoint and group (tagged GuardDutyManaged, not by meshops), and no other untagged or other mesh's", async () => {
+    const arn = (type: string, id: string) => `arn:aws:ec2:us-east-1:${SANDBOX_ACCOUNT_ID}:${type}/${id}`;
+    const del = (action: string, resource: string, tags: Record<string, string>) => ({
+      action,
+      resource,
+      context: Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v])),
+      call: action,
+    });
+    const guardDuty = { GuardDutyManaged: 'true' };
+    const endpoint = arn('vpc-endpoint', 'vpce-0guardduty');
+    const group = arn('security-group', 'sg-0guardduty');
+    expect(await decide('demo', del('ec2:DeleteVpcEndpoints', endpoint, guardDuty))).toBe('Allowed');
+    expect(await decide('demo', del('ec2:DeleteSecurityGroup', group, guardDuty))).toBe('Allowed');
+    // An endpoint or group nobody tagged, or another mesh's, stays out of reach.
+    expect(await decide('demo', del('ec2:DeleteVpcEndpoints', endpoint, {}))).not.toBe('Allowed');
+    expect(await decide('demo', del('ec2:DeleteSecurityGroup', group, {}))).not.toBe('Allowed');
+    expect(await decide('demo', del('ec2:DeleteVpcEndpoints', endpoint, { 'meshops:mesh': 'other' }))).not.toBe(
+      'Allowed',
+    );
+    expect(await decide('demo', del('ec2:DeleteSecurityGroup', group, { 'meshops:mesh': 'other' }))).not.toBe(
+      'Allowed',
+    );
+  });
+
+  it("lets meshops delete the load balancer and group a mesh cluster's Load Balancer Controller left, not another mesh's", async () => {
+    const tagged = (action: string, resource: string, cluster: string) => ({
+      action,
+      resource,
+      context: { 'aws:ResourceTag/elbv2.k8s.aws/cluster': cluster },
+      call: action,
+    });
+    const lb = `arn:aws:elasticloadbalancing:us-east-1:${SANDBOX_ACCOUNT_ID}:loadbalancer/net/k8s-default-web-0a1b2c3d4e/50dc6c495c0c9188`;
+    const group = `arn:aws:ec2:us-east-1:${SANDBOX_ACCOUNT_ID}:security-group/sg-0lbcontroller`;
+    expect(await decide('demo', tagged('elasticloadbalancing:DeleteLoadBalancer', lb, 'demo-iad'))).toBe('Allowed');
+    expect(await decide('demo', tagged('ec2:DeleteSecurityGroup', group, 'demo-iad'))).toBe('Allowed');
+    expect(await decide('demo', tagged('elasticloadbalancing:DeleteLoadBalancer', lb, 'other-iad'))).not.toBe(
+      'Allowed',
+    );
+    expect(await decide('demo', tagged('ec2:DeleteSecurityGroup', group, 'other-iad'))).not.toBe('Allowed');
+  });
+
+  it("lets the worker read its own role's ARN (to name it with its path in access entries), not another mesh's roles", async () => {
+    const getRole = (resource: string, tags: Record<string, string>) => ({
+      action: 'iam:GetRole',
+      resource,
+      context: Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v])),
+      call: 'GetRole',
+    });
+    const own = `arn:aws:iam::${SANDBOX_ACCOUNT_ID}:role/platform/workers/meshops-worker`;
+    expect(await decide('demo', getRole(own, {}))).toBe('Allowed');
+    const others = `arn:aws:iam::${SANDBOX_ACCOUNT_ID}:role/meshops/other-eks-cluster`;
+    expect(await decide('demo', getRole(others, { 'meshops:mesh': 'other' }))).not.toBe('Allowed');
+  });
+
   it('denies the same calls on the resources of another mesh (other tag values, cluster and role names)', async () => {
     const allowed: string[] = [];
     let checked = 0;

@@ -100,7 +100,7 @@ export function meshIn(cloud: Cloud, variant: CalicoVariant, name = 'demo', clus
   };
 }
 
-/** The AWS side up to a node group at 0 nodes (what the CNI swap runs against). */
+/** The AWS side up to node-less control planes (what the CNI swap runs against, as in Tigera's EKS guide). */
 export function awsPlan(deps: Deps): Step {
   const [a, b] = deps.spec.clusters;
   return sequential('aws', 'AWS side', [
@@ -118,17 +118,20 @@ export function awsPlan(deps: Deps): Step {
     ),
     parallel(
       'node-setup',
-      'rules and node groups',
-      deps.spec.clusters.flatMap((c) => [securityRulesStep(deps, c), nodeGroupStep(deps, c)]),
+      'security rules',
+      deps.spec.clusters.map((c) => securityRulesStep(deps, c)),
     ),
   ]);
 }
 
-export function scalePlan(deps: Deps): Step {
+/** After the CNI swap: each node group at its size (and checked at it), so the nodes join with Calico. */
+export function nodeGroupsPlan(deps: Deps): Step {
   return parallel(
-    'scale',
-    'scale node groups',
-    deps.spec.clusters.map((c) => scaleNodeGroupStep(deps, c)),
+    'node-groups',
+    'node groups',
+    deps.spec.clusters.map((c) =>
+      sequential(`node-groups/${c.name}`, c.name, [nodeGroupStep(deps, c), scaleNodeGroupStep(deps, c)]),
+    ),
   );
 }
 

@@ -31,7 +31,7 @@ import { kubeRequest } from '../../src/kube/rest.ts';
 import * as netshoot from '../../src/mesh/kube/netshoot.ts';
 import { federatedEndpoints, federatedPods, podCapacity } from '../../src/mesh/kube/workloads.ts';
 import { leaves, parallel, sequential } from '../../src/steps/step.ts';
-import { awsPlan, type Mesh, meshIn, run, runOk, scalePlan, startMesh } from './harness.ts';
+import { awsPlan, type Mesh, meshIn, nodeGroupsPlan, run, runOk, startMesh } from './harness.ts';
 
 let mesh: Mesh;
 /** A one-cluster mesh on Calico Open Source, in the same sandbox. */
@@ -46,7 +46,7 @@ function kubeUpPlan(m: Mesh) {
       'Calico',
       m.spec.clusters.map((c) => cniSwapStep(d, c)),
     ),
-    scalePlan(d),
+    nodeGroupsPlan(d),
     parallel(
       'ready',
       'ready',
@@ -532,7 +532,7 @@ describe('Calico Open Source', () => {
     // The mesh above is done with: stop its stand-ins so this cluster has the sandbox to itself.
     for (const c of mesh.spec.clusters) await mesh.cloud.host.stopCluster(c.region, `${mesh.spec.name}-${c.name}`);
     const c = oss.spec.clusters[0];
-    await runOk(oss, sequential('oss', 'oss', [cniSwapStep(oss.deps, c), scalePlan(oss.deps)]));
+    await runOk(oss, sequential('oss', 'oss', [cniSwapStep(oss.deps, c), nodeGroupsPlan(oss.deps)]));
     const r = await run(oss, calicoReadyStep(oss.deps, c));
     expect(r.ok).toBe(false);
     const err = r.error as PermanentError;

@@ -1,5 +1,5 @@
-// A cluster's EKS side as steps: control plane, the mesh's rules on its security group, the node group at size 0,
-// and scaling it (src/mesh/aws/eks-cluster.ts, node-rules.ts, node-group.ts).
+// A cluster's EKS side as steps: control plane, the mesh's rules on its security group, the node group at the
+// spec's size (after the CNI swap), and scaling it (src/mesh/aws/eks-cluster.ts, node-rules.ts, node-group.ts).
 
 import { eksClusterName, nodeGroupName } from '../../../src/aws/tags.ts';
 import type { ClusterSpec } from '../../../src/config/spec-types.ts';
@@ -62,7 +62,8 @@ export function securityRulesStep(deps: Deps, cluster: ClusterSpec): Step {
 
 export function nodeGroupStep(deps: Deps, cluster: ClusterSpec): Step {
   const s = clusterScope(deps, cluster);
-  const title = `node group ${nodeGroupName(deps.spec.name, cluster.name)} (${cluster.nodeGroup.instanceType}, size 0)`;
+  const { instanceType, desiredSize } = cluster.nodeGroup;
+  const title = `node group ${nodeGroupName(deps.spec.name, cluster.name)} (${desiredSize} x ${instanceType})`;
   return leaf(
     `cluster/${cluster.name}/nodegroup`,
     title,

@@ -9,6 +9,7 @@ import { FederatedServicesController } from './federated-services.ts';
 import { FederationController } from './federation.ts';
 import { GarbageCollector } from './garbage.ts';
 import { Kubelet } from './kubelet.ts';
+import { LoadBalancerController } from './load-balancers.ts';
 import { NodeController } from './nodes.ts';
 import { ControllerContext } from './runtime.ts';
 import { ServiceAccountController } from './serviceaccounts.ts';
@@ -29,6 +30,7 @@ export const installControllers: InstallControllers = (handle, env): ClusterCont
   ctx.add(new StatefulSetController());
   ctx.add(new Kubelet(nodes));
   ctx.add(new ServiceController());
+  ctx.add(new LoadBalancerController());
   ctx.add(new TigeraOperator(aws));
   ctx.add(new CalicoV3Mirror());
   const federation = new FederationController(ctx);

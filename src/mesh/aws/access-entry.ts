@@ -1,8 +1,9 @@
 // The worker's own way into a cluster: an EKS access entry for the principal it runs as, with
 // AmazonEKSClusterAdminPolicy on the whole cluster. Only the principal that created a cluster is admin by itself;
 // a worker redeployed under another role would be refused by every cluster without this. What EKS wants:
-// - the principal is an IAM role or user: an assumed-role session ARN (what STS answers for a role) is refused,
-//   so it is turned into arn:aws:iam::<account>:role/<name>;
+// - the principal is an existing IAM role or user: an assumed-role session ARN (what STS answers for a role) is
+//   refused, and so is a role ARN without the role's path (arn:aws:sts::<acct>:assumed-role/<name>/<session> does
+//   not say it), so the role's ARN is read from IAM (GetRole);
 // - access entries need authenticationMode API or API_AND_CONFIG_MAP (CreateCluster sets the latter).
 import type { AccessEntry, AssociatedAccessPolicy } from '@aws-sdk/client-eks';
 import {
@@ -11,6 +12,7 @@ import {
   DescribeAccessEntryCommand,
   ListAssociatedAccessPoliciesCommand,
 } from '@aws-sdk/client-eks';
+import { GetRoleCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { aws, awsOrMissing, isAwsError } from '../../aws/errors.ts';
 import type { Deps } from '../../deps.ts';
@@ -20,17 +22,23 @@ import { eksName } from './eks-cluster.ts';
 
 export const CLUSTER_ADMIN_POLICY = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';
 
-/** The IAM principal EKS knows an STS caller ARN by: an assumed-role session becomes its role. */
-export function principalOf(callerArn: string): string {
-  const m = /^arn:(aws[\w-]*):sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(callerArn);
-  return m ? `arn:${m[1]}:iam::${m[2]}:role/${m[3]}` : callerArn;
+/** The role name of an assumed-role session ARN, or undefined for any other principal (a user, a role). */
+export function sessionRoleName(callerArn: string): string | undefined {
+  return /^arn:aws[\w-]*:sts::\d{12}:assumed-role\/([^/]+)\/[^/]+$/.exec(callerArn)?.[1];
 }
 
-/** The principal the worker runs as now (GetCallerIdentity, once per pass thanks to the memoized clients). */
+/**
+ * The principal the worker runs as now, as EKS wants it: a session becomes its role's ARN with the role's path
+ * (GetRole). GetCallerIdentity and GetRole once per pass thanks to the memoized clients.
+ */
 export async function workerPrincipal(deps: Deps): Promise<string> {
   const id = await aws('sts:GetCallerIdentity', () => deps.aws.sts().send(new GetCallerIdentityCommand({})));
   if (!id.Arn) throw new Error('STS GetCallerIdentity answered without an ARN');
-  return principalOf(id.Arn);
+  const roleName = sessionRoleName(id.Arn);
+  if (!roleName) return id.Arn;
+  const role = await aws('iam:GetRole', () => deps.aws.iam().send(new GetRoleCommand({ RoleName: roleName })));
+  if (!role.Role?.Arn) throw new Error(`IAM GetRole ${roleName} answered without an ARN`);
+  return role.Role.Arn;
 }
 
 interface Found {

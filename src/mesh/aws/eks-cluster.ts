@@ -17,6 +17,7 @@ import { aws, awsOrMissing, isAwsError } from '../../aws/errors.ts';
 import { eksClusterName, MESH_TAG, tagMap } from '../../aws/tags.ts';
 import type { Deps } from '../../deps.ts';
 import { PermanentError, WaitTimeoutError } from '../../errors.ts';
+import { mapLimited } from '../../map-limited.ts';
 import type { Observation, StepContext, StepOutcome } from '../../steps/step.ts';
 import { waitFor } from '../../steps/wait.ts';
 import { type ClusterScope, deleteRetrying, type Health, healthLine, removedOutcome } from './common.ts';
@@ -57,20 +58,6 @@ async function listAll(list: (token?: string) => Promise<{ items?: string[]; nex
     out.push(...(page.items ?? []));
     token = page.next;
   } while (token);
-  return out;
-}
-
-/** Runs `fn` over `items`, at most `limit` at once, keeping the order. */
-async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
 

@@ -1,5 +1,7 @@
 // A cluster's internet gateway, attached to its VPC. On delete it must be detached first, which EC2 refuses
 // while public addresses are still mapped in the VPC (the NAT gateways' addresses): retried.
+// CreateInternetGateway has no idempotency token: a lost answer that the SDK retried leaves a second gateway with
+// the cluster's tags; the one not attached is deleted and the step says so.
 
 import type { EC2Client, InternetGateway, Vpc } from '@aws-sdk/client-ec2';
 import {
@@ -74,11 +76,30 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
     );
     changed = true;
   }
+  const removed = await removeDuplicates(s, ctx, id);
+  const dup = removed.length
+    ? `; removed a duplicate internet gateway ${removed.join(', ')} (a retried CreateInternetGateway made it)`
+    : '';
   return {
-    summary: `internet gateway ${changed ? 'ready' : 'exists'}: ${id} attached to ${vpc.VpcId}`,
+    summary: `internet gateway ${changed ? 'ready' : 'exists'}: ${id} attached to ${vpc.VpcId}${dup}`,
     changed,
     resources: { igw: id },
   };
+}
+
+/** Every other gateway tagged for this cluster that is attached nowhere: a copy a retried create made. */
+async function removeDuplicates(s: ClusterScope, ctx: StepContext, keep: string): Promise<string[]> {
+  const all = await findInternetGateways(s.ec2, { mesh: s.mesh, cluster: s.cluster.name, component: 'igw' });
+  const removed: string[] = [];
+  for (const g of all.filter((x) => x.InternetGatewayId !== keep && !(x.Attachments ?? []).length)) {
+    const id = g.InternetGatewayId!;
+    const del = () =>
+      aws('ec2:DeleteInternetGateway', () => s.ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: id })));
+    // Listed by its tags, so it exists: NotFound here is the copy still settling, not a copy gone.
+    const opts = { notFound: [], retryOn: ['InvalidInternetGatewayID.NotFound'], timeoutMs: 2 * 60_000 };
+    if (await deleteRetrying(s.deps, ctx, `duplicate internet gateway ${id}`, del, opts)) removed.push(id);
+  }
+  return removed;
 }
 
 export function health(igws: InternetGateway[], vpc: Vpc | undefined): Health[] {

@@ -6,6 +6,7 @@ import type { Deps } from '../../deps.ts';
 import { findMeshClusters } from './eks-cluster.ts';
 import { findForMesh as findRoles } from './iam-roles.ts';
 import { findInternetGateways } from './internet-gateway.ts';
+import { type FoundLoadBalancer, findForClusters as findLoadBalancers } from './load-balancers.ts';
 import { findAddresses, findNatGateways } from './nat-gateway.ts';
 import { listNodegroups } from './node-group.ts';
 import { type FoundPeering, findForMesh as findPeerings } from './peering.ts';
@@ -19,6 +20,8 @@ import { findIn as findEndpoints } from './vpc-endpoints.ts';
 export interface RegionInventory {
   region: string;
   clusters: { name: string; nodegroups: string[] }[];
+  /** Load balancers the clusters' Services left (ELBv2, by the controllers' cluster tags): they block the VPC. */
+  loadBalancers: FoundLoadBalancer[];
   natGateways: string[];
   addresses: string[];
   internetGateways: InternetGateway[];
@@ -58,17 +61,17 @@ async function findInRegion(deps: Deps, region: string): Promise<RegionInventory
     ...clusters.map((c) => c.name!),
     ...deps.spec.clusters.map((c) => eksClusterName(mesh, c.name)),
   ]);
-  const [groups, withGroups, endpoints] = await Promise.all([
+  const vpcIds = vpcs.map((v) => v.VpcId!);
+  const [groups, withGroups, endpoints, loadBalancers] = await Promise.all([
     findGroups(ec2, mesh, vpcs, names),
     Promise.all(clusters.map(async (c) => ({ name: c.name!, nodegroups: await listNodegroups(eks, c.name!) }))),
-    findEndpoints(
-      ec2,
-      vpcs.map((v) => v.VpcId!),
-    ),
+    findEndpoints(ec2, vpcIds),
+    vpcIds.length ? findLoadBalancers(deps.aws.elbv2(region), names, vpcIds) : [],
   ]);
   return {
     region,
     clusters: withGroups,
+    loadBalancers,
     // A failed NAT gateway holds nothing and AWS removes it by itself.
     natGateways: nats.filter((n) => n.State !== 'failed').map((n) => n.NatGatewayId!),
     addresses: addresses.map((a) => a.AllocationId!),
@@ -91,6 +94,7 @@ export async function findMesh(deps: Deps): Promise<MeshInventory> {
 export function isEmpty(inv: MeshInventory): boolean {
   const count = (r: RegionInventory) =>
     r.clusters.length +
+    r.loadBalancers.length +
     r.natGateways.length +
     r.addresses.length +
     r.internetGateways.length +

@@ -4,7 +4,8 @@
 // - deleting a NAT gateway does not release its Elastic IP, and ReleaseAddress answers AuthFailure while the
 //   NAT gateway holds the address, while it is deleting, and for a while after it reached `deleted`: retried;
 // - AllocateAddress has no idempotency token: an address made by an earlier run that stopped before the NAT
-//   gateway is found by its tag and reused.
+//   gateway is found by its tag and reused; a second address for the same AZ (a lost answer the SDK retried) is
+//   released once the NAT gateway holds the first, and the step says so.
 
 import type { Address, EC2Client, Filter, NatGateway } from '@aws-sdk/client-ec2';
 import {
@@ -142,11 +143,36 @@ export async function ensure(s: ClusterScope, k: number, ctx: StepContext): Prom
   const waited = nat.State !== 'available';
   if (waited) await waitAvailable(s, ctx, natId, az);
   const verb = changed ? 'ready' : waited ? 'available (waited for it)' : 'exists';
+  const released = await releaseDuplicateAddresses(s, ctx, az, allocationId);
+  const dup = released.length
+    ? `; released a duplicate Elastic IP ${released.join(', ')} (a retried AllocateAddress made it)`
+    : '';
   return {
-    summary: `NAT gateway ${verb}: ${natId} in ${az} (${subnet.SubnetId}), Elastic IP ${allocationId ?? '?'}`,
+    summary: `NAT gateway ${verb}: ${natId} in ${az} (${subnet.SubnetId}), Elastic IP ${allocationId ?? '?'}${dup}`,
     changed: changed || waited,
     resources: { nat: natId, ...(allocationId ? { eip: allocationId } : {}) },
   };
+}
+
+/** The other addresses tagged for this AZ that nothing holds: copies a retried AllocateAddress made. */
+async function releaseDuplicateAddresses(
+  s: ClusterScope,
+  ctx: StepContext,
+  az: string,
+  inUse: string | undefined,
+): Promise<string[]> {
+  if (!inUse) return [];
+  const name = resourceName(s.mesh, s.cluster.name, 'eip', az);
+  const eips = await findAddresses(s.ec2, { mesh: s.mesh, cluster: s.cluster.name, component: 'eip', name });
+  const released: string[] = [];
+  for (const a of eips.filter((x) => x.AllocationId !== inUse && !x.AssociationId)) {
+    const id = a.AllocationId!;
+    const call = () => aws('ec2:ReleaseAddress', () => s.ec2.send(new ReleaseAddressCommand({ AllocationId: id })));
+    // Listed by its tags, so it exists: NotFound here is the copy still settling.
+    const opts = { notFound: [], retryOn: ['InvalidAllocationID.NotFound', 'AuthFailure'], timeoutMs: 2 * 60_000 };
+    if (await deleteRetrying(s.deps, ctx, `duplicate Elastic IP ${id}`, call, opts)) released.push(id);
+  }
+  return released;
 }
 
 export function health(nats: NatGateway[]): Health[] {

@@ -1,5 +1,8 @@
-// A cluster's managed node group: made at size 0 (the VPC CNI must be removed and Calico installed before
-// nodes join), then scaled to the spec's size. What EKS does here that surprises people:
+// A cluster's managed node group, made at the spec's size once the VPC CNI is removed and Calico installed: that is
+// the order of Tigera's EKS guide (cluster without nodes, delete aws-node, the operator and Installation, then the
+// node group), so the nodes join with Calico as their CNI and no size-0 group has to be scaled afterwards. A node
+// that ever ran aws-node keeps the AWS CNI's config. `scale` changes the size later. What EKS does here that
+// surprises people:
 // - one update at a time: UpdateNodegroupConfig is refused while another is in progress;
 // - a group still CREATING or UPDATING refuses DeleteNodegroup (ResourceInUseException): retried;
 // - CREATE_FAILED and DELETE_FAILED carry the reason in health.issues;
@@ -62,10 +65,18 @@ function issuesOf(ng: Nodegroup): string {
   return (ng.health?.issues ?? []).map((i) => `${i.code}: ${i.message}`).join('; ');
 }
 
+/** What `/mesh up` does next time with a group in this state, so that the hint is true. */
+const NEXT_UP: Record<string, string> = {
+  CREATE_FAILED: '/mesh up then deletes the failed node group and creates it again',
+  DEGRADED: '/mesh up then sets its size again',
+  DELETE_FAILED: '/mesh down then retries the delete',
+};
+
 function failure(ng: Nodegroup, name: string): PermanentError {
+  const then = NEXT_UP[ng.status ?? ''] ?? '/mesh up then continues where it stopped';
   return new PermanentError(`node group ${name} is ${ng.status}: ${issuesOf(ng) || 'no reason given'}`, {
     code: `Nodegroup${ng.status}`,
-    hint: 'check the node role, the instance type in the region, and the EC2 instance quota; then /mesh down and up',
+    hint: `check the node role, the instance type in the region, and the EC2 instance quota; ${then}`,
   });
 }
 
@@ -91,8 +102,12 @@ async function waitUntil(s: ClusterScope, ctx: StepContext, done: (ng: Nodegroup
 
 export async function observe(s: ClusterScope): Promise<Observation> {
   const ng = await describeOwn(s);
-  if (!ng) return { state: 'missing', detail: `${s.cluster.nodeGroup.instanceType}, created at size 0` };
+  if (!ng) {
+    const { instanceType, desiredSize } = s.cluster.nodeGroup;
+    return { state: 'missing', detail: `${instanceType}, created with ${desiredSize} nodes` };
+  }
   if (ng.status === 'ACTIVE') return { state: 'ok', detail: `${ng.nodegroupName} ACTIVE` };
+  if (ng.status === 'CREATE_FAILED') return { state: 'repair', detail: 'CREATE_FAILED: deleted and created again' };
   return { state: 'wait', detail: `${ng.nodegroupName} to leave ${ng.status}` };
 }
 
@@ -103,8 +118,16 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
   const spec = s.cluster.nodeGroup;
   let ng = await describeOwn(s);
   if (ng) checkOwned(s.mesh, `node group ${name}`, ng.tags);
-  if (ng?.status === 'CREATE_FAILED') throw failure(ng, name);
   let changed = false;
+  if (ng?.status === 'CREATE_FAILED') {
+    // A failed create never heals and holds no workloads: replace it (the cause may have been fixed since).
+    ctx.note(
+      `node group ${name} is CREATE_FAILED (${issuesOf(ng) || 'no reason given'}): deleting it to create it again`,
+    );
+    await remove(s.deps, ctx, s.cluster.region, clusterName, [name]);
+    ng = undefined;
+    changed = true;
+  }
   if (!ng) {
     const [nodeRole, subnets] = await Promise.all([requireRoleArn(s.deps, 'node'), privateSubnetIds(s)]);
     try {
@@ -114,8 +137,12 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
             new CreateNodegroupCommand({
               clusterName,
               nodegroupName: name,
-              // Size 0 first: the nodes must not join before the VPC CNI is removed and Calico is installed.
-              scalingConfig: { minSize: 0, maxSize: Math.max(spec.maxSize, 1), desiredSize: 0 },
+              // The plan runs this after the CNI swap: the nodes join with Calico, never with aws-node.
+              scalingConfig: {
+                minSize: Math.min(spec.minSize, spec.desiredSize),
+                maxSize: Math.max(spec.maxSize, spec.desiredSize, 1),
+                desiredSize: spec.desiredSize,
+              },
               instanceTypes: [spec.instanceType],
               diskSize: spec.diskSizeGiB,
               capacityType: 'ON_DEMAND',
@@ -162,7 +189,7 @@ export async function scale(s: ClusterScope, desired: number, ctx: StepContext):
     ng = await waitUntil(s, ctx, (n) => n.status === 'ACTIVE', `node group ${name}`);
   }
   const before = ng.scalingConfig?.desiredSize ?? 0;
-  // The spec's minSize, once the group is past the size-0 start (never above the wanted size).
+  // The spec's minSize (never above the wanted size).
   const minSize = Math.min(s.cluster.nodeGroup.minSize, desired);
   let changed = false;
   if (before !== desired || ng.scalingConfig?.minSize !== minSize || ng.status === 'DEGRADED') {

@@ -1,6 +1,9 @@
 // The ingress rules Calico's cluster mesh needs on the EKS cluster security group (which managed nodes use):
 // VXLAN (UDP 4789) from every other cluster's VPC CIDR — by CIDR, since security groups cannot be referenced
-// across regions — and the Calico API server (5443), 8080 and 30000 from the group itself, plus node-to-node.
+// across regions. What Calico needs between the cluster's own nodes and control plane (the API server on 5443,
+// 8080, 30000: the blueprint's rules "from the cluster security group") EKS's own rule on that group already
+// allows: all traffic from the group itself. Adding them again would only duplicate it (and count against the
+// group's 60-rule quota), so only that self rule is checked, and put back if someone removed it.
 // The group is EKS's: it goes with the cluster, so there is nothing to remove here.
 
 import type { EC2Client, IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
@@ -17,7 +20,6 @@ import { describeCluster, eksName } from './eks-cluster.ts';
 
 /** Calico's VXLAN port, the one the peers' rules open. */
 export const VXLAN_PORT = 4789;
-const SELF_TCP_PORTS = [5443, 8080, 30000];
 
 export interface NodeRule {
   /** For summaries and status: "udp 4789 from 10.1.0.0/16 (pdx)". */
@@ -39,21 +41,10 @@ export function desiredNodeRules(spec: MeshSpec, cluster: ClusterSpec, groupId: 
         IpRanges: [{ CidrIp: o.vpcCidr, Description: `${VXLAN_DESCRIPTION}${o.name}` }],
       },
     }));
-  for (const port of SELF_TCP_PORTS) {
-    rules.push({
-      label: `tcp ${port} from the cluster security group`,
-      vxlan: false,
-      permission: {
-        IpProtocol: 'tcp',
-        FromPort: port,
-        ToPort: port,
-        UserIdGroupPairs: [{ GroupId: groupId, Description: 'meshops: Calico' }],
-      },
-    });
-  }
-  // EKS adds this itself; listed so a group that lost it gets it back.
+  // EKS's own self rule (covers Calico's 5443, 8080 and 30000 node to node); listed so a group that lost it gets
+  // it back, never added beside it.
   const all = { IpProtocol: '-1', UserIdGroupPairs: [{ GroupId: groupId }] };
-  rules.push({ label: 'all traffic node to node', vxlan: false, permission: all });
+  rules.push({ label: 'all traffic from the cluster security group (EKS)', vxlan: false, permission: all });
   return rules;
 }
 
@@ -73,12 +64,17 @@ export function staleVxlanRules(spec: MeshSpec, cluster: ClusterSpec, group: Sec
   return out;
 }
 
-/** True when the group already allows what the rule asks (same protocol and ports, and the source present). */
+/**
+ * True when the group already allows what the rule asks: the same source with the same protocol and ports, or
+ * with all traffic (a rule beside an all-traffic rule from the same source would duplicate it).
+ */
 export function ruleExists(group: SecurityGroup, rule: NodeRule): boolean {
   const want = rule.permission;
   return (group.IpPermissions ?? []).some((p) => {
-    if (p.IpProtocol !== want.IpProtocol) return false;
-    if (want.IpProtocol !== '-1' && (p.FromPort !== want.FromPort || p.ToPort !== want.ToPort)) return false;
+    if (p.IpProtocol !== '-1') {
+      if (p.IpProtocol !== want.IpProtocol) return false;
+      if (p.FromPort !== want.FromPort || p.ToPort !== want.ToPort) return false;
+    }
     const cidr = want.IpRanges?.[0]?.CidrIp;
     if (cidr) return (p.IpRanges ?? []).some((r) => r.CidrIp === cidr);
     const gid = want.UserIdGroupPairs?.[0]?.GroupId;

@@ -24,7 +24,7 @@ import type { Deps } from '../../deps.ts';
 import { PermanentError } from '../../errors.ts';
 import type { Observation, StepContext, StepOutcome } from '../../steps/step.ts';
 import { waitFor } from '../../steps/wait.ts';
-import { type Health, healthLine } from './common.ts';
+import { deleteRetrying, type Health, healthLine } from './common.ts';
 import { describeRouteTables, ensureRoute, privateTables } from './route-tables.ts';
 import { findVpc } from './vpc.ts';
 
@@ -184,6 +184,7 @@ export async function ensureConnection(p: Pair, ctx: StepContext): Promise<StepO
     changed = true;
     await ctx.checkpoint();
   }
+  const removed = await removeDuplicates(p, ctx, pcx, vpcA, vpcB);
   const id = pcx.VpcPeeringConnectionId!;
   const { requesterRegion, accepterRegion } = sides(p, pcx, vpcB);
   if (pcx.Status?.Code !== 'active') {
@@ -224,11 +225,44 @@ export async function ensureConnection(p: Pair, ctx: StepContext): Promise<StepO
       p.deps.aws.ec2(accepterRegion).send(new CreateTagsCommand({ Resources: [id], Tags: ec2Tags(peeringTags(p)) })),
     );
   }
+  const dup = removed.length
+    ? `; removed a duplicate VPC peering ${removed.join(', ')} (a retried CreateVpcPeeringConnection made it)`
+    : '';
   return {
-    summary: `VPC peering ${changed ? 'active' : 'exists'}: ${id} ${vpcA} (${p.a.region}) <-> ${vpcB} (${p.b.region})`,
+    summary: `VPC peering ${changed ? 'active' : 'exists'}: ${id} ${vpcA} (${p.a.region}) <-> ${vpcB} (${p.b.region})${dup}`,
     changed,
     resources: { peering: id },
   };
+}
+
+/**
+ * CreateVpcPeeringConnection has no idempotency token: a lost answer the SDK retried leaves two requests between
+ * the same VPCs with the mesh's tags. The one kept is an active one, else the one this run got; the others are
+ * deleted from the requester's side (the only side that can delete one pending acceptance), before either is
+ * accepted.
+ */
+async function removeDuplicates(
+  p: Pair,
+  ctx: StepContext,
+  got: VpcPeeringConnection,
+  vpcA: string,
+  vpcB: string,
+): Promise<string[]> {
+  const ec2 = p.deps.aws.ec2(p.a.region);
+  const ours = (await findPeeringsBetween(ec2, vpcA, vpcB)).filter((x) => tagValue(x.Tags, MESH_TAG) === p.mesh);
+  if (ours.length < 2) return [];
+  const keep = ours.find((x) => x.Status?.Code === 'active') ?? got;
+  const removed: string[] = [];
+  for (const x of ours.filter((y) => y.VpcPeeringConnectionId !== keep.VpcPeeringConnectionId)) {
+    const id = x.VpcPeeringConnectionId!;
+    const del = () =>
+      aws('ec2:DeleteVpcPeeringConnection', () =>
+        ec2.send(new DeleteVpcPeeringConnectionCommand({ VpcPeeringConnectionId: id })),
+      );
+    const opts = { notFound: [], retryOn: ['InvalidVpcPeeringConnectionID.NotFound'], timeoutMs: 2 * 60_000 };
+    if (await deleteRetrying(p.deps, ctx, `duplicate VPC peering ${id}`, del, opts)) removed.push(id);
+  }
+  return removed;
 }
 
 async function requireActive(p: Pair): Promise<{ pcx: VpcPeeringConnection; vpcA: string; vpcB: string }> {

@@ -3,7 +3,7 @@
 import type { ClusterSpec } from '../../config/spec-types.ts';
 import type { Deps } from '../../deps.ts';
 import { PermanentError } from '../../errors.ts';
-import { applyManifestUrl, applyObjects, fetchManifest, parseManifests } from '../../kube/apply.ts';
+import { applyManifestUrl, applyObjects, fetchManifest, parseManifests, parseManifestsOnce } from '../../kube/apply.ts';
 import type { KubeApi, KubeObject } from '../../kube/client.ts';
 import { renderManifestFile } from '../../kube/template.ts';
 import type { StepContext } from '../../steps/step.ts';
@@ -125,7 +125,7 @@ export async function applyOperator(ctx: StepContext, deps: Deps, client: KubeAp
   for (const { file, optional } of operatorFiles(deps)) {
     const url = operatorUrl(deps, file);
     const text = optional ? await fetchOptional(ctx, url) : await fetchManifest(url, { signal: ctx.signal });
-    if (text) applied += (await applyObjects(ctx, client, parseManifests(text), opts)).applied;
+    if (text) applied += (await applyObjects(ctx, client, parseManifestsOnce(text), opts)).applied;
     await ctx.checkpoint();
   }
   return applied;

@@ -211,6 +211,28 @@ describe('peering', () => {
 });
 
 describe('node rules', () => {
+  it("adds no rule EKS's own self rule already covers: only the peers' VXLAN on a group that has it", async () => {
+    const group = {
+      GroupId: 'sg-1',
+      // What EKS puts on a new cluster security group: all traffic from the group itself.
+      IpPermissions: [{ IpProtocol: '-1', UserIdGroupPairs: [{ GroupId: 'sg-1' }] }],
+    };
+    const fake = fakeAws({
+      eks: { DescribeCluster: () => ({ cluster: { resourcesVpcConfig: { clusterSecurityGroupId: 'sg-1' } } }) },
+      ec2: {
+        DescribeSecurityGroups: () => ({ SecurityGroups: [group] }),
+        AuthorizeSecurityGroupIngress: () => ({}),
+        RevokeSecurityGroupIngress: () => ({}),
+      },
+    });
+    const deps = fakeDeps(fake.aws);
+    const out = await nodeRules.ensure(clusterScope(deps, deps.spec.clusters[0]!));
+    expect(out.summary).toBe('cluster security group sg-1: added udp 4789 from 10.1.0.0/16 (pdx)');
+    expect(fake.called('AuthorizeSecurityGroupIngress').map((c) => c.input.IpPermissions[0].IpProtocol)).toEqual([
+      'udp',
+    ]);
+  });
+
   it("revokes the VXLAN rule of a cluster dropped from the spec, and leaves the peers' and other rules alone", async () => {
     const group = {
       GroupId: 'sg-1',

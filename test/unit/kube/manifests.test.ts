@@ -45,6 +45,9 @@ function deps(s: MeshSpec): Deps {
       eks: () => {
         throw new Error('no AWS');
       },
+      elbv2: () => {
+        throw new Error('no AWS');
+      },
       iam: () => {
         throw new Error('no AWS');
       },

@@ -1,0 +1,63 @@
+// Server-side apply of manifests: CRDs first and Established before anything else, a few at a time, and a manifest
+// text parsed once however many clusters apply it.
+import { describe, expect, it } from 'vitest';
+import { applyObjects, parseManifestsOnce } from '../../../src/kube/apply.ts';
+import type { KubeObject } from '../../../src/kube/client.ts';
+import { FakeKube, fakeClock, fakeCtx } from './fake-kube.ts';
+
+const crd = (name: string): KubeObject => ({
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name },
+});
+
+describe('applyObjects', () => {
+  it('applies every CRD, waits until all are Established, then namespaces, then the rest', async () => {
+    const kube = new FakeKube().serve('apiextensions.k8s.io/v1', 'CustomResourceDefinition');
+    let inFlight = 0;
+    let mostAtOnce = 0;
+    const apply = kube.apply.bind(kube);
+    kube.apply = async (obj) => {
+      mostAtOnce = Math.max(mostAtOnce, ++inFlight);
+      await new Promise((r) => setImmediate(r));
+      inFlight--;
+      return apply(obj);
+    };
+    // The API server marks them Established only after the first poll.
+    const clock = fakeClock(() => {
+      for (const o of kube.objects.values()) o.status = { conditions: [{ type: 'Established', status: 'True' }] };
+    });
+    const crds = Array.from({ length: 20 }, (_, i) => crd(`kind${i}.example.io`));
+    const ns: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tigera-operator' } };
+    const cm: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'x', namespace: 'tigera-operator' },
+    };
+
+    const result = await applyObjects(fakeCtx(clock), kube, [cm, ...crds, ns], { pollIntervalMs: 500 });
+
+    expect(result).toEqual({ applied: 22, crds: 20 });
+    expect(kube.writes.slice(0, 20).every((w) => w.startsWith('apply CustomResourceDefinition'))).toBe(true);
+    expect(kube.writes.slice(20)).toEqual(['apply Namespace tigera-operator', 'apply ConfigMap tigera-operator/x']);
+    expect(clock.elapsed()).toBe(500);
+    expect(mostAtOnce).toBeGreaterThan(1);
+    expect(mostAtOnce).toBeLessThanOrEqual(6);
+  });
+});
+
+describe('parseManifestsOnce', () => {
+  const text =
+    'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n';
+
+  it('gives each caller its own copy of the parsed objects', () => {
+    const first = parseManifestsOnce(text);
+    first[0]!.metadata.name = 'changed by the first caller';
+    const second = parseManifestsOnce(text);
+    expect(second.map((o) => o.metadata.name)).toEqual(['a', 'b']);
+  });
+
+  it('parses a different text anew', () => {
+    expect(parseManifestsOnce(text.replace('name: b', 'name: c')).map((o) => o.metadata.name)).toEqual(['a', 'c']);
+  });
+});
