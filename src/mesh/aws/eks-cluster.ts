@@ -182,7 +182,8 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
   let replaced = false;
   if (existing?.status === 'FAILED') {
     // Nothing but a delete is possible on a FAILED cluster; it has no node groups (it never became ACTIVE).
-    ctx.log.info({ cluster: name }, 'deleting the FAILED cluster to create it anew');
+    const issues = (existing.health?.issues ?? []).map((i) => `${i.code}: ${i.message}`).join('; ');
+    ctx.note(`EKS cluster ${name} is FAILED (${issues || 'no reason given'}): deleting it to create it anew`);
     await remove(s.deps, ctx, s.cluster.region, name);
     existing = undefined;
     replaced = true;

@@ -1,6 +1,7 @@
 // A NAT gateway per AZ in the public subnet, each with its Elastic IP; the private route tables send 0.0.0.0/0
 // to it. What AWS does here that surprises people:
-// - a NAT gateway is `pending` for 1-3 minutes, and can end `failed` (then it is history: a new one is made);
+// - a NAT gateway is `pending` for 1-3 minutes, and can end `failed` with a FailureCode (no free address in
+//   the subnet, no internet gateway, the Elastic IP in use): never repaired, so the next `up` makes a new one;
 // - deleting a NAT gateway does not release its Elastic IP, and ReleaseAddress answers AuthFailure while the
 //   NAT gateway holds the address, while it is deleting, and for a while after it reached `deleted`: retried;
 // - AllocateAddress has no idempotency token: an address made by an earlier run that stopped before the NAT
@@ -113,7 +114,7 @@ function natFailed(natId: string, az: string, nat: NatGateway): PermanentError {
     code: 'NatGatewayFailed',
     hint:
       `AWS does not repair a failed NAT gateway: once the cause is fixed, \`/mesh up\` makes a new one in ${az} ` +
-      '(the failed one disappears by itself after about an hour).',
+      '(AWS keeps the failed one listed for a while, then removes it).',
   });
 }
 
