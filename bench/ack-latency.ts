@@ -6,16 +6,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { Redis } from 'ioredis';
 import { startMoto } from '../sandbox/aws/moto.ts';
 import { botEnvironment } from '../sandbox/bot-env.ts';
 import { freePort, startRedis } from '../sandbox/redis.ts';
 import { signSlackRequest, slashCommandFields } from '../sandbox/slack/sender.ts';
-import { startSlackStandIn } from '../sandbox/slack/web-api.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SECRET = 'bench-signing-secret';
-const RATES = [50, 200, 500];
+const RATES = (process.env.BENCH_RATES ?? '50,200,500').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 
 function env(
@@ -36,7 +38,7 @@ function env(
       admins: 'U0ALICE01',
       channels: 'C0MESHOPS',
       role: role as 'web' | 'all',
-      logLevel: 'warn',
+      logLevel: (process.env.BENCH_LOG_LEVEL ?? 'warn') as 'warn',
     }),
     AWS_ENDPOINT_URL: awsEndpoint,
     AWS_ACCESS_KEY_ID: 'testing',
@@ -46,7 +48,11 @@ function env(
 }
 
 async function startProcess(script: string, e: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [script], { env: e, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), script], {
+    env: e,
+    // BENCH_LOG_LEVEL=info shows the bots' logs (on stderr, so that the figures stay apart).
+    stdio: ['ignore', process.env.BENCH_LOG_LEVEL ? 2 : 'ignore', 'inherit'],
+  });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     try {
@@ -121,6 +127,13 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** CPU time (user + system, ms) of a process's main thread: the event loop that acks. */
+async function mainThreadCpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 async function rssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
@@ -128,7 +141,18 @@ async function rssMb(pid: number): Promise<number> {
 
 const redis = await startRedis();
 const moto = await startMoto();
-const slack = await startSlackStandIn({ rateLimits: false, botToken: 'xoxb-bench' });
+const slackThread = new Worker(new URL('./ack-slack-stand-in.ts', import.meta.url));
+const slack = {
+  apiUrl: await new Promise<string>((resolve, reject) => {
+    slackThread.once('message', (m: { apiUrl: string }) => resolve(m.apiUrl));
+    slackThread.once('error', reject);
+  }),
+  close: () => {
+    const exited = new Promise((r) => slackThread.once('exit', r));
+    slackThread.postMessage('close');
+    return exited;
+  },
+};
 const [meshPort, barePort] = [await freePort(), await freePort()];
 const mesh = await startProcess(
   `${root}src/main.ts`,
@@ -137,6 +161,11 @@ const mesh = await startProcess(
 );
 const bare = await startProcess(`${root}bench/bare-bolt.ts`, env(redis.url, slack.apiUrl, barePort, 'web'), barePort);
 try {
+  console.log(
+    `load average at start: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   await new Promise((r) => setTimeout(r, 5000));
   const idle = await rssMb(mesh.pid!);
   // Warm both up so that lazy imports and JIT do not land in the first rate's figures.
@@ -144,16 +173,43 @@ try {
   await load(barePort, 20);
   console.log(`ack latency, ${SECONDS} s per rate (ms); meshops = web + worker in one process, moto as AWS`);
   console.log('rate/s   meshops p50   p99     bare Bolt p50   p99     p99 ratio');
+  // CPU of each main thread per ask while its load ran (the bot's keeps working on a burst after it: see RSS).
+  const cpu: Array<{ rate: number; mesh: number; bare: number }> = [];
+  let bareCpu = await mainThreadCpuMs(bare.pid!);
   for (const rate of RATES) {
+    const c0 = await mainThreadCpuMs(mesh.pid!);
     const m = await load(meshPort, rate);
+    const c1 = await mainThreadCpuMs(mesh.pid!);
     const b = await load(barePort, rate);
+    const c2 = await mainThreadCpuMs(bare.pid!);
+    cpu.push({ rate, mesh: (c1 - c0) / m.n, bare: (c2 - bareCpu) / b.n });
+    bareCpu = c2;
     console.log(
       `${String(rate).padEnd(8)} ${m.p50.toFixed(1).padStart(8)} ${m.p99.toFixed(1).padStart(8)}   ${b.p50.toFixed(1).padStart(10)} ${b.p99.toFixed(1).padStart(8)}   ${(m.p99 / b.p99).toFixed(2).padStart(6)}` +
         (m.errors + b.errors ? `   errors: meshops ${m.errors}, bare ${b.errors}` : ''),
     );
   }
+  console.log(
+    `main-thread CPU per ask (ms, 10 ms ticks): ${cpu.map((c) => `${c.rate}/s meshops ${c.mesh.toFixed(2)} bare ${c.bare.toFixed(2)}`).join('; ')}`,
+  );
   const after = await rssMb(mesh.pid!);
-  await new Promise((r) => setTimeout(r, 60_000));
+  // Each job of its own gets one anchor recorded (src/queue/anchor.ts); an ask that joined one gets none.
+  const counter = new Redis(redis.url);
+  let jobs = 0;
+  for (let cursor = '0'; ; ) {
+    const [next, keys] = await counter.scan(cursor, 'MATCH', 'meshops:anchor:*', 'COUNT', 1000);
+    jobs += keys.length;
+    cursor = next;
+    if (cursor === '0') break;
+  }
+  counter.disconnect();
+  const asked = RATES.reduce((n, r) => n + r * SECONDS, 0) + 20 * SECONDS;
+  console.log(
+    `status jobs queued for ${asked} asks: ${jobs}; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
+  await new Promise((r) => setTimeout(r, Number(process.env.BENCH_SETTLE_SECONDS ?? 60) * 1000));
   const settled = await rssMb(mesh.pid!);
   console.log(
     `meshops RSS: idle ${idle.toFixed(0)} MB, after the burst ${after.toFixed(0)} MB, 60 s later ${settled.toFixed(0)} MB (${(settled / idle).toFixed(2)} x idle; target <= 1.5 x)`,

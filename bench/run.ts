@@ -4,7 +4,10 @@ import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const names = (await readdir(dir))
-  .filter((f) => f.endsWith('.ts') && !['run.ts', 'bare-bolt.ts'].includes(f) && !f.startsWith('lib-'))
+  .filter(
+    (f) =>
+      f.endsWith('.ts') && !['run.ts', 'bare-bolt.ts', 'ack-slack-stand-in.ts'].includes(f) && !f.startsWith('lib-'),
+  )
   .map((f) => f.replace(/\.ts$/, ''));
 const wanted = process.argv[2];
 const aliases: Record<string, string> = { ack: 'ack-latency' };

@@ -1,7 +1,7 @@
 // Who may run what, where. Decided by Slack IDs (never display names):
 // - help: anyone, anywhere (it only lists commands and the mesh's cluster names), so people can find the bot;
 // - status, ping, up --dry-run: anyone, in an allowed channel (they change nothing);
-// - up, down, scale, cancel: mesh admins only, in an allowed channel, so every change is seen by the team
+// - up, down, scale, cancel, and changing the watch (`watch on|off|every`): mesh admins only, in an allowed channel, so every change is seen by the team
 //   (whoever asked a read-only job, such as `status --wait`, may cancel that job too);
 // Slash commands and button clicks are decided here alike: src/slack/gate.ts calls it for both, after refusing
 // people of another workspace or enterprise (a channel shared through Slack Connect).
@@ -26,7 +26,7 @@ export interface AccessRequest {
 }
 
 export function adminOnly(cmd: MeshCommand): boolean {
-  return isMutating(cmd) || cmd.kind === 'cancel';
+  return isMutating(cmd) || cmd.kind === 'cancel' || (cmd.kind === 'watch' && cmd.action !== 'show');
 }
 
 const mention = (ids: readonly string[], wrap: (id: string) => string, none: string) =>

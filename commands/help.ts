@@ -20,7 +20,7 @@ export function makeHelp(all: () => Registry): Subcommand<'help'> & { text(spec:
     return [
       `*/mesh* runs mesh *${spec.name}*: clusters ${clusters}.`,
       ...all().map((c) => `• \`${c.usage}\`: ${c.summary}. e.g. \`${c.example(spec)}\``),
-      'Admins only: `up` (except `--dry-run`), `down`, `scale`, `cancel`. `/mesh help COMMAND` for details.',
+      'Admins only: `up` (except `--dry-run`), `down`, `scale`, `cancel`, `watch on|off|every`. `/mesh help COMMAND` for details.',
     ].join('\n');
   };
   return {

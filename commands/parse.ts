@@ -10,6 +10,7 @@ import { scale } from './scale.ts';
 import { status } from './status.ts';
 import type { CommandKind, CommandOf, MeshCommand, ParseResult, Subcommand } from './types.ts';
 import { up } from './up.ts';
+import { watch } from './watch.ts';
 
 export type { MeshCommand, ParseResult } from './types.ts';
 
@@ -23,6 +24,7 @@ export const SUBCOMMANDS: ReadonlyArray<Subcommand<CommandKind>> = [
   ping,
   down,
   cancel,
+  watch,
   help,
 ] as unknown as ReadonlyArray<Subcommand<CommandKind>>;
 
@@ -43,6 +45,8 @@ const SYNONYMS: Record<string, CommandKind> = {
   info: 'status',
   check: 'status',
   test: 'ping',
+  monitor: 'watch',
+  alerts: 'watch',
   '?': 'help',
   '--help': 'help',
   '-h': 'help',

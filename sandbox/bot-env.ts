@@ -1,5 +1,6 @@
 // The environment the bot is started with in the sandbox, the tests and the benchmarks: only endpoints, test
-// credentials and the sandbox's stand-in Calico Enterprise license; the product reads it as it would in production.
+// credentials, the sandbox's stand-in Calico Enterprise license and its Calico Cloud join; the product reads it as
+// it would in production.
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -15,6 +16,8 @@ export interface BotEnvOptions {
   specPath?: string;
   role?: 'web' | 'worker' | 'all';
   logLevel?: string;
+  /** The sandbox's Calico Cloud stand-in, for `calico.variant: cloud`. */
+  calicoCloud?: { installerUrl: string; joinUrl: string; token: string };
   extra?: Record<string, string>;
 }
 
@@ -34,6 +37,13 @@ export function botEnvironment(o: BotEnvOptions): Record<string, string> {
     LOG_LEVEL: o.logLevel ?? 'info',
     CALICO_LICENSE_FILE: `${ROOT}sandbox/credentials/license.yaml`,
     CALICO_PULL_SECRET_FILE: `${ROOT}sandbox/credentials/pull-secret.json`,
+    ...(o.calicoCloud
+      ? {
+          CALICO_CLOUD_INSTALLER_URL: o.calicoCloud.installerUrl,
+          CALICO_CLOUD_JOIN_URL: o.calicoCloud.joinUrl,
+          CALICO_CLOUD_TOKEN: o.calicoCloud.token,
+        }
+      : {}),
     ...o.extra,
   };
 }

@@ -12,6 +12,7 @@ import { type Gateway, startGateway } from './aws/gateway.ts';
 import { SANDBOX_CREDENTIALS } from './aws/identity.ts';
 import { startMoto } from './aws/moto.ts';
 import { type ProfileName, timeProfile } from './aws/profiles.ts';
+import { type CalicoCloudService, startCalicoCloudService } from './calico/cloud-service.ts';
 import type { ClusterHost, EksTokenVerifier, InstallControllers, TimeProfile } from './contracts.ts';
 import { installControllers } from './kube/controllers/index.ts';
 import { createClusterHost, type SimClusterHost } from './kube/host.ts';
@@ -50,6 +51,8 @@ export interface Cloud {
   awsEnv: Record<string, string>;
   /** manifestBaseUrl for Calico OSS (…/calico) and Enterprise (…/calico-enterprise). */
   manifestBaseUrl: { oss: string; enterprise: string };
+  /** Calico Cloud's installer and join URLs and the token the join accepts (CALICO_CLOUD_* for the product). */
+  calicoCloud: CalicoCloudService;
   /** The Kubernetes stand-ins (undefined when a clusterHost was given). */
   kube?: SimClusterHost;
   host: ClusterHost;
@@ -92,6 +95,8 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     });
     cleanups.unshift(() => gateway.stop());
     verifier = authorizingByPrincipal(gateway.eks, makeEksTokenVerifier(gateway.url));
+    const calicoCloud = await startCalicoCloudService();
+    cleanups.unshift(() => calicoCloud.stop());
     if (opts.warmUp ?? true) await warmUp(moto.endpoint);
     log(`sandbox cloud up: AWS at ${gateway.url}, profile ${profile.name}`);
     return {
@@ -108,6 +113,7 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
         oss: `${gateway.url}/manifests/calico`,
         enterprise: `${gateway.url}/manifests/calico-enterprise`,
       },
+      calicoCloud,
       kube: kubeHost,
       host,
       gateway,

@@ -105,8 +105,9 @@ async function writeSandboxSpec(cloud: Cloud, source: string, dir: string): Prom
     publicAccessCidrs?: string[];
   };
   doc.calico ??= {};
-  // The sandbox serves its own copies of the operator manifests; Enterprise is what the mesh needs.
-  if (doc.calico.variant === 'oss') {
+  // The sandbox serves its own copies of the operator manifests; Enterprise is what the mesh needs. Calico Cloud
+  // joins a cluster that runs Calico Open Source, so it installs Open Source's.
+  if (doc.calico.variant === 'oss' || doc.calico.variant === 'cloud') {
     doc.calico.manifestBaseUrl = cloud.manifestBaseUrl.oss;
     doc.calico.version = OSS_VERSION;
   } else {
@@ -169,6 +170,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         channels: CHANNEL,
         specPath,
         logLevel: process.env.LOG_LEVEL ?? 'info',
+        calicoCloud: cloud.calicoCloud,
         extra: { POLL_INTERVAL_SECONDS: '0.5', ...opts.botEnv },
       }),
     };

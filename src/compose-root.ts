@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { authorize } from '../commands/authorize.ts';
 import { describeJob } from '../commands/describe-job.ts';
 import { describeCommand, helpText, parseMeshCommand } from '../commands/parse.ts';
-import { makeHandlers } from '../jobs/index.ts';
+import { makeHandlers, makeWatchPass } from '../jobs/index.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { AppConfig } from './config/env.ts';
 import type { Deps } from './deps.ts';
@@ -22,6 +22,8 @@ import { openQueues } from './queue/queues.ts';
 import { type JobHandler, type RunningWorkers, startWorkers } from './queue/worker.ts';
 import type { WebApp } from './slack/app.ts';
 import { makeSlackClients } from './slack/client.ts';
+import { openWatch, type WatchControl } from './watch/schedule.ts';
+import { startWatchWorker, type WatchWorker } from './watch/worker.ts';
 
 export interface StartOverrides {
   log?: Logger;
@@ -32,6 +34,8 @@ export interface StartOverrides {
   deps?: Partial<Deps>;
   /** Replaces job handlers: pipeline tests that exercise queueing, not a job's own work. */
   handlers?: Partial<Record<JobName, JobHandler>>;
+  /** false: a worker role serves no probe port (the worker thread of single-process mode: the web role does). */
+  probes?: boolean;
 }
 
 export interface Meshops {
@@ -88,13 +92,31 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
   let stopping: Promise<void> | undefined;
   // Home refreshes queued after a job's end; stop() cancels them so none runs on closed connections.
   const homeRefreshes = new Set<ReturnType<typeof setTimeout>>();
+  // The health watch: its scheduler is set by up and /mesh watch (worker jobs), its passes run in this role.
+  let watch: WatchControl | undefined;
+  let watchWorker: WatchWorker | undefined;
   if (runsJobs) {
+    const mesh = config.spec.name;
+    watch = openWatch({
+      connection: workerRedis!,
+      redis: workerRedis!,
+      prefix,
+      mesh,
+      defaultEveryMs: config.watchIntervalSeconds * 1000,
+    });
+    watchWorker = startWatchWorker({
+      connection: workerRedis!,
+      prefix,
+      mesh,
+      pass: makeWatchPass(getDeps, watch, slack),
+      log: log.child({ role: 'watch' }),
+    });
     workers = startWorkers({
       connection: workerRedis!,
       redis: workerRedis!,
       prefix,
       mesh: config.spec.name,
-      handlers: { ...makeHandlers(getDeps), ...overrides.handlers },
+      handlers: { ...makeHandlers(getDeps, watch), ...overrides.handlers },
       slack,
       slackEdits: slackClients.edits,
       // Shortly after: BullMQ records the job's outcome once the processor returns.
@@ -131,7 +153,7 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
   }
   // A worker-only process still answers probes (and scrapes) on PORT; the web role serves them itself.
   let probes: ProbeServer | undefined;
-  if (config.role === 'worker')
+  if (config.role === 'worker' && overrides.probes !== false)
     probes = await startProbeServer({ port: config.port, redis, log, metrics: metricsText });
   if (config.role === 'web' || config.role === 'all') {
     const { createWebApp } = await import('./slack/app.ts');
@@ -164,6 +186,8 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
         }
       };
       if (workers) await guard('workers', () => workers!.close());
+      if (watchWorker) await guard('watch', () => watchWorker!.close());
+      if (watch) await guard('watch queue', () => watch!.close());
       for (const timer of homeRefreshes) clearTimeout(timer);
       homeRefreshes.clear();
       if (web) await guard('web', () => web!.stop());

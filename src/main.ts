@@ -1,8 +1,12 @@
 // Entry point: `npm start`. Configuration comes from the environment and the mesh spec (src/config).
-import { startMeshops } from './compose-root.ts';
+// ROLE=all runs the web role here and the worker role in a worker thread (src/worker-thread.ts): one process, two
+// event loops, so that jobs never delay an ack.
+import { pino } from 'pino';
+import { type Meshops, startMeshops } from './compose-root.ts';
 import { type AppConfig, ConfigError, loadConfig } from './config/env.ts';
 import { createLogger } from './log.ts';
 import { stopOnSignals } from './stop-on-signals.ts';
+import { asRole, startWorkerThread } from './worker-thread.ts';
 
 async function main(): Promise<void> {
   let config: AppConfig;
@@ -15,9 +19,25 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger({ level: config.logLevel });
+  // Two threads write to fd 1 in single-process mode: line by line, synchronously (src/worker-thread-main.ts).
+  const destination = config.role === 'all' ? pino.destination({ dest: 1, sync: true }) : undefined;
+  const log = createLogger({ level: config.logLevel, destination });
   log.info({ config: config.redacted() }, 'starting meshops');
-  stopOnSignals(await startMeshops(config, { log }), log);
+  if (config.role !== 'all') return stopOnSignals(await startMeshops(config, { log }), log);
+  // Workers first: a web role that queues before any worker runs is fine, the jobs wait in Redis.
+  let web: Meshops | undefined;
+  const worker = await startWorkerThread({
+    log,
+    onCrash: (err) => {
+      // As a worker-only process would: exit, and let the supervisor start the process again.
+      log.fatal({ err }, 'the worker thread died; exiting');
+      void (web?.stop() ?? Promise.resolve()).finally(() => process.exit(1));
+    },
+  });
+  web = await startMeshops(asRole(config, 'web'), { log });
+  const running = web;
+  // SIGTERM: the worker's jobs stop at a safe point and go back to the queue first, then the web server closes.
+  stopOnSignals({ stop: () => worker.stop().then(() => running.stop()) }, log);
 }
 
 main().catch((err: unknown) => {

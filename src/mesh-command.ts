@@ -13,7 +13,8 @@ export type MeshCommand =
   | { kind: 'scale'; cluster: string; replicas: number }
   | { kind: 'ping'; from: string; target: PingTarget }
   | { kind: 'down'; confirm?: string }
-  | { kind: 'cancel'; jobId?: string };
+  | { kind: 'cancel'; jobId?: string }
+  | { kind: 'watch'; action: 'show' | 'on' | 'off' | 'every'; everyMs?: number };
 
 export type CommandKind = MeshCommand['kind'];
 export type CommandOf<K extends CommandKind> = Extract<MeshCommand, { kind: K }>;

@@ -34,7 +34,13 @@ function clusterHealth(deps: Deps, c: ClusterStatus): ClusterHealth {
   return out;
 }
 
-/** The destination's view of a source, in Tigera's numbering (what calico-typha's metric would say). */
+const isSyncState = (v: number | undefined): v is SyncState =>
+  v !== undefined && Number.isInteger(v) && v >= 0 && v <= 5;
+
+/**
+ * The destination's view of a source in Tigera's numbering: calico-typha's remote_cluster_connection_status as
+ * the pass read it; only when no replica reported one is it inferred from the line (0 when nothing is there).
+ */
 function syncOf(dest: ClusterStatus, source: string): SyncHealth {
   const base = { source, destination: dest.cluster };
   const line = find(dest.kube, `RemoteClusterConfiguration ${source}`);
@@ -42,6 +48,7 @@ function syncOf(dest: ClusterStatus, source: string): SyncHealth {
   let state: SyncState;
   let reason: string;
   if (!line) [state, reason] = [0, down ? `${dest.cluster}: ${down.detail}` : 'not configured'];
+  else if (isSyncState(line.value)) [state, reason] = [line.value, line.detail];
   else if (line.health === 'ok') [state, reason] = [2, line.detail];
   else if (line.health === 'absent') [state, reason] = [0, line.detail];
   else if (/Secret .* is missing/.test(line.detail)) [state, reason] = [5, line.detail];

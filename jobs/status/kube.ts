@@ -54,7 +54,12 @@ async function pathLines(deps: Deps, client: KubeApi, cluster: ClusterSpec): Pro
   );
 }
 
-const asStatus = (l: HealthLine): StatusLine => ({ health: l.health, subject: l.subject, detail: l.detail });
+const asStatus = (l: HealthLine): StatusLine => ({
+  health: l.health,
+  subject: l.subject,
+  detail: l.detail,
+  ...(l.value === undefined ? {} : { value: l.value }),
+});
 
 export async function observeKube(deps: Deps, cluster: ClusterSpec): Promise<StatusLine[]> {
   let client: KubeApi;

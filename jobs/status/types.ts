@@ -8,6 +8,8 @@ export interface StatusLine {
   subject: string;
   /** The reason or the facts: "3/3 Ready", "peering pcx-1 is pending-acceptance". */
   detail: string;
+  /** The number the verdict was read from, when there is one (federation: Typha's connection status). */
+  value?: number;
 }
 
 export interface ClusterStatus {

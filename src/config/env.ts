@@ -45,6 +45,8 @@ export interface AppConfig {
   workerConcurrency: number;
   /** How long a worker's hold on a job lasts unrenewed: a dead worker's job moves on after about this. */
   workerLockSeconds: number;
+  /** How often the health watch runs when nobody set it with `/mesh watch every` (default 300). */
+  watchIntervalSeconds: number;
   calico: CalicoCredentials;
   /** The same configuration with every secret replaced: safe to log. JSON.stringify and inspect use it too. */
   redacted(): Record<string, unknown>;
@@ -190,6 +192,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     positiveSeconds,
     30,
     'seconds above 0, at most 3600 (default 30)',
+  );
+  // Not bounded by /mesh watch's one-minute floor: the operator's own setting (short in tests and demos).
+  const watchIntervalSeconds = number(
+    'WATCH_INTERVAL_SECONDS',
+    z.coerce.number().positive().max(86400),
+    300,
+    'seconds above 0, at most 86400 (default 300)',
   );
 
   let logLevel: LogLevel = 'info';
@@ -356,6 +365,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     pollIntervalSeconds,
     workerConcurrency,
     workerLockSeconds,
+    watchIntervalSeconds,
     calico,
     redacted: () => redact(config),
   };
@@ -405,6 +415,7 @@ function redact(c: AppConfig): Record<string, unknown> {
     pollIntervalSeconds: c.pollIntervalSeconds,
     workerConcurrency: c.workerConcurrency,
     workerLockSeconds: c.workerLockSeconds,
+    watchIntervalSeconds: c.watchIntervalSeconds,
     calico: {
       enterpriseLicense: c.calico.enterpriseLicense ? SET : undefined,
       enterprisePullSecret: c.calico.enterprisePullSecret ? SET : undefined,

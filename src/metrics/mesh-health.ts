@@ -2,6 +2,8 @@
 // Plain data (it may travel through JSON).
 import type { ClusterSpec } from '../config/spec-types.ts';
 import {
+  awsCalls,
+  kubeCalls,
   meshHealthTimestamp,
   meshHourlyCost,
   meshNodesDesired,
@@ -99,4 +101,29 @@ export function recordMeshHealth(h: MeshHealth): void {
   }
   if (h.hourlyCost !== undefined) meshHourlyCost.set({ mesh }, h.hourlyCost);
   meshHealthTimestamp.set({ mesh }, Math.round(h.at / 1000));
+}
+
+/** Up's verification, per mesh, until the up job hands it to the watch as its RTT baselines. */
+const verified = new Map<string, PathHealth[]>();
+
+/** Up's verification pinged every pair: its RTT and loss are the gauges' values until the next pass. */
+export function recordVerifiedPaths(mesh: string, paths: PathHealth[]): void {
+  verified.set(mesh, paths);
+  for (const p of paths) {
+    meshPacketLoss.set({ mesh, from: p.from, to: p.to }, p.packetLoss);
+    if (p.rttSeconds !== undefined) meshRtt.set({ mesh, from: p.from, to: p.to }, p.rttSeconds);
+  }
+}
+
+/** What the last verification in this process measured, once (the up job that ran it takes it). */
+export function takeVerifiedPaths(mesh: string): PathHealth[] | undefined {
+  const paths = verified.get(mesh);
+  verified.delete(mesh);
+  return paths;
+}
+
+/** AWS and Kubernetes calls this process has made so far (for the calls a watch pass costs). */
+export async function callTotals(): Promise<{ aws: number; kube: number }> {
+  const sum = async (c: typeof awsCalls | typeof kubeCalls) => (await c.get()).values.reduce((n, v) => n + v.value, 0);
+  return { aws: await sum(awsCalls), kube: await sum(kubeCalls) };
 }

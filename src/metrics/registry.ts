@@ -1,7 +1,16 @@
 // Every Prometheus metric meshops exports, in one registry per process. Each source (jobs, queues, AWS,
 // Kubernetes, Slack, the mesh's health) has its own small hook module next to this one; the names, labels
 // and buckets live here so that the README's table and the code cannot drift apart (test/ops/metrics.test.ts).
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  AggregatorRegistry,
+  Counter,
+  collectDefaultMetrics,
+  Gauge,
+  Histogram,
+  type MetricObjectWithValues,
+  type MetricValue,
+  Registry,
+} from 'prom-client';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'meshops_process_' });
@@ -143,7 +152,19 @@ export const meshHealthTimestamp = new Gauge({
   registers: [registry],
 });
 
-/** The whole registry in Prometheus text format. */
+type ThreadMetrics = () => Promise<MetricObjectWithValues<MetricValue<string>>[]>;
+/** Other threads' registries (the worker thread of single-process mode, src/worker-thread.ts), read per scrape. */
+const threads: ThreadMetrics[] = [];
+
+/** Merges another thread's metrics into every scrape; returns the function that stops it. */
+export function addThreadMetrics(read: ThreadMetrics): () => void {
+  threads.push(read);
+  return () => void threads.splice(threads.indexOf(read), 1);
+}
+
+/** The whole registry in Prometheus text format, with the other threads' series added up. */
 export async function metricsText(): Promise<{ contentType: string; body: string }> {
-  return { contentType: registry.contentType, body: await registry.metrics() };
+  if (threads.length === 0) return { contentType: registry.contentType, body: await registry.metrics() };
+  const all = await Promise.all([registry.getMetricsAsJSON(), ...threads.map((read) => read())]);
+  return { contentType: registry.contentType, body: await AggregatorRegistry.aggregate(all).metrics() };
 }

@@ -1,5 +1,6 @@
 // Cancel requests live in Redis so that any web process can cancel a job that any worker runs.
 import type { Redis } from 'ioredis';
+import { hasJoiners } from './coalesce.ts';
 import { jobIdOf, jobNumber } from './enqueue.ts';
 import type { MeshQueues } from './queues.ts';
 
@@ -40,11 +41,13 @@ export async function cancelJob(
   }
   if (!job) return `There is no job ${jobId}. The job number is in the job's message, e.g. "job 12".`;
   const state = await job.getState();
-  if (state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') {
+  const queued = state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children';
+  // A queued status that others joined is not removed: it stops at its first safe point and tells them too.
+  if (queued && !(await hasJoiners(redis, prefix, String(job.id)))) {
     await job.remove();
     return `Removed job ${jobNumber(job.id)} (\`${job.name}\`) from the queue before it started: nothing was done.`;
   }
-  if (state === 'active') {
+  if (state === 'active' || queued) {
     await requestCancel(redis, prefix, String(job.id), userId);
     return `Job ${jobNumber(job.id)} (\`${job.name}\`) will stop at its next safe point; its thread will say what was left in place.`;
   }

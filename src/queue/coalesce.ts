@@ -1,4 +1,4 @@
-// Read-only jobs coalesce: a `/mesh status` asked while an identical one is running joins it instead of
+// Read-only jobs coalesce: a `/mesh status` asked while an identical one is queued or running joins it instead of
 // becoming a job of its own (thousands of asks make one job, not thousands). Each asker still gets an anchor in
 // the channel and the answer in their own thread when the job ends.
 import type { Redis } from 'ioredis';
@@ -29,6 +29,15 @@ export async function markOpen(redis: Redis, prefix: string, jobId: string): Pro
   return (await redis.set(openKey(prefix), jobId, 'EX', TTL_SECONDS, 'NX')) === 'OK';
 }
 
+/**
+ * How long ago the open job was marked. The web role marks a status open before it queues it (so that a burst
+ * of asks cannot each find none open and queue their own): for a moment it is open but not in the queue yet.
+ */
+export async function markedSecondsAgo(redis: Redis, prefix: string): Promise<number> {
+  const ttl = await redis.ttl(openKey(prefix));
+  return ttl < 0 ? Number.POSITIVE_INFINITY : TTL_SECONDS - ttl;
+}
+
 /** Forgets an open job that ended without closing (only if it is still the one marked open). */
 export async function forgetOpen(redis: Redis, prefix: string, jobId: string): Promise<void> {
   if ((await redis.get(openKey(prefix))) === jobId) await redis.del(openKey(prefix));
@@ -40,11 +49,21 @@ export async function forgetOpen(redis: Redis, prefix: string, jobId: string): P
  */
 export async function join(redis: Redis, prefix: string, jobId: string, joiner: Joiner): Promise<boolean> {
   const entry = JSON.stringify(joiner);
-  await redis.rpush(joinersKey(prefix, jobId), entry);
-  await redis.expire(joinersKey(prefix, jobId), TTL_SECONDS);
-  if ((await redis.get(openKey(prefix))) === jobId) return true;
+  // One round trip: the web role does this for every ask of a burst.
+  const res = (await redis
+    .multi()
+    .rpush(joinersKey(prefix, jobId), entry)
+    .expire(joinersKey(prefix, jobId), TTL_SECONDS)
+    .get(openKey(prefix))
+    .exec()) as [Error | null, unknown][];
+  if (res[2]?.[1] === jobId) return true;
   // Closed since: if our entry is still there the worker did not see it; take it back.
   return (await redis.lrem(joinersKey(prefix, jobId), 1, entry)) === 0;
+}
+
+/** Whether anyone joined this job: removing it from the queue would leave them without an answer. */
+export async function hasJoiners(redis: Redis, prefix: string, jobId: string): Promise<boolean> {
+  return (await redis.llen(joinersKey(prefix, jobId))) > 0;
 }
 
 /** At the end of a status job: closes it for joining and takes everyone who joined. */

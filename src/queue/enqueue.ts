@@ -8,7 +8,7 @@ import { adviceFor, ChannelClosedError, closedChannelReason, slackErrorCode } fr
 import { section } from '../slack/format.ts';
 import { jobButtons } from '../slack/job-buttons.ts';
 import { recordAnchor } from './anchor.ts';
-import { coalesces, forgetOpen, join, markOpen, openJob } from './coalesce.ts';
+import { coalesces, forgetOpen, join, markedSecondsAgo, markOpen, openJob } from './coalesce.ts';
 import type { JobData, JobName } from './job-types.ts';
 import { type MeshQueues, positionOf } from './queues.ts';
 
@@ -50,7 +50,6 @@ export async function enqueueCommand(
   deps: EnqueueDeps,
   req: { name: JobName; command: MeshCommand; userId: string; channelId: string },
 ): Promise<Enqueued> {
-  const jobId = await nextJobId(deps.redis, deps.prefix);
   const data: JobData = {
     name: req.name,
     command: req.command,
@@ -59,20 +58,29 @@ export async function enqueueCommand(
     channelId: req.channelId,
     requestedAt: Date.now(),
   };
+  if (coalesces(data)) {
+    const joined = await joinOpenStatus(deps, data);
+    if (joined) return joined;
+  }
+  // Numbered only once it is a job of its own: a status that joined another takes no number.
+  const jobId = await nextJobId(deps.redis, deps.prefix);
+  // Marked open before it is queued: of many asks that found none open at once, one queues and the rest join.
+  if (coalesces(data) && !(await markOpen(deps.redis, deps.prefix, jobId))) {
+    const joined = await joinOpenStatus(deps, data);
+    if (joined) return joined;
+  }
   const title = deps.describe(data);
   const number = jobNumber(jobId);
   // Queued first: a slow or failing Slack must not hold the command. The anchor follows; if it cannot be posted
   // now, the worker posts it when the job starts.
   const queue = deps.queues.queueFor(data);
-  if (coalesces(data)) {
-    const joined = await joinOpenStatus(deps, data);
-    if (joined) return joined;
-  }
   // The one-change-at-a-time rule lives in Redis: asserted again with every change, so a flushed or replaced
   // Redis cannot let two changes of one mesh run side by side.
   if (queue === deps.queues.changes) await queue.setGlobalConcurrency(1);
-  const job = await queue.add(req.name, data, { jobId });
-  if (coalesces(data)) await markOpen(deps.redis, deps.prefix, jobId);
+  const job = await queue.add(req.name, data, { jobId }).catch(async (err: unknown) => {
+    if (coalesces(data)) await forgetOpen(deps.redis, deps.prefix, jobId).catch(() => undefined);
+    throw err;
+  });
   try {
     const res = await deps.slack.chat.postMessage({
       channel: req.channelId,
@@ -128,18 +136,18 @@ export async function enqueueCommand(
 /** A status asked while one is queued or running: an anchor of its own, answered when that job ends. */
 async function joinOpenStatus(deps: EnqueueDeps, data: JobData): Promise<Enqueued | undefined> {
   const open = await openJob(deps.redis, deps.prefix);
-  const job = open ? await deps.queues.reads.getJob(open) : undefined;
   if (!open) return undefined;
-  const state = job ? await job.getState() : 'gone';
-  // Only a running one is joined: a queued status is as fresh as a new one, and would answer no sooner.
-  if (state === 'waiting' || state === 'prioritized' || state === 'delayed') return undefined;
-  if (state !== 'active') {
+  // A queued one is joined too: its answer is as fresh as a new job's, and a burst of asks makes one job.
+  let state = await deps.queues.reads.getJobState(open);
+  // Marked open moments ago and being queued now (see enqueueCommand): joined as a queued one.
+  if (state === 'unknown' && (await markedSecondsAgo(deps.redis, deps.prefix)) < 10) state = 'waiting';
+  if (state !== 'active' && state !== 'waiting' && state !== 'prioritized' && state !== 'delayed') {
     // Gone without closing (removed from the queue, or failed for good): the next status opens anew.
     await forgetOpen(deps.redis, deps.prefix, open);
     return undefined;
   }
   const title = deps.describe(data);
-  const text = `:hourglass_flowing_sand: *${title}* · job ${jobNumber(open)} · asked by <@${data.userId}>\nJoined the status already running; the answer comes here when it ends.`;
+  const text = `:hourglass_flowing_sand: *${title}* · job ${jobNumber(open)} · asked by <@${data.userId}>\nJoined the status already ${state === 'active' ? 'running' : 'queued'}; the answer comes here when it ends.`;
   const res = await deps.slack.chat.postMessage({
     channel: data.channelId,
     text: `${title} · job ${jobNumber(open)} · asked by <@${data.userId}> · joined`,

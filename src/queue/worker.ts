@@ -152,6 +152,15 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
           'cancelled',
           `${err.message}. What was made so far is left in place; \`/mesh up\` continues it, \`/mesh down\` removes it.`,
         );
+        if (coalesces(data))
+          await answerJoiners(
+            opts,
+            data,
+            String(job.id),
+            { ok: false, summary: `The status you joined was ${err.message}; run \`/mesh status\` again.` },
+            log,
+            'cancelled',
+          );
         throw new UnrecoverableError(err.message);
       }
       const attemptsLeft = (job.opts.attempts ?? 1) - (job.attemptsMade + 1);
@@ -210,6 +219,7 @@ async function answerJoiners(
   jobId: string,
   result: JobResult,
   log: Logger,
+  state?: 'cancelled',
 ): Promise<void> {
   const joiners = await closeJoining(opts.redis, opts.prefix, jobId).catch((err: unknown) => {
     log.warn({ err }, 'could not read who joined this status');
@@ -228,7 +238,12 @@ async function answerJoiners(
       log,
       job: { name: data.name, command: data.command },
     });
-    await reporter.finish(result.ok ? 'succeeded' : 'failed', result.summary, result.details, result.verdict);
+    await reporter.finish(
+      state ?? (result.ok ? 'succeeded' : 'failed'),
+      result.summary,
+      result.details,
+      result.verdict,
+    );
   }
 }
 

@@ -15,7 +15,7 @@ export function helpBlocks(mesh: string, text: string, viewer: HelpViewer): Know
   const admins = viewer.admins.map((a) => `<@${a}>`).join(', ') || 'none configured';
   const role = isAdmin
     ? ':key: You are a *mesh admin*: you may run every command, and cancel any job.'
-    : `:bust_in_silhouette: You are not a mesh admin: you may run \`status\`, \`ping\` and \`up --dry-run\`, and cancel your own read-only jobs. \`up\`, \`down\`, \`scale\` and \`cancel\` are for admins: ${admins}.`;
+    : `:bust_in_silhouette: You are not a mesh admin: you may run \`status\`, \`ping\`, \`watch\` and \`up --dry-run\`, and cancel your own read-only jobs. \`up\`, \`down\`, \`scale\`, \`cancel\` and changing the watch are for admins: ${admins}.`;
   const where = viewer.channels.map((c) => `<#${c}>`).join(', ') || 'no channel (MESH_CHANNELS is empty)';
   const here = viewer.channels.includes(viewer.channelId) ? 'including this one' : 'not this one, so run it there';
   return [

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { JobData, JobResult } from '../queue/job-types.ts';
 import type { MeshQueues } from '../queue/queues.ts';
+import { watchSummary } from '../watch/home-lines.ts';
 import { context, section } from './format.ts';
 import { JOB_CANCEL_ACTION } from './job-buttons.ts';
 
@@ -87,6 +88,8 @@ export async function homeBlocks(deps: HomeDeps, viewer: string, notice?: string
   blocks.push(
     { type: 'divider' },
     section(recent.length ? `*Last jobs*\n${recent.join('\n')}` : '*Last jobs*: none yet.'),
+    { type: 'divider' },
+    section(await watchSummary(deps.redis, deps.prefix, deps.mesh, Date.now())),
   );
   blocks.push(
     { type: 'divider' },

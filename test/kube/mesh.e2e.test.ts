@@ -24,6 +24,7 @@ import { meshPairStep } from '../../jobs/up/kube/mesh-pair.ts';
 import { meshSyncStep } from '../../jobs/up/kube/mesh-sync.ts';
 import { verifyStep } from '../../jobs/up/kube/verify.ts';
 import { workloadsStep } from '../../jobs/up/kube/workloads.ts';
+import { startCalicoCloudService } from '../../sandbox/calico/cloud-service.ts';
 import type { SimClusterHost } from '../../sandbox/kube/host.ts';
 import { PermanentError } from '../../src/errors.ts';
 import { KubeClient } from '../../src/kube/client.ts';
@@ -589,58 +590,32 @@ describe('Calico Cloud', () => {
 });
 
 describe('Calico Cloud joins a cluster that runs Calico Open Source', () => {
-  const installerYaml = [
-    'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: calico-cloud',
-    [
-      'apiVersion: apiextensions.k8s.io/v1',
-      'kind: CustomResourceDefinition',
-      'metadata:\n  name: installers.operator.calicocloud.io',
-      'spec:',
-      '  group: operator.calicocloud.io',
-      '  names: {kind: Installer, listKind: InstallerList, plural: installers, singular: installer}',
-      '  scope: Namespaced',
-      '  versions:',
-      '    - name: v1',
-      '      served: true',
-      '      storage: true',
-      '      subresources: {status: {}}',
-      '      schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}',
-    ].join('\n'),
-  ].join('\n---\n');
-  const joinYaml =
-    'apiVersion: operator.calicocloud.io/v1\nkind: Installer\nmetadata:\n  name: default\n  namespace: calico-cloud\nspec: {}\n';
-
-  it('keeps the Calico variant, applies the join, waits until the installer is done and the variant changed, then finds the Cluster Mesh API', async () => {
-    const server = createServer((req, res) => {
-      if (req.url === '/installer.yaml') return res.end(installerYaml);
-      if (req.url === '/join' && req.headers.authorization === 'Bearer join-token-456') return res.end(joinYaml);
-      res.statusCode = 401;
-      res.end('unauthorized');
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  it('keeps the Calico variant, applies the join, waits until the installer is complete and the variant changed, then finds the Cluster Mesh API', async () => {
+    // Calico Cloud's installer and join URLs, as the sandbox serves them.
+    const service = await startCalicoCloudService();
     try {
       const c = oss.spec.clusters[0];
       const cloudSpec = { ...oss.spec, calico: { ...oss.spec.calico, variant: 'cloud' as const } };
       const calico = {
-        cloudInstallerUrl: `${base}/installer.yaml`,
-        cloudJoinUrl: `${base}/join`,
-        cloudToken: 'join-token-456',
+        cloudInstallerUrl: service.installerUrl,
+        cloudJoinUrl: service.joinUrl,
+        cloudToken: service.token,
       };
       const d = { ...oss.deps, spec: cloudSpec, calico };
       await runOk(oss, cniSwapStep(d, c));
       const out = await runOk(oss, calicoReadyStep(d, c));
       expect(out.get('calico/iad/ready')!.summary).toMatch(
-        /RemoteClusterConfiguration API served, connected to Calico Cloud \(installer done, Installation upgraded to TigeraSecureEnterprise\)/,
+        /RemoteClusterConfiguration API served, connected to Calico Cloud \(installer complete, Installation upgraded to TigeraSecureEnterprise\)/,
       );
       const k = new KubeClient(await oss.deps.kube.forCluster(c));
       const inst = await k.get<{ spec: { variant?: string } }>('operator.tigera.io/v1', 'Installation', 'default');
       expect(inst!.spec.variant).toBe('TigeraSecureEnterprise');
       expect(await k.get('operator.calicocloud.io/v1', 'Installer', 'default', 'calico-cloud')).toMatchObject({
-        status: { state: 'done' },
+        status: { state: 'complete', clusterName: `${oss.spec.name}-${c.name}` },
       });
+      expect(service.joins()).toBe(1);
     } finally {
-      await new Promise((r) => server.close(r));
+      await service.stop();
     }
   }, 90_000);
 });

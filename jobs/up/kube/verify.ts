@@ -7,6 +7,7 @@ import { diagnose } from '../../../src/mesh/ping/diagnose.ts';
 import { pingCell } from '../../../src/mesh/ping/parse.ts';
 import { type PingProbe, pingFrom } from '../../../src/mesh/ping/probe.ts';
 import { renderTable } from '../../../src/mesh/ping/table.ts';
+import { recordVerifiedPaths } from '../../../src/metrics/mesh-health.ts';
 import { type LeafStep, leaf } from '../../../src/steps/step.ts';
 import { waitFor } from '../../../src/steps/wait.ts';
 
@@ -68,6 +69,17 @@ export function verifyStep(deps: Deps): LeafStep {
         );
         throw new Error(`${failed.length} of ${probes.length} pings failed\n${matrix}\n\n${why}`);
       }
+      // Pod 0's pings per ordered pair: the gauges' values now, and the watch's RTT baselines.
+      const pod0 = probes.filter((p) => p.target === podDnsName(p.to, 0));
+      recordVerifiedPaths(
+        deps.spec.name,
+        pod0.map((p) => ({
+          from: p.from,
+          to: p.to,
+          packetLoss: p.result.lossPercent / 100,
+          ...(p.result.rttMs ? { rttSeconds: p.result.rttMs.avg / 1000 } : {}),
+        })),
+      );
       const avg = probes.map((p) => p.result.rttMs?.avg ?? 0);
       const rtt = `${Math.min(...avg).toFixed(1)}-${Math.max(...avg).toFixed(1)} ms`;
       return {

@@ -1,8 +1,10 @@
-// Calico Cloud's installer, as far as joining a cluster goes (calico-cloud/get-started/system-requirements): the
-// cluster must already run Calico Open Source. Once the join's Installer (operator.calicocloud.io/v1, calico-cloud/
-// default) exists and TigeraStatus calico is Available on the Calico variant, the installer upgrades the cluster:
-// the Enterprise CRDs, a license, its pull secret for Tigera's private images, then the Installation's variant to
-// TigeraSecureEnterprise; status.state goes installing -> done. A cluster already set to Enterprise fails the join.
+// Calico Cloud's installer (calico-cloud-controller-manager), as far as joining a cluster goes. The cluster must
+// already run Calico Open Source (calico-cloud/get-started/system-requirements). Once the installer's Deployment is
+// available, the join's api-key Secret exists and an Installer (operator.calicocloud.io/v1) is in calico-cloud, and
+// TigeraStatus calico is Available on the Calico variant, it upgrades the cluster: the Enterprise CRDs, a license,
+// the pull secret for Tigera's private images, then the Installation's variant to TigeraSecureEnterprise.
+// status.state goes installing -> complete, with clusterName and message (get-started/checklist). A cluster already
+// set to Enterprise fails the join: the word Calico Cloud uses for a failed state is not documented ("failed" here).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../store.ts';
@@ -30,15 +32,29 @@ function calicoAvailable(ctx: ControllerContext): boolean {
   return conds.some((c) => c.type === 'Available' && c.status === 'True');
 }
 
+const NS = 'calico-cloud';
+
+/** The installer runs only once its manager is up and the join has put the cluster's api-key in place. */
+function installerRunning(ctx: ControllerContext): boolean {
+  const manager = ctx.store.get('apps', 'Deployment', NS, 'calico-cloud-controller-manager');
+  const ready = (manager?.status as { availableReplicas?: number } | undefined)?.availableReplicas ?? 0;
+  return ready > 0 && !!ctx.store.get('', 'Secret', NS, 'api-key');
+}
+
 export class CalicoCloudInstaller implements Reconciler {
   readonly name = 'calico-cloud-installer';
 
   reconcile(ctx: ControllerContext): void {
-    const installer = ctx.store.get('operator.calicocloud.io', 'Installer', 'calico-cloud', 'default');
-    if (!installer) return;
+    if (!installerRunning(ctx)) return;
+    for (const installer of ctx.store.list('operator.calicocloud.io', 'Installer', NS)) this.install(ctx, installer);
+  }
+
+  private install(ctx: ControllerContext, installer: KubeObject): void {
     const state = (installer.status as { state?: string } | undefined)?.state;
-    if (state === 'done' || state === 'failed') return;
-    const setStatus = (status: Record<string, string>) => ctx.patchIfChanged(installer, (o) => (o.status = status));
+    if (state === 'complete' || state === 'failed') return;
+    const clusterName = ctx.handle.placement.name;
+    const setStatus = (s: { state: string; message: string }) =>
+      ctx.patchIfChanged(installer, (o) => (o.status = { clusterName, resourceVersion: '', ...s }));
     const inst = ctx.store.get('operator.tigera.io', 'Installation', undefined, 'default');
     const variant = installationSpec(inst).variant ?? 'Calico';
     if (inst && variant !== 'Calico') {
@@ -83,6 +99,6 @@ export class CalicoCloudInstaller implements Reconciler {
       spec.variant = 'TigeraSecureEnterprise';
       spec.imagePullSecrets = [{ name: 'tigera-pull-secret' }];
     });
-    setStatus({ state: 'done', message: 'cluster connected to Calico Cloud' });
+    setStatus({ state: 'complete', message: '' });
   }
 }

@@ -1,4 +1,5 @@
-// pods/exec over WebSocket, in the channel.k8s.io protocols kubectl (1.30+) and client-node speak:
+// pods/exec over WebSocket, in the channel.k8s.io protocols kubectl (1.30+) and client-node speak (SPDY, what
+// kubectl 1.27-1.29 use, is exec-spdy.ts):
 // one byte of stream id then data; 1 stdout, 2 stderr, 3 error/status (JSON Status from v4), 255 close (v5).
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -66,6 +67,18 @@ export function prepareExec(
   return out;
 }
 
+/** The Status a v4+ client reads on the error stream when the command has ended. */
+export function exitStatus(command: string[], exitCode: number): Record<string, unknown> {
+  if (exitCode === 0) return { metadata: {}, status: 'Success' };
+  return {
+    metadata: {},
+    status: 'Failure',
+    message: `command terminated with non-zero exit code: error executing command [${command.join(' ')}], exit code ${exitCode}`,
+    reason: 'NonZeroExitCode',
+    details: { causes: [{ reason: 'ExitCode', message: String(exitCode) }] },
+  };
+}
+
 function frame(channel: number, data: string | Buffer): Buffer {
   const body = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   return Buffer.concat([Buffer.from([channel]), body]);
@@ -101,19 +114,8 @@ export function runExec(opts: {
         if (ws.readyState !== ws.OPEN) return;
         if (plan.stdout && result.stdout) ws.send(frame(STDOUT, result.stdout));
         if (plan.stderr && result.stderr) ws.send(frame(STDERR, result.stderr));
-        if (statusChannel) {
-          const status =
-            result.exitCode === 0
-              ? { metadata: {}, status: 'Success' }
-              : {
-                  metadata: {},
-                  status: 'Failure',
-                  message: `command terminated with non-zero exit code: error executing command [${plan.command.join(' ')}], exit code ${result.exitCode}`,
-                  reason: 'NonZeroExitCode',
-                  details: { causes: [{ reason: 'ExitCode', message: String(result.exitCode) }] },
-                };
-          ws.send(frame(ERROR, JSON.stringify(status)));
-        } else if (result.exitCode !== 0) {
+        if (statusChannel) ws.send(frame(ERROR, JSON.stringify(exitStatus(plan.command, result.exitCode))));
+        else if (result.exitCode !== 0) {
           ws.send(frame(ERROR, `command terminated with non-zero exit code: exit status ${result.exitCode}`));
         }
       } catch (err) {

@@ -353,7 +353,7 @@ function commit(
     foldStringData(result);
     validateMeta(result, resource.group);
   }
-  admitStored(ctx, resource, result, opts.subresource);
+  admitStored(ctx, resource, result, opts.subresource, current);
   if (!opts.managedFieldsDone) {
     recordUpdate({
       previous: current,

@@ -22,6 +22,7 @@ import type { ClusterContext } from './context.ts';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.ts';
 import { EventHub } from './events.ts';
 import { createExecServer, prepareExec, rejectUpgrade, runExec } from './exec.ts';
+import { isSpdyUpgrade, runSpdyExec } from './exec-spdy.ts';
 import { GarbageCollector } from './gc.ts';
 import { sendJson, sendText } from './http-util.ts';
 import { openApiV3GroupVersion, openApiV3Root } from './openapi.ts';
@@ -260,12 +261,12 @@ async function handleUpgrade(
     throw pageNotFound();
   authorizeResource(ctx, user, info);
   const plan = prepareExec(ctx, info, url);
+  if (isSpdyUpgrade(req)) {
+    const flag = (name: string) => ['true', '1'].includes(url.searchParams.get(name) ?? '');
+    return runSpdyExec({ ctx, req, socket, plan, stdin: flag('stdin') || flag('input'), tty: flag('tty') });
+  }
   if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
-    throw new ApiError(
-      400,
-      'BadRequest',
-      'unable to upgrade connection: only WebSocket exec is served by this API server',
-    );
+    throw new ApiError(400, 'BadRequest', 'unable to upgrade connection: upgrade to SPDY/3.1 or websocket');
   }
   runExec({ ctx, wss, req, socket, head, plan });
 }

@@ -176,25 +176,30 @@ export async function ensure(
   };
 }
 
-type InstallerLite = { status?: { state?: string; message?: string } };
+type InstallerLite = {
+  metadata: { name: string };
+  status?: { state?: string; message?: string; clusterName?: string };
+};
 
 /**
- * Calico Cloud's join, after Calico Open Source is Available: its installer (Installer calico-cloud/default,
- * operator.calicocloud.io) reports done and has switched the Installation to TigeraSecureEnterprise.
+ * Calico Cloud's join, after Calico Open Source is Available: its installer records progress in an Installer
+ * (operator.calicocloud.io, namespace calico-cloud; named `default` or after the cluster, depending on how the
+ * join was generated), whose status.state is `complete` once installed (docs.tigera.io calico-cloud checklist),
+ * and it has switched the Installation to TigeraSecureEnterprise.
  */
 async function awaitCloudJoin(ctx: StepContext, deps: Deps, client: KubeApi, cluster: ClusterSpec): Promise<void> {
   await waitFor(ctx, {
-    what: `${cluster.name}: Calico Cloud's installer done and the Installation upgraded`,
+    what: `${cluster.name}: Calico Cloud's installer complete and the Installation upgraded`,
     intervalMs: deps.pollIntervalMs,
     timeoutMs: CLOUD_JOIN_TIMEOUT_MS,
     poll: async () => {
-      const installer = await client
-        .get<InstallerLite>('operator.calicocloud.io/v1', 'Installer', 'default', 'calico-cloud')
-        .catch(() => undefined);
-      const state = installer?.status?.state;
-      if (state === 'failed') {
+      const installers = await client
+        .list<InstallerLite>('operator.calicocloud.io/v1', 'Installer', { namespace: 'calico-cloud' })
+        .catch(() => [] as InstallerLite[]);
+      const failed = installers.find((i) => i.status?.state === 'failed');
+      if (failed) {
         throw new PermanentError(
-          `Calico Cloud could not connect cluster ${cluster.name}: ${installer?.status?.message ?? 'failed'}`,
+          `Calico Cloud could not connect cluster ${cluster.name}: ${failed.status?.message || 'failed'}`,
           {
             code: 'CalicoCloudJoinFailed',
             hint: 'Calico Cloud needs the cluster to run Calico Open Source first (Installation variant Calico)',
@@ -202,11 +207,19 @@ async function awaitCloudJoin(ctx: StepContext, deps: Deps, client: KubeApi, clu
         );
       }
       const variant = (await find(client)).installation?.spec?.variant ?? 'Calico';
-      const done = state === 'done' && variant === 'TigeraSecureEnterprise';
-      const seen = installer
-        ? `installer ${state ?? 'started'}${installer.status?.message ? ` (${installer.status.message})` : ''}`
+      const complete = installers.length > 0 && installers.every((i) => i.status?.state === 'complete');
+      const seen = installers.length
+        ? installers
+            .map((i) => {
+              const s = i.status;
+              return `Installer ${i.metadata.name} ${s?.state || 'not started'}${s?.message ? ` (${s.message})` : ''}`;
+            })
+            .join(', ')
         : 'no Installer yet';
-      return { done, status: `${seen}; Installation variant ${variant}` };
+      return {
+        done: complete && variant === 'TigeraSecureEnterprise',
+        status: `${seen}; Installation variant ${variant}`,
+      };
     },
   });
 }
@@ -262,7 +275,7 @@ export async function awaitReady(
       },
     });
     await waitTigeraStatus(ctx, deps, client, cluster);
-    cloud = ', connected to Calico Cloud (installer done, Installation upgraded to TigeraSecureEnterprise)';
+    cloud = ', connected to Calico Cloud (installer complete, Installation upgraded to TigeraSecureEnterprise)';
   }
   let license = '';
   // Applied again on every run (server-side apply is idempotent) in case the install had to defer it.

@@ -71,16 +71,22 @@ export async function health(dst: KubeApi, dest: string, source: string, typha?:
   const subject = `RemoteClusterConfiguration ${source}`;
   const { secret, rcc } = await find(dst, source);
   if (!rcc) return { health: 'absent', subject, detail: `not configured: ${dest} does not read ${source}` };
-  if (!secret)
-    return { health: 'failing', subject, detail: `Secret ${CALICO_NS}/${remoteSecretName(source)} is missing` };
+  // What typha reports is the sync state the gauges export, whatever the line's reason.
+  const state = typha?.states.get(source);
+  const value = state === undefined ? {} : { value: state };
+  if (!secret) {
+    const detail = `Secret ${CALICO_NS}/${remoteSecretName(source)} is missing`;
+    return { health: 'failing', subject, detail, ...value };
+  }
   const synced = typha?.inSync.get(source);
-  if (synced) return { health: 'ok', subject, detail: 'in sync (calico-typha)', evidence: synced };
+  if (synced) return { health: 'ok', subject, detail: 'in sync (calico-typha)', evidence: synced, ...value };
   const why = typha ? typha.notInSync.get(source) : 'calico-typha could not be read';
   const last = typha?.relevant.filter((l) => l.includes(`(${source})`)).at(-1);
   return {
     health: 'failing',
     subject,
     detail: `not in sync per calico-typha: ${why}${last ? `; last log line: ${last}` : ''}`,
+    ...value,
   };
 }
 

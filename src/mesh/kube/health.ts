@@ -8,6 +8,8 @@ export interface HealthLine {
   subject: string;
   detail: string;
   evidence?: string;
+  /** A number the verdict was read from (federation: remote_cluster_connection_status), for the gauges. */
+  value?: number;
 }
 
 /** What `remove` deleted, by kind, for the thread ("deleted 1 RemoteClusterConfiguration, 2 Service"). */

@@ -27,6 +27,11 @@ export interface TyphaSync {
   inSync: Map<string, string>;
   /** Source cluster -> why not: which replica reports what, or could not be read. */
   notInSync: Map<string, string>;
+  /**
+   * Source cluster -> remote_cluster_connection_status as the replicas report it: 2 when every one says InSync,
+   * else the first other value a replica reports; absent when no replica reports one.
+   */
+  states: Map<string, number>;
   /** Recent log lines about remote clusters, for a timeout or a diagnosis. */
   relevant: string[];
   /** The Ready typha replicas that were asked. */
@@ -94,7 +99,11 @@ export async function readTyphaSync(client: KubeApi, sources: string[]): Promise
   const replicas = await Promise.all(ready.map((pod) => readReplica(client, pod)));
   const inSync = new Map<string, string>();
   const notInSync = new Map<string, string>();
+  const states = new Map<string, number>();
   for (const src of sources) {
+    const reported = replicas.map((r) => r.status?.get(src)).filter((v): v is number => v !== undefined);
+    const state = reported.find((v) => v !== IN_SYNC) ?? reported[0];
+    if (state !== undefined) states.set(src, state);
     const v = verdict(replicas, src);
     if (v.ok) inSync.set(src, v.evidence);
     else notInSync.set(src, v.why);
@@ -105,5 +114,5 @@ export async function readTyphaSync(client: KubeApi, sources: string[]): Promise
       .slice(-10)
       .map((l) => `${r.pod}: ${l}`),
   );
-  return { inSync, notInSync, relevant: relevant.slice(-20), pods: ready };
+  return { inSync, notInSync, states, relevant: relevant.slice(-20), pods: ready };
 }

@@ -17,6 +17,9 @@ const commands: Record<string, MeshCommand> = {
   scale: { kind: 'scale', cluster: 'iad', replicas: 2 },
   down: { kind: 'down', confirm: 'demo' },
   cancel: { kind: 'cancel' },
+  watch: { kind: 'watch', action: 'show' },
+  'watch off': { kind: 'watch', action: 'off' },
+  'watch every 10m': { kind: 'watch', action: 'every', everyMs: 600_000 },
 };
 
 // [command, admin in mesh channel, member in mesh channel, admin elsewhere, member elsewhere]
@@ -28,6 +31,9 @@ const matrix: Row[] = [
   ['up --dry-run', true, true, false, false],
   ['up', true, false, false, false],
   ['scale', true, false, false, false],
+  ['watch', true, true, false, false],
+  ['watch off', true, false, false, false],
+  ['watch every 10m', true, false, false, false],
   ['down', true, false, false, false],
   ['cancel', true, false, false, false],
 ];

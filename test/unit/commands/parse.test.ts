@@ -67,14 +67,14 @@ describe('parseMeshCommand: bad input says what was wrong and shows the right fo
     [
       'stauts',
       /`stauts` is not a \/mesh command; did you mean `status`\?/,
-      /\/mesh up\|status\|scale\|ping\|down\|cancel\|help/,
+      /\/mesh up\|status\|scale\|ping\|down\|cancel\|watch\|help/,
     ],
     ['sacle iad 2', /did you mean `scale`\?/, /\/mesh up\|status/],
     ['destroy', /did you mean `down`\?/, /\/mesh up/],
     ['frobnicate', /`frobnicate` is not a \/mesh command\. Try `\/mesh help`/, /\/mesh up/],
     [
       'help scael',
-      /`scael` is not a command; did you mean `scale`\? \(commands: up, status, scale, ping, down, cancel, help\)/,
+      /`scael` is not a command; did you mean `scale`\? \(commands: up, status, scale, ping, down, cancel, watch, help\)/,
       /\/mesh help \[COMMAND\]/,
     ],
     ['help scale ping', /takes at most one command; `ping` is extra/, /\/mesh help/],

@@ -2,7 +2,8 @@
 // - decoding a create/update body or a patched object: unknown fields are refused (fieldValidation=Strict), warned
 //   about (Warn, the server's default) or dropped (Ignore); built-in kinds refuse JSON of the wrong type;
 // - server-side apply: the applied configuration must fit the schema whatever fieldValidation says;
-// - before storing a custom resource: structural defaults, then the openAPIV3Schema's value validation (422).
+// - before storing a custom resource: structural defaults, then the openAPIV3Schema's value validation and its
+//   CEL rules (x-kubernetes-validations), both 422.
 import { createHash } from 'node:crypto';
 import type { ValidateFunction } from 'ajv';
 import type { KubeObject } from '../../store.ts';
@@ -10,6 +11,7 @@ import type { ClusterContext } from '../context.ts';
 import type { ServedResource } from '../registry.ts';
 import { ApiError, badRequest, invalid } from '../status.ts';
 import { type BuiltinWalk, builtinModel, walkBuiltin } from './builtin-schema.ts';
+import { celErrors, hasRules } from './cel.ts';
 import { compileSchema, fieldErrors } from './crd-validation.ts';
 import { ssaPath } from './ssa-path.ts';
 import { type JsonSchema, pruneAndDefault, type StructuralResult, scalarMismatches } from './structural.ts';
@@ -30,6 +32,8 @@ interface CompiledVersion {
   schema: JsonSchema;
   /** Content hash of the schema: clusters that install the same CRDs share one compiled validator. */
   hash: string;
+  /** Whether the schema has CEL rules anywhere. */
+  rules: boolean;
 }
 
 /** One entry per CRD generation and version; a new generation replaces the old one. */
@@ -68,7 +72,7 @@ function crdSchema(ctx: ClusterContext, resource: ServedResource): CompiledVersi
   const hit = compiled.get(slot);
   if (hit && hit.key === key) return hit;
   const hash = createHash('sha256').update(JSON.stringify(schema)).digest('hex');
-  const entry: CompiledVersion = { key, schema, hash };
+  const entry: CompiledVersion = { key, schema, hash, rules: hasRules(schema) };
   compiled.set(slot, entry);
   return entry;
 }
@@ -160,7 +164,8 @@ export function admitApplied(ctx: ClusterContext, resource: ServedResource, appl
 }
 
 /**
- * Before a custom resource is stored: defaults, then value validation against the openAPIV3Schema. With a status
+ * Before a custom resource is stored: defaults, then value validation against the openAPIV3Schema and its CEL
+ * rules (`previous` is the stored object on update, for transition rules and ratcheting). With a status
  * subresource, writes to the main resource are validated without status and status writes with it.
  */
 export function admitStored(
@@ -168,14 +173,27 @@ export function admitStored(
   resource: ServedResource,
   obj: KubeObject,
   subresource?: 'status',
+  previous?: KubeObject,
 ): void {
   const schema = crdSchema(ctx, resource);
   if (!schema) return;
   const structural: StructuralResult = { unknown: [], errors: [] };
   pruneAndDefault(obj, schema.schema, '', structural, true);
   const { metadata: _m, ...data } = obj as Rec;
-  if (resource.subresources?.includes('status') && subresource !== 'status') delete data['status'];
+  const withStatus = !resource.subresources?.includes('status') || subresource === 'status';
+  if (!withStatus) delete data['status'];
   const errors = [...structural.errors, ...fieldErrors(validatorFor(schema), data)];
+  if (schema.rules) {
+    const view = (o: KubeObject): Rec => {
+      const { status, ...rest } = o as Rec;
+      return withStatus ? { ...rest, status } : rest;
+    };
+    // The old object as the API server reads it from storage: defaulted, as the new one now is.
+    const old = previous ? structuredClone(previous) : undefined;
+    if (old) pruneAndDefault(old, schema.schema, '', { unknown: [], errors: [] }, true);
+    const minor = Number(ctx.placement.kubernetesVersion.replace(/^v/, '').split('.')[1] ?? 34);
+    errors.push(...celErrors(schema.schema, view(obj), old ? view(old) : undefined, minor));
+  }
   if (errors.length > 0) throw invalid(resource.group, resource.kind, obj.metadata.name, errors);
 }
 

@@ -1,7 +1,7 @@
 // Value validation of custom resources against their CRD's openAPIV3Schema, with ajv doing the JSON Schema
 // (types, required, enum, pattern, bounds, formats, anyOf/oneOf/allOf/not) and the Kubernetes extensions mapped
 // onto it. Errors are worded as kube-apiserver words them (apiextensions-apiserver's conversion of kube-openapi
-// results to field errors). CEL rules (x-kubernetes-validations) are not evaluated.
+// results to field errors). CEL rules (x-kubernetes-validations) are cel.ts's.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { JsonSchema } from './structural.ts';
 
