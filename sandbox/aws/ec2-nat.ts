@@ -2,7 +2,8 @@
 // for natDeleteMs, then deleted. The Elastic IP stays allocated (and cannot be released) until the NAT
 // gateway is deleted, and for a while after (AWS answers ReleaseAddress with AuthFailure until the NAT gateway's
 // association is fully gone: ADDRESS_LAG_MS); moto makes NAT gateways available at once and lets the address go
-// at any time.
+// at any time. A NAT gateway armed to fail (failNext, for tests) is pending for natCreateMs and then `failed`,
+// with EC2's failure code and message; its Elastic IP is disassociated, and it holds nothing in its subnet.
 import { DescribeAddressesCommand, DisassociateAddressCommand } from '@aws-sdk/client-ec2';
 import type { TimeProfile } from '../contracts.ts';
 import type { HttpReply } from './aws-errors.ts';
@@ -22,6 +23,13 @@ interface NatRecord {
   allocationIds: string[];
   subnetId: string;
   vpcId: string;
+  failure?: NatFailure;
+}
+
+/** EC2's reason on a failed NAT gateway (FailureCode, FailureMessage). */
+export interface NatFailure {
+  code: string;
+  message: string;
 }
 
 export interface NatContext {
@@ -38,17 +46,24 @@ export interface NatContext {
 export interface NatSimulation {
   handles(action: string): boolean;
   handle(req: AwsRequest): Promise<HttpReply>;
+  /** The next NAT gateway created in this region ends `failed` instead of `available`. */
+  failNext(region: string, failure: NatFailure): void;
+  clear(): void;
 }
 
 export function createNatSimulation(ctx: NatContext): NatSimulation {
   const nats = new Map<string, NatRecord>();
+  const armed = new Map<string, NatFailure>();
   const now = ctx.now ?? Date.now;
 
   const stateOf = (nat: NatRecord): NatState => {
     const t = now();
     if (nat.deletedAt !== undefined) return t < nat.deletedAt + ctx.profile.natDeleteMs ? 'deleting' : 'deleted';
-    return t < nat.createdAt + ctx.profile.natCreateMs ? 'pending' : 'available';
+    if (t < nat.createdAt + ctx.profile.natCreateMs) return 'pending';
+    return nat.failure ? 'failed' : 'available';
   };
+  /** Whether it still holds its Elastic IP: not once it failed or was deleted. */
+  const holds = (nat: NatRecord) => nat.deletedAt === undefined && stateOf(nat) !== 'failed';
 
   const withStates = (
     xml: string,
@@ -62,7 +77,11 @@ export function createNatSimulation(ctx: NatContext): NatSimulation {
       const motoState = elementText(item.text, 'state');
       const state = nat ? stateOf(nat) : undefined;
       if (!keep(state, motoState)) return undefined;
-      return state ? replaceElement(item.text, 'state', state) : item.text;
+      if (!state) return item.text;
+      const text = replaceElement(item.text, 'state', state);
+      if (state !== 'failed' || !nat?.failure) return text;
+      const reason = `<failureCode>${nat.failure.code}</failureCode><failureMessage>${nat.failure.message}</failureMessage>`;
+      return text.replace(/<state>failed<\/state>/, `<state>failed</state>${reason}`);
     });
     return rewriteItems(xml, items, out);
   };
@@ -76,8 +95,14 @@ export function createNatSimulation(ctx: NatContext): NatSimulation {
     const allocationIds = [req.form?.get('AllocationId')].filter((a): a is string => !!a);
     const subnetId = elementText(xml, 'subnetId') ?? req.form?.get('SubnetId') ?? '';
     const vpcId = elementText(xml, 'vpcId') ?? '';
-    nats.set(id, { id, region: req.region, createdAt: now(), allocationIds, subnetId, vpcId });
-    ctx.log(`ec2 ${req.region}: NAT gateway ${id} pending (available in ${ctx.profile.natCreateMs} ms)`);
+    const failure = armed.get(req.region);
+    armed.delete(req.region);
+    const nat: NatRecord = { id, region: req.region, createdAt: now(), allocationIds, subnetId, vpcId, failure };
+    nats.set(id, nat);
+    const next = failure ? `failed (${failure.code})` : 'available';
+    ctx.log(`ec2 ${req.region}: NAT gateway ${id} pending (${next} in ${ctx.profile.natCreateMs} ms)`);
+    // A failed NAT gateway lets its Elastic IP go: the address stays allocated, free for another one.
+    if (failure) ctx.timers.after(ctx.profile.natCreateMs, `failing NAT gateway ${id}`, () => letAddressesGo(nat));
     return { ...reply, body: replaceElement(xml, 'state', 'pending') };
   }
 
@@ -124,7 +149,7 @@ export function createNatSimulation(ctx: NatContext): NatSimulation {
     const allocationId = req.form?.get('AllocationId');
     const lag = ctx.addressReleaseLagMs ?? ctx.profile.natDeleteMs;
     const stillHeld = (n: NatRecord) =>
-      n.deletedAt === undefined || now() < n.deletedAt + ctx.profile.natDeleteMs + lag;
+      holds(n) || (n.deletedAt !== undefined && now() < n.deletedAt + ctx.profile.natDeleteMs + lag);
     const holder = [...nats.values()].find(
       (n) => allocationId && n.allocationIds.includes(allocationId) && stillHeld(n),
     );
@@ -137,7 +162,7 @@ export function createNatSimulation(ctx: NatContext): NatSimulation {
   }
 
   const live = (region: string, test: (n: NatRecord) => boolean) =>
-    [...nats.values()].some((n) => n.region === region && test(n) && stateOf(n) !== 'deleted');
+    [...nats.values()].some((n) => n.region === region && test(n) && !['deleted', 'failed'].includes(stateOf(n)));
 
   // A NAT gateway's network interface sits in its subnet until the NAT gateway is deleted.
   async function deleteSubnet(req: AwsRequest): Promise<HttpReply> {
@@ -172,6 +197,8 @@ export function createNatSimulation(ctx: NatContext): NatSimulation {
   return {
     handles: (action) => action in handlers,
     handle: (req) => handlers[req.action](req),
+    failNext: (region, failure) => void armed.set(region, failure),
+    clear: () => armed.clear(),
   };
 }
 

@@ -1,20 +1,83 @@
 // moto's DescribeVpcPeeringConnections ignores filters; EC2 applies them. The gateway asks moto for all
 // and keeps what the filters select (status-code, requester/accepter vpc-id, cidr-block, owner-id, tags).
+// Peerings that end `rejected` or `expired` on demand (failNext, for tests): from the create on, both regions
+// read that status with EC2's message, and AcceptVpcPeeringConnection is refused as EC2 refuses it.
 import type { HttpReply } from './aws-errors.ts';
 import { ec2Error } from './aws-errors.ts';
 import { type Ec2Filter, matchesAny, readFilters, withoutFilters } from './ec2-filters.ts';
 import { elementText, rewriteItems, topLevelItems } from './ec2-xml.ts';
+import { SANDBOX_ACCOUNT_ID } from './identity.ts';
 import type { AwsRequest } from './request-info.ts';
 
 const SUPPORTED =
   /^(status-code|status-message|vpc-peering-connection-id|tag-key|tag:.+|(requester|accepter)-vpc-info\.(vpc-id|cidr-block|owner-id))$/;
 
-export async function describePeerings(
+export type PeeringFailure = 'rejected' | 'expired';
+
+const MESSAGES: Record<PeeringFailure, string> = {
+  rejected: `Rejected by ${SANDBOX_ACCOUNT_ID}`,
+  expired: 'Expired',
+};
+
+export interface PeeringSimulation {
+  handles(action: string): boolean;
+  handle(req: AwsRequest): Promise<HttpReply>;
+  /** The next peering requested ends in this status before anyone can accept it. */
+  failNext(status: PeeringFailure): void;
+  clear(): void;
+}
+
+export function createPeeringSimulation(forward: (req: AwsRequest) => Promise<HttpReply>): PeeringSimulation {
+  const failed = new Map<string, PeeringFailure>();
+  let armed: PeeringFailure | undefined;
+
+  async function create(req: AwsRequest): Promise<HttpReply> {
+    const reply = await forward(req);
+    const id = reply.status === 200 ? elementText(reply.body.toString(), 'vpcPeeringConnectionId') : undefined;
+    if (id && armed) {
+      failed.set(id, armed);
+      armed = undefined;
+    }
+    return reply;
+  }
+
+  async function accept(req: AwsRequest): Promise<HttpReply> {
+    const id = req.form?.get('VpcPeeringConnectionId') ?? '';
+    const status = failed.get(id);
+    if (status) {
+      return ec2Error(
+        400,
+        'InvalidStateTransition',
+        `Invalid state transition for ${id}, attempted to transition from ${status} to active`,
+      );
+    }
+    return forward(req);
+  }
+
+  const handlers: Record<string, (req: AwsRequest) => Promise<HttpReply>> = {
+    CreateVpcPeeringConnection: create,
+    AcceptVpcPeeringConnection: accept,
+    DescribeVpcPeeringConnections: (req) => describePeerings(req, forward, failed),
+  };
+  return {
+    handles: (action) => action in handlers,
+    handle: (req) => handlers[req.action](req),
+    failNext: (status) => {
+      armed = status;
+    },
+    clear: () => {
+      armed = undefined;
+    },
+  };
+}
+
+async function describePeerings(
   req: AwsRequest,
   forward: (req: AwsRequest) => Promise<HttpReply>,
+  failed: Map<string, PeeringFailure>,
 ): Promise<HttpReply> {
   const filters = readFilters(req.form ?? new URLSearchParams());
-  if (filters.length === 0) return forward(req);
+  if (filters.length === 0 && failed.size === 0) return forward(req);
   const unknown = filters.find((f) => !SUPPORTED.test(f.name));
   if (unknown) return ec2Error(400, 'InvalidParameterValue', `The filter '${unknown.name}' is invalid`);
   const form = withoutFilters(req.form!);
@@ -22,8 +85,19 @@ export async function describePeerings(
   if (reply.status !== 200) return reply;
   const xml = reply.body.toString();
   const items = topLevelItems(xml, 'vpcPeeringConnectionSet');
-  const kept = items.map((item) => (filters.every((f) => selects(item.text, f)) ? item.text : undefined));
+  const kept = items.map((item) => {
+    const status = failed.get(lastElement(item.text, 'vpcPeeringConnectionId') ?? '');
+    const text = status ? withStatus(item.text, status) : item.text;
+    return filters.every((f) => selects(text, f)) ? text : undefined;
+  });
   return { ...reply, body: rewriteItems(xml, items, kept) };
+}
+
+function withStatus(item: string, status: PeeringFailure): string {
+  return item.replace(
+    /<status>[\s\S]*?<\/status>/,
+    `<status><code>${status}</code><message>${MESSAGES[status]}</message></status>`,
+  );
 }
 
 function selects(item: string, f: Ec2Filter): boolean {

@@ -3,12 +3,13 @@
 import type { HttpReply } from './aws-errors.ts';
 import type { Leftovers } from './ec2-leftovers.ts';
 import type { NatSimulation } from './ec2-nat.ts';
-import { describePeerings } from './ec2-peering.ts';
+import type { PeeringSimulation } from './ec2-peering.ts';
 import type { ZoneSimulation } from './ec2-zones.ts';
 import type { AwsRequest } from './request-info.ts';
 
 export async function handleEc2(
   nat: NatSimulation,
+  peerings: PeeringSimulation,
   zones: ZoneSimulation,
   leftovers: Leftovers,
   req: AwsRequest,
@@ -18,6 +19,6 @@ export async function handleEc2(
   if (refused) return refused;
   if (nat.handles(req.action)) return nat.handle(req);
   if (zones.handles(req.action)) return zones.handle(req);
-  if (req.action === 'DescribeVpcPeeringConnections') return describePeerings(req, forward);
+  if (peerings.handles(req.action)) return peerings.handle(req);
   return forward(req);
 }

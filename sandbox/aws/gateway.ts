@@ -12,7 +12,8 @@ import { createCallCounter } from './call-counter.ts';
 import { handleControl, isControlPath } from './control-api.ts';
 import { createConsistency } from './ec2-consistency.ts';
 import { createLeftovers } from './ec2-leftovers.ts';
-import { createNatSimulation } from './ec2-nat.ts';
+import { createNatSimulation, type NatSimulation } from './ec2-nat.ts';
+import { createPeeringSimulation, type PeeringSimulation } from './ec2-peering.ts';
 import { createZoneSimulation, type ZoneMapping } from './ec2-zones.ts';
 import type { EksContext } from './eks-context.ts';
 import { EksRecords } from './eks-records.ts';
@@ -27,7 +28,7 @@ import { createMotoClients } from './moto-clients.ts';
 import type { AwsRequest } from './request-info.ts';
 import { describeRequest, header } from './request-info.ts';
 import { callerIdentity, verifyPresignedCallerIdentity } from './sts-presigned.ts';
-import { createTimers } from './timers.ts';
+import { createTimers, type Timers } from './timers.ts';
 
 export interface GatewayOptions {
   motoEndpoint: string;
@@ -54,6 +55,11 @@ export interface Gateway {
   faults: Faults;
   calls: CallCounter;
   eks: EksRecords;
+  /** NAT gateways and peerings that end failed on demand (sandbox/aws/resource-failures.ts). */
+  nat: Pick<NatSimulation, 'failNext' | 'clear'>;
+  peerings: Pick<PeeringSimulation, 'failNext' | 'clear'>;
+  /** The timeline of pending changes: held, nothing moves on until released (sandbox/aws/timers.ts). */
+  timeline: Pick<Timers, 'now' | 'hold' | 'release'>;
   /** Who the caller is (switch it to run the product under another principal). */
   caller: Caller;
   /** Resolves when no simulated state change is pending (e.g. after all clusters are deleted). */
@@ -92,7 +98,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     onActive,
     callerArn: () => caller.arn(),
   };
-  const nat = createNatSimulation({ profile: opts.profile, timers, moto, forward, log });
+  const nat = createNatSimulation({ profile: opts.profile, timers, moto, forward, log, now: timers.now });
+  const peerings = createPeeringSimulation(forward);
   const calicoDir = opts.calicoDir ?? DEFAULT_CALICO_DIR;
   const consistency = createConsistency(opts.consistencyLagMs ?? 0);
 
@@ -126,7 +133,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       case 'eks':
         return handleEks(eks, req);
       case 'ec2':
-        return handleEc2(nat, zones, leftovers, req, forward);
+        return handleEc2(nat, peerings, zones, leftovers, req, forward);
       case 'sts':
         if (req.action === 'GetCallerIdentity') {
           const reply = req.presigned
@@ -172,6 +179,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     faults,
     calls,
     eks: records,
+    nat,
+    peerings,
+    timeline: { now: timers.now, hold: timers.hold, release: timers.release },
     caller,
     idle: () => timers.idle(),
     async stop() {

@@ -6,10 +6,11 @@ import { type ConnectionOptions, DelayedError, type Job, UnrecoverableError, Wor
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
-import { CancelledError, errorMessage, PermanentError } from '../errors.ts';
+import { CancelledError, errorMessage, PermanentError, WaitTimeoutError } from '../errors.ts';
 import { type JobOutcome, jobEnded, jobStarted } from '../metrics/jobs.ts';
 import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 import { ProgressReporter } from '../slack/reporter.ts';
+import { PlanFailedError } from '../steps/runner.ts';
 import { anchorClaim, recordedAnchor } from './anchor.ts';
 import { cancelRequestedBy } from './cancel.ts';
 import { close as closeJoining, coalesces } from './coalesce.ts';
@@ -169,7 +170,7 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
         throw new UnrecoverableError(err.message);
       }
       const attemptsLeft = (job.opts.attempts ?? 1) - (job.attemptsMade + 1);
-      const permanent = err instanceof PermanentError || err instanceof UnrecoverableError;
+      const permanent = isPermanent(err);
       log.error({ err, attemptsLeft, permanent }, 'job failed');
       ended(!permanent && attemptsLeft > 0 ? 'retried' : 'failed');
       if (!permanent && attemptsLeft > 0) {
@@ -252,13 +253,33 @@ async function answerJoiners(
   }
 }
 
+/** Whether the error, its cause (a step's), or one of a parallel group's failures passes the test. */
+function anyIn(err: unknown, test: (e: unknown) => boolean): boolean {
+  if (test(err)) return true;
+  if (err instanceof PlanFailedError) return err.failures.some((f) => anyIn(f.error, test));
+  return err instanceof Error && err.cause !== undefined && anyIn(err.cause, test);
+}
+
+const timedOut = (err: unknown) => anyIn(err, (e) => e instanceof WaitTimeoutError);
+
+/**
+ * Whether an automatic retry is pointless: a permanent error anywhere in the failure, or a wait that ran out. A
+ * timed-out wait is no transient fault: a retry would wait as long again (10 minutes for a NAT gateway, twice)
+ * before the user heard of it.
+ */
+const isPermanent = (err: unknown) =>
+  timedOut(err) || anyIn(err, (e) => e instanceof PermanentError || e instanceof UnrecoverableError);
+
 function failureHeadline(data: JobData, err: unknown): string {
   const hint = err instanceof PermanentError && err.hint ? `\n${err.hint}` : '';
   const next =
-    data.name === 'up' || data.name === 'up-plan'
-      ? 'Fix the cause, then run `/mesh up` again: it continues where it stopped and creates nothing twice.'
-      : data.name === 'down'
-        ? 'Run `/mesh down` again: it deletes only what is left.'
-        : `Run \`${data.name === 'down-preview' ? '/mesh down' : `/mesh ${data.name}`}\` again once the cause is fixed.`;
+    (data.name === 'up' || data.name === 'up-plan') && timedOut(err)
+      ? 'Not retried automatically: the wait would only run out again. `/mesh status` shows where it stands; run ' +
+        '`/mesh up` again: it continues where it stopped, waits for what is still on its way and creates nothing twice.'
+      : data.name === 'up' || data.name === 'up-plan'
+        ? 'Fix the cause, then run `/mesh up` again: it continues where it stopped and creates nothing twice.'
+        : data.name === 'down'
+          ? 'Run `/mesh down` again: it deletes only what is left.'
+          : `Run \`${data.name === 'down-preview' ? '/mesh down' : `/mesh ${data.name}`}\` again once the cause is fixed.`;
   return `Failed: ${escapeMrkdwn(errorMessage(err))}${hint}\n${next}`;
 }

@@ -38,7 +38,7 @@ describe('SIGTERM to the real bot in the middle of /mesh up', () => {
     expect(outcome.ok, seen(outcome.anchor)).toBe(true);
     expect(outcome.thread.some((m) => /Resuming/.test(m.text))).toBe(true);
 
-    const counts = await countMesh(sb);
+    const counts = await countMesh(sb, 'gateway');
     expect(counts).toEqual(expectedCounts(2));
     const calls = sb.cloud.calls.counts();
     const creates = {

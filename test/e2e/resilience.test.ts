@@ -61,7 +61,7 @@ describe('faults during /mesh up', () => {
     expect(outcome.ok, seen(outcome.anchor)).toBe(true);
     expect(kills).toBeGreaterThanOrEqual(3);
     expect(outcome.thread.some((m) => /Resuming/.test(m.text))).toBe(true);
-    expect(await countMesh(sb)).toEqual(expectedCounts(2));
+    expect(await countMesh(sb, 'gateway')).toEqual(expectedCounts(2));
     // A clean run's state: everything verified.
     const ping = await sb.run('ping iad all');
     expect(ping.ok, seen(ping.anchor)).toBe(true);
@@ -70,6 +70,6 @@ describe('faults during /mesh up', () => {
   it('down leaves nothing', async () => {
     const down = await sb.run('down --confirm demo', { timeoutMs: 300_000 });
     expect(down.ok, seen(down.anchor)).toBe(true);
-    expect(await countMesh(sb)).toEqual(ZERO);
+    expect(await countMesh(sb, 'gateway')).toEqual(ZERO);
   }, 300_000);
 });

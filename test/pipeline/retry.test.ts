@@ -1,7 +1,7 @@
 // A transient failure (a reset connection, throttling the SDK gave up on) is retried automatically after a backoff:
 // the channel is told, and the next attempt continues the plan. A permanent one (a missing permission) is not.
 import { Queue } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runPlanJob } from '../../jobs/run-plan.ts';
 import { type SlackStandIn, startSlackStandIn } from '../../sandbox/slack/web-api.ts';
 import { systemClock } from '../../src/clock.ts';
@@ -62,7 +62,11 @@ afterAll(async () => {
   await redis?.stop();
 });
 
+/** How many `up` jobs this file has run: each ends as one completed or failed BullMQ job. */
+let runs = 0;
+
 async function runUp() {
+  runs++;
   const res = await slack.slashCommand({
     text: `up --confirm ${bot.config.spec.name}`,
     userId: ADMIN,
@@ -90,9 +94,16 @@ async function lastJob() {
     connection: { host: '127.0.0.1', port: redis.port },
   });
   try {
-    const jobs = (await q.getJobs(['completed', 'failed'])).sort((a, b) => a.timestamp - b.timestamp);
-    const job = jobs.at(-1)!;
-    return { state: await job.getState(), attemptsMade: job.attemptsMade };
+    // The final message is posted just before BullMQ records the job's end: wait for that record, one per run.
+    return await vi.waitFor(
+      async () => {
+        const jobs = (await q.getJobs(['completed', 'failed'])).sort((a, b) => a.timestamp - b.timestamp);
+        if (jobs.length < runs) throw new Error(`${jobs.length} of ${runs} jobs recorded as ended`);
+        const job = jobs.at(-1)!;
+        return { state: await job.getState(), attemptsMade: job.attemptsMade };
+      },
+      { timeout: 10_000, interval: 50 },
+    );
   } finally {
     await q.close();
   }

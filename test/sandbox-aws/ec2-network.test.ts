@@ -1,6 +1,7 @@
 // EC2 networking through the gateway. NAT gateways: pending, then available; deleting, then deleted; the
 // Elastic IP cannot be released while the NAT gateway holds it, nor for a while after it is deleted (AuthFailure,
-// as AWS answers), and stays allocated (no longer associated) afterwards. Cross-region VPC peering with the filters EC2 applies (moto ignores them).
+// as AWS answers), and stays allocated (no longer associated) afterwards. Cross-region VPC peering with the filters
+// EC2 applies (moto ignores them). NAT gateways and peerings that fail on demand, as EC2 shows them.
 import {
   AcceptVpcPeeringConnectionCommand,
   AllocateAddressCommand,
@@ -19,7 +20,9 @@ import {
   ReleaseAddressCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hookResourceFailures } from '../../sandbox/aws/resource-failures.ts';
 import { clients, waitFor } from './helpers/aws.ts';
+import { TINY } from './helpers/profile.ts';
 import { type Fixture, startFixture } from './helpers/sandbox-fixture.ts';
 
 let fx: Fixture;
@@ -39,6 +42,8 @@ describe('a NAT gateway through the gateway', () => {
       new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.0.0/20', AvailabilityZone: 'us-east-1a' }),
     );
     const eip = await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }));
+    // Each short-lived state is held while the test looks at it (sandbox/aws/timers.ts), however slow the machine.
+    fx.gateway.timeline.hold();
     const created = await ec2.send(
       new CreateNatGatewayCommand({
         SubnetId: subnet.Subnet!.SubnetId!,
@@ -64,6 +69,7 @@ describe('a NAT gateway through the gateway', () => {
     expect((await inState('available')).NatGateways).toEqual([]);
     expect((await inState('pending')).NatGateways!.map((n) => n.NatGatewayId)).toEqual([id]);
 
+    fx.gateway.timeline.release();
     await waitFor('available', async () => ((await byTag()).NatGateways![0].State === 'available' ? true : undefined));
     expect((await inState('available')).NatGateways!.map((n) => n.NatGatewayId)).toEqual([id]);
 
@@ -90,6 +96,7 @@ describe('a NAT gateway through the gateway', () => {
       message: expect.stringContaining('mapped public address'),
     });
 
+    fx.gateway.timeline.hold();
     await ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: id }));
     expect((await ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds: [id] }))).NatGateways![0].State).toBe(
       'deleting',
@@ -98,6 +105,7 @@ describe('a NAT gateway through the gateway', () => {
       .send(new ReleaseAddressCommand({ AllocationId: eip.AllocationId! }))
       .catch((e: Error) => e);
     expect(stillHeld).toMatchObject({ name: 'AuthFailure' });
+    fx.gateway.timeline.release();
 
     await waitFor('deleted', async () =>
       (await ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds: [id] }))).NatGateways![0].State === 'deleted'
@@ -105,6 +113,7 @@ describe('a NAT gateway through the gateway', () => {
         : undefined,
     );
     await fx.gateway.idle();
+    fx.gateway.timeline.hold();
     const address = (await ec2.send(new DescribeAddressesCommand({ AllocationIds: [eip.AllocationId!] })))
       .Addresses![0];
     expect(address.AllocationId).toBe(eip.AllocationId);
@@ -116,6 +125,7 @@ describe('a NAT gateway through the gateway', () => {
       .send(new ReleaseAddressCommand({ AllocationId: eip.AllocationId! }))
       .catch((e: Error) => e);
     expect(justDeleted).toMatchObject({ name: 'AuthFailure' });
+    fx.gateway.timeline.release();
     await waitFor(
       'the address to be releasable',
       async () =>
@@ -167,5 +177,83 @@ describe('cross-region VPC peering through the gateway', () => {
     expect(wrongRegion).toMatchObject({ name: 'OperationNotPermitted' });
     await west.send(new AcceptVpcPeeringConnectionCommand({ VpcPeeringConnectionId: id }));
     expect(await ids(east, [...pair, { Name: 'status-code', Values: ['active'] }])).toEqual([id]);
+  });
+});
+
+describe('failed resources on demand (sandbox/aws/resource-failures.ts)', () => {
+  it('a NAT gateway that fails: pending, then failed with its reason; it lets its address go', async () => {
+    const failures = hookResourceFailures(fx.gateway, TINY);
+    const { ec2 } = clients(fx.gateway.url);
+    const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.2.0.0/16' }))).Vpc!.VpcId!;
+    const subnetId = (
+      await ec2.send(
+        new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.2.0.0/20', AvailabilityZone: 'us-east-1a' }),
+      )
+    ).Subnet!.SubnetId!;
+    const eip = await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }));
+    failures.natFails('us-east-1');
+    const created = await ec2.send(
+      new CreateNatGatewayCommand({ SubnetId: subnetId, AllocationId: eip.AllocationId! }),
+    );
+    const id = created.NatGateway!.NatGatewayId!;
+    expect(created.NatGateway!.State).toBe('pending');
+    const failed = await waitFor('failed', async () => {
+      const n = (await ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds: [id] }))).NatGateways![0]!;
+      return n.State === 'failed' ? n : undefined;
+    });
+    expect(failed).toMatchObject({
+      FailureCode: 'InsufficientFreeAddressesInSubnet',
+      FailureMessage: 'Subnet has insufficient free addresses to create this NAT gateway',
+    });
+    const live = await ec2.send(
+      new DescribeNatGatewaysCommand({ Filter: [{ Name: 'state', Values: ['pending', 'available'] }] }),
+    );
+    expect(live.NatGateways!.map((n) => n.NatGatewayId)).not.toContain(id);
+    await fx.gateway.idle();
+    const [address] = (await ec2.send(new DescribeAddressesCommand({ AllocationIds: [eip.AllocationId!] }))).Addresses!;
+    expect(address!.AssociationId ?? '').toBe('');
+    // The next one is not armed: it becomes available.
+    const next = await ec2.send(new CreateNatGatewayCommand({ SubnetId: subnetId, AllocationId: eip.AllocationId! }));
+    await waitFor('available', async () =>
+      (await ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds: [next.NatGateway!.NatGatewayId!] })))
+        .NatGateways![0]!.State === 'available'
+        ? true
+        : undefined,
+    );
+    failures.clear();
+  });
+
+  it('a peering rejected or expired: both regions read it so, and it cannot be accepted', async () => {
+    const failures = hookResourceFailures(fx.gateway, TINY);
+    const east = clients(fx.gateway.url, 'us-east-1').ec2;
+    const west = clients(fx.gateway.url, 'us-west-2').ec2;
+    const v1 = (await east.send(new CreateVpcCommand({ CidrBlock: '10.3.0.0/16' }))).Vpc!.VpcId!;
+    const v2 = (await west.send(new CreateVpcCommand({ CidrBlock: '10.4.0.0/16' }))).Vpc!.VpcId!;
+    for (const [status, message] of [
+      ['rejected', /^Rejected by \d{12}$/],
+      ['expired', /^Expired$/],
+    ] as const) {
+      failures.peeringFails(status);
+      const pcx = await east.send(
+        new CreateVpcPeeringConnectionCommand({ VpcId: v1, PeerVpcId: v2, PeerRegion: 'us-west-2' }),
+      );
+      const id = pcx.VpcPeeringConnection!.VpcPeeringConnectionId!;
+      for (const ec2 of [east, west]) {
+        const seen = await ec2.send(new DescribeVpcPeeringConnectionsCommand({ VpcPeeringConnectionIds: [id] }));
+        expect(seen.VpcPeeringConnections![0]!.Status).toEqual({
+          Code: status,
+          Message: expect.stringMatching(message),
+        });
+        const byStatus = await ec2.send(
+          new DescribeVpcPeeringConnectionsCommand({ Filters: [{ Name: 'status-code', Values: [status] }] }),
+        );
+        expect(byStatus.VpcPeeringConnections!.map((p) => p.VpcPeeringConnectionId)).toContain(id);
+      }
+      const accept = await west
+        .send(new AcceptVpcPeeringConnectionCommand({ VpcPeeringConnectionId: id }))
+        .catch((e: Error) => e);
+      expect(accept).toMatchObject({ name: 'InvalidStateTransition' });
+    }
+    failures.clear();
   });
 });

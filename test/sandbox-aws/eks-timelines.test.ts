@@ -44,6 +44,8 @@ describe('an EKS cluster through the gateway', () => {
     const ground = await clusterGroundwork(aws);
     const name = uniqueName('iad');
 
+    // Each short-lived state is held while the test looks at it (sandbox/aws/timers.ts), however slow the machine.
+    fx.gateway.timeline.hold();
     const created = await aws.eks.send(
       new CreateClusterCommand({
         name,
@@ -73,6 +75,7 @@ describe('an EKS cluster through the gateway', () => {
 
     const early = await aws.eks.send(new DescribeClusterCommand({ name }));
     expect(early.cluster?.status).toBe('CREATING');
+    fx.gateway.timeline.release();
 
     const active = await waitFor('ACTIVE', async () => {
       const d = await aws.eks.send(new DescribeClusterCommand({ name }));
@@ -93,10 +96,12 @@ describe('an EKS cluster through the gateway', () => {
     expect(caPem).toContain('BEGIN CERTIFICATE');
     expect(await httpsGetWithCa(active.endpoint!, caPem)).toBe(200);
 
+    fx.gateway.timeline.hold();
     const deleting = await aws.eks.send(new DeleteClusterCommand({ name }));
     expect(deleting.cluster?.status).toBe('DELETING');
     expect((await aws.eks.send(new DescribeClusterCommand({ name }))).cluster?.status).toBe('DELETING');
     expect((await aws.eks.send(new ListClustersCommand({}))).clusters).toContain(name);
+    fx.gateway.timeline.release();
 
     const gone = await waitFor('gone', async () => {
       try {
@@ -119,6 +124,7 @@ describe('an EKS cluster through the gateway', () => {
     const aws = clients(fx.gateway.url);
     const ground = await clusterGroundwork(aws);
     const name = uniqueName('pdx');
+    fx.gateway.timeline.hold();
     await aws.eks.send(
       new CreateClusterCommand({ name, roleArn: ground.roleArn, resourcesVpcConfig: { subnetIds: ground.subnetIds } }),
     );
@@ -134,6 +140,7 @@ describe('an EKS cluster through the gateway', () => {
       name: 'InvalidRequestException',
       message: `Cluster '${name}' is not in ACTIVE status`,
     });
+    fx.gateway.timeline.release();
 
     await waitFor('ACTIVE', async () =>
       (await aws.eks.send(new DescribeClusterCommand({ name }))).cluster?.status === 'ACTIVE' ? true : undefined,
@@ -255,6 +262,7 @@ describe('an EKS managed node group through the gateway', () => {
       },
     ]);
 
+    fx.gateway.timeline.hold();
     const scaled = await aws.eks.send(
       new UpdateNodegroupConfigCommand({ clusterName, nodegroupName: 'workers', scalingConfig: { desiredSize: 3 } }),
     );
@@ -267,6 +275,7 @@ describe('an EKS managed node group through the gateway', () => {
       )
       .catch((e: Error) => e);
     expect(again).toMatchObject({ name: 'ResourceInUseException' });
+    fx.gateway.timeline.release();
 
     const updateId = scaled.update!.id!;
     await waitFor('update Successful', async () => {
@@ -289,10 +298,12 @@ describe('an EKS managed node group through the gateway', () => {
       .catch((e: Error) => e);
     expect(tooBig).toMatchObject({ name: 'InvalidParameterException' });
 
+    fx.gateway.timeline.hold();
     const deleting = await aws.eks.send(new DeleteNodegroupCommand({ clusterName, nodegroupName: 'workers' }));
     expect(deleting.nodegroup?.status).toBe('DELETING');
     expect((await describe()).nodegroup?.status).toBe('DELETING');
     expect((await aws.eks.send(new ListNodegroupsCommand({ clusterName }))).nodegroups).toEqual(['workers']);
+    fx.gateway.timeline.release();
     const gone = await waitFor('node group gone', async () =>
       describe().then(
         () => undefined,

@@ -3,7 +3,8 @@
 // - a role made seconds ago may not be assumable yet (IAM is eventually consistent): the create is retried;
 // - CREATING takes 10-15 minutes; ACTIVE without an endpoint is not ready for the Kubernetes steps;
 // - DeleteCluster is refused while node groups remain (ResourceInUseException): retried until they are gone;
-// - EKS deletes its cluster security group with the cluster, but leaves it when something still references it.
+// - EKS deletes its cluster security group with the cluster, but leaves it when something still references it;
+// - a FAILED cluster never recovers and can only be deleted: `up` deletes it and creates it anew.
 
 import type { Cluster, EKSClient } from '@aws-sdk/client-eks';
 import {
@@ -143,7 +144,9 @@ export async function waitActive(s: ClusterScope, ctx: StepContext): Promise<Clu
         const issues = (cur.health?.issues ?? []).map((i) => `${i.code}: ${i.message}`).join('; ') || 'no reason given';
         throw new PermanentError(`EKS cluster ${name} FAILED: ${issues}`, {
           code: 'ClusterFailed',
-          hint: `delete it (/mesh down) and run up again; check the cluster role ${s.mesh}-eks-cluster and subnets`,
+          hint:
+            `EKS does not repair a FAILED cluster: check the cluster role ${s.mesh}-eks-cluster and the subnets; ` +
+            '`/mesh up` then deletes the FAILED cluster and creates it anew.',
         });
       }
       // The endpoint is what the Kubernetes steps connect to: ACTIVE without it is not ready for them.
@@ -167,6 +170,7 @@ export async function observe(s: ClusterScope): Promise<Observation> {
   const c = await describeCluster(s.deps.aws.eks(s.cluster.region), eksName(s));
   if (!c) return { state: 'missing', detail: await versionDetail(s) };
   if (c.status === 'ACTIVE') return { state: 'ok', detail: `${c.name} ACTIVE (${c.version})` };
+  if (c.status === 'FAILED') return { state: 'repair', detail: `${c.name} is FAILED: delete it and create it anew` };
   return { state: 'wait', detail: `${c.name} to leave ${c.status}` };
 }
 
@@ -175,6 +179,15 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
   const name = eksName(s);
   let existing = await describeCluster(eks, name);
   if (existing) checkOwned(s.mesh, `EKS cluster ${name}`, existing.tags);
+  let replaced = false;
+  if (existing?.status === 'FAILED') {
+    // Nothing but a delete is possible on a FAILED cluster; it has no node groups (it never became ACTIVE).
+    const issues = (existing.health?.issues ?? []).map((i) => `${i.code}: ${i.message}`).join('; ');
+    ctx.note(`EKS cluster ${name} is FAILED (${issues || 'no reason given'}): deleting it to create it anew`);
+    await remove(s.deps, ctx, s.cluster.region, name);
+    existing = undefined;
+    replaced = true;
+  }
   if (existing?.status === 'DELETING') {
     await waitGone(s.deps, ctx, eks, name, CLUSTER_GONE_TIMEOUT_MS);
     existing = undefined;
@@ -211,8 +224,9 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
   const c = await waitActive(s, ctx);
   const pinned = s.deps.spec.kubernetesVersion;
   const versionNote = pinned && c.version !== pinned ? ` (spec asks ${pinned}; upgrades are not done by up)` : '';
+  const verb = changed ? (replaced ? 'created anew (the FAILED one deleted)' : 'created') : 'exists';
   return {
-    summary: `EKS cluster ${name} ${changed ? 'created' : 'exists'}: ACTIVE, Kubernetes ${c.version}${versionNote}, ${c.endpoint}, ${c.arn}`,
+    summary: `EKS cluster ${name} ${verb}: ACTIVE, Kubernetes ${c.version}${versionNote}, ${c.endpoint}, ${c.arn}`,
     changed,
     resources: { cluster: name, arn: c.arn ?? '', endpoint: c.endpoint ?? '' },
   };

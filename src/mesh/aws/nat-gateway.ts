@@ -1,6 +1,7 @@
 // A NAT gateway per AZ in the public subnet, each with its Elastic IP; the private route tables send 0.0.0.0/0
 // to it. What AWS does here that surprises people:
-// - a NAT gateway is `pending` for 1-3 minutes, and can end `failed` (then it is history: a new one is made);
+// - a NAT gateway is `pending` for 1-3 minutes, and can end `failed` with a FailureCode (no free address in
+//   the subnet, no internet gateway, the Elastic IP in use): never repaired, so the next `up` makes a new one;
 // - deleting a NAT gateway does not release its Elastic IP, and ReleaseAddress answers AuthFailure while the
 //   NAT gateway holds the address, while it is deleting, and for a while after it reached `deleted`: retried;
 // - AllocateAddress has no idempotency token: an address made by an earlier run that stopped before the NAT
@@ -20,6 +21,7 @@ import { aws, awsOrMissing } from '../../aws/errors.ts';
 import { keepMatching, type Scope } from '../../aws/find.ts';
 import { meshFilters, resourceName, tagSpec } from '../../aws/tags.ts';
 import type { Deps } from '../../deps.ts';
+import { PermanentError } from '../../errors.ts';
 import type { Observation, StepContext, StepOutcome } from '../../steps/step.ts';
 import { waitFor } from '../../steps/wait.ts';
 import { type ClusterScope, clusterTags, deleteRetrying, type Health, healthLine, removedOutcome } from './common.ts';
@@ -95,12 +97,24 @@ async function waitAvailable(s: ClusterScope, ctx: StepContext, natId: string, a
         s.ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds: [natId] })),
       );
       const cur = out.NatGateways?.[0];
-      if (cur?.State === 'failed') {
-        // A failed NAT gateway is history: the next attempt of this step finds none and makes a new one.
-        throw new Error(`NAT gateway ${natId} failed: ${cur.FailureCode ?? ''} ${cur.FailureMessage ?? ''}`.trim());
-      }
+      if (cur?.State === 'failed') throw natFailed(natId, az, cur);
       return { done: cur?.State === 'available', status: cur?.State ?? 'not visible yet' };
     },
+  });
+}
+
+/**
+ * AWS does not repair a failed NAT gateway, and its cause (no free address in the subnet, no internet gateway
+ * attached, the Elastic IP in use elsewhere) stays until someone fixes it: permanent, not retried. A failed one
+ * is history: the next `up` finds no live NAT gateway in the AZ and makes a new one, with the same Elastic IP.
+ */
+function natFailed(natId: string, az: string, nat: NatGateway): PermanentError {
+  const reason = [nat.FailureCode, nat.FailureMessage].filter(Boolean).join(': ') || 'no reason given';
+  return new PermanentError(`NAT gateway ${natId} (${az}) is failed: ${reason}`, {
+    code: 'NatGatewayFailed',
+    hint:
+      `AWS does not repair a failed NAT gateway: once the cause is fixed, \`/mesh up\` makes a new one in ${az} ` +
+      '(AWS keeps the failed one listed for a while, then removes it).',
   });
 }
 

@@ -117,12 +117,29 @@ async function describeIn(deps: Deps, region: string, id: string): Promise<VpcPe
   return out?.VpcPeeringConnections?.[0];
 }
 
+/**
+ * A peering that ended without becoming active is history, not repaired: AWS keeps it visible for a while (and
+ * refuses to delete a rejected one), and the next `up` requests a new one beside it (findPair sees live ones
+ * only). What to fix first depends on how it ended.
+ */
+const PEERING_ENDINGS: Record<string, string> = {
+  failed:
+    "AWS refuses a peering between VPCs whose CIDRs overlap: check the clusters' vpcCidr in the spec, then run " +
+    '`/mesh up` again: it requests a new peering.',
+  rejected:
+    'someone or something in the accepter region rejected the request (meshops accepts it itself): find out who ' +
+    '(CloudTrail, RejectVpcPeeringConnection), then run `/mesh up` again: it requests a new peering.',
+  expired:
+    'the request was not accepted in time (AWS lets a request wait 7 days): run `/mesh up` again: it requests a ' +
+    'new peering and accepts it.',
+};
+
 function failedPeering(id: string, pcx: VpcPeeringConnection | undefined): PermanentError | undefined {
   const code = pcx?.Status?.Code;
-  if (code !== 'failed' && code !== 'rejected' && code !== 'expired') return undefined;
-  return new PermanentError(`VPC peering ${id} is ${code}: ${pcx?.Status?.Message ?? ''}`, {
+  if (code === undefined || !(code in PEERING_ENDINGS)) return undefined;
+  return new PermanentError(`VPC peering ${id} is ${code}: ${pcx?.Status?.Message || 'no reason given'}`, {
     code: `VpcPeering.${code}`,
-    hint: "VPC CIDRs must not overlap; check the clusters' vpcCidr in the spec, then run up again",
+    hint: PEERING_ENDINGS[code],
   });
 }
 

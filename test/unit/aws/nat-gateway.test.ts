@@ -107,9 +107,12 @@ describe('NAT gateway: ensure', () => {
       NatGatewayAddresses: [],
       failWith: ['InsufficientFreeAddressesInSubnet', 'no free address'],
     });
-    await expect(nat.ensure(w.s, 0, fakeContext(w.clock))).rejects.toThrow(
-      'NAT gateway nat-x failed: InsufficientFreeAddressesInSubnet no free address',
-    );
+    // Permanent (AWS does not repair it), naming the state, EC2's reason, and what `up` does next time.
+    await expect(nat.ensure(w.s, 0, fakeContext(w.clock))).rejects.toMatchObject({
+      name: 'PermanentError',
+      message: 'NAT gateway nat-x (us-east-1a) is failed: InsufficientFreeAddressesInSubnet: no free address',
+      hint: expect.stringMatching(/once the cause is fixed, `\/mesh up` makes a new one in us-east-1a/),
+    });
     expect(w.fake.called('CreateNatGateway')).toHaveLength(0);
   });
 });
