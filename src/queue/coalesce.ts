@@ -11,6 +11,8 @@ export interface Joiner {
 }
 
 const openKey = (prefix: string) => `${prefix}:coalesce:status`;
+/** The open job once it is in the queue: unknown to BullMQ after that means gone, not "about to be queued". */
+const queuedKey = (prefix: string) => `${prefix}:coalesce:status:queued`;
 const joinersKey = (prefix: string, jobId: string) => `${prefix}:joiners:${jobId}`;
 const TTL_SECONDS = 3600;
 
@@ -27,6 +29,16 @@ export async function openJob(redis: Redis, prefix: string): Promise<string | un
 /** Marks `jobId` as the status job to join; false when another is already open. */
 export async function markOpen(redis: Redis, prefix: string, jobId: string): Promise<boolean> {
   return (await redis.set(openKey(prefix), jobId, 'EX', TTL_SECONDS, 'NX')) === 'OK';
+}
+
+/** Records that the open job is now in the queue (see `markedSecondsAgo`). */
+export async function markQueued(redis: Redis, prefix: string, jobId: string): Promise<void> {
+  await redis.set(queuedKey(prefix), jobId, 'EX', TTL_SECONDS);
+}
+
+/** Whether `jobId` was put in the queue: then a queue that does not know it lost it (removed, or ended). */
+export async function wasQueued(redis: Redis, prefix: string, jobId: string): Promise<boolean> {
+  return (await redis.get(queuedKey(prefix))) === jobId;
 }
 
 /**

@@ -8,7 +8,7 @@ import { adviceFor, ChannelClosedError, closedChannelReason, slackErrorCode } fr
 import { section } from '../slack/format.ts';
 import { jobButtons } from '../slack/job-buttons.ts';
 import { anchorClaim } from './anchor.ts';
-import { coalesces, forgetOpen, join, markedSecondsAgo, markOpen, openJob } from './coalesce.ts';
+import { coalesces, forgetOpen, join, markedSecondsAgo, markOpen, markQueued, openJob, wasQueued } from './coalesce.ts';
 import type { JobData, JobName } from './job-types.ts';
 import { type MeshQueues, positionOf } from './queues.ts';
 
@@ -84,6 +84,7 @@ export async function enqueueCommand(
     if (coalesces(data)) await forgetOpen(deps.redis, deps.prefix, jobId).catch(() => undefined);
     throw err;
   });
+  if (coalesces(data)) await markQueued(deps.redis, deps.prefix, jobId);
   try {
     const res = await deps.slack.chat.postMessage({
       channel: req.channelId,
@@ -146,7 +147,14 @@ async function joinOpenStatus(deps: EnqueueDeps, data: JobData): Promise<Enqueue
   // A queued one is joined too: its answer is as fresh as a new job's, and a burst of asks makes one job.
   let state = await deps.queues.reads.getJobState(open);
   // Marked open moments ago and being queued now (see enqueueCommand): joined as a queued one.
-  if (state === 'unknown' && (await markedSecondsAgo(deps.redis, deps.prefix)) < 10) state = 'waiting';
+  // Once it was in the queue, unknown means removed or ended: never joined.
+  if (
+    state === 'unknown' &&
+    !(await wasQueued(deps.redis, deps.prefix, open)) &&
+    (await markedSecondsAgo(deps.redis, deps.prefix)) < 10
+  ) {
+    state = 'waiting';
+  }
   if (state !== 'active' && state !== 'waiting' && state !== 'prioritized' && state !== 'delayed') {
     // Gone without closing (removed from the queue, or failed for good): the next status opens anew.
     await forgetOpen(deps.redis, deps.prefix, open);
