@@ -39,10 +39,11 @@ export function makeWatchPass(
   getDeps: () => Promise<Deps>,
   watch: WatchControl,
   slack: WebClient,
+  onIncidentChange?: () => void,
 ): (log: Logger) => Promise<void> {
   return async (log) => {
     const { watchPass } = await import('./watch.ts');
-    await watchPass(await getDeps(), { watch, slack, observe: observeMesh, log });
+    await watchPass(await getDeps(), { watch, slack, observe: observeMesh, log, onIncidentChange });
   };
 }
 

@@ -31,6 +31,8 @@ export interface WatchPassDeps {
   slack: WebClient;
   observe: ObserveMesh;
   log: Logger;
+  /** After a pass that opened, grew or closed an incident (the App Home lists them). */
+  onIncidentChange?: () => void;
 }
 
 /** A pass slower than this is taken for dead and the next one may run. */
@@ -172,6 +174,7 @@ export async function watchPass(deps: Deps, p: WatchPassDeps): Promise<PassRecor
       if (e.type === 'recovered') await store.recordClosed(e.incident, e.at);
     }
     await store.saveState({ incidents: state, slow });
+    if (events.length) p.onIncidentChange?.();
     const after = await callTotals();
     const bad = checks.filter((c) => c.health !== 'ok').length;
     const record: PassRecord = {

@@ -96,6 +96,31 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
   // The health watch: its scheduler is set by up and /mesh watch (worker jobs), its passes run in this role.
   let watch: WatchControl | undefined;
   let watchWorker: WatchWorker | undefined;
+  // The App Homes show jobs and the watch's incidents: refreshed when either changes. Cancelled by stop() so that
+  // none runs on closed connections.
+  const refreshHomesSoon = (delayMs: number) => {
+    const timer = setTimeout(() => {
+      homeRefreshes.delete(timer);
+      if (stopping) return;
+      void import('./slack/home.ts')
+        .then(({ refreshHomes }) =>
+          refreshHomes({
+            client: slack,
+            queues,
+            redis,
+            prefix,
+            mesh: config.spec.name,
+            admins: config.admins,
+            channels: config.channels,
+            describe: describeJob,
+            log,
+          }),
+        )
+        // A refresh that fails (Redis gone, Slack down) costs a stale Home tab, never the process.
+        .catch((err: unknown) => log.warn({ err }, 'could not refresh the App Homes'));
+    }, delayMs);
+    homeRefreshes.add(timer);
+  };
   if (runsJobs) {
     const mesh = config.spec.name;
     watch = openWatch({
@@ -109,7 +134,7 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
       connection: workerRedis!,
       prefix,
       mesh,
-      pass: makeWatchPass(getDeps, watch, slack),
+      pass: makeWatchPass(getDeps, watch, slack, () => refreshHomesSoon(0)),
       log: log.child({ role: 'watch' }),
     });
     workers = startWorkers({
@@ -121,29 +146,7 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
       slack,
       slackEdits: slackClients.edits,
       // Shortly after: BullMQ records the job's outcome once the processor returns.
-      onJobEnd: () => {
-        const timer = setTimeout(() => {
-          homeRefreshes.delete(timer);
-          if (stopping) return;
-          void import('./slack/home.ts')
-            .then(({ refreshHomes }) =>
-              refreshHomes({
-                client: slack,
-                queues,
-                redis,
-                prefix,
-                mesh: config.spec.name,
-                admins: config.admins,
-                channels: config.channels,
-                describe: describeJob,
-                log,
-              }),
-            )
-            // A refresh that fails (Redis gone, Slack down) costs a stale Home tab, never the process.
-            .catch((err: unknown) => log.warn({ err }, 'could not refresh the App Homes'));
-        }, 300);
-        homeRefreshes.add(timer);
-      },
+      onJobEnd: () => refreshHomesSoon(300),
       clock,
       log: log.child({ role: 'worker' }),
       readConcurrency: config.workerConcurrency,

@@ -13,7 +13,7 @@ import {
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHANNEL, type Sandbox } from '../../sandbox/sandbox.ts';
+import { ADMIN, CHANNEL, type Sandbox } from '../../sandbox/sandbox.ts';
 import type { SlackMessage } from '../../sandbox/slack/state.ts';
 import type { PassRecord } from '../../src/watch/store.ts';
 import { sandboxFor, seen } from './helpers.ts';
@@ -25,6 +25,8 @@ let sb: Sandbox;
 let redis: Redis;
 const ec2 = (region: string) => new EC2Client({ region, endpoint: sb.cloud.awsEndpoint, credentials: creds });
 
+/** The admin's App Home as Slack shows it, opened once after up: it must follow the incidents by itself. */
+const homeText = () => JSON.stringify(sb.slack.home(ADMIN)?.blocks ?? []);
 const isAlert = (m: SlackMessage) => m.channel === CHANNEL && !m.threadTs && m.text.includes(':rotating_light:');
 const alerts = () => sb.slack.messages(CHANNEL).filter(isAlert);
 const passes = async (): Promise<PassRecord[]> =>
@@ -59,6 +61,8 @@ describe('the health watch', () => {
     expect(seen(shown.anchor)).toMatch(/Last pass: .* 0 of \d+ checks not ok/);
     expect(seen(shown.anchor)).toContain('Open incidents: none.');
     expect(alerts()).toHaveLength(0);
+    expect((await sb.slack.openHome({ userId: ADMIN, to: sb.delivery })).acked).toBe(true);
+    await expect.poll(homeText, { timeout: 10_000 }).toContain('No incidents so far.');
     const healthy = (await passes()).filter((p) => p.bad === 0);
     console.log(
       `watch pass, 2 clusters, healthy: ${healthy.map((p) => `${p.ms} ms, ${p.awsCalls} AWS, ${p.kubeCalls} kube`).join('; ')}`,
@@ -96,6 +100,8 @@ describe('the health watch', () => {
     const alertMs = Number(alert.ts) * 1000;
     const before = (await passesAfter(brokeAt)).filter((p) => p.at <= alertMs);
     expect(before.length).toBeLessThanOrEqual(2);
+    // The App Home shows the open incident without anyone opening it again or any job ending.
+    await expect.poll(homeText, { timeout: 30_000 }).toMatch(/:rotating_light: open since \d\d:\d\d/);
     const diagnosis = sb.slack.thread(CHANNEL, alert.ts).map((m) => seen(m));
     expect(diagnosis.join('\n')).toMatch(/FAIL routes pdx -(>|&gt;) iad: no route to 10\.0\.0\.0\/16/);
     // The route table's own line is in the alert, or (when the pass read AWS before the route went and pinged
@@ -138,6 +144,9 @@ describe('the health watch', () => {
     expect(seen(recovery)).toMatch(/every check of this incident is ok again\. It lasted \*\d+ (s|min)/);
     expect(recovery.broadcast).toBe(true);
     expect(alerts()).toHaveLength(1);
+    // The Home follows: the incident is closed there too, with how long it lasted.
+    await expect.poll(homeText, { timeout: 30_000 }).toMatch(/:white_check_mark: [^"]*lasted \d+ (s|min)/);
+    expect(homeText()).not.toContain(':rotating_light: open since');
     const shown = await sb.run('watch');
     expect(seen(shown.anchor)).toMatch(/Last incidents: .* for \d+ (s|min)/);
     const status = await sb.run('status');
