@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../sandbox/aws/free-port.ts';
 import { type MotoServer, startMoto } from '../../sandbox/aws/moto.ts';
 import type { ControllerEnv } from '../../sandbox/contracts.ts';
+import { remoteSyncPolls } from '../../sandbox/kube/controllers/federation.ts';
 import type { SimClusterHost } from '../../sandbox/kube/host.ts';
 import { explainPing, NetworkExec } from '../../sandbox/kube/network/index.ts';
 import { ec2, tinyProfile, waitFor } from './harness.ts';
@@ -71,10 +72,17 @@ function resetDestination(): void {
   }
 }
 
+/** Waits until pdx's Typha has polled iad `n` more times: each poll is a chance to sync. */
+async function morePolls(n: number): Promise<void> {
+  const from = remoteSyncPolls(pdx.handle.endpoint, 'iad');
+  await waitFor(`${n} more polls of iad`, () => remoteSyncPolls(pdx.handle.endpoint, 'iad') >= from + n, 5_000);
+}
+
 async function expectNoSync(since: () => string, reason: RegExp): Promise<void> {
   await waitFor(`typha to log ${reason}`, () => reason.test(since()), 5_000);
-  // Well past federationSyncMs (60 ms): still not in sync.
-  await new Promise((r) => setTimeout(r, 300));
+  // Polls enough to have synced (one poll per federationSyncMs, and in sync one federationSyncMs after the first
+  // good one): still not in sync.
+  await morePolls(4);
   expect(since()).not.toContain(inSyncLine);
 }
 
@@ -629,12 +637,17 @@ describe('calico-typha metrics, through the API server pod proxy', () => {
 
 describe('a settled mesh', () => {
   it('writes nothing while nothing changes (controllers settle; federation keeps polling quietly)', async () => {
-    await new Promise((r) => setTimeout(r, 300));
+    // Settled: the last write is a while back (the controllers' passes follow writes within milliseconds).
+    let lastWrite = Date.now();
+    const settling = [iad, pdx].map((c) => c.handle.store.subscribe(() => (lastWrite = Date.now())));
+    await waitFor('the stores to settle', () => Date.now() - lastWrite > 200, 10_000);
+    for (const u of settling) u();
     const events: string[] = [];
     const unsubs = [iad, pdx].map((c) =>
       c.handle.store.subscribe((e) => events.push(`${c.name} ${e.type} ${e.object.kind}/${e.object.metadata.name}`)),
     );
-    await new Promise((r) => setTimeout(r, 1_000));
+    // Typha looks at its remote again and again meanwhile: none of those polls may write.
+    await morePolls(10);
     for (const u of unsubs) u();
     expect(events).toEqual([]);
   });

@@ -68,6 +68,8 @@ class RemoteSync {
   server = '';
   overlayRouting = false;
   private readonly ctx: ControllerContext;
+  /** Polls finished: what a test waits on to know Typha looked again, instead of sleeping. */
+  polls = 0;
 
   constructor(ctx: ControllerContext, name: string) {
     this.ctx = ctx;
@@ -169,6 +171,7 @@ class RemoteSync {
       console.error(`[sandbox ${this.ctx.handle.placement.name}] federation ${this.name}:`, err);
     } finally {
       this.busy = false;
+      this.polls++;
       this.schedule(this.pollMs());
     }
   }
@@ -286,6 +289,11 @@ export function replicaConnectionStatus(endpoint: string, pod: KubeObject): Arra
     name: s.name,
     value: replicaOutOfSync(pod) ? CONNECTION_STATUS.Connecting : CONNECTION_STATUS[s.status.state],
   }));
+}
+
+/** How many times the Typha of the cluster at `endpoint` has polled its remote `name` (0 when it has no such sync). */
+export function remoteSyncPolls(endpoint: string, name: string): number {
+  return byEndpoint.get(endpoint)?.syncs.get(name)?.polls ?? 0;
 }
 
 export function remoteClustersOf(endpoint: string): RemoteRouteInfo[] {
