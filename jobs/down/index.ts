@@ -7,8 +7,8 @@ import { findBilled } from '../../src/mesh/aws/billed.ts';
 import { findMesh, isEmpty, type MeshInventory, presence } from '../../src/mesh/aws/inventory.ts';
 import type { JobResult } from '../../src/queue/job-types.ts';
 import type { JobContext } from '../../src/queue/worker.ts';
-import { postDownConfirmation } from '../../src/slack/down-confirm.ts';
-import { codeBlock } from '../../src/slack/format.ts';
+import { downExpiredOutcome, postDownConfirmation } from '../../src/slack/down-confirm.ts';
+import { codeBlock, utcTime } from '../../src/slack/format.ts';
 import { sequential } from '../../src/steps/step.ts';
 import { runPlanJob, timingTable } from '../run-plan.ts';
 import { planFromInventory } from './aws.ts';
@@ -61,15 +61,26 @@ export async function downPreviewJob(deps: Deps, ctx: JobContext): Promise<JobRe
   }
   const cost = costOfObserved(billed, prices);
   const hourlyCost = `$${cost.totalHourly.toFixed(2)}`;
-  await postDownConfirmation(ctx.slack, ctx.data.channelId, {
+  const posted = await postDownConfirmation(ctx.slack, ctx.data.channelId, {
     mesh: deps.spec.name,
     inventory: renderInventory(inv),
     hourlyCost,
     now: Date.now(),
+    ttlMs: deps.confirmTtlMs,
+  });
+  // At expiry the message says so by itself, keeping the inventory; a click before then wins instead.
+  await ctx.timers.expireConfirmation({
+    kind: 'down',
+    nonce: posted.nonce,
+    channel: ctx.data.channelId,
+    ts: posted.ts,
+    exp: posted.exp,
+    outcome: downExpiredOutcome(posted.exp),
+    kept: posted.kept,
   });
   return {
     ok: true,
-    summary: `Confirmation posted below: an admin has 5 minutes to press *Delete ${deps.spec.name}* (or run \`/mesh down --confirm ${deps.spec.name}\`). Nothing was deleted yet.`,
+    summary: `Confirmation posted below: an admin has until ${utcTime(posted.exp)} to press *Delete ${deps.spec.name}* (or run \`/mesh down --confirm ${deps.spec.name}\`). Nothing was deleted yet.`,
   };
 }
 

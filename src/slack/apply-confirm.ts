@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import { confirmValue } from './down-confirm.ts';
-import { codeBlock, context, safeText, section } from './format.ts';
+import { codeBlock, context, minutes, safeText, section, utcTime } from './format.ts';
 
 export const APPLY_ACTION = 'mesh_up_apply';
 export const APPLY_CANCEL_ACTION = 'mesh_up_cancel';
@@ -26,14 +26,6 @@ export interface ApplyPlan {
   ttlMs: number;
   nonce?: string;
 }
-
-const minutes = (ms: number) => {
-  const m = Math.round(ms / 60_000);
-  return m >= 1 ? `${m} minute${m === 1 ? '' : 's'}` : `${Math.round(ms / 1000)} seconds`;
-};
-
-/** "14:05 UTC": when a button expires or was pressed, as people in any time zone can read it. */
-export const utcTime = (ms: number) => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
 
 export function applyBlocks(p: ApplyPlan): KnownBlock[] {
   const value = confirmValue(p.mesh, p.now, p.nonce ?? randomUUID(), p.ttlMs);

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
-import { context, safeFileText, safeText, section } from './format.ts';
+import { context, minutes, safeFileText, safeText, section, utcTime } from './format.ts';
 
 export const DOWN_CONFIRM_ACTION = 'mesh_down_confirm';
 export const DOWN_KEEP_ACTION = 'mesh_down_keep';
@@ -65,7 +65,7 @@ export function readConfirmValue(value: string, mesh: string, now: number): Conf
     return {
       ok: false,
       expired: true,
-      reason: 'This confirmation expired (buttons are valid for 5 minutes).',
+      reason: 'This confirmation expired (its buttons are valid for a few minutes only).',
       value: typeof parsed.exp === 'number' ? { mesh, exp: parsed.exp, nonce: parsed.nonce } : undefined,
     };
   return { ok: true, value: { mesh, exp: parsed.exp, nonce: parsed.nonce } };
@@ -125,10 +125,11 @@ export function confirmBlocks(
   hourlyCost: string,
   now: number,
   nonce: string = randomUUID(),
+  ttlMs: number = CONFIRM_TTL_MS,
 ): KnownBlock[] {
   const long = inventory.length > INVENTORY_INLINE_LIMIT;
   const shown = long ? `${inventoryCounts(inventory)}\n_The full list is attached in the thread._` : inventory;
-  const value = confirmValue(mesh, now, nonce);
+  const value = confirmValue(mesh, now, nonce, ttlMs);
   return [
     {
       ...section(`:warning: *Delete mesh ${mesh}?* This removes everything it owns:\n${shown}`),
@@ -158,20 +159,38 @@ export function confirmBlocks(
         { type: 'button', action_id: DOWN_KEEP_ACTION, text: { type: 'plain_text', text: 'Keep it' }, value },
       ],
     },
-    context(`Only mesh admins can press these; they expire in 5 minutes. Scripts: \`/mesh down --confirm ${mesh}\`.`),
+    context(
+      `Only mesh admins can press these; they expire in ${minutes(ttlMs)} (at ${utcTime(now + ttlMs)}). ` +
+        `Scripts: \`/mesh down --confirm ${mesh}\`.`,
+    ),
   ];
+}
+
+/** What was posted: where, the nonce its buttons carry, when they expire, and the blocks that outlive them. */
+export interface PostedConfirmation {
+  ts: string;
+  nonce: string;
+  exp: number;
+  kept: object[];
+}
+
+/** What an expired down confirmation says, edited in at expiry (src/queue/timers.ts). */
+export function downExpiredOutcome(exp: number): string {
+  return `:hourglass: This confirmation expired at ${utcTime(exp)}, nothing deleted. Run \`/mesh down\` again for a fresh one.`;
 }
 
 /** Posts the confirmation; a long inventory also goes up in full, as a file in the message's thread. */
 export async function postDownConfirmation(
   slack: WebClient,
   channel: string,
-  args: { mesh: string; inventory: string; hourlyCost: string; now: number },
-): Promise<string> {
-  const blocks = confirmBlocks(args.mesh, args.inventory, args.hourlyCost, args.now);
+  args: { mesh: string; inventory: string; hourlyCost: string; now: number; ttlMs?: number },
+): Promise<PostedConfirmation> {
+  const nonce = randomUUID();
+  const ttlMs = args.ttlMs ?? CONFIRM_TTL_MS;
+  const blocks = confirmBlocks(args.mesh, args.inventory, args.hourlyCost, args.now, nonce, ttlMs);
   const posted = await slack.chat.postMessage({
     channel,
-    text: safeText(`Delete mesh ${args.mesh}? An admin must confirm within 5 minutes.`),
+    text: safeText(`Delete mesh ${args.mesh}? An admin must confirm within ${minutes(ttlMs)}.`),
     blocks,
   });
   const ts = posted.ts as string;
@@ -186,7 +205,15 @@ export async function postDownConfirmation(
       initial_comment: 'Everything /mesh down would delete',
     });
   }
-  return ts;
+  return { ts, nonce, exp: args.now + ttlMs, kept: keptBlocks(blocks) };
+}
+
+/** The blocks a settled confirmation keeps: what was (or would have been) deleted and its cost. */
+function keptBlocks(original: unknown[] | undefined, keep: readonly string[] = ['inventory', 'cost']): object[] {
+  return (original ?? []).filter((b) => {
+    const block = b as { type?: string; block_id?: string };
+    return block.type === 'section' && keep.includes(block.block_id ?? '');
+  }) as object[];
 }
 
 /** The message after a click: the inventory stays (what was, or would have been, deleted), the buttons go. */
@@ -195,9 +222,5 @@ export function settledBlocks(
   outcome: string,
   keep: readonly string[] = ['inventory', 'cost'],
 ): object[] {
-  const kept = (original ?? []).filter((b) => {
-    const block = b as { type?: string; block_id?: string };
-    return block.type === 'section' && keep.includes(block.block_id ?? '');
-  }) as object[];
-  return [...kept, context(outcome)];
+  return [...keptBlocks(original, keep), context(outcome)];
 }

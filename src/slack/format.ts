@@ -53,3 +53,12 @@ export function fitSection(t: string, limit = SECTION_TEXT_LIMIT): string {
 export function context(text: string): { type: 'context'; elements: Array<{ type: 'mrkdwn'; text: string }> } {
   return { type: 'context', elements: [{ type: 'mrkdwn', text: safeText(text).slice(0, 3000) }] };
 }
+
+/** "5 minutes", "30 seconds": how long a button stays valid. */
+export const minutes = (ms: number) => {
+  const m = Math.round(ms / 60_000);
+  return m >= 1 ? `${m} minute${m === 1 ? '' : 's'}` : `${Math.round(ms / 1000)} seconds`;
+};
+
+/** "14:05 UTC": when a button expires or was pressed, as people in any time zone can read it. */
+export const utcTime = (ms: number) => `${new Date(ms).toISOString().slice(11, 16)} UTC`;

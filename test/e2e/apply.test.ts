@@ -7,6 +7,7 @@ import { ADMIN, CHANNEL, NON_ADMIN, type Sandbox } from '../../sandbox/sandbox.t
 import { sendBlockAction } from '../../sandbox/slack/sender.ts';
 import type { SlackMessage } from '../../sandbox/slack/state.ts';
 import { APPLY_ACTION } from '../../src/slack/apply-confirm.ts';
+import { DOWN_CONFIRM_ACTION } from '../../src/slack/down-confirm.ts';
 import { countMesh, expectedCounts, sandboxFor, seen, ZERO } from './helpers.ts';
 
 let sb: Sandbox;
@@ -158,4 +159,20 @@ describe('/mesh up waits for Apply', () => {
     expect(planMessages()).toHaveLength(before);
     expect(hasButtons(up.anchor)).toBe(false);
   }, 360_000);
+});
+
+describe('the /mesh down confirmation', () => {
+  it('expires by itself: edited to say so at its time, the inventory kept, nothing deleted', async () => {
+    const down = await sb.run('down', { timeoutMs: 120_000 });
+    expect(down.ok, seen(down.anchor)).toBe(true);
+    const msg = sb.slack.messages(CHANNEL).findLast((m) => !m.threadTs && /Delete mesh demo\?/.test(m.text))!;
+    expect(JSON.stringify(msg.blocks)).toContain(DOWN_CONFIRM_ACTION);
+    const expired = await sb.slack.waitFor(
+      (m) => m.ts === msg.ts && /This confirmation expired at \d\d:\d\d UTC, nothing deleted/.test(m.text),
+      (CONFIRM_SECONDS + 30) * 1000,
+    );
+    expect(JSON.stringify(expired.blocks)).not.toContain(DOWN_CONFIRM_ACTION);
+    expect(seen(expired)).toMatch(/us-east-1: .*VPC/);
+    expect(await countMesh(sb, 'gateway')).toEqual(expectedCounts(2));
+  }, 180_000);
 });

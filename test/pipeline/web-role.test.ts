@@ -528,7 +528,7 @@ describe('the down confirmation', () => {
       `• us-east-1: 40 subnet(s) (${ids('subnet', 40)}); 30 route table(s) (${ids('rtb', 30)})`,
       `• us-west-2: 40 subnet(s) (${ids('subnet', 40)}); 1 VPC(s) (vpc-1)`,
     ].join('\n');
-    const ts = await postDownConfirmation(web(), CHANNEL, {
+    const { ts } = await postDownConfirmation(web(), CHANNEL, {
       mesh: 'demo',
       inventory,
       hourlyCost: '$9.00',
