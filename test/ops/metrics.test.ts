@@ -1,4 +1,5 @@
-// GET /metrics on the sandbox's bot (started as in production): after `/mesh up` and a `/mesh status` pass,
+// GET /metrics on the sandbox's bot (started as in production): after `/mesh up` (the watch's first pass) and a
+// `/mesh status` pass,
 // a Prometheus text-format parser reads the mesh's gauges, the jobs, and the AWS, Kubernetes and Slack calls.
 
 import { writeFileSync } from 'node:fs';
@@ -50,6 +51,17 @@ describe('GET /metrics', () => {
   it('after up and a status pass, shows the mesh gauges per cluster and per ordered pair', async () => {
     const up = await sb.run(`up --confirm ${sb.spec.name}`);
     expect(up.ok, seen(up.anchor)).toBe(true);
+    // Before anyone asks for a status: the health watch's first pass, right after up, sets the mesh gauges.
+    const [a, b] = sb.spec.clusters;
+    const afterUp = { mesh: sb.spec.name, source: a!.name, destination: b!.name };
+    await expect
+      .poll(async () => value(await scrape(), 'meshops_mesh_remote_cluster_connection_status', afterUp), {
+        timeout: 60_000,
+      })
+      .toBe(2);
+    expect(value(await scrape(), 'meshops_mesh_nodes_ready', { mesh: sb.spec.name, cluster: a!.name })).toBe(
+      a!.nodeGroup.desiredSize,
+    );
     const status = await sb.run('status');
     expect(status.ok, seen(status.anchor)).toBe(true);
     // The status reply carries the topology picture.
