@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import spdyTransport from 'spdy-transport';
 import type { ClusterContext } from './context.ts';
-import { exitStatus, type prepareExec } from './exec.ts';
+import { execRequest, exitStatus, type prepareExec } from './exec.ts';
 import { badRequest } from './status.ts';
 
 /** Newest first, as the kubelet prefers them. */
@@ -117,12 +117,7 @@ async function execute(
   streams: Map<string, SpdyStream>,
 ): Promise<void> {
   const handler = ctx.exec();
-  const request = {
-    namespace: plan.namespace,
-    pod: plan.pod,
-    command: plan.command,
-    ...(plan.container ? { container: plan.container } : {}),
-  };
+  const request = execRequest(plan);
   const statusStream = version === 'v4.channel.k8s.io';
   let end = '';
   try {

@@ -22,6 +22,16 @@ export function createExecServer(): WebSocketServer {
 }
 
 /** Checks the request before upgrading: pod exists, is Running, and has the container; returns what to run. */
+/** What the exec handler is asked to run, whichever protocol (WebSocket or SPDY) carried the request. */
+export function execRequest(plan: ReturnType<typeof prepareExec>) {
+  return {
+    namespace: plan.namespace,
+    pod: plan.pod,
+    command: plan.command,
+    ...(plan.container ? { container: plan.container } : {}),
+  };
+}
+
 export function prepareExec(
   ctx: ClusterContext,
   info: ResourceRequest,
@@ -100,12 +110,7 @@ export function runExec(opts: {
     ws.on('message', () => {});
     ws.on('error', () => ws.terminate());
     const handler = ctx.exec();
-    const request = {
-      namespace: plan.namespace,
-      pod: plan.pod,
-      command: plan.command,
-      ...(plan.container ? { container: plan.container } : {}),
-    };
+    const request = execRequest(plan);
     void (async () => {
       try {
         const result = handler
