@@ -38,6 +38,11 @@ export interface CloudOptions {
   consistencyLagMs?: number;
   /** GuardDuty EKS runtime monitoring: its VPC endpoint and group in every EKS VPC once the cluster is ACTIVE. */
   guardDuty?: boolean;
+  /**
+   * Whether the AWS Load Balancer Controller is installed in every cluster (default true). false: LoadBalancer
+   * Services get Classic ELBs and `k8s-elb-*` groups from the in-tree cloud provider instead.
+   */
+  loadBalancerController?: boolean;
 }
 
 export interface Cloud {
@@ -78,7 +83,7 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
       : createClusterHost({
           verifyEksToken,
           installControllers: opts.installControllers ?? installControllers,
-          env: { profile, motoEndpoint: moto.endpoint },
+          env: { profile, motoEndpoint: moto.endpoint, loadBalancerController: opts.loadBalancerController },
         });
     if (kubeHost) cleanups.unshift(() => kubeHost.stopAll());
     const host: ClusterHost = kubeHost ?? opts.clusterHost!;

@@ -133,6 +133,11 @@ export interface ControllerEnv {
   motoEndpoint: string;
   /** Every live simulated cluster, in every region: the network model resolves remote pods through them. */
   clusters(): SimClusterHandle[];
+  /**
+   * Whether the AWS Load Balancer Controller runs in the clusters (default true). Without it the in-tree cloud
+   * provider serves LoadBalancer Services with Classic ELBs (sandbox/kube/controllers/load-balancers.ts).
+   */
+  loadBalancerController?: boolean;
 }
 
 /** The controllers running inside one stand-in. */

@@ -3,21 +3,28 @@
 // the endpoint (GuardDuty user guide, runtime monitoring clean-up). EC2 then refuses, as here:
 // DeleteSubnet while an endpoint's interface sits in it, DeleteSecurityGroup while an endpoint uses the group,
 // DeleteVpc while an endpoint or a non-default group is left (moto lets all three go). The same for the load
-// balancers LoadBalancer Services leave (ELBv2, sandbox/kube/controllers/load-balancers.ts): their interfaces
-// sit in the subnets and use their security groups.
+// balancers LoadBalancer Services leave (sandbox/kube/controllers/load-balancers.ts), ELBv2 and Classic alike:
+// their interfaces sit in the subnets and use their security groups.
 import {
   CreateSecurityGroupCommand,
   CreateVpcEndpointCommand,
   DescribeSecurityGroupsCommand,
   DescribeVpcEndpointsCommand,
 } from '@aws-sdk/client-ec2';
-import { DescribeLoadBalancersCommand, type LoadBalancer } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeLoadBalancersCommand as DescribeClassicCommand } from '@aws-sdk/client-elastic-load-balancing';
+import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { HttpReply } from './aws-errors.ts';
 import { ec2Error } from './aws-errors.ts';
 import type { MotoClients } from './moto-clients.ts';
 import type { AwsRequest } from './request-info.ts';
 
 const LIVE = ['pendingAcceptance', 'pending', 'available', 'deleting', 'rejected', 'failed'];
+
+interface HoldingLoadBalancer {
+  vpcId?: string;
+  groups: string[];
+  subnets: string[];
+}
 
 export interface Leftovers {
   /** The DependencyViolation EC2 would answer, or undefined to let the call through. */
@@ -33,9 +40,24 @@ export function createLeftovers(moto: MotoClients): Leftovers {
       (e) => LIVE.includes(String(e.State).toLowerCase()) || LIVE.includes(String(e.State)),
     );
   };
-  const loadBalancers = async (region: string): Promise<LoadBalancer[]> => {
-    const out = await moto.elbv2(region).send(new DescribeLoadBalancersCommand({}));
-    return out.LoadBalancers ?? [];
+  /** Every load balancer of the region, ELBv2 and Classic: its VPC, subnets and groups. */
+  const loadBalancers = async (region: string): Promise<HoldingLoadBalancer[]> => {
+    const [v2, classic] = await Promise.all([
+      moto.elbv2(region).send(new DescribeLoadBalancersCommand({})),
+      moto.elb(region).send(new DescribeClassicCommand({})),
+    ]);
+    return [
+      ...(v2.LoadBalancers ?? []).map((lb) => ({
+        vpcId: lb.VpcId,
+        groups: lb.SecurityGroups ?? [],
+        subnets: (lb.AvailabilityZones ?? []).map((z) => z.SubnetId ?? ''),
+      })),
+      ...(classic.LoadBalancerDescriptions ?? []).map((lb) => ({
+        vpcId: lb.VPCId,
+        groups: lb.SecurityGroups ?? [],
+        subnets: lb.Subnets ?? [],
+      })),
+    ];
   };
   return {
     async refuse(req) {
@@ -44,10 +66,7 @@ export function createLeftovers(moto: MotoClients): Leftovers {
       if (req.action === 'DeleteSubnet' || req.action === 'DeleteSecurityGroup' || req.action === 'DeleteVpc') {
         const id = form.get('SubnetId') ?? form.get('GroupId') ?? form.get('VpcId') ?? '';
         const holding = (await loadBalancers(req.region)).find(
-          (lb) =>
-            lb.VpcId === id ||
-            (lb.SecurityGroups ?? []).includes(id) ||
-            (lb.AvailabilityZones ?? []).some((z) => z.SubnetId === id),
+          (lb) => lb.vpcId === id || lb.groups.includes(id) || lb.subnets.includes(id),
         );
         if (holding) {
           const what = req.action === 'DeleteSecurityGroup' ? `resource ${id} has a dependent object` : '';

@@ -1,11 +1,26 @@
-// Services of type LoadBalancer, as the AWS Load Balancer Controller serves them on EKS: a network load balancer
-// (ELBv2, in moto) in the cluster's subnets with a security group of its own in the cluster's VPC, both tagged
-// `elbv2.k8s.aws/cluster: <cluster>` and `service.k8s.aws/stack: <namespace>/<name>` (the controller's stack
-// tags), and a finalizer on the Service. Deleting the Service deletes both after a while, then lets the Service
-// go. What a cluster deleted meanwhile leaves, stays: the controller ran inside the cluster, so nothing cleans
-// up after it, and EC2 refuses to delete the VPC, its subnets and the group while they exist (ec2-leftovers.ts).
+// Services of type LoadBalancer, served as on EKS by one of two controllers.
+// - The AWS Load Balancer Controller (installed, the default here; v2.5+ makes itself the default for new
+//   Services through its webhook): a network load balancer (ELBv2) in the cluster's subnets with a security group
+//   of its own in the cluster's VPC, both tagged `elbv2.k8s.aws/cluster: <cluster>` and `service.k8s.aws/stack:
+//   <namespace>/<name>` (the controller's stack tags), and the finalizer `service.k8s.aws/resources`.
+// - Without it (`ControllerEnv.loadBalancerController: false`), the in-tree cloud provider's service controller
+//   (kubernetes/cloud-provider-aws, pkg/providers/v1): a Classic ELB (ELB API) named after the Service's UID
+//   (`a` + the UID without dashes, 32 characters: cloudprovider.DefaultLoadBalancerName) and tagged
+//   `kubernetes.io/service-name: <ns>/<name>` and `kubernetes.io/cluster/<cluster>: owned`, with a security group
+//   `k8s-elb-<lb name>` in the cluster's VPC tagged `kubernetes.io/cluster/<cluster>: owned`, and the finalizer
+//   `service.kubernetes.io/load-balancer-cleanup`. A Service naming a loadBalancerClass is left to a controller
+//   that is not there (the in-tree one serves only Services without a class); its in-tree NLB
+//   (`aws-load-balancer-type: nlb`) is not modelled.
+// Deleting the Service deletes the load balancer and its group after a while, then lets the Service go. What a
+// cluster deleted meanwhile leaves, stays: the controller ran inside the cluster, so nothing cleans up after it,
+// and EC2 refuses to delete the VPC, its subnets and the group while they exist (ec2-leftovers.ts).
 import { createHash } from 'node:crypto';
 import { CreateSecurityGroupCommand, DeleteSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateLoadBalancerCommand as CreateClassicCommand,
+  DeleteLoadBalancerCommand as DeleteClassicCommand,
+  ElasticLoadBalancingClient,
+} from '@aws-sdk/client-elastic-load-balancing';
 import {
   CreateLoadBalancerCommand,
   DeleteLoadBalancerCommand,
@@ -15,9 +30,20 @@ import type { KubeObject } from '../store.ts';
 import type { ControllerContext, Reconciler } from './runtime.ts';
 
 export const LB_FINALIZER = 'service.k8s.aws/resources';
+export const IN_TREE_FINALIZER = 'service.kubernetes.io/load-balancer-cleanup';
+
+type Flavour = 'controller' | 'in-tree';
+
+interface ServiceSpec {
+  type?: string;
+  loadBalancerClass?: string;
+  ports?: Array<{ port?: number; nodePort?: number }>;
+}
 
 interface Provisioned {
   loadBalancerArn?: string;
+  /** A Classic ELB is addressed by its name. */
+  classicName?: string;
   securityGroupId?: string;
   dnsName?: string;
   /** Set while an AWS call for this Service is under way. */
@@ -31,23 +57,28 @@ export class LoadBalancerController implements Reconciler {
   private readonly byUid = new Map<string, Provisioned>();
   private ec2?: EC2Client;
   private elb?: ElasticLoadBalancingV2Client;
+  private classic?: ElasticLoadBalancingClient;
 
   reconcile(ctx: ControllerContext): void {
+    const flavour: Flavour = ctx.env.loadBalancerController === false ? 'in-tree' : 'controller';
+    const finalizer = flavour === 'in-tree' ? IN_TREE_FINALIZER : LB_FINALIZER;
     for (const svc of ctx.store.list('', 'Service')) {
-      if ((svc.spec as { type?: string } | undefined)?.type !== 'LoadBalancer') continue;
+      const spec = svc.spec as ServiceSpec | undefined;
+      if (spec?.type !== 'LoadBalancer') continue;
       const uid = svc.metadata.uid!;
       const finalizers = svc.metadata.finalizers ?? [];
       if (svc.metadata.deletionTimestamp) {
-        if (finalizers.includes(LB_FINALIZER)) this.tearDown(ctx, svc, uid);
+        if (finalizers.includes(finalizer)) this.tearDown(ctx, svc, uid);
         continue;
       }
-      if (!finalizers.includes(LB_FINALIZER)) {
+      if (flavour === 'in-tree' && spec.loadBalancerClass) continue;
+      if (!finalizers.includes(finalizer)) {
         ctx.patchIfChanged(svc, (o) => {
-          o.metadata.finalizers = [...(o.metadata.finalizers ?? []), LB_FINALIZER];
+          o.metadata.finalizers = [...(o.metadata.finalizers ?? []), finalizer];
         });
         continue;
       }
-      this.provision(ctx, svc, uid);
+      this.provision(ctx, svc, uid, flavour);
     }
   }
 
@@ -60,10 +91,11 @@ export class LoadBalancerController implements Reconciler {
     };
     this.ec2 ??= new EC2Client(base);
     this.elb ??= new ElasticLoadBalancingV2Client(base);
-    return { ec2: this.ec2, elb: this.elb };
+    this.classic ??= new ElasticLoadBalancingClient(base);
+    return { ec2: this.ec2, elb: this.elb, classic: this.classic };
   }
 
-  private provision(ctx: ControllerContext, svc: KubeObject, uid: string): void {
+  private provision(ctx: ControllerContext, svc: KubeObject, uid: string, flavour: Flavour): void {
     let p = this.byUid.get(uid);
     if (!p) {
       p = { busy: false, readyAt: ctx.now() + ctx.env.profile.natCreateMs };
@@ -81,7 +113,7 @@ export class LoadBalancerController implements Reconciler {
       return;
     }
     p.busy = true;
-    this.create(ctx, svc, p)
+    (flavour === 'in-tree' ? this.createClassic(ctx, svc, p) : this.create(ctx, svc, p))
       .catch((err) => console.error(`[sandbox ${ctx.handle.placement.name}] load balancer:`, err))
       .finally(() => {
         p.busy = false;
@@ -132,6 +164,44 @@ export class LoadBalancerController implements Reconciler {
     p.dnsName = created?.DNSName ?? `${name}.elb.${place.region}.amazonaws.com`;
   }
 
+  /** What the in-tree cloud provider's EnsureLoadBalancer makes for a Service without a load balancer class. */
+  private async createClassic(ctx: ControllerContext, svc: KubeObject, p: Provisioned): Promise<void> {
+    const { ec2, classic } = this.clients(ctx);
+    const place = ctx.handle.placement;
+    const service = `${svc.metadata.namespace}/${svc.metadata.name}`;
+    const name = `a${svc.metadata.uid!.replaceAll('-', '')}`.slice(0, 32);
+    const owned = { Key: `kubernetes.io/cluster/${place.name}`, Value: 'owned' };
+    if (!p.securityGroupId) {
+      const sg = await ec2.send(
+        new CreateSecurityGroupCommand({
+          GroupName: `k8s-elb-${name}`,
+          Description: `Security group for Kubernetes ELB ${name} (${service})`,
+          VpcId: place.vpcId,
+          TagSpecifications: [{ ResourceType: 'security-group', Tags: [owned] }],
+        }),
+      );
+      p.securityGroupId = sg.GroupId!;
+    }
+    const ports = (svc.spec as ServiceSpec).ports ?? [];
+    const out = await classic.send(
+      new CreateClassicCommand({
+        LoadBalancerName: name,
+        // Classic listeners speak TCP, SSL, HTTP or HTTPS; the in-tree provider makes TCP ones by default.
+        Listeners: ports.map((port, i) => ({
+          Protocol: 'TCP',
+          LoadBalancerPort: port.port ?? 80,
+          InstanceProtocol: 'TCP',
+          InstancePort: port.nodePort ?? 30000 + i,
+        })),
+        Subnets: place.subnetIds,
+        SecurityGroups: [p.securityGroupId],
+        Tags: [{ Key: 'kubernetes.io/service-name', Value: service }, owned],
+      }),
+    );
+    p.classicName = name;
+    p.dnsName = out.DNSName ?? `${name}.${place.region}.elb.amazonaws.com`;
+  }
+
   private tearDown(ctx: ControllerContext, svc: KubeObject, uid: string): void {
     const p = this.byUid.get(uid) ?? { busy: false, readyAt: 0 };
     this.byUid.set(uid, p);
@@ -157,10 +227,14 @@ export class LoadBalancerController implements Reconciler {
   }
 
   private async remove(ctx: ControllerContext, p: Provisioned): Promise<void> {
-    const { ec2, elb } = this.clients(ctx);
+    const { ec2, elb, classic } = this.clients(ctx);
     if (p.loadBalancerArn) {
       await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: p.loadBalancerArn }));
       p.loadBalancerArn = undefined;
+    }
+    if (p.classicName) {
+      await classic.send(new DeleteClassicCommand({ LoadBalancerName: p.classicName }));
+      p.classicName = undefined;
     }
     if (p.securityGroupId) {
       await ec2.send(new DeleteSecurityGroupCommand({ GroupId: p.securityGroupId }));
