@@ -2,6 +2,7 @@
 // the same jobs run against AWS and real clusters, or the sandbox.
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { EKSClient } from '@aws-sdk/client-eks';
+import type { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { STSClient } from '@aws-sdk/client-sts';
@@ -15,6 +16,8 @@ export interface AwsClients {
   eks(region: string): EKSClient;
   /** Load balancers (ELBv2) Kubernetes Services leave in the clusters' VPCs, for down. */
   elbv2(region: string): ElasticLoadBalancingV2Client;
+  /** Classic load balancers (the ELB API; ELBv2 does not list them), the in-tree cloud provider's, for down. */
+  elb(region: string): ElasticLoadBalancingClient;
   /** IAM is global. */
   iam(): IAMClient;
   /** Who the worker is (GetCallerIdentity), for its EKS access entries. */

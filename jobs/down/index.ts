@@ -5,6 +5,7 @@ import { costOfObserved, formatCost, loadPrices } from '../../src/cost.ts';
 import type { Deps } from '../../src/deps.ts';
 import { findBilled } from '../../src/mesh/aws/billed.ts';
 import { findMesh, isEmpty, type MeshInventory, presence } from '../../src/mesh/aws/inventory.ts';
+import { describeLoadBalancer } from '../../src/mesh/aws/load-balancers.ts';
 import type { JobResult } from '../../src/queue/job-types.ts';
 import type { JobContext } from '../../src/queue/worker.ts';
 import { downExpiredOutcome, postDownConfirmation } from '../../src/slack/down-confirm.ts';
@@ -23,10 +24,7 @@ export function renderInventory(inv: MeshInventory): string {
       'EKS cluster(s)',
       r.clusters.map((c) => `${c.name}${c.nodegroups.length ? ` + node groups ${c.nodegroups.join(', ')}` : ''}`),
     );
-    add(
-      'load balancer(s) left by Kubernetes Services',
-      r.loadBalancers.map((l) => `${l.name} (${l.cluster})`),
-    );
+    add('load balancer(s) left by Kubernetes Services', r.loadBalancers.map(describeLoadBalancer));
     add('NAT gateway(s)', r.natGateways);
     add('Elastic IP(s)', r.addresses);
     add(

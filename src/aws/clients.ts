@@ -3,6 +3,7 @@
 // to a local stand-in without knowing which.
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
+import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -32,6 +33,7 @@ export function makeAwsClients(opts: AwsClientOptions = {}): AwsClients {
   const ec2 = new Map<string, EC2Client>();
   const eks = new Map<string, EKSClient>();
   const elbv2 = new Map<string, ElasticLoadBalancingV2Client>();
+  const elb = new Map<string, ElasticLoadBalancingClient>();
   let iam: IAMClient | undefined;
   let sts: STSClient | undefined;
   return {
@@ -54,6 +56,14 @@ export function makeAwsClients(opts: AwsClientOptions = {}): AwsClients {
           region,
         );
         elbv2.set(region, c);
+      }
+      return c;
+    },
+    elb(region) {
+      let c = elb.get(region);
+      if (!c) {
+        c = instrumentAwsClient(new ElasticLoadBalancingClient({ ...common, region }), 'elasticloadbalancing', region);
+        elb.set(region, c);
       }
       return c;
     },

@@ -38,6 +38,7 @@ export function memoizeReads(aws: AwsClients): AwsClients {
     ec2: (region) => memoClient(aws.ec2(region), `ec2:${region}`, cache),
     eks: (region) => memoClient(aws.eks(region), `eks:${region}`, cache),
     elbv2: (region) => memoClient(aws.elbv2(region), `elbv2:${region}`, cache),
+    elb: (region) => memoClient(aws.elb(region), `elb:${region}`, cache),
     iam: () => memoClient(aws.iam(), 'iam', cache),
     sts: () => memoClient(aws.sts(), 'sts', cache),
   };

@@ -20,7 +20,7 @@ import { findIn as findEndpoints } from './vpc-endpoints.ts';
 export interface RegionInventory {
   region: string;
   clusters: { name: string; nodegroups: string[] }[];
-  /** Load balancers the clusters' Services left (ELBv2, by the controllers' cluster tags): they block the VPC. */
+  /** Load balancers the clusters' Services left (ELBv2 and Classic, by the controllers' cluster tags): they block the VPC. */
   loadBalancers: FoundLoadBalancer[];
   natGateways: string[];
   addresses: string[];
@@ -66,7 +66,7 @@ async function findInRegion(deps: Deps, region: string): Promise<RegionInventory
     findGroups(ec2, mesh, vpcs, names),
     Promise.all(clusters.map(async (c) => ({ name: c.name!, nodegroups: await listNodegroups(eks, c.name!) }))),
     findEndpoints(ec2, vpcIds),
-    vpcIds.length ? findLoadBalancers(deps.aws.elbv2(region), names, vpcIds) : [],
+    vpcIds.length ? findLoadBalancers(deps, region, names, vpcIds) : [],
   ]);
   return {
     region,

@@ -206,7 +206,7 @@ export function testDeps(spec: MeshSpec = testSpec(), clock: Clock = fakeClock()
   };
   return {
     spec,
-    aws: { ec2: noAws, eks: noAws, elbv2: noAws, iam: noAws, sts: noAws },
+    aws: { ec2: noAws, eks: noAws, elbv2: noAws, elb: noAws, iam: noAws, sts: noAws },
     kube: {
       forCluster: async () => {
         throw new Error('no cluster in unit tests: pass a FakeKube');

@@ -48,6 +48,9 @@ function deps(s: MeshSpec): Deps {
       elbv2: () => {
         throw new Error('no AWS');
       },
+      elb: () => {
+        throw new Error('no AWS');
+      },
       iam: () => {
         throw new Error('no AWS');
       },

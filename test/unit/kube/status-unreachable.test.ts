@@ -34,7 +34,7 @@ function deps(kube: KubeAccess): Deps {
   };
   return {
     spec,
-    aws: { ec2: noAws, eks: noAws, elbv2: noAws, iam: noAws, sts: noAws },
+    aws: { ec2: noAws, eks: noAws, elbv2: noAws, elb: noAws, iam: noAws, sts: noAws },
     kube,
     calico: {},
     clock: systemClock,
