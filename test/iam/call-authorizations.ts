@@ -30,7 +30,7 @@ export interface World {
   peerings: Map<string, { accepterVpcId: string }>;
   /** role name -> ARN (with its path) and tags */
   roles: Map<string, { arn: string; tags: Record<string, string> }>;
-  /** load balancer ARN -> tags (ELBv2) */
+  /** load balancer ARN -> tags (ELBv2 and Classic) */
   loadBalancerTags?: Map<string, Record<string, string>>;
 }
 
@@ -191,11 +191,14 @@ export function authorizationsFor(world: World, log: LoggedCall[], index: number
       throw new Error(`${call}: no resource mapping for this IAM action`);
     }
   } else if (c.service === 'elasticloadbalancing') {
-    // ELBv2: the reads have no resource types; a delete acts on the load balancer, scoped by its tags.
+    // ELBv2 and Classic ELB (one IAM prefix): the reads have no resource types; a delete acts on the load
+    // balancer, scoped by its tags. ELBv2 names it by ARN; Classic by name, its ARN ends in loadbalancer/<name>.
     const action = `elasticloadbalancing:${c.action}`;
     if (c.action.startsWith('Describe')) add(action, '*');
     else if (c.action === 'DeleteLoadBalancer') {
-      const arn = c.params.LoadBalancerArn;
+      const arn =
+        c.params.LoadBalancerArn ??
+        `arn:aws:elasticloadbalancing:${c.region}:${world.account}:loadbalancer/${c.params.LoadBalancerName}`;
       add(action, arn, tagContext('aws:ResourceTag', world.loadBalancerTags?.get(arn) ?? {}));
     } else throw new Error(`${call}: no resource mapping for this ELB action`);
   } else if (c.service === 'sts' && c.action === 'GetCallerIdentity') {
@@ -257,7 +260,9 @@ export function forOtherMesh(a: Authorization, mesh: string, other: string): Aut
   const swap = (s: string) =>
     s.replaceAll(`/${mesh}-`, `/${other}-`).replaceAll(`/meshops/${mesh}-`, `/meshops/${other}-`);
   const context: Context = {};
-  for (const [k, v] of Object.entries(a.context)) {
+  for (const [key, v] of Object.entries(a.context)) {
+    // The in-tree cloud provider puts the cluster into the tag's key: kubernetes.io/cluster/<mesh>-<cluster>.
+    const k = key.replace(`/kubernetes.io/cluster/${mesh}-`, `/kubernetes.io/cluster/${other}-`);
     if (typeof v !== 'string') context[k] = v;
     else if (k.endsWith('/meshops:mesh') && v === mesh) context[k] = other;
     else if (k === 'aws:ResourceTag/aws:eks:cluster-name') context[k] = v.replace(`${mesh}-`, `${other}-`);

@@ -66,9 +66,12 @@ async function readWorld(): Promise<World> {
   return w;
 }
 
-/** The decision for one authorization, with the policy attached as its two parts. */
+/** The decision for one authorization, with the policy attached as its two parts, rendered for the spec's clusters. */
 async function decide(mesh: string, a: Authorization): Promise<string> {
-  const { network, clusters } = renderWorkerPolicies(mesh);
+  const { network, clusters } = renderWorkerPolicies(
+    mesh,
+    sb.spec.clusters.map((c) => c.name),
+  );
   const result = await runSimulation(
     {
       identityPolicies: [
@@ -110,14 +113,24 @@ afterAll(async () => {
 describe('the worker policy (infra/iam/meshops-worker-policy.json) for mesh demo', () => {
   it('renders for the mesh in two parts that each fit a managed policy, and refuses names that are not DNS labels', () => {
     expect(JSON.stringify(renderWorkerPolicy('demo'))).not.toMatch(/\$\{MESH\}/);
-    // The longest mesh name whose role names (<mesh>-eks-cluster) IAM accepts: 64 - 12 characters.
-    const parts = renderWorkerPolicies('m'.repeat(52));
-    const all = renderWorkerPolicy('demo').Statement.length;
-    expect(parts.network.Statement.length + parts.clusters.Statement.length).toBe(all);
+    // The longest mesh name whose role names (<mesh>-eks-cluster) IAM accepts: 64 - 12 characters; ten clusters.
+    const tenClusters = Array.from({ length: 10 }, (_, i) => `cluster-${i}xyz`);
+    const parts = renderWorkerPolicies('m'.repeat(52), tenClusters);
+    const all = renderWorkerPolicy('m'.repeat(52), tenClusters).Statement;
+    expect(parts.network.Statement.length + parts.clusters.Statement.length).toBe(all.length);
     for (const part of [parts.network, parts.clusters]) {
       expect(JSON.stringify(part).replace(/\s/g, '').length).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
     }
+    // One in-tree load balancer statement per cluster, each naming its cluster's tag key; none without clusters.
+    const perCluster = all.filter((st) => String(st.Sid).startsWith('InTreeLoadBalancers'));
+    expect(perCluster.map((st) => st.Sid)).toEqual(tenClusters.map((_, i) => `InTreeLoadBalancers${i + 1}`));
+    expect(JSON.stringify(perCluster[3])).toContain(
+      `aws:ResourceTag/kubernetes.io/cluster/${'m'.repeat(52)}-cluster-3xyz`,
+    );
+    expect(renderWorkerPolicy('demo').Statement.some((st) => String(st.Sid).startsWith('InTree'))).toBe(false);
+    expect(JSON.stringify(renderWorkerPolicy('demo', ['iad']))).not.toMatch(/\$\{/);
     expect(() => renderWorkerPolicy('de*mo')).toThrow(/not a DNS label/);
+    expect(() => renderWorkerPolicy('demo', ['i*d'])).toThrow(/cluster name "i\*d" is not a DNS label/);
   });
 
   it('allows every AWS call of /mesh up and /mesh down', async () => {
@@ -195,6 +208,38 @@ describe('the worker policy (infra/iam/meshops-worker-policy.json) for mesh demo
       'Allowed',
     );
     expect(await decide('demo', tagged('ec2:DeleteSecurityGroup', group, 'other-iad'))).not.toBe('Allowed');
+  });
+
+  it("lets meshops delete a Classic ELB and k8s-elb group a mesh cluster's in-tree cloud provider left, not another mesh's or cluster's", async () => {
+    const [first] = sb.spec.clusters;
+    const owned = (action: string, resource: string, eksCluster: string) => ({
+      action,
+      resource,
+      context: {
+        [`aws:ResourceTag/kubernetes.io/cluster/${eksCluster}`]: 'owned',
+        'aws:ResourceTag/kubernetes.io/service-name': 'default/web',
+      },
+      call: action,
+    });
+    const lb = `arn:aws:elasticloadbalancing:us-east-1:${SANDBOX_ACCOUNT_ID}:loadbalancer/a0a1b2c3d4e5f60718293a4b5c6d7e8f`;
+    const group = `arn:aws:ec2:us-east-1:${SANDBOX_ACCOUNT_ID}:security-group/sg-0k8selb`;
+    const ours = `${sb.spec.name}-${first!.name}`;
+    expect(await decide(sb.spec.name, owned('elasticloadbalancing:DeleteLoadBalancer', lb, ours))).toBe('Allowed');
+    expect(await decide(sb.spec.name, owned('ec2:DeleteSecurityGroup', group, ours))).toBe('Allowed');
+    for (const other of [`other-${first!.name}`, `${sb.spec.name}-notinspec`]) {
+      expect(await decide(sb.spec.name, owned('elasticloadbalancing:DeleteLoadBalancer', lb, other))).not.toBe(
+        'Allowed',
+      );
+      expect(await decide(sb.spec.name, owned('ec2:DeleteSecurityGroup', group, other))).not.toBe('Allowed');
+    }
+    // Tagged `shared` (a cluster that uses it but did not make it), it is not the cluster's to delete.
+    const shared = {
+      action: 'elasticloadbalancing:DeleteLoadBalancer',
+      resource: lb,
+      context: { [`aws:ResourceTag/kubernetes.io/cluster/${ours}`]: 'shared' },
+      call: 'DeleteLoadBalancer',
+    };
+    expect(await decide(sb.spec.name, shared)).not.toBe('Allowed');
   });
 
   it("lets the worker read its own role's ARN (to name it with its path in access entries), not another mesh's roles", async () => {
