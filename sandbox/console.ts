@@ -6,6 +6,8 @@
 //   npm run sandbox -- --keep "/mesh up --confirm demo"   leave everything running afterwards
 //   npm run sandbox -- --zones us-east-1=use1-az3,use1-az1,use1-az2,use1-az4,use1-az6,use1-az5 "/mesh up"
 //                                                     an account whose AZ names map to these zone IDs (a, b, ...)
+//   npm run sandbox -- --no-lb-controller ...       clusters without the AWS Load Balancer Controller: LoadBalancer
+//                                                     Services get Classic ELBs from the in-tree cloud provider
 //   click LABEL (a line or an argument)               presses the newest button with that label, e.g. click Retry
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
@@ -23,6 +25,7 @@ const { values: flags, positionals } = parseArgs({
     user: { type: 'string', default: ADMIN },
     timeout: { type: 'string', default: '1800' },
     zones: { type: 'string', multiple: true },
+    'no-lb-controller': { type: 'boolean', default: false },
   },
 });
 
@@ -95,6 +98,7 @@ async function main(): Promise<void> {
       specPath: flags.spec ? (flags.spec.startsWith('/') ? flags.spec : `${process.cwd()}/${flags.spec}`) : undefined,
       redisUrl: process.env.REDIS_URL,
       zones,
+      loadBalancerController: !flags['no-lb-controller'],
       log: say,
     });
   } catch (err) {

@@ -41,6 +41,8 @@ export interface SandboxOptions {
   botEnv?: Record<string, string>;
   /** The account's AZ name -> zone ID mapping per region (`--zones`); moto's otherwise. */
   zones?: ZoneMapping;
+  /** false: no AWS Load Balancer Controller in the clusters; LoadBalancer Services get Classic ELBs (`--no-lb-controller`). */
+  loadBalancerController?: boolean;
   log?: (line: string) => void;
 }
 
@@ -147,7 +149,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
     const [slack, cloud] = await Promise.all([
       startSlackStandIn({ botToken: BOT_TOKEN, rateLimits: opts.slackRateLimits ?? true }),
-      startCloud({ profile: opts.profile ?? 'fast', timeScale: opts.timeScale, warmUp: true, zones: opts.zones }),
+      startCloud({
+        profile: opts.profile ?? 'fast',
+        timeScale: opts.timeScale,
+        warmUp: true,
+        zones: opts.zones,
+        loadBalancerController: opts.loadBalancerController,
+      }),
     ]);
     cleanups.push(
       () => slack.close(),
