@@ -4,15 +4,20 @@
 // DeleteSubnet while an endpoint's interface sits in it, DeleteSecurityGroup while an endpoint uses the group,
 // DeleteVpc while an endpoint or a non-default group is left (moto lets all three go). The same for the load
 // balancers LoadBalancer Services leave (sandbox/kube/controllers/load-balancers.ts), ELBv2 and Classic alike:
-// their interfaces sit in the subnets and use their security groups.
+// their interfaces sit in the subnets and use their security groups, and they stay a while after the load
+// balancer is deleted (lingerMs): the in-tree cloud provider retries its group's delete on DependencyViolation
+// "because LB is in process of deleting" (cloud-provider-aws aws.go, deleteSecurityGroupsWithBackoff).
 import {
   CreateSecurityGroupCommand,
   CreateVpcEndpointCommand,
   DescribeSecurityGroupsCommand,
   DescribeVpcEndpointsCommand,
 } from '@aws-sdk/client-ec2';
-import { DescribeLoadBalancersCommand as DescribeClassicCommand } from '@aws-sdk/client-elastic-load-balancing';
-import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  DescribeLoadBalancersCommand as DescribeClassicCommand,
+  type LoadBalancerDescription,
+} from '@aws-sdk/client-elastic-load-balancing';
+import { DescribeLoadBalancersCommand, type LoadBalancer } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { HttpReply } from './aws-errors.ts';
 import { ec2Error } from './aws-errors.ts';
 import type { MotoClients } from './moto-clients.ts';
@@ -26,14 +31,35 @@ interface HoldingLoadBalancer {
   subnets: string[];
 }
 
+const holdingV2 = (lb: LoadBalancer): HoldingLoadBalancer => ({
+  vpcId: lb.VpcId,
+  groups: lb.SecurityGroups ?? [],
+  subnets: (lb.AvailabilityZones ?? []).map((z) => z.SubnetId ?? ''),
+});
+const holdingClassic = (lb: LoadBalancerDescription): HoldingLoadBalancer => ({
+  vpcId: lb.VPCId,
+  groups: lb.SecurityGroups ?? [],
+  subnets: lb.Subnets ?? [],
+});
+
+export interface LeftoverOptions {
+  /** The gateway's timeline. */
+  now(): number;
+  /** How long a deleted load balancer's interfaces still hold its subnets and groups. */
+  lingerMs: number;
+}
+
 export interface Leftovers {
   /** The DependencyViolation EC2 would answer, or undefined to let the call through. */
   refuse(req: AwsRequest): Promise<HttpReply | undefined>;
   /** What GuardDuty does to an EKS VPC once the cluster is ACTIVE: an endpoint and its group. */
   addGuardDuty(region: string, vpcId: string, subnetIds: string[]): Promise<void>;
+  /** An ELB or ELBv2 call: a deleted load balancer's interfaces linger (lingerMs) before they let go. */
+  loadBalancing(req: AwsRequest, forward: (req: AwsRequest) => Promise<HttpReply>): Promise<HttpReply>;
 }
 
-export function createLeftovers(moto: MotoClients): Leftovers {
+export function createLeftovers(moto: MotoClients, opts: LeftoverOptions): Leftovers {
+  const releasing: Array<HoldingLoadBalancer & { region: string; until: number }> = [];
   const endpoints = async (region: string, filter: { Name: string; Values: string[] }) => {
     const out = await moto.ec2(region).send(new DescribeVpcEndpointsCommand({ Filters: [filter] }));
     return (out.VpcEndpoints ?? []).filter(
@@ -46,18 +72,30 @@ export function createLeftovers(moto: MotoClients): Leftovers {
       moto.elbv2(region).send(new DescribeLoadBalancersCommand({})),
       moto.elb(region).send(new DescribeClassicCommand({})),
     ]);
+    const lingering = releasing.filter((r) => r.region === region && r.until > opts.now());
     return [
-      ...(v2.LoadBalancers ?? []).map((lb) => ({
-        vpcId: lb.VpcId,
-        groups: lb.SecurityGroups ?? [],
-        subnets: (lb.AvailabilityZones ?? []).map((z) => z.SubnetId ?? ''),
-      })),
-      ...(classic.LoadBalancerDescriptions ?? []).map((lb) => ({
-        vpcId: lb.VPCId,
-        groups: lb.SecurityGroups ?? [],
-        subnets: lb.Subnets ?? [],
-      })),
+      ...(v2.LoadBalancers ?? []).map(holdingV2),
+      ...(classic.LoadBalancerDescriptions ?? []).map(holdingClassic),
+      ...lingering,
     ];
+  };
+  /** The load balancer a DeleteLoadBalancer names, ELBv2 by ARN or Classic by name, if moto has it. */
+  const named = async (req: AwsRequest): Promise<HoldingLoadBalancer | undefined> => {
+    const arn = req.form?.get('LoadBalancerArn');
+    const name = req.form?.get('LoadBalancerName');
+    try {
+      if (arn) {
+        const out = await moto.elbv2(req.region).send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] }));
+        return out.LoadBalancers?.[0] && holdingV2(out.LoadBalancers[0]);
+      }
+      if (name) {
+        const out = await moto.elb(req.region).send(new DescribeClassicCommand({ LoadBalancerNames: [name] }));
+        return out.LoadBalancerDescriptions?.[0] && holdingClassic(out.LoadBalancerDescriptions[0]);
+      }
+    } catch {
+      // Not there (already deleted): nothing lingers.
+    }
+    return undefined;
   };
   return {
     async refuse(req) {
@@ -105,6 +143,14 @@ export function createLeftovers(moto: MotoClients): Leftovers {
         }
       }
       return undefined;
+    },
+    async loadBalancing(req, forward) {
+      if (req.action !== 'DeleteLoadBalancer') return forward(req);
+      const before = await named(req);
+      const reply = await forward(req);
+      if (before && reply.status === 200)
+        releasing.push({ ...before, region: req.region, until: opts.now() + opts.lingerMs });
+      return reply;
     },
     async addGuardDuty(region, vpcId, subnetIds) {
       const ec2 = moto.ec2(region);

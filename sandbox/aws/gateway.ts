@@ -81,7 +81,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     forwardToMoto(opts.motoEndpoint, { method: req.method, url: req.url, headers: req.headers, body: req.body });
   const zones = createZoneSimulation({ mapping: opts.zones ?? {}, moto, forward });
   const hasCapacity = (instanceType: string) => faults.hasCapacity(instanceType);
-  const leftovers = createLeftovers(moto);
+  const leftovers = createLeftovers(moto, { now: timers.now, lingerMs: opts.profile.natDeleteMs });
   const onActive = opts.guardDuty
     ? (region: string, vpcId: string, subnetIds: string[]) => leftovers.addGuardDuty(region, vpcId, subnetIds)
     : undefined;
@@ -134,6 +134,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         return handleEks(eks, req);
       case 'ec2':
         return handleEc2(nat, peerings, zones, leftovers, req, forward);
+      case 'elasticloadbalancing':
+        return leftovers.loadBalancing(req, forward);
       case 'sts':
         if (req.action === 'GetCallerIdentity') {
           const reply = req.presigned

@@ -3,8 +3,14 @@
 // `kubernetes.io/service-name: <ns>/<name>`, with a `k8s-elb-<name>` security group in the cluster's VPC. Both
 // outlive the cluster and block its VPC. Down deletes the Service and waits for the in-tree controller; what a
 // cluster already gone left, down finds by those tags and deletes itself.
-import { DeleteSubnetCommand, DeleteVpcCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import {
+  DeleteSecurityGroupCommand,
+  DeleteSubnetCommand,
+  DeleteVpcCommand,
+  DescribeSecurityGroupsCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  DeleteLoadBalancerCommand,
   DescribeLoadBalancersCommand,
   DescribeTagsCommand,
   ElasticLoadBalancingClient,
@@ -161,5 +167,26 @@ describe('Classic ELBs the in-tree cloud provider made for LoadBalancer Services
     await run(planFromInventory(deps, await findMesh(deps)));
     expect(await classicOf('clbdeny-iad')).toEqual([]);
     expect(await countTagged(deps, 'us-east-1', 'clbdeny')).toEqual(ZERO);
+  }, 180_000);
+
+  it("a deleted ELB's interfaces hold its group and subnets a while longer; down waits that out", async () => {
+    const spec = meshSpec('clblinger');
+    spec.clusters = [spec.clusters[0]!];
+    const deps = depsWithKube(spec);
+    const { lbName, groupId } = await clusterWithClassicElb(deps);
+    const ec2 = deps.aws.ec2('us-east-1');
+    const [lb] = await classicOf('clblinger-iad');
+    // The timeline held: the interfaces cannot finish going while the sandbox is looked at.
+    cloud.gateway.timeline.hold();
+    try {
+      await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerName: lbName }));
+      expect(await classicOf('clblinger-iad')).toEqual([]);
+      await expect(ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId }))).rejects.toThrow(/dependent object/);
+      await expect(ec2.send(new DeleteSubnetCommand({ SubnetId: lb!.Subnets![0]! }))).rejects.toThrow(/dependencies/);
+    } finally {
+      cloud.gateway.timeline.release();
+    }
+    await run(planFromInventory(deps, await findMesh(deps)));
+    expect(await countTagged(deps, 'us-east-1', 'clblinger')).toEqual(ZERO);
   }, 180_000);
 });
