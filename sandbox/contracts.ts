@@ -1,6 +1,7 @@
 // The seams between the sandbox's parts: the AWS gateway, the Kubernetes stand-ins and their controllers.
 // Sandbox only; the product never imports anything under sandbox/.
 
+import type { CalicoCloudService } from './calico/cloud-service.ts';
 import type { PodLogStore } from './kube/logs.ts';
 import type { ObjectStore } from './kube/store.ts';
 
@@ -133,6 +134,8 @@ export interface ControllerEnv {
   motoEndpoint: string;
   /** Every live simulated cluster, in every region: the network model resolves remote pods through them. */
   clusters(): SimClusterHandle[];
+  /** Calico Cloud, as the installer in a cluster reaches it to register (absent: Calico Cloud is unreachable). */
+  calicoCloud?: Pick<CalicoCloudService, 'register'>;
 }
 
 /** The controllers running inside one stand-in. */
