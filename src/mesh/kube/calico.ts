@@ -151,7 +151,7 @@ export async function health(client: KubeApi, cluster: ClusterSpec, variant?: Ca
   if (variant === 'cloud') {
     const c = await cloudConnection(client);
     lines.push({
-      health: c.available ? 'ok' : 'failing',
+      health: c.available ? 'ok' : c.found ? 'failing' : 'absent',
       subject: `TigeraStatus ${CLOUD_CONNECTION_STATUS}`,
       detail: `${c.text.replace(`${CLOUD_CONNECTION_STATUS}: `, '')}${c.addr ? ` (guardian to ${c.addr})` : ''}`,
     });
@@ -262,7 +262,9 @@ async function awaitCloudJoin(ctx: StepContext, deps: Deps, client: KubeApi, clu
 type ConnectionLite = { spec?: { managementClusterAddr?: string } };
 
 /** TigeraStatus management-cluster-connection and where guardian dials (the ManagementClusterConnection's address). */
-async function cloudConnection(client: KubeApi): Promise<{ available: boolean; text: string; addr?: string }> {
+async function cloudConnection(
+  client: KubeApi,
+): Promise<{ found: boolean; available: boolean; text: string; addr?: string }> {
   const [mcc, ts] = await Promise.all([
     client
       .get<ConnectionLite>('operator.tigera.io/v1', 'ManagementClusterConnection', MANAGEMENT_CLUSTER_CONNECTION)
@@ -270,8 +272,14 @@ async function cloudConnection(client: KubeApi): Promise<{ available: boolean; t
     tigeraStatus(client, CLOUD_CONNECTION_STATUS),
   ]);
   const addr = mcc?.spec?.managementClusterAddr;
-  if (!mcc) return { available: false, text: `no ManagementClusterConnection ${MANAGEMENT_CLUSTER_CONNECTION} yet` };
-  return { available: ts.available, text: ts.text, addr };
+  if (!mcc) {
+    return {
+      found: false,
+      available: false,
+      text: `no ManagementClusterConnection ${MANAGEMENT_CLUSTER_CONNECTION} yet`,
+    };
+  }
+  return { found: true, available: ts.available, text: ts.text, addr };
 }
 
 /** Calico Cloud's management plane reached: guardian up for the ManagementClusterConnection the installer made. */

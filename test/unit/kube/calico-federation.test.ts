@@ -198,9 +198,15 @@ describe('calico.awaitReady for Calico Cloud', () => {
     const kube = cloudCluster('demo-iad');
     const none = await calico.health(kube, iad, 'cloud');
     expect(none.at(-1)).toEqual({
-      health: 'failing',
+      health: 'absent',
       subject: 'TigeraStatus management-cluster-connection',
       detail: 'no ManagementClusterConnection tigera-secure yet',
+    });
+    connectedToManagementPlane(kube, false);
+    expect((await calico.health(kube, iad, 'cloud')).at(-1)).toEqual({
+      health: 'failing',
+      subject: 'TigeraStatus management-cluster-connection',
+      detail: 'Progressing (Deployment "calico-system/guardian" is not available) (guardian to org.tigera.io:9000)',
     });
     connectedToManagementPlane(kube);
     expect((await calico.health(kube, iad, 'cloud')).at(-1)).toEqual({
