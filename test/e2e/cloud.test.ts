@@ -66,49 +66,47 @@ describe('Calico Cloud from Slack', () => {
     }
   }, 600_000);
 
-  it.each(CLUSTERS)(
-    'kubectl shows %s connected: the Installer complete, the Installation Enterprise, guardian Available',
-    async (c) => {
-      const states = await kubectl(c, [
-        'get',
-        'installers.operator.calicocloud.io',
-        '-n',
-        'calico-cloud',
-        '-o',
-        'jsonpath={range .items[*]}{.metadata.name}={.status.state} {.status.clusterName}{"\\n"}{end}',
+  it('kubectl shows every cluster connected: the Installer complete, the Installation Enterprise, guardian Available', async () => {
+    // What a user would type, for the three clusters at once (each kubectl is a process of its own).
+    const read = (c: string) =>
+      Promise.all([
+        kubectl(c, [
+          'get',
+          'installers.operator.calicocloud.io',
+          '-n',
+          'calico-cloud',
+          '-o',
+          'jsonpath={range .items[*]}{.metadata.name}={.status.state} {.status.clusterName}{"\\n"}{end}',
+        ]),
+        kubectl(c, ['get', 'installations.operator.tigera.io', 'default', '-o', 'jsonpath={.spec.variant}']),
+        kubectl(c, ['get', 'remoteclusterconfigurations.projectcalico.org', '-o', 'name']),
+        kubectl(c, [
+          'get',
+          'tigerastatus',
+          'management-cluster-connection',
+          '-o',
+          'jsonpath={.status.conditions[?(@.type=="Available")].status}',
+        ]),
+        kubectl(c, [
+          'get',
+          'deployment',
+          'guardian',
+          '-n',
+          'calico-system',
+          '-o',
+          'jsonpath={.status.availableReplicas}',
+        ]),
       ]);
-      expect(states.trim()).toBe(`default=complete trio-${c}`);
-      const variant = await kubectl(c, [
-        'get',
-        'installations.operator.tigera.io',
-        'default',
-        '-o',
-        'jsonpath={.spec.variant}',
-      ]);
-      expect(variant).toBe('TigeraSecureEnterprise');
-      const rcc = await kubectl(c, ['get', 'remoteclusterconfigurations.projectcalico.org', '-o', 'name']);
-      expect(rcc).toMatch(/remoteclusterconfiguration\.projectcalico\.org\/(iad|pdx|fra)/);
-      const connection = await kubectl(c, [
-        'get',
-        'tigerastatus',
-        'management-cluster-connection',
-        '-o',
-        'jsonpath={.status.conditions[?(@.type=="Available")].status}',
-      ]);
-      expect(connection).toBe('True');
-      const guardian = await kubectl(c, [
-        'get',
-        'deployment',
-        'guardian',
-        '-n',
-        'calico-system',
-        '-o',
-        'jsonpath={.status.availableReplicas}',
-      ]);
-      expect(guardian).toBe('1');
-    },
-    60_000,
-  );
+    const seenBy = await Promise.all(CLUSTERS.map(read));
+    CLUSTERS.forEach((c, i) => {
+      const [states, variant, rcc, connection, guardian] = seenBy[i];
+      expect(states.trim(), c).toBe(`default=complete trio-${c}`);
+      expect(variant, c).toBe('TigeraSecureEnterprise');
+      expect(rcc, c).toMatch(/remoteclusterconfiguration\.projectcalico\.org\/(iad|pdx|fra)/);
+      expect(connection, c).toBe('True');
+      expect(guardian, c).toBe('1');
+    });
+  }, 90_000);
 
   it('/mesh status reads every part as ok', async () => {
     const status = await sb.run('status');
