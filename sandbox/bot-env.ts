@@ -16,8 +16,8 @@ export interface BotEnvOptions {
   specPath?: string;
   role?: 'web' | 'worker' | 'all';
   logLevel?: string;
-  /** The sandbox's Calico Cloud stand-in, for `calico.variant: cloud`. */
-  calicoCloud?: { installerUrl: string; joinUrl: string; token: string };
+  /** The sandbox's Calico Cloud stand-in, for `calico.variant: cloud`: its URLs and each cluster's token. */
+  calicoCloud?: Record<string, string>;
   extra?: Record<string, string>;
 }
 
@@ -37,13 +37,7 @@ export function botEnvironment(o: BotEnvOptions): Record<string, string> {
     LOG_LEVEL: o.logLevel ?? 'info',
     CALICO_LICENSE_FILE: `${ROOT}sandbox/credentials/license.yaml`,
     CALICO_PULL_SECRET_FILE: `${ROOT}sandbox/credentials/pull-secret.json`,
-    ...(o.calicoCloud
-      ? {
-          CALICO_CLOUD_INSTALLER_URL: o.calicoCloud.installerUrl,
-          CALICO_CLOUD_JOIN_URL: o.calicoCloud.joinUrl,
-          CALICO_CLOUD_TOKEN: o.calicoCloud.token,
-        }
-      : {}),
+    ...o.calicoCloud,
     ...o.extra,
   };
 }

@@ -56,7 +56,7 @@ export interface Cloud {
   awsEnv: Record<string, string>;
   /** manifestBaseUrl for Calico OSS (…/calico) and Enterprise (…/calico-enterprise). */
   manifestBaseUrl: { oss: string; enterprise: string };
-  /** Calico Cloud's installer and join URLs and the token the join accepts (CALICO_CLOUD_* for the product). */
+  /** Calico Cloud: its installer and join URLs, a token per managed cluster, and the registry its installers reach. */
   calicoCloud: CalicoCloudService;
   /** The Kubernetes stand-ins (undefined when a clusterHost was given). */
   kube?: SimClusterHost;
@@ -78,12 +78,19 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     // The gateway's URL is known only once it listens; the stand-ins ask the verifier later, per request.
     let verifier: EksTokenVerifier = async () => ({ ok: false, reason: 'the sandbox AWS gateway is not up yet' });
     const verifyEksToken: EksTokenVerifier = (token, cluster) => verifier(token, cluster);
+    const calicoCloud = await startCalicoCloudService();
+    cleanups.unshift(() => calicoCloud.stop());
     const kubeHost = opts.clusterHost
       ? undefined
       : createClusterHost({
           verifyEksToken,
           installControllers: opts.installControllers ?? installControllers,
-          env: { profile, motoEndpoint: moto.endpoint, loadBalancerController: opts.loadBalancerController },
+          env: {
+            profile,
+            motoEndpoint: moto.endpoint,
+            loadBalancerController: opts.loadBalancerController,
+            calicoCloud,
+          },
         });
     if (kubeHost) cleanups.unshift(() => kubeHost.stopAll());
     const host: ClusterHost = kubeHost ?? opts.clusterHost!;
@@ -100,8 +107,6 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     });
     cleanups.unshift(() => gateway.stop());
     verifier = authorizingByPrincipal(gateway.eks, makeEksTokenVerifier(gateway.url));
-    const calicoCloud = await startCalicoCloudService();
-    cleanups.unshift(() => calicoCloud.stop());
     if (opts.warmUp ?? true) await warmUp(moto.endpoint);
     log(`sandbox cloud up: AWS at ${gateway.url}, profile ${profile.name}`);
     return {

@@ -1,6 +1,7 @@
 // The seams between the sandbox's parts: the AWS gateway, the Kubernetes stand-ins and their controllers.
 // Sandbox only; the product never imports anything under sandbox/.
 
+import type { CalicoCloudService } from './calico/cloud-service.ts';
 import type { PodLogStore } from './kube/logs.ts';
 import type { ObjectStore } from './kube/store.ts';
 
@@ -138,6 +139,8 @@ export interface ControllerEnv {
    * provider serves LoadBalancer Services with Classic ELBs (sandbox/kube/controllers/load-balancers.ts).
    */
   loadBalancerController?: boolean;
+  /** Calico Cloud, as the installer in a cluster reaches it to register (absent: Calico Cloud is unreachable). */
+  calicoCloud?: Pick<CalicoCloudService, 'register'>;
 }
 
 /** The controllers running inside one stand-in. */

@@ -10,6 +10,7 @@ import { parseSpec } from '../src/config/spec.ts';
 import type { MeshSpec } from '../src/config/spec-types.ts';
 import type { ZoneMapping } from './aws/ec2-zones.ts';
 import { botEnvironment } from './bot-env.ts';
+import { calicoCloudEnv } from './calico/cloud-service.ts';
 import { type Cloud, startCloud } from './cloud.ts';
 import type { TimeProfile } from './contracts.ts';
 import { keepKubeconfig } from './kubeconfig.ts';
@@ -183,7 +184,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         channels: CHANNEL,
         specPath,
         logLevel: process.env.LOG_LEVEL ?? 'info',
-        calicoCloud: cloud.calicoCloud,
+        calicoCloud: spec.calico.variant === 'cloud' ? calicoCloudEnv(cloud.calicoCloud, spec) : undefined,
         extra: { POLL_INTERVAL_SECONDS: '0.5', ...opts.botEnv },
       }),
     };

@@ -38,10 +38,11 @@ export interface CalicoCredentials {
   enterpriseLicense?: string;
   /** Calico Enterprise: the .dockerconfigjson of the pull secret for Tigera's registry. */
   enterprisePullSecret?: string;
-  /** Calico Cloud: the operator installer manifest URL and the join token of the managed-cluster deploy call. */
+  /** Calico Cloud: the operator installer manifest URL and the managed-cluster join URL. */
   cloudInstallerUrl?: string;
   cloudJoinUrl?: string;
-  cloudToken?: string;
+  /** Calico Cloud: the join token of each cluster, by the spec's cluster name (each is minted for one cluster). */
+  cloudTokens?: Record<string, string>;
 }
 
 export interface Deps {

@@ -73,7 +73,7 @@ export async function observeKube(deps: Deps, cluster: ClusterSpec): Promise<Sta
   }
   try {
     const groups = await Promise.all([
-      calico.health(client, cluster),
+      calico.health(client, cluster, deps.spec.calico.variant),
       federationLines(deps, client, cluster),
       workloadLines(deps, client, cluster),
       pathLines(deps, client, cluster),

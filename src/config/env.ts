@@ -5,8 +5,10 @@ import { resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { eksClusterName } from '../aws/tags.ts';
 import type { CalicoCredentials } from '../deps.ts';
 import { PermanentError } from '../errors.ts';
+import { cloudTokenVariable } from './cloud-tokens.ts';
 import { loadSpec, SpecError } from './spec.ts';
 import type { MeshSpec } from './spec-types.ts';
 
@@ -325,8 +327,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     if (httpUrl.safeParse(v).success) calico[key] = v;
     else bad(name, 'is not an http(s) URL');
   }
-  const cloudToken = get('CALICO_CLOUD_TOKEN');
-  if (cloudToken !== undefined) calico.cloudToken = cloudToken;
+  // One join token per cluster, keyed by the spec's cluster name (Calico Cloud mints each for one cluster name).
+  const cloudTokens: Record<string, string> = {};
+  for (const c of spec?.clusters ?? []) {
+    const v = get(cloudTokenVariable(c.name));
+    if (v !== undefined) cloudTokens[c.name] = v;
+  }
+  if (Object.keys(cloudTokens).length > 0) calico.cloudTokens = cloudTokens;
 
   if (spec && runsJobs) {
     const variant = spec.calico.variant;
@@ -343,7 +350,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
         "the path of the .dockerconfigjson for Tigera's registry",
       );
     } else if (variant === 'cloud') {
-      need('CALICO_CLOUD_TOKEN', cloudToken !== undefined, 'the token of the Calico Cloud managed-cluster join call');
+      if (get(SHARED_CLOUD_TOKEN) !== undefined) {
+        bad(
+          SHARED_CLOUD_TOKEN,
+          'one token for every cluster: Calico Cloud generates each join for one cluster name, so set ' +
+            `${spec.clusters.map((c) => cloudTokenVariable(c.name)).join(', ')} instead`,
+        );
+      }
+      for (const c of spec.clusters) {
+        need(
+          cloudTokenVariable(c.name),
+          cloudTokens[c.name] !== undefined,
+          `the token of the join Calico Cloud generated for cluster ${eksClusterName(spec.name, c.name)} ` +
+            '(Managed Clusters, Connect Cluster, that Cluster Name)',
+        );
+      }
+      const byToken = new Map<string, string[]>();
+      for (const [name, token] of Object.entries(cloudTokens))
+        byToken.set(token, [...(byToken.get(token) ?? []), name]);
+      for (const names of byToken.values()) {
+        if (names.length < 2) continue;
+        bad(
+          cloudTokenVariable(names[0]),
+          `holds the same token as ${names.slice(1).map(cloudTokenVariable).join(', ')}: a Calico Cloud join ` +
+            'connects one cluster, so generate one per cluster',
+        );
+      }
       need('CALICO_CLOUD_INSTALLER_URL', calico.cloudInstallerUrl !== undefined, 'the operator installer manifest URL');
       need('CALICO_CLOUD_JOIN_URL', calico.cloudJoinUrl !== undefined, 'the managed-cluster join URL');
     }
@@ -381,6 +413,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
 }
 
 const SET = '[set]';
+/** The one Calico Cloud token of earlier releases: read only to refuse it (not a variable to set). */
+const SHARED_CLOUD_TOKEN = 'CALICO_CLOUD_TOKEN';
 
 /** Masks the password of a URL (redis://:secret@host). */
 function maskUrl(url: string): string {
@@ -427,7 +461,9 @@ function redact(c: AppConfig): Record<string, unknown> {
       enterprisePullSecret: c.calico.enterprisePullSecret ? SET : undefined,
       cloudInstallerUrl: c.calico.cloudInstallerUrl ? maskUrl(c.calico.cloudInstallerUrl) : undefined,
       cloudJoinUrl: c.calico.cloudJoinUrl ? maskUrl(c.calico.cloudJoinUrl) : undefined,
-      cloudToken: c.calico.cloudToken ? SET : undefined,
+      cloudTokens: c.calico.cloudTokens
+        ? Object.fromEntries(Object.keys(c.calico.cloudTokens).map((name) => [name, SET]))
+        : undefined,
     },
   };
 }

@@ -24,7 +24,6 @@ import { meshPairStep } from '../../jobs/up/kube/mesh-pair.ts';
 import { meshSyncStep } from '../../jobs/up/kube/mesh-sync.ts';
 import { verifyStep } from '../../jobs/up/kube/verify.ts';
 import { workloadsStep } from '../../jobs/up/kube/workloads.ts';
-import { startCalicoCloudService } from '../../sandbox/calico/cloud-service.ts';
 import type { SimClusterHost } from '../../sandbox/kube/host.ts';
 import { PermanentError } from '../../src/errors.ts';
 import { KubeClient } from '../../src/kube/client.ts';
@@ -574,7 +573,7 @@ describe('Calico Cloud', () => {
       const calico = {
         cloudInstallerUrl: `${base}/installer.yaml`,
         cloudJoinUrl: `${base}/join`,
-        cloudToken: 'join-token-123',
+        cloudTokens: { iad: 'join-token-123' },
       };
       await runOk(oss, cniSwapStep({ ...oss.deps, spec: cloudSpec, calico }, c));
       expect(seen.map((s) => s.path)).toEqual(['/installer.yaml', '/join']);
@@ -591,31 +590,28 @@ describe('Calico Cloud', () => {
 
 describe('Calico Cloud joins a cluster that runs Calico Open Source', () => {
   it('keeps the Calico variant, applies the join, waits until the installer is complete and the variant changed, then finds the Cluster Mesh API', async () => {
-    // Calico Cloud's installer and join URLs, as the sandbox serves them.
-    const service = await startCalicoCloudService();
-    try {
-      const c = oss.spec.clusters[0];
-      const cloudSpec = { ...oss.spec, calico: { ...oss.spec.calico, variant: 'cloud' as const } };
-      const calico = {
-        cloudInstallerUrl: service.installerUrl,
-        cloudJoinUrl: service.joinUrl,
-        cloudToken: service.token,
-      };
-      const d = { ...oss.deps, spec: cloudSpec, calico };
-      await runOk(oss, cniSwapStep(d, c));
-      const out = await runOk(oss, calicoReadyStep(d, c));
-      expect(out.get('calico/iad/ready')!.summary).toMatch(
-        /RemoteClusterConfiguration API served, connected to Calico Cloud \(installer complete, Installation upgraded to TigeraSecureEnterprise\)/,
-      );
-      const k = new KubeClient(await oss.deps.kube.forCluster(c));
-      const inst = await k.get<{ spec: { variant?: string } }>('operator.tigera.io/v1', 'Installation', 'default');
-      expect(inst!.spec.variant).toBe('TigeraSecureEnterprise');
-      expect(await k.get('operator.calicocloud.io/v1', 'Installer', 'default', 'calico-cloud')).toMatchObject({
-        status: { state: 'complete', clusterName: `${oss.spec.name}-${c.name}` },
-      });
-      expect(service.joins()).toBe(1);
-    } finally {
-      await service.stop();
-    }
+    // Calico Cloud's installer and join URLs, as the sandbox serves them, and the join generated for open-iad.
+    const service = mesh.cloud.calicoCloud;
+    const joinsBefore = service.joins();
+    const c = oss.spec.clusters[0];
+    const cloudSpec = { ...oss.spec, calico: { ...oss.spec.calico, variant: 'cloud' as const } };
+    const calico = {
+      cloudInstallerUrl: service.installerUrl,
+      cloudJoinUrl: service.joinUrl,
+      cloudTokens: { iad: service.connectCluster(`${oss.spec.name}-${c.name}`) },
+    };
+    const d = { ...oss.deps, spec: cloudSpec, calico };
+    await runOk(oss, cniSwapStep(d, c));
+    const out = await runOk(oss, calicoReadyStep(d, c));
+    expect(out.get('calico/iad/ready')!.summary).toMatch(
+      /RemoteClusterConfiguration API served, connected to Calico Cloud as open-iad \(installer complete, Installation upgraded to TigeraSecureEnterprise, management-cluster-connection Available, guardian to sandbox-org\.tigera\.io:9000\)/,
+    );
+    const k = new KubeClient(await oss.deps.kube.forCluster(c));
+    const inst = await k.get<{ spec: { variant?: string } }>('operator.tigera.io/v1', 'Installation', 'default');
+    expect(inst!.spec.variant).toBe('TigeraSecureEnterprise');
+    expect(await k.get('operator.calicocloud.io/v1', 'Installer', 'default', 'calico-cloud')).toMatchObject({
+      status: { state: 'complete', clusterName: `${oss.spec.name}-${c.name}` },
+    });
+    expect(service.joins()).toBe(joinsBefore + 1);
   }, 90_000);
 });

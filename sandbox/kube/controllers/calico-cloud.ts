@@ -5,8 +5,14 @@
 // the pull secret for Tigera's private images, then the Installation's variant to TigeraSecureEnterprise.
 // status.state goes installing -> complete, with clusterName and message (get-started/checklist). A cluster already
 // set to Enterprise fails the join: the word Calico Cloud uses for a failed state is not documented ("failed" here).
+// First it registers with Calico Cloud with the join's api-key, which names the managed cluster (status.clusterName)
+// or is refused when another live cluster is connected with it; last it writes what connects the cluster to the
+// management plane: the ManagementClusterConnection tigera-secure (managementClusterAddr, as the operator checklist
+// shows it) and guardian's tunnel Secret tigera-managed-cluster-connection in tigera-operator, which the operator's
+// clusterconnection controller (cluster-connection.ts) turns into guardian.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
+import type { Registration } from '../../calico/cloud-service.ts';
 import type { KubeObject } from '../store.ts';
 import type { ControllerContext, Reconciler } from './runtime.ts';
 import { installationSpec } from './tigera-operator.ts';
@@ -52,9 +58,14 @@ export class CalicoCloudInstaller implements Reconciler {
   private install(ctx: ControllerContext, installer: KubeObject): void {
     const state = (installer.status as { state?: string } | undefined)?.state;
     if (state === 'complete' || state === 'failed') return;
-    const clusterName = ctx.handle.placement.name;
+    const registered = this.register(ctx);
+    const clusterName = registered.ok ? registered.clusterName : '';
     const setStatus = (s: { state: string; message: string }) =>
       ctx.patchIfChanged(installer, (o) => (o.status = { clusterName, resourceVersion: '', ...s }));
+    if (!registered.ok) {
+      setStatus({ state: 'failed', message: registered.message });
+      return;
+    }
     const inst = ctx.store.get('operator.tigera.io', 'Installation', undefined, 'default');
     const variant = installationSpec(inst).variant ?? 'Calico';
     if (inst && variant !== 'Calico') {
@@ -99,6 +110,33 @@ export class CalicoCloudInstaller implements Reconciler {
       spec.variant = 'TigeraSecureEnterprise';
       spec.imagePullSecrets = [{ name: 'tigera-pull-secret' }];
     });
+    ctx.ensure({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'Opaque',
+      metadata: { name: 'tigera-managed-cluster-connection', namespace: 'tigera-operator' },
+      data: {
+        'management-cluster.crt': Buffer.from('sandbox voltron CA').toString('base64'),
+        'managed-cluster.crt': Buffer.from(`sandbox ${clusterName} cert`).toString('base64'),
+        'managed-cluster.key': Buffer.from(`sandbox ${clusterName} key`).toString('base64'),
+      },
+    });
+    ctx.ensure({
+      apiVersion: 'operator.tigera.io/v1',
+      kind: 'ManagementClusterConnection',
+      metadata: { name: 'tigera-secure' },
+      spec: { managementClusterAddr: registered.managementClusterAddr },
+    });
     setStatus({ state: 'complete', message: '' });
+  }
+
+  /** The installer's registration with Calico Cloud, with the api-key the join put in calico-cloud/api-key. */
+  private register(ctx: ControllerContext): Registration {
+    const secret = ctx.store.get('', 'Secret', NS, 'api-key');
+    const encoded = (secret?.data as { apiKey?: string } | undefined)?.apiKey;
+    const apiKey = encoded ? Buffer.from(encoded, 'base64').toString('utf8') : '';
+    if (!ctx.env.calicoCloud) return { ok: false, message: 'cannot reach Calico Cloud to register the cluster' };
+    const { region, name } = ctx.handle.placement;
+    return ctx.env.calicoCloud.register(apiKey, { id: `${region}/${name}`, live: () => !ctx.isStopped });
   }
 }

@@ -4,6 +4,7 @@ import { NetworkExec } from '../network/exec.ts';
 import { AwsReads } from './aws-reads.ts';
 import { CalicoCloudInstaller } from './calico-cloud.ts';
 import { CalicoV3Mirror } from './calico-v3-mirror.ts';
+import { ClusterConnectionController } from './cluster-connection.ts';
 import { EndpointSliceController } from './endpointslices.ts';
 import { FederatedServicesController } from './federated-services.ts';
 import { FederationController } from './federation.ts';
@@ -38,6 +39,7 @@ export const installControllers: InstallControllers = (handle, env): ClusterCont
   ctx.add(new FederatedServicesController(federation));
   ctx.add(new EndpointSliceController());
   ctx.add(new CalicoCloudInstaller());
+  ctx.add(new ClusterConnectionController());
   ctx.add(new GarbageCollector());
   const unsubscribe = handle.store.subscribe(() => ctx.kick());
   ctx.onStop(unsubscribe);

@@ -1,5 +1,7 @@
 // What installing Calico puts into a cluster: the operator's manifests (fetched, applied server-side), the
 // Installation for EKS, and for Enterprise its pull secret and license; for Calico Cloud the installer and join.
+import { eksClusterName } from '../../aws/tags.ts';
+import { cloudTokenVariable } from '../../config/cloud-tokens.ts';
 import type { ClusterSpec } from '../../config/spec-types.ts';
 import type { Deps } from '../../deps.ts';
 import { PermanentError } from '../../errors.ts';
@@ -131,20 +133,35 @@ export async function applyOperator(ctx: StepContext, deps: Deps, client: KubeAp
   return applied;
 }
 
-export async function joinCalicoCloud(ctx: StepContext, deps: Deps, client: KubeApi): Promise<void> {
-  const { cloudInstallerUrl, cloudJoinUrl, cloudToken } = deps.calico;
-  if (!cloudInstallerUrl || !cloudJoinUrl || !cloudToken) {
-    throw new PermanentError('Calico Cloud is selected but its installer URL, join URL or token is not configured', {
+/**
+ * Calico Cloud's join for one cluster: the installer manifest, then the manifest Calico Cloud mints for the bearer
+ * of that cluster's token (its "Connect Cluster" command is generated for one cluster name, so each cluster has
+ * its own token, CALICO_CLOUD_TOKEN_<CLUSTER>).
+ */
+export async function joinCalicoCloud(
+  ctx: StepContext,
+  deps: Deps,
+  client: KubeApi,
+  cluster: ClusterSpec,
+): Promise<void> {
+  const { cloudInstallerUrl, cloudJoinUrl } = deps.calico;
+  const token = deps.calico.cloudTokens?.[cluster.name];
+  if (!cloudInstallerUrl || !cloudJoinUrl || !token) {
+    const missing = [
+      ...(cloudInstallerUrl ? [] : ['CALICO_CLOUD_INSTALLER_URL']),
+      ...(cloudJoinUrl ? [] : ['CALICO_CLOUD_JOIN_URL']),
+      ...(token ? [] : [cloudTokenVariable(cluster.name)]),
+    ];
+    throw new PermanentError(`Calico Cloud is selected but ${missing.join(', ')} is not configured`, {
       code: 'CalicoCloudConfigMissing',
       hint:
-        'set CALICO_CLOUD_INSTALLER_URL, CALICO_CLOUD_JOIN_URL and CALICO_CLOUD_TOKEN ' +
-        '(from the Calico Cloud "connect cluster" page)',
+        `set ${missing.join(' and ')} from Calico Cloud's Managed Clusters page (Connect Cluster, Cluster Name ` +
+        `${eksClusterName(deps.spec.name, cluster.name)}: the command it generates holds both URLs and the token)`,
     });
   }
   await applyManifestUrl(ctx, client, cloudInstallerUrl, { pollIntervalMs: deps.pollIntervalMs });
   await ctx.checkpoint();
-  // The join manifest is minted per cluster by Calico Cloud for the bearer of the token.
-  const headers = { Authorization: `Bearer ${cloudToken}` };
+  const headers = { Authorization: `Bearer ${token}` };
   const joinText = await fetchManifest(cloudJoinUrl, { headers, signal: ctx.signal });
   await applyObjects(ctx, client, parseManifests(joinText), { pollIntervalMs: deps.pollIntervalMs });
 }

@@ -1,7 +1,9 @@
 // The CNI swap and the Calico install of one cluster, as one kind: aws-node gone, the tigera-operator and its
 // Installation in place, nodes Ready, TigeraStatus calico and apiserver Available, and (for a mesh) the
 // Enterprise API that Cluster Mesh needs actually served. Calico Open Source has none: say so plainly.
-import type { ClusterSpec } from '../../config/spec-types.ts';
+import { eksClusterName } from '../../aws/tags.ts';
+import { cloudTokenVariable } from '../../config/cloud-tokens.ts';
+import type { CalicoVariant, ClusterSpec } from '../../config/spec-types.ts';
 import type { Deps } from '../../deps.ts';
 import { PermanentError } from '../../errors.ts';
 import { conditionOf, type KubeApi } from '../../kube/client.ts';
@@ -26,6 +28,13 @@ export const CLOUD_JOIN_TIMEOUT_MS = 15 * 60_000;
 export const CALICO_READY_TIMEOUT_MS = 15 * 60_000;
 export const RCC_API = { apiVersion: 'projectcalico.org/v3', plural: 'remoteclusterconfigurations' } as const;
 const TIGERA_STATUSES = ['calico', 'apiserver'];
+/**
+ * A Calico Cloud cluster reaches its management plane through guardian: the operator's clusterconnection
+ * controller runs it (Deployment calico-system/guardian in tigera/operator v1.42) for the ManagementClusterConnection
+ * named tigera-secure, and reports it as TigeraStatus management-cluster-connection.
+ */
+const CLOUD_CONNECTION_STATUS = 'management-cluster-connection';
+const MANAGEMENT_CLUSTER_CONNECTION = 'tigera-secure';
 
 interface Node {
   metadata: { name: string };
@@ -114,7 +123,7 @@ export async function requireClusterMeshApi(client: KubeApi, deps: Deps, cluster
 }
 
 /** Nodes, the AWS CNI, and the operator's TigeraStatus, as status lines. */
-export async function health(client: KubeApi, cluster: ClusterSpec): Promise<HealthLine[]> {
+export async function health(client: KubeApi, cluster: ClusterSpec, variant?: CalicoVariant): Promise<HealthLine[]> {
   const n = await nodesReady(client);
   const want = cluster.nodeGroup.desiredSize;
   const nodeHealth = n.total === 0 ? 'absent' : n.ready >= want ? 'ok' : n.ready > 0 ? 'warning' : 'failing';
@@ -137,6 +146,14 @@ export async function health(client: KubeApi, cluster: ClusterSpec): Promise<Hea
       health: ts.available ? 'ok' : absent ? 'absent' : 'failing',
       subject: `TigeraStatus ${name}`,
       detail: ts.text.replace(`${name}: `, ''),
+    });
+  }
+  if (variant === 'cloud') {
+    const c = await cloudConnection(client);
+    lines.push({
+      health: c.available ? 'ok' : c.found ? 'failing' : 'absent',
+      subject: `TigeraStatus ${CLOUD_CONNECTION_STATUS}`,
+      detail: `${c.text.replace(`${CLOUD_CONNECTION_STATUS}: `, '')}${c.addr ? ` (guardian to ${c.addr})` : ''}`,
     });
   }
   return lines;
@@ -164,7 +181,7 @@ export async function ensure(
   if (variant === 'enterprise') {
     license = (await applyLicenseIfServed(client, deps)) ? ', license applied' : ', license after the API server is up';
   }
-  if (variant === 'cloud') await joinCalicoCloud(ctx, deps, client);
+  if (variant === 'cloud') await joinCalicoCloud(ctx, deps, client, cluster);
 
   const awsNode = removedAwsNode ? 'aws-node deleted, ' : '';
   return {
@@ -184,10 +201,12 @@ type InstallerLite = {
 /**
  * Calico Cloud's join, after Calico Open Source is Available: its installer records progress in an Installer
  * (operator.calicocloud.io, namespace calico-cloud; named `default` or after the cluster, depending on how the
- * join was generated), whose status.state is `complete` once installed (docs.tigera.io calico-cloud checklist),
- * and it has switched the Installation to TigeraSecureEnterprise.
+ * join was generated), whose status.state is `complete` once installed and whose status.clusterName is the name the
+ * join was generated for (docs.tigera.io calico-cloud checklist), and it has switched the Installation to
+ * TigeraSecureEnterprise. A name other than this cluster's means its token is another cluster's join.
  */
-async function awaitCloudJoin(ctx: StepContext, deps: Deps, client: KubeApi, cluster: ClusterSpec): Promise<void> {
+async function awaitCloudJoin(ctx: StepContext, deps: Deps, client: KubeApi, cluster: ClusterSpec): Promise<string> {
+  const expected = eksClusterName(deps.spec.name, cluster.name);
   await waitFor(ctx, {
     what: `${cluster.name}: Calico Cloud's installer complete and the Installation upgraded`,
     intervalMs: deps.pollIntervalMs,
@@ -202,7 +221,22 @@ async function awaitCloudJoin(ctx: StepContext, deps: Deps, client: KubeApi, clu
           `Calico Cloud could not connect cluster ${cluster.name}: ${failed.status?.message || 'failed'}`,
           {
             code: 'CalicoCloudJoinFailed',
-            hint: 'Calico Cloud needs the cluster to run Calico Open Source first (Installation variant Calico)',
+            hint:
+              'Calico Cloud connects a cluster that runs Calico Open Source (Installation variant Calico), with the ' +
+              `join generated for its own name; its installer logs: kubectl logs -n calico-cloud ` +
+              'deployment/calico-cloud-controller-manager',
+          },
+        );
+      }
+      const other = installers.find((i) => i.status?.clusterName && i.status.clusterName !== expected);
+      if (other) {
+        const variable = cloudTokenVariable(cluster.name);
+        throw new PermanentError(
+          `Calico Cloud connected cluster ${cluster.name} as ${other.status!.clusterName}, not ${expected}: ` +
+            `${variable} holds the join generated for ${other.status!.clusterName}`,
+          {
+            code: 'CalicoCloudWrongCluster',
+            hint: `generate a join for ${expected} (Managed Clusters, Connect Cluster) and set ${variable} to its token`,
           },
         );
       }
@@ -222,6 +256,46 @@ async function awaitCloudJoin(ctx: StepContext, deps: Deps, client: KubeApi, clu
       };
     },
   });
+  return expected;
+}
+
+type ConnectionLite = { spec?: { managementClusterAddr?: string } };
+
+/** TigeraStatus management-cluster-connection and where guardian dials (the ManagementClusterConnection's address). */
+async function cloudConnection(
+  client: KubeApi,
+): Promise<{ found: boolean; available: boolean; text: string; addr?: string }> {
+  const [mcc, ts] = await Promise.all([
+    client
+      .get<ConnectionLite>('operator.tigera.io/v1', 'ManagementClusterConnection', MANAGEMENT_CLUSTER_CONNECTION)
+      .catch(() => undefined),
+    tigeraStatus(client, CLOUD_CONNECTION_STATUS),
+  ]);
+  const addr = mcc?.spec?.managementClusterAddr;
+  if (!mcc) {
+    return {
+      found: false,
+      available: false,
+      text: `no ManagementClusterConnection ${MANAGEMENT_CLUSTER_CONNECTION} yet`,
+    };
+  }
+  return { found: true, available: ts.available, text: ts.text, addr };
+}
+
+/** Calico Cloud's management plane reached: guardian up for the ManagementClusterConnection the installer made. */
+async function awaitCloudConnection(ctx: StepContext, deps: Deps, client: KubeApi, cluster: ClusterSpec) {
+  let addr: string | undefined;
+  await waitFor(ctx, {
+    what: `${cluster.name}: TigeraStatus ${CLOUD_CONNECTION_STATUS} Available (guardian, to Calico Cloud)`,
+    intervalMs: deps.pollIntervalMs,
+    timeoutMs: CALICO_READY_TIMEOUT_MS,
+    poll: async () => {
+      const c = await cloudConnection(client);
+      addr = c.addr;
+      return { done: c.available, status: c.text };
+    },
+  });
+  return addr;
 }
 
 async function waitTigeraStatus(ctx: StepContext, deps: Deps, client: KubeApi, cluster: ClusterSpec): Promise<void> {
@@ -263,7 +337,7 @@ export async function awaitReady(
   await ctx.checkpoint();
   let cloud = '';
   if (deps.spec.calico.variant === 'cloud') {
-    await awaitCloudJoin(ctx, deps, client, cluster);
+    const name = await awaitCloudJoin(ctx, deps, client, cluster);
     // The upgrade restarts Calico as Enterprise: wait until its API serves RemoteClusterConfiguration, then Available.
     await waitFor(ctx, {
       what: `${cluster.name}: the Enterprise API (RemoteClusterConfiguration) served after the upgrade`,
@@ -275,7 +349,10 @@ export async function awaitReady(
       },
     });
     await waitTigeraStatus(ctx, deps, client, cluster);
-    cloud = ', connected to Calico Cloud (installer complete, Installation upgraded to TigeraSecureEnterprise)';
+    const addr = await awaitCloudConnection(ctx, deps, client, cluster);
+    cloud =
+      `, connected to Calico Cloud as ${name} (installer complete, Installation upgraded to ` +
+      `TigeraSecureEnterprise, ${CLOUD_CONNECTION_STATUS} Available${addr ? `, guardian to ${addr}` : ''})`;
   }
   let license = '';
   // Applied again on every run (server-side apply is idempotent) in case the install had to defer it.

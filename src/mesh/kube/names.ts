@@ -70,4 +70,4 @@ export const ENTERPRISE_HINT =
   'Set `calico.variant: enterprise` in the mesh spec with `calico.manifestBaseUrl`/`calico.version` pointing at the ' +
   'Calico Enterprise manifests, and give the worker CALICO_LICENSE_FILE (the LicenseKey YAML) and ' +
   "CALICO_PULL_SECRET_FILE (the .dockerconfigjson for Tigera's registry); or set `calico.variant: cloud` with " +
-  'CALICO_CLOUD_INSTALLER_URL, CALICO_CLOUD_JOIN_URL and CALICO_CLOUD_TOKEN.';
+  'CALICO_CLOUD_INSTALLER_URL, CALICO_CLOUD_JOIN_URL and one CALICO_CLOUD_TOKEN_<CLUSTER> per cluster.';

@@ -113,13 +113,14 @@ describe('loadConfig: a valid environment', () => {
     const cloud = loadConfig(
       {
         ...noEnterprise,
-        CALICO_CLOUD_TOKEN: CLOUD_TOKEN,
+        CALICO_CLOUD_TOKEN_IAD: CLOUD_TOKEN,
+        CALICO_CLOUD_TOKEN_PDX: `${CLOUD_TOKEN}-pdx`,
         CALICO_CLOUD_INSTALLER_URL: 'https://installer.calicocloud.io/manifests/v3.22/deploy.yaml',
         CALICO_CLOUD_JOIN_URL: 'https://www.calicocloud.io/api/managed-cluster/deploy.yaml',
       },
       { spec: specWith('cloud') },
     );
-    expect(cloud.calico.cloudToken).toBe(CLOUD_TOKEN);
+    expect(cloud.calico.cloudTokens).toEqual({ iad: CLOUD_TOKEN, pdx: `${CLOUD_TOKEN}-pdx` });
     expect(cloud.calico.cloudJoinUrl).toMatch(/^https:\/\/www.calicocloud.io/);
   });
 
@@ -128,13 +129,17 @@ describe('loadConfig: a valid environment', () => {
       ...base,
       SLACK_APP_TOKEN: APP,
       REDIS_URL: 'redis://:redis-pass@h:6379',
-      CALICO_CLOUD_TOKEN: CLOUD_TOKEN,
+      CALICO_CLOUD_TOKEN_IAD: CLOUD_TOKEN,
     });
     for (const shown of [JSON.stringify(c), JSON.stringify(c.redacted()), inspect(c, { depth: 5 })]) {
       for (const s of SECRETS) expect(shown).not.toContain(s);
       expect(shown).toContain('U012ABC');
     }
-    expect(c.redacted()).toMatchObject({ slack: { botToken: '[set]' }, redisUrl: 'redis://:***@h:6379' });
+    expect(c.redacted()).toMatchObject({
+      slack: { botToken: '[set]' },
+      redisUrl: 'redis://:***@h:6379',
+      calico: { cloudTokens: { iad: '[set]' } },
+    });
   });
 });
 
@@ -255,14 +260,33 @@ describe('loadConfig: each bad variable is named, with what is allowed, and no s
     for (const s of SECRETS) expect(err.message).not.toContain(s);
   });
 
-  it('asks for the Calico Cloud token and URLs when the variant is cloud', () => {
-    const err = problemsOf({ ...base, CALICO_CLOUD_JOIN_URL: 'not a url' }, { spec: specWith('cloud') });
+  it('asks for the Calico Cloud URLs and a token per cluster when the variant is cloud', () => {
+    const err = problemsOf(
+      { ...base, CALICO_CLOUD_JOIN_URL: 'not a url', CALICO_CLOUD_TOKEN_IAD: CLOUD_TOKEN },
+      { spec: specWith('cloud') },
+    );
     expect(err.problems.map((p) => p.variable).sort()).toEqual([
       'CALICO_CLOUD_INSTALLER_URL',
       'CALICO_CLOUD_JOIN_URL',
-      'CALICO_CLOUD_TOKEN',
+      'CALICO_CLOUD_TOKEN_PDX',
     ]);
-    expect(err.message).toMatch(/CALICO_CLOUD_TOKEN: required because the mesh spec's calico.variant is cloud/);
+    expect(err.message).toMatch(
+      /CALICO_CLOUD_TOKEN_PDX: required because the mesh spec's calico.variant is cloud: the token of the join Calico Cloud generated for cluster demo-pdx/,
+    );
+    expect(err.message).not.toContain(CLOUD_TOKEN);
+  });
+
+  it('refuses one Calico Cloud token for every cluster: each join is generated for one cluster name', () => {
+    const shared = problemsOf({ ...base, CALICO_CLOUD_TOKEN: CLOUD_TOKEN }, { spec: specWith('cloud') });
+    expect(shared.message).toMatch(
+      /CALICO_CLOUD_TOKEN: one token for every cluster: .* set CALICO_CLOUD_TOKEN_IAD, CALICO_CLOUD_TOKEN_PDX instead/,
+    );
+    const same = problemsOf(
+      { ...base, CALICO_CLOUD_TOKEN_IAD: CLOUD_TOKEN, CALICO_CLOUD_TOKEN_PDX: CLOUD_TOKEN },
+      { spec: specWith('cloud') },
+    );
+    expect(same.message).toMatch(/CALICO_CLOUD_TOKEN_IAD: holds the same token as CALICO_CLOUD_TOKEN_PDX/);
+    for (const err of [shared, same]) expect(err.message).not.toContain(CLOUD_TOKEN);
   });
 
   it('reports every problem at once', () => {

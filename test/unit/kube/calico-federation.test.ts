@@ -97,13 +97,14 @@ describe('calico.awaitReady', () => {
       metadata: { name: 'default' },
       spec: { variant: 'TigeraSecureEnterprise' },
     });
+    connectedToManagementPlane(kube);
     const spec = {
       ...testSpec('cloud'),
       calico: { ...testSpec('cloud').calico, flowLogs: { flushIntervalSeconds: 15 } },
     };
     const out = await calico.awaitReady(fakeCtx(fakeClock()), testDeps(spec), kube, iad);
     expect(out.summary).toMatch(
-      /RemoteClusterConfiguration API served, connected to Calico Cloud \(installer complete, Installation upgraded to TigeraSecureEnterprise\), flow logs every 15s \(DNS and L7 too\) to files under \/var\/log\/calico\/flowlogs on each node only: no LogStorage or LogCollector is configured, so nothing collects them$/,
+      /RemoteClusterConfiguration API served, connected to Calico Cloud as demo-iad \(installer complete, Installation upgraded to TigeraSecureEnterprise, management-cluster-connection Available, guardian to org\.tigera\.io:9000\), flow logs every 15s \(DNS and L7 too\) to files under \/var\/log\/calico\/flowlogs on each node only: no LogStorage or LogCollector is configured, so nothing collects them$/,
     );
     const felix = await kube.get<{ spec: Record<string, unknown> }>(
       'projectcalico.org/v3',
@@ -128,7 +129,96 @@ describe('calico.awaitReady', () => {
   });
 });
 
+/** What Calico Cloud's installer leaves for guardian, and the operator's TigeraStatus once guardian is up. */
+function connectedToManagementPlane(kube: FakeKube, available = true) {
+  kube.serve('operator.tigera.io/v1', 'ManagementClusterConnection');
+  kube.put({
+    apiVersion: 'operator.tigera.io/v1',
+    kind: 'ManagementClusterConnection',
+    metadata: { name: 'tigera-secure' },
+    spec: { managementClusterAddr: 'org.tigera.io:9000' },
+  });
+  const progressing = {
+    type: 'Progressing',
+    status: 'True',
+    message: 'Deployment "calico-system/guardian" is not available',
+  };
+  kube.put(
+    tigera('management-cluster-connection', available ? [{ type: 'Available', status: 'True' }] : [progressing]),
+  );
+}
+
+/** A cluster whose Installer reports `clusterName`, upgraded to Enterprise with the Cluster Mesh API served. */
+function cloudCluster(clusterName: string): FakeKube {
+  const kube = new FakeKube()
+    .serve('operator.calicocloud.io/v1', 'Installer')
+    .serve('projectcalico.org/v3', 'RemoteClusterConfiguration');
+  for (const n of ['n1', 'n2']) kube.put(node(n, true));
+  for (const t of ['calico', 'apiserver']) kube.put(tigera(t, [{ type: 'Available', status: 'True' }]));
+  kube.put({
+    apiVersion: 'operator.calicocloud.io/v1',
+    kind: 'Installer',
+    metadata: { name: 'default', namespace: 'calico-cloud' },
+    status: { clusterName, state: 'complete', message: '' },
+  });
+  kube.put({
+    apiVersion: 'operator.tigera.io/v1',
+    kind: 'Installation',
+    metadata: { name: 'default' },
+    spec: { variant: 'TigeraSecureEnterprise' },
+  });
+  return kube;
+}
+
 describe('calico.awaitReady for Calico Cloud', () => {
+  it("refuses a join generated for another cluster's name (its token is the wrong cluster's)", async () => {
+    const kube = cloudCluster('demo-pdx');
+    connectedToManagementPlane(kube);
+    const err = await calico
+      .awaitReady(fakeCtx(fakeClock()), testDeps(testSpec('cloud')), kube, iad)
+      .catch((e: unknown) => e);
+    expect((err as PermanentError).code).toBe('CalicoCloudWrongCluster');
+    expect((err as Error).message).toBe(
+      'Calico Cloud connected cluster iad as demo-pdx, not demo-iad: CALICO_CLOUD_TOKEN_IAD holds the join generated for demo-pdx',
+    );
+  });
+
+  it('waits for the management-cluster connection (guardian) and names what it waits for', async () => {
+    const kube = cloudCluster('demo-iad');
+    connectedToManagementPlane(kube, false);
+    const err = await calico
+      .awaitReady(fakeCtx(fakeClock()), testDeps(testSpec('cloud')), kube, iad)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WaitTimeoutError);
+    expect((err as Error).message).toContain('TigeraStatus management-cluster-connection Available');
+    expect((err as Error).message).toContain('Deployment "calico-system/guardian" is not available');
+  });
+
+  it('status reports the management-cluster connection of a Calico Cloud cluster', async () => {
+    const kube = cloudCluster('demo-iad');
+    const none = await calico.health(kube, iad, 'cloud');
+    expect(none.at(-1)).toEqual({
+      health: 'absent',
+      subject: 'TigeraStatus management-cluster-connection',
+      detail: 'no ManagementClusterConnection tigera-secure yet',
+    });
+    connectedToManagementPlane(kube, false);
+    expect((await calico.health(kube, iad, 'cloud')).at(-1)).toEqual({
+      health: 'failing',
+      subject: 'TigeraStatus management-cluster-connection',
+      detail: 'Progressing (Deployment "calico-system/guardian" is not available) (guardian to org.tigera.io:9000)',
+    });
+    connectedToManagementPlane(kube);
+    expect((await calico.health(kube, iad, 'cloud')).at(-1)).toEqual({
+      health: 'ok',
+      subject: 'TigeraStatus management-cluster-connection',
+      detail: 'Available (guardian to org.tigera.io:9000)',
+    });
+    expect((await calico.health(kube, iad, 'enterprise')).map((l) => l.subject)).not.toContain(
+      'TigeraStatus management-cluster-connection',
+    );
+  });
+
   it("stops with the installer's reason when the join fails", async () => {
     const kube = new FakeKube().serve('operator.calicocloud.io/v1', 'Installer');
     for (const n of ['n1', 'n2']) kube.put(node(n, true));
