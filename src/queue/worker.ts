@@ -241,7 +241,9 @@ async function answerJoiners(
       editClient: opts.slackEdits,
       budget: opts.editBudget,
       channel: j.channelId,
-      anchorTs: j.anchorTs,
+      // A joiner whose message the web role is posting right now: the answer waits for it and goes there.
+      anchorTs: j.anchorTs ?? (j.claim ? await recordedAnchor(opts.redis, opts.prefix, j.claim) : undefined),
+      ...(j.claim ? { anchorClaim: anchorClaim(opts.redis, opts.prefix, j.claim) } : {}),
       title: opts.describe(data),
       jobId: jobNumber(jobId),
       userId: j.userId,
