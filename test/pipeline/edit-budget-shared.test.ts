@@ -102,7 +102,10 @@ describe('the edit budget of two worker processes', () => {
       ...processReporters(CHANNELS[0]!, makeEditBudget(), 1),
       ...processReporters(CHANNELS[1]!, makeEditBudget(), 4),
     ];
+    const started = Date.now();
     await busy(reporters);
+    const calls = slack.stats()['chat.update']?.calls ?? 0;
+    console.log(`own budgets: ${calls} chat.update in ${(Date.now() - started) / 1000} s, ${refused()} refused`);
     expect(refused()).toBeGreaterThan(0);
     await Promise.all(reporters.map((r) => r.flush()));
   }, 60_000);
@@ -125,6 +128,7 @@ describe('the edit budget of two worker processes', () => {
     const tier = DEFAULT_RATE_LIMITS['chat.update']!;
     expect(edits).toBeLessThanOrEqual(tier.burst + Math.ceil(seconds * tier.perSecond));
     expect(edits).toBeGreaterThanOrEqual(anchors.length);
+    console.log(`shared budget: ${edits} chat.update in ${seconds} s, ${refused()} refused`);
     expect(refused()).toBe(0);
     // The final states go at once (forced), whatever the budget says; each arrives.
     await Promise.all(reporters.map((r, i) => r.finish('succeeded', `job ${i + 1} finished`)));
