@@ -3,23 +3,13 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Deps } from '../src/deps.ts';
-import type { PathProbe } from '../src/metrics/mesh-health.ts';
 import type { JobName } from '../src/queue/job-types.ts';
 import type { JobContext, JobHandler } from '../src/queue/worker.ts';
 import type { WatchControl } from '../src/watch/schedule.ts';
 import type { ObserveMesh } from './watch.ts';
 
-/** Status's gauges and picture ping each pair the way /mesh ping does: from netshoot to the pod 0. */
-async function pathProbe(deps: Deps): Promise<PathProbe> {
-  const [{ pingTargets }, { pingFrom }] = await Promise.all([import('./ping.ts'), import('../src/mesh/ping/probe.ts')]);
-  return async (from, to) => {
-    const [target] = await pingTargets(deps, from, { kind: 'pod', cluster: to, ordinal: 0 });
-    return (await pingFrom(deps, from, to, target.name)).result;
-  };
-}
-
-/** The watch's observation: status's own pass (lines, verdict, the mesh as numbers with the pings). */
-const observeMesh: ObserveMesh = async (deps) => {
+/** The watch's observation: status's own pass (lines, verdict, the mesh as numbers, pings included). */
+export const observeMesh: ObserveMesh = async (deps) => {
   const [{ collectStatus }, { meshHealthOf }, { verdict }, { memoizeReads }] = await Promise.all([
     import('./status/index.ts'),
     import('./status/health.ts'),
@@ -31,7 +21,7 @@ const observeMesh: ObserveMesh = async (deps) => {
   const clusters = await collectStatus(pass);
   const v = verdict(deps.spec.name, clusters);
   if (v.state === 'none') return { clusters, verdict: v };
-  return { clusters, verdict: v, health: await meshHealthOf(pass, clusters, undefined, await pathProbe(pass)) };
+  return { clusters, verdict: v, health: meshHealthOf(pass, clusters) };
 };
 
 /** The watch's pass, for the worker role's watch worker (src/watch/worker.ts). */
@@ -57,7 +47,7 @@ export function makeHandlers(getDeps: () => Promise<Deps>, watch?: WatchControl)
     status: async (ctx) => {
       const { statusJob } = await import('./status/index.ts');
       const deps = await getDeps();
-      const result = await statusJob(deps, ctx, cmd(ctx, 'status').wait, await pathProbe(deps));
+      const result = await statusJob(deps, ctx, cmd(ctx, 'status').wait);
       if (!watch) return result;
       const { syncedFor } = await import('./watch-job.ts');
       const line = syncedFor(await watch.store.passes().catch(() => []), deps.clock.now());

@@ -105,6 +105,8 @@ export interface SimClusterHandle {
   authorize(user: UserInfo, req: AccessRequest): boolean;
   endpoint: string;
   caPem: string;
+  /** How many exec requests the API server accepted, all or of one command (`ping`): tests count them. */
+  execCount?(command?: string): number;
 }
 
 /** What a command run in a container printed. */

@@ -22,6 +22,7 @@ import { openQueues } from './queue/queues.ts';
 import { type JobHandler, type RunningWorkers, startWorkers } from './queue/worker.ts';
 import type { WebApp } from './slack/app.ts';
 import { makeSlackClients } from './slack/client.ts';
+import { makeSharedEditBudget } from './slack/shared-edit-budget.ts';
 import { openWatch, type WatchControl } from './watch/schedule.ts';
 import { startWatchWorker, type WatchWorker } from './watch/worker.ts';
 
@@ -145,6 +146,8 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
       handlers: { ...makeHandlers(getDeps, watch), ...overrides.handlers },
       slack,
       slackEdits: slackClients.edits,
+      // On the connection that fails fast: while Redis is down, edits use this process's budget at once.
+      editBudget: makeSharedEditBudget({ redis, prefix, log: log.child({ role: 'worker' }) }),
       // Shortly after: BullMQ records the job's outcome once the processor returns.
       onJobEnd: () => refreshHomesSoon(300),
       clock,

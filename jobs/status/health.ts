@@ -1,12 +1,11 @@
 // One status pass as numbers (MeshHealth) for the gauges and the topology picture: read from the pass's own
-// lines (so that status, metrics and picture never disagree), plus one ping per ordered pair of clusters
-// through the probe jobs/index.ts hands in (ping's own, so that both ping the same way).
+// lines (so that status, metrics and picture never disagree), the pings too: each ordered pair's `ping to` line
+// carries its loss and RTT, so a pass pings each pair once.
 import type { Deps } from '../../src/deps.ts';
 import type {
   ClusterHealth,
   MeshHealth,
   PathHealth,
-  PathProbe,
   PeeringHealth,
   SyncHealth,
   SyncState,
@@ -70,36 +69,12 @@ function peerings(clusters: ClusterStatus[]): PeeringHealth[] {
   return out;
 }
 
-const netshootReady = (c: ClusterStatus) => find(c.kube, 'pod netshoot')?.health === 'ok';
+/** Each ordered pair's ping as the pass's own lines carry it: the pass pinged each pair once, for both. */
+const paths = (clusters: ClusterStatus[]): PathHealth[] =>
+  clusters.flatMap((c) => c.kube.flatMap((l) => (l.path ? [l.path] : [])));
 
-/** Pings each ordered pair whose source has a ready netshoot pod (in parallel; each ping takes about 3 s). */
-async function paths(deps: Deps, clusters: ClusterStatus[], probe: PathProbe): Promise<PathHealth[]> {
-  const probes: Array<Promise<PathHealth>> = [];
-  for (const from of clusters) {
-    if (!netshootReady(from)) continue;
-    const spec = deps.spec.clusters.find((s) => s.name === from.cluster)!;
-    for (const to of clusters) {
-      if (to === from) continue;
-      probes.push(
-        probe(spec, to.cluster).then((r) => {
-          const out: PathHealth = { from: from.cluster, to: to.cluster, packetLoss: r.lossPercent / 100 };
-          if (r.rttMs) out.rttSeconds = r.rttMs.avg / 1000;
-          if (!r.ok) out.failure = r.message ?? r.failure ?? 'no reply';
-          return out;
-        }),
-      );
-    }
-  }
-  return Promise.all(probes);
-}
-
-/** The pass as numbers; without a probe (tests of the status text alone) no path is pinged. */
-export async function meshHealthOf(
-  deps: Deps,
-  clusters: ClusterStatus[],
-  hourlyCost?: number,
-  probe?: PathProbe,
-): Promise<MeshHealth> {
+/** The pass as numbers. */
+export function meshHealthOf(deps: Deps, clusters: ClusterStatus[], hourlyCost?: number): MeshHealth {
   const syncs = clusters.flatMap((dest) => clusters.filter((s) => s !== dest).map((s) => syncOf(dest, s.cluster)));
   const h: MeshHealth = {
     mesh: deps.spec.name,
@@ -107,7 +82,7 @@ export async function meshHealthOf(
     clusters: clusters.map((c) => clusterHealth(deps, c)),
     peerings: peerings(clusters),
     syncs,
-    paths: probe ? await paths(deps, clusters, probe) : [],
+    paths: paths(clusters),
   };
   if (hourlyCost !== undefined) h.hourlyCost = hourlyCost;
   return h;

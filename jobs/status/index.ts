@@ -4,7 +4,7 @@ import { memoizeReads } from '../../src/aws/memo.ts';
 import { costOfObserved, loadPrices } from '../../src/cost.ts';
 import type { Deps } from '../../src/deps.ts';
 import { errorMessage } from '../../src/errors.ts';
-import { type PathProbe, recordMeshHealth } from '../../src/metrics/mesh-health.ts';
+import { recordMeshHealth } from '../../src/metrics/mesh-health.ts';
 import type { JobResult } from '../../src/queue/job-types.ts';
 import type { JobContext } from '../../src/queue/worker.ts';
 import { observeAws, observeBilled } from './aws.ts';
@@ -36,7 +36,7 @@ export async function collectStatus(deps: Deps): Promise<ClusterStatus[]> {
 
 export const STATUS_WAIT_TIMEOUT_MS = 10 * 60 * 1000;
 
-export async function statusJob(deps: Deps, ctx: JobContext, wait: boolean, probe?: PathProbe): Promise<JobResult> {
+export async function statusJob(deps: Deps, ctx: JobContext, wait: boolean): Promise<JobResult> {
   // Each pass reads each AWS answer once, however many clusters (and the cost) ask for it.
   const pass = (): Deps => ({ ...deps, aws: memoizeReads(deps.aws) });
   let passDeps = pass();
@@ -57,7 +57,7 @@ export async function statusJob(deps: Deps, ctx: JobContext, wait: boolean, prob
   const billed = v.state === 'none' ? undefined : await hourlyCost(passDeps);
   const cost = billed?.text;
   if (v.state !== 'none') {
-    const health = await meshHealthOf(passDeps, clusters, billed?.dollars, probe);
+    const health = meshHealthOf(passDeps, clusters, billed?.dollars);
     recordMeshHealth(health);
     await attachTopology(ctx, health);
   }

@@ -8,12 +8,13 @@ import type { KubeApi } from '../../src/kube/client.ts';
 import * as calico from '../../src/mesh/kube/calico.ts';
 import * as federation from '../../src/mesh/kube/federation.ts';
 import type { HealthLine } from '../../src/mesh/kube/health.ts';
-import { kubeFor, otherClusters, statefulSetName } from '../../src/mesh/kube/names.ts';
+import { kubeFor, otherClusters, podDnsName } from '../../src/mesh/kube/names.ts';
 import * as netshoot from '../../src/mesh/kube/netshoot.ts';
 import { readTyphaSync } from '../../src/mesh/kube/typha.ts';
 import * as workloads from '../../src/mesh/kube/workloads.ts';
 import { pingCell } from '../../src/mesh/ping/parse.ts';
 import { pingFrom } from '../../src/mesh/ping/probe.ts';
+import type { PathHealth } from '../../src/metrics/mesh-health.ts';
 import type { StatusLine } from './types.ts';
 
 async function federationLines(deps: Deps, client: KubeApi, cluster: ClusterSpec): Promise<HealthLine[]> {
@@ -27,8 +28,12 @@ async function workloadLines(deps: Deps, client: KubeApi, cluster: ClusterSpec):
   return [...sets, pod];
 }
 
-/** One ping per other cluster, ending with a full-MTU packet with fragmentation forbidden: the path carries it. */
-async function pathLines(deps: Deps, client: KubeApi, cluster: ClusterSpec): Promise<HealthLine[]> {
+/**
+ * One ping per other cluster, to its pod 0 as `/mesh ping FROM TO-0` does, ending with a full-MTU packet with
+ * fragmentation forbidden: the path carries it. The line keeps the ping's numbers: the pass's gauges and the
+ * topology picture read them from it, so a pass pings each ordered pair once.
+ */
+async function pathLines(deps: Deps, client: KubeApi, cluster: ClusterSpec): Promise<StatusLine[]> {
   const others = otherClusters(deps, cluster);
   if ((await netshoot.find(deps, client)) !== 'ready') {
     return others.map((o) => ({
@@ -38,17 +43,22 @@ async function pathLines(deps: Deps, client: KubeApi, cluster: ClusterSpec): Pro
     }));
   }
   return Promise.all(
-    others.map(async (o): Promise<HealthLine> => {
-      const p = await pingFrom(deps, cluster, o.name, statefulSetName(o.name));
+    others.map(async (o): Promise<StatusLine> => {
+      const target = podDnsName(o.name, 0);
+      const { result } = await pingFrom(deps, cluster, o.name, target);
       const subject = `ping to ${o.name}`;
-      if (p.result.ok) {
-        const detail = `${statefulSetName(o.name)} answers, also one ${p.result.mtu}-byte packet with fragmentation forbidden`;
-        return { health: 'ok', subject, detail };
+      const path: PathHealth = { from: cluster.name, to: o.name, packetLoss: result.lossPercent / 100 };
+      if (result.rttMs) path.rttSeconds = result.rttMs.avg / 1000;
+      if (result.ok) {
+        const detail = `${target} answers, also one ${result.mtu}-byte packet with fragmentation forbidden`;
+        return { health: 'ok', subject, detail, path };
       }
+      path.failure = result.message ?? result.failure ?? 'no reply';
       return {
         health: 'failing',
         subject,
-        detail: `${pingCell(p.result)}${p.result.message ? `: ${p.result.message}` : ''}`,
+        detail: `${pingCell(result)}${result.message ? `: ${result.message}` : ''}`,
+        path,
       };
     }),
   );
@@ -72,13 +82,15 @@ export async function observeKube(deps: Deps, cluster: ClusterSpec): Promise<Sta
     return [{ health: 'failing', subject: 'Kubernetes API', detail: `unreachable: ${errorMessage(err)}` }];
   }
   try {
-    const groups = await Promise.all([
-      calico.health(client, cluster, deps.spec.calico.variant),
-      federationLines(deps, client, cluster),
-      workloadLines(deps, client, cluster),
+    const [lines, paths] = await Promise.all([
+      Promise.all([
+        calico.health(client, cluster, deps.spec.calico.variant),
+        federationLines(deps, client, cluster),
+        workloadLines(deps, client, cluster),
+      ]),
       pathLines(deps, client, cluster),
     ]);
-    return groups.flat().map(asStatus);
+    return [...lines.flat().map(asStatus), ...paths];
   } catch (err) {
     return [{ health: 'failing', subject: 'Kubernetes API', detail: `unreachable: ${errorMessage(err)}` }];
   }

@@ -1,4 +1,5 @@
 // One line of `/mesh status`: a person reads the mark first, then the subject and the reason.
+import type { PathHealth } from '../../src/metrics/mesh-health.ts';
 
 export type Health = 'ok' | 'warning' | 'failing' | 'absent';
 
@@ -10,6 +11,8 @@ export interface StatusLine {
   detail: string;
   /** The number the verdict was read from, when there is one (federation: Typha's connection status). */
   value?: number;
+  /** A ping line's numbers (loss, RTT), for the gauges and the picture. */
+  path?: PathHealth;
 }
 
 export interface ClusterStatus {

@@ -65,12 +65,6 @@ export interface PathHealth {
   failure?: string;
 }
 
-/** One ping from a cluster's netshoot pod to another cluster's first pod (jobs/index.ts builds it from ping's). */
-export type PathProbe = (
-  from: ClusterSpec,
-  to: string,
-) => Promise<{ ok: boolean; lossPercent: number; rttMs?: { avg: number }; failure?: string; message?: string }>;
-
 export interface MeshHealth {
   mesh: string;
   /** When the pass ended (ms since the epoch). */

@@ -7,7 +7,13 @@ import type { JobData } from './job-types.ts';
 export interface Joiner {
   userId: string;
   channelId: string;
-  anchorTs: string;
+  /** The joiner's message, when it was posted before joining (a web role of an earlier version). */
+  anchorTs?: string;
+  /**
+   * The anchor claim (src/queue/anchor.ts) of the joiner's message: it joins first and posts after, so the job may
+   * end in between; then the worker waits for that message and answers on it instead of posting one of its own.
+   */
+  claim?: string;
 }
 
 const openKey = (prefix: string) => `${prefix}:coalesce:status`;

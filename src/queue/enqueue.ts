@@ -1,5 +1,6 @@
 // Turning an accepted command into a queued job with its anchor message: the user sees the job's number, who
 // asked, its place in line, and what it waits for.
+import { randomUUID } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -162,19 +163,33 @@ async function joinOpenStatus(deps: EnqueueDeps, data: JobData): Promise<Enqueue
   }
   const title = deps.describe(data);
   const text = `:hourglass_flowing_sand: *${title}* · job ${jobNumber(open)} · asked by <@${data.userId}>\nJoined the status already ${state === 'active' ? 'running' : 'queued'}; the answer comes here when it ends.`;
-  const res = await deps.slack.chat.postMessage({
-    channel: data.channelId,
-    text: `${title} · job ${jobNumber(open)} · asked by <@${data.userId}> · joined`,
-    blocks: [section(text)],
-  });
-  const joined = await join(deps.redis, deps.prefix, open, {
-    userId: data.userId,
-    channelId: data.channelId,
-    anchorTs: res.ts as string,
-  });
-  if (!joined) {
-    await deps.slack.chat.delete({ channel: data.channelId, ts: res.ts as string }).catch(() => undefined);
+  // Joined first, posted after: a message posted before joining would have to be taken back when the status ended
+  // in between. The claim tells the worker, should the status end before the post, to answer on this message.
+  const claimId = `${open}:joiner:${randomUUID()}`;
+  const claim = anchorClaim(deps.redis, deps.prefix, claimId);
+  await claim.take();
+  const joiner = { userId: data.userId, channelId: data.channelId, claim: claimId };
+  if (!(await join(deps.redis, deps.prefix, open, joiner))) {
+    await claim.release().catch(() => undefined);
     return undefined;
   }
-  return { jobId: open, anchorTs: res.ts as string, position: 1 };
+  try {
+    const res = await deps.slack.chat.postMessage({
+      channel: data.channelId,
+      text: `${title} · job ${jobNumber(open)} · asked by <@${data.userId}> · joined`,
+      blocks: [section(text)],
+    });
+    const mine = res.ts as string;
+    const anchorTs = await claim.record(mine);
+    // Only when this claim had expired (Slack took longer than the hold) and the worker answered meanwhile.
+    if (anchorTs !== mine) await deps.slack.chat.delete({ channel: data.channelId, ts: mine }).catch(() => undefined);
+    return { jobId: open, anchorTs, position: 1 };
+  } catch (err) {
+    // The worker posts the answer when the status ends.
+    await claim.release().catch(() => undefined);
+    const reason = closedChannelReason(slackErrorCode(err));
+    if (reason) throw new ChannelClosedError(adviceFor(reason, data.channelId));
+    deps.log.warn({ err, jobId: open }, 'could not post the joined message; the worker posts the answer');
+    return { jobId: open, position: 1 };
+  }
 }

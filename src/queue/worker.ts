@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import { CancelledError, errorMessage, PermanentError, WaitTimeoutError } from '../errors.ts';
 import { type JobOutcome, jobEnded, jobStarted } from '../metrics/jobs.ts';
+import type { EditBudget } from '../slack/edit-budget.ts';
 import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 import { ProgressReporter } from '../slack/reporter.ts';
 import { PlanFailedError } from '../steps/runner.ts';
@@ -44,6 +45,8 @@ export interface WorkerOptions {
   slack: WebClient;
   /** For progress edits: a client that answers a 429 at once (src/slack/client.ts); default `slack`. */
   slackEdits?: WebClient;
+  /** The app's budget for progress edits, shared with every process (src/slack/shared-edit-budget.ts). */
+  editBudget?: EditBudget;
   clock: Clock;
   log: Logger;
   readConcurrency?: number;
@@ -86,6 +89,7 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
     const reporter = new ProgressReporter({
       client: opts.slack,
       editClient: opts.slackEdits,
+      budget: opts.editBudget,
       job: { name: data.name, command: data.command },
       channel: data.channelId,
       // Queued before its anchor was posted: the web role may have posted it since, or be posting it now (then
@@ -235,8 +239,11 @@ async function answerJoiners(
     const reporter = new ProgressReporter({
       client: opts.slack,
       editClient: opts.slackEdits,
+      budget: opts.editBudget,
       channel: j.channelId,
-      anchorTs: j.anchorTs,
+      // A joiner whose message the web role is posting right now: the answer waits for it and goes there.
+      anchorTs: j.anchorTs ?? (j.claim ? await recordedAnchor(opts.redis, opts.prefix, j.claim) : undefined),
+      ...(j.claim ? { anchorClaim: anchorClaim(opts.redis, opts.prefix, j.claim) } : {}),
       title: opts.describe(data),
       jobId: jobNumber(jobId),
       userId: j.userId,

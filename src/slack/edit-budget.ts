@@ -1,18 +1,34 @@
-// One budget for progress edits for every job of this process: Slack counts chat.update per app and workspace
-// (Tier 3, about 50 a minute), not per job, so five jobs editing once a second each would be refused. Jobs run in
-// the worker role only (in single-process mode, its thread), so this module's one instance serves them all.
+// The budget for progress edits. Slack counts chat.update per app and workspace (Tier 3, about 50 a minute), not
+// per job or per process, so five jobs editing once a second each would be refused. This module is one process's
+// budget: the shared one (shared-edit-budget.ts) keeps the bucket in Redis for every process of the app, and
+// falls back to this one while Redis does not answer.
 
 export interface EditBudget {
   /**
    * Takes one edit if the budget allows; otherwise how many ms until one is available. `force` takes it anyway
    * (a job's final state): the budget goes into debt, so that the progress edits after it wait longer instead.
    */
+  take(now: number, force?: boolean): number | Promise<number>;
+}
+
+export interface BudgetRate {
+  /** Edits a minute, steady (default 45: under Slack's 50 for Tier 3, with room for the app's other edits). */
+  perMinute?: number;
+  /** Edits at once before the steady rate applies; the debt forced edits may run up is as large. */
+  burst?: number;
+}
+
+export const DEFAULT_EDITS_PER_MINUTE = 45;
+export const DEFAULT_EDIT_BURST = 10;
+
+/** One process's budget answers at once. */
+export interface LocalEditBudget extends EditBudget {
   take(now: number, force?: boolean): number;
 }
 
-export function makeEditBudget(opts: { perMinute?: number; burst?: number } = {}): EditBudget {
-  const perMs = (opts.perMinute ?? 45) / 60_000;
-  const burst = opts.burst ?? 10;
+export function makeEditBudget(opts: BudgetRate = {}): LocalEditBudget {
+  const perMs = (opts.perMinute ?? DEFAULT_EDITS_PER_MINUTE) / 60_000;
+  const burst = opts.burst ?? DEFAULT_EDIT_BURST;
   let tokens = burst;
   let at = 0;
   return {
@@ -30,5 +46,5 @@ export function makeEditBudget(opts: { perMinute?: number; burst?: number } = {}
   };
 }
 
-/** The process's budget: every reporter shares it unless a test gives one of its own. */
-export const sharedEditBudget: EditBudget = makeEditBudget();
+/** A process's own budget: what a reporter uses when it is given none (tests, tools). */
+export const processEditBudget: EditBudget = makeEditBudget();

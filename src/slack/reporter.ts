@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { UnchangedVerb } from '../steps/step.ts';
 import { formatDuration } from '../steps/wait.ts';
-import { type EditBudget, sharedEditBudget } from './edit-budget.ts';
+import { type EditBudget, processEditBudget } from './edit-budget.ts';
 import {
   codeBlock,
   context,
@@ -37,7 +37,7 @@ export interface ReporterOptions {
   job?: RerunValue;
   /** The client for progress edits (one that answers a 429 at once); default `client`. */
   editClient?: WebClient;
-  /** Shared by every job of the process; default the process's own. */
+  /** Shared by every job of the app (shared-edit-budget.ts); default this process's own. */
   budget?: EditBudget;
   /** Who may post the anchor (src/queue/anchor.ts): the web role may be posting it; then it is used instead. */
   anchorClaim?: {
@@ -354,11 +354,11 @@ export class ProgressReporter {
         if (!ts) return;
       }
       const anchorTs = this.anchorTs as string;
-      const budget = this.opts.budget ?? sharedEditBudget;
+      const budget = this.opts.budget ?? processEditBudget;
       // Several final states at once take turns: each 429 waits its Retry-After, with a little jitter.
       for (let attempt = 0; attempt < 10; attempt++) {
         // A final state goes at once (it is the one edit that must arrive); the progress edits after it wait.
-        const wait = budget.take(Date.now(), final);
+        const wait = await budget.take(Date.now(), final);
         if (wait > 0) return this.retryEditIn(wait);
         try {
           this.edits += 1;

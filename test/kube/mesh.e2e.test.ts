@@ -15,6 +15,7 @@ import {
 import { DescribeClusterCommand } from '@aws-sdk/client-eks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planDownKube } from '../../jobs/down/kube.ts';
+import { observeMesh } from '../../jobs/index.ts';
 import { runPing } from '../../jobs/ping.ts';
 import { scaleStep } from '../../jobs/scale.ts';
 import { observeKube } from '../../jobs/status/kube.ts';
@@ -213,6 +214,36 @@ describe('day two', () => {
     expect(by('federated Service multi-cluster-rs-pdx')).toMatchObject({ health: 'ok' });
     expect(by('pod netshoot')).toMatchObject({ health: 'ok' });
   }, 20_000);
+
+  it('a pass of the watch (and of status) pings each ordered pair once: its lines and its gauges read the same pings', async () => {
+    const pings = () => mesh.cloud.kube!.clusters().reduce((n, c) => n + (c.execCount?.('ping') ?? 0), 0);
+    const before = pings();
+    const pass = await observeMesh(mesh.deps);
+    // Two ordered pairs; each is one ping of small packets and one full-MTU packet (pingFrom).
+    expect(pings() - before).toBe(4);
+    const lines = pass.clusters.flatMap((c) =>
+      c.kube.filter((l) => l.subject.startsWith('ping to ')).map((l) => [c.cluster, l.subject, l.health, l.detail]),
+    );
+    expect(lines).toEqual([
+      [
+        'iad',
+        'ping to pdx',
+        'ok',
+        expect.stringMatching(/^multi-cluster-rs-pdx-0\.multi-cluster-rs-pdx answers, also/),
+      ],
+      [
+        'pdx',
+        'ping to iad',
+        'ok',
+        expect.stringMatching(/^multi-cluster-rs-iad-0\.multi-cluster-rs-iad answers, also/),
+      ],
+    ]);
+    expect(pass.health?.paths.map((p) => [p.from, p.to, p.packetLoss, p.failure])).toEqual([
+      ['iad', 'pdx', 0, undefined],
+      ['pdx', 'iad', 0, undefined],
+    ]);
+    for (const p of pass.health?.paths ?? []) expect(p.rttSeconds).toBeGreaterThan(0);
+  }, 30_000);
 });
 
 describe('sync, as Typha reports it on every replica', () => {

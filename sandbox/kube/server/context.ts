@@ -20,6 +20,8 @@ export interface ClusterContext {
   authorize(user: UserInfo, req: AccessRequest): boolean;
   /** The controllers' exec handler, once they are installed. */
   exec(): ExecHandler | undefined;
+  /** Exec requests accepted so far, by command (its first word). */
+  execs: Map<string, number>;
   /** The controllers' pod HTTP ports (pods/proxy), once they are installed. */
   podHttp(): PodHttpHandler | undefined;
 }

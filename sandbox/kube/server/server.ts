@@ -71,6 +71,7 @@ export async function startApiServer(
     tokens: new TokenIssuer(),
     authorize,
     exec: () => execHandler,
+    execs: new Map(),
     podHttp: () => podHttpHandler,
   };
   const authenticate = createAuthenticator({
@@ -111,6 +112,8 @@ export async function startApiServer(
     authorize,
     endpoint: `https://127.0.0.1:${port}`,
     caPem: certs.caPem,
+    execCount: (command) =>
+      command === undefined ? [...ctx.execs.values()].reduce((a, b) => a + b, 0) : (ctx.execs.get(command) ?? 0),
   };
   return {
     handle,
@@ -261,6 +264,8 @@ async function handleUpgrade(
     throw pageNotFound();
   authorizeResource(ctx, user, info);
   const plan = prepareExec(ctx, info, url);
+  const command = plan.command[0] ?? '';
+  ctx.execs.set(command, (ctx.execs.get(command) ?? 0) + 1);
   if (isSpdyUpgrade(req)) {
     const flag = (name: string) => ['true', '1'].includes(url.searchParams.get(name) ?? '');
     return runSpdyExec({ ctx, req, socket, plan, stdin: flag('stdin') || flag('input'), tty: flag('tty') });
