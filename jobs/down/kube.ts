@@ -3,7 +3,7 @@
 // the AWS side deletes the clusters. Then every Service of type LoadBalancer in the cluster, meshops' or not,
 // and a bounded wait until its controller has deleted their load balancers (each would outlive the cluster and
 // block the VPC; what is still there when the wait ends, the AWS part deletes). Clusters that no longer exist get
-// no step.
+// no step, and one that finishes DELETING after the plan has nothing left to clean.
 import { eksClusterName } from '../../src/aws/tags.ts';
 import type { ClusterSpec } from '../../src/config/spec-types.ts';
 import type { Deps } from '../../src/deps.ts';
@@ -62,12 +62,28 @@ async function findOurs(deps: Deps, client: KubeApi): Promise<ObjectRef[]> {
   return groups.flat();
 }
 
+/** A cluster that vanished since the plan (it was DELETING): deleting it took what was inside with it. */
+function isGone(err: unknown): boolean {
+  return err instanceof PermanentError && err.code === 'ResourceNotFoundException';
+}
+
+/** The cluster's API, or undefined when the EKS cluster no longer exists. */
+async function clientIfThere(deps: Deps, cluster: ClusterSpec): Promise<KubeApi | undefined> {
+  try {
+    return await kubeFor(deps, cluster);
+  } catch (err) {
+    if (isGone(err)) return undefined;
+    throw err;
+  }
+}
+
 export function downKubeStep(deps: Deps, cluster: ClusterSpec): Step {
   return leaf(
     `down/${cluster.name}/kube`,
     `${cluster.name}: delete meshops workloads and federation objects (label meshops.io/mesh=${deps.spec.name})`,
     async (ctx) => {
-      const client = await kubeFor(deps, cluster);
+      const client = await clientIfThere(deps, cluster);
+      if (!client) return { summary: `${cluster.name}: the EKS cluster is gone, and what was in it`, changed: false };
       const between = () => ctx.checkpoint();
       const deleted = [
         ...(await federation.remove(deps, client, between)),
@@ -86,7 +102,8 @@ export function downKubeStep(deps: Deps, cluster: ClusterSpec): Step {
       };
     },
     async () => {
-      const client = await kubeFor(deps, cluster);
+      const client = await clientIfThere(deps, cluster);
+      if (!client) return { state: 'missing', detail: 'the EKS cluster is gone' };
       const ours = [...(await findOurs(deps, client)), ...(await loadBalancerServices(client))];
       return ours.length
         ? {
@@ -112,7 +129,7 @@ export async function planDownKube(deps: Deps): Promise<Step> {
       present.push(cluster);
     } catch (err) {
       // Already gone (or never made): nothing to clean inside it.
-      if (err instanceof PermanentError && err.code === 'ResourceNotFoundException') continue;
+      if (isGone(err)) continue;
       // A FAILED cluster never gets an API to clean; deleting the cluster takes what is inside with it.
       if (await isFailed(deps, cluster)) continue;
       // No endpoint yet (still CREATING) or a transient error: keep the step, it will say what is wrong.

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { DescribeClusterCommand } from '@aws-sdk/client-eks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planDownKube } from '../../jobs/down/kube.ts';
+import { downKubeStep, planDownKube } from '../../jobs/down/kube.ts';
 import { observeMesh } from '../../jobs/index.ts';
 import { runPing } from '../../jobs/ping.ts';
 import { scaleStep } from '../../jobs/scale.ts';
@@ -555,6 +555,14 @@ describe('/mesh down, Kubernetes part', () => {
     const ghost = { ...mesh.pdx, name: 'ghost' };
     const plan = await planDownKube({ ...mesh.deps, spec: { ...mesh.spec, clusters: [mesh.iad, ghost] } });
     expect(leaves(plan).map((l) => l.id)).toEqual(['down/iad/kube']);
+  }, 30_000);
+
+  it('a cluster that finishes DELETING between the plan and its step has nothing left to clean', async () => {
+    // The step of a cluster the plan saw, run once EKS no longer knows it (a down after a cancelled down).
+    const ghost = { ...mesh.pdx, name: 'ghost' };
+    const deps = { ...mesh.deps, spec: { ...mesh.spec, clusters: [mesh.iad, ghost] } };
+    const ran = await runOk(mesh, downKubeStep(deps, ghost));
+    expect(ran.get('down/ghost/kube')!.summary).toBe('ghost: the EKS cluster is gone, and what was in it');
   }, 30_000);
 });
 
