@@ -34,7 +34,9 @@ async function main(): Promise<void> {
       void (web?.stop() ?? Promise.resolve()).finally(() => process.exit(1));
     },
   });
-  web = await startMeshops(asRole(config, 'web'), { log });
+  // The joiners' anchors are posted by the worker thread (src/worker-thread-main.ts): no Slack call per joined
+  // ask on the thread that acks.
+  web = await startMeshops(asRole(config, 'web'), { log, joinedAnchors: false });
   const running = web;
   // SIGTERM: the worker's jobs stop at a safe point and go back to the queue first, then the web server closes.
   stopOnSignals({ stop: () => worker.stop().then(() => running.stop()) }, log);

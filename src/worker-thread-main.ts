@@ -19,8 +19,8 @@ try {
   // pino flushes a thread's buffered lines on exit only for the main thread.
   const destination = pino.destination({ dest: 1, sync: true });
   const log = createLogger({ level: config.logLevel, destination }).child({ thread: 'worker' });
-  // The main thread serves the probes and /metrics on PORT.
-  const meshops = await startMeshops(asRole(config, 'worker'), { log, probes: false });
+  // The main thread serves the probes and /metrics on PORT; this thread posts the joiners' anchors for it.
+  const meshops = await startMeshops(asRole(config, 'worker'), { log, probes: false, joinedAnchors: true });
   port.on('message', (msg: ToThread) => {
     if (msg.type === 'stop')
       void meshops.stop().then(() => {
