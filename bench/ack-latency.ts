@@ -168,8 +168,10 @@ const slack = {
   },
 };
 const [meshPort, barePort] = [await freePort(), await freePort()];
+// BENCH_THREAD=off: the bot with its web and worker role on one event loop (bench/ack-one-loop.ts), to compare.
+const threadOff = process.env.BENCH_THREAD === 'off';
 const mesh = await startProcess(
-  `${root}src/main.ts`,
+  threadOff ? `${root}bench/ack-one-loop.ts` : `${root}src/main.ts`,
   env(redis.url, slack.apiUrl, meshPort, 'all', moto.endpoint),
   meshPort,
 );
@@ -185,7 +187,9 @@ try {
   // Warm both up so that lazy imports and JIT do not land in the first rate's figures.
   await load(meshPort, 20);
   await load(barePort, 20);
-  console.log(`ack latency, ${SECONDS} s per rate (ms); meshops = web + worker in one process, moto as AWS`);
+  console.log(
+    `ack latency, ${SECONDS} s per rate (ms); meshops = web + worker in one process (${threadOff ? 'one event loop, BENCH_THREAD=off' : 'worker on a worker thread'}), moto as AWS`,
+  );
   console.log('rate/s   meshops p50   p99     bare Bolt p50   p99     p99 ratio');
   // CPU of each main thread per ask while its load ran (the bot's keeps working on a burst after it: see RSS).
   const cpu: Array<{ rate: number; mesh: number; bare: number }> = [];
@@ -223,7 +227,12 @@ try {
       .map((l) => l.toFixed(1))
       .join(' ')}`,
   );
+  // The RSS every 10 s meanwhile: when the bot's work on the burst ends, and when its memory comes back.
+  const series: number[] = [];
+  const sampler = setInterval(() => void rssMb(mesh.pid!).then((mb) => series.push(mb)), 10_000);
   await new Promise((r) => setTimeout(r, Number(process.env.BENCH_SETTLE_SECONDS ?? 60) * 1000));
+  clearInterval(sampler);
+  console.log(`meshops RSS every 10 s after the burst (MB): ${series.map((mb) => mb.toFixed(0)).join(' ')}`);
   const settled = { mesh: await rssMb(mesh.pid!), bare: await rssMb(bare.pid!), heap: await mainHeap(meshPort) };
   const settle = Number(process.env.BENCH_SETTLE_SECONDS ?? 60);
   const rss = (side: 'mesh' | 'bare') =>

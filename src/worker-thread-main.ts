@@ -7,6 +7,7 @@ import { startMeshops } from './compose-root.ts';
 import { loadConfig } from './config/env.ts';
 import { createLogger } from './log.ts';
 import { registry } from './metrics/registry.ts';
+import { returnHeapWhenQuiet } from './return-heap.ts';
 import { asRole, type FromThread, type ToThread } from './worker-thread.ts';
 
 const port = parentPort!;
@@ -38,6 +39,7 @@ try {
         }),
       );
   });
+  returnHeapWhenQuiet(log);
   send({ type: 'started' });
 } catch (err) {
   send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
