@@ -74,6 +74,7 @@ export function startJoinedAnchors(opts: {
         await mapLimited(batch, opts.concurrency ?? CONCURRENCY, (j) =>
           post(j).catch((err: unknown) => log.warn({ err, jobId: j.jobId }, 'joined anchor not posted')),
         );
+        log.info({ taken: taken.length, posted: batch.length }, 'joined anchors posted');
       } catch (err) {
         if (stopping) break;
         log.warn({ err }, 'could not take the pending joiners; trying again');
