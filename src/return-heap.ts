@@ -17,7 +17,16 @@ class NeverAllocated {}
 
 export function returnHeapWhenQuiet(
   log: Logger,
-  opts: { everyMs?: number; quietChecks?: number; growthBytes?: number } = {},
+  opts: {
+    everyMs?: number;
+    quietChecks?: number;
+    growthBytes?: number;
+    /**
+     * Also while busy, once the heap has grown by this much: for a thread whose pauses hold up no ack (the
+     * worker thread's), so that a long backlog after a burst does not keep the process at its peak either.
+     */
+    busyGrowthBytes?: number;
+  } = {},
 ): HeapWatch {
   const everyMs = opts.everyMs ?? 5000;
   const growth = opts.growthBytes ?? 48 * 2 ** 20;
@@ -31,7 +40,9 @@ export function returnHeapWhenQuiet(
     const before = getHeapStatistics().total_heap_size;
     // Grown while busy: the heap after the last collection (or at start) is the mark.
     if (before < baseline) baseline = before;
-    if (quiet < (opts.quietChecks ?? 1) || before - baseline < growth) return;
+    const grown = before - baseline;
+    const quietNow = quiet >= (opts.quietChecks ?? 1) && grown >= growth;
+    if (!quietNow && !(opts.busyGrowthBytes !== undefined && grown >= opts.busyGrowthBytes)) return;
     const t0 = performance.now();
     const warn = process.emitWarning;
     // The API is marked experimental: its one-time warning would be the only line on stderr.
@@ -48,7 +59,7 @@ export function returnHeapWhenQuiet(
         heapAfterMb: Math.round(baseline / 2 ** 20),
         ms: Math.round(performance.now() - t0),
       },
-      'quiet after a busy spell: heap handed back',
+      quietNow ? 'quiet after a busy spell: heap handed back' : 'grown while busy: heap handed back',
     );
   }, everyMs);
   timer.unref();

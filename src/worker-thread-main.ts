@@ -39,7 +39,8 @@ try {
         }),
       );
   });
-  returnHeapWhenQuiet(log);
+  // Its pauses delay jobs only, never an ack: collected while busy too, once its heap has grown by 128 MB.
+  returnHeapWhenQuiet(log, { busyGrowthBytes: 128 * 2 ** 20 });
   send({ type: 'started' });
 } catch (err) {
   send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });

@@ -41,3 +41,31 @@ it('a quiet thread whose heap did not grow is left alone', async () => {
     watch.stop();
   }
 });
+
+it('a thread told it may pause while busy gets its grown heap back without waiting to be quiet', async () => {
+  const lines: Array<{ msg: string; heapBeforeMb: number; heapAfterMb: number }> = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  // Never quiet enough for the quiet path: only the busy one can answer.
+  const watch = returnHeapWhenQuiet(log, {
+    everyMs: 100,
+    quietChecks: Number.MAX_SAFE_INTEGER,
+    busyGrowthBytes: 32 * 2 ** 20,
+  });
+  try {
+    // Busy all along: garbage in slices, yielding only so that the watch's timer can run.
+    const started = Date.now();
+    while (!lines.some((l) => l.msg === 'grown while busy: heap handed back') && Date.now() - started < 10_000) {
+      let keep: object[] = [];
+      for (let i = 0; i < 200_000; i++) {
+        keep.push({ i, s: `item ${i}` });
+        if (keep.length > 100_000) keep = [];
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    const line = lines.find((l) => l.msg === 'grown while busy: heap handed back');
+    expect(line).toBeDefined();
+    expect(line!.heapAfterMb).toBeLessThan(line!.heapBeforeMb);
+  } finally {
+    watch.stop();
+  }
+});
