@@ -30,7 +30,10 @@ export function returnHeapWhenQuiet(
 ): HeapWatch {
   const everyMs = opts.everyMs ?? 5000;
   const growth = opts.growthBytes ?? 48 * 2 ** 20;
-  let baseline = getHeapStatistics().total_heap_size;
+  // The heap of the quiet thread (at start, or after a quiet collection), and the heap after any collection: a
+  // collection while busy leaves the heap of that moment, which a quiet thread still hands back later.
+  let quietMark = getHeapStatistics().total_heap_size;
+  let baseline = quietMark;
   let last = performance.eventLoopUtilization();
   let quiet = 0;
   const timer = setInterval(() => {
@@ -38,11 +41,10 @@ export function returnHeapWhenQuiet(
     last = performance.eventLoopUtilization();
     quiet = elu.utilization < 0.05 ? quiet + 1 : 0;
     const before = getHeapStatistics().total_heap_size;
-    // Grown while busy: the heap after the last collection (or at start) is the mark.
     if (before < baseline) baseline = before;
-    const grown = before - baseline;
-    const quietNow = quiet >= (opts.quietChecks ?? 1) && grown >= growth;
-    if (!quietNow && !(opts.busyGrowthBytes !== undefined && grown >= opts.busyGrowthBytes)) return;
+    if (before < quietMark) quietMark = before;
+    const quietNow = quiet >= (opts.quietChecks ?? 1) && before - quietMark >= growth;
+    if (!quietNow && !(opts.busyGrowthBytes !== undefined && before - baseline >= opts.busyGrowthBytes)) return;
     const t0 = performance.now();
     const warn = process.emitWarning;
     // The API is marked experimental: its one-time warning would be the only line on stderr.
@@ -53,6 +55,7 @@ export function returnHeapWhenQuiet(
       process.emitWarning = warn;
     }
     baseline = getHeapStatistics().total_heap_size;
+    if (quietNow) quietMark = baseline;
     log.info(
       {
         heapBeforeMb: Math.round(before / 2 ** 20),
