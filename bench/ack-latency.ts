@@ -95,6 +95,8 @@ function send(port: number): Promise<number> {
 import { Agent } from 'node:http';
 
 const keepAlive = new Agent({ keepAlive: true, maxSockets: 256 });
+/** Why asks failed, over the whole run (printed at the end). */
+const reasons = new Map<string, number>();
 
 async function load(port: number, rate: number): Promise<{ p50: number; p99: number; errors: number; n: number }> {
   const latencies: number[] = [];
@@ -110,7 +112,10 @@ async function load(port: number, rate: number): Promise<{ p50: number; p99: num
     inflight.push(
       send(port).then(
         (ms) => void latencies.push(ms),
-        () => void errors++,
+        (err: Error) => {
+          errors++;
+          reasons.set(err.message, (reasons.get(err.message) ?? 0) + 1);
+        },
       ),
     );
   }
@@ -139,6 +144,15 @@ async function rssMb(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 }
 
+/** The main thread's V8 heap (used of total) and external memory, MB, from the bot's /metrics: the rest of the RSS is
+ * the worker thread's heap, native buffers and memory the allocator has not given back. */
+async function mainHeap(port: number): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const mb = (name: string) =>
+    Number(new RegExp(`^meshops_process_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20;
+  return `main heap ${mb('nodejs_heap_size_used_bytes').toFixed(0)}/${mb('nodejs_heap_size_total_bytes').toFixed(0)} MB, external ${mb('nodejs_external_memory_bytes').toFixed(0)} MB`;
+}
+
 const redis = await startRedis();
 const moto = await startMoto();
 const slackThread = new Worker(new URL('./ack-slack-stand-in.ts', import.meta.url));
@@ -154,8 +168,10 @@ const slack = {
   },
 };
 const [meshPort, barePort] = [await freePort(), await freePort()];
+// BENCH_THREAD=off: the bot with its web and worker role on one event loop (bench/ack-one-loop.ts), to compare.
+const threadOff = process.env.BENCH_THREAD === 'off';
 const mesh = await startProcess(
-  `${root}src/main.ts`,
+  threadOff ? `${root}bench/ack-one-loop.ts` : `${root}src/main.ts`,
   env(redis.url, slack.apiUrl, meshPort, 'all', moto.endpoint),
   meshPort,
 );
@@ -167,11 +183,13 @@ try {
       .join(' ')}`,
   );
   await new Promise((r) => setTimeout(r, 5000));
-  const idle = await rssMb(mesh.pid!);
+  const idle = { mesh: await rssMb(mesh.pid!), bare: await rssMb(bare.pid!), heap: await mainHeap(meshPort) };
   // Warm both up so that lazy imports and JIT do not land in the first rate's figures.
   await load(meshPort, 20);
   await load(barePort, 20);
-  console.log(`ack latency, ${SECONDS} s per rate (ms); meshops = web + worker in one process, moto as AWS`);
+  console.log(
+    `ack latency, ${SECONDS} s per rate (ms); meshops = web + worker in one process (${threadOff ? 'one event loop, BENCH_THREAD=off' : 'worker on a worker thread'}), moto as AWS`,
+  );
   console.log('rate/s   meshops p50   p99     bare Bolt p50   p99     p99 ratio');
   // CPU of each main thread per ask while its load ran (the bot's keeps working on a burst after it: see RSS).
   const cpu: Array<{ rate: number; mesh: number; bare: number }> = [];
@@ -192,7 +210,7 @@ try {
   console.log(
     `main-thread CPU per ask (ms, 10 ms ticks): ${cpu.map((c) => `${c.rate}/s meshops ${c.mesh.toFixed(2)} bare ${c.bare.toFixed(2)}`).join('; ')}`,
   );
-  const after = await rssMb(mesh.pid!);
+  const after = { mesh: await rssMb(mesh.pid!), bare: await rssMb(bare.pid!), heap: await mainHeap(meshPort) };
   // Each job of its own gets one anchor recorded (src/queue/anchor.ts); an ask that joined one gets none.
   const counter = new Redis(redis.url);
   let jobs = 0;
@@ -209,11 +227,20 @@ try {
       .map((l) => l.toFixed(1))
       .join(' ')}`,
   );
+  // The RSS every 10 s meanwhile: when the bot's work on the burst ends, and when its memory comes back.
+  const series: number[] = [];
+  const sampler = setInterval(() => void rssMb(mesh.pid!).then((mb) => series.push(mb)), 10_000);
   await new Promise((r) => setTimeout(r, Number(process.env.BENCH_SETTLE_SECONDS ?? 60) * 1000));
-  const settled = await rssMb(mesh.pid!);
-  console.log(
-    `meshops RSS: idle ${idle.toFixed(0)} MB, after the burst ${after.toFixed(0)} MB, 60 s later ${settled.toFixed(0)} MB (${(settled / idle).toFixed(2)} x idle; target <= 1.5 x)`,
-  );
+  clearInterval(sampler);
+  console.log(`meshops RSS every 10 s after the burst (MB): ${series.map((mb) => mb.toFixed(0)).join(' ')}`);
+  const settled = { mesh: await rssMb(mesh.pid!), bare: await rssMb(bare.pid!), heap: await mainHeap(meshPort) };
+  const settle = Number(process.env.BENCH_SETTLE_SECONDS ?? 60);
+  const rss = (side: 'mesh' | 'bare') =>
+    `idle ${idle[side].toFixed(0)} MB, after the burst ${after[side].toFixed(0)} MB, ${settle} s later ${settled[side].toFixed(0)} MB (${(settled[side] / idle[side]).toFixed(2)} x idle)`;
+  console.log(`meshops RSS: ${rss('mesh')}; target <= 1.5 x`);
+  console.log(`bare Bolt RSS: ${rss('bare')}`);
+  if (reasons.size) console.log(`failed asks: ${[...reasons].map(([m, n]) => `${n} x ${m}`).join('; ')}`);
+  console.log(`meshops ${idle.heap} idle; ${after.heap} after; ${settled.heap} ${settle} s later`);
 } finally {
   await Promise.all([stopProcess(mesh), stopProcess(bare)]);
   await slack.close();

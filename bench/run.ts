@@ -6,7 +6,9 @@ const dir = fileURLToPath(new URL('.', import.meta.url));
 const names = (await readdir(dir))
   .filter(
     (f) =>
-      f.endsWith('.ts') && !['run.ts', 'bare-bolt.ts', 'ack-slack-stand-in.ts'].includes(f) && !f.startsWith('lib-'),
+      f.endsWith('.ts') &&
+      !['run.ts', 'bare-bolt.ts', 'ack-slack-stand-in.ts', 'ack-one-loop.ts'].includes(f) &&
+      !f.startsWith('lib-'),
   )
   .map((f) => f.replace(/\.ts$/, ''));
 const wanted = process.argv[2];

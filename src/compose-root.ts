@@ -37,6 +37,11 @@ export interface StartOverrides {
   handlers?: Partial<Record<JobName, JobHandler>>;
   /** false: a worker role serves no probe port (the worker thread of single-process mode: the web role does). */
   probes?: boolean;
+  /**
+   * Whether this process posts the anchors of asks that joined a status (src/queue/joined-anchors.ts); default:
+   * where the web role runs. Single-process mode moves them from the web role's thread to the worker thread.
+   */
+  joinedAnchors?: boolean;
 }
 
 export interface Meshops {
@@ -158,6 +163,10 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
     });
     log.info({ mesh: config.spec.name, clusters: config.spec.clusters.map((c) => c.name) }, 'worker role started');
   }
+  const joinedAnchors =
+    (overrides.joinedAnchors ?? config.role !== 'worker')
+      ? (await import('./queue/joined-anchors.ts')).startJoinedAnchors({ redis, slack, prefix, log })
+      : undefined;
   // A worker-only process still answers probes (and scrapes) on PORT; the web role serves them itself.
   let probes: ProbeServer | undefined;
   if (config.role === 'worker' && overrides.probes !== false)
@@ -198,6 +207,7 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
       for (const timer of homeRefreshes) clearTimeout(timer);
       homeRefreshes.clear();
       if (web) await guard('web', () => web!.stop());
+      if (joinedAnchors) await guard('joined anchors', () => joinedAnchors.stop());
       if (probes) await guard('probes', () => probes!.stop());
       untrackQueues();
       await guard('queues', () => queues.close());

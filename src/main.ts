@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { type Meshops, startMeshops } from './compose-root.ts';
 import { type AppConfig, ConfigError, loadConfig } from './config/env.ts';
 import { createLogger } from './log.ts';
+import { returnHeapWhenQuiet } from './return-heap.ts';
 import { stopOnSignals } from './stop-on-signals.ts';
 import { asRole, startWorkerThread } from './worker-thread.ts';
 
@@ -23,6 +24,8 @@ async function main(): Promise<void> {
   const destination = config.role === 'all' ? pino.destination({ dest: 1, sync: true }) : undefined;
   const log = createLogger({ level: config.logLevel, destination });
   log.info({ config: config.redacted() }, 'starting meshops');
+  // This thread's; the worker thread watches its own (src/worker-thread-main.ts).
+  returnHeapWhenQuiet(log);
   if (config.role !== 'all') return stopOnSignals(await startMeshops(config, { log }), log);
   // Workers first: a web role that queues before any worker runs is fine, the jobs wait in Redis.
   let web: Meshops | undefined;
@@ -34,7 +37,9 @@ async function main(): Promise<void> {
       void (web?.stop() ?? Promise.resolve()).finally(() => process.exit(1));
     },
   });
-  web = await startMeshops(asRole(config, 'web'), { log });
+  // The joiners' anchors are posted by the worker thread (src/worker-thread-main.ts): no Slack call per joined
+  // ask on the thread that acks.
+  web = await startMeshops(asRole(config, 'web'), { log, joinedAnchors: false });
   const running = web;
   // SIGTERM: the worker's jobs stop at a safe point and go back to the queue first, then the web server closes.
   stopOnSignals({ stop: () => worker.stop().then(() => running.stop()) }, log);

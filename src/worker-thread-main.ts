@@ -7,6 +7,7 @@ import { startMeshops } from './compose-root.ts';
 import { loadConfig } from './config/env.ts';
 import { createLogger } from './log.ts';
 import { registry } from './metrics/registry.ts';
+import { returnHeapWhenQuiet } from './return-heap.ts';
 import { asRole, type FromThread, type ToThread } from './worker-thread.ts';
 
 const port = parentPort!;
@@ -19,8 +20,8 @@ try {
   // pino flushes a thread's buffered lines on exit only for the main thread.
   const destination = pino.destination({ dest: 1, sync: true });
   const log = createLogger({ level: config.logLevel, destination }).child({ thread: 'worker' });
-  // The main thread serves the probes and /metrics on PORT.
-  const meshops = await startMeshops(asRole(config, 'worker'), { log, probes: false });
+  // The main thread serves the probes and /metrics on PORT; this thread posts the joiners' anchors for it.
+  const meshops = await startMeshops(asRole(config, 'worker'), { log, probes: false, joinedAnchors: true });
   port.on('message', (msg: ToThread) => {
     if (msg.type === 'stop')
       void meshops.stop().then(() => {
@@ -38,6 +39,8 @@ try {
         }),
       );
   });
+  // Its pauses delay jobs only, never an ack: collected while busy too, once its heap has grown by 128 MB.
+  returnHeapWhenQuiet(log, { busyGrowthBytes: 128 * 2 ** 20 });
   send({ type: 'started' });
 } catch (err) {
   send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });

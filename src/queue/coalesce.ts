@@ -1,35 +1,51 @@
 // Read-only jobs coalesce: a `/mesh status` asked while an identical one is queued or running joins it instead of
 // becoming a job of its own (thousands of asks make one job, not thousands). Each asker still gets an anchor in
 // the channel and the answer in their own thread when the job ends.
+//
+// Joining is one round trip (a Lua script): under a burst the web role does nothing more per ask than that and the
+// ack. The asker's "joined" anchor is posted after, by the joined-anchor poster (joined-anchors.ts), from the list
+// of pending joiners; the job's end answers every joiner, posting the anchor itself if the poster has not yet.
+import { randomUUID } from 'node:crypto';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobData } from './job-types.ts';
 
 export interface Joiner {
+  /** Names the joiner's anchor claim (joinerAnchorKey); absent in entries of earlier versions (with anchorTs). */
+  id?: string;
   userId: string;
   channelId: string;
-  /** The joiner's message, when it was posted before joining (a web role of an earlier version). */
+  /** Set only by earlier versions, which posted the anchor before joining. */
   anchorTs?: string;
-  /**
-   * The anchor claim (src/queue/anchor.ts) of the joiner's message: it joins first and posts after, so the job may
-   * end in between; then the worker waits for that message and answers on it instead of posting one of its own.
-   */
-  claim?: string;
+}
+
+/** A joiner whose "joined" anchor is still to be posted. */
+export interface PendingJoiner extends Joiner {
+  id: string;
+  jobId: string;
+  title: string;
+  state: 'running' | 'queued';
 }
 
 const openKey = (prefix: string) => `${prefix}:coalesce:status`;
 /** The open job once it is in the queue: unknown to BullMQ after that means gone, not "about to be queued". */
 const queuedKey = (prefix: string) => `${prefix}:coalesce:status:queued`;
 const joinersKey = (prefix: string, jobId: string) => `${prefix}:joiners:${jobId}`;
+export const pendingKey = (prefix: string) => `${prefix}:joined:pending`;
+/** Anchor claims of joiners (src/queue/anchor.ts) live under this prefix, apart from the jobs' own anchors. */
+export const joinerAnchorPrefix = (prefix: string) => `${prefix}:joined`;
+/** The claim of one joiner's anchor, under joinerAnchorPrefix. */
+export const joinerAnchorKey = (jobId: string, joinerId: string) => `${jobId}:${joinerId}`;
 const TTL_SECONDS = 3600;
+/**
+ * The web role marks a status open before it queues it (so that a burst of asks cannot each find none open and
+ * queue their own): for this long a job marked open but not yet known to the queue counts as queued.
+ */
+const BEING_QUEUED_SECONDS = 10;
 
 /** Only a plain status coalesces: `--wait` polls on its own schedule, and a change job never joins another. */
 export function coalesces(data: Pick<JobData, 'name' | 'command'>): boolean {
   return data.name === 'status' && data.command.kind === 'status' && !data.command.wait;
-}
-
-/** The open status job to join, if there is one. */
-export async function openJob(redis: Redis, prefix: string): Promise<string | undefined> {
-  return (await redis.get(openKey(prefix))) ?? undefined;
 }
 
 /** Marks `jobId` as the status job to join; false when another is already open. */
@@ -37,23 +53,9 @@ export async function markOpen(redis: Redis, prefix: string, jobId: string): Pro
   return (await redis.set(openKey(prefix), jobId, 'EX', TTL_SECONDS, 'NX')) === 'OK';
 }
 
-/** Records that the open job is now in the queue (see `markedSecondsAgo`). */
+/** Records that the open job is now in the queue (see BEING_QUEUED_SECONDS). */
 export async function markQueued(redis: Redis, prefix: string, jobId: string): Promise<void> {
   await redis.set(queuedKey(prefix), jobId, 'EX', TTL_SECONDS);
-}
-
-/** Whether `jobId` was put in the queue: then a queue that does not know it lost it (removed, or ended). */
-export async function wasQueued(redis: Redis, prefix: string, jobId: string): Promise<boolean> {
-  return (await redis.get(queuedKey(prefix))) === jobId;
-}
-
-/**
- * How long ago the open job was marked. The web role marks a status open before it queues it (so that a burst
- * of asks cannot each find none open and queue their own): for a moment it is open but not in the queue yet.
- */
-export async function markedSecondsAgo(redis: Redis, prefix: string): Promise<number> {
-  const ttl = await redis.ttl(openKey(prefix));
-  return ttl < 0 ? Number.POSITIVE_INFINITY : TTL_SECONDS - ttl;
 }
 
 /** Forgets an open job that ended without closing (only if it is still the one marked open). */
@@ -61,28 +63,73 @@ export async function forgetOpen(redis: Redis, prefix: string, jobId: string): P
   if ((await redis.get(openKey(prefix))) === jobId) await redis.del(openKey(prefix));
 }
 
+// KEYS: open, queued, pending. ARGV: the queue's job key prefix, its active list, the joiners key prefix, TTL,
+// the joiner (JSON), BEING_QUEUED_SECONDS, the title. A job that ended (finishedOn) or left the queue without
+// closing is forgotten: the next status opens anew. Atomic with close(): a joiner is on the list it takes, or not
+// joined at all.
+const JOIN = `local open = redis.call('GET', KEYS[1])
+if not open then return false end
+local job = ARGV[1] .. open
+local state = false
+if redis.call('EXISTS', job) == 1 then
+  if redis.call('HEXISTS', job, 'finishedOn') == 0 then
+    if redis.call('LPOS', ARGV[2], open) then state = 'running' else state = 'queued' end
+  end
+elseif redis.call('GET', KEYS[2]) ~= open and redis.call('TTL', KEYS[1]) > tonumber(ARGV[4]) - tonumber(ARGV[6]) then
+  state = 'queued'
+end
+if not state then
+  redis.call('DEL', KEYS[1])
+  return false
+end
+local joiners = ARGV[3] .. open
+redis.call('RPUSH', joiners, ARGV[5])
+redis.call('EXPIRE', joiners, ARGV[4])
+local pending = cjson.decode(ARGV[5])
+pending.jobId = open
+pending.state = state
+pending.title = ARGV[7]
+redis.call('RPUSH', KEYS[3], cjson.encode(pending))
+redis.call('EXPIRE', KEYS[3], ARGV[4])
+return {open, state}`;
+
+type JoinCommand = (...args: string[]) => Promise<[string, 'running' | 'queued'] | null>;
+
 /**
- * Joins an open job. Returns false when the job closed meanwhile (its worker already took the list of joiners),
- * so that the caller queues a job of its own instead.
+ * Joins the open status job, if there is one still queued or running: one round trip. Returns the job and its
+ * state, or undefined (none open, or it ended), when the caller queues a job of its own.
  */
-export async function join(redis: Redis, prefix: string, jobId: string, joiner: Joiner): Promise<boolean> {
-  const entry = JSON.stringify(joiner);
-  // One round trip: the web role does this for every ask of a burst.
-  const res = (await redis
-    .multi()
-    .rpush(joinersKey(prefix, jobId), entry)
-    .expire(joinersKey(prefix, jobId), TTL_SECONDS)
-    .get(openKey(prefix))
-    .exec()) as [Error | null, unknown][];
-  if (res[2]?.[1] === jobId) return true;
-  // Closed since: if our entry is still there the worker did not see it; take it back.
-  return (await redis.lrem(joinersKey(prefix, jobId), 1, entry)) === 0;
+export async function joinOpen(
+  redis: Redis,
+  prefix: string,
+  reads: Pick<Queue, 'toKey'>,
+  asker: { userId: string; channelId: string; title: string },
+): Promise<{ jobId: string; state: 'running' | 'queued' } | undefined> {
+  const named = redis as unknown as { meshopsJoinStatus?: JoinCommand };
+  if (!named.meshopsJoinStatus) redis.defineCommand('meshopsJoinStatus', { numberOfKeys: 3, lua: JOIN });
+  const joiner: Joiner = { id: randomUUID(), userId: asker.userId, channelId: asker.channelId };
+  const res = await named.meshopsJoinStatus!(
+    openKey(prefix),
+    queuedKey(prefix),
+    pendingKey(prefix),
+    reads.toKey(''),
+    reads.toKey('active'),
+    `${prefix}:joiners:`,
+    String(TTL_SECONDS),
+    JSON.stringify(joiner),
+    String(BEING_QUEUED_SECONDS),
+    asker.title,
+  );
+  return res ? { jobId: res[0], state: res[1] } : undefined;
 }
 
 /** Whether anyone joined this job: removing it from the queue would leave them without an answer. */
 export async function hasJoiners(redis: Redis, prefix: string, jobId: string): Promise<boolean> {
   return (await redis.llen(joinersKey(prefix, jobId))) > 0;
 }
+
+/** Set when a job's end took its joiners: their anchors come with the answer, so "joined" need not be posted. */
+const answeredKey = (prefix: string, jobId: string) => `${prefix}:joined:answered:${jobId}`;
 
 /** At the end of a status job: closes it for joining and takes everyone who joined. */
 export async function close(redis: Redis, prefix: string, jobId: string): Promise<Joiner[]> {
@@ -91,6 +138,14 @@ export async function close(redis: Redis, prefix: string, jobId: string): Promis
     .multi()
     .lrange(joinersKey(prefix, jobId), 0, -1)
     .del(joinersKey(prefix, jobId))
+    .set(answeredKey(prefix, jobId), '1', 'EX', TTL_SECONDS)
     .exec()) as [[Error | null, string[]], [Error | null, number]];
   return list.map((s) => JSON.parse(s) as Joiner);
+}
+
+/** Of these jobs, the ones whose end has taken their joiners (close): one round trip. */
+export async function answeredJobs(redis: Redis, prefix: string, jobIds: string[]): Promise<Set<string>> {
+  if (jobIds.length === 0) return new Set();
+  const marks = await redis.mget(jobIds.map((id) => answeredKey(prefix, id)));
+  return new Set(jobIds.filter((_, i) => marks[i] !== null));
 }

@@ -9,7 +9,7 @@ import { adviceFor, ChannelClosedError, closedChannelReason, slackErrorCode } fr
 import { section } from '../slack/format.ts';
 import { jobButtons } from '../slack/job-buttons.ts';
 import { anchorClaim } from './anchor.ts';
-import { coalesces, forgetOpen, join, markedSecondsAgo, markOpen, markQueued, openJob, wasQueued } from './coalesce.ts';
+import { coalesces, forgetOpen, joinOpen, markOpen, markQueued } from './coalesce.ts';
 import type { JobData, JobName } from './job-types.ts';
 import { type MeshQueues, positionOf } from './queues.ts';
 
@@ -28,6 +28,8 @@ export interface Enqueued {
   anchorTs?: string;
   position: number;
   waitingFor?: string;
+  /** Joined an open status: its "joined" anchor follows (joined-anchors.ts), and the answer in its thread. */
+  joined?: boolean;
 }
 
 /**
@@ -141,55 +143,15 @@ export async function enqueueCommand(
   return { jobId, anchorTs: data.anchorTs, position: pos.position, waitingFor };
 }
 
-/** A status asked while one is queued or running: an anchor of its own, answered when that job ends. */
+/**
+ * A status asked while one is queued or running joins it: one round trip, and nothing else here. Its anchor ("joined
+ * the status already running") is posted by the joined-anchor poster; the job's end answers it in its thread.
+ */
 async function joinOpenStatus(deps: EnqueueDeps, data: JobData): Promise<Enqueued | undefined> {
-  const open = await openJob(deps.redis, deps.prefix);
-  if (!open) return undefined;
-  // A queued one is joined too: its answer is as fresh as a new job's, and a burst of asks makes one job.
-  let state = await deps.queues.reads.getJobState(open);
-  // Marked open moments ago and being queued now (see enqueueCommand): joined as a queued one.
-  // Once it was in the queue, unknown means removed or ended: never joined.
-  if (
-    state === 'unknown' &&
-    !(await wasQueued(deps.redis, deps.prefix, open)) &&
-    (await markedSecondsAgo(deps.redis, deps.prefix)) < 10
-  ) {
-    state = 'waiting';
-  }
-  if (state !== 'active' && state !== 'waiting' && state !== 'prioritized' && state !== 'delayed') {
-    // Gone without closing (removed from the queue, or failed for good): the next status opens anew.
-    await forgetOpen(deps.redis, deps.prefix, open);
-    return undefined;
-  }
-  const title = deps.describe(data);
-  const text = `:hourglass_flowing_sand: *${title}* · job ${jobNumber(open)} · asked by <@${data.userId}>\nJoined the status already ${state === 'active' ? 'running' : 'queued'}; the answer comes here when it ends.`;
-  // Joined first, posted after: a message posted before joining would have to be taken back when the status ended
-  // in between. The claim tells the worker, should the status end before the post, to answer on this message.
-  const claimId = `${open}:joiner:${randomUUID()}`;
-  const claim = anchorClaim(deps.redis, deps.prefix, claimId);
-  await claim.take();
-  const joiner = { userId: data.userId, channelId: data.channelId, claim: claimId };
-  if (!(await join(deps.redis, deps.prefix, open, joiner))) {
-    await claim.release().catch(() => undefined);
-    return undefined;
-  }
-  try {
-    const res = await deps.slack.chat.postMessage({
-      channel: data.channelId,
-      text: `${title} · job ${jobNumber(open)} · asked by <@${data.userId}> · joined`,
-      blocks: [section(text)],
-    });
-    const mine = res.ts as string;
-    const anchorTs = await claim.record(mine);
-    // Only when this claim had expired (Slack took longer than the hold) and the worker answered meanwhile.
-    if (anchorTs !== mine) await deps.slack.chat.delete({ channel: data.channelId, ts: mine }).catch(() => undefined);
-    return { jobId: open, anchorTs, position: 1 };
-  } catch (err) {
-    // The worker posts the answer when the status ends.
-    await claim.release().catch(() => undefined);
-    const reason = closedChannelReason(slackErrorCode(err));
-    if (reason) throw new ChannelClosedError(adviceFor(reason, data.channelId));
-    deps.log.warn({ err, jobId: open }, 'could not post the joined message; the worker posts the answer');
-    return { jobId: open, position: 1 };
-  }
+  const joined = await joinOpen(deps.redis, deps.prefix, deps.queues.reads, {
+    userId: data.userId,
+    channelId: data.channelId,
+    title: deps.describe(data),
+  });
+  return joined ? { jobId: joined.jobId, position: 1, joined: true } : undefined;
 }

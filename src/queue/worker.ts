@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import { CancelledError, errorMessage, PermanentError, WaitTimeoutError } from '../errors.ts';
+import { mapLimited } from '../map-limited.ts';
 import { type JobOutcome, jobEnded, jobStarted } from '../metrics/jobs.ts';
 import type { EditBudget } from '../slack/edit-budget.ts';
 import { escapeMrkdwn } from '../slack/mrkdwn.ts';
@@ -14,7 +15,7 @@ import { ProgressReporter } from '../slack/reporter.ts';
 import { PlanFailedError } from '../steps/runner.ts';
 import { anchorClaim, recordedAnchor } from './anchor.ts';
 import { cancelRequestedBy } from './cancel.ts';
-import { close as closeJoining, coalesces } from './coalesce.ts';
+import { close as closeJoining, coalesces, joinerAnchorKey, joinerAnchorPrefix } from './coalesce.ts';
 import { jobNumber } from './enqueue.ts';
 import type { JobData, JobName, JobResult } from './job-types.ts';
 import { queueNames } from './queues.ts';
@@ -56,6 +57,9 @@ export interface WorkerOptions {
   /** Called when a job has ended one way or another (the App Home refreshes). */
   onJobEnd?: () => void;
 }
+
+/** How many joiners of a status are answered side by side. */
+const JOINERS_AT_ONCE = 4;
 
 /** Thrown at a safe point when the process is shutting down: the job goes back to the queue, not failed. */
 export class ShuttingDown extends Error {}
@@ -222,7 +226,10 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
   };
 }
 
-/** Everyone who joined this status job gets the same answer on their own anchor, and a reply that tells them. */
+/**
+ * Everyone who joined this status job gets the same answer on their own anchor, and a reply that tells them: a few
+ * at once (a burst makes hundreds). An anchor the joined-anchor poster has not posted yet is posted with the answer.
+ */
 async function answerJoiners(
   opts: WorkerOptions,
   data: JobData,
@@ -235,15 +242,16 @@ async function answerJoiners(
     log.warn({ err }, 'could not read who joined this status');
     return [];
   });
-  for (const j of joiners) {
+  const claims = joinerAnchorPrefix(opts.prefix);
+  await mapLimited(joiners, JOINERS_AT_ONCE, async (j) => {
+    const key = j.id ? joinerAnchorKey(jobId, j.id) : undefined;
     const reporter = new ProgressReporter({
       client: opts.slack,
       editClient: opts.slackEdits,
       budget: opts.editBudget,
       channel: j.channelId,
-      // A joiner whose message the web role is posting right now: the answer waits for it and goes there.
-      anchorTs: j.anchorTs ?? (j.claim ? await recordedAnchor(opts.redis, opts.prefix, j.claim) : undefined),
-      ...(j.claim ? { anchorClaim: anchorClaim(opts.redis, opts.prefix, j.claim) } : {}),
+      anchorTs: j.anchorTs ?? (key ? await recordedAnchor(opts.redis, claims, key) : undefined),
+      anchorClaim: key ? anchorClaim(opts.redis, claims, key) : undefined,
       title: opts.describe(data),
       jobId: jobNumber(jobId),
       userId: j.userId,
@@ -251,13 +259,10 @@ async function answerJoiners(
       log,
       job: { name: data.name, command: data.command },
     });
-    await reporter.finish(
-      state ?? (result.ok ? 'succeeded' : 'failed'),
-      result.summary,
-      result.details,
-      result.verdict,
-    );
-  }
+    await reporter
+      .finish(state ?? (result.ok ? 'succeeded' : 'failed'), result.summary, result.details, result.verdict)
+      .catch((err: unknown) => log.warn({ err, userId: j.userId }, 'could not answer a joiner'));
+  });
 }
 
 /** Whether the error, its cause (a step's), or one of a parallel group's failures passes the test. */

@@ -495,6 +495,10 @@ export function createWebApp(opts: WebOptions): WebApp {
     }
     try {
       const queued = await enqueueCommand(enqueueDeps, { name, command: cmd, userId, channelId });
+      if (queued.joined) {
+        log.info({ jobId: queued.jobId, name, userId, channelId }, 'joined the open status');
+        return queued;
+      }
       log.info({ jobId: queued.jobId, name, userId, channelId, position: queued.position }, 'job queued');
       if (!queued.anchorTs) {
         await respond({

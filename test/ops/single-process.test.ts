@@ -61,10 +61,10 @@ async function startBot(extra: Record<string, string> = {}): Promise<Bot> {
   return bot;
 }
 
-const ask = (bot: Bot, text: string) =>
+const ask = (bot: Bot, text: string, userId = ADMIN) =>
   slack.slashCommand({
     text,
-    userId: ADMIN,
+    userId,
     channelId: CHANNEL,
     to: { http: { url: `${bot.url}/slack/events`, signingSecret: SIGNING_SECRET } },
   });
@@ -116,6 +116,24 @@ describe('single-process mode (ROLE=all, as npm start runs it)', () => {
     expect(metrics).toMatch(/^meshops_jobs_total\{command="status",outcome="succeeded"\} 1$/m);
     expect(metrics.match(/^# TYPE meshops_jobs_total /gm)).toHaveLength(1);
 
+    bot.child.kill('SIGTERM');
+    expect(await bot.exited).toBe(0);
+  }, 120_000);
+
+  it('asks that join a status are each answered in their own thread; their joined anchors come from the worker thread', async () => {
+    const bot = await startBot();
+    const askers = [ADMIN, 'U0JOINER01', 'U0JOINER02', 'U0JOINER03', 'U0JOINER04'];
+    await Promise.all(askers.map((u) => ask(bot, 'status', u)));
+    for (const u of askers) {
+      const anchor = await slack.waitFor(
+        (m) => !m.threadTs && m.text.includes(`asked by <@${u}>`) && /not built|nothing/i.test(m.text),
+        60_000,
+      );
+      await slack.waitFor((m) => m.threadTs === anchor.ts && m.text.startsWith(`<@${u}>`), 30_000);
+    }
+    await expect.poll(() => logged(bot, 'job finished').length, { timeout: 10_000 }).toBe(1);
+    // The acking thread makes no Slack call for a joiner: whatever joined anchors were posted, the thread did.
+    for (const line of logged(bot, 'joined anchors posted')) expect(line).toMatchObject({ thread: 'worker' });
     bot.child.kill('SIGTERM');
     expect(await bot.exited).toBe(0);
   }, 120_000);
