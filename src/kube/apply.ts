@@ -57,6 +57,7 @@ export async function fetchManifest(
 const isCrd = (o: KubeObject) => o.kind === 'CustomResourceDefinition';
 /** CRDs applied and read a few at a time: one after another, 78 Enterprise CRDs cost seconds of round trips. */
 const CRD_CONCURRENCY = 6;
+const established = (o: KubeObject | undefined) => conditionOf(o, 'Established')?.status === 'True';
 const isNamespace = (o: KubeObject) => o.kind === 'Namespace' && o.apiVersion === 'v1';
 
 export interface ApplyResult {
@@ -72,22 +73,24 @@ export async function applyObjects(
   opts: { pollIntervalMs: number; timeoutMs?: number },
 ): Promise<ApplyResult> {
   const crds = objects.filter(isCrd);
-  await mapLimited(crds, CRD_CONCURRENCY, (crd) => client.apply(crd));
-  if (crds.length) {
+  // The apply's answer carries the CRD's status: one already Established (an update, or a quick API server) is
+  // not read again; only the others are polled.
+  const answers = await mapLimited(crds, CRD_CONCURRENCY, (crd) => client.apply(crd));
+  let pending = crds.filter((_, i) => !established(answers[i]));
+  if (pending.length) {
     await waitFor(ctx, {
       what: `${crds.length} CRDs Established`,
       intervalMs: opts.pollIntervalMs,
       timeoutMs: opts.timeoutMs ?? 120_000,
       poll: async () => {
-        const live = await mapLimited(crds, CRD_CONCURRENCY, (crd) =>
+        const live = await mapLimited(pending, CRD_CONCURRENCY, (crd) =>
           client.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', crd.metadata.name),
         );
-        const pending = crds
-          .filter((_, i) => conditionOf(live[i], 'Established')?.status !== 'True')
-          .map((crd) => crd.metadata.name);
+        pending = pending.filter((_, i) => !established(live[i]));
+        const names = pending.map((crd) => crd.metadata.name);
         return {
           done: pending.length === 0,
-          status: pending.length ? `not Established yet: ${pending.slice(0, 5).join(', ')}` : 'all Established',
+          status: pending.length ? `not Established yet: ${names.slice(0, 5).join(', ')}` : 'all Established',
         };
       },
     });
