@@ -10,7 +10,7 @@
 // Cross-branch dependencies are `after` (src/steps/step.ts); the tree gives the order within a branch.
 import type { ClusterSpec } from '../../src/config/spec-types.ts';
 import type { Deps } from '../../src/deps.ts';
-import { after, parallel, type Step, sequential } from '../../src/steps/step.ts';
+import { parallel, runsAfter, type Step, sequential } from '../../src/steps/step.ts';
 import {
   accessEntryStep,
   controlPlaneStep,
@@ -56,7 +56,7 @@ function networkChain(deps: Deps, c: ClusterSpec): Step {
  * Ready and Calico Available, and the test workloads.
  */
 function clusterChain(deps: Deps, c: ClusterSpec): Step {
-  return after(
+  return runsAfter(
     ['iam/cluster-role', `network/${c.name}/core`],
     sequential(`cluster/${c.name}`, `Cluster ${c.name} (${c.region}): control plane to workloads`, [
       controlPlaneStep(deps, c),
@@ -65,7 +65,7 @@ function clusterChain(deps: Deps, c: ClusterSpec): Step {
       awsNodeStep(deps, c),
       parallel(`cluster/${c.name}/nodes`, `${c.name}: node group and Calico side by side`, [
         sequential(`cluster/${c.name}/group`, `${c.name}: node group`, [
-          after(['iam/node-role', `network/${c.name}/egress`], nodeGroupStep(deps, c)),
+          runsAfter(['iam/node-role', `network/${c.name}/egress`], nodeGroupStep(deps, c)),
           scaleNodeGroupStep(deps, c),
         ]),
         cniSwapStep(deps, c),
@@ -85,7 +85,7 @@ export function planUp(deps: Deps): Step {
       ...clusters.map((c) => networkChain(deps, c)),
       calicoManifestsStep(deps),
       ...clusters.map((c) => clusterChain(deps, c)),
-      after(
+      runsAfter(
         networks,
         parallel(
           'peerings',
@@ -97,13 +97,13 @@ export function planUp(deps: Deps): Step {
         'endpoints',
         "Public endpoint access (every region's NAT addresses)",
         clusters.map((c) =>
-          after(
+          runsAfter(
             [...clusters.map((o) => `network/${o.name}/egress`), `cluster/${c.name}/group`],
             endpointAccessStep(deps, c),
           ),
         ),
       ),
-      after(
+      runsAfter(
         clusters.map((c) => `calico/${c.name}/ready`),
         sequential('federation', 'Federation, once every cluster runs Calico', [
           parallel(

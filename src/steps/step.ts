@@ -86,7 +86,7 @@ export function leaves(step: Step): LeafStep[] {
  * The step, started only once every step named in `ids` has finished: a real dependency between branches of the
  * tree (this node group needs that cluster's NAT gateways), so that neither branch has to wait for all of the other.
  */
-export function after<T extends Step>(ids: string[], step: T): T {
+export function runsAfter<T extends Step>(ids: string[], step: T): T {
   return { ...step, after: [...(step.after ?? []), ...ids] };
 }
 

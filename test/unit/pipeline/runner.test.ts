@@ -4,7 +4,7 @@ import { systemClock } from '../../../src/clock.ts';
 import { CancelledError } from '../../../src/errors.ts';
 import { renderPlan } from '../../../src/steps/plan-text.ts';
 import { PlanFailedError, runPlan } from '../../../src/steps/runner.ts';
-import { after, checkOrder, leaf, parallel, type Step, sequential } from '../../../src/steps/step.ts';
+import { checkOrder, leaf, parallel, runsAfter, type Step, sequential } from '../../../src/steps/step.ts';
 
 const log = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -173,7 +173,7 @@ describe('a step that runs after another branch (after)', () => {
     const { events, step, open } = gated();
     const plan = parallel('p', 'two branches', [
       sequential('one', 'one', [step('a'), step('b')]),
-      sequential('two', 'two', [after(['a'], step('c'))]),
+      sequential('two', 'two', [runsAfter(['a'], step('c'))]),
     ]);
     const report = run(plan);
     await open('a');
@@ -187,7 +187,7 @@ describe('a step that runs after another branch (after)', () => {
 
   it('does not run when its dependency fails, and is no failure itself', async () => {
     const { step, open } = gated();
-    const plan = parallel('p', 'both', [step('a', true), after(['a'], step('b'))]);
+    const plan = parallel('p', 'both', [step('a', true), runsAfter(['a'], step('b'))]);
     const report = run(plan);
     await open('a');
     const r = await report;
@@ -199,7 +199,7 @@ describe('a step that runs after another branch (after)', () => {
     const { step, open } = gated();
     const plan = parallel('p', 'both', [
       sequential('s', 'stops', [step('x', true), step('y')]),
-      after(['y'], step('z')),
+      runsAfter(['y'], step('z')),
     ]);
     const report = run(plan);
     await open('x');
@@ -210,7 +210,7 @@ describe('a step that runs after another branch (after)', () => {
 
   it('waits for a whole group when it names one', async () => {
     const { events, step, open } = gated();
-    const plan = parallel('p', 'both', [parallel('g', 'group', [step('a'), step('b')]), after(['g'], step('c'))]);
+    const plan = parallel('p', 'both', [parallel('g', 'group', [step('a'), step('b')]), runsAfter(['g'], step('c'))]);
     const report = run(plan);
     await open('a');
     await open('b');
@@ -221,15 +221,15 @@ describe('a step that runs after another branch (after)', () => {
 
   it('refuses a plan whose after names no step, or that would wait for itself', () => {
     const { step } = recorder();
-    expect(() => checkOrder(sequential('s', 's', [after(['nope'], step('a'))]))).toThrow(/waits for nope/);
-    expect(() => checkOrder(sequential('s', 's', [after(['b'], step('a')), step('b')]))).toThrow(/wait for itself/);
-    expect(() => checkOrder(sequential('s', 's', [after(['s'], step('a'))]))).toThrow(/wait for itself/);
-    expect(() => checkOrder(sequential('s', 's', [step('a'), after(['a'], step('b'))]))).not.toThrow();
+    expect(() => checkOrder(sequential('s', 's', [runsAfter(['nope'], step('a'))]))).toThrow(/waits for nope/);
+    expect(() => checkOrder(sequential('s', 's', [runsAfter(['b'], step('a')), step('b')]))).toThrow(/wait for itself/);
+    expect(() => checkOrder(sequential('s', 's', [runsAfter(['s'], step('a'))]))).toThrow(/wait for itself/);
+    expect(() => checkOrder(sequential('s', 's', [step('a'), runsAfter(['a'], step('b'))]))).not.toThrow();
   });
 
   it('says in the plan what a step waits for', () => {
     const { step } = recorder();
-    const plan = parallel('p', 'both', [step('a'), after(['a'], step('b'))]);
+    const plan = parallel('p', 'both', [step('a'), runsAfter(['a'], step('b'))]);
     expect(renderPlan(plan, new Map())).toBe(
       'both (2 side by side)\n  • step a: will check\n  • step b: will check; after: step a',
     );
