@@ -6,8 +6,9 @@
 //     node has joined); Calico ready <- both; its workloads <- its own Calico;
 //   peerings <- both networks; each public endpoint closed to the spec's CIDRs <- every region's NAT addresses and
 //     its node group at its size (EKS refuses a node group while the cluster is UPDATING, eksctl#2244);
-//   federation <- every cluster's Calico; the pings <- everything. The Calico manifests are downloaded at the start.
-// Cross-branch dependencies are `after` (src/steps/step.ts); the tree gives the order within a branch.
+//   federation <- every cluster's Calico; the pings <- everything. The Calico manifests are downloaded at the start
+//   (aws-node, and so the node group, wait for them).
+// Cross-branch dependencies are runsAfter (src/steps/step.ts); the tree gives the order within a branch.
 import type { ClusterSpec } from '../../src/config/spec-types.ts';
 import type { Deps } from '../../src/deps.ts';
 import { parallel, runsAfter, type Step, sequential } from '../../src/steps/step.ts';
@@ -62,7 +63,8 @@ function clusterChain(deps: Deps, c: ClusterSpec): Step {
       controlPlaneStep(deps, c),
       accessEntryStep(deps, c),
       securityRulesStep(deps, c),
-      awsNodeStep(deps, c),
+      // No node group for a release that cannot be installed: the download must have worked.
+      runsAfter(['calico/manifests'], awsNodeStep(deps, c)),
       parallel(`cluster/${c.name}/nodes`, `${c.name}: node group and Calico side by side`, [
         sequential(`cluster/${c.name}/group`, `${c.name}: node group`, [
           runsAfter(['iam/node-role', `network/${c.name}/egress`], nodeGroupStep(deps, c)),

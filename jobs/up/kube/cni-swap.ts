@@ -11,7 +11,7 @@ import { type LeafStep, leaf, type Observation } from '../../../src/steps/step.t
 /**
  * The release's install manifests, downloaded and parsed while the control planes come up: the installs find
  * them ready instead of parsing megabytes while the node groups are being created, and a release that does not
- * exist fails the run at its start.
+ * exist fails at the start (the plan makes no node group then).
  */
 export function calicoManifestsStep(deps: Deps): LeafStep {
   const { variant, version } = deps.spec.calico;
