@@ -126,7 +126,7 @@ export async function prefetchOperator(deps: Deps): Promise<{ files: string[]; o
   const settled = await Promise.allSettled(
     operatorFiles(deps).map(async ({ file, optional }) => {
       const text = await fetchOnce(operatorUrl(deps, file), !!optional);
-      return { file, objects: text ? parseManifestsOnce(text).length : undefined };
+      return { file, objects: text ? (await parseManifestsOnce(text)).length : undefined };
     }),
   );
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -165,7 +165,7 @@ export async function applyOperator(ctx: StepContext, deps: Deps, client: KubeAp
   // In order, each file once per process for a while (the prefetch has usually fetched them already).
   for (const { file, optional } of operatorFiles(deps)) {
     const text = await fetchOnce(operatorUrl(deps, file), !!optional);
-    if (text) applied += (await applyObjects(ctx, client, parseManifestsOnce(text), opts)).applied;
+    if (text) applied += (await applyObjects(ctx, client, await parseManifestsOnce(text), opts)).applied;
     await ctx.checkpoint();
   }
   return applied;
