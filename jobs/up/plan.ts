@@ -1,6 +1,6 @@
 // The tree of `/mesh up`, wired after AWS's and Tigera's own dependencies rather than in phases: each cluster goes
 // on as soon as what it needs exists, never waiting for the other clusters or for steps it does not need.
-//   control plane <- the cluster role and its own VPC and subnets (not the NAT gateways);
+//   control plane <- the IAM roles and the VPCs and subnets (a short barrier: API calls), not the NAT gateways;
 //   aws-node deleted <- its control plane; the node group <- that, its own NAT gateways and routes, the node role;
 //   the operator and Installation <- aws-node gone, side by side with the node group (the operator runs once a
 //     node has joined); Calico ready <- both; its workloads <- its own Calico;
@@ -42,14 +42,6 @@ export function orderedPairs(clusters: ClusterSpec[]): Array<[ClusterSpec, Clust
   return clusters.flatMap((s) => clusters.filter((d) => d !== s).map((d): [ClusterSpec, ClusterSpec] => [s, d]));
 }
 
-/** One network: VPC and subnets (all a control plane needs), then its egress (what the nodes need). */
-function networkChain(deps: Deps, c: ClusterSpec): Step {
-  return sequential(`network/${c.name}`, `Network of ${c.name} (${c.region})`, [
-    networkCoreStep(deps, c),
-    networkEgressStep(deps, c),
-  ]);
-}
-
 /**
  * One cluster from its control plane to its workloads, in the order of Tigera's EKS guide: the control plane
  * without nodes, aws-node deleted, then the node group at its size (its nodes join with Calico) while the operator
@@ -57,38 +49,40 @@ function networkChain(deps: Deps, c: ClusterSpec): Step {
  * Ready and Calico Available, and the test workloads.
  */
 function clusterChain(deps: Deps, c: ClusterSpec): Step {
-  return runsAfter(
-    ['iam/cluster-role', `network/${c.name}/core`],
-    sequential(`cluster/${c.name}`, `Cluster ${c.name} (${c.region}): control plane to workloads`, [
-      controlPlaneStep(deps, c),
-      accessEntryStep(deps, c),
-      securityRulesStep(deps, c),
-      // No node group for a release that cannot be installed: the download must have worked.
-      runsAfter(['calico/manifests'], awsNodeStep(deps, c)),
-      parallel(`cluster/${c.name}/nodes`, `${c.name}: node group and Calico side by side`, [
-        sequential(`cluster/${c.name}/group`, `${c.name}: node group`, [
-          runsAfter(['iam/node-role', `network/${c.name}/egress`], nodeGroupStep(deps, c)),
-          scaleNodeGroupStep(deps, c),
-        ]),
-        cniSwapStep(deps, c),
+  return sequential(`cluster/${c.name}`, `Cluster ${c.name} (${c.region}): control plane to workloads`, [
+    controlPlaneStep(deps, c),
+    accessEntryStep(deps, c),
+    securityRulesStep(deps, c),
+    // No node group for a release that cannot be installed: the download must have worked.
+    runsAfter(['calico/manifests'], awsNodeStep(deps, c)),
+    parallel(`cluster/${c.name}/nodes`, `${c.name}: node group and Calico side by side`, [
+      sequential(`cluster/${c.name}/group`, `${c.name}: node group`, [
+        runsAfter([`network/${c.name}/egress`], nodeGroupStep(deps, c)),
+        scaleNodeGroupStep(deps, c),
       ]),
-      calicoReadyStep(deps, c),
-      workloadsStep(deps, c),
+      cniSwapStep(deps, c),
     ]),
-  );
+    calicoReadyStep(deps, c),
+    workloadsStep(deps, c),
+  ]);
 }
 
 export function planUp(deps: Deps): Step {
   const { clusters } = deps.spec;
-  const networks = clusters.map((c) => `network/${c.name}`);
+  const egress = clusters.map((c) => `network/${c.name}/egress`);
   return sequential('up', `Mesh ${deps.spec.name}: ${clusters.map((c) => `${c.name} (${c.region})`).join(', ')}`, [
-    parallel('build', 'Every cluster from its network to its workloads, each as soon as it can', [
+    // A first barrier, but a short one (API calls only): a missing IAM permission stops up here, before anything
+    // that costs money (NAT gateways) is made.
+    parallel('foundation', 'IAM roles, VPCs and subnets', [
       iamStep(deps),
-      ...clusters.map((c) => networkChain(deps, c)),
+      ...clusters.map((c) => networkCoreStep(deps, c)),
+    ]),
+    parallel('build', 'Every cluster from its control plane to its workloads, each as soon as it can', [
+      ...clusters.map((c) => networkEgressStep(deps, c)),
       calicoManifestsStep(deps),
       ...clusters.map((c) => clusterChain(deps, c)),
       runsAfter(
-        networks,
+        egress,
         parallel(
           'peerings',
           'VPC peerings',
@@ -98,12 +92,7 @@ export function planUp(deps: Deps): Step {
       parallel(
         'endpoints',
         "Public endpoint access (every region's NAT addresses)",
-        clusters.map((c) =>
-          runsAfter(
-            [...clusters.map((o) => `network/${o.name}/egress`), `cluster/${c.name}/group`],
-            endpointAccessStep(deps, c),
-          ),
-        ),
+        clusters.map((c) => runsAfter([...egress, `cluster/${c.name}/group`], endpointAccessStep(deps, c))),
       ),
       runsAfter(
         clusters.map((c) => `calico/${c.name}/ready`),
