@@ -30,12 +30,20 @@ const POLL_MS = 500;
 // AWS's own dependencies with the profile's durations (API calls count as 0), not the plan's barriers (issue 9,
 // item 11): a control plane needs the cluster role and its subnets; then, per cluster, in the order of Tigera's EKS
 // guide: the CNI swap on the node-less control plane (~0), the node group at its size (nodegroupCreate; it also
-// needs its NAT gateways), and Calico ready: nodes Ready and TigeraStatus Available, where
-//     * the tigera-operator renders calico-system calicoReady after the CNI swap (sandbox tigera-operator.ts),
-//     * a node is Ready once its kubelet is up (nodeReady after the group is ACTIVE) and calico-node runs on it
-//       (podReady after both the render and the node exist)
+// needs its NAT gateways), and Calico ready: nodes Ready and TigeraStatus calico and apiserver Available, where
+//     * the tigera-operator runs only on a joined node: it is a Deployment (hostNetwork, tolerating every taint, so
+//       a NotReady node will do; tigera-operator.yaml), Pending on a node-less cluster, so it renders calico-system
+//       (calicoReady) once the kubelets are up (nodeReady after the group is ACTIVE) and the CNI swap is done;
+//     * calico-node Ready (podReady) after the render, which makes the node Ready; calico-kube-controllers runs
+//       on the pod network (podReady after that), and TigeraStatus calico is Available with it;
+//     * the Calico API server (where Enterprise serves RemoteClusterConfiguration) is rendered only once the
+//       Installation is ready ("Waiting for Installation to be ready", tigera/operator
+//       pkg/controller/apiserver/apiserver_controller.go) and runs on the pod network: podReady after that
+//       (sandbox tigera-operator.ts models the same chain);
 //   Typha in sync (federationSync) once every cluster runs Calico; workloads (podReady) once its own does;
 //   verify (pings, ~0) after both.
+// (Before 2026-12-02 the model rendered calico-system right after the CNI swap, on a cluster with no node to run
+// the operator, and counted Calico ready at calico-node Ready: 2.4 s too short at x0.02, 12 s at x0.1.)
 interface Node {
   id: string;
   ms: number;
@@ -53,13 +61,11 @@ function upGraph(p: TimeProfile, clusters: string[]): Node[] {
       { id: `${c}: CNI swap`, ms: 0, after: [`${c}: control plane`] },
       { id: `${c}: node group`, ms: p.nodegroupCreateMs, after: [`${c}: CNI swap`, `${c}: NAT gateways`] },
       { id: `${c}: kubelets up`, ms: p.nodeReadyMs, after: [`${c}: node group`] },
-      { id: `${c}: calico-system rendered`, ms: p.calicoReadyMs, after: [`${c}: CNI swap`] },
-      {
-        id: `${c}: calico-node Ready`,
-        ms: p.podReadyMs,
-        after: [`${c}: calico-system rendered`, `${c}: node group`],
-      },
-      { id: `${c}: Calico ready`, ms: 0, after: [`${c}: kubelets up`, `${c}: calico-node Ready`] },
+      { id: `${c}: calico-system rendered`, ms: p.calicoReadyMs, after: [`${c}: CNI swap`, `${c}: kubelets up`] },
+      { id: `${c}: calico-node Ready`, ms: p.podReadyMs, after: [`${c}: calico-system rendered`] },
+      { id: `${c}: calico-kube-controllers Ready`, ms: p.podReadyMs, after: [`${c}: calico-node Ready`] },
+      { id: `${c}: Calico API server Ready`, ms: p.podReadyMs, after: [`${c}: calico-kube-controllers Ready`] },
+      { id: `${c}: Calico ready`, ms: 0, after: [`${c}: Calico API server Ready`] },
     );
   }
   const meshEnds: string[] = [];

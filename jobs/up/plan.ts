@@ -1,11 +1,17 @@
-// The tree of `/mesh up`, shaped after AWS's own dependencies: a control plane needs its subnets and the cluster
-// role, not the NAT gateways, so every control plane starts as soon as the VPCs and subnets exist; the egress
-// (internet gateway, NAT gateways, routes) and the peerings are built while the control planes come up, and the
-// nodes wait for both. Then the federation and the workloads side by side, and each public endpoint closed to the
-// spec's CIDRs meanwhile (it needs every region's NAT addresses).
+// The tree of `/mesh up`, wired after AWS's and Tigera's own dependencies rather than in phases: each cluster goes
+// on as soon as what it needs exists, never waiting for the other clusters or for steps it does not need.
+//   control plane <- the IAM roles and the VPCs and subnets (a short barrier: API calls), not the NAT gateways;
+//   aws-node deleted <- its control plane; the node group <- that, its own NAT gateways and routes, the node role;
+//   the operator and Installation <- aws-node gone, side by side with the node group (the operator runs once a
+//     node has joined); Calico ready <- both; its workloads <- its own Calico;
+//   peerings <- both networks; each public endpoint closed to the spec's CIDRs <- every region's NAT addresses and
+//     its node group at its size (EKS refuses a node group while the cluster is UPDATING, eksctl#2244);
+//   federation <- every cluster's Calico; the pings <- everything. The Calico manifests are downloaded at the start
+//   (aws-node, and so the node group, wait for them).
+// Cross-branch dependencies are runsAfter (src/steps/step.ts); the tree gives the order within a branch.
 import type { ClusterSpec } from '../../src/config/spec-types.ts';
 import type { Deps } from '../../src/deps.ts';
-import { parallel, type Step, sequential } from '../../src/steps/step.ts';
+import { parallel, runsAfter, type Step, sequential } from '../../src/steps/step.ts';
 import {
   accessEntryStep,
   controlPlaneStep,
@@ -18,7 +24,7 @@ import { iamStep } from './aws/iam.ts';
 import { networkCoreStep, networkEgressStep } from './aws/network.ts';
 import { peeringStep } from './aws/peering.ts';
 import { calicoReadyStep } from './kube/calico-ready.ts';
-import { cniSwapStep } from './kube/cni-swap.ts';
+import { awsNodeStep, calicoManifestsStep, cniSwapStep } from './kube/cni-swap.ts';
 import { meshPairStep } from './kube/mesh-pair.ts';
 import { meshSyncStep } from './kube/mesh-sync.ts';
 import { verifyStep } from './kube/verify.ts';
@@ -36,78 +42,72 @@ export function orderedPairs(clusters: ClusterSpec[]): Array<[ClusterSpec, Clust
   return clusters.flatMap((s) => clusters.filter((d) => d !== s).map((d): [ClusterSpec, ClusterSpec] => [s, d]));
 }
 
-/** One control plane, the worker's access to it and the mesh's rules on its security group. */
-function controlPlaneChain(deps: Deps, c: ClusterSpec): Step {
-  return sequential(`cluster/${c.name}/eks`, `Control plane ${c.name} (${c.region})`, [
+/**
+ * One cluster from its control plane to its workloads, in the order of Tigera's EKS guide: the control plane
+ * without nodes, aws-node deleted, then the node group at its size (its nodes join with Calico) while the operator
+ * and the Installation are applied, the size checked (a group an older run left at another size is scaled), nodes
+ * Ready and Calico Available, and the test workloads.
+ */
+function clusterChain(deps: Deps, c: ClusterSpec): Step {
+  return sequential(`cluster/${c.name}`, `Cluster ${c.name} (${c.region}): control plane to workloads`, [
     controlPlaneStep(deps, c),
     accessEntryStep(deps, c),
     securityRulesStep(deps, c),
-  ]);
-}
-
-/**
- * One cluster to Calico Available, in the order of Tigera's EKS guide: the CNI swap on the node-less control plane,
- * then the node group at its size (its nodes join with Calico), the size checked (a group an older run left at
- * another size is scaled), and the nodes Ready.
- */
-function nodesChain(deps: Deps, c: ClusterSpec): Step {
-  return sequential(`cluster/${c.name}`, `Cluster ${c.name} (${c.region}): Calico and nodes`, [
-    cniSwapStep(deps, c),
-    nodeGroupStep(deps, c),
-    scaleNodeGroupStep(deps, c),
+    // No node group for a release that cannot be installed: the download must have worked.
+    runsAfter(['calico/manifests'], awsNodeStep(deps, c)),
+    parallel(`cluster/${c.name}/nodes`, `${c.name}: node group and Calico side by side`, [
+      sequential(`cluster/${c.name}/group`, `${c.name}: node group`, [
+        runsAfter([`network/${c.name}/egress`], nodeGroupStep(deps, c)),
+        scaleNodeGroupStep(deps, c),
+      ]),
+      cniSwapStep(deps, c),
+    ]),
     calicoReadyStep(deps, c),
+    workloadsStep(deps, c),
   ]);
 }
 
 export function planUp(deps: Deps): Step {
   const { clusters } = deps.spec;
+  const egress = clusters.map((c) => `network/${c.name}/egress`);
   return sequential('up', `Mesh ${deps.spec.name}: ${clusters.map((c) => `${c.name} (${c.region})`).join(', ')}`, [
+    // A first barrier, but a short one (API calls only): a missing IAM permission stops up here, before anything
+    // that costs money (NAT gateways) is made.
     parallel('foundation', 'IAM roles, VPCs and subnets', [
       iamStep(deps),
       ...clusters.map((c) => networkCoreStep(deps, c)),
     ]),
-    parallel('control-planes', 'Control planes, and meanwhile NAT gateways, routes and peerings', [
-      ...clusters.map((c) => controlPlaneChain(deps, c)),
-      sequential('egress', 'Egress and peerings', [
+    parallel('build', 'Every cluster from its control plane to its workloads, each as soon as it can', [
+      ...clusters.map((c) => networkEgressStep(deps, c)),
+      calicoManifestsStep(deps),
+      ...clusters.map((c) => clusterChain(deps, c)),
+      runsAfter(
+        egress,
         parallel(
-          'egress/networks',
-          'Internet and NAT gateways, routes',
-          clusters.map((c) => networkEgressStep(deps, c)),
-        ),
-        parallel(
-          'egress/peerings',
+          'peerings',
           'VPC peerings',
           clusterPairs(clusters).map(([a, b]) => peeringStep(deps, a, b)),
         ),
-      ]),
-    ]),
-    parallel(
-      'clusters',
-      'Every cluster from node group to Calico',
-      clusters.map((c) => nodesChain(deps, c)),
-    ),
-    parallel('mesh', 'Cluster mesh, workloads and endpoint access', [
-      sequential('federation', 'Federation', [
-        parallel(
-          'federation/pairs',
-          'Remote cluster access, every ordered pair',
-          orderedPairs(clusters).map(([s, d]) => meshPairStep(deps, s, d)),
-        ),
-        parallel(
-          'federation/sync',
-          'Typha in sync with every remote',
-          clusters.map((c) => meshSyncStep(deps, c)),
-        ),
-      ]),
-      parallel(
-        'workloads',
-        'Workloads',
-        clusters.map((c) => workloadsStep(deps, c)),
       ),
       parallel(
         'endpoints',
-        'Public endpoint access',
-        clusters.map((c) => endpointAccessStep(deps, c)),
+        "Public endpoint access (every region's NAT addresses)",
+        clusters.map((c) => runsAfter([...egress, `cluster/${c.name}/group`], endpointAccessStep(deps, c))),
+      ),
+      runsAfter(
+        clusters.map((c) => `calico/${c.name}/ready`),
+        sequential('federation', 'Federation, once every cluster runs Calico', [
+          parallel(
+            'federation/pairs',
+            'Remote cluster access, every ordered pair',
+            orderedPairs(clusters).map(([s, d]) => meshPairStep(deps, s, d)),
+          ),
+          parallel(
+            'federation/sync',
+            'Typha in sync with every remote',
+            clusters.map((c) => meshSyncStep(deps, c)),
+          ),
+        ]),
       ),
     ]),
     verifyStep(deps),

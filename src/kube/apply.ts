@@ -2,39 +2,63 @@
 // Calico's CRDs are too large for client-side apply's last-applied annotation (projectcalico/calico#6491).
 // CRDs go first and must be Established before objects of their kinds can be applied.
 import { createHash } from 'node:crypto';
-import { parseAllDocuments } from 'yaml';
+import { Composer, Parser, parseAllDocuments } from 'yaml';
 import { mapLimited } from '../map-limited.ts';
 import type { StepContext } from '../steps/step.ts';
 import { waitFor } from '../steps/wait.ts';
 import { conditionOf, type KubeApi, type KubeObject } from './client.ts';
 
+function manifestOf(doc: { errors: Array<{ message: string }>; toJS(): unknown }, out: KubeObject[]): void {
+  if (doc.errors.length) throw new Error(`manifest is not valid YAML: ${doc.errors[0]!.message}`);
+  const obj = doc.toJS() as KubeObject | null;
+  if (!obj || typeof obj !== 'object') return;
+  if (obj.kind === 'List' && Array.isArray(obj.items)) out.push(...(obj.items as KubeObject[]));
+  else if (obj.apiVersion && obj.kind) out.push(obj);
+}
+
 export function parseManifests(text: string): KubeObject[] {
   const out: KubeObject[] = [];
-  for (const doc of parseAllDocuments(text)) {
-    if (doc.errors.length) throw new Error(`manifest is not valid YAML: ${doc.errors[0].message}`);
-    const obj = doc.toJS() as KubeObject | null;
-    if (!obj || typeof obj !== 'object') continue;
-    if (obj.kind === 'List' && Array.isArray(obj.items)) out.push(...(obj.items as KubeObject[]));
-    else if (obj.apiVersion && obj.kind) out.push(obj);
+  for (const doc of parseAllDocuments(text)) manifestOf(doc, out);
+  return out;
+}
+
+/** How long a parse runs before it lets the event loop go on (polls, lock renewals, other steps). */
+const PARSE_SLICE_MS = 20;
+
+/**
+ * parseManifests, a document at a time, giving the event loop a turn every few milliseconds: Tigera's Enterprise
+ * CRDs are 3.9 MB of YAML, about 1.5 s of parsing (more on a busy machine), which in one piece stalled every
+ * other step's polling and the job lock's renewal.
+ */
+async function parseManifestsYielding(text: string): Promise<KubeObject[]> {
+  const out: KubeObject[] = [];
+  let since = performance.now();
+  for (const doc of new Composer().compose(new Parser().parse(text), true, text.length)) {
+    manifestOf(doc, out);
+    if (performance.now() - since > PARSE_SLICE_MS) {
+      await new Promise((r) => setImmediate(r));
+      since = performance.now();
+    }
   }
   return out;
 }
 
-// Tigera's Enterprise CRDs are 3.9 MB of YAML, about 1.5 s of parsing that blocks the event loop; every cluster of
-// every `up` applies the same release, so each text is parsed once per process (a few releases at most).
-const parsed = new Map<string, KubeObject[]>();
+// Every cluster of every `up` applies the same release, so each text is parsed once per process (a few releases
+// at most), and callers that ask at the same time share the one parse.
+const parsed = new Map<string, Promise<KubeObject[]>>();
 const PARSED_KEPT = 4;
 
 /** parseManifests, remembered by the text's digest; callers get their own copy to change. */
-export function parseManifestsOnce(text: string): KubeObject[] {
+export async function parseManifestsOnce(text: string): Promise<KubeObject[]> {
   const key = createHash('sha256').update(text).digest('hex');
   let objects = parsed.get(key);
   if (!objects) {
-    objects = parseManifests(text);
+    objects = parseManifestsYielding(text);
     if (parsed.size >= PARSED_KEPT) parsed.delete(parsed.keys().next().value!);
     parsed.set(key, objects);
+    objects.catch(() => parsed.delete(key));
   }
-  return structuredClone(objects);
+  return structuredClone(await objects);
 }
 
 export async function fetchManifest(
@@ -57,6 +81,7 @@ export async function fetchManifest(
 const isCrd = (o: KubeObject) => o.kind === 'CustomResourceDefinition';
 /** CRDs applied and read a few at a time: one after another, 78 Enterprise CRDs cost seconds of round trips. */
 const CRD_CONCURRENCY = 6;
+const established = (o: KubeObject | undefined) => conditionOf(o, 'Established')?.status === 'True';
 const isNamespace = (o: KubeObject) => o.kind === 'Namespace' && o.apiVersion === 'v1';
 
 export interface ApplyResult {
@@ -72,22 +97,24 @@ export async function applyObjects(
   opts: { pollIntervalMs: number; timeoutMs?: number },
 ): Promise<ApplyResult> {
   const crds = objects.filter(isCrd);
-  await mapLimited(crds, CRD_CONCURRENCY, (crd) => client.apply(crd));
-  if (crds.length) {
+  // The apply's answer carries the CRD's status: one already Established (an update, or a quick API server) is
+  // not read again; only the others are polled.
+  const answers = await mapLimited(crds, CRD_CONCURRENCY, (crd) => client.apply(crd));
+  let pending = crds.filter((_, i) => !established(answers[i]));
+  if (pending.length) {
     await waitFor(ctx, {
       what: `${crds.length} CRDs Established`,
       intervalMs: opts.pollIntervalMs,
       timeoutMs: opts.timeoutMs ?? 120_000,
       poll: async () => {
-        const live = await mapLimited(crds, CRD_CONCURRENCY, (crd) =>
+        const live = await mapLimited(pending, CRD_CONCURRENCY, (crd) =>
           client.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', crd.metadata.name),
         );
-        const pending = crds
-          .filter((_, i) => conditionOf(live[i], 'Established')?.status !== 'True')
-          .map((crd) => crd.metadata.name);
+        pending = pending.filter((_, i) => !established(live[i]));
+        const names = pending.map((crd) => crd.metadata.name);
         return {
           done: pending.length === 0,
-          status: pending.length ? `not Established yet: ${pending.slice(0, 5).join(', ')}` : 'all Established',
+          status: pending.length ? `not Established yet: ${names.slice(0, 5).join(', ')}` : 'all Established',
         };
       },
     });
@@ -105,5 +132,5 @@ export async function applyManifestUrl(
   opts: { pollIntervalMs: number; timeoutMs?: number; headers?: Record<string, string> },
 ): Promise<ApplyResult> {
   const text = await fetchManifest(url, { headers: opts.headers, signal: ctx.signal });
-  return applyObjects(ctx, client, parseManifestsOnce(text), opts);
+  return applyObjects(ctx, client, await parseManifestsOnce(text), opts);
 }

@@ -34,6 +34,27 @@ export function isNotFound(err: unknown): boolean {
   return err instanceof KubeApiError && err.code === 404;
 }
 
+const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE']);
+/** How long an idle kept-alive connection stays open: below the usual API servers' idle timeouts. */
+const IDLE_SOCKET_MS = 15_000;
+const keptAlive = new WeakMap<https.Agent, https.Agent>();
+
+/**
+ * The client library's agent for a kubeconfig (one per kubeconfig) does not keep connections alive: every
+ * request paid a TCP and TLS handshake, on both ends (hundreds for an install's CRDs). The same TLS options with
+ * keep-alive, one per library agent; a proxy's agent is left as it is.
+ */
+function keepAliveAgent(agent: https.RequestOptions['agent']): https.RequestOptions['agent'] {
+  if (!(agent instanceof https.Agent)) return agent;
+  if (agent.constructor !== https.Agent || (agent as { keepAlive?: boolean }).keepAlive) return agent;
+  let kept = keptAlive.get(agent);
+  if (!kept) {
+    kept = new https.Agent({ ...agent.options, keepAlive: true, timeout: IDLE_SOCKET_MS });
+    keptAlive.set(agent, kept);
+  }
+  return kept;
+}
+
 export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest): Promise<T> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new KubeApiError(0, 'NoCluster', 'the KubeConfig has no current cluster');
@@ -55,31 +76,39 @@ export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest)
   const transport = url.protocol === 'http:' ? http : https;
   const timeoutMs = req.timeoutMs ?? 30_000;
 
-  const sent = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const r = transport.request(
-      url,
-      {
-        ...opts,
-        ...(url.protocol === 'http:' ? { agent: undefined } : {}),
-        method: req.method,
-        headers,
-        signal: req.signal,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    r.setTimeout(timeoutMs, () => r.destroy(new Error(`no answer from ${url.host} within ${timeoutMs} ms`)));
-    r.on('error', (e) =>
-      reject(new KubeApiError(0, 'Unreachable', `${req.method} ${req.path} on ${url.host}: ${e.message}`)),
-    );
-    if (payload !== undefined) r.write(payload);
-    r.end();
-  });
-  const { status, body } = await timedKubeRequest(kc, req.method, req.path, sent);
+  const agent = url.protocol === 'http:' ? undefined : keepAliveAgent(opts.agent);
+  const send = (retried: boolean): Promise<{ status: number; body: string }> =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const r = transport.request(
+        url,
+        {
+          ...opts,
+          agent,
+          method: req.method,
+          headers,
+          signal: req.signal,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
+      r.setTimeout(timeoutMs, () => r.destroy(new Error(`no answer from ${url.host} within ${timeoutMs} ms`)));
+      r.on('error', (e: NodeJS.ErrnoException) => {
+        // A kept-alive connection the server closed as we reused it: once more on a new one (not a POST, which
+        // may have been acted on).
+        if (!retried && r.reusedSocket && req.method !== 'POST' && STALE_SOCKET.has(e.code ?? '')) {
+          resolve(send(true));
+          return;
+        }
+        reject(new KubeApiError(0, 'Unreachable', `${req.method} ${req.path} on ${url.host}: ${e.message}`));
+      });
+      if (payload !== undefined) r.write(payload);
+      r.end();
+    });
+  const { status, body } = await timedKubeRequest(kc, req.method, req.path, send(false));
 
   if (status >= 200 && status < 300) {
     if (req.text) return body as T;

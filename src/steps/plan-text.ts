@@ -1,6 +1,6 @@
 // The plan as the thread shows it before anything runs: the tree, and per leaf what was observed.
 import type { Observation, Step, StepContext } from './step.ts';
-import { leaves } from './step.ts';
+import { allSteps, leaves } from './step.ts';
 
 export type Observations = Map<string, Observation>;
 
@@ -39,17 +39,21 @@ export function isSettled(o: Observation | undefined): boolean {
 
 export function renderPlan(root: Step, observed: Observations): string {
   const lines: string[] = [];
+  const titles = new Map(allSteps(root).map((s) => [s.id, s.title]));
+  // A dependency across branches, said where it holds: "after <that step>".
+  const afterText = (step: Step) =>
+    step.after?.length ? `; after: ${step.after.map((id) => titles.get(id) ?? id).join('; ')}` : '';
   const walk = (step: Step, depth: number) => {
     const pad = '  '.repeat(depth);
     if (step.kind === 'leaf') {
       const o = observed.get(step.id);
       const detail = o?.detail ? (o.state === 'wait' ? ` ${o.detail}` : ` (${o.detail})`) : '';
       const what = o ? `${MARK[o.state]}${detail}` : 'will check';
-      lines.push(`${pad}• ${step.title}: ${what}`);
+      lines.push(`${pad}• ${step.title}: ${what}${afterText(step)}`);
       return;
     }
     const how = step.kind === 'parallel' ? 'side by side' : 'in order';
-    lines.push(`${pad}${step.title} (${step.children.length} ${how})`);
+    lines.push(`${pad}${step.title} (${step.children.length} ${how}${afterText(step)})`);
     for (const child of step.children) walk(child, depth + 1);
   };
   walk(root, 0);

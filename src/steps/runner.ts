@@ -1,11 +1,12 @@
 // Runs a plan tree: sequential groups stop at the first failure; parallel groups let every sibling finish (at most
 // `limit` at once when the group sets one), then report all their errors (eksctl's semantics). Every leaf start is
-// a safe point for cancel and shutdown.
+// a safe point for cancel and shutdown. A step with `after` starts once those steps (anywhere in the tree) have
+// finished; when one of them fails or never runs, it does not run either.
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import { errorMessage } from '../errors.ts';
 import type { GroupStep, LeafStep, Step, StepContext, StepOutcome } from './step.ts';
-import { leaves } from './step.ts';
+import { allSteps, checkOrder, leaves } from './step.ts';
 
 export type LeafResult =
   | { id: string; title: string; status: 'done'; outcome: StepOutcome; ms: number }
@@ -55,8 +56,42 @@ export class PlanFailedError extends Error {
   }
 }
 
+/** A step waited for another (its `after`) that failed or did not run: it is not run, and is no failure itself. */
+class NotRun extends Error {}
+
+interface Finish {
+  promise: Promise<void>;
+  settle(error?: unknown): void;
+}
+
+function finishOf(): Finish {
+  let settled = false;
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {}); // awaited only by the steps that wait for it
+  return {
+    promise,
+    settle(error) {
+      if (settled) return;
+      settled = true;
+      if (error === undefined) resolve();
+      else reject(error);
+    },
+  };
+}
+
 export async function runPlan(root: Step, opts: RunOptions): Promise<RunReport> {
+  checkOrder(root);
   const all = leaves(root);
+  const finished = new Map(allSteps(root).map((s) => [s.id, finishOf()]));
+  // A step that will not run (its sequence stopped before it) lets whoever waits for it go on, as not run.
+  const skip = (step: Step) => {
+    for (const s of allSteps(step)) finished.get(s.id)!.settle(new NotRun(`${s.id} did not run`));
+  };
   const results = new Map<string, LeafResult>(all.map((l) => [l.id, { id: l.id, title: l.title, status: 'not-run' }]));
   const errors: Array<{ step: LeafStep; error: unknown }> = [];
   const started = opts.clock.now();
@@ -88,6 +123,23 @@ export async function runPlan(root: Step, opts: RunOptions): Promise<RunReport> 
   };
 
   const run = async (step: Step): Promise<void> => {
+    const done = finished.get(step.id)!;
+    try {
+      if (step.after?.length) {
+        await Promise.all(step.after.map((id) => finished.get(id)!.promise)).catch((cause: unknown) => {
+          throw new NotRun(`${step.id} waits for a step that did not finish`, { cause });
+        });
+      }
+      await runStep(step);
+      done.settle();
+    } catch (error) {
+      done.settle(error);
+      skip(step);
+      throw error;
+    }
+  };
+
+  const runStep = async (step: Step): Promise<void> => {
     if (step.kind === 'leaf') return runLeaf(step);
     if (step.kind === 'sequential') {
       for (const child of step.children) await run(child);
@@ -123,7 +175,9 @@ export async function runPlan(root: Step, opts: RunOptions): Promise<RunReport> 
     // A cancel or shutdown raised at a checkpoint belongs to no step: record it against the next one not run.
     if (errors.length === 0) {
       const next = all.find((l) => results.get(l.id)?.status === 'not-run') ?? all[all.length - 1]!;
-      errors.push({ step: next, error });
+      let cause = error;
+      while (cause instanceof NotRun && cause.cause !== undefined) cause = cause.cause;
+      errors.push({ step: next, error: cause });
     }
   }
   return {

@@ -41,6 +41,8 @@ export interface LeafStep {
   kind: 'leaf';
   id: string;
   title: string;
+  /** Ids of steps elsewhere in the tree that must finish first (a dependency across branches). */
+  after?: string[];
   observe?(ctx: StepContext): Promise<Observation>;
   run(ctx: StepContext): Promise<StepOutcome>;
 }
@@ -50,6 +52,8 @@ export interface GroupStep {
   id: string;
   title: string;
   children: Step[];
+  /** Ids of steps elsewhere in the tree that must finish first (a dependency across branches). */
+  after?: string[];
   /** Parallel groups only: at most this many children run at once (say, to stay under an API's rate limit). */
   limit?: number;
 }
@@ -76,4 +80,55 @@ export function parallel(id: string, title: string, children: Step[], opts: { li
 
 export function leaves(step: Step): LeafStep[] {
   return step.kind === 'leaf' ? [step] : step.children.flatMap(leaves);
+}
+
+/**
+ * The step, started only once every step named in `ids` has finished: a real dependency between branches of the
+ * tree (this node group needs that cluster's NAT gateways), so that neither branch has to wait for all of the other.
+ */
+export function runsAfter<T extends Step>(ids: string[], step: T): T {
+  return { ...step, after: [...(step.after ?? []), ...ids] };
+}
+
+/** Every step of the tree, groups included, parents before children. */
+export function allSteps(step: Step): Step[] {
+  return step.kind === 'leaf' ? [step] : [step, ...step.children.flatMap(allSteps)];
+}
+
+/**
+ * Throws a RangeError when an `after` names no step of the tree, or when the tree's order and its `after`s together
+ * would have a step wait for itself (a cycle: the run would never end). Ids must be unique.
+ */
+export function checkOrder(root: Step): void {
+  const steps = allSteps(root);
+  const ids = new Set<string>();
+  for (const s of steps) {
+    if (ids.has(s.id)) throw new RangeError(`plan ${root.id}: step id ${s.id} is used twice`);
+    ids.add(s.id);
+  }
+  // What must happen before what: a step's start and end as nodes, the tree's order and the afters as edges.
+  const before = new Map<string, string[]>();
+  const edge = (from: string, to: string) => before.set(to, [...(before.get(to) ?? []), from]);
+  for (const s of steps) {
+    edge(`start ${s.id}`, `end ${s.id}`);
+    for (const a of s.after ?? []) {
+      if (!ids.has(a)) throw new RangeError(`plan ${root.id}: step ${s.id} waits for ${a}, which is not in the plan`);
+      edge(`end ${a}`, `start ${s.id}`);
+    }
+    if (s.kind === 'leaf') continue;
+    s.children.forEach((c, i) => {
+      edge(`start ${s.id}`, `start ${c.id}`);
+      edge(`end ${c.id}`, `end ${s.id}`);
+      if (s.kind === 'sequential' && i > 0) edge(`end ${s.children[i - 1]!.id}`, `start ${c.id}`);
+    });
+  }
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (node: string) => {
+    if (state.get(node) === 'done') return;
+    if (state.get(node) === 'visiting') throw new RangeError(`plan ${root.id}: ${node} would wait for itself`);
+    state.set(node, 'visiting');
+    for (const from of before.get(node) ?? []) visit(from);
+    state.set(node, 'done');
+  };
+  for (const s of steps) visit(`end ${s.id}`);
 }

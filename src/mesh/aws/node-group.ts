@@ -1,7 +1,8 @@
-// A cluster's managed node group, made at the spec's size once the VPC CNI is removed and Calico installed: that is
-// the order of Tigera's EKS guide (cluster without nodes, delete aws-node, the operator and Installation, then the
-// node group), so the nodes join with Calico as their CNI and no size-0 group has to be scaled afterwards. A node
-// that ever ran aws-node keeps the AWS CNI's config. `scale` changes the size later. What EKS does here that
+// A cluster's managed node group, made at the spec's size once the VPC CNI is removed: the order of Tigera's EKS
+// guide (cluster without nodes, delete aws-node, the operator and Installation, then the node group; `/mesh up`
+// applies the operator while the group comes up, since the operator runs only on a joined node), so the nodes join
+// with Calico as their CNI and no size-0 group has to be scaled afterwards. A node that ever ran aws-node keeps
+// the AWS CNI's config. `scale` changes the size later. What EKS does here that
 // surprises people:
 // - one update at a time: UpdateNodegroupConfig is refused while another is in progress;
 // - a group still CREATING or UPDATING refuses DeleteNodegroup (ResourceInUseException): retried;
@@ -137,7 +138,7 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
             new CreateNodegroupCommand({
               clusterName,
               nodegroupName: name,
-              // The plan runs this after the CNI swap: the nodes join with Calico, never with aws-node.
+              // The plan runs this once aws-node is deleted: the nodes join with Calico, never with aws-node.
               scalingConfig: {
                 minSize: Math.min(spec.minSize, spec.desiredSize),
                 maxSize: Math.max(spec.maxSize, spec.desiredSize, 1),

@@ -89,13 +89,53 @@ export function operatorUrl(deps: Deps, file: string): string {
   return `${base}/${deps.spec.calico.version}/manifests/${file}`;
 }
 
-async function fetchOptional(ctx: StepContext, url: string): Promise<string | undefined> {
+async function fetchOptional(url: string): Promise<string | undefined> {
   try {
-    return await fetchManifest(url, { signal: ctx.signal });
+    return await fetchManifest(url);
   } catch (err) {
     if (!/HTTP 404/.test((err as Error).message)) throw err;
     return undefined;
   }
+}
+
+/**
+ * The install manifests fetched lately, by URL: `up` downloads them while the control planes come up (the
+ * prefetch step), and every cluster's install then takes the same text (one download, one parse: the Enterprise
+ * CRDs are 3.9 MB). A failed download is forgotten at once; a good one after a while, so that a changed release
+ * behind the same URL is fetched again. No job's signal: a cancelled job must not fail another's download.
+ */
+const fetched = new Map<string, { at: number; text: Promise<string | undefined> }>();
+const FETCH_KEPT_MS = 15 * 60_000;
+const FETCH_KEPT = 8;
+
+function fetchOnce(url: string, optional: boolean): Promise<string | undefined> {
+  const hit = fetched.get(url);
+  if (hit && Date.now() - hit.at < FETCH_KEPT_MS) return hit.text;
+  const text = optional ? fetchOptional(url) : fetchManifest(url);
+  if (fetched.size >= FETCH_KEPT) fetched.delete(fetched.keys().next().value!);
+  fetched.set(url, { at: Date.now(), text });
+  text.catch(() => {
+    if (fetched.get(url)?.text === text) fetched.delete(url);
+  });
+  return text;
+}
+
+/**
+ * Downloads and parses the release's install manifests ahead of the install (which then finds them ready): a
+ * release that does not exist fails here, before any cluster is made. Returns how many files and objects.
+ */
+export async function prefetchOperator(deps: Deps): Promise<{ files: string[]; objects: number }> {
+  const settled = await Promise.allSettled(
+    operatorFiles(deps).map(async ({ file, optional }) => {
+      const text = await fetchOnce(operatorUrl(deps, file), !!optional);
+      return { file, objects: text ? (await parseManifestsOnce(text)).length : undefined };
+    }),
+  );
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const found = settled.map((r) => (r as PromiseFulfilledResult<{ file: string; objects?: number }>).value);
+  const present = found.filter((f) => f.objects !== undefined);
+  return { files: present.map((f) => f.file), objects: present.reduce((a, f) => a + f.objects!, 0) };
 }
 
 interface OperatorFile {
@@ -124,10 +164,10 @@ export function operatorFiles(deps: Deps): OperatorFile[] {
 export async function applyOperator(ctx: StepContext, deps: Deps, client: KubeApi): Promise<number> {
   const opts = { pollIntervalMs: deps.pollIntervalMs };
   let applied = 0;
+  // In order, each file once per process for a while (the prefetch has usually fetched them already).
   for (const { file, optional } of operatorFiles(deps)) {
-    const url = operatorUrl(deps, file);
-    const text = optional ? await fetchOptional(ctx, url) : await fetchManifest(url, { signal: ctx.signal });
-    if (text) applied += (await applyObjects(ctx, client, parseManifestsOnce(text), opts)).applied;
+    const text = await fetchOnce(operatorUrl(deps, file), !!optional);
+    if (text) applied += (await applyObjects(ctx, client, await parseManifestsOnce(text), opts)).applied;
     await ctx.checkpoint();
   }
   return applied;

@@ -159,6 +159,29 @@ export async function health(client: KubeApi, cluster: ClusterSpec, variant?: Ca
   return lines;
 }
 
+/**
+ * Deletes the AWS VPC CNI's DaemonSet before any node joins, so that no node ever runs it (a node that did keeps
+ * its CNI config): all the node group must wait for. The operator and the Installation (`ensure`) can follow
+ * while the node group comes up, since the operator runs only once a node has joined. Checks Enterprise's
+ * credentials first, so that no node group is made for an install that cannot happen.
+ */
+export async function removeAwsNode(
+  ctx: StepContext,
+  deps: Deps,
+  client: KubeApi,
+  cluster: ClusterSpec,
+): Promise<StepOutcome> {
+  if (deps.spec.calico.variant === 'enterprise') requireEnterpriseCredentials(deps);
+  const removed = await client.delete('apps/v1', 'DaemonSet', 'aws-node', 'kube-system');
+  if (removed) ctx.note(`${cluster.name}: deleted DaemonSet kube-system/aws-node`);
+  return {
+    summary: removed
+      ? `${cluster.name}: DaemonSet kube-system/aws-node deleted before any node joined`
+      : `${cluster.name}: no aws-node DaemonSet (the AWS VPC CNI is not installed)`,
+    changed: removed,
+  };
+}
+
 /** Removes aws-node, applies the operator and the Installation (and Enterprise's secret and license). */
 export async function ensure(
   ctx: StepContext,

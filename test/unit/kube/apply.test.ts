@@ -1,7 +1,7 @@
 // Server-side apply of manifests: CRDs first and Established before anything else, a few at a time, and a manifest
 // text parsed once however many clusters apply it.
 import { describe, expect, it } from 'vitest';
-import { applyObjects, parseManifestsOnce } from '../../../src/kube/apply.ts';
+import { applyObjects, parseManifests, parseManifestsOnce } from '../../../src/kube/apply.ts';
 import type { KubeObject } from '../../../src/kube/client.ts';
 import { FakeKube, fakeClock, fakeCtx } from './fake-kube.ts';
 
@@ -50,14 +50,37 @@ describe('parseManifestsOnce', () => {
   const text =
     'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n';
 
-  it('gives each caller its own copy of the parsed objects', () => {
-    const first = parseManifestsOnce(text);
+  it('gives each caller its own copy of the parsed objects', async () => {
+    const first = await parseManifestsOnce(text);
     first[0]!.metadata.name = 'changed by the first caller';
-    const second = parseManifestsOnce(text);
+    const second = await parseManifestsOnce(text);
     expect(second.map((o) => o.metadata.name)).toEqual(['a', 'b']);
   });
 
-  it('parses a different text anew', () => {
-    expect(parseManifestsOnce(text.replace('name: b', 'name: c')).map((o) => o.metadata.name)).toEqual(['a', 'c']);
+  it('parses a different text anew', async () => {
+    expect((await parseManifestsOnce(text.replace('name: b', 'name: c'))).map((o) => o.metadata.name)).toEqual([
+      'a',
+      'c',
+    ]);
+  });
+
+  it('parses a large manifest in slices, letting timers run meanwhile, with the same objects as parseManifests', async () => {
+    const big = Array.from(
+      { length: 60 },
+      (_, i) =>
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c${i}\ndata:\n${Array.from({ length: 100 }, (_, k) => `  k${k}: "${'x'.repeat(40)}"`).join('\n')}\n`,
+    ).join('---\n');
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const got = await parseManifestsOnce(big);
+    clearInterval(timer);
+    expect(got).toEqual(parseManifests(big));
+    expect(got).toHaveLength(60);
+    expect(ticks).toBeGreaterThan(0);
+  });
+
+  it('refuses YAML that is not valid, and parses it again next time', async () => {
+    await expect(parseManifestsOnce('a: [1, 2\n')).rejects.toThrow(/manifest is not valid YAML/);
+    await expect(parseManifestsOnce('a: [1, 2\n')).rejects.toThrow(/manifest is not valid YAML/);
   });
 });

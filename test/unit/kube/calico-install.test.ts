@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyOperator } from '../../../src/mesh/kube/calico-install.ts';
+import { applyOperator, prefetchOperator } from '../../../src/mesh/kube/calico-install.ts';
 import { FakeKube, fakeClock, fakeCtx, testDeps, testSpec } from './fake-kube.ts';
 
 const crd = (name: string) =>
@@ -84,5 +84,39 @@ describe('applyOperator', () => {
     );
     expect(await applyOperator(fakeCtx(clock), deps, kube)).toBe(1);
     expect(seen).toEqual(['/oss/v3.31.7/manifests/operator-crds.yaml', '/oss/v3.31.7/manifests/tigera-operator.yaml']);
+  });
+
+  it('downloads each file once when the prefetch and two clusters ask for it', async () => {
+    seen.length = 0;
+    const spec = testSpec('enterprise');
+    const clusters = [clusterWithCrds(), clusterWithCrds()];
+    const deps = testDeps(
+      { ...spec, calico: { ...spec.calico, manifestBaseUrl: `${base}/ee2`, version: 'v3.23.1' } },
+      clusters[0]!.clock,
+    );
+    files['/ee2/v3.23.1/manifests/operator-crds.yaml'] = crd('installations.operator.tigera.io');
+    files['/ee2/v3.23.1/manifests/tigera-operator.yaml'] = files['/ee/v3.23.1/manifests/tigera-operator.yaml']!;
+    files['/ee2/v3.23.1/manifests/tigera-prometheus-operator.yaml'] =
+      files['/ee/v3.23.1/manifests/tigera-prometheus-operator.yaml']!;
+    expect(await prefetchOperator(deps)).toEqual({
+      files: ['operator-crds.yaml', 'tigera-operator.yaml', 'tigera-prometheus-operator.yaml'],
+      objects: 3,
+    });
+    for (const { kube, clock } of clusters) expect(await applyOperator(fakeCtx(clock), deps, kube)).toBe(3);
+    expect([...seen].sort()).toEqual([
+      '/ee2/v3.23.1/manifests/operator-crds.yaml',
+      '/ee2/v3.23.1/manifests/tigera-operator.yaml',
+      '/ee2/v3.23.1/manifests/tigera-prometheus-operator.yaml',
+    ]);
+    expect(clusters[1]!.kube.writes).toContain('apply CustomResourceDefinition installations.operator.tigera.io');
+  });
+
+  it('fails the prefetch of a release that does not exist, and forgets the failure', async () => {
+    seen.length = 0;
+    const spec = testSpec('enterprise');
+    const deps = testDeps({ ...spec, calico: { ...spec.calico, manifestBaseUrl: `${base}/ee3`, version: 'v9.9.9' } });
+    await expect(prefetchOperator(deps)).rejects.toThrow(/HTTP 404/);
+    await expect(prefetchOperator(deps)).rejects.toThrow(/HTTP 404/);
+    expect(seen.filter((u) => u.endsWith('/operator-crds.yaml'))).toHaveLength(2);
   });
 });

@@ -4,7 +4,7 @@ import { systemClock } from '../../../src/clock.ts';
 import { CancelledError } from '../../../src/errors.ts';
 import { renderPlan } from '../../../src/steps/plan-text.ts';
 import { PlanFailedError, runPlan } from '../../../src/steps/runner.ts';
-import { leaf, parallel, type Step, sequential } from '../../../src/steps/step.ts';
+import { checkOrder, leaf, parallel, runsAfter, type Step, sequential } from '../../../src/steps/step.ts';
 
 const log = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -141,5 +141,97 @@ describe('a parallel group', () => {
       );
     }
     expect(parallel('p', 'x', [], { limit: 3 }).limit).toBe(3);
+  });
+});
+
+describe('a step that runs after another branch (after)', () => {
+  /** Steps that finish when the test opens their gate, recording when each starts and ends. */
+  function gated() {
+    const events: string[] = [];
+    const gates = new Map<string, () => void>();
+    const started = new Map<string, Promise<void>>();
+    const starters = new Map<string, () => void>();
+    const step = (id: string, fail = false) => {
+      started.set(id, new Promise((r) => starters.set(id, r)));
+      return leaf(id, `step ${id}`, async () => {
+        events.push(`start ${id}`);
+        starters.get(id)!();
+        await new Promise<void>((r) => gates.set(id, r));
+        events.push(`end ${id}`);
+        if (fail) throw new Error(`${id} broke`);
+        return { summary: `${id} done`, changed: true };
+      });
+    };
+    const open = async (id: string) => {
+      await started.get(id);
+      gates.get(id)!();
+    };
+    return { events, step, open };
+  }
+
+  it('starts once its dependency ends, without waiting for the rest of that branch', async () => {
+    const { events, step, open } = gated();
+    const plan = parallel('p', 'two branches', [
+      sequential('one', 'one', [step('a'), step('b')]),
+      sequential('two', 'two', [runsAfter(['a'], step('c'))]),
+    ]);
+    const report = run(plan);
+    await open('a');
+    await open('c'); // c starts while b still runs
+    expect(events).toContain('end c');
+    expect(events).not.toContain('end b');
+    await open('b');
+    expect((await report).ok).toBe(true);
+    expect(events.indexOf('start c')).toBeGreaterThan(events.indexOf('end a'));
+  });
+
+  it('does not run when its dependency fails, and is no failure itself', async () => {
+    const { step, open } = gated();
+    const plan = parallel('p', 'both', [step('a', true), runsAfter(['a'], step('b'))]);
+    const report = run(plan);
+    await open('a');
+    const r = await report;
+    expect(r.failures.map((f) => f.step.id)).toEqual(['a']);
+    expect(r.results.map((x) => x.status)).toEqual(['failed', 'not-run']);
+  });
+
+  it('does not run when its dependency never runs (its sequence stopped first), and the run ends', async () => {
+    const { step, open } = gated();
+    const plan = parallel('p', 'both', [
+      sequential('s', 'stops', [step('x', true), step('y')]),
+      runsAfter(['y'], step('z')),
+    ]);
+    const report = run(plan);
+    await open('x');
+    const r = await report;
+    expect(r.failures.map((f) => f.step.id)).toEqual(['x']);
+    expect(r.results.map((x) => x.status)).toEqual(['failed', 'not-run', 'not-run']);
+  });
+
+  it('waits for a whole group when it names one', async () => {
+    const { events, step, open } = gated();
+    const plan = parallel('p', 'both', [parallel('g', 'group', [step('a'), step('b')]), runsAfter(['g'], step('c'))]);
+    const report = run(plan);
+    await open('a');
+    await open('b');
+    await open('c');
+    expect((await report).ok).toBe(true);
+    expect(events.indexOf('start c')).toBeGreaterThan(Math.max(events.indexOf('end a'), events.indexOf('end b')));
+  });
+
+  it('refuses a plan whose after names no step, or that would wait for itself', () => {
+    const { step } = recorder();
+    expect(() => checkOrder(sequential('s', 's', [runsAfter(['nope'], step('a'))]))).toThrow(/waits for nope/);
+    expect(() => checkOrder(sequential('s', 's', [runsAfter(['b'], step('a')), step('b')]))).toThrow(/wait for itself/);
+    expect(() => checkOrder(sequential('s', 's', [runsAfter(['s'], step('a'))]))).toThrow(/wait for itself/);
+    expect(() => checkOrder(sequential('s', 's', [step('a'), runsAfter(['a'], step('b'))]))).not.toThrow();
+  });
+
+  it('says in the plan what a step waits for', () => {
+    const { step } = recorder();
+    const plan = parallel('p', 'both', [step('a'), runsAfter(['a'], step('b'))]);
+    expect(renderPlan(plan, new Map())).toBe(
+      'both (2 side by side)\n  • step a: will check\n  • step b: will check; after: step a',
+    );
   });
 });
