@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type SlackStandIn, startSlackStandIn } from '../../sandbox/slack/web-api.ts';
 import { queueNames } from '../../src/queue/queues.ts';
 import { ADMIN, botEnv, CHANNEL, SIGNING_SECRET, startTestBot, type TestBot } from '../helpers/bot.ts';
@@ -45,6 +45,8 @@ async function startWorker(prefix: string): Promise<ChildProcess> {
     ...process.env,
     ...botEnv({ redisUrl: redis.url, slackApiUrl: slack.apiUrl, port: await freePort(), role: 'worker' }),
     TEST_PREFIX: prefix,
+    // Steps long enough that a kill timed by what the channel shows lands inside a step, even on a busy machine.
+    TEST_STEP_MS: '800',
   };
   const child = spawn(process.execPath, [fixture], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
@@ -101,8 +103,15 @@ describe('a job outlives its worker', () => {
     const first = await startWorker(prefix);
     await sendUp();
     await expect.poll(() => marks.llen(`${prefix}:runs`), { timeout: 20_000, interval: 50 }).toBeGreaterThanOrEqual(2);
+    // Killed once the channel has seen step 1 done, well inside step 2 (800 ms): a kill between a step's end and
+    // its reply would be reported by the next worker as "already done", and the last check would not hold.
+    await expect.poll(() => upThread().newWork, { timeout: 20_000, interval: 20 }).toContain('step 1');
     first.kill('SIGKILL');
     const second = await startWorker(prefix);
+    // A failure below must not leave this worker to take the next test's job.
+    onTestFinished(() => {
+      second.kill('SIGTERM');
+    });
     await expect
       .poll(() => finishedJob(prefix), { timeout: 30_000, interval: 250 })
       .toMatchObject({ state: 'completed' });
@@ -117,7 +126,6 @@ describe('a job outlives its worker', () => {
     expect(slack.thread(CHANNEL, anchor!.ts).some((m) => /Resuming/.test(m.text ?? ''))).toBe(true);
     // What the channel saw: each step reported as done once, by one worker or the other.
     expect(upThread().newWork).toEqual(['step 0', 'step 1', 'step 2', 'step 3', 'step 4']);
-    second.kill('SIGTERM');
   }, 90_000);
 
   it('SIGTERM lets the running job reach a safe point and hands it back; another worker finishes it', async () => {
