@@ -102,7 +102,10 @@ describe('GET /metrics', () => {
     expect(histogramCount('meshops_job_wait_seconds', { command: 'status' })).toBe(1);
     expect(histogramCount('meshops_aws_call_duration_seconds', { service: 'eks', operation: 'CreateCluster' })).toBe(2);
     expect(histogramCount('meshops_kube_call_duration_seconds', { verb: 'get' })).toBeGreaterThan(0);
-    expect(value(m, 'meshops_queue_jobs', { state: 'active' })).toBe(0);
+    // The worker counts a job as ended before BullMQ has moved it out of `active` in Redis: wait for that.
+    await expect
+      .poll(async () => value(await scrape(), 'meshops_queue_jobs', { state: 'active' }), { timeout: 60_000 })
+      .toBe(0);
     expect(
       m
         .get('meshops_queue_jobs')
