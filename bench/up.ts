@@ -171,7 +171,8 @@ try {
   const created = Object.entries(CREATES).map(([k, what]) => [what, counts[k] ?? 0] as const);
   const resources = created.reduce((a, [, n]) => a + n, 0);
   console.log(
-    `\nAWS API calls during up (gateway counter): ${total} in all, ${describes} Describe/List/Get; ${resources} resources created:`,
+    `\nAWS API calls during up (gateway counter): ${total} in all, ${describes} Describe/List/Get; ${resources} create calls` +
+      ' (a create refused while a resource it names is still settling, and retried, counts twice):',
   );
   console.log(`  ${created.map(([w, n]) => `${n} ${w}`).join(', ')}`);
   console.log(
