@@ -90,12 +90,15 @@ export function planFromInventory(deps: Deps, inv: MeshInventory): Step {
   const first: Step[] = [];
   for (const r of inv.regions) {
     for (const c of r.clusters) first.push(clusterTeardown(deps, r.region, c));
-    if (r.loadBalancers.length) {
+    if (r.loadBalancers.length || r.targetGroups.length) {
       // Their Services were deleted before (down's Kubernetes part), so these are what no controller cleans up:
       // a cluster already gone, or a controller that did not finish in time.
-      const lbs = r.loadBalancers;
-      const title = `delete load balancers left by Kubernetes Services ${lbs.map((l) => l.name).join(', ')}`;
-      const run = (ctx: Parameters<Parameters<typeof leaf>[2]>[0]) => loadBalancers.remove(deps, ctx, r.region, lbs);
+      const { loadBalancers: lbs, targetGroups: tgs } = r;
+      const names = [...lbs.map((l) => l.name), ...tgs.map((t) => t.name)];
+      const what = [lbs.length ? 'load balancers' : '', tgs.length ? 'target groups' : ''].filter(Boolean);
+      const title = `delete ${what.join(' and ')} left by Kubernetes Services ${names.join(', ')}`;
+      const run = (ctx: Parameters<Parameters<typeof leaf>[2]>[0]) =>
+        loadBalancers.remove(deps, ctx, r.region, lbs, tgs);
       first.push(leaf(`down/aws/${r.region}/load-balancers`, title, run, async () => gone));
     }
     if (r.natGateways.length) {

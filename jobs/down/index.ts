@@ -25,6 +25,10 @@ export function renderInventory(inv: MeshInventory): string {
       r.clusters.map((c) => `${c.name}${c.nodegroups.length ? ` + node groups ${c.nodegroups.join(', ')}` : ''}`),
     );
     add('load balancer(s) left by Kubernetes Services', r.loadBalancers.map(describeLoadBalancer));
+    add(
+      'target group(s) left by Kubernetes Services',
+      r.targetGroups.map((t) => `${t.name} (${t.cluster})`),
+    );
     add('NAT gateway(s)', r.natGateways);
     add('Elastic IP(s)', r.addresses);
     add(

@@ -192,13 +192,16 @@ export function authorizationsFor(world: World, log: LoggedCall[], index: number
     }
   } else if (c.service === 'elasticloadbalancing') {
     // ELBv2 and Classic ELB (one IAM prefix): the reads have no resource types; a delete acts on the load
-    // balancer, scoped by its tags. ELBv2 names it by ARN; Classic by name, its ARN ends in loadbalancer/<name>.
+    // balancer or target group, scoped by its tags. ELBv2 names it by ARN; Classic by name, its ARN ends in loadbalancer/<name>.
     const action = `elasticloadbalancing:${c.action}`;
     if (c.action.startsWith('Describe')) add(action, '*');
     else if (c.action === 'DeleteLoadBalancer') {
       const arn =
         c.params.LoadBalancerArn ??
         `arn:aws:elasticloadbalancing:${c.region}:${world.account}:loadbalancer/${c.params.LoadBalancerName}`;
+      add(action, arn, tagContext('aws:ResourceTag', world.loadBalancerTags?.get(arn) ?? {}));
+    } else if (c.action === 'DeleteTargetGroup') {
+      const arn = c.params.TargetGroupArn!;
       add(action, arn, tagContext('aws:ResourceTag', world.loadBalancerTags?.get(arn) ?? {}));
     } else throw new Error(`${call}: no resource mapping for this ELB action`);
   } else if (c.service === 'sts' && c.action === 'GetCallerIdentity') {

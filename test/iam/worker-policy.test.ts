@@ -242,6 +242,36 @@ describe('the worker policy (infra/iam/meshops-worker-policy.json) for mesh demo
     expect(await decide(sb.spec.name, shared)).not.toBe('Allowed');
   });
 
+  it("lets meshops delete an in-tree NLB and the target groups a mesh cluster's provider left, not another's", async () => {
+    const [first] = sb.spec.clusters;
+    const owned = (action: string, resource: string, eksCluster: string) => ({
+      action,
+      resource,
+      context: { [`aws:ResourceTag/kubernetes.io/cluster/${eksCluster}`]: 'owned' },
+      call: action,
+    });
+    const region = `arn:aws:elasticloadbalancing:us-east-1:${SANDBOX_ACCOUNT_ID}`;
+    const nlb = `${region}:loadbalancer/net/a0a1b2c3d4e5f60718293a4b5c6d7e8f/50dc6c495c0c9188`;
+    const tg = `${region}:targetgroup/k8s-default-web-0a1b2c3d4e/73e2d6bc24d8a067`;
+    const ours = `${sb.spec.name}-${first!.name}`;
+    expect(await decide(sb.spec.name, owned('elasticloadbalancing:DeleteLoadBalancer', nlb, ours))).toBe('Allowed');
+    expect(await decide(sb.spec.name, owned('elasticloadbalancing:DeleteTargetGroup', tg, ours))).toBe('Allowed');
+    for (const other of [`other-${first!.name}`, `${sb.spec.name}-notinspec`]) {
+      expect(await decide(sb.spec.name, owned('elasticloadbalancing:DeleteTargetGroup', tg, other))).not.toBe(
+        'Allowed',
+      );
+    }
+    // The Load Balancer Controller's target groups, by its cluster tag: the mesh's clusters only.
+    const controller = (cluster: string) => ({
+      action: 'elasticloadbalancing:DeleteTargetGroup',
+      resource: tg,
+      context: { 'aws:ResourceTag/elbv2.k8s.aws/cluster': cluster },
+      call: 'DeleteTargetGroup',
+    });
+    expect(await decide(sb.spec.name, controller(ours))).toBe('Allowed');
+    expect(await decide(sb.spec.name, controller(`other-${first!.name}`))).not.toBe('Allowed');
+  });
+
   it("lets the worker read its own role's ARN (to name it with its path in access entries), not another mesh's roles", async () => {
     const getRole = (resource: string, tags: Record<string, string>) => ({
       action: 'iam:GetRole',

@@ -9,21 +9,35 @@
 //   `kubernetes.io/service-name: <ns>/<name>` and `kubernetes.io/cluster/<cluster>: owned`, with a security group
 //   `k8s-elb-<lb name>` in the cluster's VPC tagged `kubernetes.io/cluster/<cluster>: owned`, and the finalizer
 //   `service.kubernetes.io/load-balancer-cleanup`. A Service naming a loadBalancerClass is left to a controller
-//   that is not there (the in-tree one serves only Services without a class); its in-tree NLB
-//   (`aws-load-balancer-type: nlb`) is not modelled.
+//   that is not there (the in-tree one serves only Services without a class). With the annotation
+//   `service.beta.kubernetes.io/aws-load-balancer-type: nlb` it makes an ELBv2 network load balancer instead, of
+//   the same name and tags and without a security group of its own, a target group per port
+//   (`k8s-<ns:8>-<name:8>-<sha1:10>`, tagged as the load balancer) with a TCP listener, and opens the node
+//   ports in the nodes' security group (rules described `kubernetes.io/rule/nlb/client=<lb name>`); deleting
+//   the Service deletes the load balancer and its target groups and revokes those rules (aws_loadbalancer.go:
+//   ensureLoadBalancerv2, buildTargetGroupName, updateInstanceSecurityGroupsForNLB).
 // Deleting the Service deletes the load balancer and its group after a while, then lets the Service go. What a
 // cluster deleted meanwhile leaves, stays: the controller ran inside the cluster, so nothing cleans up after it,
 // and EC2 refuses to delete the VPC, its subnets and the group while they exist (ec2-leftovers.ts).
 import { createHash } from 'node:crypto';
-import { CreateSecurityGroupCommand, DeleteSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DeleteSecurityGroupCommand,
+  EC2Client,
+  RevokeSecurityGroupIngressCommand,
+} from '@aws-sdk/client-ec2';
 import {
   CreateLoadBalancerCommand as CreateClassicCommand,
   DeleteLoadBalancerCommand as DeleteClassicCommand,
   ElasticLoadBalancingClient,
 } from '@aws-sdk/client-elastic-load-balancing';
 import {
+  CreateListenerCommand,
   CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
   DeleteLoadBalancerCommand,
+  DeleteTargetGroupCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { KubeObject } from '../store.ts';
@@ -33,6 +47,7 @@ export const LB_FINALIZER = 'service.k8s.aws/resources';
 export const IN_TREE_FINALIZER = 'service.kubernetes.io/load-balancer-cleanup';
 
 type Flavour = 'controller' | 'in-tree';
+const LB_TYPE_ANNOTATION = 'service.beta.kubernetes.io/aws-load-balancer-type';
 
 interface ServiceSpec {
   type?: string;
@@ -45,6 +60,9 @@ interface Provisioned {
   /** A Classic ELB is addressed by its name. */
   classicName?: string;
   securityGroupId?: string;
+  /** The in-tree NLB's target groups, and the node group rules it opened (group, port). */
+  targetGroupArns?: string[];
+  nodeRules?: { groupId: string; ports: number[]; description: string };
   dnsName?: string;
   /** Set while an AWS call for this Service is under way. */
   busy: boolean;
@@ -113,7 +131,13 @@ export class LoadBalancerController implements Reconciler {
       return;
     }
     p.busy = true;
-    (flavour === 'in-tree' ? this.createClassic(ctx, svc, p) : this.create(ctx, svc, p))
+    const inTreeNlb = flavour === 'in-tree' && svc.metadata.annotations?.[LB_TYPE_ANNOTATION] === 'nlb';
+    (inTreeNlb
+      ? this.createInTreeNlb(ctx, svc, p)
+      : flavour === 'in-tree'
+        ? this.createClassic(ctx, svc, p)
+        : this.create(ctx, svc, p)
+    )
       .catch((err) => console.error(`[sandbox ${ctx.handle.placement.name}] load balancer:`, err))
       .finally(() => {
         p.busy = false;
@@ -202,6 +226,69 @@ export class LoadBalancerController implements Reconciler {
     p.dnsName = out.DNSName ?? `${name}.${place.region}.elb.amazonaws.com`;
   }
 
+  /** The in-tree provider's NLB (ensureLoadBalancerv2): no security group of its own; rules in the nodes' one. */
+  private async createInTreeNlb(ctx: ControllerContext, svc: KubeObject, p: Provisioned): Promise<void> {
+    const { ec2, elb } = this.clients(ctx);
+    const place = ctx.handle.placement;
+    const ns = svc.metadata.namespace!;
+    const svcName = svc.metadata.name;
+    const name = `a${svc.metadata.uid!.replaceAll('-', '')}`.slice(0, 32);
+    const tags = [
+      { Key: 'kubernetes.io/service-name', Value: `${ns}/${svcName}` },
+      { Key: `kubernetes.io/cluster/${place.name}`, Value: 'owned' },
+    ];
+    const ports = ((svc.spec as ServiceSpec).ports ?? []).map((port, i) => ({
+      port: port.port ?? 80,
+      nodePort: port.nodePort ?? 30000 + i,
+    }));
+    const lb = await elb.send(
+      new CreateLoadBalancerCommand({ Name: name, Type: 'network', Subnets: place.subnetIds, Tags: tags }),
+    );
+    const created = lb.LoadBalancers![0]!;
+    p.loadBalancerArn = created.LoadBalancerArn;
+    p.targetGroupArns = [];
+    const clean = (x: string) => x.replace(/[^a-zA-Z0-9]/g, '');
+    for (const { port, nodePort } of ports) {
+      const hash = createHash('sha1').update(`${place.name}${ns}${svcName}${port}${nodePort}TCPinstance`).digest('hex');
+      const tg = await elb.send(
+        new CreateTargetGroupCommand({
+          Name: `k8s-${clean(ns).slice(0, 8)}-${clean(svcName).slice(0, 8)}-${hash.slice(0, 10)}`,
+          Protocol: 'TCP',
+          Port: nodePort,
+          VpcId: place.vpcId,
+          TargetType: 'instance',
+          Tags: tags,
+        }),
+      );
+      const tgArn = tg.TargetGroups![0]!.TargetGroupArn!;
+      p.targetGroupArns.push(tgArn);
+      await elb.send(
+        new CreateListenerCommand({
+          LoadBalancerArn: created.LoadBalancerArn,
+          Port: port,
+          Protocol: 'TCP',
+          DefaultActions: [{ Type: 'forward', TargetGroupArn: tgArn }],
+        }),
+      );
+    }
+    const description = `kubernetes.io/rule/nlb/client=${name}`;
+    if (ports.length) {
+      await ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: place.clusterSecurityGroupId,
+          IpPermissions: ports.map(({ nodePort }) => ({
+            IpProtocol: 'tcp',
+            FromPort: nodePort,
+            ToPort: nodePort,
+            IpRanges: [{ CidrIp: '0.0.0.0/0', Description: description }],
+          })),
+        }),
+      );
+      p.nodeRules = { groupId: place.clusterSecurityGroupId, ports: ports.map((x) => x.nodePort), description };
+    }
+    p.dnsName = created.DNSName ?? `${name}.elb.${place.region}.amazonaws.com`;
+  }
+
   private tearDown(ctx: ControllerContext, svc: KubeObject, uid: string): void {
     const p = this.byUid.get(uid) ?? { busy: false, readyAt: 0 };
     this.byUid.set(uid, p);
@@ -231,6 +318,24 @@ export class LoadBalancerController implements Reconciler {
     if (p.loadBalancerArn) {
       await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: p.loadBalancerArn }));
       p.loadBalancerArn = undefined;
+    }
+    // The in-tree provider deletes the NLB's target groups itself (the API does not) and revokes its node rules.
+    for (const arn of p.targetGroupArns ?? []) await elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn }));
+    p.targetGroupArns = undefined;
+    if (p.nodeRules) {
+      const { groupId, ports, description } = p.nodeRules;
+      await ec2.send(
+        new RevokeSecurityGroupIngressCommand({
+          GroupId: groupId,
+          IpPermissions: ports.map((port) => ({
+            IpProtocol: 'tcp',
+            FromPort: port,
+            ToPort: port,
+            IpRanges: [{ CidrIp: '0.0.0.0/0', Description: description }],
+          })),
+        }),
+      );
+      p.nodeRules = undefined;
     }
     if (p.classicName) {
       await classic.send(new DeleteClassicCommand({ LoadBalancerName: p.classicName }));

@@ -6,7 +6,12 @@ import type { Deps } from '../../deps.ts';
 import { findMeshClusters } from './eks-cluster.ts';
 import { findForMesh as findRoles } from './iam-roles.ts';
 import { findInternetGateways } from './internet-gateway.ts';
-import { type FoundLoadBalancer, findForClusters as findLoadBalancers } from './load-balancers.ts';
+import {
+  type FoundLoadBalancer,
+  type FoundTargetGroup,
+  findForClusters as findLoadBalancers,
+  findTargetGroups,
+} from './load-balancers.ts';
 import { findAddresses, findNatGateways } from './nat-gateway.ts';
 import { listNodegroups } from './node-group.ts';
 import { type FoundPeering, findForMesh as findPeerings } from './peering.ts';
@@ -22,6 +27,8 @@ export interface RegionInventory {
   clusters: { name: string; nodegroups: string[] }[];
   /** Load balancers the clusters' Services left (ELBv2 and Classic, by the controllers' cluster tags): they block the VPC. */
   loadBalancers: FoundLoadBalancer[];
+  /** Their target groups (by the same tags), which ELBv2 keeps after a load balancer is deleted. */
+  targetGroups: FoundTargetGroup[];
   natGateways: string[];
   addresses: string[];
   internetGateways: InternetGateway[];
@@ -62,16 +69,18 @@ async function findInRegion(deps: Deps, region: string): Promise<RegionInventory
     ...deps.spec.clusters.map((c) => eksClusterName(mesh, c.name)),
   ]);
   const vpcIds = vpcs.map((v) => v.VpcId!);
-  const [groups, withGroups, endpoints, loadBalancers] = await Promise.all([
+  const [groups, withGroups, endpoints, loadBalancers, targetGroups] = await Promise.all([
     findGroups(ec2, mesh, vpcs, names),
     Promise.all(clusters.map(async (c) => ({ name: c.name!, nodegroups: await listNodegroups(eks, c.name!) }))),
     findEndpoints(ec2, vpcIds),
     vpcIds.length ? findLoadBalancers(deps, region, names, vpcIds) : [],
+    vpcIds.length ? findTargetGroups(deps, region, names, vpcIds) : [],
   ]);
   return {
     region,
     clusters: withGroups,
     loadBalancers,
+    targetGroups,
     // A failed NAT gateway holds nothing and AWS removes it by itself.
     natGateways: nats.filter((n) => n.State !== 'failed').map((n) => n.NatGatewayId!),
     addresses: addresses.map((a) => a.AllocationId!),
@@ -95,6 +104,7 @@ export function isEmpty(inv: MeshInventory): boolean {
   const count = (r: RegionInventory) =>
     r.clusters.length +
     r.loadBalancers.length +
+    r.targetGroups.length +
     r.natGateways.length +
     r.addresses.length +
     r.internetGateways.length +

@@ -4,7 +4,12 @@
 // Found by the tags the controllers put on them, through both APIs: ELBv2 for the AWS Load Balancer
 // Controller's (`elbv2.k8s.aws/cluster: <cluster>`), and the ELB API for the Classic ones the in-tree cloud
 // provider makes when that controller is absent (`kubernetes.io/cluster/<cluster>: owned`,
-// classic-load-balancers.ts). Their security groups (`k8s-<ns>-<name>-*`, `k8s-elb-*`) go with the VPC's other
+// classic-load-balancers.ts), and for the in-tree provider's network load balancers
+// (`service.beta.kubernetes.io/aws-load-balancer-type: nlb`: ELBv2, same tags, no security group of its own; it
+// opens the node ports in the nodes' group instead, which goes with the cluster). ELBv2 keeps a deleted load
+// balancer's target groups (`k8s-<ns>-<name>-<hash>`, tagged as the load balancer): they block nothing and cost
+// nothing, but they are the mesh's leftovers too, so down deletes them once their load balancers are gone
+// (cloud-provider-aws pkg/providers/v1/aws_loadbalancer.go). Their security groups (`k8s-<ns>-<name>-*`, `k8s-elb-*`) go with the VPC's other
 // leftover groups (security-groups.ts).
 import type {
   ElasticLoadBalancingV2Client,
@@ -13,8 +18,11 @@ import type {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
   DeleteLoadBalancerCommand,
+  DeleteTargetGroupCommand,
   DescribeLoadBalancersCommand,
   DescribeTagsCommand,
+  DescribeTargetGroupsCommand,
+  type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { aws, awsOrMissing } from '../../aws/errors.ts';
 import type { Deps } from '../../deps.ts';
@@ -35,6 +43,14 @@ export interface FoundLoadBalancer {
   id: string;
   name: string;
   /** The EKS cluster whose controller made it. */
+  cluster: string;
+  vpcId: string;
+}
+
+/** A target group a cluster's controller made for a load balancer (ELBv2 keeps it after the load balancer). */
+export interface FoundTargetGroup {
+  arn: string;
+  name: string;
   cluster: string;
   vpcId: string;
 }
@@ -60,6 +76,67 @@ async function allLoadBalancers(elb: ElasticLoadBalancingV2Client): Promise<Load
     marker = page.NextMarker;
   } while (marker);
   return out;
+}
+
+async function allTargetGroups(elb: ElasticLoadBalancingV2Client): Promise<TargetGroup[]> {
+  const out: TargetGroup[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await aws('elasticloadbalancing:DescribeTargetGroups', () =>
+      elb.send(new DescribeTargetGroupsCommand({ Marker: marker })),
+    );
+    out.push(...(page.TargetGroups ?? []));
+    marker = page.NextMarker;
+  } while (marker);
+  return out;
+}
+
+/** Of these ELBv2 resources (by ARN), the ones whose tags name one of `clusters`, with that cluster. */
+async function ownedBy(
+  elb: ElasticLoadBalancingV2Client,
+  arns: string[],
+  clusters: Set<string>,
+): Promise<Map<string, string>> {
+  const owned = new Map<string, string>();
+  for (let i = 0; i < arns.length; i += TAGS_PER_CALL) {
+    const tags = await awsOrMissing(
+      'elasticloadbalancing:DescribeTags',
+      () => elb.send(new DescribeTagsCommand({ ResourceArns: arns.slice(i, i + TAGS_PER_CALL) })),
+      // One deleted since the list: the next look finds the rest.
+      'LoadBalancerNotFound',
+      'TargetGroupNotFound',
+    );
+    for (const d of tags?.TagDescriptions ?? []) {
+      const cluster = madeBy(d.Tags, clusters);
+      if (cluster) owned.set(d.ResourceArn!, cluster);
+    }
+  }
+  return owned;
+}
+
+/** The target groups the controllers of these clusters made, in `vpcIds`, with or without a load balancer. */
+export async function findTargetGroups(
+  deps: Deps,
+  region: string,
+  clusters: Set<string>,
+  vpcIds: string[],
+): Promise<FoundTargetGroup[]> {
+  if (!clusters.size) return [];
+  const elb = deps.aws.elbv2(region);
+  const candidates = (await allTargetGroups(elb)).filter((t) => vpcIds.includes(t.VpcId ?? ''));
+  const owned = await ownedBy(
+    elb,
+    candidates.map((t) => t.TargetGroupArn!),
+    clusters,
+  );
+  return candidates
+    .filter((t) => owned.has(t.TargetGroupArn!))
+    .map((t) => ({
+      arn: t.TargetGroupArn!,
+      name: t.TargetGroupName!,
+      cluster: owned.get(t.TargetGroupArn!)!,
+      vpcId: t.VpcId!,
+    }));
 }
 
 async function findV2(
@@ -152,25 +229,42 @@ async function stillThere(deps: Deps, region: string, lbs: FoundLoadBalancer[]):
   return left;
 }
 
+/** Deletes a target group; one already gone is fine. ELBv2 refuses one a listener still uses (ResourceInUse). */
+async function deleteTargetGroup(deps: Deps, region: string, tg: FoundTargetGroup): Promise<void> {
+  await awsOrMissing(
+    'elasticloadbalancing:DeleteTargetGroup',
+    () => deps.aws.elbv2(region).send(new DeleteTargetGroupCommand({ TargetGroupArn: tg.arn })),
+    'TargetGroupNotFound',
+    'TargetGroupNotFoundException',
+  );
+}
+
+/** "could not delete load balancers a1 (network, demo-iad): AccessDenied ..." for what AWS refused. */
+function refusal<T>(kind: string, refused: Array<{ item: T; err: unknown }>, describe: (x: T) => string): string {
+  return `could not delete ${kind} ${refused.map(({ item, err }) => `${describe(item)}: ${errorMessage(err)}`).join('; ')}`;
+}
+
 /**
  * Deletes load balancers whose controller is gone with its cluster, and waits until their APIs no longer list
- * them (their interfaces, and so their security groups, go with them). One that cannot be deleted does not stop
- * the others; the step then fails naming each, with its cluster and AWS's reason.
+ * them (their interfaces, and so their security groups, go with them); then the target groups the same
+ * controllers made, which ELBv2 keeps. One that cannot be deleted does not stop the others; the step then fails
+ * naming each, with its cluster and AWS's reason.
  */
 export async function remove(
   deps: Deps,
   ctx: StepContext,
   region: string,
   lbs: FoundLoadBalancer[],
+  targetGroups: FoundTargetGroup[] = [],
 ): Promise<StepOutcome> {
-  const refused: Array<{ lb: FoundLoadBalancer; err: unknown }> = [];
+  const refused: Array<{ item: FoundLoadBalancer; err: unknown }> = [];
   const deleting: FoundLoadBalancer[] = [];
   for (const lb of lbs) {
     try {
       await deleteOne(deps, region, lb);
       deleting.push(lb);
     } catch (err) {
-      refused.push({ lb, err });
+      refused.push({ item: lb, err });
     }
   }
   await ctx.checkpoint();
@@ -185,16 +279,40 @@ export async function remove(
       },
     });
   }
-  if (refused.length) {
-    const names = deleting.map((l) => l.name);
-    const done = names.length ? `; deleted ${names.join(', ')}` : '';
-    const message = `${region}: could not delete load balancers ${refused.map(({ lb, err }) => `${describeLoadBalancer(lb)}: ${errorMessage(err)}`).join('; ')}${done}`;
-    const permanent = refused.map((r) => r.err).filter((e) => e instanceof PermanentError);
+  // After their load balancers: a listener that still forwards to one holds it.
+  const tgRefused: Array<{ item: FoundTargetGroup; err: unknown }> = [];
+  const tgDeleted: string[] = [];
+  for (const tg of targetGroups) {
+    try {
+      await deleteTargetGroup(deps, region, tg);
+      tgDeleted.push(tg.name);
+    } catch (err) {
+      tgRefused.push({ item: tg, err });
+    }
+  }
+  if (refused.length || tgRefused.length) {
+    const done = [...deleting.map((l) => l.name), ...tgDeleted];
+    const message = [
+      refused.length ? refusal('load balancers', refused, describeLoadBalancer) : '',
+      tgRefused.length ? refusal('target groups', tgRefused, (t) => `${t.name} (${t.cluster})`) : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
+    const errors = [...refused, ...tgRefused].map((r) => r.err);
+    const permanent = errors.filter((e) => e instanceof PermanentError);
+    const full = `${region}: ${message}${done.length ? `; deleted ${done.join(', ')}` : ''}`;
     // Only when no retry can help (permissions, say) is it permanent; otherwise the next try may succeed.
-    if (permanent.length === refused.length)
-      throw new PermanentError(message, { code: permanent[0]!.code, hint: permanent[0]!.hint });
-    throw new Error(message);
+    if (permanent.length === errors.length)
+      throw new PermanentError(full, { code: permanent[0]!.code, hint: permanent[0]!.hint });
+    throw new Error(full);
   }
   const names = lbs.map((l) => l.name);
-  return removedOutcome('load balancers', region, names, names);
+  const out = removedOutcome('load balancers', region, names, names);
+  if (!tgDeleted.length) return out;
+  const tgs = removedOutcome('target groups', region, tgDeleted, tgDeleted);
+  return {
+    summary: names.length ? `${out.summary}; ${tgs.summary.slice(region.length + 2)}` : tgs.summary,
+    changed: true,
+    resources: { ...out.resources, ...tgs.resources },
+  };
 }
