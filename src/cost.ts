@@ -1,6 +1,7 @@
 // What a mesh costs per hour: estimated from the spec before `up`, or from what is observed running. Only the
-// hourly items (control planes, nodes and their volumes, NAT gateways, public IPv4 addresses); traffic is
-// billed per GB and left out, and the breakdown says so.
+// hourly items (control planes, nodes and their volumes, NAT gateways, public IPv4 addresses, and the load
+// balancers Kubernetes Services left, at their per-hour price); traffic, and a load balancer's capacity units
+// (LCU, NLCU) or per-GB charge, depend on use and are left out, and the breakdown says so.
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { z } from 'zod';
@@ -13,6 +14,8 @@ const RegionPricesSchema = z.object({
   natGatewayHour: z.number().nonnegative(),
   publicIpv4Hour: z.number().nonnegative(),
   nodeVolumeGbMonth: z.number().nonnegative(),
+  /** Per load balancer-hour, by type: ELBv2's `network`, `application`, `gateway`, and `classic` (the ELB API). */
+  loadBalancerHour: z.record(z.string(), z.number().nonnegative()).default({}),
   instances: z.record(z.string(), z.number().nonnegative()),
 });
 
@@ -44,7 +47,16 @@ export interface ObservedRegion {
   natGateways: number;
   /** Elastic IPs (the NAT gateways' addresses); nodes are in private subnets and have none. */
   publicIpv4: number;
+  /** Load balancers by type (`classic`, `network`, ...): what Services left, not what meshops made. */
+  loadBalancers?: Record<string, number>;
 }
+
+const LOAD_BALANCER_ITEM: Record<string, string> = {
+  classic: 'Classic load balancer',
+  network: 'network load balancer',
+  application: 'application load balancer',
+  gateway: 'gateway load balancer',
+};
 
 export interface CostLine {
   region: string;
@@ -94,6 +106,9 @@ export function costOfObserved(observed: ObservedRegion[], prices: PriceTable): 
     }
     add(r.region, 'NAT gateway', r.natGateways, p?.natGatewayHour);
     add(r.region, 'public IPv4 address', r.publicIpv4, p?.publicIpv4Hour);
+    for (const [type, count] of Object.entries(r.loadBalancers ?? {})) {
+      add(r.region, LOAD_BALANCER_ITEM[type] ?? `${type} load balancer`, count, p?.loadBalancerHour[type]);
+    }
   }
   const totalHourly = round(lines.reduce((s, l) => s + l.hourly, 0));
   return {
@@ -101,7 +116,9 @@ export function costOfObserved(observed: ObservedRegion[], prices: PriceTable): 
     totalHourly,
     totalMonthly: round(totalHourly * prices.hoursPerMonth, 2),
     unpriced,
-    note: 'hourly items only: NAT data processing and traffic across the peering are billed per GB on top',
+    note: lines.some((l) => l.item.endsWith('load balancer'))
+      ? "hourly items only: NAT data processing and traffic across the peering are billed per GB on top, and load balancers' capacity units (LCU/NLCU) or per-GB data by use"
+      : 'hourly items only: NAT data processing and traffic across the peering are billed per GB on top',
   };
 }
 

@@ -1,7 +1,14 @@
 // `/mesh down`: first a confirmation (what will be deleted and what it costs now, a button only admins can
 // press, valid 5 minutes); then the teardown, planned from what is found by tags and labels, so that it works
 // after a failed up, a changed spec or a lost queue, and a second run finishes what is left.
-import { costOfObserved, formatCost, loadPrices } from '../../src/cost.ts';
+import {
+  type CostBreakdown,
+  costOfObserved,
+  formatCost,
+  loadPrices,
+  type ObservedRegion,
+  type PriceTable,
+} from '../../src/cost.ts';
 import type { Deps } from '../../src/deps.ts';
 import { findBilled } from '../../src/mesh/aws/billed.ts';
 import { findMesh, isEmpty, type MeshInventory, presence } from '../../src/mesh/aws/inventory.ts';
@@ -54,6 +61,29 @@ export function renderInventory(inv: MeshInventory): string {
   return lines.join('\n');
 }
 
+/**
+ * What the mesh costs per hour now, as the confirmation shows it: what meshops made (`billed`) plus the load
+ * balancers Services left in its VPCs (the inventory found them; billed by the hour until down deletes them).
+ */
+export function costBeforeDown(billed: ObservedRegion[], inv: MeshInventory, prices: PriceTable): CostBreakdown {
+  const withLoadBalancers = billed.map((b) => {
+    const found = inv.regions.find((r) => r.region === b.region)?.loadBalancers ?? [];
+    const byType: Record<string, number> = {};
+    for (const lb of found) byType[lb.type] = (byType[lb.type] ?? 0) + 1;
+    return { ...b, loadBalancers: byType };
+  });
+  return costOfObserved(withLoadBalancers, prices);
+}
+
+/** Said after the figure when it holds load balancers: only their hourly price is in it. */
+export function loadBalancerCostNote(cost: CostBreakdown): string | undefined {
+  const lbs = cost.lines.filter((l) => l.item.endsWith('load balancer'));
+  if (!lbs.length) return undefined;
+  const sum = lbs.reduce((s, l) => s + l.hourly, 0);
+  const count = lbs.reduce((s, l) => s + l.quantity, 0);
+  return `Of that, $${sum.toFixed(4)}/hour is ${count} load balancer(s) left by Kubernetes Services, at AWS's hourly price; their capacity units (LCU/NLCU) and data charges depend on traffic and are not included.`;
+}
+
 export async function downPreviewJob(deps: Deps, ctx: JobContext): Promise<JobResult> {
   ctx.reporter.note('finding everything the mesh owns, by its tags');
   const [inv, billed, prices] = await Promise.all([findMesh(deps), findBilled(deps), loadPrices()]);
@@ -61,12 +91,13 @@ export async function downPreviewJob(deps: Deps, ctx: JobContext): Promise<JobRe
     const none = presence(deps.spec.name, inv).summary;
     return { ok: true, summary: `Nothing to delete: nothing tagged meshops:mesh=${deps.spec.name} (${none}).` };
   }
-  const cost = costOfObserved(billed, prices);
+  const cost = costBeforeDown(billed, inv, prices);
   const hourlyCost = `$${cost.totalHourly.toFixed(2)}`;
   const posted = await postDownConfirmation(ctx.slack, ctx.data.channelId, {
     mesh: deps.spec.name,
     inventory: renderInventory(inv),
     hourlyCost,
+    costNote: loadBalancerCostNote(cost),
     now: Date.now(),
     ttlMs: deps.confirmTtlMs,
   });

@@ -126,6 +126,8 @@ export function confirmBlocks(
   now: number,
   nonce: string = randomUUID(),
   ttlMs: number = CONFIRM_TTL_MS,
+  /** What the figure leaves out, said after it (load balancers' use-based charges, say). */
+  costNote?: string,
 ): KnownBlock[] {
   const long = inventory.length > INVENTORY_INLINE_LIMIT;
   const shown = long ? `${inventoryCounts(inventory)}\n_The full list is attached in the thread._` : inventory;
@@ -135,7 +137,7 @@ export function confirmBlocks(
       ...section(`:warning: *Delete mesh ${mesh}?* This removes everything it owns:\n${shown}`),
       block_id: 'inventory',
     },
-    { ...section(`It costs about *${hourlyCost}/hour* now.`), block_id: 'cost' },
+    { ...section(`It costs about *${hourlyCost}/hour* now.${costNote ? ` ${costNote}` : ''}`), block_id: 'cost' },
     {
       type: 'actions',
       block_id: 'down_confirm',
@@ -183,11 +185,11 @@ export function downExpiredOutcome(exp: number): string {
 export async function postDownConfirmation(
   slack: WebClient,
   channel: string,
-  args: { mesh: string; inventory: string; hourlyCost: string; now: number; ttlMs?: number },
+  args: { mesh: string; inventory: string; hourlyCost: string; costNote?: string; now: number; ttlMs?: number },
 ): Promise<PostedConfirmation> {
   const nonce = randomUUID();
   const ttlMs = args.ttlMs ?? CONFIRM_TTL_MS;
-  const blocks = confirmBlocks(args.mesh, args.inventory, args.hourlyCost, args.now, nonce, ttlMs);
+  const blocks = confirmBlocks(args.mesh, args.inventory, args.hourlyCost, args.now, nonce, ttlMs, args.costNote);
   const posted = await slack.chat.postMessage({
     channel,
     text: safeText(`Delete mesh ${args.mesh}? An admin must confirm within ${minutes(ttlMs)}.`),

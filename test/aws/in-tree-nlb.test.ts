@@ -15,15 +15,17 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { planFromInventory } from '../../jobs/down/aws.ts';
-import { renderInventory } from '../../jobs/down/index.ts';
+import { costBeforeDown, loadBalancerCostNote, renderInventory } from '../../jobs/down/index.ts';
 import { controlPlaneStep } from '../../jobs/up/aws/eks.ts';
 import { iamStep } from '../../jobs/up/aws/iam.ts';
 import { networkStep } from '../../jobs/up/aws/network.ts';
 import { type Cloud, startCloud } from '../../sandbox/cloud.ts';
 import type { MeshSpec } from '../../src/config/spec-types.ts';
+import { loadPrices } from '../../src/cost.ts';
 import type { Deps } from '../../src/deps.ts';
 import { makeKubeAccess } from '../../src/kube/access.ts';
 import { KubeClient } from '../../src/kube/client.ts';
+import { findBilled } from '../../src/mesh/aws/billed.ts';
 import { findMesh } from '../../src/mesh/aws/inventory.ts';
 import { parallel, sequential } from '../../src/steps/step.ts';
 import { countTagged, ZERO } from './count.ts';
@@ -154,6 +156,16 @@ describe('the in-tree NLB of a LoadBalancer Service (aws-load-balancer-type: nlb
     expect(renderInventory(inv)).toContain(
       `load balancer(s) left by Kubernetes Services (${lb.LoadBalancerName} (network, ${eksName}))`,
     );
+    // The confirmation's hourly cost holds it, at the NLB's hourly price, and says what that leaves out.
+    const cost = costBeforeDown(await findBilled(deps), inv, await loadPrices());
+    expect(cost.lines).toContainEqual({
+      region: 'us-east-1',
+      item: 'network load balancer',
+      quantity: 1,
+      unitHourly: 0.0225,
+      hourly: 0.0225,
+    });
+    expect(loadBalancerCostNote(cost)).toMatch(/\$0\.0225\/hour is 1 load balancer.*LCU\/NLCU.*not included/);
     const down = await run(planFromInventory(deps, inv));
     expect(down.outcomes.get('down/aws/us-east-1/load-balancers')!.summary).toContain(
       `us-east-1: deleted load balancers ${lb.LoadBalancerName}`,

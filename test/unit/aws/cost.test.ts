@@ -39,6 +39,27 @@ describe('cost', () => {
     ]);
   });
 
+  it("prices load balancers per hour by type, at AWS's list price, and says their use-based charges are left out", async () => {
+    const prices = await loadPrices();
+    const none = { eksClusters: 0, nodes: [], natGateways: 0, publicIpv4: 0 };
+    const b = costOfObserved(
+      [
+        { region: 'us-east-1', ...none, loadBalancers: { classic: 1, network: 2 } },
+        { region: 'us-west-2', ...none, loadBalancers: { network: 1 } },
+      ],
+      prices,
+    );
+    expect(b.lines.map((l) => `${l.region} ${l.quantity} × ${l.item} @ ${l.unitHourly}`)).toEqual([
+      'us-east-1 1 × Classic load balancer @ 0.025',
+      'us-east-1 2 × network load balancer @ 0.0225',
+      'us-west-2 1 × network load balancer @ 0.0225',
+    ]);
+    expect(b.totalHourly).toBeCloseTo(0.025 + 3 * 0.0225, 4);
+    expect(b.note).toMatch(/capacity units \(LCU\/NLCU\) or per-GB data/);
+    // Without load balancers the note stays as it was.
+    expect(costOfObserved([{ region: 'us-east-1', ...none }], prices).note).not.toMatch(/LCU/);
+  });
+
   it('rejects a price table with a missing field', () => {
     expect(() =>
       parsePrices('currency: USD\nhoursPerMonth: 730\nregions:\n  us-east-1:\n    eksClusterHour: 0.1\n'),
