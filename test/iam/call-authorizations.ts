@@ -30,6 +30,8 @@ export interface World {
   peerings: Map<string, { accepterVpcId: string }>;
   /** role name -> ARN (with its path) and tags */
   roles: Map<string, { arn: string; tags: Record<string, string> }>;
+  /** `${region}/${vpce id}` -> the endpoint's service name (IAM's ec2:VpceServiceName) */
+  endpointServices?: Map<string, string>;
   /** load balancer ARN -> tags (ELBv2 and Classic) */
   loadBalancerTags?: Map<string, Record<string, string>>;
 }
@@ -165,7 +167,14 @@ export function authorizationsFor(world: World, log: LoggedCall[], index: number
         });
       }
     } else if (c.action === 'DeleteVpcEndpoints') {
-      for (const [k, id] of Object.entries(c.params)) if (/^VpcEndpointId\.\d+$/.test(k)) onExisting(action, id);
+      for (const [k, id] of Object.entries(c.params)) {
+        if (!/^VpcEndpointId\.\d+$/.test(k)) continue;
+        const service = world.endpointServices?.get(`${c.region}/${id}`);
+        add(action, ec2Arn(world, c.region, id), {
+          ...tagContext('aws:ResourceTag', ec2ResourceTags(world, c.region, id)),
+          ...(service ? { 'ec2:VpceServiceName': service } : {}),
+        });
+      }
     } else if (c.action === 'DescribeVpcAttribute') {
       onExisting(action, c.params.VpcId);
     } else if (c.action.startsWith('Describe')) {

@@ -6,6 +6,7 @@
 import {
   DescribeRouteTablesCommand,
   DescribeTagsCommand,
+  DescribeVpcEndpointsCommand,
   DescribeVpcPeeringConnectionsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
@@ -33,6 +34,7 @@ async function readWorld(): Promise<World> {
     associations: new Map(),
     peerings: new Map(),
     roles: new Map(),
+    endpointServices: new Map(),
   };
   for (const region of [...new Set(sb.spec.clusters.map((c) => c.region))]) {
     const ec2 = new EC2Client({ region, endpoint: sb.cloud.motoEndpoint, credentials: creds });
@@ -54,6 +56,9 @@ async function readWorld(): Promise<World> {
       // A peering's tags as this Region shows them (what the product itself reads before tagging a side).
       const key = `${region}/${p.VpcPeeringConnectionId}`;
       for (const t of p.Tags ?? []) w.ec2Tags.set(key, { ...(w.ec2Tags.get(key) ?? {}), [t.Key!]: t.Value ?? '' });
+    }
+    for (const e of (await ec2.send(new DescribeVpcEndpointsCommand({}))).VpcEndpoints ?? []) {
+      w.endpointServices!.set(`${region}/${e.VpcEndpointId}`, e.ServiceName!);
     }
     ec2.destroy();
   }
@@ -171,26 +176,35 @@ describe('the worker policy (infra/iam/meshops-worker-policy.json) for mesh demo
 
   it("lets meshops delete GuardDuty's endpoint and group (tagged GuardDutyManaged, not by meshops), and no other untagged or other mesh's", async () => {
     const arn = (type: string, id: string) => `arn:aws:ec2:us-east-1:${SANDBOX_ACCOUNT_ID}:${type}/${id}`;
-    const del = (action: string, resource: string, tags: Record<string, string>) => ({
+    const del = (
+      action: string,
+      resource: string,
+      tags: Record<string, string>,
+      extra: Record<string, string> = {},
+    ) => ({
       action,
       resource,
-      context: Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v])),
+      context: { ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v])), ...extra },
       call: action,
     });
     const guardDuty = { GuardDutyManaged: 'true' };
+    const gdService = { 'ec2:VpceServiceName': 'com.amazonaws.us-east-1.guardduty-data' };
     const endpoint = arn('vpc-endpoint', 'vpce-0guardduty');
     const group = arn('security-group', 'sg-0guardduty');
-    expect(await decide('demo', del('ec2:DeleteVpcEndpoints', endpoint, guardDuty))).toBe('Allowed');
+    expect(await decide('demo', del('ec2:DeleteVpcEndpoints', endpoint, guardDuty, gdService))).toBe('Allowed');
     expect(await decide('demo', del('ec2:DeleteSecurityGroup', group, guardDuty))).toBe('Allowed');
     // An endpoint or group nobody tagged, or another mesh's, stays out of reach.
-    expect(await decide('demo', del('ec2:DeleteVpcEndpoints', endpoint, {}))).not.toBe('Allowed');
+    expect(await decide('demo', del('ec2:DeleteVpcEndpoints', endpoint, {}, gdService))).not.toBe('Allowed');
     expect(await decide('demo', del('ec2:DeleteSecurityGroup', group, {}))).not.toBe('Allowed');
-    expect(await decide('demo', del('ec2:DeleteVpcEndpoints', endpoint, { 'meshops:mesh': 'other' }))).not.toBe(
-      'Allowed',
-    );
+    expect(
+      await decide('demo', del('ec2:DeleteVpcEndpoints', endpoint, { 'meshops:mesh': 'other' }, gdService)),
+    ).not.toBe('Allowed');
     expect(await decide('demo', del('ec2:DeleteSecurityGroup', group, { 'meshops:mesh': 'other' }))).not.toBe(
       'Allowed',
     );
+    // Tagged GuardDutyManaged but an endpoint of another service (anyone can set that tag): out of reach too.
+    const s3 = { 'ec2:VpceServiceName': 'com.amazonaws.us-east-1.s3' };
+    expect(await decide('demo', del('ec2:DeleteVpcEndpoints', endpoint, guardDuty, s3))).not.toBe('Allowed');
   });
 
   it("lets meshops delete the load balancer and group a mesh cluster's Load Balancer Controller left, not another mesh's", async () => {
