@@ -47,6 +47,10 @@ export async function createCluster(ctx: EksContext, req: AwsRequest): Promise<H
   const access = accessConfigOf(body.accessConfig);
   if (typeof access === 'string') return restJsonError(400, 'InvalidParameterException', access);
   const vpc = body.resourcesVpcConfig ?? {};
+  const ipFamily = body.kubernetesNetworkConfig?.ipFamily === 'ipv6' ? 'ipv6' : 'ipv4';
+  const cidrsRefused =
+    vpc.publicAccessCidrs === undefined ? undefined : cidrListProblem(vpc.publicAccessCidrs, ipFamily);
+  if (cidrsRefused) return restJsonError(400, 'InvalidParameterException', cidrsRefused, { clusterName: name });
   const subnetIds: string[] = vpc.subnetIds ?? [];
   const placement = await subnetsPlacement(ctx, req.region, subnetIds);
   if (typeof placement === 'string')
@@ -84,6 +88,7 @@ export async function createCluster(ctx: EksContext, req: AwsRequest): Promise<H
     endpointPublicAccess: vpc.endpointPublicAccess ?? true,
     endpointPrivateAccess: vpc.endpointPrivateAccess ?? false,
     publicAccessCidrs: vpc.publicAccessCidrs ?? ['0.0.0.0/0'],
+    ipFamily,
     nodegroups: new Map(),
     updates: new Map(),
     creatorArn: await creatorPrincipal(ctx),
@@ -290,22 +295,43 @@ async function finishDelete(ctx: EksContext, record: ClusterRecord): Promise<voi
   ctx.log(`eks ${record.region}/${record.name}: deleted`);
 }
 
-/** EKS's public endpoint allows at most this many CIDR blocks (EKS service quotas). */
+/**
+ * EKS's public endpoint allows at most this many CIDR blocks ("Public endpoint access CIDR ranges per cluster",
+ * not adjustable; EKS service quotas), given at create or update.
+ */
 const MAX_PUBLIC_ACCESS_CIDRS = 40;
 const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+/** Loose on purpose: only to tell an IPv6 block (refused on an IPv4 cluster) from a malformed one. */
+const IPV6_CIDR = /^[0-9a-f:]*:[0-9a-f:.]*\/\d{1,3}$/i;
+
+/**
+ * What EKS refuses in publicAccessCidrs, at CreateCluster and UpdateClusterConfig alike: none, more than 40, a
+ * malformed block, or an IPv6 block on an IPv4 cluster ("You can't add IPv6 CIDR blocks to IPv4 clusters",
+ * VpcConfigRequest.publicAccessCidrs in the EKS API reference). The codes are EKS's; the wording is ours.
+ */
+function cidrListProblem(cidrs: unknown, ipFamily: 'ipv4' | 'ipv6'): string | undefined {
+  if (!Array.isArray(cidrs) || cidrs.length === 0) return 'publicAccessCidrs must name at least one CIDR block';
+  if (cidrs.length > MAX_PUBLIC_ACCESS_CIDRS)
+    return `The maximum number of publicAccessCidrs is ${MAX_PUBLIC_ACCESS_CIDRS}, got ${cidrs.length}`;
+  const v6 = cidrs.filter((c) => IPV6_CIDR.test(String(c)));
+  if (v6.length && ipFamily === 'ipv4')
+    return `IPv6 CIDR blocks can't be added to an IPv4 cluster's public endpoint: ${v6.join(', ')}`;
+  const bad = cidrs.filter((c) => {
+    if (IPV6_CIDR.test(String(c))) return false;
+    const m = IPV4_CIDR.exec(String(c));
+    return !m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32;
+  });
+  if (bad.length) return `The following CIDRs are invalid in publicAccessCidrs: ${bad.join(', ')}`;
+  return undefined;
+}
 
 /** What EKS refuses in an endpoint access change: a bad or excess CIDR, or no change at all. */
 function publicAccessCidrsProblem(record: ClusterRecord, vpc: Record<string, any>): string | undefined {
   const cidrs: unknown = vpc.publicAccessCidrs;
   if (cidrs === undefined) return undefined;
-  if (!Array.isArray(cidrs) || cidrs.length === 0) return 'publicAccessCidrs must name at least one CIDR block';
-  if (cidrs.length > MAX_PUBLIC_ACCESS_CIDRS)
-    return `The maximum number of publicAccessCidrs is ${MAX_PUBLIC_ACCESS_CIDRS}, got ${cidrs.length}`;
-  const bad = cidrs.filter((c) => {
-    const m = IPV4_CIDR.exec(String(c));
-    return !m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32;
-  });
-  if (bad.length) return `The following CIDRs are invalid in publicAccessCidrs: ${bad.join(', ')}`;
+  const refused = cidrListProblem(cidrs, record.ipFamily ?? 'ipv4');
+  if (refused) return refused;
+  if (!Array.isArray(cidrs)) return undefined;
   const same = [...cidrs].sort().join(',') === [...record.publicAccessCidrs].sort().join(',');
   const other = ['endpointPublicAccess', 'endpointPrivateAccess'].some(
     (k) => vpc[k] !== undefined && Boolean(vpc[k]) !== record[k as 'endpointPublicAccess'],

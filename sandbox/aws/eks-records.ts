@@ -24,6 +24,8 @@ export interface ClusterRecord {
   endpointPublicAccess: boolean;
   endpointPrivateAccess: boolean;
   publicAccessCidrs: string[];
+  /** kubernetesNetworkConfig.ipFamily (EKS's default ipv4): an IPv4 cluster's endpoint takes no IPv6 block. */
+  ipFamily?: 'ipv4' | 'ipv6';
   /** Set once the Kubernetes stand-in runs (ACTIVE). */
   endpoint?: string;
   caPem?: string;

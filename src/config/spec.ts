@@ -259,9 +259,16 @@ function topShape(kubernetesVersionSource: string | undefined) {
       .optional(),
     // Who may reach the clusters' public endpoints (meshops' workers, its people); the NAT addresses are added.
     publicAccessCidrs: z
-      .array(cidrField(0, 32, "a network your workers or people reach the clusters' API from"), {
-        error: expect('a list of IPv4 CIDRs like 203.0.113.0/24'),
-      })
+      .array(
+        cidrField(
+          0,
+          32,
+          "a network your workers or people reach the clusters' API from; the clusters are IPv4 and EKS takes no IPv6 block on them",
+        ),
+        {
+          error: expect('a list of IPv4 CIDRs like 203.0.113.0/24'),
+        },
+      )
       .min(1, { error: 'name at least one CIDR, or leave publicAccessCidrs out (the endpoints stay open to all)' })
       .optional(),
     calico: z
@@ -332,6 +339,9 @@ type Raw = Record<string, unknown>;
 const isMap = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isWhole = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
+/** "Public endpoint access CIDR ranges per cluster" (EKS service quotas; also src/mesh/aws/endpoint-access.ts). */
+const EKS_MAX_PUBLIC_ACCESS_CIDRS = 40;
+
 function crossFieldProblems(raw: Raw): Array<{ path: Path; message: string }> {
   const out: Array<{ path: Path; message: string }> = [];
   const clusters = Array.isArray(raw.clusters) ? raw.clusters : undefined;
@@ -350,6 +360,20 @@ function crossFieldProblems(raw: Raw): Array<{ path: Path; message: string }> {
     });
   }
   if (!clusters) return out;
+
+  // EKS admits 40 CIDR blocks per public endpoint (EKS service quotas, not adjustable), and meshops adds every NAT
+  // address of the mesh to the spec's (two per cluster, one per AZ): say it here rather than after `up` has built.
+  if (Array.isArray(raw.publicAccessCidrs)) {
+    const nat = 2 * clusters.length;
+    const room = EKS_MAX_PUBLIC_ACCESS_CIDRS - nat;
+    const named = new Set(raw.publicAccessCidrs).size;
+    if (named > room) {
+      out.push({
+        path: ['publicAccessCidrs'],
+        message: `names ${named} CIDRs; at most ${room} fit: EKS admits ${EKS_MAX_PUBLIC_ACCESS_CIDRS} per endpoint and meshops adds the mesh's ${nat} NAT addresses (two per cluster); name fewer, wider networks`,
+      });
+    }
+  }
 
   const entries = clusters.map((c, i) => ({ i, c: isMap(c) ? c : {} }));
   const label = (i: number) => {

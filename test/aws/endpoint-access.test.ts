@@ -3,8 +3,9 @@
 // status says how to close it. The sandbox applies endpoint changes over time (UPDATING) and refuses an update
 // that changes nothing, as EKS does.
 import { readFileSync } from 'node:fs';
-import { DescribeAddressesCommand } from '@aws-sdk/client-ec2';
-import { DescribeClusterCommand, UpdateClusterConfigCommand } from '@aws-sdk/client-eks';
+import { DescribeAddressesCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
+import { CreateClusterCommand, DescribeClusterCommand, UpdateClusterConfigCommand } from '@aws-sdk/client-eks';
+import { GetRoleCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { observeAws } from '../../jobs/status/aws.ts';
@@ -57,6 +58,15 @@ describe('public endpoint access', () => {
     expect(parseSpec(readFileSync(MESH_YAML, 'utf8'), 'mesh.yaml').publicAccessCidrs).toBeUndefined();
     expect(() => parseSpec(yaml(['203.0.113.0/33']), 'mesh.yaml')).toThrow(/publicAccessCidrs/);
     expect(() => parseSpec(yaml('203.0.113.0/24'), 'mesh.yaml')).toThrow(/a list of IPv4 CIDRs/);
+    // IPv4 only: EKS takes no IPv6 block on an IPv4 cluster (VpcConfigRequest.publicAccessCidrs).
+    expect(() => parseSpec(yaml(['2001:db8::/32']), 'mesh.yaml')).toThrow(/EKS takes no IPv6 block/);
+    // EKS admits 40 per endpoint (not adjustable) and meshops adds the mesh's NAT addresses, two per cluster:
+    // the blueprint's two clusters leave room for 36, and the spec says so before anything is made.
+    const cidrs = (n: number) => Array.from({ length: n }, (_, i) => `198.51.100.${i}/32`);
+    expect(parseSpec(yaml(cidrs(36)), 'mesh.yaml').publicAccessCidrs).toHaveLength(36);
+    expect(() => parseSpec(yaml(cidrs(37)), 'mesh.yaml')).toThrow(
+      /publicAccessCidrs: names 37 CIDRs; at most 36 fit: EKS admits 40 per endpoint and meshops adds the mesh's 4 NAT addresses/,
+    );
   });
 
   it('open without publicAccessCidrs (status warns); then only the named CIDRs and the NAT addresses', async () => {
@@ -120,5 +130,52 @@ describe('public endpoint access', () => {
         new UpdateClusterConfigCommand({ name: 'epb-iad', resourcesVpcConfig: { publicAccessCidrs: ['1.2.3/8'] } }),
       ),
     ).rejects.toThrow(/invalid in publicAccessCidrs: 1.2.3\/8/);
+    // An IPv4 cluster takes no IPv6 block (VpcConfigRequest.publicAccessCidrs).
+    await expect(
+      eks.send(
+        new UpdateClusterConfigCommand({
+          name: 'epb-iad',
+          resourcesVpcConfig: { publicAccessCidrs: ['203.0.113.0/24', '2001:db8::/32'] },
+        }),
+      ),
+    ).rejects.toThrow(/IPv6 CIDR blocks .* IPv4 cluster.*2001:db8::\/32/);
+  });
+
+  it('CreateCluster refuses the same publicAccessCidrs as UpdateClusterConfig, with InvalidParameterException', async () => {
+    const spec = meshSpec('epc');
+    const deps = testDeps(cloud.awsEndpoint, spec);
+    const iad = spec.clusters[0]!;
+    await run(parallel('base', 'base', [iamStep(deps), networkStep(deps, iad)]));
+    const eks = deps.aws.eks(iad.region);
+    const ec2 = deps.aws.ec2(iad.region);
+    const subnets = await ec2.send(
+      new DescribeSubnetsCommand({ Filters: [{ Name: `tag:${MESH_TAG}`, Values: ['epc'] }] }),
+    );
+    const role = await deps.aws.iam().send(new GetRoleCommand({ RoleName: 'epc-eks-cluster' }));
+    const create = (publicAccessCidrs: string[], ipFamily?: 'ipv4' | 'ipv6') =>
+      eks.send(
+        new CreateClusterCommand({
+          name: 'epc-iad',
+          roleArn: role.Role!.Arn!,
+          resourcesVpcConfig: { subnetIds: (subnets.Subnets ?? []).map((x) => x.SubnetId!), publicAccessCidrs },
+          ...(ipFamily ? { kubernetesNetworkConfig: { ipFamily } } : {}),
+        }),
+      );
+    const refusal = async (p: Promise<unknown>) => {
+      const err = (await p.then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as Error | undefined;
+      return err && `${err.name}: ${err.message}`;
+    };
+    expect(await refusal(create(Array.from({ length: 41 }, (_, i) => `198.51.100.${i}/32`)))).toMatch(
+      /^InvalidParameterException: .*maximum number of publicAccessCidrs is 40/,
+    );
+    expect(await refusal(create(['1.2.3/8']))).toMatch(/^InvalidParameterException: .*invalid in publicAccessCidrs/);
+    expect(await refusal(create(['2001:db8::/32']))).toMatch(/^InvalidParameterException: .*IPv6 CIDR blocks/);
+    // Nothing was made by the refused calls.
+    await expect(eks.send(new DescribeClusterCommand({ name: 'epc-iad' }))).rejects.toThrow(
+      /No cluster found for name: epc-iad/,
+    );
   });
 });
