@@ -87,6 +87,7 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
     mesh: opts.mesh,
     slack: opts.slack,
     log: opts.log,
+    editBudget: opts.editBudget,
   });
 
   const processor = async (job: Job<JobData, JobResult>, token?: string): Promise<JobResult> => {
