@@ -16,8 +16,11 @@ const TTL_SECONDS = 7 * 24 * 3600;
  */
 export const ANCHOR_GRACE_SECONDS = 3600;
 const PENDING = 'pending:';
-/** Longer than a post takes with the Slack client's timeout and retries (src/slack/client.ts). */
-export const ANCHOR_HOLD_MS = 60_000;
+/**
+ * Longer than a post mostly takes (src/slack/client.ts): three tries of 10 s at most, and up to 30 s waiting out
+ * Slack's 429s. A slower holder still leaves one anchor: record() answers the other's, and the holder deletes its own.
+ */
+export const ANCHOR_HOLD_MS = 90_000;
 
 const anchorKey = (prefix: string, jobId: string) => `${prefix}:anchor:${jobId}`;
 

@@ -1,6 +1,7 @@
 // Live progress of one job in Slack: the anchor message (step n of N, elapsed, a bar, what is happening now),
 // edited at most about once a second however fast steps finish, and one thread reply per finished step.
-// Slack's 429s are honoured by the WebClient itself (it waits Retry-After and tries again).
+// Slack's 429s are honoured by the WebClient itself (it waits Retry-After and tries again); a progress edit that
+// meets one is skipped instead (its client answers at once), since the next edit carries the newest state.
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
@@ -362,7 +363,8 @@ export class ProgressReporter {
         if (wait > 0) return this.retryEditIn(wait);
         try {
           this.edits += 1;
-          await (this.opts.editClient ?? this.opts.client).chat.update({
+          // A final state through the client that waits out Slack's 429s in line (src/slack/client.ts).
+          await (final ? this.opts.client : (this.opts.editClient ?? this.opts.client)).chat.update({
             channel: this.opts.channel,
             ts: anchorTs,
             ...this.render(),

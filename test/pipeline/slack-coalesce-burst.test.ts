@@ -106,3 +106,16 @@ it('a burst of joins, answered: no joiner anchor claim is left in Redis, and the
   expect(own).toHaveLength(1);
   await expect.poll(() => r.ttl(own[0]!), { timeout: 10_000 }).toBeLessThanOrEqual(ANCHOR_GRACE_SECONDS);
 }, 60_000);
+
+it("under Slack's own limits (a post a second per channel after a short burst): no message lost or posted twice", async () => {
+  const slack = await standIn(undefined);
+  const { bot, release } = await heldBot(slack, 'limits');
+  await ask(slack, bot, ADMIN);
+  await slack.waitFor((m) => !m.threadTs && m.text.includes(`asked by <@${ADMIN}>`), 10_000);
+  const askers = Array.from({ length: 10 }, (_, i) => `U0LIMIT${String(i).padStart(3, '0')}`);
+  await Promise.all(askers.map((u) => ask(slack, bot, u)));
+  // The joined anchors, four at once into one channel, meet Slack's limit while the status runs.
+  await expect.poll(() => slack.stats()['chat.postMessage']?.rateLimited ?? 0, { timeout: 10_000 }).toBeGreaterThan(0);
+  release();
+  await expectAnswered(slack, [ADMIN, ...askers], 90_000);
+}, 120_000);
