@@ -1,6 +1,5 @@
 // Turning an accepted command into a queued job with its anchor message: the user sees the job's number, who
 // asked, its place in line, and what it waits for.
-import { randomUUID } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
