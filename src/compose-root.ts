@@ -69,6 +69,9 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
   );
   instrumentSlack(slackClients.edits);
   const slack = instrumentSlack(slackClients.calls);
+  // One budget for every chat.update of the app (progress, place in line, expiry), kept in Redis. On the
+  // connection that fails fast: while Redis is down, edits use this process's budget at once.
+  const editBudget = makeSharedEditBudget({ redis, prefix, log });
 
   // Roles load only what they use, when they first use it: a web-only process never loads the AWS SDK or the
   // Kubernetes client, and an idle worker loads them with its first job (they are most of its memory).
@@ -151,8 +154,7 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
       handlers: { ...makeHandlers(getDeps, watch), ...overrides.handlers },
       slack,
       slackEdits: slackClients.edits,
-      // On the connection that fails fast: while Redis is down, edits use this process's budget at once.
-      editBudget: makeSharedEditBudget({ redis, prefix, log: log.child({ role: 'worker' }) }),
+      editBudget,
       // Shortly after: BullMQ records the job's outcome once the processor returns.
       onJobEnd: () => refreshHomesSoon(300),
       clock,
@@ -186,7 +188,7 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
       spec: config.spec,
       redis,
       log,
-      enqueue: { queues, redis, prefix, mesh: config.spec.name, log, describe: describeJob },
+      enqueue: { queues, redis, prefix, mesh: config.spec.name, log, describe: describeJob, editBudget },
     });
     await web.start();
   }

@@ -38,6 +38,11 @@ export const joinerAnchorPrefix = (prefix: string) => `${prefix}:joined`;
 export const joinerAnchorKey = (jobId: string, joinerId: string) => `${jobId}:${joinerId}`;
 const TTL_SECONDS = 3600;
 /**
+ * How long a joiner's recorded anchor claim lives: past the life of the list that names the joiner (TTL_SECONDS,
+ * renewed by each join), after which nobody would answer them. The job's end deletes it sooner, once answered.
+ */
+export const JOINER_CLAIM_SECONDS = 2 * TTL_SECONDS;
+/**
  * The web role marks a status open before it queues it (so that a burst of asks cannot each find none open and
  * queue their own): for this long a job marked open but not yet known to the queue counts as queued.
  */

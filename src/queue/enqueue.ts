@@ -1,11 +1,11 @@
 // Turning an accepted command into a queued job with its anchor message: the user sees the job's number, who
 // asked, its place in line, and what it waits for.
-import { randomUUID } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { MeshCommand } from '../mesh-command.ts';
 import { adviceFor, ChannelClosedError, closedChannelReason, slackErrorCode } from '../slack/channels.ts';
+import { type EditBudget, editWithin, processEditBudget } from '../slack/edit-budget.ts';
 import { section } from '../slack/format.ts';
 import { jobButtons } from '../slack/job-buttons.ts';
 import { anchorClaim } from './anchor.ts';
@@ -21,7 +21,15 @@ export interface EnqueueDeps {
   mesh: string;
   log: Logger;
   describe(data: JobData): string;
+  /** The app's budget for chat.update (src/slack/shared-edit-budget.ts), shared with the workers' edits. */
+  editBudget?: EditBudget;
 }
+
+/**
+ * How long the place-in-line edit may wait for the edit budget (in the background): past that the anchor keeps
+ * saying "Queued.", and the job's own progress tells the rest.
+ */
+const POSITION_EDIT_WAIT_MS = 10_000;
 
 export interface Enqueued {
   jobId: string;
@@ -122,22 +130,37 @@ export async function enqueueCommand(
     ? `job ${jobNumber(pos.blockedBy.id)} (\`${pos.blockedBy.describe}\`, started by <@${pos.blockedBy.userId}>)`
     : undefined;
   if (data.anchorTs && (pos.position > 1 || waitingFor)) {
+    const anchorTs = data.anchorTs;
     const line = `Queued: position ${pos.position}${waitingFor ? `, waiting for ${waitingFor} to finish` : ''}. Changes to the mesh run one at a time.`;
+    const stillQueued = async () => ['waiting', 'prioritized', 'delayed'].includes(await job.getState());
+    const showPosition = async () => {
+      await deps.slack.chat.update({
+        channel: req.channelId,
+        ts: anchorTs,
+        text: `${title} · job ${number} · ${line}`,
+        blocks: [
+          section(`:hourglass_flowing_sand: *${title}* · job ${number} · asked by <@${req.userId}>\n${line}`),
+          jobButtons('queued', number)!,
+        ],
+      });
+    };
+    const failed = (err: unknown) =>
+      deps.log.warn({ err, jobId }, 'could not update the anchor with the queue position');
+    // Within the edit budget the workers' progress edits take from (Slack counts chat.update per app). Mostly an
+    // edit is there to take at once; otherwise it waits in the background, not holding the command's answer.
+    const budget = deps.editBudget ?? processEditBudget;
+    const later = () =>
+      editWithin(budget, POSITION_EDIT_WAIT_MS).then(async (taken) => {
+        if (!taken) deps.log.info({ jobId }, 'edit budget spent: the anchor says "Queued." without its place');
+        else if (await stillQueued()) await showPosition();
+      });
     try {
-      const state = await job.getState();
-      if (state === 'waiting' || state === 'prioritized' || state === 'delayed') {
-        await deps.slack.chat.update({
-          channel: req.channelId,
-          ts: data.anchorTs,
-          text: `${title} · job ${number} · ${line}`,
-          blocks: [
-            section(`:hourglass_flowing_sand: *${title}* · job ${number} · asked by <@${req.userId}>\n${line}`),
-            jobButtons('queued', number)!,
-          ],
-        });
+      if (await stillQueued()) {
+        if ((await budget.take(Date.now())) === 0) await showPosition();
+        else void later().catch(failed);
       }
     } catch (err) {
-      deps.log.warn({ err, jobId }, 'could not update the anchor with the queue position');
+      failed(err);
     }
   }
   return { jobId, anchorTs: data.anchorTs, position: pos.position, waitingFor };

@@ -11,7 +11,14 @@ import type { Logger } from 'pino';
 import { mapLimited } from '../map-limited.ts';
 import { section } from '../slack/format.ts';
 import { anchorClaim } from './anchor.ts';
-import { answeredJobs, joinerAnchorKey, joinerAnchorPrefix, type PendingJoiner, pendingKey } from './coalesce.ts';
+import {
+  answeredJobs,
+  JOINER_CLAIM_SECONDS,
+  joinerAnchorKey,
+  joinerAnchorPrefix,
+  type PendingJoiner,
+  pendingKey,
+} from './coalesce.ts';
 import { jobNumber } from './enqueue.ts';
 
 export interface JoinedAnchors {
@@ -36,9 +43,13 @@ export function startJoinedAnchors(opts: {
   blocking.on('error', (err: Error) => log.warn({ err: { message: err.message } }, 'redis connection error'));
   let stopping = false;
   const post = async (j: PendingJoiner) => {
-    const claim = anchorClaim(opts.redis, joinerAnchorPrefix(opts.prefix), joinerAnchorKey(j.jobId, j.id));
+    const claim = anchorClaim(opts.redis, joinerAnchorPrefix(opts.prefix), joinerAnchorKey(j.jobId, j.id), {
+      ttlSeconds: JOINER_CLAIM_SECONDS,
+    });
     // Not mine: the job ended first and its answer already is this joiner's anchor.
     if ((await claim.take()) !== 'mine') return;
+    // Answered since the batch was taken: the answer deleted the claim, so taking it proves nothing.
+    if ((await answeredJobs(opts.redis, opts.prefix, [j.jobId])).size > 0) return void (await claim.release());
     const number = jobNumber(j.jobId);
     const head = `*${j.title}* · job ${number} · asked by <@${j.userId}>`;
     try {

@@ -6,6 +6,7 @@ import { type ConnectionOptions, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type ConfirmKind, claimConfirmation } from '../slack/down-confirm.ts';
+import { type EditBudget, processEditBudget } from '../slack/edit-budget.ts';
 import { context, safeText } from '../slack/format.ts';
 
 export interface ExpiryData {
@@ -35,6 +36,8 @@ interface TimerDeps {
   mesh: string;
   slack: WebClient;
   log: Logger;
+  /** The app's budget for chat.update, which the workers' progress edits take from too. */
+  editBudget?: EditBudget;
 }
 
 export const timersQueueName = (prefix: string, mesh: string) => `${prefix}-${mesh}-timers`;
@@ -81,6 +84,8 @@ async function expire(deps: TimerDeps, e: ExpiryData): Promise<void> {
   // Used in time (applied, cancelled) or already settled by a late click: the message says so already.
   if (before && before.action !== 'expired') return;
   if (before?.userId) return;
+  // A final state, so it goes now, but it counts: the progress edits after it wait the longer.
+  await (deps.editBudget ?? processEditBudget).take(Date.now(), true);
   await deps.slack.chat.update({
     channel: e.channel,
     ts: e.ts,

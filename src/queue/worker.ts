@@ -13,9 +13,15 @@ import type { EditBudget } from '../slack/edit-budget.ts';
 import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 import { ProgressReporter } from '../slack/reporter.ts';
 import { PlanFailedError } from '../steps/runner.ts';
-import { anchorClaim, recordedAnchor } from './anchor.ts';
+import { anchorClaim, forgetAnchors, recordedAnchor, settleAnchor } from './anchor.ts';
 import { cancelRequestedBy } from './cancel.ts';
-import { close as closeJoining, coalesces, joinerAnchorKey, joinerAnchorPrefix } from './coalesce.ts';
+import {
+  close as closeJoining,
+  coalesces,
+  JOINER_CLAIM_SECONDS,
+  joinerAnchorKey,
+  joinerAnchorPrefix,
+} from './coalesce.ts';
 import { jobNumber } from './enqueue.ts';
 import type { JobData, JobName, JobResult } from './job-types.ts';
 import { queueNames } from './queues.ts';
@@ -81,6 +87,7 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
     mesh: opts.mesh,
     slack: opts.slack,
     log: opts.log,
+    editBudget: opts.editBudget,
   });
 
   const processor = async (job: Job<JobData, JobResult>, token?: string): Promise<JobResult> => {
@@ -127,7 +134,12 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
     };
     log.info({ attempt: job.attemptsMade + 1, starts }, 'job started');
     const began = performance.now();
-    const ended = (outcome: JobOutcome) => jobEnded(data.name, outcome, (performance.now() - began) / 1000);
+    // Whether this run is the job's last (done, cancelled, or failed for good): then its anchor claim can go.
+    let last = false;
+    const ended = (outcome: JobOutcome) => {
+      last = outcome !== 'retried' && outcome !== 'handed_back';
+      jobEnded(data.name, outcome, (performance.now() - began) / 1000);
+    };
     jobStarted(data.name, job.timestamp, job.processedOn ?? Date.now(), starts === 1);
     try {
       await checkpoint();
@@ -197,6 +209,7 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
     } finally {
       controllers.delete(abort);
       await reporter.flush().catch(() => undefined);
+      if (last) await settleAnchor(opts.redis, opts.prefix, String(job.id)).catch(() => undefined);
       opts.onJobEnd?.();
     }
   };
@@ -251,7 +264,7 @@ async function answerJoiners(
       budget: opts.editBudget,
       channel: j.channelId,
       anchorTs: j.anchorTs ?? (key ? await recordedAnchor(opts.redis, claims, key) : undefined),
-      anchorClaim: key ? anchorClaim(opts.redis, claims, key) : undefined,
+      anchorClaim: key ? anchorClaim(opts.redis, claims, key, { ttlSeconds: JOINER_CLAIM_SECONDS }) : undefined,
       title: opts.describe(data),
       jobId: jobNumber(jobId),
       userId: j.userId,
@@ -263,6 +276,12 @@ async function answerJoiners(
       .finish(state ?? (result.ok ? 'succeeded' : 'failed'), result.summary, result.details, result.verdict)
       .catch((err: unknown) => log.warn({ err, userId: j.userId }, 'could not answer a joiner'));
   });
+  // Answered: nobody posts these anchors again (a late joined-anchor poster finds the job answered), so their
+  // claims go now rather than linger, thousands after a burst.
+  const keys = joiners.flatMap((j) => (j.id ? [joinerAnchorKey(jobId, j.id)] : []));
+  await forgetAnchors(opts.redis, claims, keys).catch((err: unknown) =>
+    log.warn({ err }, 'could not delete the anchor claims of those who joined'),
+  );
 }
 
 /** Whether the error, its cause (a step's), or one of a parallel group's failures passes the test. */

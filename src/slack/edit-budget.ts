@@ -48,3 +48,17 @@ export function makeEditBudget(opts: BudgetRate = {}): LocalEditBudget {
 
 /** A process's own budget: what a reporter uses when it is given none (tests, tools). */
 export const processEditBudget: EditBudget = makeEditBudget();
+
+/**
+ * Waits for an edit from the budget, at most `maxWaitMs`: true when one was taken, false when none comes in time
+ * (an edit that is only worth making soon, such as a place in line, is then left out).
+ */
+export async function editWithin(budget: EditBudget, maxWaitMs: number): Promise<boolean> {
+  const deadline = Date.now() + maxWaitMs;
+  for (;;) {
+    const wait = await budget.take(Date.now());
+    if (wait === 0) return true;
+    if (Date.now() + wait > deadline) return false;
+    await new Promise((r) => setTimeout(r, wait).unref());
+  }
+}

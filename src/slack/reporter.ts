@@ -1,6 +1,7 @@
 // Live progress of one job in Slack: the anchor message (step n of N, elapsed, a bar, what is happening now),
 // edited at most about once a second however fast steps finish, and one thread reply per finished step.
-// Slack's 429s are honoured by the WebClient itself (it waits Retry-After and tries again).
+// Slack's 429s are honoured by the WebClient itself (it waits Retry-After and tries again); a progress edit that
+// meets one is skipped instead (its client answers at once), since the next edit carries the newest state.
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
@@ -85,6 +86,8 @@ export class ProgressReporter {
   private readonly inPlace: Array<{ title: string; summary: string; ms: number; verb: UnchangedVerb }> = [];
   private readonly startedAt: number;
   private lastEditAt = 0;
+  /** What the anchor shows as this reporter last sent it: an edit that would change nothing is not sent. */
+  private shown?: string;
   private editTimer?: NodeJS.Timeout;
   private editChain: Promise<void> = Promise.resolve();
   private threadChain: Promise<void> = Promise.resolve();
@@ -122,9 +125,11 @@ export class ProgressReporter {
       return got.ts;
     }
     try {
-      const res = await this.opts.client.chat.postMessage({ channel: this.opts.channel, ...this.render() });
+      const view = this.render();
+      const res = await this.opts.client.chat.postMessage({ channel: this.opts.channel, ...view });
       const mine = res.ts as string;
       const ts = claim ? await claim.record(mine) : mine;
+      if (ts === mine) this.shown = JSON.stringify(view);
       // Only when the claim had expired and another holder posted meanwhile: one message per job stays.
       if (ts !== mine)
         await this.opts.client.chat.delete({ channel: this.opts.channel, ts: mine }).catch(() => undefined);
@@ -354,6 +359,9 @@ export class ProgressReporter {
         if (!ts) return;
       }
       const anchorTs = this.anchorTs as string;
+      // Posted just now with this very content (a joiner answered on an anchor posted with the answer): one call
+      // fewer against chat.update's limit, which is the app's, not the channel's.
+      if (JSON.stringify(this.render()) === this.shown) return;
       const budget = this.opts.budget ?? processEditBudget;
       // Several final states at once take turns: each 429 waits its Retry-After, with a little jitter.
       for (let attempt = 0; attempt < 10; attempt++) {
@@ -362,11 +370,14 @@ export class ProgressReporter {
         if (wait > 0) return this.retryEditIn(wait);
         try {
           this.edits += 1;
-          await (this.opts.editClient ?? this.opts.client).chat.update({
+          const view = this.render();
+          // A final state through the client that waits out Slack's 429s in line (src/slack/client.ts).
+          await (final ? this.opts.client : (this.opts.editClient ?? this.opts.client)).chat.update({
             channel: this.opts.channel,
             ts: anchorTs,
-            ...this.render(),
+            ...view,
           });
+          this.shown = JSON.stringify(view);
           return;
         } catch (err) {
           const retryAfterSec =

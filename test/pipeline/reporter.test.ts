@@ -224,6 +224,45 @@ describe('Slack under pressure', () => {
   }, 60_000);
 });
 
+describe("Slack's limit on posts in one channel", () => {
+  it('several jobs replying at once in one channel: every reply arrives once, in order, and each end is told', async () => {
+    // Slack's own limits: chat.postMessage about one a second per channel after a short burst.
+    const clients = makeSlackClients(
+      'xoxb-test-meshops-bot',
+      { apiUrl: slack.apiUrl, timeoutMs: 2000 },
+      pino({ level: 'silent' }),
+    );
+    const reporters = Array.from(
+      { length: 4 },
+      (_, i) =>
+        new ProgressReporter({
+          client: clients.calls,
+          editClient: clients.edits,
+          channel: CHANNEL,
+          title: '/mesh status',
+          jobId: String(i + 1),
+          userId: 'U0ADMIN01',
+          clock: systemClock,
+          log: pino({ level: 'silent' }),
+        }),
+    );
+    const anchors = await Promise.all(reporters.map((r) => r.ensureAnchor()));
+    reporters.forEach((r, i) => {
+      for (let step = 1; step <= 3; step++) r.stepFinished(`job ${i + 1} step ${step}`, 'done', 5);
+    });
+    await Promise.all(reporters.map((r, i) => r.finish('succeeded', `job ${i + 1} finished`)));
+    expect(slack.stats()['chat.postMessage']?.rateLimited ?? 0).toBeGreaterThan(0);
+    anchors.forEach((ts, i) =>
+      expect(slack.thread(CHANNEL, ts).map((m) => m.text)).toEqual([
+        expect.stringContaining(`job ${i + 1} step 1`),
+        expect.stringContaining(`job ${i + 1} step 2`),
+        expect.stringContaining(`job ${i + 1} step 3`),
+        expect.stringMatching(new RegExp(`^<@U0ADMIN01> .*\\(job ${i + 1}\\) finished`)),
+      ]),
+    );
+  }, 60_000);
+});
+
 describe('the anchor of a check', () => {
   it.each([
     ['ok', ':white_check_mark:'],

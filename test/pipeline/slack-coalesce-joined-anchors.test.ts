@@ -115,5 +115,8 @@ it('a job that ends before the joined anchors are posted posts them with its ans
   await expect.poll(() => r.llen('late:joined:pending'), { timeout: 10_000 }).toBe(0);
   r.disconnect();
   for (const u of askers) expect(anchorsOf(u).map((m) => m.text)).toEqual([expect.stringMatching(/all 12 checks ok/)]);
+  // The joiners' anchors (all but the first asker's, the job's own): posted with the answer, and not edited to
+  // what they already say (chat.update's limit is the app's).
+  for (const u of askers.slice(1)) expect(anchorsOf(u)[0]!.edits).toBe(0);
   expect(slack.messages(CHANNEL).filter((m) => / · joined$/.test(m.text) && m.text.includes('LATE'))).toEqual([]);
 });

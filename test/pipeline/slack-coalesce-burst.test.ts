@@ -1,0 +1,121 @@
+// A burst of asks that join one status: every asker is answered on one anchor of their own, in their own thread,
+// and what the joins left in Redis goes once they are answered (a burst of thousands must not leave thousands of
+// keys behind for a week).
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type SlackStandIn, startSlackStandIn } from '../../sandbox/slack/web-api.ts';
+import { ANCHOR_GRACE_SECONDS } from '../../src/queue/anchor.ts';
+import { ADMIN, CHANNEL, SIGNING_SECRET, startTestBot, type TestBot } from '../helpers/bot.ts';
+import { startRedis, type TestRedis } from '../helpers/redis.ts';
+
+let redis: TestRedis;
+let r: Redis;
+const stops: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  r = new Redis(redis.url);
+});
+afterAll(async () => {
+  for (const stop of stops.reverse()) await stop();
+  r?.disconnect();
+  await redis?.stop();
+});
+
+async function standIn(rateLimits: false | undefined): Promise<SlackStandIn> {
+  const slack = await startSlackStandIn({
+    ...(rateLimits === false ? { rateLimits } : {}),
+    botToken: 'xoxb-test-meshops-bot',
+    channels: [{ id: CHANNEL, name: 'mesh-ops' }],
+  });
+  stops.push(() => slack.close());
+  return slack;
+}
+
+/** The bot (web and worker in one process) with a status that runs until released. */
+async function heldBot(slack: SlackStandIn, prefix: string): Promise<{ bot: TestBot; release: () => void }> {
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((res) => {
+    release = res;
+  });
+  const bot = await startTestBot({
+    redisUrl: redis.url,
+    slackApiUrl: slack.apiUrl,
+    role: 'all',
+    prefix,
+    overrides: {
+      handlers: {
+        status: async () => {
+          await released;
+          return { ok: true, summary: 'Mesh demo is healthy: all 12 checks ok.', verdict: 'ok' };
+        },
+      },
+    },
+  });
+  stops.push(async () => {
+    release();
+    await bot.meshops.stop();
+  });
+  return { bot, release };
+}
+
+const ask = (slack: SlackStandIn, bot: TestBot, userId: string) =>
+  slack.slashCommand({
+    text: 'status',
+    userId,
+    channelId: CHANNEL,
+    to: { http: { url: bot.eventsUrl, signingSecret: SIGNING_SECRET } },
+  });
+
+/** Each asker's one anchor with the answer, and the reply in its thread that mentions them. */
+async function expectAnswered(slack: SlackStandIn, askers: string[], timeout: number): Promise<void> {
+  await expect
+    .poll(
+      () =>
+        askers.filter((u) => {
+          const anchors = slack
+            .messages(CHANNEL)
+            .filter((m) => !m.threadTs && m.text.includes(`asked by <@${u}>`) && /all 12 checks ok/.test(m.text));
+          return (
+            anchors.length === 1 && slack.thread(CHANNEL, anchors[0]!.ts).some((m) => m.text.startsWith(`<@${u}>`))
+          );
+        }),
+      { timeout, interval: 200 },
+    )
+    .toEqual(askers);
+  // One anchor per asker: none posted twice (a "joined" one and another with the answer).
+  for (const u of askers)
+    expect(slack.messages(CHANNEL).filter((m) => !m.threadTs && m.text.includes(`asked by <@${u}>`))).toHaveLength(1);
+}
+
+it('a burst of joins, answered: no joiner anchor claim is left in Redis, and the job keeps its own only briefly', async () => {
+  const slack = await standIn(false);
+  const { bot, release } = await heldBot(slack, 'burst');
+  await ask(slack, bot, ADMIN);
+  await slack.waitFor((m) => !m.threadTs && m.text.includes(`asked by <@${ADMIN}>`), 10_000);
+  const askers = Array.from({ length: 30 }, (_, i) => `U0BURST${String(i).padStart(3, '0')}`);
+  await Promise.all(askers.map((u) => ask(slack, bot, u)));
+  // Some joined anchors are posted while the status runs, the rest come with the answer.
+  await expect
+    .poll(() => r.keys('burst:joined:anchor:*').then((k) => k.length), { timeout: 10_000 })
+    .toBeGreaterThan(0);
+  release();
+  await expectAnswered(slack, [ADMIN, ...askers], 30_000);
+  await expect.poll(() => r.keys('burst:joined:anchor:*'), { timeout: 10_000 }).toEqual([]);
+  const own = await r.keys('burst:anchor:*');
+  expect(own).toHaveLength(1);
+  await expect.poll(() => r.ttl(own[0]!), { timeout: 10_000 }).toBeLessThanOrEqual(ANCHOR_GRACE_SECONDS);
+}, 60_000);
+
+it("under Slack's own limits (a post a second per channel after a short burst): no message lost or posted twice", async () => {
+  const slack = await standIn(undefined);
+  const { bot, release } = await heldBot(slack, 'limits');
+  await ask(slack, bot, ADMIN);
+  await slack.waitFor((m) => !m.threadTs && m.text.includes(`asked by <@${ADMIN}>`), 10_000);
+  const askers = Array.from({ length: 10 }, (_, i) => `U0LIMIT${String(i).padStart(3, '0')}`);
+  await Promise.all(askers.map((u) => ask(slack, bot, u)));
+  // The joined anchors, four at once into one channel, meet Slack's limit while the status runs.
+  await expect.poll(() => slack.stats()['chat.postMessage']?.rateLimited ?? 0, { timeout: 10_000 }).toBeGreaterThan(0);
+  release();
+  await expectAnswered(slack, [ADMIN, ...askers], 90_000);
+}, 120_000);
