@@ -13,6 +13,7 @@ import {
   DescribeTagsCommand,
 } from '@aws-sdk/client-elastic-load-balancing';
 import { aws, awsOrMissing } from '../../aws/errors.ts';
+import { allMarkerPages } from '../../aws/pages.ts';
 
 /** DescribeTags takes at most 20 names. */
 const TAGS_PER_CALL = 20;
@@ -26,18 +27,12 @@ export interface FoundClassic {
   vpcId: string;
 }
 
-async function all(elb: ElasticLoadBalancingClient): Promise<LoadBalancerDescription[]> {
-  const out: LoadBalancerDescription[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await aws('elasticloadbalancing:DescribeLoadBalancers', () =>
-      elb.send(new DescribeLoadBalancersCommand({ Marker: marker })),
-    );
-    out.push(...(page.LoadBalancerDescriptions ?? []));
-    marker = page.NextMarker;
-  } while (marker);
-  return out;
-}
+const all = (elb: ElasticLoadBalancingClient): Promise<LoadBalancerDescription[]> =>
+  allMarkerPages(
+    'elasticloadbalancing:DescribeLoadBalancers',
+    (Marker) => elb.send(new DescribeLoadBalancersCommand({ Marker })),
+    (page) => page.LoadBalancerDescriptions,
+  );
 
 /** The Classic load balancers the in-tree provider of these EKS clusters made, in `vpcIds` when given. */
 export async function findClassic(

@@ -25,6 +25,7 @@ import {
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { aws, awsOrMissing } from '../../aws/errors.ts';
+import { allMarkerPages } from '../../aws/pages.ts';
 import type { Deps } from '../../deps.ts';
 import { errorMessage, PermanentError } from '../../errors.ts';
 import type { StepContext, StepOutcome } from '../../steps/step.ts';
@@ -65,31 +66,19 @@ function madeBy(tags: TagDescription['Tags'], clusters: Set<string>): string | u
   return undefined;
 }
 
-async function allLoadBalancers(elb: ElasticLoadBalancingV2Client): Promise<LoadBalancer[]> {
-  const out: LoadBalancer[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await aws('elasticloadbalancing:DescribeLoadBalancers', () =>
-      elb.send(new DescribeLoadBalancersCommand({ Marker: marker })),
-    );
-    out.push(...(page.LoadBalancers ?? []));
-    marker = page.NextMarker;
-  } while (marker);
-  return out;
-}
+const allLoadBalancers = (elb: ElasticLoadBalancingV2Client): Promise<LoadBalancer[]> =>
+  allMarkerPages(
+    'elasticloadbalancing:DescribeLoadBalancers',
+    (Marker) => elb.send(new DescribeLoadBalancersCommand({ Marker })),
+    (page) => page.LoadBalancers,
+  );
 
-async function allTargetGroups(elb: ElasticLoadBalancingV2Client): Promise<TargetGroup[]> {
-  const out: TargetGroup[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await aws('elasticloadbalancing:DescribeTargetGroups', () =>
-      elb.send(new DescribeTargetGroupsCommand({ Marker: marker })),
-    );
-    out.push(...(page.TargetGroups ?? []));
-    marker = page.NextMarker;
-  } while (marker);
-  return out;
-}
+const allTargetGroups = (elb: ElasticLoadBalancingV2Client): Promise<TargetGroup[]> =>
+  allMarkerPages(
+    'elasticloadbalancing:DescribeTargetGroups',
+    (Marker) => elb.send(new DescribeTargetGroupsCommand({ Marker })),
+    (page) => page.TargetGroups,
+  );
 
 /** Of these ELBv2 resources (by ARN), the ones whose tags name one of `clusters`, with that cluster. */
 async function ownedBy(
