@@ -62,11 +62,17 @@ export function createLogger(opts: { level?: string; destination?: DestinationSt
         },
       },
       formatters: {
+        // pino runs this before its serializers, and JSON.stringify writes an Error as {}: every Error, under any
+        // key, is written here as pino's err serializer writes it (type, message and stack, with causes), then scrubbed.
         log(object) {
-          return JSON.parse(scrubSecrets(JSON.stringify(object))) as Record<string, unknown>;
+          const json = JSON.stringify(object, (_key, value: unknown) =>
+            value instanceof Error ? pino.stdSerializers.err(value) : value,
+          );
+          return JSON.parse(scrubSecrets(json)) as Record<string, unknown>;
         },
       },
-      serializers: { err: pino.stdSerializers.err },
+      // The formatter above has already written errors; pino's own err serializer would rewrite one as type Object.
+      serializers: { err: (value: unknown) => (value instanceof Error ? pino.stdSerializers.err(value) : value) },
     },
     opts.destination,
   );

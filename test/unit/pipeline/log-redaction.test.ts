@@ -40,6 +40,22 @@ describe('secrets never reach a log line', () => {
     expect(out).toContain('building access');
   });
 
+  it('writes a logged error with its type, message and stack, scrubbed', () => {
+    const { lines, log } = capture();
+    const cause = new TypeError(`socket closed, token: ${SA_TOKEN}`);
+    log.error({ err: new Error('apply failed', { cause }), detail: { error: new RangeError('bad size') } }, 'failed');
+    const line = JSON.parse(lines.join('')) as {
+      err: { type: string; message: string; stack: string };
+      detail: { error: { type: string; message: string } };
+    };
+    expect(line.err.type).toBe('Error');
+    expect(line.err.message).toContain('apply failed');
+    expect(line.err.message).toContain('socket closed, token: [REDACTED]');
+    expect(line.err.stack).toContain('log-redaction.test.ts');
+    expect(line.detail.error).toMatchObject({ type: 'RangeError', message: 'bad size' });
+    expect(lines.join('')).not.toContain(SA_TOKEN);
+  });
+
   it('scrubs tokens that appear inside messages and error texts', () => {
     const { lines, log } = capture();
     log.warn(`request failed with Authorization: Bearer ${EKS_TOKEN}`);
