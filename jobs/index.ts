@@ -37,6 +37,14 @@ export function makeWatchPass(
   };
 }
 
+/**
+ * Loads what jobs run on, once, before the first job: the AWS and Kubernetes clients and the job modules. Else the
+ * first `/mesh up` after a start spends about 0.6 s (here) loading them before it observes anything.
+ */
+export async function preloadJobs(getDeps: () => Promise<Deps>): Promise<void> {
+  await Promise.all([getDeps(), import('./up/index.ts'), import('./status/index.ts'), import('./down/index.ts')]);
+}
+
 export function makeHandlers(getDeps: () => Promise<Deps>, watch?: WatchControl): Record<JobName, JobHandler> {
   const cmd = <K extends JobContext['data']['command']['kind']>(ctx: JobContext, kind: K) => {
     const c = ctx.data.command;

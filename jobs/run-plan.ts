@@ -32,14 +32,19 @@ export async function runPlanJob(
   ctx: JobContext,
   clock: Clock,
   plan: Step,
-  opts: { heading: string; extra?: string; dryRun?: boolean },
+  // `extra` may still be in the making (the cost reads EKS's versions): it is read side by side with the observing.
+  // `observing`: the same plan on clients that read each AWS answer once (memoizeReads): every leaf observes at
+  // once, and many ask the same Describe (each cluster's steps describe it).
+  opts: { heading: string; extra?: string | Promise<string>; dryRun?: boolean; observing?: Step },
 ): Promise<PlanRun> {
   const sctx = stepContextOf(ctx, clock);
   ctx.reporter.note('observing what exists');
-  const observed = await observePlan(plan, sctx);
+  const [observed, extra] = await Promise.all([observePlan(opts.observing ?? plan, sctx), opts.extra]);
+  ctx.log.debug({ leaves: observed.size }, 'plan observed');
   const alreadyDone = nothingToDo(plan, observed);
   const planText = renderPlan(plan, observed);
-  await ctx.reporter.reply(`${opts.heading}${opts.extra ? `\n${opts.extra}` : ''}`, planText, 'plan.txt');
+  await ctx.reporter.reply(`${opts.heading}${extra ? `\n${extra}` : ''}`, planText, 'plan.txt');
+  ctx.log.debug('plan posted');
   if (opts.dryRun) return { observed, alreadyDone };
 
   ctx.reporter.setTotal(leaves(plan).length);

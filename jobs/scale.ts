@@ -1,7 +1,7 @@
 // `/mesh scale CLUSTER N`: resize the StatefulSet, wait for its pods, then wait until every other cluster sees
 // exactly those pods as federated endpoints (new ones appear, removed ones leave).
 import type { ClusterSpec } from '../src/config/spec-types.ts';
-import type { Deps } from '../src/deps.ts';
+import { type Deps, kubePollMs } from '../src/deps.ts';
 import { PermanentError } from '../src/errors.ts';
 import { kubeFor, otherClusters, podDnsName, statefulSetName } from '../src/mesh/kube/names.ts';
 import * as workloads from '../src/mesh/kube/workloads.ts';
@@ -66,7 +66,7 @@ export function scaleStep(deps: Deps, cluster: ClusterSpec, replicas: number, ti
       const want = workloads.expectedPods(cluster.name, replicas);
       await waitFor(ctx, {
         what: `${others.map((o) => o.name).join(', ')} to see exactly ${replicas} pods of ${cluster.name}`,
-        intervalMs: deps.pollIntervalMs,
+        intervalMs: kubePollMs(deps),
         timeoutMs: timeouts.federationTimeoutMs ?? FEDERATION_TIMEOUT_MS,
         poll: async () => {
           const seen = await Promise.all(

@@ -185,7 +185,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         specPath,
         logLevel: process.env.LOG_LEVEL ?? 'info',
         calicoCloud: spec.calico.variant === 'cloud' ? calicoCloudEnv(cloud.calicoCloud, spec) : undefined,
-        extra: { POLL_INTERVAL_SECONDS: '0.5', ...opts.botEnv },
+        extra: { POLL_INTERVAL_SECONDS: '0.5', KUBE_POLL_INTERVAL_SECONDS: '0.1', ...opts.botEnv },
       }),
     };
     let bot: ChildProcess | undefined;

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { authorize } from '../commands/authorize.ts';
 import { describeJob } from '../commands/describe-job.ts';
 import { describeCommand, helpText, parseMeshCommand } from '../commands/parse.ts';
-import { makeHandlers, makeWatchPass } from '../jobs/index.ts';
+import { makeHandlers, makeWatchPass, preloadJobs } from '../jobs/index.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { AppConfig } from './config/env.ts';
 import type { Deps } from './deps.ts';
@@ -73,8 +73,9 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
   // connection that fails fast: while Redis is down, edits use this process's budget at once.
   const editBudget = makeSharedEditBudget({ redis, prefix, log });
 
-  // Roles load only what they use, when they first use it: a web-only process never loads the AWS SDK or the
-  // Kubernetes client, and an idle worker loads them with its first job (they are most of its memory).
+  // Roles load only what they use: a web-only process never loads the AWS SDK or the Kubernetes client; a worker
+  // loads them, and the job code, right after it starts (they are most of its memory, but a worker is there to run
+  // jobs, and the first one would otherwise wait for them).
   const runsJobs = config.role === 'worker' || config.role === 'all';
   // Workers wait out a Redis outage; BullMQ needs maxRetriesPerRequest null on the connections they block on.
   const workerRedis = runsJobs ? new Redis(config.redisUrl, { maxRetriesPerRequest: null }) : undefined;
@@ -92,6 +93,7 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
         clock,
         log,
         pollIntervalMs: overrides.deps?.pollIntervalMs ?? config.pollIntervalSeconds * 1000,
+        kubePollIntervalMs: overrides.deps?.kubePollIntervalMs ?? config.kubePollIntervalSeconds * 1000,
         confirmTtlMs: config.confirmSeconds * 1000,
         ...overrides.deps,
       };
@@ -164,6 +166,7 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
       describe: describeJob,
     });
     log.info({ mesh: config.spec.name, clusters: config.spec.clusters.map((c) => c.name) }, 'worker role started');
+    void preloadJobs(getDeps).catch((err: unknown) => log.warn({ err }, 'could not preload the job code'));
   }
   const joinedAnchors =
     (overrides.joinedAnchors ?? config.role !== 'worker')

@@ -52,8 +52,19 @@ export interface Deps {
   calico: CalicoCredentials;
   clock: Clock;
   log: Logger;
-  /** How often waits poll AWS and clusters (30 s in production; shorter in the sandbox). */
+  /** How often waits poll AWS (30 s in production; shorter in the sandbox). */
   pollIntervalMs: number;
+  /**
+   * How often waits poll the clusters' API servers (2 s in production). Reads there cost no AWS rate limit, and
+   * kubectl wait would watch instead: at AWS's interval each Kubernetes wait after the node group (nodes, Calico,
+   * tokens, Typha, pings) added up to one AWS interval to up. Unset: pollIntervalMs.
+   */
+  kubePollIntervalMs?: number;
   /** How long a `/mesh up` plan's Apply button stays valid (default 5 minutes). */
   confirmTtlMs?: number;
+}
+
+/** The interval of a wait on a cluster's API server (see Deps.kubePollIntervalMs). */
+export function kubePollMs(deps: Pick<Deps, 'pollIntervalMs' | 'kubePollIntervalMs'>): number {
+  return deps.kubePollIntervalMs ?? deps.pollIntervalMs;
 }

@@ -1,6 +1,7 @@
 // `/mesh up`: post the plan with what exists and the hourly cost and wait for an admin's Apply (upPlanJob); then,
 // or at once with `--confirm`, build what is missing (upJob). Every step observes before it acts, so a second run
 // continues where the first stopped and creates nothing twice.
+import { memoizeReads } from '../../src/aws/memo.ts';
 import { eksClusterName } from '../../src/aws/tags.ts';
 import { estimateHourlyCost, formatCost, loadPrices } from '../../src/cost.ts';
 import type { Deps } from '../../src/deps.ts';
@@ -25,16 +26,24 @@ export function kubeconfigCommands(deps: Deps): string {
     .join('\n');
 }
 
+/** The cost lines of the spec once up, each cluster priced by the support status of the version it will run. */
+async function hourlyCost(deps: Deps): Promise<string> {
+  const [prices, extended] = await Promise.all([loadPrices(), extendedAtCreate(deps)]);
+  return formatCost(estimateHourlyCost(deps.spec, prices, extended));
+}
+
 export async function upJob(deps: Deps, ctx: JobContext, dryRun: boolean): Promise<JobResult> {
   const plan = planUp(deps);
-  const cost = formatCost(estimateHourlyCost(deps.spec, await loadPrices(), await extendedAtCreate(deps)));
+  const observing = planUp({ ...deps, aws: memoizeReads(deps.aws) });
+  const cost = hourlyCost(deps);
   const total = leaves(plan).length;
   const run = await runPlanJob(ctx, deps.clock, plan, {
     heading: dryRun
       ? `*Dry run*: the plan for mesh *${deps.spec.name}* (${total} steps). Nothing will be changed.`
       : `The plan for mesh *${deps.spec.name}* (${total} steps):`,
-    extra: `Estimated cost once up:\n${codeBlock(cost)}`,
+    extra: cost.then((c) => `Estimated cost once up:\n${codeBlock(c)}`),
     dryRun,
+    observing,
   });
   if (dryRun) {
     const missing = [...run.observed.values()].filter((o) => !isSettled(o)).length;
@@ -57,7 +66,7 @@ export async function upJob(deps: Deps, ctx: JobContext, dryRun: boolean): Promi
     details: [
       `*Time per step*\n${codeBlock(timingTable(report))}`,
       `*kubectl access* (your own AWS credentials):\n${codeBlock(kubeconfigCommands(deps))}`,
-      `*Cost*\n${codeBlock(cost)}`,
+      `*Cost*\n${codeBlock(await cost)}`,
     ],
   };
 }
@@ -68,12 +77,14 @@ export async function upJob(deps: Deps, ctx: JobContext, dryRun: boolean): Promi
  */
 export async function upPlanJob(deps: Deps, ctx: JobContext): Promise<JobResult> {
   const plan = planUp(deps);
-  const cost = formatCost(estimateHourlyCost(deps.spec, await loadPrices(), await extendedAtCreate(deps)));
+  const observing = planUp({ ...deps, aws: memoizeReads(deps.aws) });
+  const cost = hourlyCost(deps);
   const steps = leaves(plan);
   const run = await runPlanJob(ctx, deps.clock, plan, {
     heading: `The plan for mesh *${deps.spec.name}* (${steps.length} steps): nothing changes until an admin presses *Apply*.`,
-    extra: `Estimated cost once up:\n${codeBlock(cost)}`,
+    extra: cost.then((c) => `Estimated cost once up:\n${codeBlock(c)}`),
     dryRun: true,
+    observing,
   });
   // A step that cannot observe only checks (the cross-cluster pings): it changes nothing, so it asks nothing.
   const todo = steps.filter((s) => s.observe && !isSettled(run.observed.get(s.id))).map((s) => s.title);
@@ -88,7 +99,7 @@ export async function upPlanJob(deps: Deps, ctx: JobContext): Promise<JobResult>
     mesh: deps.spec.name,
     todo,
     total: steps.length,
-    cost,
+    cost: await cost,
     now: Date.now(),
     ttlMs,
   });

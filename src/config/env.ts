@@ -44,6 +44,8 @@ export interface AppConfig {
   spec: MeshSpec;
   logLevel: LogLevel;
   pollIntervalSeconds: number;
+  /** How often waits poll the clusters' API servers (default 2). */
+  kubePollIntervalSeconds: number;
   workerConcurrency: number;
   /** How long a worker's hold on a job lasts unrenewed: a dead worker's job moves on after about this. */
   workerLockSeconds: number;
@@ -189,6 +191,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     positiveSeconds,
     30,
     'seconds above 0, at most 3600 (default 30)',
+  );
+  const kubePollIntervalSeconds = number(
+    'KUBE_POLL_INTERVAL_SECONDS',
+    positiveSeconds,
+    2,
+    'seconds above 0, at most 3600 (default 2)',
   );
   const workerConcurrency = number('WORKER_CONCURRENCY', concurrency, 4, 'a whole number from 1 to 64 (default 4)');
   const workerLockSeconds = number(
@@ -399,6 +407,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     spec,
     logLevel,
     pollIntervalSeconds,
+    kubePollIntervalSeconds,
     workerConcurrency,
     workerLockSeconds,
     confirmSeconds,
@@ -452,6 +461,7 @@ function redact(c: AppConfig): Record<string, unknown> {
     },
     logLevel: c.logLevel,
     pollIntervalSeconds: c.pollIntervalSeconds,
+    kubePollIntervalSeconds: c.kubePollIntervalSeconds,
     workerConcurrency: c.workerConcurrency,
     workerLockSeconds: c.workerLockSeconds,
     confirmSeconds: c.confirmSeconds,

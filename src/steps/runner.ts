@@ -108,9 +108,11 @@ export async function runPlan(root: Step, opts: RunOptions): Promise<RunReport> 
       note: (message) => opts.listener?.note?.(step, message),
       checkpoint: opts.checkpoint,
     };
+    ctx.log.debug('step started');
     try {
       const outcome = await step.run(ctx);
       const ms = opts.clock.now() - t0;
+      ctx.log.debug({ ms, changed: outcome.changed }, 'step done');
       results.set(step.id, { id: step.id, title: step.title, status: 'done', outcome, ms });
       opts.listener?.finished?.(step, outcome, ms);
     } catch (error) {

@@ -1,6 +1,6 @@
 // The end-to-end proof: from every cluster's netshoot, ping every other cluster's service and pod 0 by name.
 // A failure is a plain Error (retried: federation may need a moment more), with the diagnosis in its message.
-import type { Deps } from '../../../src/deps.ts';
+import { type Deps, kubePollMs } from '../../../src/deps.ts';
 import { WaitTimeoutError } from '../../../src/errors.ts';
 import { otherClusters, podDnsName, statefulSetName } from '../../../src/mesh/kube/names.ts';
 import { diagnose } from '../../../src/mesh/ping/diagnose.ts';
@@ -43,7 +43,7 @@ export function verifyStep(deps: Deps): LeafStep {
       try {
         await waitFor(ctx, {
           what: 'every ping to answer',
-          intervalMs: deps.pollIntervalMs,
+          intervalMs: kubePollMs(deps),
           timeoutMs: VERIFY_TIMEOUT_MS,
           poll: async () => {
             probes = await Promise.all(pairs.map((p) => pingFrom(deps, p.from, p.to, p.target)));

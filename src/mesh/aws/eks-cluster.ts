@@ -177,6 +177,14 @@ export async function observe(s: ClusterScope): Promise<Observation> {
 export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOutcome> {
   const eks = s.deps.aws.eks(s.cluster.region);
   const name = eksName(s);
+  // What a create needs (the version, the role, the subnets) is read side by side with the describe: a first run
+  // saves three round trips before its longest wait, a later one reads them for nothing.
+  const forCreate = Promise.all([
+    chooseVersion(s.deps, s.cluster.region),
+    requireRoleArn(s.deps, 'cluster'),
+    privateSubnetIds(s),
+  ]);
+  forCreate.catch(() => {}); // awaited, and so thrown, only when there is a cluster to create
   let existing = await describeCluster(eks, name);
   if (existing) checkOwned(s.mesh, `EKS cluster ${name}`, existing.tags);
   let replaced = false;
@@ -193,9 +201,8 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
     existing = undefined;
   }
   let changed = false;
-  const chosen = existing ? undefined : await chooseVersion(s.deps, s.cluster.region);
   if (!existing) {
-    const [roleArn, subnetIds] = await Promise.all([requireRoleArn(s.deps, 'cluster'), privateSubnetIds(s)]);
+    const [chosen, roleArn, subnetIds] = await forCreate;
     // Explicit, so the bill never changes by surprise: EXTENDED stays on the version past standard support.
     const supportType = s.deps.spec.kubernetesSupport === 'standard' ? 'STANDARD' : 'EXTENDED';
     try {
@@ -204,7 +211,7 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
           eks.send(
             new CreateClusterCommand({
               name,
-              version: chosen!.version,
+              version: chosen.version,
               roleArn,
               upgradePolicy: { supportType },
               resourcesVpcConfig: { subnetIds, endpointPublicAccess: true, endpointPrivateAccess: true },

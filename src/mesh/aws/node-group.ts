@@ -117,6 +117,9 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
   const clusterName = eksName(s);
   const name = groupName(s);
   const spec = s.cluster.nodeGroup;
+  // What a create needs, read side by side with the describe (as for the control plane).
+  const forCreate = Promise.all([requireRoleArn(s.deps, 'node'), privateSubnetIds(s)]);
+  forCreate.catch(() => {}); // awaited, and so thrown, only when there is a group to create
   let ng = await describeOwn(s);
   if (ng) checkOwned(s.mesh, `node group ${name}`, ng.tags);
   let changed = false;
@@ -130,7 +133,7 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
     changed = true;
   }
   if (!ng) {
-    const [nodeRole, subnets] = await Promise.all([requireRoleArn(s.deps, 'node'), privateSubnetIds(s)]);
+    const [nodeRole, subnets] = await forCreate;
     try {
       await createNamingRole(s.deps, ctx, `node group ${name}`, () =>
         aws('eks:CreateNodegroup', () =>

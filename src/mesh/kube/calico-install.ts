@@ -3,7 +3,7 @@
 import { eksClusterName } from '../../aws/tags.ts';
 import { cloudTokenVariable } from '../../config/cloud-tokens.ts';
 import type { ClusterSpec } from '../../config/spec-types.ts';
-import type { Deps } from '../../deps.ts';
+import { type Deps, kubePollMs } from '../../deps.ts';
 import { PermanentError } from '../../errors.ts';
 import { applyManifestUrl, applyObjects, fetchManifest, parseManifests, parseManifestsOnce } from '../../kube/apply.ts';
 import type { KubeApi, KubeObject } from '../../kube/client.ts';
@@ -162,7 +162,7 @@ export function operatorFiles(deps: Deps): OperatorFile[] {
 
 /** The operator's CRDs and the operator itself, server-side; returns how many objects were applied. */
 export async function applyOperator(ctx: StepContext, deps: Deps, client: KubeApi): Promise<number> {
-  const opts = { pollIntervalMs: deps.pollIntervalMs };
+  const opts = { pollIntervalMs: kubePollMs(deps) };
   let applied = 0;
   // In order, each file once per process for a while (the prefetch has usually fetched them already).
   for (const { file, optional } of operatorFiles(deps)) {
@@ -199,9 +199,9 @@ export async function joinCalicoCloud(
         `${eksClusterName(deps.spec.name, cluster.name)}: the command it generates holds both URLs and the token)`,
     });
   }
-  await applyManifestUrl(ctx, client, cloudInstallerUrl, { pollIntervalMs: deps.pollIntervalMs });
+  await applyManifestUrl(ctx, client, cloudInstallerUrl, { pollIntervalMs: kubePollMs(deps) });
   await ctx.checkpoint();
   const headers = { Authorization: `Bearer ${token}` };
   const joinText = await fetchManifest(cloudJoinUrl, { headers, signal: ctx.signal });
-  await applyObjects(ctx, client, parseManifests(joinText), { pollIntervalMs: deps.pollIntervalMs });
+  await applyObjects(ctx, client, parseManifests(joinText), { pollIntervalMs: kubePollMs(deps) });
 }

@@ -4,7 +4,7 @@
 import { eksClusterName } from '../../aws/tags.ts';
 import { cloudTokenVariable } from '../../config/cloud-tokens.ts';
 import type { CalicoVariant, ClusterSpec } from '../../config/spec-types.ts';
-import type { Deps } from '../../deps.ts';
+import { type Deps, kubePollMs } from '../../deps.ts';
 import { PermanentError } from '../../errors.ts';
 import { conditionOf, type KubeApi } from '../../kube/client.ts';
 import type { StepContext, StepOutcome } from '../../steps/step.ts';
@@ -232,7 +232,7 @@ async function awaitCloudJoin(ctx: StepContext, deps: Deps, client: KubeApi, clu
   const expected = eksClusterName(deps.spec.name, cluster.name);
   await waitFor(ctx, {
     what: `${cluster.name}: Calico Cloud's installer complete and the Installation upgraded`,
-    intervalMs: deps.pollIntervalMs,
+    intervalMs: kubePollMs(deps),
     timeoutMs: CLOUD_JOIN_TIMEOUT_MS,
     poll: async () => {
       const installers = await client
@@ -310,7 +310,7 @@ async function awaitCloudConnection(ctx: StepContext, deps: Deps, client: KubeAp
   let addr: string | undefined;
   await waitFor(ctx, {
     what: `${cluster.name}: TigeraStatus ${CLOUD_CONNECTION_STATUS} Available (guardian, to Calico Cloud)`,
-    intervalMs: deps.pollIntervalMs,
+    intervalMs: kubePollMs(deps),
     timeoutMs: CALICO_READY_TIMEOUT_MS,
     poll: async () => {
       const c = await cloudConnection(client);
@@ -324,7 +324,7 @@ async function awaitCloudConnection(ctx: StepContext, deps: Deps, client: KubeAp
 async function waitTigeraStatus(ctx: StepContext, deps: Deps, client: KubeApi, cluster: ClusterSpec): Promise<void> {
   await waitFor(ctx, {
     what: `${cluster.name}: TigeraStatus ${TIGERA_STATUSES.join(' and ')} Available`,
-    intervalMs: deps.pollIntervalMs,
+    intervalMs: kubePollMs(deps),
     timeoutMs: CALICO_READY_TIMEOUT_MS,
     poll: async () => {
       const all = await Promise.all(TIGERA_STATUSES.map((n) => tigeraStatus(client, n)));
@@ -337,7 +337,7 @@ async function waitNodes(ctx: StepContext, deps: Deps, client: KubeApi, cluster:
   const want = cluster.nodeGroup.desiredSize;
   await waitFor(ctx, {
     what: `${cluster.name}: ${want} nodes Ready`,
-    intervalMs: deps.pollIntervalMs,
+    intervalMs: kubePollMs(deps),
     timeoutMs: NODES_READY_TIMEOUT_MS,
     poll: async () => {
       const n = await nodesReady(client);
@@ -364,7 +364,7 @@ export async function awaitReady(
     // The upgrade restarts Calico as Enterprise: wait until its API serves RemoteClusterConfiguration, then Available.
     await waitFor(ctx, {
       what: `${cluster.name}: the Enterprise API (RemoteClusterConfiguration) served after the upgrade`,
-      intervalMs: deps.pollIntervalMs,
+      intervalMs: kubePollMs(deps),
       timeoutMs: CALICO_READY_TIMEOUT_MS,
       poll: async () => {
         const served = await client.serves(RCC_API.apiVersion, RCC_API.plural);

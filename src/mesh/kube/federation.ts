@@ -3,7 +3,7 @@
 // and the destination's calico-typha reports it in sync.
 import { stringify } from 'yaml';
 import type { ClusterSpec } from '../../config/spec-types.ts';
-import type { Deps } from '../../deps.ts';
+import { type Deps, kubePollMs } from '../../deps.ts';
 import { WaitTimeoutError } from '../../errors.ts';
 import type { ClusterEndpoint } from '../../kube/access.ts';
 import type { KubeApi, KubeObject } from '../../kube/client.ts';
@@ -91,10 +91,11 @@ export async function health(dst: KubeApi, dest: string, source: string, typha?:
 }
 
 async function ensureSourceToken(ctx: StepContext, deps: Deps, src: KubeApi, source: ClusterSpec): Promise<string> {
-  for (const o of sourceObjects(deps)) await src.apply(o);
+  // Server-side apply needs no order here: the token controller fills the Secret once its ServiceAccount exists.
+  await Promise.all(sourceObjects(deps).map((o) => src.apply(o)));
   const token = await waitFor(ctx, {
     what: `${source.name}: token for ServiceAccount ${CALICO_NS}/${FEDERATION_SA}`,
-    intervalMs: deps.pollIntervalMs,
+    intervalMs: kubePollMs(deps),
     timeoutMs: TOKEN_TIMEOUT_MS,
     poll: async () => {
       const s = await src.get<{ data?: { token?: string } }>('v1', 'Secret', FEDERATION_SA, CALICO_NS);
@@ -131,7 +132,11 @@ export async function ensure(
   const before = await find(dst, source.name);
   const wanted = objs.find((o) => o.kind === 'Secret')!.data as Record<string, string>;
   const unchanged = !!before.rcc && before.secret?.data?.kubeconfig === wanted.kubeconfig;
-  for (const o of objs) await dst.apply(o);
+  // The RemoteClusterConfiguration last: calico-typha acts on it at once, and a first try before the Secret and
+  // its RBAC exist fails and waits for typha's retry.
+  const rcc = objs.find((o) => o.kind === RCC.kind)!;
+  await Promise.all(objs.filter((o) => o !== rcc).map((o) => dst.apply(o)));
+  await dst.apply(rcc);
   return {
     summary:
       `${dest.name}: Secret ${CALICO_NS}/${secretName} (kubeconfig for ${ep.endpoint} as ${FEDERATION_SA}), ` +
@@ -155,7 +160,7 @@ export async function awaitSync(
   try {
     await waitFor(ctx, {
       what,
-      intervalMs: deps.pollIntervalMs,
+      intervalMs: kubePollMs(deps),
       timeoutMs: SYNC_TIMEOUT_MS,
       poll: async () => {
         last = await readTyphaSync(dst, sources);

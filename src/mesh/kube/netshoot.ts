@@ -1,5 +1,5 @@
 // The netshoot pod of one cluster, as one kind: the toolbox every ping of the mesh is sent from.
-import type { Deps } from '../../deps.ts';
+import { type Deps, kubePollMs } from '../../deps.ts';
 import { conditionOf, type KubeApi, type KubeObject } from '../../kube/client.ts';
 import { renderManifestFile } from '../../kube/template.ts';
 import type { StepContext } from '../../steps/step.ts';
@@ -54,7 +54,7 @@ export async function ensure(
   await ctx.checkpoint();
   await waitFor(ctx, {
     what: `${cluster}: netshoot Ready`,
-    intervalMs: deps.pollIntervalMs,
+    intervalMs: kubePollMs(deps),
     timeoutMs: NETSHOOT_READY_TIMEOUT_MS,
     poll: async () => {
       const n = await find(deps, client);

@@ -4,7 +4,7 @@
 // field manager meshops): `/mesh up` passes the live count so it never undoes a `/mesh scale`, and `/mesh scale`
 // passes the new one. One manager owning the field means no conflict between the two and no drift in between.
 import type { ClusterSpec } from '../../config/spec-types.ts';
-import type { Deps } from '../../deps.ts';
+import { type Deps, kubePollMs } from '../../deps.ts';
 import { conditionOf, type KubeApi, type KubeObject } from '../../kube/client.ts';
 import { renderManifestFile } from '../../kube/template.ts';
 import type { StepContext } from '../../steps/step.ts';
@@ -163,7 +163,7 @@ export async function awaitReplicas(
   const sts = statefulSetName(cluster.name);
   await waitFor(ctx, {
     what: `${cluster.name}: ${sts} at ${replicas} Ready pods${opts.why ? ` (${opts.why})` : ''}`,
-    intervalMs: deps.pollIntervalMs,
+    intervalMs: kubePollMs(deps),
     timeoutMs: opts.timeoutMs,
     poll: async () => {
       const ns = deps.spec.workloads.namespace;

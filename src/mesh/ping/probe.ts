@@ -9,6 +9,8 @@ import { kubeFor, NETSHOOT } from '../kube/names.ts';
 import { type PingResult, parsePing } from './parse.ts';
 
 export const PING_COUNT = 3;
+/** Seconds between the small packets: iputils' shortest for a user who is not root (its default, 1 s, waits 2 s). */
+const PING_INTERVAL_S = '0.2';
 export const PING_EXEC_TIMEOUT_MS = 30_000;
 /** IPv4 (20) and ICMP (8) headers: `-s` is the payload, the packet is 28 bytes more. */
 const IP_ICMP_HEADERS = 28;
@@ -50,11 +52,18 @@ async function runPing(client: KubeApi, deps: Deps, from: string, args: string[]
 
 export async function pingFrom(deps: Deps, from: ClusterSpec, to: string, target: string): Promise<PingProbe> {
   const client = await kubeFor(deps, from);
-  const small = await runPing(client, deps, from.name, ['-c', String(PING_COUNT)], target);
+  // Side by side, as two terminals would: the large packet's answer counts only when the small ones were answered.
+  const largePing = async () => {
+    const { mtu } = await podMtu(client);
+    const args = ['-c', '1', '-M', 'do', '-s', String(mtu - IP_ICMP_HEADERS)];
+    return { mtu, ...(await runPing(client, deps, from.name, args, target)) };
+  };
+  const largeRun = largePing();
+  largeRun.catch(() => {}); // its failure matters only when the small ones were answered (awaited then)
+  const small = await runPing(client, deps, from.name, ['-c', String(PING_COUNT), '-i', PING_INTERVAL_S], target);
   if (!small.result.ok) return { from: from.name, to, target, result: small.result, output: small.output };
-  const { mtu } = await podMtu(client);
-  const size = mtu - IP_ICMP_HEADERS;
-  const large = await runPing(client, deps, from.name, ['-c', '1', '-M', 'do', '-s', String(size)], target);
+  const large = await largeRun;
+  const { mtu } = large;
   const output = `${small.output}\n${large.output}`;
   if (large.result.ok) return { from: from.name, to, target, result: { ...small.result, mtu }, output };
   const why = large.result.message?.startsWith('ping: local error') ? large.result.message : 'no reply';

@@ -283,6 +283,32 @@ describe('federation.ensure', () => {
     expect(again.changed).toBe(false);
   });
 
+  it('writes the RemoteClusterConfiguration only after the Secret and the RBAC that let calico-typha read it', async () => {
+    const src = enterpriseCluster();
+    const dst = enterpriseCluster();
+    src.put({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'tigera-federation-remote-cluster', namespace: 'calico-system' },
+      data: { token: Buffer.from('the-token').toString('base64') },
+    });
+    const clients = {
+      src,
+      dst,
+      sourceEndpoint: async () => ({ eksName: 'demo-iad', endpoint: 'https://iad.example', caData: 'Q0E=' }),
+    };
+    await federation.ensure(fakeCtx(fakeClock()), testDeps(), clients, iad, pdx);
+    // Typha acts on a new RemoteClusterConfiguration at once: before its Secret or RBAC, the first try fails.
+    expect(dst.writes.at(-1)).toBe('apply RemoteClusterConfiguration iad');
+    expect(dst.writes).toEqual(
+      expect.arrayContaining([
+        'apply Secret calico-system/iad-secret',
+        'apply Role calico-system/remote-cluster-secret-access',
+        'apply RoleBinding calico-system/remote-cluster-secret-access',
+      ]),
+    );
+  });
+
   it('refuses a destination without the Cluster Mesh API before touching the source', async () => {
     const src = enterpriseCluster();
     const clients = {
