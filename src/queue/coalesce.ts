@@ -69,9 +69,9 @@ export async function forgetOpen(redis: Redis, prefix: string, jobId: string): P
 }
 
 // KEYS: open, queued, pending. ARGV: the queue's job key prefix, its active list, the joiners key prefix, TTL,
-// the joiner (JSON), BEING_QUEUED_SECONDS, the title. A job that ended (finishedOn) or left the queue without
-// closing is forgotten: the next status opens anew. Atomic with close(): a joiner is on the list it takes, or not
-// joined at all.
+// BEING_QUEUED_SECONDS, then a joiner (JSON) and its title for each asker of the batch. A job that ended
+// (finishedOn) or left the queue without closing is forgotten: the next status opens anew. Atomic with close():
+// a joiner is on the list it takes, or not joined at all; the askers of one batch all join, or none does.
 const JOIN = `local open = redis.call('GET', KEYS[1])
 if not open then return false end
 local job = ARGV[1] .. open
@@ -80,7 +80,7 @@ if redis.call('EXISTS', job) == 1 then
   if redis.call('HEXISTS', job, 'finishedOn') == 0 then
     if redis.call('LPOS', ARGV[2], open) then state = 'running' else state = 'queued' end
   end
-elseif redis.call('GET', KEYS[2]) ~= open and redis.call('TTL', KEYS[1]) > tonumber(ARGV[4]) - tonumber(ARGV[6]) then
+elseif redis.call('GET', KEYS[2]) ~= open and redis.call('TTL', KEYS[1]) > tonumber(ARGV[4]) - tonumber(ARGV[5]) then
   state = 'queued'
 end
 if not state then
@@ -88,44 +88,94 @@ if not state then
   return false
 end
 local joiners = ARGV[3] .. open
-redis.call('RPUSH', joiners, ARGV[5])
+for i = 6, #ARGV, 2 do
+  redis.call('RPUSH', joiners, ARGV[i])
+  local pending = cjson.decode(ARGV[i])
+  pending.jobId = open
+  pending.state = state
+  pending.title = ARGV[i + 1]
+  redis.call('RPUSH', KEYS[3], cjson.encode(pending))
+end
 redis.call('EXPIRE', joiners, ARGV[4])
-local pending = cjson.decode(ARGV[5])
-pending.jobId = open
-pending.state = state
-pending.title = ARGV[7]
-redis.call('RPUSH', KEYS[3], cjson.encode(pending))
 redis.call('EXPIRE', KEYS[3], ARGV[4])
 return {open, state}`;
 
 type JoinCommand = (...args: string[]) => Promise<[string, 'running' | 'queued'] | null>;
+type Joined = { jobId: string; state: 'running' | 'queued' } | undefined;
 
 /**
- * Joins the open status job, if there is one still queued or running: one round trip. Returns the job and its
- * state, or undefined (none open, or it ended), when the caller queues a job of its own.
+ * Asks that come within this long of one another join in one round trip: under a burst the acking thread makes
+ * one Redis call for a few asks, not one each (each is a socket write and a reply to read on the thread that
+ * acks). The delay falls after the ack, before the "joined" anchor, which is posted later anyway.
  */
-export async function joinOpen(
+const JOIN_WINDOW_MS = 5;
+const JOIN_BATCH_MAX = 100;
+
+interface Batch {
+  askers: Array<{ joiner: string; title: string; settle: (r: Joined | Error) => void }>;
+  timer?: NodeJS.Timeout;
+}
+const batches = new WeakMap<Redis, Map<string, Batch>>();
+
+async function sendBatch(redis: Redis, prefix: string, reads: Pick<Queue, 'toKey'>, batch: Batch): Promise<void> {
+  const named = redis as unknown as { meshopsJoinStatus?: JoinCommand };
+  if (!named.meshopsJoinStatus) redis.defineCommand('meshopsJoinStatus', { numberOfKeys: 3, lua: JOIN });
+  try {
+    const res = await named.meshopsJoinStatus!(
+      openKey(prefix),
+      queuedKey(prefix),
+      pendingKey(prefix),
+      reads.toKey(''),
+      reads.toKey('active'),
+      `${prefix}:joiners:`,
+      String(TTL_SECONDS),
+      String(BEING_QUEUED_SECONDS),
+      ...batch.askers.flatMap((a) => [a.joiner, a.title]),
+    );
+    const joined: Joined = res ? { jobId: res[0], state: res[1] } : undefined;
+    for (const a of batch.askers) a.settle(joined);
+  } catch (err) {
+    for (const a of batch.askers) a.settle(err instanceof Error ? err : new Error(String(err)));
+  }
+}
+
+/**
+ * Joins the open status job, if there is one still queued or running: one round trip for the asks of a few
+ * milliseconds (JOIN_WINDOW_MS). Returns the job and its state, or undefined (none open, or it ended), when the
+ * caller queues a job of its own.
+ */
+export function joinOpen(
   redis: Redis,
   prefix: string,
   reads: Pick<Queue, 'toKey'>,
   asker: { userId: string; channelId: string; title: string },
-): Promise<{ jobId: string; state: 'running' | 'queued' } | undefined> {
-  const named = redis as unknown as { meshopsJoinStatus?: JoinCommand };
-  if (!named.meshopsJoinStatus) redis.defineCommand('meshopsJoinStatus', { numberOfKeys: 3, lua: JOIN });
+): Promise<Joined> {
   const joiner: Joiner = { id: randomUUID(), userId: asker.userId, channelId: asker.channelId };
-  const res = await named.meshopsJoinStatus!(
-    openKey(prefix),
-    queuedKey(prefix),
-    pendingKey(prefix),
-    reads.toKey(''),
-    reads.toKey('active'),
-    `${prefix}:joiners:`,
-    String(TTL_SECONDS),
-    JSON.stringify(joiner),
-    String(BEING_QUEUED_SECONDS),
-    asker.title,
-  );
-  return res ? { jobId: res[0], state: res[1] } : undefined;
+  let byQueue = batches.get(redis);
+  if (!byQueue) batches.set(redis, (byQueue = new Map()));
+  const open = byQueue;
+  const key = `${prefix}\n${reads.toKey('')}`;
+  const flush = (b: Batch) => {
+    clearTimeout(b.timer);
+    if (open.get(key) === b) open.delete(key);
+    void sendBatch(redis, prefix, reads, b);
+  };
+  let batch = open.get(key);
+  if (!batch) {
+    const fresh: Batch = { askers: [] };
+    fresh.timer = setTimeout(() => flush(fresh), JOIN_WINDOW_MS);
+    open.set(key, fresh);
+    batch = fresh;
+  }
+  const mine = batch;
+  return new Promise<Joined>((resolve, reject) => {
+    mine.askers.push({
+      joiner: JSON.stringify(joiner),
+      title: asker.title,
+      settle: (r) => (r instanceof Error ? reject(r) : resolve(r)),
+    });
+    if (mine.askers.length >= JOIN_BATCH_MAX) flush(mine);
+  });
 }
 
 /** Whether anyone joined this job: removing it from the queue would leave them without an answer. */
