@@ -297,6 +297,21 @@ describe('workloads', () => {
     expect(Buffer.from(data.namespace, 'base64').toString()).toBe('kube-system');
     expect(Buffer.from(data['ca.crt'], 'base64').toString()).toBe(c.handle.caPem);
   });
+
+  it('deletes a token Secret made before its ServiceAccount, as the token controller does', async () => {
+    const c = makeCluster(env, 'tok2', eastVpc, clusters);
+    c.store.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/service-account-token',
+      metadata: {
+        name: 'early-token',
+        namespace: 'kube-system',
+        annotations: { 'kubernetes.io/service-account.name': 'early' },
+      },
+    });
+    await waitFor('token deleted', () => (c.store.get('', 'Secret', 'kube-system', 'early-token') ? undefined : true));
+  });
 });
 
 describe('tigera-operator validation', () => {

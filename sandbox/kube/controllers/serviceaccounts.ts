@@ -63,8 +63,10 @@ export class ServiceAccountController implements Reconciler {
     const sa = ctx.store.get('', 'ServiceAccount', ns, saName);
     const boundUid = secret.metadata.annotations?.[saUidAnnotation];
     if (!sa) {
-      // The token controller deletes tokens whose ServiceAccount was deleted; unbound ones wait for it.
-      if (boundUid) ctx.deleteIfExists('', 'Secret', ns, secret.metadata.name);
+      // kube-controller-manager's token controller deletes a token whose ServiceAccount it cannot find (a live
+      // lookup on a cache miss), bound or not: a token Secret made before its ServiceAccount is gone at once
+      // (kubernetes pkg/controller/serviceaccount/tokens_controller.go, syncSecret).
+      ctx.deleteIfExists('', 'Secret', ns, secret.metadata.name);
       return;
     }
     if (boundUid && boundUid !== sa.metadata.uid) {

@@ -91,8 +91,9 @@ export async function health(dst: KubeApi, dest: string, source: string, typha?:
 }
 
 async function ensureSourceToken(ctx: StepContext, deps: Deps, src: KubeApi, source: ClusterSpec): Promise<string> {
-  // Server-side apply needs no order here: the token controller fills the Secret once its ServiceAccount exists.
-  await Promise.all(sourceObjects(deps).map((o) => src.apply(o)));
+  // In the file's order, the ServiceAccount before its token Secret: the token controller deletes a token Secret
+  // whose ServiceAccount it cannot find.
+  for (const o of sourceObjects(deps)) await src.apply(o);
   const token = await waitFor(ctx, {
     what: `${source.name}: token for ServiceAccount ${CALICO_NS}/${FEDERATION_SA}`,
     intervalMs: kubePollMs(deps),
