@@ -2,45 +2,38 @@
 // Calico's CRDs are too large for client-side apply's last-applied annotation (projectcalico/calico#6491).
 // CRDs go first and must be Established before objects of their kinds can be applied.
 import { createHash } from 'node:crypto';
-import { Composer, Parser, parseAllDocuments } from 'yaml';
+import { Worker } from 'node:worker_threads';
 import { mapLimited } from '../map-limited.ts';
 import type { StepContext } from '../steps/step.ts';
 import { waitFor } from '../steps/wait.ts';
 import { conditionOf, type KubeApi, type KubeObject } from './client.ts';
 
-function manifestOf(doc: { errors: Array<{ message: string }>; toJS(): unknown }, out: KubeObject[]): void {
-  if (doc.errors.length) throw new Error(`manifest is not valid YAML: ${doc.errors[0]!.message}`);
-  const obj = doc.toJS() as KubeObject | null;
-  if (!obj || typeof obj !== 'object') return;
-  if (obj.kind === 'List' && Array.isArray(obj.items)) out.push(...(obj.items as KubeObject[]));
-  else if (obj.apiVersion && obj.kind) out.push(obj);
-}
-
-export function parseManifests(text: string): KubeObject[] {
-  const out: KubeObject[] = [];
-  for (const doc of parseAllDocuments(text)) manifestOf(doc, out);
-  return out;
-}
-
-/** How long a parse runs before it lets the event loop go on (polls, lock renewals, other steps). */
-const PARSE_SLICE_MS = 20;
-
 /**
- * parseManifests, a document at a time, giving the event loop a turn every few milliseconds: Tigera's Enterprise
- * CRDs are 3.9 MB of YAML, about 1.5 s of parsing (more on a busy machine), which in one piece stalled every
- * other step's polling and the job lock's renewal.
+ * parseManifests in a worker thread: Tigera's Enterprise CRDs are 3.9 MB of YAML, about 0.3 s of parsing (more on
+ * a busy machine) with single documents of 100 ms, which on the job's own event loop delayed every other step's
+ * next call (a control plane's CreateCluster by 0.2 s) and the job lock's renewal. Objects arrive a document at a
+ * time, so taking them in costs this thread little at once.
  */
-async function parseManifestsYielding(text: string): Promise<KubeObject[]> {
-  const out: KubeObject[] = [];
-  let since = performance.now();
-  for (const doc of new Composer().compose(new Parser().parse(text), true, text.length)) {
-    manifestOf(doc, out);
-    if (performance.now() - since > PARSE_SLICE_MS) {
-      await new Promise((r) => setImmediate(r));
-      since = performance.now();
-    }
-  }
-  return out;
+function parseManifestsInThread(text: string): Promise<KubeObject[]> {
+  return new Promise((resolve, reject) => {
+    const out: KubeObject[] = [];
+    let settled = false;
+    const settle = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      if (err) reject(err);
+      else resolve(out);
+    };
+    const worker = new Worker(new URL('./manifest-parse-thread.ts', import.meta.url), { workerData: { text } });
+    worker.on('message', (m: { objects?: KubeObject[]; done?: true; error?: string }) => {
+      if (m.objects) out.push(...m.objects);
+      else if (m.done) settle();
+      else if (m.error !== undefined) settle(new Error(m.error));
+    });
+    worker.once('error', (err) => settle(new Error(`the manifest parser thread failed: ${err.message}`)));
+    worker.once('exit', (code) => settle(new Error(`the manifest parser thread stopped (exit code ${code})`)));
+  });
 }
 
 // Every cluster of every `up` applies the same release, so each text is parsed once per process (a few releases
@@ -53,7 +46,7 @@ export async function parseManifestsOnce(text: string): Promise<KubeObject[]> {
   const key = createHash('sha256').update(text).digest('hex');
   let objects = parsed.get(key);
   if (!objects) {
-    objects = parseManifestsYielding(text);
+    objects = parseManifestsInThread(text);
     if (parsed.size >= PARSED_KEPT) parsed.delete(parsed.keys().next().value!);
     parsed.set(key, objects);
     objects.catch(() => parsed.delete(key));

@@ -3,8 +3,8 @@
 // A string that is exactly one placeholder takes the value's own type (a number stays a number).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseManifests } from './apply.ts';
 import type { KubeObject } from './client.ts';
+import { parseManifests } from './manifests.ts';
 
 export type TemplateValues = Record<string, string | number | boolean>;
 
