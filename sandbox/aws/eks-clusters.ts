@@ -25,6 +25,9 @@ import type { AwsRequest } from './request-info.ts';
 const AUTH_MODES = ['API', 'API_AND_CONFIG_MAP', 'CONFIG_MAP'];
 
 export async function createCluster(ctx: EksContext, req: AwsRequest): Promise<HttpReply> {
+  // CREATING lasts the profile's time from the request, as EKS's does: the stand-in's own checks and moto's answer
+  // (a few hundred ms here) are not added to the cluster's life.
+  const requestedAt = ctx.timers.now();
   const body = parseJsonBody(req);
   const name = String(body.name ?? '');
   const existing = ctx.records.get(req.region, name);
@@ -98,9 +101,8 @@ export async function createCluster(ctx: EksContext, req: AwsRequest): Promise<H
     addCreatorEntry(record, record.creatorArn!);
   ctx.records.put(record);
   ctx.log(`eks ${req.region}/${name}: CREATING (ACTIVE in ${ctx.profile.clusterCreateMs} ms)`);
-  ctx.timers.after(ctx.profile.clusterCreateMs, `activating cluster ${req.region}/${name}`, () =>
-    activate(ctx, record),
-  );
+  const left = Math.max(0, ctx.profile.clusterCreateMs - (ctx.timers.now() - requestedAt));
+  ctx.timers.after(left, `activating cluster ${req.region}/${name}`, () => activate(ctx, record));
   return json(200, { cluster: presentCluster(record, motoCluster) });
 }
 

@@ -11,6 +11,8 @@ import { presentNodegroup, presentUpdate } from './eks-records.ts';
 import type { AwsRequest } from './request-info.ts';
 
 export async function createNodegroup(ctx: EksContext, req: AwsRequest, clusterName: string): Promise<HttpReply> {
+  // CREATING lasts the profile's time from the request (as for clusters): moto's answer is not added to it.
+  const requestedAt = ctx.timers.now();
   const cluster = ctx.records.get(req.region, clusterName);
   if (!cluster) return ctx.forward(req);
   const body = parseJsonBody(req);
@@ -43,7 +45,8 @@ export async function createNodegroup(ctx: EksContext, req: AwsRequest, clusterN
   };
   cluster.nodegroups.set(name, ng);
   ctx.log(`eks ${req.region}/${clusterName}/${name}: CREATING (ACTIVE in ${ctx.profile.nodegroupCreateMs} ms)`);
-  ctx.timers.after(ctx.profile.nodegroupCreateMs, `activating node group ${clusterName}/${name}`, () => {
+  const left = Math.max(0, ctx.profile.nodegroupCreateMs - (ctx.timers.now() - requestedAt));
+  ctx.timers.after(left, `activating node group ${clusterName}/${name}`, () => {
     if (cluster.nodegroups.get(name) !== ng || ng.status !== 'CREATING') return;
     if (ng.desiredSize > 0 && !ctx.hasCapacity(ng.instanceType)) {
       // A group made with nodes that EC2 cannot launch never becomes ACTIVE: EKS fails the create with the ASG's

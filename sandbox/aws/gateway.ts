@@ -59,7 +59,7 @@ export interface Gateway {
   nat: Pick<NatSimulation, 'failNext' | 'clear'>;
   peerings: Pick<PeeringSimulation, 'failNext' | 'clear'>;
   /** The timeline of pending changes: held, nothing moves on until released (sandbox/aws/timers.ts). */
-  timeline: Pick<Timers, 'now' | 'hold' | 'release'>;
+  timeline: Pick<Timers, 'now' | 'hold' | 'release' | 'pending'>;
   /** Who the caller is (switch it to run the product under another principal). */
   caller: Caller;
   /** Resolves when no simulated state change is pending (e.g. after all clusters are deleted). */
@@ -183,7 +183,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     eks: records,
     nat,
     peerings,
-    timeline: { now: timers.now, hold: timers.hold, release: timers.release },
+    timeline: { now: timers.now, hold: timers.hold, release: timers.release, pending: timers.pending },
     caller,
     idle: () => timers.idle(),
     async stop() {

@@ -9,12 +9,15 @@ export interface Timers {
   /** Stops the timeline until release(). */
   hold(): void;
   release(): void;
+  /** What is due and when, on the timeline (for tests). */
+  pending(): Array<{ what: string; dueAt: number }>;
   /** Resolves once no change is pending or running (for tests and orderly shutdown). */
   idle(): Promise<void>;
   cancelAll(): void;
 }
 
 interface Pending {
+  what: string;
   dueAt: number;
   timer?: NodeJS.Timeout;
   run(): void;
@@ -45,6 +48,7 @@ export function createTimers(log: (line: string) => void): Timers {
   return {
     after(ms, what, fn) {
       const p: Pending = {
+        what,
         dueAt: now() + Math.max(0, ms),
         run: () => {
           const done = (async () => {
@@ -62,6 +66,7 @@ export function createTimers(log: (line: string) => void): Timers {
       arm(p);
     },
     now,
+    pending: () => [...pending].map((p) => ({ what: p.what, dueAt: p.dueAt })),
     hold() {
       if (heldSince !== undefined) return;
       heldSince = Date.now();

@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-eks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, clusterGroundwork, uniqueName, waitFor } from './helpers/aws.ts';
+import { TINY } from './helpers/profile.ts';
 import { type Fixture, startFixture } from './helpers/sandbox-fixture.ts';
 
 let fx: Fixture;
@@ -118,6 +119,37 @@ describe('an EKS cluster through the gateway', () => {
     await expect(aws.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [sgId] }))).rejects.toThrow(
       /InvalidGroup.NotFound|does not exist/,
     );
+  });
+
+  it("is due ACTIVE the profile's time after the CreateCluster request, and so is its node group: the stand-in's own answer time is not added", async () => {
+    const aws = clients(fx.gateway.url);
+    const ground = await clusterGroundwork(aws);
+    const name = uniqueName('due');
+    const dueOf = (what: string) => fx.gateway.timeline.pending().find((p) => p.what === what)?.dueAt;
+    const asked = fx.gateway.timeline.now();
+    await aws.eks.send(
+      new CreateClusterCommand({ name, roleArn: ground.roleArn, resourcesVpcConfig: { subnetIds: ground.subnetIds } }),
+    );
+    const answered = fx.gateway.timeline.now();
+    // The answer took moto's calls and the stand-in's checks; the cluster's life began with the request, which
+    // reached the gateway well before the first half of the round trip was over.
+    const early = (answered - asked) / 2;
+    expect(dueOf(`activating cluster us-east-1/${name}`)! - asked).toBeLessThanOrEqual(TINY.clusterCreateMs + early);
+    await waitFor('ACTIVE', async () =>
+      (await aws.eks.send(new DescribeClusterCommand({ name }))).cluster?.status === 'ACTIVE' ? true : undefined,
+    );
+    const ngAsked = fx.gateway.timeline.now();
+    await aws.eks.send(
+      new CreateNodegroupCommand({
+        clusterName: name,
+        nodegroupName: 'ng',
+        nodeRole: ground.roleArn,
+        subnets: ground.subnetIds,
+        scalingConfig: { minSize: 0, maxSize: 2, desiredSize: 0 },
+      }),
+    );
+    const ngEarly = (fx.gateway.timeline.now() - ngAsked) / 2;
+    expect(dueOf(`activating node group ${name}/ng`)! - ngAsked).toBeLessThanOrEqual(TINY.nodegroupCreateMs + ngEarly);
   });
 
   it('refuses node groups until the cluster is ACTIVE, and deleting a cluster that still has node groups', async () => {
