@@ -6,8 +6,9 @@
 //     node has joined); Calico ready <- both; its workloads <- its own Calico;
 //   peerings <- both networks; each public endpoint closed to the spec's CIDRs <- every region's NAT addresses and
 //     its node group at its size (EKS refuses a node group while the cluster is UPDATING, eksctl#2244);
-//   federation <- every cluster's Calico; the pings <- everything. The Calico manifests are downloaded at the start
-//   (aws-node, and so the node group, wait for them).
+//   federation: a source's identity <- its operator applied and its node group (calico-system); a pair <- its
+//     destination's Calico and its source's identity; a destination's sync <- its pairs; the pings <- everything.
+// The Calico manifests are downloaded at the start (aws-node, and so the node group, wait for them).
 // Cross-branch dependencies are runsAfter (src/steps/step.ts); the tree gives the order within a branch.
 import type { ClusterSpec } from '../../src/config/spec-types.ts';
 import type { Deps } from '../../src/deps.ts';
@@ -25,6 +26,7 @@ import { networkCoreStep, networkEgressStep } from './aws/network.ts';
 import { peeringStep } from './aws/peering.ts';
 import { calicoReadyStep } from './kube/calico-ready.ts';
 import { awsNodeStep, calicoManifestsStep, cniSwapStep } from './kube/cni-swap.ts';
+import { meshIdentityStep } from './kube/mesh-identity.ts';
 import { meshPairStep } from './kube/mesh-pair.ts';
 import { meshSyncStep } from './kube/mesh-sync.ts';
 import { verifyStep } from './kube/verify.ts';
@@ -35,6 +37,10 @@ export function clusterPairs(clusters: ClusterSpec[]): Array<[ClusterSpec, Clust
   const out: Array<[ClusterSpec, ClusterSpec]> = [];
   clusters.forEach((a, i) => clusters.slice(i + 1).forEach((b) => out.push([a, b])));
   return out;
+}
+
+function otherClusters(clusters: ClusterSpec[], c: ClusterSpec): ClusterSpec[] {
+  return clusters.filter((x) => x !== c);
 }
 
 /** Every ordered pair: federation goes one way per pair. */
@@ -52,7 +58,6 @@ function clusterChain(deps: Deps, c: ClusterSpec): Step {
   return sequential(`cluster/${c.name}`, `Cluster ${c.name} (${c.region}): control plane to workloads`, [
     controlPlaneStep(deps, c),
     accessEntryStep(deps, c),
-    securityRulesStep(deps, c),
     // No node group for a release that cannot be installed: the download must have worked.
     runsAfter(['calico/manifests'], awsNodeStep(deps, c)),
     parallel(`cluster/${c.name}/nodes`, `${c.name}: node group and Calico side by side`, [
@@ -61,6 +66,8 @@ function clusterChain(deps: Deps, c: ClusterSpec): Step {
         scaleNodeGroupStep(deps, c),
       ]),
       cniSwapStep(deps, c),
+      // Calico's traffic needs them, the node group's create does not: not on its way.
+      securityRulesStep(deps, c),
     ]),
     calicoReadyStep(deps, c),
     workloadsStep(deps, c),
@@ -94,21 +101,25 @@ export function planUp(deps: Deps): Step {
         "Public endpoint access (every region's NAT addresses)",
         clusters.map((c) => runsAfter([...egress, `cluster/${c.name}/group`], endpointAccessStep(deps, c))),
       ),
-      runsAfter(
-        clusters.map((c) => `calico/${c.name}/ready`),
-        sequential('federation', 'Federation, once every cluster runs Calico', [
-          parallel(
-            'federation/pairs',
-            'Remote cluster access, every ordered pair',
-            orderedPairs(clusters).map(([s, d]) => meshPairStep(deps, s, d)),
+      // Federation by its own dependencies: each source's identity while its Calico comes up; a pair once its
+      // destination serves the Cluster Mesh API and its source's token exists; a destination's sync once its pairs
+      // are written. The first cluster ready does not wait for the last to write its pairs.
+      parallel('federation', 'Federation: identities, remote cluster access for every ordered pair, Typha in sync', [
+        // After the node group too: tigera-operator makes calico-system only once a node has joined, and the wait
+        // must not outlive a node group that failed.
+        ...clusters.map((c) =>
+          runsAfter([`cluster/${c.name}/group`, `calico/${c.name}/install`], meshIdentityStep(deps, c)),
+        ),
+        ...orderedPairs(clusters).map(([s, d]) =>
+          runsAfter([`mesh/${s.name}/identity`, `calico/${d.name}/ready`], meshPairStep(deps, s, d)),
+        ),
+        ...clusters.map((d) =>
+          runsAfter(
+            otherClusters(clusters, d).map((s) => `mesh/${s.name}-to-${d.name}`),
+            meshSyncStep(deps, d),
           ),
-          parallel(
-            'federation/sync',
-            'Typha in sync with every remote',
-            clusters.map((c) => meshSyncStep(deps, c)),
-          ),
-        ]),
-      ),
+        ),
+      ]),
     ]),
     verifyStep(deps),
   ]);

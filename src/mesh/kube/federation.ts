@@ -90,22 +90,63 @@ export async function health(dst: KubeApi, dest: string, source: string, typha?:
   };
 }
 
-async function ensureSourceToken(ctx: StepContext, deps: Deps, src: KubeApi, source: ClusterSpec): Promise<string> {
+/** How long the identity waits for tigera-operator to make calico-system (it does once a node has joined). */
+export const NAMESPACE_TIMEOUT_MS = 15 * 60_000;
+
+async function readToken(src: KubeApi): Promise<{ found: boolean; token?: string }> {
+  const s = await src.get<{ data?: { token?: string } }>('v1', 'Secret', FEDERATION_SA, CALICO_NS);
+  const t = s?.data?.token;
+  return { found: !!s, ...(t ? { token: Buffer.from(t, 'base64').toString('utf8') } : {}) };
+}
+
+/**
+ * The source's side of federation, for every destination at once: the read-only identity and its long-lived
+ * token, in calico-system. Made while Calico is still coming up (the namespace comes first, from tigera-operator),
+ * so that a destination becoming ready finds the token waiting. Returns the token; idempotent.
+ */
+export async function ensureIdentity(ctx: StepContext, deps: Deps, src: KubeApi, source: ClusterSpec): Promise<string> {
+  await waitFor(ctx, {
+    what: `${source.name}: namespace ${CALICO_NS} (tigera-operator makes it once a node has joined)`,
+    intervalMs: kubePollMs(deps),
+    timeoutMs: NAMESPACE_TIMEOUT_MS,
+    poll: async () => {
+      const ns = await src.get('v1', 'Namespace', CALICO_NS);
+      return { done: !!ns, status: ns ? 'exists' : 'not made yet' };
+    },
+  });
   // In the file's order, the ServiceAccount before its token Secret: the token controller deletes a token Secret
   // whose ServiceAccount it cannot find.
   for (const o of sourceObjects(deps)) await src.apply(o);
+  return awaitToken(ctx, deps, src, source);
+}
+
+async function awaitToken(ctx: StepContext, deps: Deps, src: KubeApi, source: ClusterSpec): Promise<string> {
   const token = await waitFor(ctx, {
     what: `${source.name}: token for ServiceAccount ${CALICO_NS}/${FEDERATION_SA}`,
     intervalMs: kubePollMs(deps),
     timeoutMs: TOKEN_TIMEOUT_MS,
     poll: async () => {
-      const s = await src.get<{ data?: { token?: string } }>('v1', 'Secret', FEDERATION_SA, CALICO_NS);
-      const t = s?.data?.token;
-      const value = t ? Buffer.from(t, 'base64').toString('utf8') : undefined;
-      return { done: !!t, status: s ? 'Secret exists, token not filled in yet' : 'Secret not found', value };
+      const { found, token } = await readToken(src);
+      return {
+        done: !!token,
+        status: found ? 'Secret exists, token not filled in yet' : 'Secret not found',
+        value: token,
+      };
     },
   });
   return token!;
+}
+
+/** What the source holds for its remote readers: the ServiceAccount and its token. */
+export async function findIdentity(src: KubeApi): Promise<{ serviceAccount: boolean; token: boolean }> {
+  const [sa, t] = await Promise.all([src.get('v1', 'ServiceAccount', FEDERATION_SA, CALICO_NS), readToken(src)]);
+  return { serviceAccount: !!sa, token: !!t.token };
+}
+
+/** The source's token for a pair: the identity step's, or the identity made again if it went missing since. */
+async function sourceToken(ctx: StepContext, deps: Deps, src: KubeApi, source: ClusterSpec): Promise<string> {
+  const { token } = await readToken(src);
+  return token ?? ensureIdentity(ctx, deps, src, source);
 }
 
 export interface PairClients {
@@ -126,7 +167,7 @@ export async function ensure(
   const { src, dst } = clients;
   const secretName = remoteSecretName(source.name);
   await requireClusterMeshApi(dst, deps, dest);
-  const token = await ensureSourceToken(ctx, deps, src, source);
+  const token = await sourceToken(ctx, deps, src, source);
   await ctx.checkpoint();
   const ep = await clients.sourceEndpoint();
   const objs = destinationObjects(deps, source.name, federationKubeconfig(source.name, ep, token));

@@ -255,8 +255,32 @@ describe('calico.remove', () => {
 });
 
 function enterpriseCluster(): FakeKube {
-  return new FakeKube().serve('projectcalico.org/v3', 'RemoteClusterConfiguration');
+  const kube = new FakeKube().serve('projectcalico.org/v3', 'RemoteClusterConfiguration');
+  kube.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'calico-system' } });
+  return kube;
 }
+
+describe('federation.ensureIdentity', () => {
+  it('waits for tigera-operator to make calico-system, then writes the ServiceAccount before its token Secret', async () => {
+    const src = new FakeKube();
+    let polls = 0;
+    const clock = fakeClock(() => {
+      // The operator makes the namespace two polls in; the token controller fills the Secret once it exists.
+      if (++polls === 2) src.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'calico-system' } });
+      const s = src.objects.get(FakeKube.key('v1', 'Secret', 'tigera-federation-remote-cluster', 'calico-system'));
+      if (s) s.data = { token: Buffer.from('the-token').toString('base64') };
+    });
+    const token = await federation.ensureIdentity(fakeCtx(clock), testDeps(testSpec(), clock), src, iad);
+    expect(token).toBe('the-token');
+    expect(polls).toBeGreaterThanOrEqual(2);
+    const writes = src.writes.filter((w) => /ServiceAccount|Secret/.test(w));
+    expect(writes).toEqual([
+      'apply ServiceAccount calico-system/tigera-federation-remote-cluster',
+      'apply Secret calico-system/tigera-federation-remote-cluster',
+    ]);
+    expect(await federation.findIdentity(src)).toEqual({ serviceAccount: true, token: true });
+  });
+});
 
 describe('federation.ensure', () => {
   it('waits for the source token, writes the kubeconfig Secret and RemoteClusterConfiguration, and is idempotent', async () => {
