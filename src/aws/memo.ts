@@ -1,9 +1,11 @@
 // One read, one answer, for the length of a job: status asks the same Describe* questions from several
 // places (each cluster checks every peering; the cost reads the NAT gateways again). Within one pass the
-// answer cannot usefully change, so identical read calls share one request.
+// answer cannot usefully change, so identical read calls share one request, and so does "not found".
 import type { AwsClients } from '../deps.ts';
 
 const READ = /^(Describe|List|Get)/;
+/** AWS's names for a resource that is not there: EKS ResourceNotFoundException, EC2 *.NotFound, IAM NoSuchEntity. */
+const NOT_FOUND = /NotFound|NoSuchEntity/;
 
 type Sender = {
   send(command: { constructor: { name: string }; input: unknown }, ...rest: unknown[]): Promise<unknown>;
@@ -21,8 +23,11 @@ function memoClient<T extends object>(client: T, scope: string, cache: Map<strin
         let hit = cache.get(key);
         if (!hit) {
           hit = send(command);
-          // A failed read is not remembered: the next asker tries again.
-          hit.catch(() => cache.delete(key));
+          // "Not found" is an answer, for this pass as much as any other (every step of a first `up` asks about
+          // a cluster that does not exist yet). Any other failure is not remembered: the next asker tries again.
+          hit.catch((err: unknown) => {
+            if (!NOT_FOUND.test((err as { name?: string })?.name ?? '')) cache.delete(key);
+          });
           cache.set(key, hit);
         }
         return hit;

@@ -1,4 +1,4 @@
-// Identical AWS reads within one status pass share one request; writes and failures are never shared.
+// Identical AWS reads within one status pass share one request, "not found" included; writes are never shared.
 import { CreateTagsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cloud, startCloud } from '../../sandbox/cloud.ts';
@@ -50,6 +50,19 @@ describe('memoized reads', () => {
     expect(calls('DescribeVpcs') - before).toBe(1);
     await memoizeReads(aws).ec2('us-east-1').send(new DescribeVpcsCommand({}));
     expect(calls('DescribeVpcs') - before).toBe(2);
+  });
+
+  it('remembers "not found" for the pass: asked again, one call', async () => {
+    const before = calls('DescribeVpcs');
+    const pass = memoizeReads(aws);
+    const ask = () =>
+      pass
+        .ec2('us-east-1')
+        .send(new DescribeVpcsCommand({ VpcIds: ['vpc-0123456789abcdef0'] }))
+        .catch((e: Error) => e.name);
+    expect(await ask()).toBe('InvalidVpcID.NotFound');
+    expect(await ask()).toBe('InvalidVpcID.NotFound');
+    expect(calls('DescribeVpcs') - before).toBe(1);
   });
 
   it('never shares writes', async () => {
