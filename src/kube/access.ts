@@ -96,12 +96,22 @@ export function makeKubeAccess(aws: AwsClients, spec: MeshSpec, opts: KubeAccess
   // One credential chain for all clusters: it caches what it resolved (IMDS, web identity) until expiry.
   const credentials = opts.credentials ?? defaultProvider();
   const cache = new Map<string, { kc: KubeConfig; builtAt: number; endpoint: string; caData: string }>();
+  // Askers at the same moment share one DescribeCluster (a plan's observation has every Kubernetes step ask).
+  const asking = new Map<string, Promise<ClusterEndpoint>>();
+  const endpointOf = (key: string, cluster: ClusterSpec): Promise<ClusterEndpoint> => {
+    let ask = asking.get(key);
+    if (!ask) {
+      ask = describeEndpoint(aws, spec, cluster).finally(() => asking.delete(key));
+      asking.set(key, ask);
+    }
+    return ask;
+  };
   return {
     async forCluster(cluster) {
       const key = `${cluster.region}/${cluster.name}`;
       const hit = cache.get(key);
       // Asked each time: a cluster deleted and made again (down, then up) has a new endpoint and CA at once.
-      const ep = await describeEndpoint(aws, spec, cluster);
+      const ep = await endpointOf(key, cluster);
       const same = hit && hit.endpoint === ep.endpoint && hit.caData === ep.caData;
       if (hit && same && now() - hit.builtAt < KUBECONFIG_MAX_AGE_MS) return hit.kc;
       const auth = eksTokenAuthenticator(

@@ -32,6 +32,15 @@ describe('kube access per cluster', () => {
     expect(await access.forCluster(cluster)).toBe(first);
   });
 
+  it('asks EKS once for askers at the same moment, and again for the next asker', async () => {
+    const { state, aws } = fakeEks();
+    const access = makeKubeAccess(aws, spec, { credentials });
+    await Promise.all([1, 2, 3, 4].map(() => access.forCluster(cluster)));
+    expect(state.calls).toBe(1);
+    await access.forCluster(cluster);
+    expect(state.calls).toBe(2);
+  });
+
   it('builds a new one at once when the cluster was made again with a new endpoint', async () => {
     const { state, aws } = fakeEks();
     const access = makeKubeAccess(aws, spec, { credentials });
