@@ -198,6 +198,19 @@ export async function close(redis: Redis, prefix: string, jobId: string): Promis
   return list.map((s) => JSON.parse(s) as Joiner);
 }
 
+/**
+ * Puts joiners a shutting-down worker could not answer back on the job's list, for the job's next run (it goes
+ * back to the queue) to answer. Their anchors still come with the answer: the job stays marked answered.
+ */
+export async function giveBack(redis: Redis, prefix: string, jobId: string, joiners: Joiner[]): Promise<void> {
+  if (joiners.length === 0) return;
+  await redis
+    .multi()
+    .rpush(joinersKey(prefix, jobId), ...joiners.map((j) => JSON.stringify(j)))
+    .expire(joinersKey(prefix, jobId), TTL_SECONDS)
+    .exec();
+}
+
 /** Of these jobs, the ones whose end has taken their joiners (close): one round trip. */
 export async function answeredJobs(redis: Redis, prefix: string, jobIds: string[]): Promise<Set<string>> {
   if (jobIds.length === 0) return new Set();

@@ -18,7 +18,9 @@ import { cancelRequestedBy } from './cancel.ts';
 import {
   close as closeJoining,
   coalesces,
+  giveBack,
   JOINER_CLAIM_SECONDS,
+  type Joiner,
   joinerAnchorKey,
   joinerAnchorPrefix,
 } from './coalesce.ts';
@@ -158,7 +160,8 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
       await reporter.setState('running', '');
       const result = await opts.handlers[data.name](ctx);
       await reporter.finish(result.ok ? 'succeeded' : 'failed', result.summary, result.details, result.verdict);
-      if (coalesces(data)) await answerJoiners(opts, data, String(job.id), result, log);
+      if (coalesces(data))
+        await answerJoiners(opts, data, String(job.id), result, log, { stopping: () => shuttingDown });
       log.info({ ok: result.ok }, 'job finished');
       ended(result.ok ? 'succeeded' : 'failed');
       return result;
@@ -185,7 +188,7 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
             String(job.id),
             { ok: false, summary: `The status you joined was ${err.message}; run \`/mesh status\` again.` },
             log,
-            'cancelled',
+            { state: 'cancelled' },
           );
         throw new UnrecoverableError(err.message);
       }
@@ -249,14 +252,22 @@ async function answerJoiners(
   jobId: string,
   result: JobResult,
   log: Logger,
-  state?: 'cancelled',
+  how: { state?: 'cancelled'; stopping?: () => boolean } = {},
 ): Promise<void> {
+  const { state, stopping = () => false } = how;
   const joiners = await closeJoining(opts.redis, opts.prefix, jobId).catch((err: unknown) => {
     log.warn({ err }, 'could not read who joined this status');
     return [];
   });
   const claims = joinerAnchorPrefix(opts.prefix);
+  // Slack takes about one post a second per channel: a burst's thousands of joiners take long to answer, and a
+  // shutdown must not wait for them. Those not answered yet go back with the job, whose next run answers them.
+  const owed: Joiner[] = [];
   await mapLimited(joiners, JOINERS_AT_ONCE, async (j) => {
+    if (stopping()) {
+      owed.push(j);
+      return;
+    }
     const key = j.id ? joinerAnchorKey(jobId, j.id) : undefined;
     const reporter = new ProgressReporter({
       client: opts.slack,
@@ -278,10 +289,16 @@ async function answerJoiners(
   });
   // Answered: nobody posts these anchors again (a late joined-anchor poster finds the job answered), so their
   // claims go now rather than linger, thousands after a burst.
-  const keys = joiners.flatMap((j) => (j.id ? [joinerAnchorKey(jobId, j.id)] : []));
+  const answered = joiners.filter((j) => !owed.includes(j));
+  const keys = answered.flatMap((j) => (j.id ? [joinerAnchorKey(jobId, j.id)] : []));
   await forgetAnchors(opts.redis, claims, keys).catch((err: unknown) =>
     log.warn({ err }, 'could not delete the anchor claims of those who joined'),
   );
+  if (owed.length) {
+    await giveBack(opts.redis, opts.prefix, jobId, owed);
+    log.info({ answered: answered.length, owed: owed.length }, 'shutting down: the joiners left go back with the job');
+    throw new ShuttingDown('worker shutting down');
+  }
 }
 
 /** Whether the error, its cause (a step's), or one of a parallel group's failures passes the test. */

@@ -119,3 +119,30 @@ it("under Slack's own limits (a post a second per channel after a short burst): 
   release();
   await expectAnswered(slack, [ADMIN, ...askers], 90_000);
 }, 120_000);
+
+it('a worker told to stop while it answers a burst does not wait for them all: the rest go back with the job, and the next worker answers them', async () => {
+  const slack = await standIn(undefined);
+  const first = await heldBot(slack, 'handback');
+  await ask(slack, first.bot, ADMIN);
+  await slack.waitFor((m) => !m.threadTs && m.text.includes(`asked by <@${ADMIN}>`), 10_000);
+  const askers = Array.from({ length: 12 }, (_, i) => `U0HANDB${String(i).padStart(3, '0')}`);
+  await Promise.all(askers.map((u) => ask(slack, first.bot, u)));
+  first.release();
+  // Slack takes a post a second in the channel: stop once the answering has begun, long before it ends.
+  const answered = () =>
+    askers.filter((u) =>
+      slack
+        .messages(CHANNEL)
+        .some((m) => !m.threadTs && m.text.includes(`asked by <@${u}>`) && /all 12 checks ok/.test(m.text)),
+    ).length;
+  await expect.poll(answered, { timeout: 30_000, interval: 100 }).toBeGreaterThan(0);
+  await first.bot.meshops.stop();
+  const left = await r.keys('handback:joiners:*');
+  expect(left).toHaveLength(1);
+  expect(await r.llen(left[0]!)).toBeGreaterThan(0);
+  expect(answered()).toBeLessThan(askers.length);
+  // The next worker runs the status again and answers everyone still waiting, each on one anchor.
+  const next = await heldBot(slack, 'handback');
+  next.release();
+  await expectAnswered(slack, [ADMIN, ...askers], 90_000);
+}, 150_000);
