@@ -3,6 +3,7 @@
 import { Writable } from 'node:stream';
 import { WebClient } from '@slack/web-api';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postSigned, sendBlockAction, sendSlashCommand, slashCommandFields } from '../../sandbox/slack/sender.ts';
@@ -562,6 +563,10 @@ describe('buttons on a queued job', () => {
     const anchor = await anchorOf(/status --wait/, OPERATOR);
     const n = /job (\d+)/.exec(anchor.text)![1]!;
     const before = await queued();
+    // The app's chat.update bucket (shared-edit-budget.ts): the removal edit takes from it, as every edit does.
+    const r = new Redis(redis.url);
+    const bucket = () => r.hget(`${bot.prefix}:slack-budget:chat.update`, 'at');
+    const takenAt = await bucket();
     await slack.clickLabel({ to: to(), userId: OPERATOR, channelId: CHANNEL, label: `Cancel job ${n}` });
     await slack.waitFor((m) => m.visibleTo === OPERATOR && new RegExp(`Removed job ${n}`).test(m.text), 5000);
     const edited = await slack.waitFor(
@@ -570,6 +575,8 @@ describe('buttons on a queued job', () => {
     );
     expect(JSON.stringify(edited.blocks)).not.toContain('mesh_job_cancel');
     expect(await queued()).toBe(before - 1);
+    expect(await bucket()).not.toBe(takenAt);
+    r.disconnect();
   });
 
   it("someone else's change job cannot be cancelled by a non-admin: refused with the reason, still queued", async () => {
