@@ -81,6 +81,7 @@ export async function createCluster(ctx: EksContext, req: AwsRequest): Promise<H
     region: req.region,
     name,
     status: 'CREATING',
+    requestedAt,
     version,
     supportType,
     accessConfig: access,

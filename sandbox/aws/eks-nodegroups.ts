@@ -39,6 +39,7 @@ export async function createNodegroup(ctx: EksContext, req: AwsRequest, clusterN
   const ng: NodegroupRecord = {
     name,
     status: 'CREATING',
+    requestedAt,
     desiredSize: Number(motoNg.scalingConfig?.desiredSize ?? scaling.desiredSize ?? 2),
     instanceType: (motoNg.instanceTypes ?? body.instanceTypes ?? ['t3.medium'])[0],
     subnets: motoNg.subnets ?? body.subnets ?? [],

@@ -13,6 +13,8 @@ export interface ClusterRecord {
   region: string;
   name: string;
   status: ClusterStatus;
+  /** When CreateCluster came in, on the gateway's timeline: CREATING lasts the profile's time from then. */
+  requestedAt?: number;
   version: string;
   /** upgradePolicy.supportType: EXTENDED (EKS's default) or STANDARD. */
   supportType?: 'STANDARD' | 'EXTENDED';
@@ -49,6 +51,8 @@ export interface AccessEntryRecord {
 export interface NodegroupRecord {
   name: string;
   status: NodegroupStatus;
+  /** When CreateNodegroup came in, on the gateway's timeline. */
+  requestedAt?: number;
   desiredSize: number;
   instanceType: string;
   subnets: string[];

@@ -73,11 +73,17 @@ export function hookResourceFailures(
 }
 
 /**
- * From 90% of the create time on (on the gateway's timeline), the record reads `failed` unless something set another status since (a
- * delete): the activation timer, due at 100%, then sees a resource that is no longer CREATING.
+ * From 90% of the create time on (on the gateway's timeline, from the create request, as the activation counts),
+ * the record reads `failed` unless something set another status since (a delete): the activation timer, due at
+ * 100%, then sees a resource that is no longer CREATING.
  */
-function failBefore(record: { status: string }, createMs: number, failed: string, now: () => number): void {
-  const failAt = now() + Math.floor(createMs * 0.9);
+function failBefore(
+  record: { status: string; requestedAt?: number },
+  createMs: number,
+  failed: string,
+  now: () => number,
+): void {
+  const failAt = (record.requestedAt ?? now()) + Math.floor(createMs * 0.9);
   let explicit: string | undefined;
   const initial = record.status;
   Object.defineProperty(record, 'status', {
