@@ -12,6 +12,7 @@
 // Cross-branch dependencies are runsAfter (src/steps/step.ts); the tree gives the order within a branch.
 import type { ClusterSpec } from '../../src/config/spec-types.ts';
 import type { Deps } from '../../src/deps.ts';
+import { otherClusters } from '../../src/mesh/kube/names.ts';
 import { parallel, runsAfter, type Step, sequential } from '../../src/steps/step.ts';
 import {
   accessEntryStep,
@@ -37,10 +38,6 @@ export function clusterPairs(clusters: ClusterSpec[]): Array<[ClusterSpec, Clust
   const out: Array<[ClusterSpec, ClusterSpec]> = [];
   clusters.forEach((a, i) => clusters.slice(i + 1).forEach((b) => out.push([a, b])));
   return out;
-}
-
-function otherClusters(clusters: ClusterSpec[], c: ClusterSpec): ClusterSpec[] {
-  return clusters.filter((x) => x !== c);
 }
 
 /** Every ordered pair: federation goes one way per pair. */
@@ -115,7 +112,7 @@ export function planUp(deps: Deps): Step {
         ),
         ...clusters.map((d) =>
           runsAfter(
-            otherClusters(clusters, d).map((s) => `mesh/${s.name}-to-${d.name}`),
+            otherClusters(deps, d).map((s) => `mesh/${s.name}-to-${d.name}`),
             meshSyncStep(deps, d),
           ),
         ),

@@ -102,8 +102,12 @@ export async function createCluster(ctx: EksContext, req: AwsRequest): Promise<H
     addCreatorEntry(record, record.creatorArn!);
   ctx.records.put(record);
   ctx.log(`eks ${req.region}/${name}: CREATING (ACTIVE in ${ctx.profile.clusterCreateMs} ms)`);
-  const left = Math.max(0, ctx.profile.clusterCreateMs - (ctx.timers.now() - requestedAt));
-  ctx.timers.after(left, `activating cluster ${req.region}/${name}`, () => activate(ctx, record));
+  ctx.timers.after(
+    ctx.profile.clusterCreateMs,
+    `activating cluster ${req.region}/${name}`,
+    () => activate(ctx, record),
+    requestedAt,
+  );
   return json(200, { cluster: presentCluster(record, motoCluster) });
 }
 

@@ -46,21 +46,25 @@ export async function createNodegroup(ctx: EksContext, req: AwsRequest, clusterN
   };
   cluster.nodegroups.set(name, ng);
   ctx.log(`eks ${req.region}/${clusterName}/${name}: CREATING (ACTIVE in ${ctx.profile.nodegroupCreateMs} ms)`);
-  const left = Math.max(0, ctx.profile.nodegroupCreateMs - (ctx.timers.now() - requestedAt));
-  ctx.timers.after(left, `activating node group ${clusterName}/${name}`, () => {
-    if (cluster.nodegroups.get(name) !== ng || ng.status !== 'CREATING') return;
-    if (ng.desiredSize > 0 && !ctx.hasCapacity(ng.instanceType)) {
-      // A group made with nodes that EC2 cannot launch never becomes ACTIVE: EKS fails the create with the ASG's
-      // launch failure (aws/containers-roadmap#2204; terraform-provider-aws#39904).
-      ng.status = 'CREATE_FAILED';
-      ng.issues = [launchFailure(ng, cluster.region)];
-      ctx.log(`eks ${req.region}/${clusterName}/${name}: CREATE_FAILED, no ${ng.instanceType} capacity`);
-      return;
-    }
-    ng.status = 'ACTIVE';
-    applyShape(ctx, cluster, ng);
-    ctx.log(`eks ${req.region}/${clusterName}/${name}: ACTIVE with ${ng.desiredSize} node(s)`);
-  });
+  ctx.timers.after(
+    ctx.profile.nodegroupCreateMs,
+    `activating node group ${clusterName}/${name}`,
+    () => {
+      if (cluster.nodegroups.get(name) !== ng || ng.status !== 'CREATING') return;
+      if (ng.desiredSize > 0 && !ctx.hasCapacity(ng.instanceType)) {
+        // A group made with nodes that EC2 cannot launch never becomes ACTIVE: EKS fails the create with the ASG's
+        // launch failure (aws/containers-roadmap#2204; terraform-provider-aws#39904).
+        ng.status = 'CREATE_FAILED';
+        ng.issues = [launchFailure(ng, cluster.region)];
+        ctx.log(`eks ${req.region}/${clusterName}/${name}: CREATE_FAILED, no ${ng.instanceType} capacity`);
+        return;
+      }
+      ng.status = 'ACTIVE';
+      applyShape(ctx, cluster, ng);
+      ctx.log(`eks ${req.region}/${clusterName}/${name}: ACTIVE with ${ng.desiredSize} node(s)`);
+    },
+    requestedAt,
+  );
   return json(200, { nodegroup: presentNodegroup(cluster, ng, motoNg) });
 }
 

@@ -3,7 +3,8 @@
 // gateway's own timeline, which a test can hold: while held, nothing moves on (a cluster stays CREATING, a NAT
 // gateway pending), however slow the machine; released, each change comes as late as the hold lasted.
 export interface Timers {
-  after(ms: number, what: string, fn: () => Promise<void> | void): void;
+  /** Runs fn `ms` after `since` on the timeline (default: now), e.g. after the request that started it. */
+  after(ms: number, what: string, fn: () => Promise<void> | void, since?: number): void;
   /** The timeline's time: real time less every hold so far. */
   now(): number;
   /** Stops the timeline until release(). */
@@ -46,10 +47,10 @@ export function createTimers(log: (line: string) => void): Timers {
   };
 
   return {
-    after(ms, what, fn) {
+    after(ms, what, fn, since) {
       const p: Pending = {
         what,
-        dueAt: now() + Math.max(0, ms),
+        dueAt: (since ?? now()) + Math.max(0, ms),
         run: () => {
           const done = (async () => {
             try {

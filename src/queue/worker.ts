@@ -289,7 +289,8 @@ async function answerJoiners(
   });
   // Answered: nobody posts these anchors again (a late joined-anchor poster finds the job answered), so their
   // claims go now rather than linger, thousands after a burst.
-  const answered = joiners.filter((j) => !owed.includes(j));
+  const left = new Set(owed);
+  const answered = joiners.filter((j) => !left.has(j));
   const keys = answered.flatMap((j) => (j.id ? [joinerAnchorKey(jobId, j.id)] : []));
   await forgetAnchors(opts.redis, claims, keys).catch((err: unknown) =>
     log.warn({ err }, 'could not delete the anchor claims of those who joined'),

@@ -379,7 +379,7 @@ export function createWebApp(opts: WebOptions): WebApp {
     if (!said.startsWith('Removed job') || !job?.anchorTs) return;
     const text = `:no_entry_sign: *${job.title}* · job ${jobNumber(jobId)} · asked by <@${job.userId}>\nRemoved from the queue by <@${by}> before it started: nothing was done.`;
     // A final state, so it goes now, but it counts against the app's edits (Slack counts chat.update per app).
-    await Promise.resolve(opts.enqueue.editBudget?.take(Date.now(), true)).catch(() => undefined);
+    await opts.enqueue.editBudget?.take(Date.now(), true);
     await app.client.chat
       .update({ channel: job.channelId, ts: job.anchorTs, text: safeText(text), blocks: [section(text)] })
       .catch((err: unknown) => log.warn({ err }, 'could not mark the removed job'));

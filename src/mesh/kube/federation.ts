@@ -91,7 +91,7 @@ export async function health(dst: KubeApi, dest: string, source: string, typha?:
 }
 
 /** How long the identity waits for tigera-operator to make calico-system (it does once a node has joined). */
-export const NAMESPACE_TIMEOUT_MS = 15 * 60_000;
+const NAMESPACE_TIMEOUT_MS = 15 * 60_000;
 
 async function readToken(src: KubeApi): Promise<{ found: boolean; token?: string }> {
   const s = await src.get<{ data?: { token?: string } }>('v1', 'Secret', FEDERATION_SA, CALICO_NS);
