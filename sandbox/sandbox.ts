@@ -148,9 +148,15 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       log(`Redis: redis-server on ${redisUrl}`);
     }
 
+    // What the AWS side says about itself (a handler that threw, moto's start, cleanups) goes to a file: a 500 the
+    // product saw can then be traced to its cause.
+    const awsLog: WriteStream = createWriteStream(`${dir}/aws.log`, { flags: 'a' });
     const [slack, cloud] = await Promise.all([
       startSlackStandIn({ botToken: BOT_TOKEN, rateLimits: opts.slackRateLimits ?? true }),
       startCloud({
+        log: (line) => {
+          if (!awsLog.writableEnded) awsLog.write(`${new Date().toISOString()} ${line}\n`);
+        },
         profile: opts.profile ?? 'fast',
         timeScale: opts.timeScale,
         warmUp: true,
@@ -161,6 +167,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     cleanups.push(
       () => slack.close(),
       () => cloud.stop(),
+      () => new Promise((r) => awsLog.end(r)),
     );
     log(`Slack stand-in: ${slack.apiUrl}`);
     log(`AWS (moto behind the gateway, ${cloud.profile.name} profile): ${cloud.awsEndpoint}`);
@@ -191,8 +198,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     let bot: ChildProcess | undefined;
     const startBot = async () => {
       bot = spawn(process.execPath, [`${ROOT}src/main.ts`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const listening = saidOnce(bot.stdout!, 'web role listening');
       bot.stdout!.pipe(logFile, { end: false });
       bot.stderr!.pipe(logFile, { end: false });
+      // The port was picked before the bot binds it, and another sandbox's bot can take it meanwhile: the /readyz
+      // that answers is ours only once our bot has said it listens (when its log level shows that line).
+      if (['trace', 'debug', 'info'].includes(env.LOG_LEVEL ?? 'info')) await listeningOrExit(listening, bot, 60_000);
       await waitHealthy(botUrl, bot, 60_000);
     };
     const killBot = async (signal: NodeJS.Signals = 'SIGTERM') => {
@@ -410,6 +421,34 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
     throw err;
   }
+}
+
+/** Resolves when the stream has carried this text (its chunks are joined, so a line split between two counts). */
+function saidOnce(stream: NodeJS.ReadableStream, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen = (seen + chunk.toString()).slice(-4096);
+      if (!seen.includes(text)) return;
+      stream.off('data', onData);
+      resolve();
+    };
+    stream.on('data', onData);
+  });
+}
+
+async function listeningOrExit(listening: Promise<void>, bot: ChildProcess, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    listening.then(() => 'listening' as const),
+    new Promise<'exited'>((r) => (bot.exitCode !== null ? r('exited') : bot.once('exit', () => r('exited')))),
+    new Promise<'late'>((r) => {
+      timer = setTimeout(() => r('late'), timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (outcome === 'exited') throw new Error(`the bot exited with code ${bot.exitCode} at start; see its log`);
+  if (outcome === 'late') throw new Error('the bot did not start listening in time; see its log');
 }
 
 async function waitHealthy(url: string, bot: ChildProcess, timeoutMs: number): Promise<void> {

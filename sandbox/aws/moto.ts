@@ -1,7 +1,6 @@
 // Starts moto's standalone server (the open-source AWS emulator) on loopback and stops it with its whole
 // process group, so no python process outlives a test.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { freePort } from './free-port.ts';
 
 export interface MotoServer {
   endpoint: string;
@@ -30,9 +29,10 @@ export async function startMoto(
   opts: { python?: string; readyTimeoutMs?: number; log?: (line: string) => void } = {},
 ): Promise<MotoServer> {
   const python = opts.python ?? 'python3';
-  const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(python, ['-c', WATCHED_MOTO, '-H', '127.0.0.1', '-p', String(port)], {
+  // Port 0: moto's server binds a port of the kernel's choosing and prints it. A port picked beforehand could be
+  // taken by another sandbox's server before moto binds it; moto would then exit, and that server (which answers
+  // moto's paths through its own gateway) would be taken for this one, two sandboxes sharing one AWS.
+  const child = spawn(python, ['-c', WATCHED_MOTO, '-H', '127.0.0.1', '-p', '0'], {
     // Nothing here launches instances: skipping moto's default AMI catalogue saves seconds and memory.
     env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true', MOTO_EC2_LOAD_DEFAULT_AMIS: 'false' },
     // stdin stays open while we live: when it closes, moto exits (see WATCHED_MOTO).
@@ -53,20 +53,24 @@ export async function startMoto(
   });
 
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 30_000);
-  for (;;) {
+  let endpoint: string | undefined;
+  let ready: string | undefined;
+  while (!ready) {
     const early = await Promise.race([exited, sleep(100).then(() => undefined)]);
     if (early) throw startError(python, early, output);
-    if (await answers(endpoint)) break;
-    if (Date.now() > deadline) {
+    // Werkzeug says where it listens once the socket is bound: " * Running on http://127.0.0.1:43981".
+    endpoint ??= boundEndpoint(output);
+    if (endpoint && (await answers(endpoint))) ready = endpoint;
+    else if (Date.now() > deadline) {
       killGroup(child);
       throw new Error(
-        `moto did not answer on ${endpoint} within ${opts.readyTimeoutMs ?? 30_000} ms. Output:\n${output}`,
+        `moto did not answer${endpoint ? ` on ${endpoint}` : ''} within ${opts.readyTimeoutMs ?? 30_000} ms. Output:\n${output}`,
       );
     }
   }
-  opts.log?.(`moto listening on ${endpoint} (pid ${child.pid})`);
+  opts.log?.(`moto listening on ${ready} (pid ${child.pid})`);
   return {
-    endpoint,
+    endpoint: ready,
     pid: child.pid!,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -75,6 +79,12 @@ export async function startMoto(
       if (!stopped) killGroup(child, 'SIGKILL');
     },
   };
+}
+
+/** The address moto's server printed once bound, or undefined before it has. */
+export function boundEndpoint(output: string): string | undefined {
+  const port = /Running on http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1];
+  return port && port !== '0' ? `http://127.0.0.1:${port}` : undefined;
 }
 
 function startError(python: string, early: { code: number | null; error?: Error }, output: string): Error {
