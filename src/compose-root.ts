@@ -83,7 +83,11 @@ export async function startMeshops(config: AppConfig, overrides: StartOverrides 
   let deps: Promise<Deps> | undefined;
   const getDeps = () =>
     (deps ??= (async (): Promise<Deps> => {
-      const aws = overrides.deps?.aws ?? (await import('./aws/clients.ts')).makeAwsClients();
+      const aws =
+        overrides.deps?.aws ??
+        (await import('./aws/clients.ts')).makeAwsClients({
+          callTimeoutMs: config.awsCallTimeoutSeconds * 1000,
+        });
       const kube = overrides.deps?.kube ?? (await import('./kube/access.ts')).makeKubeAccess(aws, config.spec);
       return {
         spec: config.spec,

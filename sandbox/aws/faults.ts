@@ -5,8 +5,11 @@ import { ec2Error, queryError, restJsonError } from './aws-errors.ts';
 import { SANDBOX_USER_ARN } from './identity.ts';
 
 export type FaultService = 'ec2' | 'eks' | 'iam' | 'sts' | '*';
-/** 'lost': the call reaches moto and is done, then the answer is lost (a 500, as a dropped connection retries). */
-export type FaultKind = 'throttle' | '5xx' | 'lost';
+/**
+ * 'lost': the call reaches moto and is done, then the answer is lost (a 500, as a dropped connection retries).
+ * 'hang': the call is taken and never answered (a half-open connection, an endpoint that stalls); it is not done.
+ */
+export type FaultKind = 'throttle' | '5xx' | 'lost' | 'hang';
 
 export interface FaultRule {
   service: FaultService;
@@ -39,6 +42,8 @@ export interface Faults {
   decide(service: string, action: string, resource?: string): HttpReply | undefined;
   /** After moto answered: the reply that replaces a lost answer, or undefined to deliver moto's. */
   decideAfter(service: string, action: string): HttpReply | undefined;
+  /** Whether this call is never answered. */
+  hangs(service: string, action: string): boolean;
 }
 
 export function createFaults(random: () => number = Math.random): Faults {
@@ -87,13 +92,14 @@ export function createFaults(random: () => number = Math.random): Faults {
     decide(service, action, resource) {
       const iamAction = `${service}:${action}`;
       if (denied.some((pattern) => matches(pattern, iamAction))) return accessDenied(service, iamAction, resource);
-      const rule = fire(service, action, (k) => k !== 'lost');
+      const rule = fire(service, action, (k) => k === 'throttle' || k === '5xx');
       if (rule) return rule.kind === 'throttle' ? throttled(service) : serverError(service);
       return undefined;
     },
     decideAfter(service, action) {
       return fire(service, action, (k) => k === 'lost') ? serverError(service) : undefined;
     },
+    hangs: (service, action) => fire(service, action, (k) => k === 'hang') !== undefined,
   };
 }
 
@@ -101,8 +107,8 @@ function validateRule(rule: FaultRule): void {
   if (!['ec2', 'eks', 'iam', 'sts', '*'].includes(rule.service))
     throw new Error(`unknown fault service '${rule.service}'`);
   if (!(rule.rate >= 0 && rule.rate <= 1)) throw new Error(`fault rate must be between 0 and 1, got ${rule.rate}`);
-  if (rule.kind !== 'throttle' && rule.kind !== '5xx' && rule.kind !== 'lost') {
-    throw new Error(`fault kind must be 'throttle', '5xx' or 'lost', got '${rule.kind}'`);
+  if (!['throttle', '5xx', 'lost', 'hang'].includes(rule.kind)) {
+    throw new Error(`fault kind must be 'throttle', '5xx', 'lost' or 'hang', got '${rule.kind}'`);
   }
   if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times > 0)) {
     throw new Error(`fault times must be a positive whole number, got ${rule.times}`);

@@ -119,6 +119,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       req.service === 'eks' ? eksResourceArn(req, SANDBOX_ACCOUNT_ID) : undefined,
     );
     if (fault) return fault;
+    if (faults.hangs(req.service, req.action)) return HUNG;
     const settling = consistency.check(req);
     if (settling) return settling;
     const reply = await answer(req);
@@ -161,6 +162,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           return internalError(msg, body);
         })
         .then((reply) => {
+          // Never answered: the connection stays open until the caller gives up on it (or the gateway stops).
+          if (reply === HUNG) return;
           send(res, reply);
           if (opts.logCalls) logCall(log, msg, body, reply, Date.now() - started);
         });
@@ -198,6 +201,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     },
   };
 }
+
+/** What route() gives for a call that the 'hang' fault takes and never answers. */
+const HUNG: HttpReply = { status: 0, headers: {}, body: '' };
 
 function send(res: ServerResponse, reply: HttpReply): void {
   const body = typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;

@@ -15,10 +15,17 @@ export interface AwsClientOptions {
   maxAttempts?: number;
   /** 'adaptive' also rate-limits the client when AWS throttles it. */
   retryMode?: 'standard' | 'adaptive';
+  /**
+   * An attempt is given up (TimeoutError, which the SDK retries as transient) once it has taken this long, request
+   * and answer, or connecting alone has taken 10 s. The SDK's default is to wait for ever.
+   */
+  callTimeoutMs?: number;
   /** Explicit endpoint and credentials, for tools and tests that do not use the environment. */
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
+
+const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
 /** IAM is global; its signing region is us-east-1 in the commercial partition. */
 const IAM_REGION = 'us-east-1';
@@ -27,6 +34,12 @@ export function makeAwsClients(opts: AwsClientOptions = {}): AwsClients {
   const common = {
     maxAttempts: opts.maxAttempts ?? 6,
     retryMode: opts.retryMode ?? 'standard',
+    requestHandler: {
+      connectionTimeout: Math.min(opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, 10_000),
+      requestTimeout: opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+      // Without it the handler only logs a warning when the time is up, and goes on waiting.
+      throwOnRequestTimeout: true,
+    },
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
   };

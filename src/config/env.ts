@@ -53,6 +53,8 @@ export interface AppConfig {
   confirmSeconds: number;
   /** How often the health watch runs when nobody set it with `/mesh watch every` (default 300). */
   watchIntervalSeconds: number;
+  /** An attempt at an AWS call that has taken this long is given up and retried (default 30). */
+  awsCallTimeoutSeconds: number;
   calico: CalicoCredentials;
   /** The same configuration with every secret replaced: safe to log. JSON.stringify and inspect use it too. */
   redacted(): Record<string, unknown>;
@@ -204,6 +206,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     positiveSeconds,
     30,
     'seconds above 0, at most 3600 (default 30)',
+  );
+  // The SDK waits for ever by default: a connection that stalls would hold a change job, and so the mesh's lock.
+  const awsCallTimeoutSeconds = number(
+    'AWS_CALL_TIMEOUT_SECONDS',
+    z.coerce.number().positive().max(300),
+    30,
+    'seconds above 0, at most 300 (default 30)',
   );
   // Not bounded by /mesh watch's one-minute floor: the operator's own setting (short in tests and demos).
   const watchIntervalSeconds = number(
@@ -412,6 +421,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     workerLockSeconds,
     confirmSeconds,
     watchIntervalSeconds,
+    awsCallTimeoutSeconds,
     calico,
     redacted: () => redact(config),
   };

@@ -12,9 +12,9 @@ let sb: Sandbox;
 const CLOSED = 'C0NOTIN01';
 
 beforeAll(async () => {
-  // A short Slack timeout, so that a hung call costs seconds here; a second allowed channel the bot is not in.
+  // Short Slack and AWS timeouts, so that a hung call costs seconds here; a second allowed channel the bot is not in.
   sb = await sandboxFor('slack-behaviour', {
-    botEnv: { SLACK_TIMEOUT_SECONDS: '2', MESH_CHANNELS: `${CHANNEL},${CLOSED}` },
+    botEnv: { SLACK_TIMEOUT_SECONDS: '2', AWS_CALL_TIMEOUT_SECONDS: '2', MESH_CHANNELS: `${CHANNEL},${CLOSED}` },
   });
   sb.slack.workspace.addChannel({ id: CLOSED, name: 'not-invited', isMember: false });
 }, 180_000);
@@ -161,6 +161,19 @@ describe('Slack misbehaving', () => {
     expect(sb.slack.stats()['chat.update']!.calls).toBeGreaterThan(0);
     sb.slack.faults.clear();
   }, 240_000);
+});
+
+describe('AWS misbehaving', () => {
+  it('a call AWS takes and never answers is given up and retried: the status job ends with its report', async () => {
+    sb.cloud.faults.add({ service: 'ec2', rate: 1, kind: 'hang', actions: ['DescribeVpcs'], times: 2 });
+    try {
+      const status = await sb.run('status', { timeoutMs: 90_000 });
+      expect(status.anchor!.text).toMatch(/^:large_yellow_circle:/);
+      expect(sb.cloud.faults.state().rules[0]!.times, 'both hung calls were made').toBe(0);
+    } finally {
+      sb.cloud.faults.clear();
+    }
+  }, 120_000);
 });
 
 describe('the App Home', () => {

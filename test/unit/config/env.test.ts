@@ -61,6 +61,7 @@ describe('loadConfig: a valid environment', () => {
       logLevel: 'info',
       pollIntervalSeconds: 30,
       workerConcurrency: 4,
+      awsCallTimeoutSeconds: 30,
       admins: ['U012ABC', 'U034DEF'],
       channels: ['C0123ABC', 'G0456DEF'],
       slack: { botToken: BOT, signingSecret: SIGNING, mode: 'http' },
@@ -81,6 +82,7 @@ describe('loadConfig: a valid environment', () => {
       LOG_LEVEL: 'DEBUG',
       POLL_INTERVAL_SECONDS: '0.2',
       WORKER_CONCURRENCY: '8',
+      AWS_CALL_TIMEOUT_SECONDS: '2.5',
     });
     expect(c).toMatchObject({
       role: 'web',
@@ -88,6 +90,7 @@ describe('loadConfig: a valid environment', () => {
       logLevel: 'debug',
       pollIntervalSeconds: 0.2,
       workerConcurrency: 8,
+      awsCallTimeoutSeconds: 2.5,
       redisUrl: 'redis://:redis-pass@10.0.0.5:6380/2',
       slack: { mode: 'socket', appToken: APP, apiUrl: 'http://127.0.0.1:4001/api/' },
     });
@@ -287,6 +290,16 @@ describe('loadConfig: each bad variable is named, with what is allowed, and no s
     );
     expect(same.message).toMatch(/CALICO_CLOUD_TOKEN_IAD: holds the same token as CALICO_CLOUD_TOKEN_PDX/);
     for (const err of [shared, same]) expect(err.message).not.toContain(CLOUD_TOKEN);
+  });
+
+  it.each(['0', '-1', 'soon', '301'])('refuses AWS_CALL_TIMEOUT_SECONDS=%s, saying what it takes', (value) => {
+    const err = problemsOf({ ...base, AWS_CALL_TIMEOUT_SECONDS: value });
+    expect(err.problems).toEqual([
+      {
+        variable: 'AWS_CALL_TIMEOUT_SECONDS',
+        message: `"${value}" is not allowed; expected seconds above 0, at most 300 (default 30)`,
+      },
+    ]);
   });
 
   it('reports every problem at once', () => {
