@@ -14,7 +14,7 @@ import { type EnqueueDeps, enqueueCommand, jobIdOf, jobNumber } from '../queue/e
 import { isMutatingJob, type JobName } from '../queue/job-types.ts';
 import { APPLY_ACTION, APPLY_CANCEL_ACTION, expiredOutcome, PLAN_BLOCKS } from './apply-confirm.ts';
 import { ChannelClosedError, makeChannelChecker, reportChannels } from './channels.ts';
-import { webClientOptions } from './client.ts';
+import { makeSlackClients, webClientOptions } from './client.ts';
 import {
   claimConfirmation,
   DOWN_CONFIRM_ACTION,
@@ -122,14 +122,25 @@ export function createWebApp(opts: WebOptions): WebApp {
     customRoutes: health,
     logLevel: LogLevel.WARN,
     logger: slackLogger(log),
-    clientOptions: webClientOptions({ apiUrl: opts.slackApiUrl, timeoutMs: opts.slackTimeoutMs }, log),
+    // Bolt's own client serves Bolt alone; a 429 there is answered at once rather than pausing every call of it.
+    clientOptions: {
+      ...webClientOptions({ apiUrl: opts.slackApiUrl, timeoutMs: opts.slackTimeoutMs }, log),
+      rejectRateLimitedCalls: true,
+    },
     // Socket Mode still serves the health routes on PORT.
     installerOptions: socketMode ? { port: opts.port } : undefined,
   });
-  const enqueueDeps: EnqueueDeps = { ...opts.enqueue, slack: instrumentSlack(app.client) };
+  // What the web role posts goes through meshops' own client: a 429 waits in the line of its own limit (one
+  // channel's anchors, one tiered method), where the SDK's client would pause all of its calls for the Retry-After.
+  const { calls: slack } = makeSlackClients(
+    opts.botToken,
+    { apiUrl: opts.slackApiUrl, timeoutMs: opts.slackTimeoutMs },
+    log,
+  );
+  const enqueueDeps: EnqueueDeps = { ...opts.enqueue, slack: instrumentSlack(slack) };
 
-  const channelCheck = makeChannelChecker(app.client);
-  const gate = makeGate({ admins: opts.admins, channels: opts.channels, authorize, client: app.client, log });
+  const channelCheck = makeChannelChecker(slack);
+  const gate = makeGate({ admins: opts.admins, channels: opts.channels, authorize, client: slack, log });
 
   app.command('/mesh', async ({ command, ack, respond }) => {
     const text = command.text ?? '';
@@ -340,7 +351,7 @@ export function createWebApp(opts: WebOptions): WebApp {
   });
 
   const homeDeps: HomeDeps = {
-    client: app.client,
+    client: slack,
     queues: opts.enqueue.queues,
     redis: opts.redis,
     prefix: opts.enqueue.prefix,
@@ -380,7 +391,7 @@ export function createWebApp(opts: WebOptions): WebApp {
     const text = `:no_entry_sign: *${job.title}* · job ${jobNumber(jobId)} · asked by <@${job.userId}>\nRemoved from the queue by <@${by}> before it started: nothing was done.`;
     // A final state, so it goes now, but it counts against the app's edits (Slack counts chat.update per app).
     await opts.enqueue.editBudget?.take(Date.now(), true);
-    await app.client.chat
+    await slack.chat
       .update({ channel: job.channelId, ts: job.anchorTs, text: safeText(text), blocks: [section(text)] })
       .catch((err: unknown) => log.warn({ err }, 'could not mark the removed job'));
   }
