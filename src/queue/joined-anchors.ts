@@ -22,7 +22,7 @@ import {
 import { jobNumber } from './enqueue.ts';
 
 export interface JoinedAnchors {
-  /** Finishes the batch in hand (its posts end or fail), then closes its connection. */
+  /** Lets the posts under way end (or fail), leaves the rest of the batch to the jobs' ends, then disconnects. */
   stop(): Promise<void>;
 }
 
@@ -43,6 +43,8 @@ export function startJoinedAnchors(opts: {
   blocking.on('error', (err: Error) => log.warn({ err: { message: err.message } }, 'redis connection error'));
   let stopping = false;
   const post = async (j: PendingJoiner) => {
+    // Told to stop: the rest of the batch is left unclaimed, and the status job's end posts those anchors.
+    if (stopping) return;
     const claim = anchorClaim(opts.redis, joinerAnchorPrefix(opts.prefix), joinerAnchorKey(j.jobId, j.id), {
       ttlSeconds: JOINER_CLAIM_SECONDS,
     });
