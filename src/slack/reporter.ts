@@ -85,6 +85,8 @@ export class ProgressReporter {
   private verdict?: 'ok' | 'warning' | 'failing';
   private readonly inPlace: Array<{ title: string; summary: string; ms: number; verb: UnchangedVerb }> = [];
   private readonly startedAt: number;
+  /** When finish() was called: the final message's elapsed time stops there. */
+  private endedAt: number | undefined;
   private lastEditAt = 0;
   /** What the anchor shows as this reporter last sent it: an edit that would change nothing is not sent. */
   private shown?: string;
@@ -260,6 +262,10 @@ export class ProgressReporter {
     body: string[] = [],
     verdict?: 'ok' | 'warning' | 'failing',
   ): Promise<void> {
+    // The job ended now: the time it took does not include the thread's replies still going out (Slack takes
+    // about one post a second per channel, so a long thread drains for many seconds after the work is done).
+    const endedAt = this.opts.clock.now();
+    this.endedAt = endedAt;
     this.flushInPlace();
     this.state = state;
     this.verdict = state === 'succeeded' ? verdict : undefined;
@@ -269,16 +275,16 @@ export class ProgressReporter {
     await this.threadChain;
     // The anchor shows the outcome first; then the reply that notifies the requester points at it.
     await this.editNow(true);
-    await this.announceEnd(state, headline);
+    await this.announceEnd(state, headline, endedAt);
   }
 
   /**
    * The end of a job as a new thread reply that mentions the requester: edits notify nobody and the requester is
    * not subscribed to the bot's thread. A failure is also shown in the channel (reply_broadcast).
    */
-  private async announceEnd(state: JobState, headline: string): Promise<void> {
+  private async announceEnd(state: JobState, headline: string, endedAt: number): Promise<void> {
     const { title, jobId, userId } = this.opts;
-    const took = formatDuration(this.opts.clock.now() - this.startedAt);
+    const took = formatDuration(endedAt - this.startedAt);
     const verb =
       state === 'succeeded'
         ? `finished in ${took}`
@@ -317,7 +323,7 @@ export class ProgressReporter {
 
   render(): { text: string; blocks: object[] } {
     const { title, jobId, userId } = this.opts;
-    const elapsed = formatDuration(this.opts.clock.now() - this.startedAt);
+    const elapsed = formatDuration((this.endedAt ?? this.opts.clock.now()) - this.startedAt);
     const icon = this.verdict ? VERDICT_ICON[this.verdict] : ICON[this.state];
     const head = `${icon} *${title}* · job ${jobId} · asked by <@${userId}>`;
     const lines = [head];

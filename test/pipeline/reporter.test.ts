@@ -138,6 +138,34 @@ describe('the end of a job', () => {
     expect(reply.broadcast).toBeFalsy();
   });
 
+  it("counts the job's time to its end, not to the last of its thread replies going out", async () => {
+    // A clock that moves 10 s with every message Slack takes: a long thread drains well after the work is done.
+    let now = 0;
+    const clock = { now: () => now, sleep: systemClock.sleep };
+    const r = new ProgressReporter({
+      client,
+      channel: CHANNEL,
+      title: '/mesh up',
+      jobId: '9',
+      userId: 'U0ADMIN01',
+      clock,
+      log: pino({ level: 'silent' }),
+    });
+    const anchor = await r.ensureAnchor();
+    const stop = slack.onChange((c) => {
+      if (c.kind !== 'delete' && c.message.threadTs === anchor) now += 10_000;
+    });
+    r.setTotal(3);
+    now = 12_000;
+    for (const step of ['VPC', 'subnets', 'NAT gateways']) r.stepFinished(`Create the ${step}`, 'created', 1);
+    await r.finish('succeeded', 'Mesh demo is up.');
+    stop();
+    const end = slack.thread(CHANNEL, anchor).find((m) => /finished in/.test(m.text))!;
+    expect(messageText(slack, end)).toMatch(/finished in 12s: Mesh demo is up\./);
+    const final = messageText(slack, slack.messages(CHANNEL).find((m) => m.ts === anchor)!);
+    expect(final).toMatch(/· 12s elapsed/);
+  });
+
   it('shows a failure in the channel too (reply_broadcast), mentioning the requester', async () => {
     const r = reporter('8');
     const anchor = await r.ensureAnchor();
