@@ -205,8 +205,22 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
         throw err;
       }
       await reporter.finish('failed', failureHeadline(data, err));
-      if (coalesces(data))
-        await answerJoiners(opts, data, String(job.id), { ok: false, summary: failureHeadline(data, err) }, log);
+      if (coalesces(data)) {
+        try {
+          await answerJoiners(opts, data, String(job.id), { ok: false, summary: failureHeadline(data, err) }, log, {
+            stopping: () => shuttingDown,
+          });
+        } catch (stop) {
+          if (!(stop instanceof ShuttingDown)) throw stop;
+          // Those not answered yet went back on the job's list; the job goes back with them, and the next worker's
+          // run of the status (read-only: safe to run again) answers them, rather than this one holding the
+          // shutdown for as long as Slack takes to answer them all.
+          log.info('failed status handed back with the joiners it had not answered (shutdown)');
+          last = false;
+          await job.moveToDelayed(Date.now() + 1000, token);
+          throw new DelayedError();
+        }
+      }
       if (permanent) throw new UnrecoverableError(errorMessage(err));
       throw err;
     } finally {

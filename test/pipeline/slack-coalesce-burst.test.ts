@@ -4,6 +4,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type SlackStandIn, startSlackStandIn } from '../../sandbox/slack/web-api.ts';
+import { PermanentError } from '../../src/errors.ts';
 import { ANCHOR_GRACE_SECONDS } from '../../src/queue/anchor.ts';
 import { ADMIN, CHANNEL, SIGNING_SECRET, startTestBot, type TestBot } from '../helpers/bot.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
@@ -32,8 +33,12 @@ async function standIn(rateLimits: false | undefined): Promise<SlackStandIn> {
   return slack;
 }
 
-/** The bot (web and worker in one process) with a status that runs until released. */
-async function heldBot(slack: SlackStandIn, prefix: string): Promise<{ bot: TestBot; release: () => void }> {
+/** The bot (web and worker in one process) with a status that runs until released (and then fails, if asked). */
+async function heldBot(
+  slack: SlackStandIn,
+  prefix: string,
+  outcome: 'ok' | 'fails' = 'ok',
+): Promise<{ bot: TestBot; release: () => void }> {
   let release: () => void = () => undefined;
   const released = new Promise<void>((res) => {
     release = res;
@@ -47,6 +52,7 @@ async function heldBot(slack: SlackStandIn, prefix: string): Promise<{ bot: Test
       handlers: {
         status: async () => {
           await released;
+          if (outcome === 'fails') throw new PermanentError('AWS refused DescribeVpcs: all 12 checks unread');
           return { ok: true, summary: 'Mesh demo is healthy: all 12 checks ok.', verdict: 'ok' };
         },
       },
@@ -68,14 +74,19 @@ const ask = (slack: SlackStandIn, bot: TestBot, userId: string) =>
   });
 
 /** Each asker's one anchor with the answer, and the reply in its thread that mentions them. */
-async function expectAnswered(slack: SlackStandIn, askers: string[], timeout: number): Promise<void> {
+async function expectAnswered(
+  slack: SlackStandIn,
+  askers: string[],
+  timeout: number,
+  answer = /all 12 checks ok/,
+): Promise<void> {
   await expect
     .poll(
       () =>
         askers.filter((u) => {
           const anchors = slack
             .messages(CHANNEL)
-            .filter((m) => !m.threadTs && m.text.includes(`asked by <@${u}>`) && /all 12 checks ok/.test(m.text));
+            .filter((m) => !m.threadTs && m.text.includes(`asked by <@${u}>`) && answer.test(m.text));
           return (
             anchors.length === 1 && slack.thread(CHANNEL, anchors[0]!.ts).some((m) => m.text.startsWith(`<@${u}>`))
           );
@@ -145,4 +156,29 @@ it('a worker told to stop while it answers a burst does not wait for them all: t
   const next = await heldBot(slack, 'handback');
   next.release();
   await expectAnswered(slack, [ADMIN, ...askers], 90_000);
+}, 150_000);
+
+it('the same for a status that failed: the rest go back with the job, and the next worker answers them', async () => {
+  const slack = await standIn(undefined);
+  const first = await heldBot(slack, 'failback', 'fails');
+  await ask(slack, first.bot, ADMIN);
+  await slack.waitFor((m) => !m.threadTs && m.text.includes(`asked by <@${ADMIN}>`), 10_000);
+  const askers = Array.from({ length: 12 }, (_, i) => `U0FAILB${String(i).padStart(3, '0')}`);
+  await Promise.all(askers.map((u) => ask(slack, first.bot, u)));
+  first.release();
+  const answered = () =>
+    askers.filter((u) =>
+      slack
+        .messages(CHANNEL)
+        .some((m) => !m.threadTs && m.text.includes(`asked by <@${u}>`) && /all 12 checks unread/.test(m.text)),
+    ).length;
+  await expect.poll(answered, { timeout: 30_000, interval: 100 }).toBeGreaterThan(0);
+  await first.bot.meshops.stop();
+  const left = await r.keys('failback:joiners:*');
+  expect(left).toHaveLength(1);
+  expect(await r.llen(left[0]!)).toBeGreaterThan(0);
+  expect(answered()).toBeLessThan(askers.length);
+  const next = await heldBot(slack, 'failback', 'fails');
+  next.release();
+  await expectAnswered(slack, [ADMIN, ...askers], 90_000, /all 12 checks unread/);
 }, 150_000);
