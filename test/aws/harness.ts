@@ -1,5 +1,6 @@
 // Deps and a runner for the AWS step tests: the real runner (src/steps/runner.ts) over real SDK clients.
 import { pino } from 'pino';
+import type { ClusterHost } from '../../sandbox/contracts.ts';
 import { makeAwsClients } from '../../src/aws/clients.ts';
 import { systemClock } from '../../src/clock.ts';
 import type { ClusterSpec, MeshSpec } from '../../src/config/spec-types.ts';
@@ -109,3 +110,11 @@ export async function runExpectingFailure(step: Step): Promise<unknown> {
   if (report.ok) throw new Error(`expected ${step.id} to fail, but it succeeded`);
   return report.failure!.error;
 }
+
+/** For AWS-only tests: EKS clusters get an endpoint that nothing serves, and no Kubernetes stand-in starts. */
+export const NO_KUBERNETES: ClusterHost = {
+  startCluster: async () => ({ endpoint: 'https://127.0.0.1:1', caPem: '' }),
+  stopCluster: async () => undefined,
+  setNodeGroup: () => undefined,
+  deleteNodeGroup: () => undefined,
+};

@@ -4,19 +4,14 @@ import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cloud, startCloud } from '../../sandbox/cloud.ts';
 import { makeAwsClients } from '../../src/aws/clients.ts';
-import { TEST_CREDENTIALS } from './harness.ts';
+import { NO_KUBERNETES, TEST_CREDENTIALS } from './harness.ts';
 
 let cloud: Cloud;
 
 beforeAll(async () => {
   cloud = await startCloud({
     profile: 'fast',
-    clusterHost: {
-      startCluster: async () => ({ endpoint: 'https://127.0.0.1:1', caPem: '' }),
-      stopCluster: async () => undefined,
-      setNodeGroup: () => undefined,
-      deleteNodeGroup: () => undefined,
-    },
+    clusterHost: NO_KUBERNETES,
   });
 });
 afterAll(async () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cloud, startCloud } from '../../sandbox/cloud.ts';
 import { memoizeReads } from '../../src/aws/memo.ts';
 import type { AwsClients } from '../../src/deps.ts';
+import { NO_KUBERNETES } from './harness.ts';
 
 let cloud: Cloud;
 let aws: AwsClients;
@@ -11,12 +12,7 @@ let aws: AwsClients;
 beforeAll(async () => {
   cloud = await startCloud({
     profile: 'fast',
-    clusterHost: {
-      startCluster: async () => ({ endpoint: 'https://127.0.0.1:1', caPem: '' }),
-      stopCluster: async () => undefined,
-      setNodeGroup: () => undefined,
-      deleteNodeGroup: () => undefined,
-    },
+    clusterHost: NO_KUBERNETES,
   });
   const client = new EC2Client({
     region: 'us-east-1',
