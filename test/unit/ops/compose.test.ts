@@ -43,7 +43,7 @@ describe('compose.yaml', () => {
 
   it('.env.example (or compose) names every variable meshops reads', () => {
     const source = readFileSync(join(ROOT, 'src/config/env.ts'), 'utf8');
-    const read = [...source.matchAll(/\b(?:get|number|list|readFile)\('([A-Z_]+)'/g)].map((m) => m[1]);
+    const read = [...source.matchAll(/\b(?:get|number|list|readFile)\(\s*'([A-Z_]+)'/g)].map((m) => m[1]);
     expect(read.length).toBeGreaterThan(10);
     const named = new Set([...Object.keys(example), ...Object.keys(compose.services.bot.environment ?? {})]);
     expect(read.filter((v) => !named.has(v))).toEqual([]);
