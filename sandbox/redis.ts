@@ -68,8 +68,8 @@ async function serverPid(url: string): Promise<number | undefined> {
   probe.on('error', () => undefined);
   try {
     await probe.connect();
-    const info = await probe.info('server');
-    return Number(/^process_id:(\d+)/m.exec(info)?.[1]);
+    const pid = /^process_id:(\d+)/m.exec(await probe.info('server'))?.[1];
+    return pid === undefined ? undefined : Number(pid);
   } catch {
     return undefined;
   } finally {

@@ -198,12 +198,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     let bot: ChildProcess | undefined;
     const startBot = async () => {
       bot = spawn(process.execPath, [`${ROOT}src/main.ts`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      const listening = saidOnce(bot.stdout!, 'web role listening');
-      bot.stdout!.pipe(logFile, { end: false });
-      bot.stderr!.pipe(logFile, { end: false });
       // The port was picked before the bot binds it, and another sandbox's bot can take it meanwhile: the /readyz
       // that answers is ours only once our bot has said it listens (when its log level shows that line).
-      if (['trace', 'debug', 'info'].includes(env.LOG_LEVEL ?? 'info')) await listeningOrExit(listening, bot, 60_000);
+      const showsInfo = ['trace', 'debug', 'info'].includes(env.LOG_LEVEL ?? 'info');
+      const listening = showsInfo ? untilSaid(bot, 'web role listening', 'the bot') : undefined;
+      bot.stdout!.pipe(logFile, { end: false });
+      bot.stderr!.pipe(logFile, { end: false });
+      await listening;
       await waitHealthy(botUrl, bot, 60_000);
     };
     const killBot = async (signal: NodeJS.Signals = 'SIGTERM') => {
@@ -229,21 +230,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGTERM');
         await exited;
       });
+      const started = untilSaid(worker, 'worker role started', 'the worker');
+      worker.stdout!.pipe(logFile, { end: false });
       worker.stderr!.pipe(logFile, { end: false });
-      await new Promise<void>((resolve, reject) => {
-        let seen = '';
-        const fail = () => reject(new Error('the worker did not start within 60 s; see the bot log'));
-        const timer = setTimeout(fail, 60_000);
-        worker.once('exit', (code) => reject(new Error(`the worker exited with code ${code}; see the bot log`)));
-        worker.stdout!.on('data', (chunk: Buffer) => {
-          logFile.write(chunk);
-          seen = (seen + chunk.toString()).slice(-4096);
-          if (seen.includes('worker role started')) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-      });
+      await started;
       return worker;
     };
     log(`bot: ${botUrl}/slack/events (logs in ${dir}/bot.log)`);
@@ -423,32 +413,33 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   }
 }
 
-/** Resolves when the stream has carried this text (its chunks are joined, so a line split between two counts). */
-function saidOnce(stream: NodeJS.ReadableStream, text: string): Promise<void> {
-  return new Promise((resolve) => {
+/**
+ * Resolves once the child's output has carried this text (chunks joined, so a line split between two counts);
+ * rejects when the child exits first, or after 60 s.
+ */
+function untilSaid(child: ChildProcess, text: string, who: string, timeoutMs = 60_000): Promise<void> {
+  return new Promise((resolve, reject) => {
     let seen = '';
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      child.off('exit', onExit);
+      if (err) reject(err);
+      else resolve();
+    };
     const onData = (chunk: Buffer) => {
       seen = (seen + chunk.toString()).slice(-4096);
-      if (!seen.includes(text)) return;
-      stream.off('data', onData);
-      resolve();
+      if (seen.includes(text)) done();
     };
-    stream.on('data', onData);
+    const onExit = (code: number | null) =>
+      done(new Error(`${who} exited with code ${code} at start; see the bot log`));
+    const timer = setTimeout(
+      () => done(new Error(`${who} did not say '${text}' within ${timeoutMs / 1000} s; see the bot log`)),
+      timeoutMs,
+    );
+    child.stdout!.on('data', onData);
+    child.once('exit', onExit);
   });
-}
-
-async function listeningOrExit(listening: Promise<void>, bot: ChildProcess, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const outcome = await Promise.race([
-    listening.then(() => 'listening' as const),
-    new Promise<'exited'>((r) => (bot.exitCode !== null ? r('exited') : bot.once('exit', () => r('exited')))),
-    new Promise<'late'>((r) => {
-      timer = setTimeout(() => r('late'), timeoutMs);
-    }),
-  ]);
-  clearTimeout(timer);
-  if (outcome === 'exited') throw new Error(`the bot exited with code ${bot.exitCode} at start; see its log`);
-  if (outcome === 'late') throw new Error('the bot did not start listening in time; see its log');
 }
 
 async function waitHealthy(url: string, bot: ChildProcess, timeoutMs: number): Promise<void> {

@@ -264,8 +264,7 @@ export class ProgressReporter {
   ): Promise<void> {
     // The job ended now: the time it took does not include the thread's replies still going out (Slack takes
     // about one post a second per channel, so a long thread drains for many seconds after the work is done).
-    const endedAt = this.opts.clock.now();
-    this.endedAt = endedAt;
+    this.endedAt = this.opts.clock.now();
     this.flushInPlace();
     this.state = state;
     this.verdict = state === 'succeeded' ? verdict : undefined;
@@ -275,16 +274,16 @@ export class ProgressReporter {
     await this.threadChain;
     // The anchor shows the outcome first; then the reply that notifies the requester points at it.
     await this.editNow(true);
-    await this.announceEnd(state, headline, endedAt);
+    await this.announceEnd(state, headline);
   }
 
   /**
    * The end of a job as a new thread reply that mentions the requester: edits notify nobody and the requester is
    * not subscribed to the bot's thread. A failure is also shown in the channel (reply_broadcast).
    */
-  private async announceEnd(state: JobState, headline: string, endedAt: number): Promise<void> {
+  private async announceEnd(state: JobState, headline: string): Promise<void> {
     const { title, jobId, userId } = this.opts;
-    const took = formatDuration(endedAt - this.startedAt);
+    const took = formatDuration((this.endedAt ?? this.opts.clock.now()) - this.startedAt);
     const verb =
       state === 'succeeded'
         ? `finished in ${took}`

@@ -143,7 +143,6 @@ export async function findIdentity(src: KubeApi): Promise<{ serviceAccount: bool
   return { serviceAccount: !!sa, token: !!t.token };
 }
 
-/** The source's token for a pair: the identity step's, or the identity made again if it went missing since. */
 export interface PairClients {
   src: KubeApi;
   dst: KubeApi;
@@ -169,6 +168,7 @@ export async function ensure(
     clients.sourceEndpoint(),
     find(dst, source.name),
   ]);
+  // The identity step's token, or the identity made again if it went missing since.
   const token = read.token ?? (await ensureIdentity(ctx, deps, src, source));
   await ctx.checkpoint();
   const objs = destinationObjects(deps, source.name, federationKubeconfig(source.name, ep, token));
