@@ -8,10 +8,17 @@ import { eksClusterName } from '../aws/tags.ts';
 import type { ClusterSpec, MeshSpec } from '../config/spec-types.ts';
 import type { AwsClients, KubeAccess } from '../deps.ts';
 import { PermanentError } from '../errors.ts';
+import { lastAnswer } from './answered.ts';
 import { type EksToken, mintEksToken } from './eks-token.ts';
 
 /** Rebuild well before the 15-minute token lifetime (a recreated cluster is caught by its endpoint, below). */
 export const KUBECONFIG_MAX_AGE_MS = 10 * 60_000;
+/**
+ * A KubeConfig whose API server answered this recently is used without asking EKS again: the cluster is still there
+ * at that endpoint, since deleting an EKS cluster takes minutes and a cluster made again gets a new endpoint. The
+ * steps of a job ask one after another (a wait, then the step it unblocks), each with a DescribeCluster before.
+ */
+export const ANSWERED_RECENTLY_MS = 5_000;
 const AUTH_PROVIDER = 'meshops-eks-token';
 
 /** client-node's Authenticator interface (not exported by the package). */
@@ -56,6 +63,13 @@ export async function describeEndpoint(
     throw new Error(`EKS cluster ${eksName} has no endpoint yet (status ${c?.status ?? 'unknown'})`);
   }
   return { eksName, endpoint: c.endpoint, caData: c.certificateAuthority.data };
+}
+
+/** The endpoint and CA a KubeConfig from buildKubeConfig holds: what DescribeCluster said when it was built. */
+export function endpointOfKubeConfig(kc: KubeConfig): ClusterEndpoint {
+  const c = kc.getCurrentCluster();
+  if (!c?.server || !c.caData) throw new Error('the KubeConfig has no current cluster with a server and CA');
+  return { eksName: c.name, endpoint: c.server, caData: c.caData };
 }
 
 /** An in-memory KubeConfig whose user is authenticated by `authenticate` on every request. */
@@ -109,11 +123,13 @@ export function makeKubeAccess(aws: AwsClients, spec: MeshSpec, opts: KubeAccess
   return {
     async forCluster(cluster) {
       const key = `${cluster.region}/${cluster.name}`;
-      const hit = cache.get(key);
-      // Asked each time: a cluster deleted and made again (down, then up) has a new endpoint and CA at once.
+      const cached = cache.get(key);
+      const hit = cached && now() - cached.builtAt < KUBECONFIG_MAX_AGE_MS ? cached : undefined;
+      const answered = hit ? lastAnswer(hit.kc) : undefined;
+      if (hit && answered !== undefined && now() - answered < ANSWERED_RECENTLY_MS) return hit.kc;
+      // Else asked: a cluster deleted and made again (down, then up) has a new endpoint and CA at once.
       const ep = await endpointOf(key, cluster);
-      const same = hit && hit.endpoint === ep.endpoint && hit.caData === ep.caData;
-      if (hit && same && now() - hit.builtAt < KUBECONFIG_MAX_AGE_MS) return hit.kc;
+      if (hit && hit.endpoint === ep.endpoint && hit.caData === ep.caData) return hit.kc;
       const auth = eksTokenAuthenticator(
         () =>
           mintEksToken({

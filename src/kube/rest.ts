@@ -5,6 +5,7 @@ import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { PermanentError } from '../errors.ts';
 import { timedKubeRequest } from '../metrics/kube.ts';
+import { noteAnswer } from './answered.ts';
 
 export interface KubeRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -109,6 +110,7 @@ export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest)
       r.end();
     });
   const { status, body } = await timedKubeRequest(kc, req.method, req.path, send(false));
+  noteAnswer(kc, Date.now());
 
   if (status >= 200 && status < 300) {
     if (req.text) return body as T;

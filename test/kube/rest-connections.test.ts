@@ -1,10 +1,12 @@
 // The Kubernetes REST client over TLS against a local HTTPS server: successive requests to one cluster share a
-// kept-alive connection (one TLS handshake), and a connection the server closed while idle is replaced.
+// kept-alive connection (one TLS handshake), a connection the server closed while idle is replaced, and each
+// answer is noted (src/kube/answered.ts) so that the cluster need not be described again moments later.
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeServingCerts } from '../../sandbox/kube/server/certs.ts';
 import { buildKubeConfig } from '../../src/kube/access.ts';
+import { lastAnswer } from '../../src/kube/answered.ts';
 import { kubeRequest } from '../../src/kube/rest.ts';
 
 let server: Server;
@@ -55,5 +57,21 @@ describe('kubeRequest connections', () => {
     server.closeIdleConnections();
     await expect(kubeRequest(kc, { method: 'GET', path: '/api/v1/b' })).resolves.toMatchObject({ path: '/api/v1/b' });
     expect(handshakes).toBe(1);
+  });
+
+  it('records when the API server answered through the KubeConfig, and only then', async () => {
+    const kc = kubeconfig();
+    expect(lastAnswer(kc)).toBeUndefined();
+    const before = Date.now();
+    await kubeRequest(kc, { method: 'GET', path: '/api/v1/c' });
+    expect(lastAnswer(kc)).toBeGreaterThanOrEqual(before);
+    const unreachable = buildKubeConfig(
+      { eksName: 'gone', endpoint: 'https://127.0.0.1:1', caData },
+      { isAuthProvider: () => false, applyAuthentication: async () => {} },
+    );
+    await expect(kubeRequest(unreachable, { method: 'GET', path: '/api/v1/d' })).rejects.toThrow(
+      /Unreachable|ECONNREFUSED/,
+    );
+    expect(lastAnswer(unreachable)).toBeUndefined();
   });
 });

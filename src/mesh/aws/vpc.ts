@@ -44,17 +44,32 @@ export async function observe(s: ClusterScope): Promise<Observation> {
     : { state: 'missing', detail: s.cluster.vpcCidr };
 }
 
-async function ensureAttribute(s: ClusterScope, vpcId: string, attr: 'enableDnsSupport' | 'enableDnsHostnames') {
+type DnsAttribute = 'enableDnsSupport' | 'enableDnsHostnames';
+
+async function attributeOn(s: ClusterScope, vpcId: string, attr: DnsAttribute): Promise<boolean> {
   const cur = await aws('ec2:DescribeVpcAttribute', () =>
     s.ec2.send(new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute: attr })),
   );
-  const on = attr === 'enableDnsSupport' ? cur.EnableDnsSupport?.Value : cur.EnableDnsHostnames?.Value;
-  if (on) return false;
+  return !!(attr === 'enableDnsSupport' ? cur.EnableDnsSupport?.Value : cur.EnableDnsHostnames?.Value);
+}
+
+async function turnOn(s: ClusterScope, vpcId: string, attr: DnsAttribute): Promise<void> {
   // One attribute per call: the API refuses both at once.
   const input =
     attr === 'enableDnsSupport' ? { EnableDnsSupport: { Value: true } } : { EnableDnsHostnames: { Value: true } };
   await aws('ec2:ModifyVpcAttribute', () => s.ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, ...input })));
-  return true;
+}
+
+/** DNS support and DNS hostnames on; true when either had to be turned on. Both are read at once. */
+async function ensureDns(s: ClusterScope, vpcId: string): Promise<boolean> {
+  const [support, hostnames] = await Promise.all([
+    attributeOn(s, vpcId, 'enableDnsSupport'),
+    attributeOn(s, vpcId, 'enableDnsHostnames'),
+  ]);
+  // Support first: EC2 turns DNS hostnames on only in a VPC with DNS support.
+  if (!support) await turnOn(s, vpcId, 'enableDnsSupport');
+  if (!hostnames) await turnOn(s, vpcId, 'enableDnsHostnames');
+  return !support || !hostnames;
 }
 
 export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOutcome> {
@@ -82,8 +97,7 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
   const deduped = await removeDuplicates(s, ctx, vpc);
   vpc = deduped.keep;
   const removed = deduped.removed;
-  changed = (await ensureAttribute(s, vpc.VpcId!, 'enableDnsSupport')) || changed;
-  changed = (await ensureAttribute(s, vpc.VpcId!, 'enableDnsHostnames')) || changed;
+  changed = (await ensureDns(s, vpc.VpcId!)) || changed;
   const dup = removed.length ? `; removed a duplicate VPC ${removed.join(', ')} (a retried CreateVpc made it)` : '';
   return {
     summary: `${changed ? 'VPC ready' : 'VPC exists'}: ${vpc.VpcId} ${vpc.CidrBlock} (${s.cluster.region}), DNS hostnames on${dup}`,

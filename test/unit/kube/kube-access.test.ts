@@ -1,10 +1,12 @@
 // makeKubeAccess keeps one KubeConfig per cluster, but never one for an endpoint the cluster no longer has: after
 // `/mesh down` and `/mesh up` within minutes, the new cluster's Kubernetes steps must reach the new API server.
+// Only an API server that answered through the KubeConfig seconds ago spares the DescribeCluster.
 import type { EKSClient } from '@aws-sdk/client-eks';
 import { describe, expect, it } from 'vitest';
 import type { MeshSpec } from '../../../src/config/spec-types.ts';
 import type { AwsClients } from '../../../src/deps.ts';
-import { makeKubeAccess } from '../../../src/kube/access.ts';
+import { ANSWERED_RECENTLY_MS, makeKubeAccess } from '../../../src/kube/access.ts';
+import { noteAnswer } from '../../../src/kube/answered.ts';
 
 const cluster = { name: 'iad', region: 'us-east-1' } as MeshSpec['clusters'][number];
 const spec = { name: 'demo', clusters: [cluster] } as unknown as MeshSpec;
@@ -38,6 +40,22 @@ describe('kube access per cluster', () => {
     await Promise.all([1, 2, 3, 4].map(() => access.forCluster(cluster)));
     expect(state.calls).toBe(1);
     await access.forCluster(cluster);
+    expect(state.calls).toBe(2);
+  });
+
+  it('asks EKS nothing while the API server has answered through the KubeConfig moments ago', async () => {
+    const { state, aws } = fakeEks();
+    let t = 1_000_000;
+    const access = makeKubeAccess(aws, spec, { credentials, now: () => t });
+    const kc = await access.forCluster(cluster);
+    noteAnswer(kc, t);
+    t += ANSWERED_RECENTLY_MS - 1;
+    expect(await access.forCluster(cluster)).toBe(kc);
+    expect(state.calls).toBe(1);
+    // Quiet for longer: EKS is asked again, and a new endpoint is seen at once.
+    t += 2;
+    state.endpoint = 'https://new.example:443';
+    expect((await access.forCluster(cluster)).getCurrentCluster()?.server).toBe('https://new.example:443');
     expect(state.calls).toBe(2);
   });
 
