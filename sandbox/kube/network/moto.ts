@@ -18,3 +18,18 @@ export function ec2For(motoEndpoint: string, region: string): EC2Client {
   }
   return client;
 }
+
+const inFlight = new Map<string, Promise<unknown>>();
+
+/**
+ * One read for every caller asking the same while it is in flight (eight pings side by side each read the same
+ * VPCs, route tables and peerings; moto answers one request at a time). A joiner sees state at most one round
+ * trip older than its own request would have: nothing that a caller waited for before asking is missed.
+ */
+export function sharedRead<T>(key: string, read: () => Promise<T>): Promise<T> {
+  const pending = inFlight.get(key) as Promise<T> | undefined;
+  if (pending) return pending;
+  const p = read().finally(() => inFlight.delete(key));
+  inFlight.set(key, p);
+  return p;
+}

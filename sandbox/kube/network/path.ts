@@ -18,7 +18,7 @@ import { remoteClustersOf, replicaOutOfSync } from '../controllers/federation.ts
 import { cidrContains, cidrsOverlap, parseCidr } from '../controllers/util.ts';
 import type { KubeObject } from '../store.ts';
 import { rttRange } from './latency.ts';
-import { ec2For } from './moto.ts';
+import { ec2For, sharedRead } from './moto.ts';
 
 export interface PathEnd {
   handle: SimClusterHandle;
@@ -167,13 +167,17 @@ interface SideState {
 async function readSide(env: ControllerEnv, h: SimClusterHandle): Promise<SideState> {
   const client = ec2For(env.motoEndpoint, h.placement.region);
   const byVpc = [{ Name: 'vpc-id', Values: [h.placement.vpcId] }];
+  const read = <T>(what: string, send: () => Promise<T>) =>
+    sharedRead(`${env.motoEndpoint}|${h.placement.region}|${h.placement.vpcId}|${what}`, send);
   const [vpcs, subnets, tables, sgs] = await Promise.all([
-    client.send(new DescribeVpcsCommand({ VpcIds: [h.placement.vpcId] })),
-    client.send(new DescribeSubnetsCommand({ Filters: byVpc })),
-    client.send(new DescribeRouteTablesCommand({ Filters: byVpc })),
-    client
-      .send(new DescribeSecurityGroupsCommand({ GroupIds: [h.placement.clusterSecurityGroupId] }))
-      .catch(() => ({ SecurityGroups: [] })),
+    read('vpcs', () => client.send(new DescribeVpcsCommand({ VpcIds: [h.placement.vpcId] }))),
+    read('subnets', () => client.send(new DescribeSubnetsCommand({ Filters: byVpc }))),
+    read('route-tables', () => client.send(new DescribeRouteTablesCommand({ Filters: byVpc }))),
+    read(`sg ${h.placement.clusterSecurityGroupId}`, () =>
+      client
+        .send(new DescribeSecurityGroupsCommand({ GroupIds: [h.placement.clusterSecurityGroupId] }))
+        .catch(() => ({ SecurityGroups: [] })),
+    ),
   ]);
   return {
     vpcCidr: vpcs.Vpcs?.[0]?.CidrBlock ?? '',
@@ -191,7 +195,11 @@ async function findPeering(
   const found = new Map<string, VpcPeeringConnection>();
   const regions = [...new Set([a.placement.region, b.placement.region])];
   const answers = await Promise.all(
-    regions.map((region) => ec2For(env.motoEndpoint, region).send(new DescribeVpcPeeringConnectionsCommand({}))),
+    regions.map((region) =>
+      sharedRead(`${env.motoEndpoint}|${region}|peerings`, () =>
+        ec2For(env.motoEndpoint, region).send(new DescribeVpcPeeringConnectionsCommand({})),
+      ),
+    ),
   );
   for (const out of answers) {
     for (const p of out.VpcPeeringConnections ?? []) {
