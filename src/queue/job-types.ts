@@ -20,6 +20,17 @@ export interface JobData {
   requestedAt: number;
   /** How many times a worker has started this job (a resumed job says so in the thread). */
   starts?: number;
+  /**
+   * A status's answer, reached before its worker stopped while answering those who joined it: the job came back
+   * with it, and its next run gives it to the joiners not answered yet instead of running the status again (which,
+   * for a cancelled one, would undo the cancel).
+   */
+  answer?: HandedBackAnswer;
+}
+
+export interface HandedBackAnswer {
+  result: JobResult;
+  outcome: 'succeeded' | 'failed' | 'cancelled';
 }
 
 export interface JobResult {

@@ -25,7 +25,7 @@ import {
   joinerAnchorPrefix,
 } from './coalesce.ts';
 import { jobNumber } from './enqueue.ts';
-import type { JobData, JobName, JobResult } from './job-types.ts';
+import type { HandedBackAnswer, JobData, JobName, JobResult } from './job-types.ts';
 import { queueNames } from './queues.ts';
 import { startTimers, type Timers } from './timers.ts';
 
@@ -143,6 +143,41 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
       jobEnded(data.name, outcome, (performance.now() - began) / 1000);
     };
     jobStarted(data.name, job.timestamp, job.processedOn ?? Date.now(), starts === 1);
+    // Those who joined a status get its answer. A worker told to stop meanwhile hands the job back with the answer
+    // and the joiners not answered yet, rather than hold the shutdown for as long as Slack takes to answer them all
+    // (a post a second per channel); the next worker's run answers them with it.
+    const answerJoinersOrHandBack = async (answer: HandedBackAnswer): Promise<void> => {
+      const state = answer.outcome === 'cancelled' ? 'cancelled' : undefined;
+      try {
+        await answerJoiners(opts, data, String(job.id), answer.result, log, { state, stopping: () => shuttingDown });
+      } catch (stop) {
+        if (!(stop instanceof ShuttingDown)) throw stop;
+        log.info({ outcome: answer.outcome }, 'status handed back with its answer and the joiners not answered yet');
+        ended('handed_back');
+        await job.updateData({ ...data, answer });
+        await job.moveToDelayed(Date.now() + 1000, token);
+        throw new DelayedError();
+      }
+    };
+    const cleanUp = async () => {
+      controllers.delete(abort);
+      await reporter.flush().catch(() => undefined);
+      if (last) await settleAnchor(opts.redis, opts.prefix, String(job.id)).catch(() => undefined);
+      opts.onJobEnd?.();
+    };
+    if (data.answer) {
+      // Back with its answer: the requester's anchor has it already; only the joiners left are to be answered.
+      const { answer } = data;
+      try {
+        await answerJoinersOrHandBack(answer);
+        log.info({ ok: answer.result.ok }, 'joiners answered with the answer the job came back with');
+        ended(answer.outcome);
+      } finally {
+        await cleanUp();
+      }
+      if (answer.outcome === 'succeeded') return answer.result;
+      throw new UnrecoverableError(answer.result.summary);
+    }
     try {
       await checkpoint();
       if (!reporter.anchor) {
@@ -160,12 +195,13 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
       await reporter.setState('running', '');
       const result = await opts.handlers[data.name](ctx);
       await reporter.finish(result.ok ? 'succeeded' : 'failed', result.summary, result.details, result.verdict);
-      if (coalesces(data))
-        await answerJoiners(opts, data, String(job.id), result, log, { stopping: () => shuttingDown });
+      if (coalesces(data)) await answerJoinersOrHandBack({ result, outcome: result.ok ? 'succeeded' : 'failed' });
       log.info({ ok: result.ok }, 'job finished');
       ended(result.ok ? 'succeeded' : 'failed');
       return result;
     } catch (err) {
+      // Handed back with its answer (above): nothing more to say on the anchor.
+      if (err instanceof DelayedError) throw err;
       if (err instanceof ShuttingDown || (shuttingDown && abort.signal.aborted)) {
         log.info('job handed back to the queue at a safe point (shutdown)');
         ended('handed_back');
@@ -176,27 +212,23 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
       }
       if (err instanceof CancelledError) {
         log.info({ reason: err.message }, 'job cancelled');
-        ended('cancelled');
         await reporter.finish(
           'cancelled',
           `${err.message}. What was made so far is left in place; \`/mesh up\` continues it, \`/mesh down\` removes it.`,
         );
         if (coalesces(data))
-          await answerJoiners(
-            opts,
-            data,
-            String(job.id),
-            { ok: false, summary: `The status you joined was ${err.message}; run \`/mesh status\` again.` },
-            log,
-            { state: 'cancelled' },
-          );
+          await answerJoinersOrHandBack({
+            result: { ok: false, summary: `The status you joined was ${err.message}; run \`/mesh status\` again.` },
+            outcome: 'cancelled',
+          });
+        ended('cancelled');
         throw new UnrecoverableError(err.message);
       }
       const attemptsLeft = (job.opts.attempts ?? 1) - (job.attemptsMade + 1);
       const permanent = isPermanent(err);
       log.error({ err, attemptsLeft, permanent }, 'job failed');
-      ended(!permanent && attemptsLeft > 0 ? 'retried' : 'failed');
       if (!permanent && attemptsLeft > 0) {
+        ended('retried');
         await reporter.setState(
           'running',
           `:warning: ${escapeMrkdwn(errorMessage(err))} (transient): trying again automatically (${attemptsLeft} attempt${attemptsLeft === 1 ? '' : 's'} left).`,
@@ -205,29 +237,16 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
         throw err;
       }
       await reporter.finish('failed', failureHeadline(data, err));
-      if (coalesces(data)) {
-        try {
-          await answerJoiners(opts, data, String(job.id), { ok: false, summary: failureHeadline(data, err) }, log, {
-            stopping: () => shuttingDown,
-          });
-        } catch (stop) {
-          if (!(stop instanceof ShuttingDown)) throw stop;
-          // Those not answered yet went back on the job's list; the job goes back with them, and the next worker's
-          // run of the status (read-only: safe to run again) answers them, rather than this one holding the
-          // shutdown for as long as Slack takes to answer them all.
-          log.info('failed status handed back with the joiners it had not answered (shutdown)');
-          last = false;
-          await job.moveToDelayed(Date.now() + 1000, token);
-          throw new DelayedError();
-        }
-      }
+      if (coalesces(data))
+        await answerJoinersOrHandBack({
+          result: { ok: false, summary: failureHeadline(data, err) },
+          outcome: 'failed',
+        });
+      ended('failed');
       if (permanent) throw new UnrecoverableError(errorMessage(err));
       throw err;
     } finally {
-      controllers.delete(abort);
-      await reporter.flush().catch(() => undefined);
-      if (last) await settleAnchor(opts.redis, opts.prefix, String(job.id)).catch(() => undefined);
-      opts.onJobEnd?.();
+      await cleanUp();
     }
   };
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type SlackStandIn, startSlackStandIn } from '../../sandbox/slack/web-api.ts';
 import { PermanentError } from '../../src/errors.ts';
 import { ANCHOR_GRACE_SECONDS } from '../../src/queue/anchor.ts';
+import { requestCancel } from '../../src/queue/cancel.ts';
 import { ADMIN, CHANNEL, SIGNING_SECRET, startTestBot, type TestBot } from '../helpers/bot.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 
@@ -33,16 +34,22 @@ async function standIn(rateLimits: false | undefined): Promise<SlackStandIn> {
   return slack;
 }
 
-/** The bot (web and worker in one process) with a status that runs until released (and then fails, if asked). */
+type Outcome = 'ok' | 'fails' | 'cancelled';
+
+/**
+ * The bot (web and worker in one process) with a status that runs until released and then ends as asked (a
+ * cancelled one finds its cancel at its next safe point), counting its runs.
+ */
 async function heldBot(
   slack: SlackStandIn,
   prefix: string,
-  outcome: 'ok' | 'fails' = 'ok',
-): Promise<{ bot: TestBot; release: () => void }> {
+  outcome: Outcome = 'ok',
+): Promise<{ bot: TestBot; release: () => void; runs: () => number }> {
   let release: () => void = () => undefined;
   const released = new Promise<void>((res) => {
     release = res;
   });
+  let runs = 0;
   const bot = await startTestBot({
     redisUrl: redis.url,
     slackApiUrl: slack.apiUrl,
@@ -50,8 +57,13 @@ async function heldBot(
     prefix,
     overrides: {
       handlers: {
-        status: async () => {
+        status: async (ctx) => {
+          runs++;
           await released;
+          if (outcome === 'cancelled') {
+            await requestCancel(r, prefix, String(ctx.job.id), ADMIN);
+            await ctx.checkpoint();
+          }
           if (outcome === 'fails') throw new PermanentError('AWS refused DescribeVpcs: all 12 checks unread');
           return { ok: true, summary: 'Mesh demo is healthy: all 12 checks ok.', verdict: 'ok' };
         },
@@ -62,7 +74,7 @@ async function heldBot(
     release();
     await bot.meshops.stop();
   });
-  return { bot, release };
+  return { bot, release, runs: () => runs };
 }
 
 const ask = (slack: SlackStandIn, bot: TestBot, userId: string) =>
@@ -133,9 +145,10 @@ it("under Slack's own limits (a post a second per channel after a short burst): 
 
 /**
  * A worker stopped once it has begun answering twelve joiners: those not answered yet are on the job's list in
- * Redis, and a next worker (whose status ends the same way) answers everyone still waiting, each on one anchor.
+ * Redis, and a next worker answers everyone still waiting, each on one anchor, with the answer the first reached:
+ * without running the status again.
  */
-async function stopWhileAnswering(prefix: string, outcome: 'ok' | 'fails', answer: RegExp): Promise<void> {
+async function stopWhileAnswering(prefix: string, outcome: Outcome, answer: RegExp): Promise<void> {
   const slack = await standIn(undefined);
   const first = await heldBot(slack, prefix, outcome);
   await ask(slack, first.bot, ADMIN);
@@ -160,12 +173,17 @@ async function stopWhileAnswering(prefix: string, outcome: 'ok' | 'fails', answe
   const next = await heldBot(slack, prefix, outcome);
   next.release();
   await expectAnswered(slack, [ADMIN, ...askers], 90_000, answer);
+  expect(next.runs()).toBe(0);
 }
 
-it('a worker told to stop while it answers a burst does not wait for them all: the rest go back with the job, and the next worker answers them', async () => {
+it('a worker told to stop while it answers a burst does not wait for them all: the rest go back with the job and its answer, and the next worker answers them without running the status again', async () => {
   await stopWhileAnswering('handback', 'ok', /all 12 checks ok/);
 }, 150_000);
 
 it('the same for a status that failed: the rest go back with the job, and the next worker answers them', async () => {
   await stopWhileAnswering('failback', 'fails', /all 12 checks unread/);
+}, 150_000);
+
+it('the same for a status that was cancelled: the next worker tells the rest it was cancelled, and runs nothing', async () => {
+  await stopWhileAnswering('cancelback', 'cancelled', /cancelled by/);
 }, 150_000);
