@@ -13,6 +13,8 @@ export interface RecordedCall {
   action: string;
   /** What identifies the request's target: the query parameters (EC2) or the path (EKS). */
   resource: string;
+  /** How long the gateway took to answer, once it has. */
+  ms?: number;
 }
 
 export interface AwsRecorder {
@@ -53,7 +55,8 @@ export async function startAwsRecorder(): Promise<AwsRecorder> {
     msg.on('data', (c: Buffer) => chunks.push(c));
     msg.on('end', () => {
       const body = Buffer.concat(chunks);
-      calls.push({ atMs: Date.now(), ...describe(msg, body) });
+      const call: RecordedCall = { atMs: Date.now(), ...describe(msg, body) };
+      calls.push(call);
       if (!target) {
         res.writeHead(503).end();
         return;
@@ -63,6 +66,9 @@ export async function startAwsRecorder(): Promise<AwsRecorder> {
         { host: target.hostname, port: target.port, method: msg.method, path: msg.url, headers: msg.headers },
         (reply) => {
           res.writeHead(reply.statusCode ?? 502, reply.headers);
+          reply.on('end', () => {
+            call.ms = Date.now() - call.atMs;
+          });
           reply.pipe(res);
         },
       );

@@ -30,6 +30,11 @@ export interface KubeAccess {
    * worker's own AWS credentials; renewed before the token expires. No kubeconfig on disk.
    */
   forCluster(cluster: ClusterSpec): Promise<KubeConfig>;
+  /**
+   * What EKS has just said of the cluster's endpoint and CA (the control plane's wait ends on a DescribeCluster):
+   * the next forCluster, moments later, uses it instead of asking again.
+   */
+  heard?(cluster: ClusterSpec, endpoint: { endpoint: string; caData: string }): void;
 }
 
 /** Calico Enterprise / Cloud credentials from configuration (never in job data, never logged). */

@@ -14,9 +14,10 @@ import { type EksToken, mintEksToken } from './eks-token.ts';
 /** Rebuild well before the 15-minute token lifetime (a recreated cluster is caught by its endpoint, below). */
 export const KUBECONFIG_MAX_AGE_MS = 10 * 60_000;
 /**
- * A KubeConfig whose API server answered this recently is used without asking EKS again: the cluster is still there
- * at that endpoint, since deleting an EKS cluster takes minutes and a cluster made again gets a new endpoint. The
- * steps of a job ask one after another (a wait, then the step it unblocks), each with a DescribeCluster before.
+ * A KubeConfig whose API server answered this recently, or an endpoint EKS described this recently, is used without
+ * asking EKS again: the cluster is still there at that endpoint, since deleting an EKS cluster takes minutes and a
+ * cluster made again gets a new endpoint. The steps of a job ask one after another (a wait, then the step it
+ * unblocks), each with a DescribeCluster before.
  */
 export const ANSWERED_RECENTLY_MS = 5_000;
 const AUTH_PROVIDER = 'meshops-eks-token';
@@ -112,6 +113,7 @@ export function makeKubeAccess(aws: AwsClients, spec: MeshSpec, opts: KubeAccess
   const cache = new Map<string, { kc: KubeConfig; builtAt: number; endpoint: string; caData: string }>();
   // Askers at the same moment share one DescribeCluster (a plan's observation has every Kubernetes step ask).
   const asking = new Map<string, Promise<ClusterEndpoint>>();
+  const told = new Map<string, { ep: ClusterEndpoint; at: number }>();
   const endpointOf = (key: string, cluster: ClusterSpec): Promise<ClusterEndpoint> => {
     let ask = asking.get(key);
     if (!ask) {
@@ -127,8 +129,9 @@ export function makeKubeAccess(aws: AwsClients, spec: MeshSpec, opts: KubeAccess
       const hit = cached && now() - cached.builtAt < KUBECONFIG_MAX_AGE_MS ? cached : undefined;
       const answered = hit ? lastAnswer(hit.kc) : undefined;
       if (hit && answered !== undefined && now() - answered < ANSWERED_RECENTLY_MS) return hit.kc;
-      // Else asked: a cluster deleted and made again (down, then up) has a new endpoint and CA at once.
-      const ep = await endpointOf(key, cluster);
+      // Else asked (or just told): a cluster deleted and made again (down, then up) has a new endpoint and CA at once.
+      const heard = told.get(key);
+      const ep = heard && now() - heard.at < ANSWERED_RECENTLY_MS ? heard.ep : await endpointOf(key, cluster);
       if (hit && hit.endpoint === ep.endpoint && hit.caData === ep.caData) return hit.kc;
       const auth = eksTokenAuthenticator(
         () =>
@@ -145,6 +148,10 @@ export function makeKubeAccess(aws: AwsClients, spec: MeshSpec, opts: KubeAccess
       const kc = buildKubeConfig(ep, auth);
       cache.set(key, { kc, builtAt: now(), endpoint: ep.endpoint, caData: ep.caData });
       return kc;
+    },
+    heard(cluster, { endpoint, caData }) {
+      const eksName = eksClusterName(spec.name, cluster.name);
+      told.set(`${cluster.region}/${cluster.name}`, { ep: { eksName, endpoint, caData }, at: now() });
     },
   };
 }

@@ -229,6 +229,9 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
     await ctx.checkpoint();
   }
   const c = await waitActive(s, ctx);
+  // The Kubernetes steps that follow connect at once: what this describe said spares them asking again.
+  if (c.endpoint && c.certificateAuthority?.data)
+    s.deps.kube.heard?.(s.cluster, { endpoint: c.endpoint, caData: c.certificateAuthority.data });
   const pinned = s.deps.spec.kubernetesVersion;
   const versionNote = pinned && c.version !== pinned ? ` (spec asks ${pinned}; upgrades are not done by up)` : '';
   const verb = changed ? (replaced ? 'created anew (the FAILED one deleted)' : 'created') : 'exists';

@@ -59,27 +59,29 @@ export async function privateSubnetIds(s: ClusterScope): Promise<string[]> {
 }
 
 export async function observe(s: ClusterScope): Promise<Observation> {
-  const all = [...(await subnetsOf(s, 'public')), ...(await subnetsOf(s, 'private'))];
+  const [pub, priv] = await Promise.all([subnetsOf(s, 'public'), subnetsOf(s, 'private')]);
+  const all = [...pub, ...priv];
   const n = all.filter(Boolean).length;
   return { state: n === 4 ? 'ok' : n === 0 ? 'missing' : 'repair', detail: `${n}/4 subnets` };
 }
 
 export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOutcome> {
   const vpc = await requireVpc(s);
-  const existing = { public: await subnetsOf(s, 'public'), private: await subnetsOf(s, 'private') };
+  const [pub, priv] = await Promise.all([subnetsOf(s, 'public'), subnetsOf(s, 'private')]);
+  const existing = { public: pub, private: priv };
   const heldBy = (k: number) => existing.public[k] ?? existing.private[k];
   const held = AZ_INDEXES.map((k) => heldBy(k)?.AvailabilityZone);
   const zones = held.every(Boolean)
     ? AZ_INDEXES.map((k) => ({ name: held[k]!, id: heldBy(k)?.AvailabilityZoneId ?? '?' }))
     : await chooseZones(s, held);
   const azs = zones.map((z) => z.name);
-  const made: string[] = [];
-  const ids: Record<string, string> = {};
-  for (const kind of ['public', 'private'] as const) {
-    const role = kind === 'public' ? ELB_ROLE : INTERNAL_ELB_ROLE;
-    for (const k of AZ_INDEXES) {
-      let subnet = existing[kind][k];
+  const wanted = (['public', 'private'] as const).flatMap((kind) => AZ_INDEXES.map((k) => ({ kind, k })));
+  // The four are independent (a CIDR in an AZ each): made or repaired side by side, one round trip, not four.
+  const done = await Promise.all(
+    wanted.map(async ({ kind, k }) => {
+      const role = kind === 'public' ? ELB_ROLE : INTERNAL_ELB_ROLE;
       const az = azs[k]!;
+      const subnet = existing[kind][k];
       if (!subnet) {
         const out = await aws('ec2:CreateSubnet', () =>
           s.ec2.send(
@@ -91,18 +93,20 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
             }),
           ),
         );
-        subnet = out.Subnet!;
-        made.push(subnet.SubnetId!);
-        await ctx.checkpoint();
-      } else if (tagValue(subnet.Tags, role.Key) !== role.Value) {
-        // Load balancer discovery depends on the role tag: repair it if someone removed it.
-        const id = subnet.SubnetId!;
-        await aws('ec2:CreateTags', () => s.ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [role] })));
-        made.push(`${id} (role tag)`);
+        return { key: `${kind}-${k}`, id: out.Subnet!.SubnetId!, made: out.Subnet!.SubnetId! };
       }
-      ids[`${kind}-${k}`] = subnet.SubnetId!;
-    }
-  }
+      const id = subnet.SubnetId!;
+      if (tagValue(subnet.Tags, role.Key) !== role.Value) {
+        // Load balancer discovery depends on the role tag: repair it if someone removed it.
+        await aws('ec2:CreateTags', () => s.ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [role] })));
+        return { key: `${kind}-${k}`, id, made: `${id} (role tag)` };
+      }
+      return { key: `${kind}-${k}`, id };
+    }),
+  );
+  await ctx.checkpoint();
+  const made = done.flatMap((d) => (d.made ? [d.made] : []));
+  const ids: Record<string, string> = Object.fromEntries(done.map((d) => [d.key, d.id]));
   const list = AZ_INDEXES.map(
     (k) => `${azs[k]} (${zones[k]!.id}): public ${ids[`public-${k}`]}, private ${ids[`private-${k}`]}`,
   );

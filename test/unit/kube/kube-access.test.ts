@@ -59,6 +59,18 @@ describe('kube access per cluster', () => {
     expect(state.calls).toBe(2);
   });
 
+  it('uses the endpoint EKS was heard giving moments ago (the control plane wait), and asks once that is old', async () => {
+    const { state, aws } = fakeEks();
+    let t = 1_000_000;
+    const access = makeKubeAccess(aws, spec, { credentials, now: () => t });
+    access.heard?.(cluster, { endpoint: 'https://heard.example:443', caData: 'Y2EtMw==' });
+    expect((await access.forCluster(cluster)).getCurrentCluster()?.server).toBe('https://heard.example:443');
+    expect(state.calls).toBe(0);
+    t += ANSWERED_RECENTLY_MS;
+    expect((await access.forCluster(cluster)).getCurrentCluster()?.server).toBe('https://old.example:443');
+    expect(state.calls).toBe(1);
+  });
+
   it('builds a new one at once when the cluster was made again with a new endpoint', async () => {
     const { state, aws } = fakeEks();
     const access = makeKubeAccess(aws, spec, { credentials });
