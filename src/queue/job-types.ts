@@ -31,6 +31,8 @@ export interface JobData {
 export interface HandedBackAnswer {
   result: JobResult;
   outcome: 'succeeded' | 'failed' | 'cancelled';
+  /** What the job fails with when it has not succeeded: as the run that reached the answer would have. */
+  reason?: string;
 }
 
 export interface JobResult {

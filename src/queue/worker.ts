@@ -176,7 +176,7 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
         await cleanUp();
       }
       if (answer.outcome === 'succeeded') return answer.result;
-      throw new UnrecoverableError(answer.result.summary);
+      throw new UnrecoverableError(answer.reason ?? answer.result.summary);
     }
     try {
       await checkpoint();
@@ -220,6 +220,7 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
           await answerJoinersOrHandBack({
             result: { ok: false, summary: `The status you joined was ${err.message}; run \`/mesh status\` again.` },
             outcome: 'cancelled',
+            reason: err.message,
           });
         ended('cancelled');
         throw new UnrecoverableError(err.message);
@@ -241,6 +242,7 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
         await answerJoinersOrHandBack({
           result: { ok: false, summary: failureHeadline(data, err) },
           outcome: 'failed',
+          reason: errorMessage(err),
         });
       ended('failed');
       if (permanent) throw new UnrecoverableError(errorMessage(err));

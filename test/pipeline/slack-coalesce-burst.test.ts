@@ -1,12 +1,14 @@
 // A burst of asks that join one status: every asker is answered on one anchor of their own, in their own thread,
 // and what the joins left in Redis goes once they are answered (a burst of thousands must not leave thousands of
 // keys behind for a week).
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type SlackStandIn, startSlackStandIn } from '../../sandbox/slack/web-api.ts';
 import { PermanentError } from '../../src/errors.ts';
 import { ANCHOR_GRACE_SECONDS } from '../../src/queue/anchor.ts';
 import { requestCancel } from '../../src/queue/cancel.ts';
+import { queueNames } from '../../src/queue/queues.ts';
 import { ADMIN, CHANNEL, SIGNING_SECRET, startTestBot, type TestBot } from '../helpers/bot.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 
@@ -148,7 +150,12 @@ it("under Slack's own limits (a post a second per channel after a short burst): 
  * Redis, and a next worker answers everyone still waiting, each on one anchor, with the answer the first reached:
  * without running the status again.
  */
-async function stopWhileAnswering(prefix: string, outcome: Outcome, answer: RegExp): Promise<void> {
+async function stopWhileAnswering(
+  prefix: string,
+  outcome: Outcome,
+  answer: RegExp,
+  ends: { state: 'completed' | 'failed'; reason?: string },
+): Promise<void> {
   const slack = await standIn(undefined);
   const first = await heldBot(slack, prefix, outcome);
   await ask(slack, first.bot, ADMIN);
@@ -174,16 +181,33 @@ async function stopWhileAnswering(prefix: string, outcome: Outcome, answer: RegE
   next.release();
   await expectAnswered(slack, [ADMIN, ...askers], 90_000, answer);
   expect(next.runs()).toBe(0);
+  // The job ends as the run that reached the answer would have ended it (what the App Home lists).
+  const q = new Queue(queueNames(prefix, next.bot.config.spec.name).reads, {
+    connection: { host: '127.0.0.1', port: redis.port },
+  });
+  try {
+    const [job] = await q.getJobs(['completed', 'failed']);
+    expect(await job!.getState()).toBe(ends.state);
+    if (ends.reason) expect(job!.failedReason).toBe(ends.reason);
+  } finally {
+    await q.close();
+  }
 }
 
 it('a worker told to stop while it answers a burst does not wait for them all: the rest go back with the job and its answer, and the next worker answers them without running the status again', async () => {
-  await stopWhileAnswering('handback', 'ok', /all 12 checks ok/);
+  await stopWhileAnswering('handback', 'ok', /all 12 checks ok/, { state: 'completed' });
 }, 150_000);
 
 it('the same for a status that failed: the rest go back with the job, and the next worker answers them', async () => {
-  await stopWhileAnswering('failback', 'fails', /all 12 checks unread/);
+  await stopWhileAnswering('failback', 'fails', /all 12 checks unread/, {
+    state: 'failed',
+    reason: 'AWS refused DescribeVpcs: all 12 checks unread',
+  });
 }, 150_000);
 
 it('the same for a status that was cancelled: the next worker tells the rest it was cancelled, and runs nothing', async () => {
-  await stopWhileAnswering('cancelback', 'cancelled', /cancelled by/);
+  await stopWhileAnswering('cancelback', 'cancelled', /cancelled by/, {
+    state: 'failed',
+    reason: `cancelled by <@${ADMIN}>`,
+  });
 }, 150_000);
