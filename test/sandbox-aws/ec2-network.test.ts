@@ -1,7 +1,8 @@
 // EC2 networking through the gateway. NAT gateways: pending, then available; deleting, then deleted; the
 // Elastic IP cannot be released while the NAT gateway holds it, nor for a while after it is deleted (AuthFailure,
 // as AWS answers), and stays allocated (no longer associated) afterwards. Cross-region VPC peering with the filters
-// EC2 applies (moto ignores them). NAT gateways and peerings that fail on demand, as EC2 shows them.
+// EC2 applies (moto ignores them). NAT gateways and peerings that fail on demand, as EC2 shows them. VPC attributes
+// one per call, as EC2 refuses more.
 import {
   AcceptVpcPeeringConnectionCommand,
   AllocateAddressCommand,
@@ -15,8 +16,10 @@ import {
   DeleteSubnetCommand,
   DescribeAddressesCommand,
   DescribeNatGatewaysCommand,
+  DescribeVpcAttributeCommand,
   DescribeVpcPeeringConnectionsCommand,
   DetachInternetGatewayCommand,
+  ModifyVpcAttributeCommand,
   ReleaseAddressCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +34,29 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await fx?.stop();
+});
+
+describe('VPC attributes through the gateway', () => {
+  it('are changed one per call, as EC2 does: both DNS attributes at once are refused and neither is set', async () => {
+    const { ec2 } = clients(fx.gateway.url);
+    const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc!.VpcId!;
+    const both = new ModifyVpcAttributeCommand({
+      VpcId: vpcId,
+      EnableDnsSupport: { Value: true },
+      EnableDnsHostnames: { Value: true },
+    });
+    await expect(ec2.send(both)).rejects.toMatchObject({
+      name: 'InvalidParameterCombination',
+      message: expect.stringMatching(
+        /^Fields for multiple attribute types specified: (enableDnsSupport, enableDnsHostnames|enableDnsHostnames, enableDnsSupport)$/,
+      ),
+    });
+    const hostnames = () =>
+      ec2.send(new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute: 'enableDnsHostnames' }));
+    expect((await hostnames()).EnableDnsHostnames?.Value).toBe(false);
+    await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsHostnames: { Value: true } }));
+    expect((await hostnames()).EnableDnsHostnames?.Value).toBe(true);
+  });
 });
 
 describe('a NAT gateway through the gateway', () => {
