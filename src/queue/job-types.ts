@@ -31,7 +31,7 @@ export interface JobData {
 export interface HandedBackAnswer {
   result: JobResult;
   outcome: 'succeeded' | 'failed' | 'cancelled';
-  /** What the job fails with when it has not succeeded: as the run that reached the answer would have. */
+  /** What the job fails with, as the run that reached the answer did; absent when its handler returned the answer. */
   reason?: string;
 }
 

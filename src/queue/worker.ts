@@ -147,9 +147,8 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
     // and the joiners not answered yet, rather than hold the shutdown for as long as Slack takes to answer them all
     // (a post a second per channel); the next worker's run answers them with it.
     const answerJoinersOrHandBack = async (answer: HandedBackAnswer): Promise<void> => {
-      const state = answer.outcome === 'cancelled' ? 'cancelled' : undefined;
       try {
-        await answerJoiners(opts, data, String(job.id), answer.result, log, { state, stopping: () => shuttingDown });
+        await answerJoiners(opts, data, String(job.id), answer, log, () => shuttingDown);
       } catch (stop) {
         if (!(stop instanceof ShuttingDown)) throw stop;
         log.info({ outcome: answer.outcome }, 'status handed back with its answer and the joiners not answered yet');
@@ -175,8 +174,9 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
       } finally {
         await cleanUp();
       }
-      if (answer.outcome === 'succeeded') return answer.result;
-      throw new UnrecoverableError(answer.reason ?? answer.result.summary);
+      // As the run that reached it ended: its handler returned the answer, or the job failed with its reason.
+      if (answer.reason === undefined) return answer.result;
+      throw new UnrecoverableError(answer.reason);
     }
     try {
       await checkpoint();
@@ -285,11 +285,10 @@ async function answerJoiners(
   opts: WorkerOptions,
   data: JobData,
   jobId: string,
-  result: JobResult,
+  { result, outcome }: HandedBackAnswer,
   log: Logger,
-  how: { state?: 'cancelled'; stopping?: () => boolean } = {},
+  stopping: () => boolean,
 ): Promise<void> {
-  const { state, stopping = () => false } = how;
   const joiners = await closeJoining(opts.redis, opts.prefix, jobId).catch((err: unknown) => {
     log.warn({ err }, 'could not read who joined this status');
     return [];
@@ -319,7 +318,7 @@ async function answerJoiners(
       job: { name: data.name, command: data.command },
     });
     await reporter
-      .finish(state ?? (result.ok ? 'succeeded' : 'failed'), result.summary, result.details, result.verdict)
+      .finish(outcome, result.summary, result.details, result.verdict)
       .catch((err: unknown) => log.warn({ err, userId: j.userId }, 'could not answer a joiner'));
   });
   // Answered: nobody posts these anchors again (a late joined-anchor poster finds the job answered), so their
