@@ -187,8 +187,12 @@ const SETTLING = new Set([
 /** Verbs for which "not found" is the answer itself (already gone), never a resource still settling. */
 const GONE_IS_DONE = ['Delete', 'Release', 'Detach', 'Disassociate', 'Revoke', 'Remove'];
 
-/** The bounded backoff for settling resources: about 30 s in all. */
-const SETTLE_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 14_000];
+/**
+ * The bounded backoff for settling resources: about 30 s in all. It starts at 100 ms, the SDK's own base delay:
+ * most of the time the lag is shorter than one round trip, and a call that names a resource made a moment ago
+ * (a CreateSubnet after its CreateVpc) is on the way to the next create, so the first retry should not wait long.
+ */
+const SETTLE_DELAYS_MS = [100, 250, 500, 1_000, 2_000, 4_000, 8_000, 14_000];
 
 function settles(action: string): boolean {
   const verb = action.slice(action.indexOf(':') + 1);

@@ -9,6 +9,7 @@ import {
   DescribeSubnetsCommand,
   DescribeVpcAttributeCommand,
   DescribeVpcPeeringConnectionsCommand,
+  ModifyVpcAttributeCommand,
 } from '@aws-sdk/client-ec2';
 import { DescribeClusterCommand, DescribeNodegroupCommand, ListClustersCommand } from '@aws-sdk/client-eks';
 import {
@@ -124,6 +125,37 @@ describe('network step', () => {
       t.Associations!.map((a) => byCidr.get(subnets.find((s) => s.SubnetId === a.SubnetId)!.CidrBlock)!.CidrBlock),
     );
     expect(associated.sort()).toEqual(['10.0.160.0/20', '10.0.176.0/20']);
+  });
+
+  it('a VPC it has just made is not read back: one lookup, the create, DNS hostnames on; one found with them off is read and fixed', async () => {
+    const spec = meshSpec('net4');
+    const deps = testDeps(cloud.awsEndpoint, spec);
+    const vpcLeaf = () => leaves(networkStep(deps, spec.clusters[0]!)).find((l) => l.id === 'network/iad/vpc')!;
+    const calls = (action: string) => cloud.calls.counts()[`ec2:${action}`] ?? 0;
+    const counted = ['DescribeVpcs', 'CreateVpc', 'DescribeVpcAttribute', 'ModifyVpcAttribute'];
+    const snapshot = () => Object.fromEntries(counted.map((a) => [a, calls(a)]));
+    const delta = (before: Record<string, number>) =>
+      Object.fromEntries(counted.map((a) => [a, calls(a) - before[a]!]));
+
+    // EC2 gives a new VPC DNS support and no DNS hostnames, and the SDK sent the create once: no copy to look for.
+    let before = snapshot();
+    const made = await run(vpcLeaf());
+    expect(delta(before)).toEqual({ DescribeVpcs: 1, CreateVpc: 1, DescribeVpcAttribute: 0, ModifyVpcAttribute: 1 });
+    const vpcId = made.outcomes.get('network/iad/vpc')!.resources!.vpc!;
+    const ec2 = deps.aws.ec2('us-east-1');
+    const attr = async (Attribute: 'enableDnsSupport' | 'enableDnsHostnames') => {
+      const out = await ec2.send(new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute }));
+      return (Attribute === 'enableDnsSupport' ? out.EnableDnsSupport : out.EnableDnsHostnames)?.Value;
+    };
+    expect([await attr('enableDnsSupport'), await attr('enableDnsHostnames')]).toEqual([true, true]);
+
+    // Someone turned DNS hostnames off: the next run reads both attributes and turns hostnames back on.
+    await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsHostnames: { Value: false } }));
+    before = snapshot();
+    const fixed = await run(vpcLeaf());
+    expect(delta(before)).toEqual({ DescribeVpcs: 1, CreateVpc: 0, DescribeVpcAttribute: 2, ModifyVpcAttribute: 1 });
+    expect(fixed.changed).toBe(true);
+    expect(await attr('enableDnsHostnames')).toBe(true);
   });
 
   it('uses the availability zones the spec names', async () => {

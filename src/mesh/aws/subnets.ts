@@ -24,7 +24,7 @@ import {
   removedOutcome,
 } from './common.ts';
 import { remainingInterfaces, requireVpc } from './vpc.ts';
-import { chooseZones } from './zones.ts';
+import { chooseZones, readZoneFacts } from './zones.ts';
 
 const ELB_ROLE = { Key: 'kubernetes.io/role/elb', Value: '1' };
 const INTERNAL_ELB_ROLE = { Key: 'kubernetes.io/role/internal-elb', Value: '1' };
@@ -66,14 +66,18 @@ export async function observe(s: ClusterScope): Promise<Observation> {
 }
 
 export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOutcome> {
-  const vpc = await requireVpc(s);
-  const [pub, priv] = await Promise.all([subnetsOf(s, 'public'), subnetsOf(s, 'private')]);
+  // The subnets are found by their tags, not by the VPC, and what a choice of zones needs does not depend on them:
+  // all read at once, one round trip before the creates instead of three (the zones' reads go unused on a run that
+  // finds every subnet in place).
+  const zoneFacts = readZoneFacts(s);
+  zoneFacts.catch(() => {}); // awaited, and so thrown, only when a subnet is missing
+  const [vpc, pub, priv] = await Promise.all([requireVpc(s), subnetsOf(s, 'public'), subnetsOf(s, 'private')]);
   const existing = { public: pub, private: priv };
   const heldBy = (k: number) => existing.public[k] ?? existing.private[k];
   const held = AZ_INDEXES.map((k) => heldBy(k)?.AvailabilityZone);
   const zones = held.every(Boolean)
     ? AZ_INDEXES.map((k) => ({ name: held[k]!, id: heldBy(k)?.AvailabilityZoneId ?? '?' }))
-    : await chooseZones(s, held);
+    : await chooseZones(s, held, zoneFacts);
   const azs = zones.map((z) => z.name);
   const wanted = (['public', 'private'] as const).flatMap((kind) => AZ_INDEXES.map((k) => ({ kind, k })));
   // The four are independent (a CIDR in an AZ each): made or repaired side by side, one round trip, not four.

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { aws } from '../../aws/errors.ts';
 import { keepMatching, type Scope } from '../../aws/find.ts';
+import { sentMoreThanOnce } from '../../aws/retried.ts';
 import { meshFilters, tagSpec } from '../../aws/tags.ts';
 import type { Deps } from '../../deps.ts';
 import { PermanentError } from '../../errors.ts';
@@ -61,19 +62,23 @@ async function turnOn(s: ClusterScope, vpcId: string, attr: DnsAttribute): Promi
 }
 
 /** DNS support and DNS hostnames on; true when either had to be turned on. Both are read at once. */
-async function ensureDns(s: ClusterScope, vpcId: string): Promise<boolean> {
-  const [support, hostnames] = await Promise.all([
-    attributeOn(s, vpcId, 'enableDnsSupport'),
-    attributeOn(s, vpcId, 'enableDnsHostnames'),
-  ]);
+async function ensureDns(s: ClusterScope, vpcId: string, justMade: boolean): Promise<boolean> {
+  // A VPC just made has EC2's defaults, DNS support on and DNS hostnames off (VPC user guide, "DNS attributes for
+  // your VPC"): nothing to read before turning hostnames on, a round trip saved before the subnets.
+  const [support, hostnames] = justMade
+    ? [true, false]
+    : await Promise.all([attributeOn(s, vpcId, 'enableDnsSupport'), attributeOn(s, vpcId, 'enableDnsHostnames')]);
   // Support first: EC2 turns DNS hostnames on only in a VPC with DNS support.
   if (!support) await turnOn(s, vpcId, 'enableDnsSupport');
   if (!hostnames) await turnOn(s, vpcId, 'enableDnsHostnames');
   return !support || !hostnames;
 }
 
+const findTagged = (s: ClusterScope) => findVpcs(s.ec2, { mesh: s.mesh, cluster: s.cluster.name, component: 'vpc' });
+
 export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOutcome> {
-  let vpc = await findVpc(s.ec2, s.mesh, s.cluster.name);
+  const tagged = await findTagged(s);
+  let vpc = tagged[0];
   let changed = false;
   if (vpc && vpc.CidrBlock !== s.cluster.vpcCidr) {
     throw new PermanentError(
@@ -81,6 +86,8 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
       { code: 'VpcCidrMismatch', hint: 'set vpcCidr back in the spec, or run /mesh down first to rebuild the network' },
     );
   }
+  let removed: string[] = [];
+  let made: string | undefined;
   if (!vpc) {
     const out = await aws('ec2:CreateVpc', () =>
       s.ec2.send(
@@ -91,13 +98,16 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
       ),
     );
     vpc = out.Vpc!;
+    made = vpc.VpcId;
     changed = true;
     await ctx.checkpoint();
+    // Only a CreateVpc the SDK sent again can have made a second VPC: then the copy is looked for.
+    if (sentMoreThanOnce(out)) ({ keep: vpc, removed } = await removeDuplicates(s, ctx, vpc, await findTagged(s)));
+  } else if (tagged.length > 1) {
+    // Left by an earlier run whose retried CreateVpc made two.
+    ({ keep: vpc, removed } = await removeDuplicates(s, ctx, vpc, tagged));
   }
-  const deduped = await removeDuplicates(s, ctx, vpc);
-  vpc = deduped.keep;
-  const removed = deduped.removed;
-  changed = (await ensureDns(s, vpc.VpcId!)) || changed;
+  changed = (await ensureDns(s, vpc.VpcId!, vpc.VpcId === made)) || changed;
   const dup = removed.length ? `; removed a duplicate VPC ${removed.join(', ')} (a retried CreateVpc made it)` : '';
   return {
     summary: `${changed ? 'VPC ready' : 'VPC exists'}: ${vpc.VpcId} ${vpc.CidrBlock} (${s.cluster.region}), DNS hostnames on${dup}`,
@@ -115,8 +125,8 @@ async function removeDuplicates(
   s: ClusterScope,
   ctx: StepContext,
   got: Vpc,
+  all: Vpc[],
 ): Promise<{ keep: Vpc; removed: string[] }> {
-  const all = await findVpcs(s.ec2, { mesh: s.mesh, cluster: s.cluster.name, component: 'vpc' });
   if (all.length < 2) return { keep: got, removed: [] };
   const subnets = new Map<string, number>();
   for (const v of all) {

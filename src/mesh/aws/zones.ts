@@ -64,13 +64,31 @@ function unfit(z: Zone, offered: Set<string>, instanceType: string): string | un
   return undefined;
 }
 
+/** What a choice of zones reads: the region's zones, and the zone IDs that offer the node group's instance type. */
+export interface ZoneFacts {
+  zones: Zone[];
+  offered: Set<string>;
+}
+
+export async function readZoneFacts(s: ClusterScope): Promise<ZoneFacts> {
+  const [zones, offered] = await Promise.all([
+    regionZones(s.ec2),
+    zonesOffering(s.ec2, s.cluster.nodeGroup.instanceType),
+  ]);
+  return { zones, offered };
+}
+
 /**
  * The two zones for the subnets: the ones subnets already hold (by index), else the spec's (by zone ID or by
  * name, checked), else the first two by name that EKS supports and that offer the node group's instance type.
  */
-export async function chooseZones(s: ClusterScope, held: (string | undefined)[]): Promise<[Zone, Zone]> {
+export async function chooseZones(
+  s: ClusterScope,
+  held: (string | undefined)[],
+  facts: Promise<ZoneFacts> = readZoneFacts(s),
+): Promise<[Zone, Zone]> {
   const instanceType = s.cluster.nodeGroup.instanceType;
-  const [zones, offered] = await Promise.all([regionZones(s.ec2), zonesOffering(s.ec2, instanceType)]);
+  const { zones, offered } = await facts;
   const fit = zones.filter((z) => !unfit(z, offered, instanceType));
   const suggestion = `availabilityZoneIds: [${fit
     .slice(0, 2)

@@ -117,3 +117,27 @@ describe('classifyAwsError', () => {
     expect(classifyAwsError(plain, 'ec2:DescribeVpcs')).toBe(plain);
   });
 });
+
+describe('a call naming a resource still settling', () => {
+  it('is tried again inside the step, first after 100 ms (the SDK base delay), then after 250 ms', async () => {
+    const vpcId = 'vpc-0new';
+    const tries: number[] = [];
+    const started = Date.now();
+    const modify = async () => {
+      tries.push(Date.now() - started);
+      // EC2 answers NotFound for a VPC made a moment ago until its record has spread (eventual consistency).
+      if (tries.length < 3) {
+        ec2Error(400, 'InvalidVpcID.NotFound', `The vpc ID '${vpcId}' does not exist`);
+        return ec2().send(new CreateNatGatewayCommand({ SubnetId: 'subnet-1', AllocationId: 'eipalloc-1' }));
+      }
+      return 'turned on';
+    };
+    expect(await aws('ec2:ModifyVpcAttribute', modify)).toBe('turned on');
+    expect(tries).toHaveLength(3);
+    const gaps = [tries[1]! - tries[0]!, tries[2]! - tries[1]!];
+    // Lower bounds are what the backoff promises; the upper ones only keep a slow machine from hiding a longer wait.
+    expect(gaps[0]).toBeGreaterThanOrEqual(99);
+    expect(gaps[0]).toBeLessThan(250);
+    expect(gaps[1]).toBeGreaterThanOrEqual(249);
+  });
+});

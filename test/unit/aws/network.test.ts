@@ -158,6 +158,51 @@ describe('routes', () => {
 });
 
 describe('subnets', () => {
+  it('a fresh cluster reads its VPC, its subnets and the zones in one round trip, then makes the four at once', async () => {
+    // Every read is answered only once all five are asked: one after another, the step would never get past the first.
+    const reads = ['DescribeVpcs', 'DescribeSubnets', 'DescribeAvailabilityZones', 'DescribeInstanceTypeOfferings'];
+    let asked = 0;
+    let allAsked!: () => void;
+    const together = new Promise<void>((r) => {
+      allAsked = r;
+    });
+    const read =
+      <T>(answer: T) =>
+      async () => {
+        if (++asked === 5) allAsked();
+        await together;
+        return answer;
+      };
+    const fake = fakeAws({
+      ec2: {
+        DescribeVpcs: read({ Vpcs: [{ VpcId: 'vpc-1', CidrBlock: '10.0.0.0/16', Tags: own('vpc') }] }),
+        DescribeSubnets: read({ Subnets: [] }),
+        DescribeAvailabilityZones: read({
+          AvailabilityZones: [
+            { ZoneName: 'us-east-1a', ZoneId: 'use1-az1' },
+            { ZoneName: 'us-east-1b', ZoneId: 'use1-az2' },
+          ],
+        }),
+        DescribeInstanceTypeOfferings: read({
+          InstanceTypeOfferings: [{ Location: 'use1-az1' }, { Location: 'use1-az2' }],
+        }),
+        CreateSubnet: (i) => ({ Subnet: { SubnetId: `subnet-${i.CidrBlock}` } }),
+      },
+    });
+    const deps = fakeDeps(fake.aws);
+    const out = await subnets.ensure(clusterScope(deps, deps.spec.clusters[0]!), fakeContext(deps.clock));
+    expect(out.changed).toBe(true);
+    const order = fake.calls.map((c) => c.name);
+    expect(order.slice(0, 5).sort()).toEqual([...reads, 'DescribeSubnets'].sort());
+    expect(order.slice(5)).toEqual(Array(4).fill('CreateSubnet'));
+    expect(fake.called('CreateSubnet').map((c) => c.input.AvailabilityZone)).toEqual([
+      'us-east-1a',
+      'us-east-1b',
+      'us-east-1a',
+      'us-east-1b',
+    ]);
+  });
+
   it('health counts the four subnets', () => {
     expect(subnets.health([]).map((l) => l.health)).toEqual(['absent']);
     expect(subnets.health([{}, {}]).map((l) => l.health)).toEqual(['warning']);

@@ -51,10 +51,14 @@ describe('parseManifestsOnce', () => {
   const text =
     'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n';
 
-  it('gives each caller its own copy of the parsed objects', async () => {
+  it('gives every caller the same parse, frozen: one caller cannot change what the next one applies', async () => {
     const first = await parseManifestsOnce(text);
-    first[0]!.metadata.name = 'changed by the first caller';
+    expect(() => {
+      (first[0]!.metadata as { name: string }).name = 'changed by the first caller';
+    }).toThrow(TypeError);
+    expect(() => (first as unknown[]).push({})).toThrow(TypeError);
     const second = await parseManifestsOnce(text);
+    expect(second).toBe(first);
     expect(second.map((o) => o.metadata.name)).toEqual(['a', 'b']);
   });
 

@@ -116,7 +116,7 @@ function makeAjv(): Ajv {
     validateSchema: false,
     logger: false,
     formats: FORMATS,
-    code: { regExp: goRegExp },
+    code: { regExp: goRegExp, optimize: false },
   });
   ajv.addKeyword({
     keyword: 'x-kubernetes-int-or-string',
