@@ -34,8 +34,10 @@ async function hourlyCost(deps: Deps): Promise<string> {
 
 export async function upJob(deps: Deps, ctx: JobContext, dryRun: boolean): Promise<JobResult> {
   const plan = planUp(deps);
-  const observing = planUp({ ...deps, aws: memoizeReads(deps.aws) });
-  const cost = hourlyCost(deps);
+  // The cost asks EKS for its versions as the control plane's observation does: one answer for both.
+  const reads = memoizeReads(deps.aws);
+  const observing = planUp({ ...deps, aws: reads });
+  const cost = hourlyCost({ ...deps, aws: reads });
   const total = leaves(plan).length;
   const run = await runPlanJob(ctx, deps.clock, plan, {
     heading: dryRun
@@ -77,8 +79,9 @@ export async function upJob(deps: Deps, ctx: JobContext, dryRun: boolean): Promi
  */
 export async function upPlanJob(deps: Deps, ctx: JobContext): Promise<JobResult> {
   const plan = planUp(deps);
-  const observing = planUp({ ...deps, aws: memoizeReads(deps.aws) });
-  const cost = hourlyCost(deps);
+  const reads = memoizeReads(deps.aws);
+  const observing = planUp({ ...deps, aws: reads });
+  const cost = hourlyCost({ ...deps, aws: reads });
   const steps = leaves(plan);
   const run = await runPlanJob(ctx, deps.clock, plan, {
     heading: `The plan for mesh *${deps.spec.name}* (${steps.length} steps): nothing changes until an admin presses *Apply*.`,

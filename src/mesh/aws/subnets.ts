@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { aws } from '../../aws/errors.ts';
 import { keepMatching, type Scope } from '../../aws/find.ts';
-import { meshFilters, tagSpec, tagValue } from '../../aws/tags.ts';
+import { COMPONENT_TAG, meshFilters, tagSpec, tagValue } from '../../aws/tags.ts';
 import type { Deps } from '../../deps.ts';
 import type { Observation, StepContext, StepOutcome } from '../../steps/step.ts';
 import {
@@ -37,10 +37,24 @@ export async function findSubnets(ec2: EC2Client, s: Scope, extra: Filter[] = []
   return keepMatching(out.Subnets ?? [], filters);
 }
 
+/** Both kinds of the cluster's subnets in one call: the observation, the subnets step and the NAT steps ask. */
+function clusterSubnets(s: ClusterScope): Promise<Subnet[]> {
+  const kinds = { Name: `tag:${COMPONENT_TAG}`, Values: ['subnet-public', 'subnet-private'] };
+  return findSubnets(s.ec2, { mesh: s.mesh, cluster: s.cluster.name }, [kinds]);
+}
+
+/** Per kind, the subnet of each AZ index, identified by its CIDR (the layout fixes it) and its component tag. */
+function byKind(s: ClusterScope, found: Subnet[]): Record<SubnetKind, (Subnet | undefined)[]> {
+  const of = (kind: SubnetKind) =>
+    AZ_INDEXES.map((k) =>
+      found.find((x) => x.CidrBlock === s.layout[kind][k] && tagValue(x.Tags, COMPONENT_TAG) === `subnet-${kind}`),
+    );
+  return { public: of('public'), private: of('private') };
+}
+
 /** The subnet of one kind per AZ index, identified by its CIDR (the layout fixes it). */
 export async function subnetsOf(s: ClusterScope, kind: SubnetKind): Promise<(Subnet | undefined)[]> {
-  const found = await findSubnets(s.ec2, { mesh: s.mesh, cluster: s.cluster.name, component: `subnet-${kind}` });
-  return AZ_INDEXES.map((k) => found.find((x) => x.CidrBlock === s.layout[kind][k]));
+  return byKind(s, await clusterSubnets(s))[kind];
 }
 
 export async function requireSubnet(s: ClusterScope, kind: SubnetKind, k: number): Promise<Subnet> {
@@ -59,8 +73,8 @@ export async function privateSubnetIds(s: ClusterScope): Promise<string[]> {
 }
 
 export async function observe(s: ClusterScope): Promise<Observation> {
-  const [pub, priv] = await Promise.all([subnetsOf(s, 'public'), subnetsOf(s, 'private')]);
-  const all = [...pub, ...priv];
+  const found = byKind(s, await clusterSubnets(s));
+  const all = [...found.public, ...found.private];
   const n = all.filter(Boolean).length;
   return { state: n === 4 ? 'ok' : n === 0 ? 'missing' : 'repair', detail: `${n}/4 subnets` };
 }
@@ -71,8 +85,8 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
   // finds every subnet in place).
   const zoneFacts = readZoneFacts(s);
   zoneFacts.catch(() => {}); // awaited, and so thrown, only when a subnet is missing
-  const [vpc, pub, priv] = await Promise.all([requireVpc(s), subnetsOf(s, 'public'), subnetsOf(s, 'private')]);
-  const existing = { public: pub, private: priv };
+  const [vpc, found] = await Promise.all([requireVpc(s), clusterSubnets(s)]);
+  const existing = byKind(s, found);
   const heldBy = (k: number) => existing.public[k] ?? existing.private[k];
   const held = AZ_INDEXES.map((k) => heldBy(k)?.AvailabilityZone);
   const zones = held.every(Boolean)
