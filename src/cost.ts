@@ -2,10 +2,11 @@
 // hourly items (control planes, nodes and their volumes, NAT gateways, public IPv4 addresses, and the load
 // balancers Kubernetes Services left, at their per-hour price); traffic, and a load balancer's capacity units
 // (LCU, NLCU) or per-GB charge, depend on use and are left out, and the breakdown says so.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import type { MeshSpec } from './config/spec-types.ts';
+import { deepFreeze } from './deep-freeze.ts';
 
 const RegionPricesSchema = z.object({
   eksClusterHour: z.number().nonnegative(),
@@ -33,8 +34,20 @@ export function parsePrices(text: string): PriceTable {
   return PriceTableSchema.parse(parse(text));
 }
 
+// Parsed once per file version: an `up` asks for every cluster's line and its cost (20 ms of YAML and schema each,
+// on the job's event loop while its first AWS calls are in flight). A changed file is read again.
+const loaded = new Map<string, { mtimeMs: number; size: number; table: Promise<PriceTable> }>();
+
+/** The price table, shared and frozen (see deep-freeze.ts). */
 export async function loadPrices(path: string | URL = DEFAULT_PRICES_PATH): Promise<PriceTable> {
-  return parsePrices(await readFile(path, 'utf8'));
+  const key = String(path);
+  const { mtimeMs, size } = await stat(path);
+  const hit = loaded.get(key);
+  if (hit && hit.mtimeMs === mtimeMs && hit.size === size) return hit.table;
+  const table = readFile(path, 'utf8').then((text) => deepFreeze(parsePrices(text)));
+  loaded.set(key, { mtimeMs, size, table });
+  table.catch(() => loaded.delete(key));
+  return table;
 }
 
 /** What is (or will be) billed by the hour in one region. */

@@ -2,6 +2,7 @@
 // Calico's CRDs are too large for client-side apply's last-applied annotation (projectcalico/calico#6491).
 // CRDs go first and must be Established before objects of their kinds can be applied.
 import { Worker } from 'node:worker_threads';
+import { deepFreeze } from '../deep-freeze.ts';
 import { mapLimited } from '../map-limited.ts';
 import type { StepContext } from '../steps/step.ts';
 import { waitFor } from '../steps/wait.ts';
@@ -54,14 +55,6 @@ export async function parseManifestsOnce(text: string): Promise<readonly KubeObj
     objects.catch(() => parsed.delete(text));
   }
   return objects;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }
 
 export async function fetchManifest(

@@ -1,5 +1,15 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { costOfObserved, estimateHourlyCost, formatCost, loadPrices, parsePrices } from '../../../src/cost.ts';
+import {
+  costOfObserved,
+  DEFAULT_PRICES_PATH,
+  estimateHourlyCost,
+  formatCost,
+  loadPrices,
+  parsePrices,
+} from '../../../src/cost.ts';
 import { meshSpec } from '../../aws/harness.ts';
 
 describe('cost', () => {
@@ -64,5 +74,20 @@ describe('cost', () => {
     expect(() =>
       parsePrices('currency: USD\nhoursPerMonth: 730\nregions:\n  us-east-1:\n    eksClusterHour: 0.1\n'),
     ).toThrow();
+  });
+
+  it('parses a price file once and shares it frozen; a changed file is read again', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'prices-')), 'prices.yaml');
+    const text = readFileSync(DEFAULT_PRICES_PATH, 'utf8');
+    writeFileSync(path, text);
+    const first = await loadPrices(path);
+    expect(await loadPrices(path)).toBe(first);
+    expect(() => {
+      (first.regions['us-east-1'] as { natGatewayHour: number }).natGatewayHour = 0;
+    }).toThrow(TypeError);
+    writeFileSync(path, text.replace(/natGatewayHour: 0\.045/, 'natGatewayHour: 0.05'));
+    const changed = await loadPrices(path);
+    expect(changed).not.toBe(first);
+    expect(changed.regions['us-east-1']!.natGatewayHour).toBe(0.05);
   });
 });
