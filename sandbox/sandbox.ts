@@ -13,6 +13,7 @@ import { botEnvironment } from './bot-env.ts';
 import { calicoCloudEnv } from './calico/cloud-service.ts';
 import { type Cloud, startCloud } from './cloud.ts';
 import type { TimeProfile } from './contracts.ts';
+import { warmValidatorsOfRelease } from './kube/server/schema/warm-validators.ts';
 import { keepKubeconfig } from './kubeconfig.ts';
 import { freePort, type LocalRedis, redisAnswers, startRedis } from './redis.ts';
 import type { SlackMessage } from './slack/state.ts';
@@ -174,6 +175,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
     const specPath = await writeSandboxSpec(cloud, opts.specPath ?? `${ROOT}infra/mesh.yaml`, dir);
     const spec = parseSpec(await readFile(specPath, 'utf8'), specPath);
+    // While the bot starts (another process): see warm-validators.ts.
+    const warming = warmValidatorsOfRelease(spec.calico.manifestBaseUrl, spec.calico.version).catch((err: Error) => {
+      log(`could not compile the Calico CRD schemas ahead: ${err.message}`);
+      return 0;
+    });
     const port = await freePort();
     const botUrl = `http://127.0.0.1:${port}`;
     const logFile: WriteStream = createWriteStream(`${dir}/bot.log`, { flags: 'a' });
@@ -217,6 +223,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     };
     await startBot();
     cleanups.unshift(() => killBot('SIGTERM'));
+    await warming;
     const startWorker = async (): Promise<ChildProcess> => {
       // Its own port: a worker serves its health and metrics on PORT too.
       const workerPort = String(await freePort());

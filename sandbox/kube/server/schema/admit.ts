@@ -46,6 +46,24 @@ function validatorFor(entry: CompiledVersion): ValidateFunction {
   return v;
 }
 
+const schemaHash = (schema: JsonSchema) => createHash('sha256').update(JSON.stringify(schema)).digest('hex');
+
+/**
+ * Compiles a CRD version's schema ahead of its first custom resource (see warm-validators.ts); the cache is the one
+ * validatorFor reads, keyed by content, so a CRD later created with this schema in any cluster finds it compiled.
+ */
+/** How many distinct schemas this process has compiled (for tests of the warm-up). */
+export function compiledValidators(): number {
+  return validators.size;
+}
+
+export function warmValidator(schema: JsonSchema): boolean {
+  const hash = schemaHash(schema);
+  if (validators.has(hash)) return false;
+  validators.set(hash, compileSchema(schema));
+  return true;
+}
+
 /**
  * The CRD schema that governs a resource. projectcalico.org/v3, served by calico-apiserver, decodes into the same
  * Go types that Calico's crd.projectcalico.org/v1 CRDs are generated from, so the installed v1 CRD of the kind
@@ -71,7 +89,7 @@ function crdSchema(ctx: ClusterContext, resource: ServedResource): CompiledVersi
   const key = String(crd.metadata.generation ?? 0);
   const hit = compiled.get(slot);
   if (hit && hit.key === key) return hit;
-  const hash = createHash('sha256').update(JSON.stringify(schema)).digest('hex');
+  const hash = schemaHash(schema);
   const entry: CompiledVersion = { key, schema, hash, rules: hasRules(schema) };
   compiled.set(slot, entry);
   return entry;
