@@ -377,13 +377,14 @@ export async function awaitReady(
       `, connected to Calico Cloud as ${name} (installer complete, Installation upgraded to ` +
       `TigeraSecureEnterprise, ${CLOUD_CONNECTION_STATUS} Available${addr ? `, guardian to ${addr}` : ''})`;
   }
-  let license = '';
-  // Applied again on every run (server-side apply is idempotent) in case the install had to defer it.
-  if (deps.spec.calico.variant === 'enterprise' && (await applyLicenseIfServed(client, deps))) {
-    license = ', license in place';
-  }
-  await requireClusterMeshApi(client, deps, cluster);
-  const flow = await applyFlowLogs(client, deps);
+  // Three things that do not depend on one another, at once: the pairs and workloads wait for this step. The license
+  // is applied again on every run (server-side apply is idempotent) in case the install had to defer it.
+  const [licensed, , flow] = await Promise.all([
+    deps.spec.calico.variant === 'enterprise' ? applyLicenseIfServed(client, deps) : false,
+    requireClusterMeshApi(client, deps, cluster),
+    applyFlowLogs(client, deps),
+  ]);
+  const license = licensed ? ', license in place' : '';
   return {
     summary:
       `${cluster.name}: ${nodes} nodes Ready, TigeraStatus calico and apiserver Available, ` +
