@@ -40,7 +40,12 @@ export const sec = (ms: number, digits = 2) => `${(ms / 1000).toFixed(digits)} s
 
 /** A sandbox with its own directory under .sandbox/, Slack rate limits off (the benchmarks time the product). */
 export function benchSandbox(name: string, opts: SandboxOptions = {}): Promise<Sandbox> {
-  return startSandbox({ dir: `${ROOT}.sandbox/bench-${name}`, slackRateLimits: false, ...opts });
+  return startSandbox({
+    dir: `${ROOT}.sandbox/bench-${name}`,
+    slackRateLimits: false,
+    warmCalicoSchemas: true,
+    ...opts,
+  });
 }
 
 export interface Timed {

@@ -99,6 +99,7 @@ async function main(): Promise<void> {
       redisUrl: process.env.REDIS_URL,
       zones,
       loadBalancerController: !flags['no-lb-controller'],
+      warmCalicoSchemas: true,
       log: say,
     });
   } catch (err) {

@@ -45,6 +45,12 @@ export interface SandboxOptions {
   zones?: ZoneMapping;
   /** false: no AWS Load Balancer Controller in the clusters; LoadBalancer Services get Classic ELBs (`--no-lb-controller`). */
   loadBalancerController?: boolean;
+  /**
+   * Compile the spec's Calico CRD schemas while the bot starts (kube/server/schema/warm-validators.ts): the console
+   * and the benchmarks do, so that an `up` is not held up by the stand-in's own compiling; tests do not (most never
+   * apply Calico, and the suite would pay a second of CPU per sandbox).
+   */
+  warmCalicoSchemas?: boolean;
   log?: (line: string) => void;
 }
 
@@ -176,10 +182,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const specPath = await writeSandboxSpec(cloud, opts.specPath ?? `${ROOT}infra/mesh.yaml`, dir);
     const spec = parseSpec(await readFile(specPath, 'utf8'), specPath);
     // While the bot starts (another process): see warm-validators.ts.
-    const warming = warmValidatorsOfRelease(spec.calico.manifestBaseUrl, spec.calico.version).catch((err: Error) => {
-      log(`could not compile the Calico CRD schemas ahead: ${err.message}`);
-      return 0;
-    });
+    const warming = opts.warmCalicoSchemas
+      ? warmValidatorsOfRelease(spec.calico.manifestBaseUrl, spec.calico.version).catch((err: Error) => {
+          log(`could not compile the Calico CRD schemas ahead: ${err.message}`);
+          return 0;
+        })
+      : undefined;
     const port = await freePort();
     const botUrl = `http://127.0.0.1:${port}`;
     const logFile: WriteStream = createWriteStream(`${dir}/bot.log`, { flags: 'a' });

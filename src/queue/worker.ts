@@ -27,6 +27,7 @@ import {
 import { jobNumber } from './enqueue.ts';
 import type { HandedBackAnswer, JobData, JobName, JobResult } from './job-types.ts';
 import { queueNames } from './queues.ts';
+import { reportStalledOut } from './stalled-out.ts';
 import { startTimers, type Timers } from './timers.ts';
 
 export interface JobContext {
@@ -66,6 +67,9 @@ export interface WorkerOptions {
   onJobEnd?: () => void;
 }
 
+/** A job whose worker died this many times in a row is failed by BullMQ (and reported by stalled-out.ts). */
+const MAX_STALLED_COUNT = 5;
+
 /** How many joiners of a status are answered side by side. */
 const JOINERS_AT_ONCE = 4;
 
@@ -92,14 +96,10 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
     editBudget: opts.editBudget,
   });
 
-  const processor = async (job: Job<JobData, JobResult>, token?: string): Promise<JobResult> => {
-    const starts = (job.data.starts ?? 0) + 1;
-    await job.updateData({ ...job.data, starts });
-    const data: JobData = { ...job.data, starts };
-    const log = opts.log.child({ jobId: job.id, command: data.name, user: data.userId, channel: data.channelId });
-    const abort = new AbortController();
-    controllers.add(abort);
-    const reporter = new ProgressReporter({
+  const logFor = (job: Job<JobData, JobResult>, data: JobData) =>
+    opts.log.child({ jobId: job.id, command: data.name, user: data.userId, channel: data.channelId });
+  const reporterFor = async (job: Job<JobData, JobResult>, data: JobData, log: Logger) =>
+    new ProgressReporter({
       client: opts.slack,
       editClient: opts.slackEdits,
       budget: opts.editBudget,
@@ -115,6 +115,15 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
       clock: opts.clock,
       log,
     });
+
+  const processor = async (job: Job<JobData, JobResult>, token?: string): Promise<JobResult> => {
+    const starts = (job.data.starts ?? 0) + 1;
+    await job.updateData({ ...job.data, starts });
+    const data: JobData = { ...job.data, starts };
+    const log = logFor(job, data);
+    const abort = new AbortController();
+    controllers.add(abort);
+    const reporter = await reporterFor(job, data, log);
     const checkpoint = async () => {
       if (shuttingDown) throw new ShuttingDown('worker shutting down');
       const by = await cancelRequestedBy(opts.redis, opts.prefix, String(job.id));
@@ -257,7 +266,7 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
     lockDuration: opts.lockDurationMs ?? 30_000,
     // How often workers look for jobs whose worker died; with the lock duration this bounds the hand-over time.
     stalledInterval: opts.lockDurationMs ?? 30_000,
-    maxStalledCount: 5,
+    maxStalledCount: MAX_STALLED_COUNT,
     autorun: true,
   };
   const changes = new Worker<JobData, JobResult>(names.changes, processor, { ...common, concurrency: 1 });
@@ -266,6 +275,18 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
     concurrency: opts.readConcurrency ?? 4,
   });
   for (const w of [changes, reads]) w.on('error', (err) => opts.log.error({ err }, 'worker error'));
+  reportStalledOut([changes, reads], opts.log, async (job) => {
+    const reporter = await reporterFor(job, job.data, logFor(job, job.data));
+    const tries = job.data.starts ?? MAX_STALLED_COUNT + 1;
+    await reporter.finish(
+      'failed',
+      `Failed: its worker stopped ${tries} times before it could finish (killed, or out of memory), so it is not ` +
+        `tried again.\n${nextStep(job.data)}`,
+    );
+    await settleAnchor(opts.redis, opts.prefix, String(job.id)).catch(() => undefined);
+    jobEnded(job.data.name, 'failed', 0);
+    opts.onJobEnd?.();
+  });
 
   return {
     workers: [changes, reads],
@@ -359,10 +380,15 @@ function failureHeadline(data: JobData, err: unknown): string {
     (data.name === 'up' || data.name === 'up-plan') && timedOut(err)
       ? 'Not retried automatically: the wait would only run out again. `/mesh status` shows where it stands; run ' +
         '`/mesh up` again: it continues where it stopped, waits for what is still on its way and creates nothing twice.'
-      : data.name === 'up' || data.name === 'up-plan'
-        ? 'Fix the cause, then run `/mesh up` again: it continues where it stopped and creates nothing twice.'
-        : data.name === 'down'
-          ? 'Run `/mesh down` again: it deletes only what is left.'
-          : `Run \`${data.name === 'down-preview' ? '/mesh down' : `/mesh ${data.name}`}\` again once the cause is fixed.`;
+      : nextStep(data);
   return `Failed: ${escapeMrkdwn(errorMessage(err))}${hint}\n${next}`;
+}
+
+/** What to do after a failed job, by its command. */
+function nextStep(data: JobData): string {
+  return data.name === 'up' || data.name === 'up-plan'
+    ? 'Fix the cause, then run `/mesh up` again: it continues where it stopped and creates nothing twice.'
+    : data.name === 'down'
+      ? 'Run `/mesh down` again: it deletes only what is left.'
+      : `Run \`${data.name === 'down-preview' ? '/mesh down' : `/mesh ${data.name}`}\` again once the cause is fixed.`;
 }

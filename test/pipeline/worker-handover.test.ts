@@ -40,13 +40,13 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-async function startWorker(prefix: string): Promise<ChildProcess> {
+async function startWorker(prefix: string, stepMs = 800): Promise<ChildProcess> {
   const env = {
     ...process.env,
     ...botEnv({ redisUrl: redis.url, slackApiUrl: slack.apiUrl, port: await freePort(), role: 'worker' }),
     TEST_PREFIX: prefix,
     // Steps long enough that a kill timed by what the channel shows lands inside a step, even on a busy machine.
-    TEST_STEP_MS: '800',
+    TEST_STEP_MS: String(stepMs),
   };
   const child = spawn(process.execPath, [fixture], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
@@ -156,6 +156,42 @@ describe('a job outlives its worker', () => {
     expect(last.attemptsMade).toBe(1);
     expect(upThread().newWork).toEqual(['step 0', 'step 1', 'step 2', 'step 3', 'step 4']);
   }, 90_000);
+
+  it("a job whose worker dies at every try is given up at BullMQ's stall limit, and its thread says so", async () => {
+    const prefix = web.prefix;
+    // No worker of the tests before may take this job.
+    await Promise.all(
+      children
+        .filter((c) => c.exitCode === null && c.signalCode === null)
+        .map((c) => new Promise((r) => c.once('exit', r).kill('SIGKILL'))),
+    );
+    await marks.del(...[0, 1, 2, 3, 4].map((i) => `${prefix}:done:${i}`), `${prefix}:runs`, `${prefix}:started`);
+    const finishedBefore = (await finishedJobs(prefix)).length;
+    await sendUp();
+    // The workers' maxStalledCount is 5: the sixth worker killed mid-job makes the job fail at the next take.
+    for (let kill = 1; kill <= 6; kill++) {
+      const worker = await startWorker(prefix, 120_000);
+      await expect.poll(() => marks.llen(`${prefix}:started`), { timeout: 30_000, interval: 50 }).toBe(kill);
+      worker.kill('SIGKILL');
+    }
+    const { ts } = upThread().anchor;
+    const anchorText = () => slack.messages(CHANNEL).find((m) => m.ts === ts)?.text ?? '';
+    const last = await startWorker(prefix, 120_000);
+    onTestFinished(() => {
+      last.kill('SIGTERM');
+    });
+    await expect
+      .poll(anchorText, { timeout: 30_000, interval: 100 })
+      .toMatch(/Failed: its worker stopped 6 times before it could finish \(killed, or out of memory\)/);
+    expect(anchorText()).toMatch(/run `\/mesh up` again: it continues where it stopped/);
+    // The requester is told in the thread, as at every job's end.
+    expect(slack.thread(CHANNEL, ts).some((m) => /<@U0ADMIN01> :x:/.test(m.text ?? ''))).toBe(true);
+    const jobs = await finishedJobs(prefix);
+    expect(jobs).toHaveLength(finishedBefore + 1);
+    expect(jobs.at(-1)!.state).toBe('failed');
+    // Failed by BullMQ at the take: the last worker never ran it.
+    expect(await marks.llen(`${prefix}:started`)).toBe(6);
+  }, 180_000);
 });
 
 async function finishedJobs(prefix: string) {
