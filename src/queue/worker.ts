@@ -67,7 +67,7 @@ export interface WorkerOptions {
   onJobEnd?: () => void;
 }
 
-/** A job whose worker died this many times in a row is failed by BullMQ (and reported by stalled-out.ts). */
+/** A job whose worker died more often than this is failed by BullMQ (and reported by stalled-out.ts). */
 const MAX_STALLED_COUNT = 5;
 
 /** How many joiners of a status are answered side by side. */

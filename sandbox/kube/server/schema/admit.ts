@@ -48,15 +48,15 @@ function validatorFor(entry: CompiledVersion): ValidateFunction {
 
 const schemaHash = (schema: JsonSchema) => createHash('sha256').update(JSON.stringify(schema)).digest('hex');
 
-/**
- * Compiles a CRD version's schema ahead of its first custom resource (see warm-validators.ts); the cache is the one
- * validatorFor reads, keyed by content, so a CRD later created with this schema in any cluster finds it compiled.
- */
 /** How many distinct schemas this process has compiled (for tests of the warm-up). */
 export function compiledValidators(): number {
   return validators.size;
 }
 
+/**
+ * Compiles a CRD version's schema ahead of its first custom resource (see warm-validators.ts); the cache is the one
+ * validatorFor reads, keyed by content, so a CRD later created with this schema in any cluster finds it compiled.
+ */
 export function warmValidator(schema: JsonSchema): boolean {
   const hash = schemaHash(schema);
   if (validators.has(hash)) return false;
