@@ -184,8 +184,13 @@ describe('a job outlives its worker', () => {
       .poll(anchorText, { timeout: 30_000, interval: 100 })
       .toMatch(/Failed: its worker stopped 6 times before it could finish \(killed, or out of memory\)/);
     expect(anchorText()).toMatch(/run `\/mesh up` again: it continues where it stopped/);
-    // The requester is told in the thread, as at every job's end.
-    expect(slack.thread(CHANNEL, ts).some((m) => /<@U0ADMIN01> :x:/.test(m.text ?? ''))).toBe(true);
+    // The requester is told in the thread, as at every job's end: that reply follows the anchor's edit.
+    await expect
+      .poll(() => slack.thread(CHANNEL, ts).some((m) => /<@U0ADMIN01> :x:/.test(m.text ?? '')), {
+        timeout: 10_000,
+        interval: 100,
+      })
+      .toBe(true);
     const jobs = await finishedJobs(prefix);
     expect(jobs).toHaveLength(finishedBefore + 1);
     expect(jobs.at(-1)!.state).toBe('failed');
