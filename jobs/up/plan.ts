@@ -18,6 +18,7 @@ import {
   accessEntryStep,
   controlPlaneStep,
   endpointAccessStep,
+  nodeGroupRequestedId,
   nodeGroupStep,
   scaleNodeGroupStep,
   securityRulesStep,
@@ -62,9 +63,11 @@ function clusterChain(deps: Deps, c: ClusterSpec): Step {
         runsAfter([`network/${c.name}/egress`], nodeGroupStep(deps, c)),
         scaleNodeGroupStep(deps, c),
       ]),
-      cniSwapStep(deps, c),
-      // Calico's traffic needs them, the node group's create does not: not on its way.
-      securityRulesStep(deps, c),
+      // After the CreateNodegroup: the operator's CRDs keep the worker and the API server busy for a moment, and
+      // the node group is on AWS's critical path, the install is not (it has the group's minutes to finish).
+      runsAfter([nodeGroupRequestedId(c)], cniSwapStep(deps, c)),
+      // Calico's traffic needs them, the node group's create does not: after it, not on its way.
+      runsAfter([nodeGroupRequestedId(c)], securityRulesStep(deps, c)),
     ]),
     calicoReadyStep(deps, c),
     workloadsStep(deps, c),

@@ -10,7 +10,7 @@ import * as eksCluster from '../../../src/mesh/aws/eks-cluster.ts';
 import * as endpointAccess from '../../../src/mesh/aws/endpoint-access.ts';
 import * as nodeGroup from '../../../src/mesh/aws/node-group.ts';
 import * as nodeRules from '../../../src/mesh/aws/node-rules.ts';
-import { leaf, type Step } from '../../../src/steps/step.ts';
+import { leaf, type Step, sequential } from '../../../src/steps/step.ts';
 
 export function controlPlaneStep(deps: Deps, cluster: ClusterSpec): Step {
   const s = clusterScope(deps, cluster);
@@ -60,17 +60,31 @@ export function securityRulesStep(deps: Deps, cluster: ClusterSpec): Step {
   );
 }
 
+/**
+ * The node group in two leaves: asked for (EKS accepts it, CREATING), then ACTIVE. The plan starts the cluster's
+ * Calico install after the first (`nodeGroupRequestedId`), so the create is not queued behind the operator's CRDs.
+ */
 export function nodeGroupStep(deps: Deps, cluster: ClusterSpec): Step {
   const s = clusterScope(deps, cluster);
   const { instanceType, desiredSize } = cluster.nodeGroup;
-  const title = `node group ${nodeGroupName(deps.spec.name, cluster.name)} (${desiredSize} x ${instanceType})`;
-  return leaf(
-    `cluster/${cluster.name}/nodegroup`,
-    title,
-    (ctx) => nodeGroup.ensure(s, ctx),
-    () => nodeGroup.observe(s),
-  );
+  const name = nodeGroupName(deps.spec.name, cluster.name);
+  return sequential(`cluster/${cluster.name}/nodegroup`, `node group ${name}`, [
+    leaf(
+      nodeGroupRequestedId(cluster),
+      `node group ${name} (${desiredSize} x ${instanceType})`,
+      (ctx) => nodeGroup.ensureRequested(s, ctx),
+      () => nodeGroup.observe(s),
+    ),
+    leaf(
+      `cluster/${cluster.name}/nodegroup/active`,
+      `node group ${name} ACTIVE`,
+      (ctx) => nodeGroup.ensureActive(s, ctx),
+      () => nodeGroup.observeActive(s),
+    ),
+  ]);
 }
+
+export const nodeGroupRequestedId = (cluster: ClusterSpec) => `cluster/${cluster.name}/nodegroup/create`;
 
 export function scaleNodeGroupStep(
   deps: Deps,

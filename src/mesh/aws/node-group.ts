@@ -112,7 +112,12 @@ export async function observe(s: ClusterScope): Promise<Observation> {
   return { state: 'wait', detail: `${ng.nodegroupName} to leave ${ng.status}` };
 }
 
-export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOutcome> {
+/**
+ * The node group asked for: found, or created (a CREATE_FAILED one is deleted and made again). Returns once EKS has
+ * accepted it, CREATING; `ensureActive` waits for it. Split so that the cluster's Calico install, which keeps the
+ * worker and the cluster's API server busy for a moment, is sent after the CreateNodegroup and not before it.
+ */
+export async function ensureRequested(s: ClusterScope, ctx: StepContext): Promise<StepOutcome> {
   const eks = s.deps.aws.eks(s.cluster.region);
   const clusterName = eksName(s);
   const name = groupName(s);
@@ -123,6 +128,7 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
   let ng = await describeOwn(s);
   if (ng) checkOwned(s.mesh, `node group ${name}`, ng.tags);
   let changed = false;
+  let replaced = false;
   if (ng?.status === 'CREATE_FAILED') {
     // A failed create never heals and holds no workloads: replace it (the cause may have been fixed since).
     ctx.note(
@@ -131,6 +137,7 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
     await remove(s.deps, ctx, s.cluster.region, clusterName, [name]);
     ng = undefined;
     changed = true;
+    replaced = true;
   }
   if (!ng) {
     const [nodeRole, subnets] = await forCreate;
@@ -165,13 +172,33 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
     }
     await ctx.checkpoint();
   }
-  ng = await waitUntil(s, ctx, (n) => n.status === 'ACTIVE', `node group ${name}`);
+  const verb = changed ? (replaced ? 'created again (the CREATE_FAILED one deleted)' : 'created') : 'exists';
+  const state = changed ? 'CREATING' : (ng?.status ?? 'CREATING');
+  return {
+    summary: `node group ${name} ${verb}: ${state}, ${spec.desiredSize} x ${spec.instanceType}`,
+    changed,
+    resources: { nodegroup: name },
+  };
+}
+
+/** Waits until the node group is ACTIVE; fails at once on CREATE_FAILED or DEGRADED, with EKS's issues. */
+export async function ensureActive(s: ClusterScope, ctx: StepContext): Promise<StepOutcome> {
+  const name = groupName(s);
+  const ng = await waitUntil(s, ctx, (n) => n.status === 'ACTIVE', `node group ${name}`);
   const size = `desired ${ng.scalingConfig?.desiredSize} (max ${ng.scalingConfig?.maxSize})`;
   return {
-    summary: `node group ${name} ${changed ? 'created' : 'exists'}: ACTIVE, ${spec.instanceType}, ${size}, ${ng.nodegroupArn}`,
-    changed,
+    summary: `node group ${name} ACTIVE: ${s.cluster.nodeGroup.instanceType}, ${size}, ${ng.nodegroupArn}`,
+    changed: false,
     resources: { nodegroup: name, arn: ng.nodegroupArn ?? '' },
   };
+}
+
+/** The wait's plan line: nothing to wait for once the group is ACTIVE. */
+export async function observeActive(s: ClusterScope): Promise<Observation> {
+  const ng = await describeOwn(s);
+  if (!ng) return { state: 'missing', detail: `${groupName(s)} ACTIVE once created` };
+  if (ng.status === 'ACTIVE') return { state: 'ok', detail: `${ng.nodegroupName} ACTIVE` };
+  return { state: 'wait', detail: `${ng.nodegroupName} to leave ${ng.status}` };
 }
 
 export async function observeScale(s: ClusterScope, desired: number): Promise<Observation> {
