@@ -127,35 +127,42 @@ describe('network step', () => {
     expect(associated.sort()).toEqual(['10.0.160.0/20', '10.0.176.0/20']);
   });
 
-  it('a VPC it has just made is not read back: one lookup, the create, DNS hostnames on; one found with them off is read and fixed', async () => {
+  it('the VPC step makes the VPC and nothing more; the DNS step turns DNS hostnames on, and on again after someone turned them off', async () => {
     const spec = meshSpec('net4');
     const deps = testDeps(cloud.awsEndpoint, spec);
-    const vpcLeaf = () => leaves(networkStep(deps, spec.clusters[0]!)).find((l) => l.id === 'network/iad/vpc')!;
+    const leafOf = (id: string) => () => leaves(networkStep(deps, spec.clusters[0]!)).find((l) => l.id === id)!;
+    const [vpcLeaf, dnsLeaf] = [leafOf('network/iad/vpc'), leafOf('network/iad/dns')];
     const calls = (action: string) => cloud.calls.counts()[`ec2:${action}`] ?? 0;
     const counted = ['DescribeVpcs', 'CreateVpc', 'DescribeVpcAttribute', 'ModifyVpcAttribute'];
     const snapshot = () => Object.fromEntries(counted.map((a) => [a, calls(a)]));
     const delta = (before: Record<string, number>) =>
       Object.fromEntries(counted.map((a) => [a, calls(a) - before[a]!]));
 
-    // EC2 gives a new VPC DNS support and no DNS hostnames, and the SDK sent the create once: no copy to look for.
+    // The SDK sent the create once: no copy to look for, and no attribute touched.
     let before = snapshot();
     const made = await run(vpcLeaf());
-    expect(delta(before)).toEqual({ DescribeVpcs: 1, CreateVpc: 1, DescribeVpcAttribute: 0, ModifyVpcAttribute: 1 });
+    expect(delta(before)).toEqual({ DescribeVpcs: 1, CreateVpc: 1, DescribeVpcAttribute: 0, ModifyVpcAttribute: 0 });
     const vpcId = made.outcomes.get('network/iad/vpc')!.resources!.vpc!;
     const ec2 = deps.aws.ec2('us-east-1');
     const attr = async (Attribute: 'enableDnsSupport' | 'enableDnsHostnames') => {
       const out = await ec2.send(new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute }));
       return (Attribute === 'enableDnsSupport' ? out.EnableDnsSupport : out.EnableDnsHostnames)?.Value;
     };
+    // EC2 gives a new VPC DNS support and no DNS hostnames: one ModifyVpcAttribute.
+    before = snapshot();
+    const dns = await run(dnsLeaf());
+    expect(delta(before)).toMatchObject({ DescribeVpcs: 1, CreateVpc: 0, ModifyVpcAttribute: 1 });
+    expect(dns.changed).toBe(true);
     expect([await attr('enableDnsSupport'), await attr('enableDnsHostnames')]).toEqual([true, true]);
 
     // Someone turned DNS hostnames off: the next run reads both attributes and turns hostnames back on.
     await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsHostnames: { Value: false } }));
     before = snapshot();
-    const fixed = await run(vpcLeaf());
+    const fixed = await run(dnsLeaf());
     expect(delta(before)).toEqual({ DescribeVpcs: 1, CreateVpc: 0, DescribeVpcAttribute: 2, ModifyVpcAttribute: 1 });
     expect(fixed.changed).toBe(true);
     expect(await attr('enableDnsHostnames')).toBe(true);
+    expect((await run(dnsLeaf())).changed).toBe(false);
   });
 
   it('uses the availability zones the spec names', async () => {

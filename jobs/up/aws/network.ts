@@ -1,7 +1,8 @@
-// A cluster's network as steps, in dependency order: VPC, subnets, internet gateway, public routes, the two NAT
-// gateways side by side, private routes. What each piece is and does lives in its module of src/mesh/aws/.
-// Split in two for `up`'s critical path: the control plane needs only the VPC and subnets (networkCoreStep); the
-// egress (internet gateway, NAT gateways, routes: networkEgressStep) is needed by the nodes, and is built meanwhile.
+// A cluster's network as steps, in dependency order: VPC, then its DNS attributes and subnets side by side, internet
+// gateway, public routes, the two NAT gateways side by side, private routes. What each piece is and does lives in its
+// module of src/mesh/aws/. Split in two for `up`'s critical path: the control plane needs only the VPC, its DNS and
+// subnets (networkCoreStep); the egress (internet gateway, NAT gateways, routes: networkEgressStep) is needed by the
+// nodes, and is built meanwhile.
 import type { ClusterSpec } from '../../../src/config/spec-types.ts';
 import type { Deps } from '../../../src/deps.ts';
 import { AZ_INDEXES, clusterScope } from '../../../src/mesh/aws/common.ts';
@@ -42,12 +43,21 @@ function coreLeaves(deps: Deps, cluster: ClusterSpec): Step[] {
       (ctx) => vpc.ensure(s, ctx),
       () => vpc.observe(s),
     ),
-    leaf(
-      `${id}/subnets`,
-      'public and private subnets in two AZs',
-      (ctx) => subnets.ensure(s, ctx),
-      () => subnets.observe(s),
-    ),
+    // Side by side: neither needs the other, and the DNS attributes' first call may wait out EC2's consistency lag.
+    parallel(`${id}/in-vpc`, 'DNS and subnets', [
+      leaf(
+        `${id}/dns`,
+        'DNS support and DNS hostnames',
+        () => vpc.ensureDns(s),
+        () => vpc.observeDns(s),
+      ),
+      leaf(
+        `${id}/subnets`,
+        'public and private subnets in two AZs',
+        (ctx) => subnets.ensure(s, ctx),
+        () => subnets.observe(s),
+      ),
+    ]),
   ];
 }
 

@@ -1,5 +1,5 @@
-// The VPC of one cluster: the spec's CIDR, DNS support and DNS hostnames on (EKS nodes and DNS across the
-// peering need them). Found by its tags; a second VPC tagged for the same cluster (a lost CreateVpc response
+// The VPC of one cluster: the spec's CIDR; DNS support and DNS hostnames on (EKS nodes and DNS across the
+// peering need them), a step of its own. Found by its tags; a second VPC tagged for the same cluster (a lost CreateVpc response
 // that was retried) is reported by health.
 
 import type { EC2Client, Vpc } from '@aws-sdk/client-ec2';
@@ -62,16 +62,42 @@ async function turnOn(s: ClusterScope, vpcId: string, attr: DnsAttribute): Promi
 }
 
 /** DNS support and DNS hostnames on; true when either had to be turned on. Both are read at once. */
-async function ensureDns(s: ClusterScope, vpcId: string, justMade: boolean): Promise<boolean> {
-  // A VPC just made has EC2's defaults, DNS support on and DNS hostnames off (VPC user guide, "DNS attributes for
-  // your VPC"): nothing to read before turning hostnames on, a round trip saved before the subnets.
-  const [support, hostnames] = justMade
-    ? [true, false]
-    : await Promise.all([attributeOn(s, vpcId, 'enableDnsSupport'), attributeOn(s, vpcId, 'enableDnsHostnames')]);
+async function turnDnsOn(s: ClusterScope, vpcId: string): Promise<boolean> {
+  const [support, hostnames] = await Promise.all([
+    attributeOn(s, vpcId, 'enableDnsSupport'),
+    attributeOn(s, vpcId, 'enableDnsHostnames'),
+  ]);
   // Support first: EC2 turns DNS hostnames on only in a VPC with DNS support.
   if (!support) await turnOn(s, vpcId, 'enableDnsSupport');
   if (!hostnames) await turnOn(s, vpcId, 'enableDnsHostnames');
   return !support || !hostnames;
+}
+
+/**
+ * The VPC's DNS support and DNS hostnames (EKS: without them nodes cannot register). A step of its own, beside the
+ * subnets: the first call that names a VPC made a moment ago may meet EC2's eventual consistency and wait, and the
+ * subnets need not wait with it.
+ */
+export async function ensureDns(s: ClusterScope): Promise<StepOutcome> {
+  const vpc = await requireVpc(s);
+  const changed = await turnDnsOn(s, vpc.VpcId!);
+  return {
+    summary: `DNS support and DNS hostnames ${changed ? 'turned on' : 'on'} in ${vpc.VpcId}`,
+    changed,
+    resources: { vpc: vpc.VpcId! },
+  };
+}
+
+export async function observeDns(s: ClusterScope): Promise<Observation> {
+  const vpc = await findVpc(s.ec2, s.mesh, s.cluster.name);
+  if (!vpc) return { state: 'missing', detail: 'on in the new VPC' };
+  const [support, hostnames] = await Promise.all([
+    attributeOn(s, vpc.VpcId!, 'enableDnsSupport'),
+    attributeOn(s, vpc.VpcId!, 'enableDnsHostnames'),
+  ]);
+  if (support && hostnames) return { state: 'ok', detail: `on in ${vpc.VpcId}` };
+  const off = [support ? '' : 'DNS support', hostnames ? '' : 'DNS hostnames'].filter(Boolean).join(' and ');
+  return { state: 'repair', detail: `${off} off in ${vpc.VpcId}` };
 }
 
 const findTagged = (s: ClusterScope) => findVpcs(s.ec2, { mesh: s.mesh, cluster: s.cluster.name, component: 'vpc' });
@@ -87,7 +113,6 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
     );
   }
   let removed: string[] = [];
-  let made: string | undefined;
   if (!vpc) {
     const out = await aws('ec2:CreateVpc', () =>
       s.ec2.send(
@@ -98,7 +123,6 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
       ),
     );
     vpc = out.Vpc!;
-    made = vpc.VpcId;
     changed = true;
     await ctx.checkpoint();
     // Only a CreateVpc the SDK sent again can have made a second VPC: then the copy is looked for.
@@ -107,10 +131,9 @@ export async function ensure(s: ClusterScope, ctx: StepContext): Promise<StepOut
     // Left by an earlier run whose retried CreateVpc made two.
     ({ keep: vpc, removed } = await removeDuplicates(s, ctx, vpc, tagged));
   }
-  changed = (await ensureDns(s, vpc.VpcId!, vpc.VpcId === made)) || changed;
   const dup = removed.length ? `; removed a duplicate VPC ${removed.join(', ')} (a retried CreateVpc made it)` : '';
   return {
-    summary: `${changed ? 'VPC ready' : 'VPC exists'}: ${vpc.VpcId} ${vpc.CidrBlock} (${s.cluster.region}), DNS hostnames on${dup}`,
+    summary: `${changed ? 'VPC created' : 'VPC exists'}: ${vpc.VpcId} ${vpc.CidrBlock} (${s.cluster.region})${dup}`,
     changed,
     resources: { vpc: vpc.VpcId! },
   };

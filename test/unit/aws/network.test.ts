@@ -37,9 +37,19 @@ describe('VPC', () => {
     const clock = fakeClock();
     const s = clusterScope(fakeDeps(fake.aws, clock), fakeDeps(fake.aws).spec.clusters[0]!);
     expect(await vpc.observe(s)).toEqual({ state: 'missing', detail: '10.0.0.0/16' });
+    expect(await vpc.observeDns(s)).toEqual({ state: 'missing', detail: 'on in the new VPC' });
     const out = await vpc.ensure(s, fakeContext(clock));
     expect(out).toMatchObject({ changed: true, resources: { vpc: 'vpc-1' } });
+    expect(await vpc.observeDns(s)).toEqual({ state: 'repair', detail: 'DNS hostnames off in vpc-1' });
+    expect(await vpc.ensureDns(s)).toMatchObject({
+      changed: true,
+      summary: 'DNS support and DNS hostnames turned on in vpc-1',
+    });
     expect(attrs.enableDnsHostnames).toBe(true);
+    expect(fake.called('ModifyVpcAttribute').map((c) => Object.keys(c.input).sort())).toEqual([
+      ['EnableDnsHostnames', 'VpcId'],
+    ]);
+    expect((await vpc.ensureDns(s)).changed).toBe(false);
     expect(fake.called('CreateVpc')[0]!.input.TagSpecifications[0].Tags).toContainEqual({
       Key: 'meshops:component',
       Value: 'vpc',
