@@ -13,9 +13,13 @@ export function jobStarted(command: string, queuedAtMs: number, startedAtMs: num
   if (firstStart) jobWait.observe({ command }, Math.max(0, startedAtMs - queuedAtMs) / 1000);
 }
 
-export function jobEnded(command: string, outcome: JobOutcome, seconds: number): void {
+/**
+ * A job ended. `seconds` is how long this run took; a job BullMQ gave up without running it (its workers died at
+ * every try) has no such time, so it is counted and adds nothing to the histogram rather than a made-up zero.
+ */
+export function jobEnded(command: string, outcome: JobOutcome, seconds?: number): void {
   jobsTotal.inc({ command, outcome });
-  jobDuration.observe({ command, outcome }, seconds);
+  if (seconds !== undefined) jobDuration.observe({ command, outcome }, seconds);
 }
 
 /** Reports these queues' depth at each scrape (bounded: a scrape while Redis is away keeps the last values).

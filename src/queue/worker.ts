@@ -284,7 +284,7 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
         `tried again.\n${nextStep(job.data)}`,
     );
     await settleAnchor(opts.redis, opts.prefix, String(job.id)).catch(() => undefined);
-    jobEnded(job.data.name, 'failed', 0);
+    jobEnded(job.data.name, 'failed');
     opts.onJobEnd?.();
   });
 
