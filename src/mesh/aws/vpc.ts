@@ -61,12 +61,13 @@ async function turnOn(s: ClusterScope, vpcId: string, attr: DnsAttribute): Promi
   await aws('ec2:ModifyVpcAttribute', () => s.ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, ...input })));
 }
 
-/** DNS support and DNS hostnames on; true when either had to be turned on. Both are read at once. */
+/** [DNS support, DNS hostnames], read at once. */
+const readDns = (s: ClusterScope, vpcId: string) =>
+  Promise.all([attributeOn(s, vpcId, 'enableDnsSupport'), attributeOn(s, vpcId, 'enableDnsHostnames')]);
+
+/** DNS support and DNS hostnames on; true when either had to be turned on. */
 async function turnDnsOn(s: ClusterScope, vpcId: string): Promise<boolean> {
-  const [support, hostnames] = await Promise.all([
-    attributeOn(s, vpcId, 'enableDnsSupport'),
-    attributeOn(s, vpcId, 'enableDnsHostnames'),
-  ]);
+  const [support, hostnames] = await readDns(s, vpcId);
   // Support first: EC2 turns DNS hostnames on only in a VPC with DNS support.
   if (!support) await turnOn(s, vpcId, 'enableDnsSupport');
   if (!hostnames) await turnOn(s, vpcId, 'enableDnsHostnames');
@@ -91,10 +92,7 @@ export async function ensureDns(s: ClusterScope): Promise<StepOutcome> {
 export async function observeDns(s: ClusterScope): Promise<Observation> {
   const vpc = await findVpc(s.ec2, s.mesh, s.cluster.name);
   if (!vpc) return { state: 'missing', detail: 'on in the new VPC' };
-  const [support, hostnames] = await Promise.all([
-    attributeOn(s, vpc.VpcId!, 'enableDnsSupport'),
-    attributeOn(s, vpc.VpcId!, 'enableDnsHostnames'),
-  ]);
+  const [support, hostnames] = await readDns(s, vpc.VpcId!);
   if (support && hostnames) return { state: 'ok', detail: `on in ${vpc.VpcId}` };
   const off = [support ? '' : 'DNS support', hostnames ? '' : 'DNS hostnames'].filter(Boolean).join(' and ');
   return { state: 'repair', detail: `${off} off in ${vpc.VpcId}` };
