@@ -27,7 +27,7 @@ import {
 import { jobNumber } from './enqueue.ts';
 import type { HandedBackAnswer, JobData, JobName, JobResult } from './job-types.ts';
 import { queueNames } from './queues.ts';
-import { reportStalledOut } from './stalled-out.ts';
+import { reportStalledOut, STALLED_OUT_REASON } from './stalled-out.ts';
 import { startTimers, type Timers } from './timers.ts';
 
 export interface JobContext {
@@ -276,13 +276,22 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
   });
   for (const w of [changes, reads]) w.on('error', (err) => opts.log.error({ err }, 'worker error'));
   reportStalledOut([changes, reads], opts.log, async (job) => {
-    const reporter = await reporterFor(job, job.data, logFor(job, job.data));
+    const log = logFor(job, job.data);
+    const reporter = await reporterFor(job, job.data, log);
     const tries = job.data.starts ?? MAX_STALLED_COUNT + 1;
-    await reporter.finish(
-      'failed',
+    const headline =
       `Failed: its worker stopped ${tries} times before it could finish (killed, or out of memory), so it is not ` +
-        `tried again.\n${nextStep(job.data)}`,
-    );
+      `tried again.\n${nextStep(job.data)}`;
+    await reporter.finish('failed', headline);
+    // Those who joined this status wait on anchors of their own: they get the same end, not a "joined" for ever.
+    if (coalesces(job.data)) {
+      const answer = {
+        result: { ok: false, summary: headline },
+        outcome: 'failed' as const,
+        reason: STALLED_OUT_REASON,
+      };
+      await answerJoiners(opts, job.data, String(job.id), answer, log, () => false);
+    }
     await settleAnchor(opts.redis, opts.prefix, String(job.id)).catch(() => undefined);
     jobEnded(job.data.name, 'failed');
     opts.onJobEnd?.();

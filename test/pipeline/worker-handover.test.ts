@@ -159,12 +159,7 @@ describe('a job outlives its worker', () => {
 
   it("a job whose worker dies at every try is given up at BullMQ's stall limit, and its thread says so", async () => {
     const prefix = web.prefix;
-    // No worker of the tests before may take this job.
-    await Promise.all(
-      children
-        .filter((c) => c.exitCode === null && c.signalCode === null)
-        .map((c) => new Promise((r) => c.once('exit', r).kill('SIGKILL'))),
-    );
+    await stopLiveWorkers();
     await marks.del(...[0, 1, 2, 3, 4].map((i) => `${prefix}:done:${i}`), `${prefix}:runs`, `${prefix}:started`);
     const finishedBefore = (await finishedJobs(prefix)).length;
     await sendUp();
@@ -197,7 +192,61 @@ describe('a job outlives its worker', () => {
     // Failed by BullMQ at the take: the last worker never ran it.
     expect(await marks.llen(`${prefix}:started`)).toBe(6);
   }, 180_000);
+
+  it('a status whose worker dies at every try: its requester and whoever joined it are both told it was given up', async () => {
+    const prefix = web.prefix;
+    await stopLiveWorkers();
+    await marks.del(`${prefix}:status-started`);
+    const askStatus = (userId: string) =>
+      slack.slashCommand({
+        text: 'status',
+        userId,
+        channelId: CHANNEL,
+        to: { http: { url: web.eventsUrl, signingSecret: SIGNING_SECRET } },
+      });
+    const statusAnchors = (userId: string) =>
+      slack
+        .messages(CHANNEL)
+        .filter((m) => !m.threadTs && m.text.includes('/mesh status') && m.text.includes(`asked by <@${userId}>`));
+    const anchorOf = (userId: string) => statusAnchors(userId).at(-1);
+    expect((await askStatus(ADMIN)).status).toBe(200);
+    for (let kill = 1; kill <= 6; kill++) {
+      const worker = await startWorker(prefix, 120_000);
+      await expect.poll(() => marks.llen(`${prefix}:status-started`), { timeout: 30_000, interval: 50 }).toBe(kill);
+      // Asked while the first run reads: joins it rather than starting another.
+      if (kill === 1) expect((await askStatus(JOINER)).status).toBe(200);
+      worker.kill('SIGKILL');
+    }
+    const last = await startWorker(prefix, 120_000);
+    onTestFinished(() => {
+      last.kill('SIGTERM');
+    });
+    const givenUp = /Failed: its worker stopped 6 times before it could finish \(killed, or out of memory\)/;
+    await expect.poll(() => anchorOf(ADMIN)?.text ?? '', { timeout: 30_000, interval: 100 }).toMatch(givenUp);
+    await expect.poll(() => anchorOf(JOINER)?.text ?? '', { timeout: 15_000, interval: 100 }).toMatch(givenUp);
+    // One anchor each, and the joiner is told in its thread as the requester is.
+    for (const u of [ADMIN, JOINER]) expect(statusAnchors(u)).toHaveLength(1);
+    await expect
+      .poll(() => slack.thread(CHANNEL, anchorOf(JOINER)!.ts).some((m) => m.text.startsWith(`<@${JOINER}>`)), {
+        timeout: 10_000,
+        interval: 100,
+      })
+      .toBe(true);
+    // Given up at the take: the status ran six times, never a seventh, and no second status was started.
+    expect(await marks.llen(`${prefix}:status-started`)).toBe(6);
+  }, 180_000);
 });
+
+const JOINER = 'U0JOINER1';
+
+/** No worker of the tests before may take the next job. */
+async function stopLiveWorkers(): Promise<void> {
+  await Promise.all(
+    children
+      .filter((c) => c.exitCode === null && c.signalCode === null)
+      .map((c) => new Promise((r) => c.once('exit', r).kill('SIGKILL'))),
+  );
+}
 
 async function finishedJobs(prefix: string) {
   const q = new Queue(queueNames(prefix, web.config.spec.name).changes, {
