@@ -117,14 +117,19 @@ class RemoteSync {
   private async poll(): Promise<void> {
     if (this.stopped || this.busy) return;
     this.busy = true;
+    // While connected and not yet in sync, the next look is when the sync is due, not a whole poll later: the
+    // stand-in's in-sync comes federationSyncMs after the connection, as the profile says, plus one check.
+    let nextMs = this.pollMs();
     try {
+      const began = this.ctx.now();
       const result = await this.check();
       if (this.stopped) return;
       const now = this.ctx.now();
       if ('snapshot' in result) {
         if (this.status.state !== 'InSync') {
           if (!this.okSince) {
-            this.okSince = now;
+            // Typha's sync began when it began to connect.
+            this.okSince = began;
             this.typhaLog(
               calicoLine(
                 'remotecluster/remote_cluster.go 301',
@@ -140,6 +145,8 @@ class RemoteSync {
               calicoLine('typha/daemon.go 446', `Sending in-sync update for RemoteClusterConfiguration(${this.name})`),
             );
             this.ctx.kick();
+          } else {
+            nextMs = Math.min(nextMs, this.okSince + this.ctx.env.profile.federationSyncMs - now);
           }
         } else {
           const key = snapshotKey(result.snapshot);
@@ -172,7 +179,7 @@ class RemoteSync {
     } finally {
       this.busy = false;
       this.polls++;
-      this.schedule(this.pollMs());
+      this.schedule(Math.max(0, nextMs));
     }
   }
 
