@@ -285,9 +285,9 @@ export function startWorkers(opts: WorkerOptions): RunningWorkers {
     await reporter.finish('failed', headline);
     // Those who joined this status wait on anchors of their own: they get the same end, not a "joined" for ever.
     if (coalesces(job.data)) {
-      const answer = {
+      const answer: HandedBackAnswer = {
         result: { ok: false, summary: headline },
-        outcome: 'failed' as const,
+        outcome: 'failed',
         reason: STALLED_OUT_REASON,
       };
       await answerJoiners(opts, job.data, String(job.id), answer, log, () => false);

@@ -62,15 +62,18 @@ async function startWorker(prefix: string, stepMs = 800): Promise<ChildProcess> 
   return child;
 }
 
-async function sendUp(): Promise<void> {
+/** `/mesh <text>` typed in the channel by `userId`; Slack's delivery must be acknowledged. */
+async function slash(text: string, userId = ADMIN): Promise<void> {
   const res = await slack.slashCommand({
-    text: `up --confirm ${web.config.spec.name}`,
-    userId: ADMIN,
+    text,
+    userId,
     channelId: CHANNEL,
     to: { http: { url: web.eventsUrl, signingSecret: SIGNING_SECRET } },
   });
   expect(res.status).toBe(200);
 }
+
+const sendUp = () => slash(`up --confirm ${web.config.spec.name}`);
 
 /** The anchor of the latest `/mesh up` and, in its thread, the steps reported as new work (not "already in place"). */
 function upThread() {
@@ -197,24 +200,17 @@ describe('a job outlives its worker', () => {
     const prefix = web.prefix;
     await stopLiveWorkers();
     await marks.del(`${prefix}:status-started`);
-    const askStatus = (userId: string) =>
-      slack.slashCommand({
-        text: 'status',
-        userId,
-        channelId: CHANNEL,
-        to: { http: { url: web.eventsUrl, signingSecret: SIGNING_SECRET } },
-      });
     const statusAnchors = (userId: string) =>
       slack
         .messages(CHANNEL)
         .filter((m) => !m.threadTs && m.text.includes('/mesh status') && m.text.includes(`asked by <@${userId}>`));
     const anchorOf = (userId: string) => statusAnchors(userId).at(-1);
-    expect((await askStatus(ADMIN)).status).toBe(200);
+    await slash('status');
     for (let kill = 1; kill <= 6; kill++) {
       const worker = await startWorker(prefix, 120_000);
       await expect.poll(() => marks.llen(`${prefix}:status-started`), { timeout: 30_000, interval: 50 }).toBe(kill);
       // Asked while the first run reads: joins it rather than starting another.
-      if (kill === 1) expect((await askStatus(JOINER)).status).toBe(200);
+      if (kill === 1) await slash('status', JOINER);
       worker.kill('SIGKILL');
     }
     const last = await startWorker(prefix, 120_000);

@@ -1,6 +1,6 @@
 // The VPC of one cluster: the spec's CIDR; DNS support and DNS hostnames on (EKS nodes and DNS across the
-// peering need them), a step of its own. Found by its tags; a second VPC tagged for the same cluster (a lost CreateVpc response
-// that was retried) is reported by health.
+// peering need them), a step of its own. Found by its tags; a second VPC tagged for the same cluster (a lost
+// CreateVpc response that was retried) is reported by health.
 
 import type { EC2Client, Vpc } from '@aws-sdk/client-ec2';
 import {
